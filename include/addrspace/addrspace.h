@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file addrspace.h
+ * @brief Umbrella header: includes every public addrspace header.
+ */
+#ifndef ADDRSPACE_ADDRSPACE_H
+#define ADDRSPACE_ADDRSPACE_H
+
+#include <addrspace/types.h>
+#include <addrspace/error.h>
+#include <addrspace/rcu.h>
+
+#endif /* ADDRSPACE_ADDRSPACE_H */

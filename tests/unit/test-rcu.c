@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the RCU layer's API contract. */
+#include <glib.h>
+
+#include <addrspace/rcu.h>
+
+typedef struct Obj {
+    struct rcu_head rcu;
+    int *counter;
+    int order;
+} Obj;
+
+static int ran_order[8];
+static gint ran_count;
+
+static void obj_reclaim(Obj *obj)
+{
+    ran_order[g_atomic_int_add(&ran_count, 1)] = obj->order;
+    g_free(obj);
+}
+
+static void test_call_rcu_fifo(void)
+{
+    g_atomic_int_set(&ran_count, 0);
+    for (int i = 0; i < 8; i++) {
+        Obj *obj = g_new0(Obj, 1);
+
+        obj->order = i;
+        call_rcu(obj, obj_reclaim, rcu);
+    }
+    drain_call_rcu();
+    g_assert_cmpint(g_atomic_int_get(&ran_count), ==, 8);
+    for (int i = 0; i < 8; i++) {
+        g_assert_cmpint(ran_order[i], ==, i);
+    }
+}
+
+typedef struct Inner {
+    guint64 payload[3];
+    struct rcu_head rcu; /* not first: g_free_rcu accepts any offset */
+} Inner;
+
+static void test_g_free_rcu_offset(void)
+{
+    /* ASan/LSan builds prove the right pointer is freed. */
+    for (int i = 0; i < 100; i++) {
+        Inner *in = g_new0(Inner, 1);
+
+        g_free_rcu(in, rcu);
+    }
+    drain_call_rcu();
+}
+
+static void test_guard_nests(void)
+{
+    g_assert_true(rcu_thread_is_registered());
+    {
+        RCU_READ_LOCK_GUARD();
+        g_assert_true(urcu_memb_read_ongoing());
+        WITH_RCU_READ_LOCK_GUARD()
+        {
+            g_assert_true(urcu_memb_read_ongoing());
+        }
+        g_assert_true(urcu_memb_read_ongoing());
+    }
+    g_assert_false(urcu_memb_read_ongoing());
+}
+
+static int with_guard_break(void)
+{
+    WITH_RCU_READ_LOCK_GUARD()
+    {
+        return 7; /* the cleanup attribute must unlock */
+    }
+    return 0;
+}
+
+static void test_guard_return(void)
+{
+    g_assert_cmpint(with_guard_break(), ==, 7);
+    g_assert_false(urcu_memb_read_ongoing());
+}
+
+static void test_register_nesting(void)
+{
+    rcu_register_thread();
+    rcu_register_thread();
+    g_assert_true(rcu_thread_is_registered());
+    rcu_unregister_thread();
+    rcu_unregister_thread();
+    /* the constructor's registration remains */
+    g_assert_true(rcu_thread_is_registered());
+}
+
+static gint reader_inside, reader_release;
+
+static gpointer slow_reader(gpointer arg)
+{
+    (void)arg;
+    rcu_register_thread();
+    rcu_read_lock();
+    g_atomic_int_set(&reader_inside, 1);
+    while (!g_atomic_int_get(&reader_release)) {
+        g_usleep(1000);
+    }
+    g_usleep(20000);
+    g_atomic_int_set(&reader_inside, 2);
+    rcu_read_unlock();
+    rcu_unregister_thread();
+    return NULL;
+}
+
+/* synchronize_rcu() returns only after a pre-existing reader is done. */
+static void test_synchronize_waits_for_reader(void)
+{
+    GThread *t = g_thread_new("reader", slow_reader, NULL);
+
+    while (g_atomic_int_get(&reader_inside) != 1) {
+        g_usleep(100);
+    }
+    g_atomic_int_set(&reader_release, 1);
+    synchronize_rcu();
+    g_assert_cmpint(g_atomic_int_get(&reader_inside), ==, 2);
+    g_thread_join(t);
+}
+
+static void test_unregistered_thread_aborts(void)
+{
+#ifdef NDEBUG
+    g_test_skip("the check exists in debug builds only");
+#else
+    if (g_test_subprocess()) {
+        rcu_unregister_thread(); /* drop the constructor's registration */
+        rcu_read_lock();
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_failed();
+    g_test_trap_assert_stderr("*not registered*rcu_register_thread*");
+#endif
+}
+
+static void test_synchronize_inside_reader_aborts(void)
+{
+#ifdef NDEBUG
+    g_test_skip("the check exists in debug builds only");
+#else
+    if (g_test_subprocess()) {
+        rcu_read_lock();
+        synchronize_rcu();
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_failed();
+    g_test_trap_assert_stderr("*synchronize_rcu*wait for itself*");
+#endif
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/rcu/call-rcu/fifo-order", test_call_rcu_fifo);
+    g_test_add_func("/rcu/g-free-rcu/any-offset", test_g_free_rcu_offset);
+    g_test_add_func("/rcu/guard/nests", test_guard_nests);
+    g_test_add_func("/rcu/guard/return-unlocks", test_guard_return);
+    g_test_add_func("/rcu/register/nesting", test_register_nesting);
+    g_test_add_func("/rcu/synchronize/waits-for-reader",
+                    test_synchronize_waits_for_reader);
+    g_test_add_func("/rcu/register/unregistered-thread-aborts",
+                    test_unregistered_thread_aborts);
+    g_test_add_func("/rcu/synchronize/inside-reader-aborts",
+                    test_synchronize_inside_reader_aborts);
+    return g_test_run();
+}
