@@ -3,7 +3,8 @@
 # The whole test suite: installs missing Debian packages, then builds and
 # tests three configurations (plain gcc, clang ASan+UBSan, clang TSan),
 # builds the API reference, runs the benchmark's self-checking smoke mode,
-# and prints one summary line. Usage: scripts/run-tests.sh [meson test args]
+# and prints one summary line. BUILD_PREFIX (default "build") names the
+# build directories: $BUILD_PREFIX-plain, -asan, -tsan. Usage: scripts/run-tests.sh [meson test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -30,21 +31,22 @@ suite() {
 }
 
 test_args=("$@")
-configure build-plain
-suite build-plain
-CC=clang configure build-asan -Db_sanitize=address,undefined -Db_lundef=false
-suite build-asan
-CC=clang configure build-tsan -Db_sanitize=thread -Db_lundef=false
-suite build-tsan
+p=${BUILD_PREFIX:-build}
+configure "$p-plain"
+suite "$p-plain"
+CC=clang configure "$p-asan" -Db_sanitize=address,undefined -Db_lundef=false
+suite "$p-asan"
+CC=clang configure "$p-tsan" -Db_sanitize=thread -Db_lundef=false
+suite "$p-tsan"
 
-if [ -f build-plain/build.ninja ] && ninja -C build-plain -t targets all |
+if [ -f "$p-plain"/build.ninja ] && ninja -C "$p-plain" -t targets all |
         grep -q '^docs:'; then
     echo "=== API reference (doxygen, warnings are errors) ==="
-    meson compile -C build-plain docs || status=1
+    meson compile -C "$p-plain" docs || status=1
 fi
-if [ -x build-plain/tests/bench/addrspace-bench ]; then
+if [ -x "$p-plain"/tests/bench/addrspace-bench ]; then
     echo "=== benchmark smoke run (self-checks only) ==="
-    build-plain/tests/bench/addrspace-bench --quick || status=1
+    "$p-plain"/tests/bench/addrspace-bench --quick || status=1
 fi
 
 # One closing line over the three configurations.
