@@ -34,8 +34,7 @@ static gpointer reader_main(gpointer arg)
 
     rcu_register_thread();
     while (!g_atomic_int_get(&stop_readers)) {
-        WITH_RCU_READ_LOCK_GUARD()
-        {
+        WITH_RCU_READ_LOCK_GUARD () {
             Config *cfg = rcu_dereference(current_config);
 
             if (cfg->square != cfg->version * cfg->version) {

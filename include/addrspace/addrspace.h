@@ -9,5 +9,8 @@
 #include <addrspace/types.h>
 #include <addrspace/error.h>
 #include <addrspace/rcu.h>
+#include <addrspace/memory.h>
+#include <addrspace/flatview.h>
+#include <addrspace/address-space.h>
 
 #endif /* ADDRSPACE_ADDRSPACE_H */

@@ -43,7 +43,7 @@
  * reported in our frames; the out-of-line version is invisible to TSan.
  */
 #if !defined(ADDRSPACE_TSAN) && !defined(_LGPL_SOURCE)
-#define _LGPL_SOURCE 1
+#define _LGPL_SOURCE                  1
 #define ADDRSPACE_DEFINED_LGPL_SOURCE 1
 #endif
 #include <urcu/urcu-memb.h>
@@ -150,12 +150,12 @@ void call_rcu1(struct rcu_head *head, RCUCBFunc *func);
  *
  * Context: any thread, also inside a read-side section.
  */
-#define call_rcu(obj, fn, field)                                               \
-    __extension__({                                                            \
-        _Static_assert(__builtin_offsetof(__typeof__(*(obj)), field) == 0,     \
-                       "call_rcu: the rcu_head must be the first member");     \
-        call_rcu1(&(obj)->field,                                               \
-                  (RCUCBFunc *)(void (*)(__typeof__(obj)))(fn));               \
+#define call_rcu(obj, fn, field)                                           \
+    __extension__({                                                        \
+        _Static_assert(__builtin_offsetof(__typeof__(*(obj)), field) == 0, \
+                       "call_rcu: the rcu_head must be the first member"); \
+        call_rcu1(&(obj)->field,                                           \
+                  (RCUCBFunc *)(void (*)(__typeof__(obj)))(fn));           \
     })
 
 /**
@@ -165,14 +165,13 @@ void call_rcu1(struct rcu_head *head, RCUCBFunc *func);
  *
  * Context: any thread, also inside a read-side section.
  */
-#define g_free_rcu(obj, field)                                                 \
-    __extension__({                                                            \
+#define g_free_rcu(obj, field)                                                \
+    __extension__({                                                           \
         _Static_assert(__builtin_offsetof(__typeof__(*(obj)), field) <        \
-                           RCU_FREE_OFFSET_LIMIT,                              \
+                           RCU_FREE_OFFSET_LIMIT,                             \
                        "g_free_rcu: rcu_head too far into the object");       \
-        call_rcu1(&(obj)->field,                                               \
-                  (RCUCBFunc *)(uintptr_t)__builtin_offsetof(                  \
-                      __typeof__(*(obj)), field));                             \
+        call_rcu1(&(obj)->field, (RCUCBFunc *)(uintptr_t) __builtin_offsetof( \
+                                     __typeof__(*(obj)), field));             \
     })
 
 /** g_free_rcu() encodes the rcu_head's offset as a "function" below this. */
@@ -194,27 +193,27 @@ static inline void rcu_read_auto_unlock(int *guard)
 }
 
 #define ADDRSPACE_CAT_(a, b) a##b
-#define ADDRSPACE_CAT(a, b) ADDRSPACE_CAT_(a, b)
+#define ADDRSPACE_CAT(a, b)  ADDRSPACE_CAT_(a, b)
 
 /**
  * RCU_READ_LOCK_GUARD() - Hold a read-side section until the end of the
  * enclosing block.
  */
-#define RCU_READ_LOCK_GUARD()                                                  \
-    int ADDRSPACE_CAT(rcu_guard_, __COUNTER__)                                 \
-        __attribute__((cleanup(rcu_read_auto_unlock), unused)) =               \
+#define RCU_READ_LOCK_GUARD()                                    \
+    int ADDRSPACE_CAT(rcu_guard_, __COUNTER__)                   \
+        __attribute__((cleanup(rcu_read_auto_unlock), unused)) = \
             (rcu_read_lock(), 0)
 
-#define WITH_RCU_READ_LOCK_GUARD_(var)                                         \
-    for (int var __attribute__((cleanup(rcu_read_auto_unlock))) =              \
-             (rcu_read_lock(), 1);                                             \
+#define WITH_RCU_READ_LOCK_GUARD_(var)                            \
+    for (int var __attribute__((cleanup(rcu_read_auto_unlock))) = \
+             (rcu_read_lock(), 1);                                \
          var; var = 0)
 
 /**
  * WITH_RCU_READ_LOCK_GUARD() - Run the following statement or block inside
  * a read-side section; `break` and `return` leave it correctly.
  */
-#define WITH_RCU_READ_LOCK_GUARD()                                             \
+#define WITH_RCU_READ_LOCK_GUARD() \
     WITH_RCU_READ_LOCK_GUARD_(ADDRSPACE_CAT(rcu_with_guard_, __COUNTER__))
 
 #endif /* ADDRSPACE_RCU_H */

@@ -57,8 +57,7 @@ static void test_guard_nests(void)
     {
         RCU_READ_LOCK_GUARD();
         g_assert_true(urcu_memb_read_ongoing());
-        WITH_RCU_READ_LOCK_GUARD()
-        {
+        WITH_RCU_READ_LOCK_GUARD () {
             g_assert_true(urcu_memb_read_ongoing());
         }
         g_assert_true(urcu_memb_read_ongoing());
@@ -68,8 +67,7 @@ static void test_guard_nests(void)
 
 static int with_guard_break(void)
 {
-    WITH_RCU_READ_LOCK_GUARD()
-    {
+    WITH_RCU_READ_LOCK_GUARD () {
         return 7; /* the cleanup attribute must unlock */
     }
     return 0;

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interface of flatview/: the FlatView layout, render. */
+#ifndef ADDRSPACE_FLATVIEW_INTERNAL_H
+#define ADDRSPACE_FLATVIEW_INTERNAL_H
+
+#include <addrspace/flatview.h>
+
+struct FlatView {
+    struct rcu_head rcu; /* first: call_rcu() */
+    int ref;
+    MemoryRegion *root;
+    size_t nr;
+    MemoryRegionSection *sections; /* sorted by address */
+    hwaddr *starts;                /* lookup index: first address of each */
+};
+
+/*
+ * Render the tree under @root (may be NULL: empty view) into a new FlatView
+ * with one reference. Caller holds the update lock.
+ */
+FlatView *flatview_render_locked(MemoryRegion *root);
+
+#endif /* ADDRSPACE_FLATVIEW_INTERNAL_H */

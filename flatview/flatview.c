@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* FlatView lifetime (references, RCU reclamation) and lookup. */
+#include "flatview-internal.h"
+#include "../memory/memory-internal.h"
+
+static void flatview_destroy(FlatView *fv)
+{
+    for (size_t i = 0; i < fv->nr; i++) {
+        memory_region_unref(fv->sections[i].mr);
+    }
+    if (fv->root) {
+        memory_region_unref(fv->root);
+    }
+    g_free(fv->sections);
+    g_free(fv->starts);
+    g_free(fv);
+}
+
+ADDRSPACE_EXPORT bool flatview_ref(FlatView *fv)
+{
+    int old = __atomic_load_n(&fv->ref, __ATOMIC_RELAXED);
+
+    /* a view whose count reached zero is already queued for reclamation */
+    do {
+        if (old == 0) {
+            return false;
+        }
+    } while (!__atomic_compare_exchange_n(&fv->ref, &old, old + 1, true,
+                                          __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+    return true;
+}
+
+ADDRSPACE_EXPORT void flatview_unref(FlatView *fv)
+{
+    if (__atomic_sub_fetch(&fv->ref, 1, __ATOMIC_ACQ_REL) == 0) {
+        /* readers inside a read-side section may still use it */
+        call_rcu(fv, flatview_destroy, rcu);
+    }
+}
+
+ADDRSPACE_EXPORT MemoryRegion *flatview_root(const FlatView *fv)
+{
+    return fv->root;
+}
+
+ADDRSPACE_EXPORT size_t flatview_nr_sections(const FlatView *fv)
+{
+    return fv->nr;
+}
+
+ADDRSPACE_EXPORT const MemoryRegionSection *flatview_section(const FlatView *fv,
+                                                             size_t i)
+{
+    return i < fv->nr ? &fv->sections[i] : NULL;
+}
+
+ADDRSPACE_EXPORT const MemoryRegionSection *flatview_lookup(const FlatView *fv,
+                                                            hwaddr addr)
+{
+    size_t lo = 0, n = fv->nr;
+
+    if (n == 0 || addr < fv->starts[0]) {
+        return NULL;
+    }
+    /* last start <= addr, branch-free halving */
+    while (n > 1) {
+        size_t half = n / 2;
+
+        lo = fv->starts[lo + half] <= addr ? lo + half : lo;
+        n -= half;
+    }
+    return addr <= fv->sections[lo].last ? &fv->sections[lo] : NULL;
+}
+
+ADDRSPACE_EXPORT void flatview_for_each_section(const FlatView *fv,
+                                                FlatViewSectionCallback cb,
+                                                void *opaque)
+{
+    for (size_t i = 0; i < fv->nr; i++) {
+        if (cb(&fv->sections[i], opaque)) {
+            break;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file flatview.h
+ * @brief FlatViews: the flattened, immutable form of a region tree.
+ *
+ * A FlatView is a sorted array of non-overlapping MemoryRegionSections plus
+ * a lookup index, rendered from an effective root region at a transaction
+ * commit and published to every AddressSpace that uses that root. It never
+ * changes after publication.
+ *
+ * Lifetime: a FlatView obtained with address_space_to_flatview() is valid
+ * until the enclosing read-side section ends; one obtained with
+ * address_space_get_flatview() (or kept with flatview_ref()) is valid until
+ * the matching flatview_unref(), on any thread. A FlatView holds references
+ * on the owners of every region it maps, so those regions stay valid too.
+ */
+#ifndef ADDRSPACE_FLATVIEW_H
+#define ADDRSPACE_FLATVIEW_H
+
+#include <addrspace/memory.h>
+
+typedef struct FlatView FlatView;
+typedef struct AddressSpace AddressSpace;
+
+/**
+ * struct MemoryRegionSection - one contiguous range of a FlatView, mapped
+ * to a contiguous range of one region.
+ *
+ * Read-only for consumers; owned by its FlatView.
+ */
+typedef struct MemoryRegionSection {
+    /** @size: bytes in the range (up to 2^64). */
+    addrspace_u128 size;
+    /** @mr: the region that answers accesses in the range. */
+    MemoryRegion *mr;
+    /** @fv: the FlatView this section belongs to. */
+    FlatView *fv;
+    /** @offset_within_region: offset in @mr of the range's first byte. */
+    hwaddr offset_within_region;
+    /** @offset_within_address_space: the range's first address. */
+    hwaddr offset_within_address_space;
+    /** @readonly: writes are refused (ROM, or read-only alias/container). */
+    bool readonly;
+    /** @nonvolatile: the range is non-volatile memory. */
+    bool nonvolatile;
+    /** @romd_mode: a ROM device that was in romd mode at render time. */
+    bool romd_mode;
+    /** @dirty_log_mask: dirty-logging clients enabled at render time. */
+    uint8_t dirty_log_mask;
+    /** @last: private; last address of the range (inclusive). */
+    hwaddr last;
+    /**
+     * @host: private; host address of the range's first byte for
+     * RAM-backed sections, else NULL.
+     */
+    uint8_t *host;
+} MemoryRegionSection;
+
+/**
+ * flatview_ref() - Try to take a reference on @fv.
+ * @fv: a FlatView reached inside a read-side section.
+ *
+ * Fails on a view whose last reference is already gone (it is being
+ * reclaimed); the caller then re-reads the current view.
+ * Return: true when the reference was taken.
+ */
+bool flatview_ref(FlatView *fv);
+
+/**
+ * flatview_unref() - Drop a reference; the view (and its references on
+ * region owners) is released after a grace period when it was the last.
+ * @fv: the view.
+ */
+void flatview_unref(FlatView *fv);
+
+/**
+ * flatview_root() - The effective root region the view was rendered from.
+ * @fv: the view.
+ * Return: the root, or NULL for an empty view.
+ */
+MemoryRegion *flatview_root(const FlatView *fv);
+
+/**
+ * flatview_nr_sections() - Number of sections.
+ * @fv: the view.
+ * Return: the count.
+ */
+size_t flatview_nr_sections(const FlatView *fv);
+
+/**
+ * flatview_section() - The @i-th section in address order.
+ * @fv: the view.
+ * @i: index below flatview_nr_sections().
+ * Return: the section (owned by @fv), or NULL when @i is out of range.
+ */
+const MemoryRegionSection *flatview_section(const FlatView *fv, size_t i);
+
+/**
+ * flatview_lookup() - The section containing @addr.
+ * @fv: the view.
+ * @addr: an address.
+ * Return: the section (owned by @fv), or NULL when @addr is in a hole.
+ */
+const MemoryRegionSection *flatview_lookup(const FlatView *fv, hwaddr addr);
+
+/**
+ * FlatViewSectionCallback - callback of flatview_for_each_section().
+ * @section: the section (owned by the view).
+ * @opaque: the caller's pointer.
+ * Return: true to stop the iteration.
+ */
+typedef bool (*FlatViewSectionCallback)(const MemoryRegionSection *section,
+                                        void *opaque);
+
+/**
+ * flatview_for_each_section() - Call @cb for every section in address
+ * order until it returns true.
+ * @fv: the view.
+ * @cb: the callback.
+ * @opaque: passed to @cb.
+ */
+void flatview_for_each_section(const FlatView *fv, FlatViewSectionCallback cb,
+                               void *opaque);
+
+/**
+ * address_space_to_flatview() - The AddressSpace's current view.
+ * @as: the address space.
+ *
+ * Context: inside a read-side section; the view is valid until it ends.
+ * Return: the view (never NULL).
+ */
+FlatView *address_space_to_flatview(AddressSpace *as);
+
+/**
+ * address_space_get_flatview() - The current view, with a reference.
+ * @as: the address space.
+ *
+ * Context: any registered thread, outside or inside a read-side section.
+ * Return: the view; release it with flatview_unref().
+ */
+FlatView *address_space_get_flatview(AddressSpace *as);
+
+#endif /* ADDRSPACE_FLATVIEW_H */

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * AddressSpaces and FlatView sharing.
+ *
+ * AddressSpaces with the same root region form a group that holds one
+ * RCU-published FlatView pointer, so a commit updates one pointer per
+ * distinct root however many AddressSpaces share it. Groups whose
+ * effective roots coincide share the FlatView object itself, rendered once
+ * per commit.
+ */
+#include <string.h>
+
+#include "memory-internal.h"
+#include "../flatview/flatview-internal.h"
+
+struct AddressSpaceGroup {
+    struct rcu_head rcu; /* first: g_free_rcu() */
+    MemoryRegion *root;
+    FlatView *view; /* RCU-published; the group holds one reference */
+    AddressSpace *members;
+    unsigned int nr_members;
+    AddressSpaceGroup *next;
+};
+
+/* All under the update lock. */
+static AddressSpaceGroup *groups;
+static GHashTable *group_by_root;
+static GQueue all_address_spaces = G_QUEUE_INIT;
+static uint64_t as_seq;
+
+void address_space_foreach_locked(AddressSpaceVisitor fn, void *opaque)
+{
+    for (GList *l = all_address_spaces.head; l; l = l->next) {
+        fn(l->data, opaque);
+    }
+}
+
+/* A current view rendered from @eff that some group already holds. */
+static FlatView *find_view_of_root(MemoryRegion *eff)
+{
+    for (AddressSpaceGroup *g = groups; g; g = g->next) {
+        if (g->view->root == eff) {
+            return g->view;
+        }
+    }
+    return NULL;
+}
+
+static void group_publish(AddressSpaceGroup *g, FlatView *view)
+{
+    FlatView *old = g->view;
+    bool ok = flatview_ref(view);
+
+    g_assert(ok);
+    rcu_assign_pointer(g->view, view);
+    if (old) {
+        flatview_unref(old);
+    }
+}
+
+void address_spaces_commit_locked(uint64_t epoch)
+{
+    /* effective root -> view valid for this commit */
+    GHashTable *views = g_hash_table_new(NULL, NULL);
+    GPtrArray *fresh = g_ptr_array_new();
+    unsigned int nr_groups = 0;
+    MemoryRegion **eff;
+    unsigned int i;
+
+    for (AddressSpaceGroup *g = groups; g; g = g->next) {
+        nr_groups++;
+    }
+    eff = g_new(MemoryRegion *, nr_groups ? nr_groups : 1);
+    /* First pass: views that stay valid can be shared by changed groups. */
+    i = 0;
+    for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
+        eff[i] = memory_region_flatview_root_locked(g->root);
+        if (g->view->root == eff[i] &&
+            (!eff[i] || eff[i]->priv.mark != epoch)) {
+            g_hash_table_insert(views, eff[i], g->view);
+        }
+    }
+    i = 0;
+    for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
+        FlatView *view;
+
+        if (g->view->root == eff[i] &&
+            (!eff[i] || eff[i]->priv.mark != epoch)) {
+            continue;
+        }
+        view = g_hash_table_lookup(views, eff[i]);
+        if (!view) {
+            view = flatview_render_locked(eff[i]);
+            g_hash_table_insert(views, eff[i], view);
+            g_ptr_array_add(fresh, view);
+        }
+        group_publish(g, view);
+    }
+    /* drop the render references; groups hold their own */
+    for (i = 0; i < fresh->len; i++) {
+        flatview_unref(fresh->pdata[i]);
+    }
+    g_ptr_array_free(fresh, true);
+    g_hash_table_destroy(views);
+    g_free(eff);
+}
+
+static void group_add_member(AddressSpaceGroup *g, AddressSpace *as)
+{
+    as->priv.group = g;
+    as->priv.group_prev = NULL;
+    as->priv.group_next = g->members;
+    if (g->members) {
+        g->members->priv.group_prev = as;
+    }
+    g->members = as;
+    g->nr_members++;
+}
+
+static void group_remove_member(AddressSpaceGroup *g, AddressSpace *as)
+{
+    if (as->priv.group_prev) {
+        as->priv.group_prev->priv.group_next = as->priv.group_next;
+    } else {
+        g->members = as->priv.group_next;
+    }
+    if (as->priv.group_next) {
+        as->priv.group_next->priv.group_prev = as->priv.group_prev;
+    }
+    g->nr_members--;
+}
+
+static AddressSpaceGroup *group_get_locked(MemoryRegion *root)
+{
+    AddressSpaceGroup *g;
+    MemoryRegion *eff;
+    FlatView *view;
+
+    if (!group_by_root) {
+        group_by_root = g_hash_table_new(NULL, NULL);
+    }
+    g = g_hash_table_lookup(group_by_root, root);
+    if (g) {
+        return g;
+    }
+    g = g_new0(AddressSpaceGroup, 1);
+    g->root = root;
+    eff = memory_region_flatview_root_locked(root);
+    view = find_view_of_root(eff);
+    if (view) {
+        group_publish(g, view);
+    } else {
+        view = flatview_render_locked(eff);
+        group_publish(g, view);
+        flatview_unref(view);
+    }
+    g->next = groups;
+    groups = g;
+    g_hash_table_insert(group_by_root, root, g);
+    return g;
+}
+
+static void group_delete_locked(AddressSpaceGroup *g)
+{
+    AddressSpaceGroup **pp = &groups;
+
+    while (*pp != g) {
+        pp = &(*pp)->next;
+    }
+    *pp = g->next;
+    g_hash_table_remove(group_by_root, g->root);
+    flatview_unref(g->view);
+    g_free_rcu(g, rcu);
+}
+
+ADDRSPACE_EXPORT bool address_space_init(AddressSpace *as, MemoryRegion *root,
+                                         const char *name, GError **errp)
+{
+    if (!as) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "address space storage is NULL");
+        return false;
+    }
+    if (as->priv.magic == AS_MAGIC) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                    "address space \"%s\" is already initialised",
+                    as->priv.name);
+        return false;
+    }
+    if (!mr_is_initialised(root)) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "address space \"%s\": root is not an initialised region",
+                    name ? name : "");
+        return false;
+    }
+    memset(as, 0, sizeof(*as));
+    memory_region_ref(root);
+    memory_update_lock();
+    as->priv.name = g_strdup(name ? name : "");
+    as->priv.root = root;
+    as->priv.seq = ++as_seq;
+    group_add_member(group_get_locked(root), as);
+    g_queue_push_tail(&all_address_spaces, as);
+    as->priv.magic = AS_MAGIC;
+    memory_update_unlock();
+    return true;
+}
+
+ADDRSPACE_EXPORT void address_space_destroy(AddressSpace *as)
+{
+    AddressSpaceGroup *g;
+
+    if (!as || as->priv.magic != AS_MAGIC) {
+        return;
+    }
+    memory_update_lock();
+    g = as->priv.group;
+    group_remove_member(g, as);
+    if (g->nr_members == 0) {
+        group_delete_locked(g);
+    }
+    g_queue_remove(&all_address_spaces, as);
+    memory_update_unlock();
+    memory_region_unref(as->priv.root);
+    g_free(as->priv.name);
+    memset(as, 0, sizeof(*as));
+}
+
+ADDRSPACE_EXPORT const char *address_space_name(const AddressSpace *as)
+{
+    return as->priv.name;
+}
+
+ADDRSPACE_EXPORT MemoryRegion *address_space_root(const AddressSpace *as)
+{
+    return as->priv.root;
+}
+
+ADDRSPACE_EXPORT void address_space_set_big_endian(AddressSpace *as,
+                                                   bool big_endian)
+{
+    __atomic_store_n(&as->priv.big_endian, big_endian, __ATOMIC_RELAXED);
+}
+
+ADDRSPACE_EXPORT bool address_space_is_big_endian(const AddressSpace *as)
+{
+    return __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED);
+}
+
+ADDRSPACE_EXPORT FlatView *address_space_to_flatview(AddressSpace *as)
+{
+    return rcu_dereference(as->priv.group->view);
+}
+
+ADDRSPACE_EXPORT FlatView *address_space_get_flatview(AddressSpace *as)
+{
+    FlatView *fv;
+
+    for (;;) {
+        rcu_read_lock();
+        fv = address_space_to_flatview(as);
+        if (flatview_ref(fv)) {
+            rcu_read_unlock();
+            return fv;
+        }
+        rcu_read_unlock();
+    }
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal interface of memory/: region state, the update lock, change
+ * tracking for commits, RAM blocks. Not installed.
+ */
+#ifndef ADDRSPACE_MEMORY_INTERNAL_H
+#define ADDRSPACE_MEMORY_INTERNAL_H
+
+#include <addrspace/address-space.h>
+#include <addrspace/error.h>
+#include <addrspace/memory.h>
+
+#define MR_MAGIC 0x4d526731u /* "MRg1" */
+#define AS_MAGIC 0x41536731u /* "ASg1" */
+
+/** 2^64 as a 128-bit size. */
+#define SIZE_2_64 (((addrspace_u128)1) << 64)
+
+__extension__ typedef __int128 addrspace_s128;
+
+/** A RAM block: the host memory behind RAM, ROM and ROM devices. */
+struct RAMBlock {
+    uint8_t *host;
+    uint64_t size;
+    uint64_t mapped_size; /* what munmap() releases; 0 if not ours */
+    int fd;               /* -1 without file */
+    uint64_t fd_offset;
+};
+
+static inline bool mr_is_initialised(const MemoryRegion *mr)
+{
+    return mr && mr->priv.magic == MR_MAGIC;
+}
+
+/* A size given at init: UINT64_MAX means 2^64 (QEMU's convention). */
+static inline addrspace_u128 mr_size_from_u64(uint64_t size)
+{
+    return size == UINT64_MAX ? SIZE_2_64 : (addrspace_u128)size;
+}
+
+/* The update lock: a recursive mutex serialising every tree mutation. */
+void memory_update_lock(void);
+void memory_update_unlock(void);
+
+/*
+ * Record that @mr changed in a way that may change rendering. Marks @mr
+ * and its parent; the next outermost commit re-renders every root whose
+ * tree reaches a marked region. Caller holds the update lock.
+ */
+void memory_region_changed_locked(MemoryRegion *mr);
+
+/*
+ * Whether @to is @from or is reached from it through subregions or alias
+ * targets (cycle detection). Caller holds the update lock.
+ */
+bool memory_region_reaches_locked(MemoryRegion *from, MemoryRegion *to);
+
+/* Drop @mr from the pending change set (it is being finalized). */
+void memory_region_forget_locked(MemoryRegion *mr);
+
+/* Effective root for FlatView sharing (QEMU's get_flatview_root rules). */
+MemoryRegion *memory_region_flatview_root_locked(MemoryRegion *mr);
+
+/* Walk every initialised AddressSpace in creation order (update lock). */
+typedef void (*AddressSpaceVisitor)(AddressSpace *as, void *opaque);
+void address_space_foreach_locked(AddressSpaceVisitor fn, void *opaque);
+
+/*
+ * Re-render and publish the views of AddressSpaces affected by the changes
+ * recorded since the last commit (mark epoch @epoch). Caller holds the
+ * update lock. Implemented in address-space.c.
+ */
+void address_spaces_commit_locked(uint64_t epoch);
+
+/*
+ * MMIO dispatch (dispatch.c): one access of @size (1, 2, 4 or 8) bytes at
+ * @offset in @mr, a region with ops (MMIO, ROM device, reservation).
+ * @value is exchanged in the byte order @big_endian: serialising it that
+ * way gives the bytes the guest sees at @offset..@offset+@size-1, where a
+ * register's bytes are its value serialised in the device's endianness
+ * (DEVICE_NATIVE_ENDIAN resolves to @target_big_endian). Applies QEMU's
+ * valid/impl rules, the re-entrancy guard, the region lock, and the
+ * callback-bounds invariant. Context: inside a read-side section.
+ */
+MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr offset,
+                                        uint64_t *value, unsigned size,
+                                        bool big_endian, bool target_big_endian,
+                                        MemTxAttrs attrs);
+MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
+                                         uint64_t value, unsigned size,
+                                         bool big_endian,
+                                         bool target_big_endian,
+                                         MemTxAttrs attrs);
+
+/* QEMU's memory_region_access_valid(): whether the bus accepts it. */
+bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
+                                bool is_write, MemTxAttrs attrs);
+
+/*
+ * QEMU's memory_access_size(): the size of the next chunk of a buffer
+ * access of @len bytes at @offset in @mr (naturally aligned power of two,
+ * at most valid.max_access_size, unless valid.unaligned).
+ */
+unsigned memory_access_size(MemoryRegion *mr, unsigned len, hwaddr offset);
+
+/* RAM blocks (ram.c). */
+RAMBlock *ram_block_new_anon(uint64_t size, GError **errp);
+RAMBlock *ram_block_new_ptr(uint64_t size, void *ptr);
+RAMBlock *ram_block_new_fd(uint64_t size, bool share, int fd, uint64_t offset,
+                           GError **errp);
+RAMBlock *ram_block_new_memfd(const char *name, uint64_t size, GError **errp);
+void ram_block_free(RAMBlock *rb);
+
+#endif /* ADDRSPACE_MEMORY_INTERNAL_H */

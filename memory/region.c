@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: MIT */
+/* MemoryRegion initialisation, owners, finalisation and accessors. */
+#include <string.h>
+
+#include "memory-internal.h"
+
+ADDRSPACE_EXPORT void memory_owner_init(MemoryOwner *owner, const char *name,
+                                        void (*release)(MemoryOwner *owner))
+{
+    memset(owner, 0, sizeof(*owner));
+    owner->refcount = 1;
+    owner->name = g_strdup(name ? name : "");
+    owner->release = release;
+}
+
+ADDRSPACE_EXPORT void memory_owner_ref(MemoryOwner *owner)
+{
+    int old = __atomic_fetch_add(&owner->refcount, 1, __ATOMIC_RELAXED);
+
+    g_assert(old > 0);
+}
+
+static void owner_release_rcu(MemoryOwner *owner)
+{
+    void (*release)(MemoryOwner *) = owner->release;
+
+    g_free(owner->name);
+    owner->name = NULL;
+    if (release) {
+        release(owner);
+    }
+}
+
+ADDRSPACE_EXPORT void memory_owner_unref(MemoryOwner *owner)
+{
+    /* acq_rel: every use by other holders happens before the release */
+    if (__atomic_sub_fetch(&owner->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+        call_rcu(owner, owner_release_rcu, rcu);
+    }
+}
+
+ADDRSPACE_EXPORT void memory_region_ref(MemoryRegion *mr)
+{
+    if (mr->priv.owner) {
+        memory_owner_ref(mr->priv.owner);
+    }
+}
+
+ADDRSPACE_EXPORT void memory_region_unref(MemoryRegion *mr)
+{
+    if (mr->priv.owner) {
+        memory_owner_unref(mr->priv.owner);
+    }
+}
+
+/* The checks every memory_region_init*() makes before changing anything. */
+static bool region_check_init(MemoryRegion *mr, const char *name, uint64_t size,
+                              GError **errp)
+{
+    if (!mr) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "region storage is NULL");
+        return false;
+    }
+    if (mr->priv.magic == MR_MAGIC) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                    "region \"%s\" is already initialised",
+                    memory_region_name(mr));
+        return false;
+    }
+    if (size == 0) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "region \"%s\" has size 0", name ? name : "");
+        return false;
+    }
+    return true;
+}
+
+/* Field set-up shared by every kind; region_check_init() passed. */
+static void region_init_common(MemoryRegion *mr, MemoryOwner *owner,
+                               const char *name, uint64_t size,
+                               MemoryRegionKind kind)
+{
+    memset(mr, 0, sizeof(*mr));
+    mr->priv.kind = kind;
+    mr->priv.enabled = true;
+    mr->priv.size = mr_size_from_u64(size);
+    mr->priv.name = g_strdup(name ? name : "");
+    mr->priv.owner = owner;
+}
+
+static void region_publish_init(MemoryRegion *mr)
+{
+    /* The magic is written last: a half-initialised region is invalid. */
+    mr->priv.magic = MR_MAGIC;
+}
+
+ADDRSPACE_EXPORT bool memory_region_init(MemoryRegion *mr, MemoryOwner *owner,
+                                         const char *name, uint64_t size,
+                                         GError **errp)
+{
+    if (!region_check_init(mr, name, size, errp)) {
+        return false;
+    }
+    region_init_common(mr, owner, name, size, MR_KIND_CONTAINER);
+    region_publish_init(mr);
+    return true;
+}
+
+static bool init_ram_kind(MemoryRegion *mr, MemoryOwner *owner,
+                          const char *name, uint64_t size,
+                          MemoryRegionKind kind, RAMBlock *rb)
+{
+    region_init_common(mr, owner, name, size, kind);
+    mr->priv.ram_block = rb;
+    mr->priv.terminates = true;
+    mr->priv.readonly = kind == MR_KIND_ROM;
+    mr->priv.romd_mode = kind == MR_KIND_ROM_DEVICE;
+    region_publish_init(mr);
+    return true;
+}
+
+ADDRSPACE_EXPORT bool memory_region_init_ram(MemoryRegion *mr,
+                                             MemoryOwner *owner,
+                                             const char *name, uint64_t size,
+                                             GError **errp)
+{
+    RAMBlock *rb;
+
+    if (!region_check_init(mr, name, size, errp) ||
+        !(rb = ram_block_new_anon(size, errp))) {
+        return false;
+    }
+    return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
+}
+
+ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
+                                                 MemoryOwner *owner,
+                                                 const char *name,
+                                                 uint64_t size, void *ptr,
+                                                 GError **errp)
+{
+    if (!region_check_init(mr, name, size, errp)) {
+        return false;
+    }
+    if (!ptr) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "RAM region \"%s\": host pointer is NULL",
+                    name ? name : "");
+        return false;
+    }
+    return init_ram_kind(mr, owner, name, size, MR_KIND_RAM,
+                         ram_block_new_ptr(size, ptr));
+}
+
+ADDRSPACE_EXPORT bool
+memory_region_init_ram_from_fd(MemoryRegion *mr, MemoryOwner *owner,
+                               const char *name, uint64_t size, bool share,
+                               int fd, uint64_t offset, GError **errp)
+{
+    RAMBlock *rb;
+
+    if (!region_check_init(mr, name, size, errp) ||
+        !(rb = ram_block_new_fd(size, share, fd, offset, errp))) {
+        return false;
+    }
+    return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
+}
+
+ADDRSPACE_EXPORT bool memory_region_init_ram_memfd(MemoryRegion *mr,
+                                                   MemoryOwner *owner,
+                                                   const char *name,
+                                                   uint64_t size, GError **errp)
+{
+    RAMBlock *rb;
+
+    if (!region_check_init(mr, name, size, errp) ||
+        !(rb = ram_block_new_memfd(name, size, errp))) {
+        return false;
+    }
+    return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
+}
+
+ADDRSPACE_EXPORT bool memory_region_init_rom(MemoryRegion *mr,
+                                             MemoryOwner *owner,
+                                             const char *name, uint64_t size,
+                                             GError **errp)
+{
+    RAMBlock *rb;
+
+    if (!region_check_init(mr, name, size, errp) ||
+        !(rb = ram_block_new_anon(size, errp))) {
+        return false;
+    }
+    return init_ram_kind(mr, owner, name, size, MR_KIND_ROM, rb);
+}
+
+static bool check_ops(const MemoryRegionOps *ops, const char *name,
+                      GError **errp)
+{
+    if (!ops) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "MMIO region \"%s\": ops is NULL", name ? name : "");
+        return false;
+    }
+    return true;
+}
+
+ADDRSPACE_EXPORT bool
+memory_region_init_rom_device(MemoryRegion *mr, MemoryOwner *owner,
+                              const MemoryRegionOps *ops, void *opaque,
+                              const char *name, uint64_t size, GError **errp)
+{
+    RAMBlock *rb;
+
+    if (!region_check_init(mr, name, size, errp) ||
+        !check_ops(ops, name, errp) || !(rb = ram_block_new_anon(size, errp))) {
+        return false;
+    }
+    init_ram_kind(mr, owner, name, size, MR_KIND_ROM_DEVICE, rb);
+    mr->priv.ops = ops;
+    mr->priv.opaque = opaque;
+    return true;
+}
+
+ADDRSPACE_EXPORT bool memory_region_init_io(MemoryRegion *mr,
+                                            MemoryOwner *owner,
+                                            const MemoryRegionOps *ops,
+                                            void *opaque, const char *name,
+                                            uint64_t size, GError **errp)
+{
+    if (!region_check_init(mr, name, size, errp) ||
+        !check_ops(ops, name, errp)) {
+        return false;
+    }
+    region_init_common(mr, owner, name, size, MR_KIND_IO);
+    mr->priv.ops = ops;
+    mr->priv.opaque = opaque;
+    mr->priv.terminates = true;
+    region_publish_init(mr);
+    return true;
+}
+
+ADDRSPACE_EXPORT bool
+memory_region_init_reservation(MemoryRegion *mr, MemoryOwner *owner,
+                               const char *name, uint64_t size, GError **errp)
+{
+    if (!region_check_init(mr, name, size, errp)) {
+        return false;
+    }
+    region_init_common(mr, owner, name, size, MR_KIND_RESERVATION);
+    mr->priv.terminates = true;
+    region_publish_init(mr);
+    return true;
+}
+
+static uint64_t reach_epoch;
+
+static bool region_reaches(MemoryRegion *from, MemoryRegion *to)
+{
+    if (from == to) {
+        return true;
+    }
+    if (from->priv.visit == reach_epoch) {
+        return false; /* already explored in this query */
+    }
+    from->priv.visit = reach_epoch;
+    if (from->priv.alias && region_reaches(from->priv.alias, to)) {
+        return true;
+    }
+    for (MemoryRegion *c = from->priv.sub_first; c; c = c->priv.sub_next) {
+        if (region_reaches(c, to)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool memory_region_reaches_locked(MemoryRegion *from, MemoryRegion *to)
+{
+    reach_epoch++;
+    return region_reaches(from, to);
+}
+
+ADDRSPACE_EXPORT bool
+memory_region_init_alias(MemoryRegion *mr, MemoryOwner *owner, const char *name,
+                         MemoryRegion *orig, hwaddr offset, uint64_t size,
+                         GError **errp)
+{
+    if (!region_check_init(mr, name, size, errp)) {
+        return false;
+    }
+    if (!mr_is_initialised(orig)) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "alias \"%s\": target is not an initialised region",
+                    name ? name : "");
+        return false;
+    }
+    if ((addrspace_u128)offset + mr_size_from_u64(size) > SIZE_2_64) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                    "alias \"%s\": window 0x%" PRIx64 "+0x%" PRIx64
+                    " passes 2^64",
+                    name ? name : "", offset, size);
+        return false;
+    }
+    /*
+     * A fresh region has no subregions and nobody aliases it yet, so an
+     * alias created now cannot close a cycle; cycles can only appear when
+     * the alias is later given subregions (rejected in subregion.c).
+     */
+    region_init_common(mr, owner, name, size, MR_KIND_ALIAS);
+    memory_update_lock();
+    mr->priv.alias = orig;
+    mr->priv.alias_offset = offset;
+    orig->priv.alias_users = g_slist_prepend(orig->priv.alias_users, mr);
+    memory_update_unlock();
+    memory_region_ref(orig);
+    region_publish_init(mr);
+    return true;
+}
+
+ADDRSPACE_EXPORT void memory_region_finalize(MemoryRegion *mr)
+{
+    if (!mr_is_initialised(mr)) {
+        return;
+    }
+    memory_region_transaction_begin();
+    if (mr->priv.container) {
+        memory_region_del_subregion(mr->priv.container, mr, NULL);
+    }
+    while (mr->priv.sub_first) {
+        memory_region_del_subregion(mr, mr->priv.sub_first, NULL);
+    }
+    /* aliases still pointing here keep a dangling target: refuse to leak */
+    for (GSList *l = mr->priv.alias_users; l; l = l->next) {
+        MemoryRegion *user = l->data;
+
+        memory_region_changed_locked(user);
+        user->priv.alias = NULL;
+    }
+    g_slist_free(mr->priv.alias_users);
+    if (mr->priv.alias) {
+        MemoryRegion *orig = mr->priv.alias;
+
+        orig->priv.alias_users = g_slist_remove(orig->priv.alias_users, mr);
+        memory_region_unref(orig);
+    }
+    memory_region_forget_locked(mr);
+    memory_region_transaction_commit();
+    ram_block_free(mr->priv.ram_block);
+    g_free(mr->priv.name);
+    memset(mr, 0, sizeof(*mr));
+}
+
+/* Accessors. */
+
+ADDRSPACE_EXPORT uint64_t memory_region_size(const MemoryRegion *mr)
+{
+    return mr->priv.size >= SIZE_2_64 ? UINT64_MAX : (uint64_t)mr->priv.size;
+}
+
+ADDRSPACE_EXPORT const char *memory_region_name(const MemoryRegion *mr)
+{
+    return mr->priv.name ? mr->priv.name : "";
+}
+
+ADDRSPACE_EXPORT MemoryRegionKind memory_region_kind(const MemoryRegion *mr)
+{
+    return mr_is_initialised(mr) ? mr->priv.kind : MR_KIND_NONE;
+}
+
+ADDRSPACE_EXPORT MemoryOwner *memory_region_owner(const MemoryRegion *mr)
+{
+    return mr->priv.owner;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_ram(const MemoryRegion *mr)
+{
+    return mr->priv.ram_block != NULL;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_rom(const MemoryRegion *mr)
+{
+    return mr->priv.ram_block && mr->priv.kind != MR_KIND_ROM_DEVICE &&
+           mr->priv.readonly;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_romd(const MemoryRegion *mr)
+{
+    return mr->priv.kind == MR_KIND_ROM_DEVICE && mr->priv.romd_mode;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_enabled(const MemoryRegion *mr)
+{
+    return mr->priv.enabled;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_readonly(const MemoryRegion *mr)
+{
+    return mr->priv.readonly;
+}
+
+ADDRSPACE_EXPORT void *memory_region_get_ram_ptr(MemoryRegion *mr)
+{
+    hwaddr offset = 0;
+
+    while (mr && mr->priv.alias) {
+        offset += mr->priv.alias_offset;
+        mr = mr->priv.alias;
+    }
+    if (!mr || !mr->priv.ram_block) {
+        return NULL;
+    }
+    return mr->priv.ram_block->host + offset;
+}
+
+ADDRSPACE_EXPORT int memory_region_get_fd(const MemoryRegion *mr)
+{
+    return mr->priv.ram_block ? mr->priv.ram_block->fd : -1;
+}
+
+ADDRSPACE_EXPORT uint64_t memory_region_get_fd_offset(const MemoryRegion *mr)
+{
+    return mr->priv.ram_block ? mr->priv.ram_block->fd_offset : 0;
+}
+
+ADDRSPACE_EXPORT hwaddr memory_region_get_address(const MemoryRegion *mr)
+{
+    return mr->priv.addr;
+}
+
+ADDRSPACE_EXPORT int memory_region_get_priority(const MemoryRegion *mr)
+{
+    return mr->priv.priority;
+}
+
+ADDRSPACE_EXPORT MemoryRegion *
+memory_region_get_container(const MemoryRegion *mr)
+{
+    return mr->priv.container;
+}
+
+ADDRSPACE_EXPORT MemoryRegion *memory_region_get_alias(const MemoryRegion *mr)
+{
+    return mr->priv.alias;
+}
+
+ADDRSPACE_EXPORT hwaddr memory_region_get_alias_offset(const MemoryRegion *mr)
+{
+    return mr->priv.alias ? mr->priv.alias_offset : 0;
+}

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/* Tree mutations: subregions, enable, move, resize, attributes. */
+#include "memory-internal.h"
+
+/* Whether a tree link from @parent to @sub needs a reference on @sub's
+ * owner: not when both share an owner (a device's own sub-tree must not
+ * pin the device). */
+static bool link_holds_ref(MemoryRegion *parent, MemoryRegion *sub)
+{
+    return sub->priv.owner && sub->priv.owner != parent->priv.owner;
+}
+
+/* Insert @sub into @mr's list in render order: priority descending, and
+ * ahead of existing equal priorities (QEMU: the later-added wins). */
+static void link_subregion(MemoryRegion *mr, MemoryRegion *sub)
+{
+    static uint64_t add_seq;
+    MemoryRegion *c = mr->priv.sub_first;
+
+    while (c && sub->priv.priority < c->priv.priority) {
+        c = c->priv.sub_next;
+    }
+    sub->priv.sub_next = c;
+    sub->priv.sub_prev = c ? c->priv.sub_prev : mr->priv.sub_last;
+    if (sub->priv.sub_prev) {
+        sub->priv.sub_prev->priv.sub_next = sub;
+    } else {
+        mr->priv.sub_first = sub;
+    }
+    if (c) {
+        c->priv.sub_prev = sub;
+    } else {
+        mr->priv.sub_last = sub;
+    }
+    sub->priv.add_seq = ++add_seq;
+    sub->priv.container = mr;
+    mr->priv.nr_subregions++;
+}
+
+static void unlink_subregion(MemoryRegion *mr, MemoryRegion *sub)
+{
+    if (sub->priv.sub_prev) {
+        sub->priv.sub_prev->priv.sub_next = sub->priv.sub_next;
+    } else {
+        mr->priv.sub_first = sub->priv.sub_next;
+    }
+    if (sub->priv.sub_next) {
+        sub->priv.sub_next->priv.sub_prev = sub->priv.sub_prev;
+    } else {
+        mr->priv.sub_last = sub->priv.sub_prev;
+    }
+    sub->priv.sub_next = sub->priv.sub_prev = NULL;
+    sub->priv.container = NULL;
+    mr->priv.nr_subregions--;
+}
+
+static bool check_region(const MemoryRegion *mr, const char *what,
+                         GError **errp)
+{
+    if (!mr_is_initialised(mr)) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "%s is not an initialised region", what);
+        return false;
+    }
+    return true;
+}
+
+static bool check_fits(const MemoryRegion *mr, hwaddr addr, addrspace_u128 size,
+                       GError **errp)
+{
+    if ((addrspace_u128)addr + size > SIZE_2_64) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                    "region \"%s\" at 0x%" PRIx64 " runs past 2^64",
+                    memory_region_name(mr), addr);
+        return false;
+    }
+    return true;
+}
+
+static bool add_subregion_common(MemoryRegion *mr, hwaddr offset,
+                                 MemoryRegion *sub, int priority,
+                                 bool may_overlap, GError **errp)
+{
+    bool ok = false;
+
+    if (!check_region(mr, "parent", errp) ||
+        !check_region(sub, "subregion", errp)) {
+        return false;
+    }
+    memory_update_lock();
+    if (sub->priv.container) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                    "region \"%s\" already has a parent (\"%s\")",
+                    memory_region_name(sub),
+                    memory_region_name(sub->priv.container));
+    } else if (mr->priv.kind == MR_KIND_ALIAS) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "alias \"%s\" cannot have subregions",
+                    memory_region_name(mr));
+    } else if (memory_region_reaches_locked(sub, mr)) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_CYCLE,
+                    "adding \"%s\" under \"%s\" would create a cycle",
+                    memory_region_name(sub), memory_region_name(mr));
+    } else if (check_fits(sub, offset, sub->priv.size, errp)) {
+        memory_region_transaction_begin();
+        sub->priv.addr = offset;
+        sub->priv.priority = priority;
+        sub->priv.may_overlap = may_overlap;
+        link_subregion(mr, sub);
+        if (link_holds_ref(mr, sub)) {
+            memory_owner_ref(sub->priv.owner);
+        }
+        memory_region_changed_locked(sub);
+        memory_region_transaction_commit();
+        ok = true;
+    }
+    memory_update_unlock();
+    return ok;
+}
+
+ADDRSPACE_EXPORT bool memory_region_add_subregion(MemoryRegion *mr,
+                                                  hwaddr offset,
+                                                  MemoryRegion *sub,
+                                                  GError **errp)
+{
+    return add_subregion_common(mr, offset, sub, 0, false, errp);
+}
+
+ADDRSPACE_EXPORT bool memory_region_add_subregion_overlap(MemoryRegion *mr,
+                                                          hwaddr offset,
+                                                          MemoryRegion *sub,
+                                                          int priority,
+                                                          GError **errp)
+{
+    return add_subregion_common(mr, offset, sub, priority, true, errp);
+}
+
+ADDRSPACE_EXPORT bool
+memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *sub, GError **errp)
+{
+    bool ok = false;
+
+    if (!check_region(mr, "parent", errp) ||
+        !check_region(sub, "subregion", errp)) {
+        return false;
+    }
+    memory_update_lock();
+    if (sub->priv.container != mr) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
+                    "region \"%s\" is not a subregion of \"%s\"",
+                    memory_region_name(sub), memory_region_name(mr));
+    } else {
+        memory_region_transaction_begin();
+        memory_region_changed_locked(sub);
+        unlink_subregion(mr, sub);
+        if (link_holds_ref(mr, sub)) {
+            memory_owner_unref(sub->priv.owner);
+        }
+        memory_region_transaction_commit();
+        ok = true;
+    }
+    memory_update_unlock();
+    return ok;
+}
+
+ADDRSPACE_EXPORT void memory_region_set_enabled(MemoryRegion *mr, bool enabled)
+{
+    if (!mr_is_initialised(mr)) {
+        return;
+    }
+    memory_region_transaction_begin();
+    if (mr->priv.enabled != enabled) {
+        mr->priv.enabled = enabled;
+        memory_region_changed_locked(mr);
+    }
+    memory_region_transaction_commit();
+}
+
+ADDRSPACE_EXPORT bool memory_region_set_address(MemoryRegion *mr, hwaddr addr,
+                                                GError **errp)
+{
+    if (!check_region(mr, "region", errp) ||
+        !check_fits(mr, addr, mr->priv.size, errp)) {
+        return false;
+    }
+    memory_region_transaction_begin();
+    if (mr->priv.addr != addr) {
+        MemoryRegion *parent = mr->priv.container;
+
+        memory_region_changed_locked(mr);
+        mr->priv.addr = addr;
+        if (parent) {
+            /* QEMU re-adds the region: it becomes the latest added */
+            unlink_subregion(parent, mr);
+            link_subregion(parent, mr);
+        }
+    }
+    memory_region_transaction_commit();
+    return true;
+}
+
+ADDRSPACE_EXPORT bool memory_region_set_size(MemoryRegion *mr, uint64_t size,
+                                             GError **errp)
+{
+    addrspace_u128 s = mr_size_from_u64(size);
+
+    if (!check_region(mr, "region", errp)) {
+        return false;
+    }
+    if (size == 0) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "region \"%s\": size 0", memory_region_name(mr));
+        return false;
+    }
+    if (mr->priv.ram_block && s > mr->priv.ram_block->size) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "region \"%s\": RAM cannot grow past its 0x%" PRIx64
+                    " bytes",
+                    memory_region_name(mr), mr->priv.ram_block->size);
+        return false;
+    }
+    if ((mr->priv.container && !check_fits(mr, mr->priv.addr, s, errp)) ||
+        (mr->priv.alias && !check_fits(mr, mr->priv.alias_offset, s, errp))) {
+        return false;
+    }
+    memory_region_transaction_begin();
+    if (mr->priv.size != s) {
+        mr->priv.size = s;
+        memory_region_changed_locked(mr);
+    }
+    memory_region_transaction_commit();
+    return true;
+}
+
+ADDRSPACE_EXPORT bool
+memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset, GError **errp)
+{
+    if (!check_region(mr, "region", errp)) {
+        return false;
+    }
+    if (mr->priv.kind != MR_KIND_ALIAS) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "region \"%s\" is not an alias", memory_region_name(mr));
+        return false;
+    }
+    if (!check_fits(mr, offset, mr->priv.size, errp)) {
+        return false;
+    }
+    memory_region_transaction_begin();
+    if (mr->priv.alias_offset != offset) {
+        mr->priv.alias_offset = offset;
+        memory_region_changed_locked(mr);
+    }
+    memory_region_transaction_commit();
+    return true;
+}
+
+ADDRSPACE_EXPORT void memory_region_set_readonly(MemoryRegion *mr,
+                                                 bool readonly)
+{
+    if (!mr_is_initialised(mr)) {
+        return;
+    }
+    memory_region_transaction_begin();
+    if (mr->priv.readonly != readonly) {
+        mr->priv.readonly = readonly;
+        memory_region_changed_locked(mr);
+    }
+    memory_region_transaction_commit();
+}
+
+ADDRSPACE_EXPORT void memory_region_set_nonvolatile(MemoryRegion *mr,
+                                                    bool nonvolatile)
+{
+    if (!mr_is_initialised(mr)) {
+        return;
+    }
+    memory_region_transaction_begin();
+    if (mr->priv.nonvolatile != nonvolatile) {
+        mr->priv.nonvolatile = nonvolatile;
+        memory_region_changed_locked(mr);
+    }
+    memory_region_transaction_commit();
+}
+
+ADDRSPACE_EXPORT void memory_region_rom_device_set_romd(MemoryRegion *mr,
+                                                        bool romd_mode)
+{
+    if (!mr_is_initialised(mr) || mr->priv.kind != MR_KIND_ROM_DEVICE) {
+        return;
+    }
+    memory_region_transaction_begin();
+    if (mr->priv.romd_mode != romd_mode) {
+        mr->priv.romd_mode = romd_mode;
+        memory_region_changed_locked(mr);
+    }
+    memory_region_transaction_commit();
+}
+
+ADDRSPACE_EXPORT void memory_region_set_lock(MemoryRegion *mr, GRecMutex *lock)
+{
+    memory_update_lock();
+    __atomic_store_n(&mr->priv.lock, lock, __ATOMIC_RELEASE);
+    memory_update_unlock();
+}
+
+ADDRSPACE_EXPORT void memory_region_disable_reentrancy_guard(MemoryRegion *mr)
+{
+    memory_update_lock();
+    __atomic_store_n(&mr->priv.reentrancy_guard_disabled, true,
+                     __ATOMIC_RELAXED);
+    memory_update_unlock();
+}
+
+static gint compare_by_address(gconstpointer a, gconstpointer b)
+{
+    const MemoryRegion *ra = *(MemoryRegion *const *)a;
+    const MemoryRegion *rb = *(MemoryRegion *const *)b;
+
+    return ra->priv.addr < rb->priv.addr ? -1 : ra->priv.addr > rb->priv.addr;
+}
+
+ADDRSPACE_EXPORT bool memory_region_find_collision(MemoryRegion *mr,
+                                                   MemoryRegion **a,
+                                                   MemoryRegion **b)
+{
+    GPtrArray *fixed = g_ptr_array_new();
+    bool found = false;
+
+    memory_update_lock();
+    for (MemoryRegion *c = mr->priv.sub_first; c; c = c->priv.sub_next) {
+        if (!c->priv.may_overlap) {
+            g_ptr_array_add(fixed, c);
+        }
+    }
+    g_ptr_array_sort(fixed, compare_by_address);
+    /* sorted by start: a collision exists iff the range reaching furthest
+     * among the earlier ones passes the start of the next one */
+    MemoryRegion *far = NULL;
+    for (guint i = 0; i < fixed->len && !found; i++) {
+        MemoryRegion *r = fixed->pdata[i];
+
+        if (far &&
+            (addrspace_u128)far->priv.addr + far->priv.size > r->priv.addr) {
+            *a = far;
+            *b = r;
+            found = true;
+        }
+        if (!far || (addrspace_u128)r->priv.addr + r->priv.size >
+                        (addrspace_u128)far->priv.addr + far->priv.size) {
+            far = r;
+        }
+    }
+    memory_update_unlock();
+    g_ptr_array_free(fixed, true);
+    return found;
+}
