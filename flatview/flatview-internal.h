@@ -5,6 +5,13 @@
 
 #include <addrspace/flatview.h>
 
+/* MemoryRegionSection.access bits, fixed at render time. */
+enum {
+    SECTION_RAM = 1 << 0,          /* RAM or ROM (QEMU memory_region_is_ram) */
+    SECTION_DIRECT_READ = 1 << 1,  /* reads copy from host memory */
+    SECTION_DIRECT_WRITE = 1 << 2, /* writes copy to host memory */
+};
+
 struct FlatView {
     struct rcu_head rcu; /* first: call_rcu() */
     int ref;

@@ -215,10 +215,29 @@ static GArray *sweep(GArray *pieces)
     return out;
 }
 
+/* QEMU's memory_access_is_direct(), decided once per view. */
+static uint8_t section_access(const MemoryRegionSection *s)
+{
+    const MemoryRegion *mr = s->mr;
+    bool ram = mr->priv.kind == MR_KIND_RAM || mr->priv.kind == MR_KIND_ROM;
+    uint8_t access = 0;
+
+    if (ram) {
+        access |= SECTION_RAM | SECTION_DIRECT_READ;
+        if (!mr->priv.readonly) {
+            access |= SECTION_DIRECT_WRITE;
+        }
+    } else if (s->romd_mode) {
+        access |= SECTION_DIRECT_READ;
+    }
+    return access;
+}
+
 static void finish_section(MemoryRegionSection *s, FlatView *fv)
 {
     MemoryRegion *mr = s->mr;
 
+    s->access = section_access(s);
     s->fv = fv;
     s->last = (hwaddr)(s->offset_within_address_space + s->size - 1);
     s->host = mr->priv.ram_block

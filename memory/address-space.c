@@ -35,6 +35,12 @@ void address_space_foreach_locked(AddressSpaceVisitor fn, void *opaque)
     }
 }
 
+FlatView *address_space_view_locked(AddressSpace *as)
+{
+    /* views are replaced only under the update lock, which we hold */
+    return as->priv.group->view;
+}
+
 /* A current view rendered from @eff that some group already holds. */
 static FlatView *find_view_of_root(MemoryRegion *eff)
 {

@@ -38,6 +38,24 @@ static inline addrspace_u128 mr_size_from_u64(uint64_t size)
     return size == UINT64_MAX ? SIZE_2_64 : (addrspace_u128)size;
 }
 
+/*
+ * Last valid offset of @mr (size - 1), for readers that do not hold the
+ * update lock (the dispatcher): memory_region_set_size() may change it
+ * concurrently, so it is read atomically.
+ */
+static inline uint64_t mr_size_last_relaxed(const MemoryRegion *mr)
+{
+    return __atomic_load_n(&mr->priv.size_last, __ATOMIC_RELAXED);
+}
+
+/* Sets size and size_last together; caller holds the update lock. */
+static inline void mr_set_size_locked(MemoryRegion *mr, addrspace_u128 size)
+{
+    mr->priv.size = size;
+    __atomic_store_n(&mr->priv.size_last, (uint64_t)(size - 1),
+                     __ATOMIC_RELAXED);
+}
+
 /* The update lock: a recursive mutex serialising every tree mutation. */
 void memory_update_lock(void);
 void memory_update_unlock(void);
@@ -64,6 +82,13 @@ MemoryRegion *memory_region_flatview_root_locked(MemoryRegion *mr);
 /* Walk every initialised AddressSpace in creation order (update lock). */
 typedef void (*AddressSpaceVisitor)(AddressSpace *as, void *opaque);
 void address_space_foreach_locked(AddressSpaceVisitor fn, void *opaque);
+
+/*
+ * The FlatView @as uses now (the one its group publishes). Caller holds
+ * the update lock, which keeps the view current and referenced; no
+ * read-side section is needed.
+ */
+FlatView *address_space_view_locked(AddressSpace *as);
 
 /*
  * Re-render and publish the views of AddressSpaces affected by the changes
@@ -102,6 +127,9 @@ bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
  * at most valid.max_access_size, unless valid.unaligned).
  */
 unsigned memory_access_size(MemoryRegion *mr, unsigned len, hwaddr offset);
+
+/* The region that answers holes (QEMU's io_mem_unassigned). */
+MemoryRegion *memory_region_unassigned(void);
 
 /* RAM blocks (ram.c). */
 RAMBlock *ram_block_new_anon(uint64_t size, GError **errp);

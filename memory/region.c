@@ -84,7 +84,7 @@ static void region_init_common(MemoryRegion *mr, MemoryOwner *owner,
     memset(mr, 0, sizeof(*mr));
     mr->priv.kind = kind;
     mr->priv.enabled = true;
-    mr->priv.size = mr_size_from_u64(size);
+    mr_set_size_locked(mr, mr_size_from_u64(size));
     mr->priv.name = g_strdup(name ? name : "");
     mr->priv.owner = owner;
 }

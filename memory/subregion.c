@@ -225,7 +225,7 @@ ADDRSPACE_EXPORT bool memory_region_set_size(MemoryRegion *mr, uint64_t size,
     }
     memory_region_transaction_begin();
     if (mr->priv.size != s) {
-        mr->priv.size = s;
+        mr_set_size_locked(mr, s);
         memory_region_changed_locked(mr);
     }
     memory_region_transaction_commit();

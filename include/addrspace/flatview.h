@@ -47,6 +47,8 @@ typedef struct MemoryRegionSection {
     bool romd_mode;
     /** @dirty_log_mask: dirty-logging clients enabled at render time. */
     uint8_t dirty_log_mask;
+    /** @access: private; how the access path reaches the range. */
+    uint8_t access;
     /** @last: private; last address of the range (inclusive). */
     hwaddr last;
     /**

@@ -202,6 +202,7 @@ struct MemoryRegion {
         int priority;
         uint8_t dirty_log_mask;
         addrspace_u128 size;
+        uint64_t size_last; /* size - 1, for lock-free readers */
         hwaddr addr;
         uint64_t add_seq;
         char *name;
