@@ -105,7 +105,15 @@ void address_spaces_commit_locked(uint64_t epoch);
  * register's bytes are its value serialised in the device's endianness
  * (DEVICE_NATIVE_ENDIAN resolves to @target_big_endian). Applies QEMU's
  * valid/impl rules, the re-entrancy guard, the region lock, and the
- * callback-bounds invariant. Context: inside a read-side section.
+ * callback-bounds invariant, as documented at struct MemoryRegionOps.
+ * ROM devices always go to their ops: callers handle romd-mode reads.
+ * Return: MEMTX_DECODE_ERROR, with no callback and a read value of 0, for
+ * regions without ops (reservations: QEMU's unassigned ops), other sizes,
+ * any byte past the region's end, or what memory_region_access_valid()
+ * refuses; MEMTX_ACCESS_ERROR, with no callback, from the re-entrancy
+ * guard; otherwise the OR of the callbacks' results. Only the low @size
+ * bytes of a written value are used; a read value has no other bytes set.
+ * Context: inside a read-side section; any thread.
  */
 MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr offset,
                                         uint64_t *value, unsigned size,
@@ -117,14 +125,23 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
                                          bool target_big_endian,
                                          MemTxAttrs attrs);
 
-/* QEMU's memory_region_access_valid(): whether the bus accepts it. */
+/*
+ * QEMU's memory_region_access_valid(): whether the bus accepts the access
+ * (true exactly when dispatch would not refuse it with
+ * MEMTX_DECODE_ERROR). Besides QEMU's valid rules it checks the size, the
+ * region's end and the impl range; it may call valid.accepts (under the
+ * region lock), but never a read or write callback.
+ */
 bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
                                 bool is_write, MemTxAttrs attrs);
 
 /*
  * QEMU's memory_access_size(): the size of the next chunk of a buffer
- * access of @len bytes at @offset in @mr (naturally aligned power of two,
- * at most valid.max_access_size, unless valid.unaligned).
+ * access of @len bytes at @offset in @mr: the largest power of two not
+ * above @len, valid.max_access_size (0 means 4; at most 8) and, unless
+ * impl.unaligned (QEMU reads that flag here, not valid.unaligned), the
+ * alignment of @offset. 0 when @len is 0. Regions without ops use the
+ * defaults.
  */
 unsigned memory_access_size(MemoryRegion *mr, unsigned len, hwaddr offset);
 

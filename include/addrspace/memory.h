@@ -113,9 +113,50 @@ void memory_owner_unref(MemoryOwner *owner);
  * the region's lock held if one was set (memory_region_set_lock()); they
  * may access memory (DMA) and even change the tree.
  *
- * The dispatcher guarantees (a security invariant beyond QEMU): a callback
- * never sees @addr + @size beyond the region's size, and @size is always a
- * power of two within [impl.min_access_size, impl.max_access_size].
+ * An access is first checked against @valid and the region's size (refused:
+ * MEMTX_DECODE_ERROR, reads give 0, nothing is called), then turned into
+ * callback accesses allowed by @impl; the results of those are OR-ed. The
+ * rules are QEMU's (memory_region_access_valid(), access_with_adjusted_size())
+ * except where QEMU's code contradicts docs/devel/memory.rst or our
+ * invariant:
+ *
+ * - Bounds (beyond QEMU): an access with any byte past the region's end is
+ *   refused. The dispatcher guarantees that a callback never sees
+ *   @addr + @size beyond the region's size, and that @size is always a
+ *   power of two within [impl.min_access_size, impl.max_access_size].
+ * - Widening (impl.min_access_size larger than the access): QEMU calls the
+ *   callback at the access's own, possibly unaligned, offset, and writes
+ *   zeros to the extra bytes. We access the naturally aligned
+ *   impl.min_access_size unit holding the bytes instead; a read extracts
+ *   the requested bytes, a write is a read-modify-write of the unit (read
+ *   it, merge the request's bytes, write it back, under the region lock if
+ *   any). Devices whose reads have side effects must therefore not declare
+ *   impl.min_access_size above valid.min_access_size. A unit that would
+ *   pass the region's end makes the access refused.
+ * - Unaligned accesses (valid.unaligned) when !impl.unaligned: QEMU passes
+ *   them through unaligned. We split them into naturally aligned pieces (as
+ *   large as impl.max_access_size allows), widened as above where a piece
+ *   would be smaller than impl.min_access_size. With impl.unaligned the
+ *   callback gets the unaligned offset, as in QEMU.
+ * - Sizes: @impl sizes that are not powers of two round inwards (min up,
+ *   max down, at most 8); an impl.max_access_size of 0 means 4, or
+ *   impl.min_access_size when that is larger. An @impl range no size
+ *   satisfies (min > max, min > 8) refuses every access.
+ * - valid.accepts is asked last, once per access with its full size, and
+ *   only when every other check passed (QEMU asks it first; it must have no
+ *   side effects, so only the number of calls differs). It runs under the
+ *   region lock.
+ * - Re-entrancy: an access to a region whose owner (or the region itself,
+ *   without owner) has a callback in progress on the same thread is refused
+ *   with MEMTX_ACCESS_ERROR (QEMU 8's guard, per thread here; ROM devices
+ *   are guarded too). A region that opted out
+ *   (memory_region_disable_reentrancy_guard()) may be re-entered and does
+ *   not mark its owner busy. At most 32 callbacks may be nested on one
+ *   thread, opted out or not; deeper accesses get MEMTX_ACCESS_ERROR.
+ * - The region lock is held for the whole access, so a split or widened
+ *   access is atomic with respect to other threads using the region.
+ *   Callbacks that access other locked devices must avoid lock-order
+ *   inversions between threads.
  */
 struct MemoryRegionOps {
     /**
@@ -135,9 +176,17 @@ struct MemoryRegionOps {
     enum device_endian endianness;
     /** @valid: what the bus accepts; violations give MEMTX_DECODE_ERROR. */
     struct {
-        /** @valid.min_access_size: smallest access (0 means 1). */
+        /**
+         * @valid.min_access_size: smallest access (0 means 1); not checked
+         * when @valid.max_access_size is 0.
+         */
         unsigned min_access_size;
-        /** @valid.max_access_size: largest access (0 means 4). */
+        /**
+         * @valid.max_access_size: largest access. 0, as in QEMU, accepts
+         * every size (1 to 8) in the check, while buffer accesses
+         * (address_space_read/write) are still cut into chunks of at most
+         * 4 bytes.
+         */
         unsigned max_access_size;
         /** @valid.unaligned: whether unaligned accesses are accepted. */
         bool unaligned;
@@ -147,11 +196,15 @@ struct MemoryRegionOps {
     } valid;
     /** @impl: what the callbacks implement; the dispatcher adapts. */
     struct {
-        /** @impl.min_access_size: smallest (0 means 1). */
+        /** @impl.min_access_size: smallest (0 means 1); see widening. */
         unsigned min_access_size;
-        /** @impl.max_access_size: largest (0 means 4). */
+        /** @impl.max_access_size: largest (0 means 4); larger are split. */
         unsigned max_access_size;
-        /** @impl.unaligned: the callbacks handle unaligned offsets. */
+        /**
+         * @impl.unaligned: the callbacks handle unaligned offsets; buffer
+         * accesses are then not cut at alignment boundaries (QEMU's
+         * memory_access_size() reads this flag, not @valid.unaligned).
+         */
         bool unaligned;
     } impl;
 };
