@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * addrspace-bench: the benchmark program (BENCHMARKS.md). Runs the
+ * registered workloads and prints one record per figure:
+ *     W0_rcu_read_lock ns_per_op=0.9 base_ns_per_op=0.3 ratio=3.0
+ * or, with --json, a JSON array of the same records. The first line states
+ * the build type, compiler and CPU; a non-release build says so loudly.
+ *
+ * Options: --quick (smoke run, seconds), --filter NAME (workloads whose
+ * name contains NAME), --json. Exit status: 0, 1 when a self-check failed
+ * ("CHECK FAILED"), 2 on a usage error.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <glib.h>
+
+#include "bench-config.h"
+#include "bench.h"
+
+/* The registry: one entry per workload file. */
+static const BenchWorkload *const bench_workloads[] = {
+    &bench_w0_rcu_read_lock,
+};
+
+static bool opt_json;
+static unsigned int records_printed;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t time_loop(BenchLoopFn *loop, void *arg, uint64_t iters)
+{
+    uint64_t start = now_ns();
+
+    loop(arg, iters);
+    return now_ns() - start;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+static uint64_t median(uint64_t *values, unsigned int n)
+{
+    qsort(values, n, sizeof(*values), cmp_u64);
+    return values[n / 2];
+}
+
+BenchResult bench_measure(BenchContext *ctx, BenchLoopFn *op,
+                          BenchLoopFn *baseline, void *arg)
+{
+    uint64_t op_ns[16], base_ns[16];
+    unsigned int reps = MIN(ctx->repetitions, G_N_ELEMENTS(op_ns));
+    uint64_t iters = 64;
+    BenchResult res = {0};
+
+    /* Calibrate: grow until one repetition lasts at least min_rep_ns. */
+    for (;;) {
+        uint64_t t = time_loop(op, arg, iters);
+
+        if (t >= ctx->min_rep_ns) {
+            break;
+        }
+        if (t < ctx->min_rep_ns / 64) {
+            iters *= 16;
+        } else {
+            /* Aim 10% above the minimum. */
+            iters = (uint64_t)((double)iters * 1.1 * (double)ctx->min_rep_ns /
+                               (double)MAX(t, 1));
+        }
+    }
+    if (baseline) {
+        baseline(arg, iters); /* warm-up */
+    }
+    for (unsigned int r = 0; r < reps; r++) {
+        op_ns[r] = time_loop(op, arg, iters);
+        base_ns[r] = baseline ? time_loop(baseline, arg, iters) : 0;
+    }
+    res.iters = iters;
+    res.ns_per_op = (double)median(op_ns, reps) / (double)iters;
+    if (baseline) {
+        res.base_ns_per_op = (double)median(base_ns, reps) / (double)iters;
+        res.ratio =
+            res.base_ns_per_op > 0 ? res.ns_per_op / res.base_ns_per_op : 0;
+    }
+    return res;
+}
+
+void bench_report(BenchContext *ctx, const char *name, const BenchField *fields,
+                  size_t n_fields)
+{
+    for (size_t i = 0; i < n_fields; i++) {
+        /* JSON has no inf or nan, and neither is a measurement. */
+        bench_check(ctx, isfinite(fields[i].value), "%s: %s is not finite",
+                    name, fields[i].key);
+    }
+    if (opt_json) {
+        printf("%s\n  {\"name\": \"%s\"", records_printed ? "," : "", name);
+        for (size_t i = 0; i < n_fields; i++) {
+            printf(", \"%s\": %.4g", fields[i].key,
+                   isfinite(fields[i].value) ? fields[i].value : 0);
+        }
+        printf("}");
+    } else {
+        printf("%s", name);
+        for (size_t i = 0; i < n_fields; i++) {
+            printf(" %s=%.4g", fields[i].key, fields[i].value);
+        }
+        printf("\n");
+    }
+    records_printed++;
+    fflush(stdout);
+}
+
+bool bench_check(BenchContext *ctx, bool ok, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (ok) {
+        return true;
+    }
+    fflush(stdout);
+    fprintf(stderr, "CHECK FAILED: %s: ", ctx->workload);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    ctx->failed = true;
+    return false;
+}
+
+/* The "model name" of /proc/cpuinfo's first processor, or "unknown". */
+static char *cpu_model(void)
+{
+    char *text = NULL;
+    char *model = NULL;
+
+    if (g_file_get_contents("/proc/cpuinfo", &text, NULL, NULL)) {
+        char **lines = g_strsplit(text, "\n", -1);
+
+        for (char **l = lines; *l && !model; l++) {
+            char *colon = strchr(*l, ':');
+
+            if (colon && g_str_has_prefix(*l, "model name")) {
+                model = g_strstrip(g_strdup(colon + 1));
+            }
+        }
+        g_strfreev(lines);
+        g_free(text);
+    }
+    return model ? model : g_strdup("unknown");
+}
+
+static void print_header(void)
+{
+    /* With --json the header goes to stderr; stdout stays valid JSON. */
+    FILE *out = opt_json ? stderr : stdout;
+    bool release = BENCH_RELEASE_BUILD;
+    char *cpu = cpu_model();
+
+    fprintf(out,
+            "# addrspace-bench build_type=%s optimization=%s sanitize=%s "
+            "ndebug=%d compiler=\"%s\" cpu=\"%s\" cpus=%u\n",
+            BENCH_BUILD_TYPE, BENCH_OPTIMIZATION, BENCH_SANITIZE,
+#ifdef NDEBUG
+            1,
+#else
+            0,
+#endif
+            BENCH_COMPILER, cpu, g_get_num_processors());
+    if (!release) {
+        fprintf(out,
+                "# !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+                "!!!!!!!!!!!!\n"
+                "# !!! WARNING: NOT A RELEASE BUILD (build_type=%s, "
+                "sanitize=%s).\n"
+                "# !!! These figures do not represent addrspace. Measure "
+                "with:\n"
+                "# !!!   meson setup build-release --buildtype=release\n"
+                "# !!!   meson compile -C build-release && "
+                "build-release/tests/bench/addrspace-bench\n"
+                "# !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+                "!!!!!!!!!!!!\n",
+                BENCH_BUILD_TYPE, BENCH_SANITIZE);
+    }
+    fflush(out);
+    g_free(cpu);
+}
+
+int main(int argc, char **argv)
+{
+    gboolean quick = FALSE, json = FALSE;
+    char *filter = NULL;
+    GOptionEntry entries[] = {
+        {"quick", 0, 0, G_OPTION_ARG_NONE, &quick,
+         "Smoke run: short repetitions, self-checks (CI)", NULL},
+        {"filter", 0, 0, G_OPTION_ARG_STRING, &filter,
+         "Only workloads whose name contains NAME", "NAME"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+         "Print a JSON array of the records", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    GOptionContext *octx = g_option_context_new("- addrspace benchmarks");
+    GError *err = NULL;
+    BenchContext ctx = {.repetitions = 5};
+    unsigned int ran = 0;
+
+    g_option_context_add_main_entries(octx, entries, NULL);
+    if (!g_option_context_parse(octx, &argc, &argv, &err) || argc > 1) {
+        fprintf(stderr, "addrspace-bench: %s\n",
+                err ? err->message : "unexpected argument");
+        return 2;
+    }
+    g_option_context_free(octx);
+    opt_json = json;
+    ctx.quick = quick;
+    ctx.min_rep_ns = quick ? 20000000u : 200000000u;
+
+    print_header();
+    if (opt_json) {
+        printf("[");
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(bench_workloads); i++) {
+        const BenchWorkload *w = bench_workloads[i];
+
+        if (filter && !strstr(w->name, filter)) {
+            continue;
+        }
+        ctx.workload = w->name;
+        w->fn(&ctx);
+        ran++;
+    }
+    if (opt_json) {
+        printf("\n]\n");
+    }
+    if (ran == 0) {
+        fprintf(stderr, "addrspace-bench: no workload matches '%s'\n",
+                filter ? filter : "");
+        g_free(filter);
+        return 2;
+    }
+    g_free(filter);
+    if (ctx.failed) {
+        fprintf(stderr, "addrspace-bench: CHECK FAILED (see above)\n");
+        return 1;
+    }
+    return 0;
+}
