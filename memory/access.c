@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The access path: translate, buffer reads and writes, typed loads and
+ * stores, following QEMU's physmem.c loop (flatview_read_continue /
+ * flatview_write_continue / address_space_ld*_internal) over our FlatViews.
+ * Readers take only an RCU read-side section.
+ */
+#include <string.h>
+
+#include "memory-internal.h"
+#include "../flatview/flatview-internal.h"
+
+static const bool host_big_endian = G_BYTE_ORDER == G_BIG_ENDIAN;
+
+/* Where an address lands: the region, the offset in it, and the bytes the
+ * section still covers from there (2^64 - addr at most, saturated). */
+typedef struct Target {
+    const MemoryRegionSection *section; /* NULL: hole */
+    MemoryRegion *mr;
+    hwaddr xlat;
+    uint64_t section_left; /* bytes left in the section (>= 1) */
+} Target;
+
+static MemoryRegion unassigned_region;
+static GOnce unassigned_once = G_ONCE_INIT;
+
+static gpointer unassigned_init(gpointer arg)
+{
+    (void)arg;
+    memory_region_init_reservation(&unassigned_region, NULL, "unassigned",
+                                   UINT64_MAX, NULL);
+    return NULL;
+}
+
+MemoryRegion *memory_region_unassigned(void)
+{
+    g_once(&unassigned_once, unassigned_init, NULL);
+    return &unassigned_region;
+}
+
+static void target_of(FlatView *fv, hwaddr addr, Target *t)
+{
+    const MemoryRegionSection *s = flatview_lookup(fv, addr);
+
+    t->section = s;
+    if (s) {
+        t->mr = s->mr;
+        t->xlat =
+            s->offset_within_region + (addr - s->offset_within_address_space);
+        t->section_left = s->last - addr + 1; /* 0 means 2^64: clamp */
+        if (t->section_left == 0) {
+            t->section_left = UINT64_MAX;
+        }
+    } else {
+        t->mr = memory_region_unassigned();
+        t->xlat = addr;
+        t->section_left = 0;
+    }
+}
+
+ADDRSPACE_EXPORT MemoryRegion *
+address_space_translate(AddressSpace *as, hwaddr addr, hwaddr *xlat,
+                        hwaddr *plen, bool is_write, MemTxAttrs attrs)
+{
+    Target t;
+
+    (void)is_write;
+    (void)attrs;
+    target_of(address_space_to_flatview(as), addr, &t);
+    *xlat = t.xlat;
+    if (t.section && (t.section->access & SECTION_RAM) &&
+        *plen > t.section_left) {
+        *plen = t.section_left;
+    }
+    return t.mr;
+}
+
+/* Host-order value <-> bytes, for buffer accesses to MMIO. */
+static uint64_t load_host_order(const uint8_t *p, unsigned size)
+{
+    switch (size) {
+    case 1:
+        return p[0];
+    case 2: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    case 4: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    default: {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
+    }
+}
+
+static void store_host_order(uint8_t *p, unsigned size, uint64_t val)
+{
+    switch (size) {
+    case 1:
+        p[0] = (uint8_t)val;
+        break;
+    case 2: {
+        uint16_t v = (uint16_t)val;
+        memcpy(p, &v, 2);
+        break;
+    }
+    case 4: {
+        uint32_t v = (uint32_t)val;
+        memcpy(p, &v, 4);
+        break;
+    }
+    default:
+        memcpy(p, &val, 8);
+        break;
+    }
+}
+
+/* Bytes from @addr to the top of the space, saturated (0 means 2^64). */
+static uint64_t bytes_to_top(hwaddr addr)
+{
+    return addr == 0 ? UINT64_MAX : (uint64_t)(0 - addr);
+}
+
+/*
+ * One step of a buffer access at @addr of at most @len bytes (len >= 1,
+ * within the space). Returns the bytes consumed; ORs into *@res.
+ */
+static uint64_t access_step(AddressSpace *as, FlatView *fv, hwaddr addr,
+                            uint8_t *buf, uint64_t len, bool is_write,
+                            MemTxAttrs attrs, MemTxResult *res)
+{
+    Target t;
+    uint64_t l;
+
+    target_of(fv, addr, &t);
+    if (t.section && (t.section->access & SECTION_RAM)) {
+        l = MIN(len, t.section_left); /* QEMU clamps RAM to the section */
+    } else {
+        l = len;
+    }
+    if (attrs.memory && !(t.section && (t.section->access & SECTION_RAM))) {
+        /* QEMU flatview_access_allowed(): the whole rest is refused */
+        if (!is_write) {
+            memset(buf, 0, l);
+        }
+        *res |= MEMTX_ACCESS_ERROR;
+        return l;
+    }
+    if (t.section && (t.section->access & (is_write ? SECTION_DIRECT_WRITE
+                                                    : SECTION_DIRECT_READ))) {
+        uint8_t *host =
+            t.section->host + (addr - t.section->offset_within_address_space);
+
+        if (!(t.section->access & SECTION_RAM)) {
+            /* romd: QEMU copies up to the end of the RAM block */
+            l = MIN(l, mr_size_last_relaxed(t.mr) - t.xlat + 1);
+        }
+        if (is_write) {
+            memcpy(host, buf, l);
+        } else {
+            memcpy(buf, host, l);
+        }
+        return l;
+    }
+    if (t.section && t.mr->priv.kind != MR_KIND_RAM &&
+        t.mr->priv.kind != MR_KIND_ROM) {
+        /* MMIO: one chunk to the region that decodes the first byte, never
+         * past the region's end (our invariant) */
+        uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
+        unsigned chunk;
+        uint64_t val = 0;
+
+        if (region_left != 0 && l > region_left) {
+            l = region_left;
+        }
+        chunk = memory_access_size(t.mr, (unsigned)MIN(l, 8), t.xlat);
+        if (is_write) {
+            val = load_host_order(buf, chunk);
+            *res |= memory_region_dispatch_write(
+                t.mr, t.xlat, val, chunk, host_big_endian,
+                address_space_is_big_endian(as), attrs);
+        } else {
+            *res |= memory_region_dispatch_read(
+                t.mr, t.xlat, &val, chunk, host_big_endian,
+                address_space_is_big_endian(as), attrs);
+            store_host_order(buf, chunk, val);
+        }
+        return chunk;
+    }
+    if (!t.section) {
+        /* a hole: QEMU's unassigned region, chunked like MMIO (max 4) */
+        unsigned chunk = 4;
+
+        while (chunk > l || (addr & (chunk - 1))) {
+            chunk >>= 1;
+        }
+        l = chunk;
+    }
+    /* holes, and writes to ROM: unassigned ops (QEMU 7.2) */
+    if (!is_write) {
+        memset(buf, 0, l);
+    }
+    *res |= MEMTX_DECODE_ERROR;
+    return l;
+}
+
+static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
+                               uint8_t *buf, hwaddr len, bool is_write)
+{
+    MemTxResult res = MEMTX_OK;
+    FlatView *fv;
+
+    if (len == 0) {
+        return MEMTX_OK;
+    }
+    rcu_read_lock();
+    fv = address_space_to_flatview(as);
+    for (;;) {
+        uint64_t room = bytes_to_top(addr);
+        uint64_t l = MIN(len, room);
+        uint64_t done =
+            access_step(as, fv, addr, buf, l, is_write, attrs, &res);
+
+        len -= done;
+        buf += done;
+        if (!len) {
+            break;
+        }
+        if (done == room && room != UINT64_MAX) {
+            /* past 2^64: a hole, never a wrap to address 0 */
+            if (!is_write) {
+                memset(buf, 0, len);
+            }
+            res |= MEMTX_DECODE_ERROR;
+            break;
+        }
+        addr += done;
+    }
+    rcu_read_unlock();
+    return res;
+}
+
+ADDRSPACE_EXPORT MemTxResult address_space_read(AddressSpace *as, hwaddr addr,
+                                                MemTxAttrs attrs, void *buf,
+                                                hwaddr len)
+{
+    return access_loop(as, addr, attrs, buf, len, false);
+}
+
+ADDRSPACE_EXPORT MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
+                                                 MemTxAttrs attrs,
+                                                 const void *buf, hwaddr len)
+{
+    /* the loop only reads from buf when is_write */
+    return access_loop(as, addr, attrs, (uint8_t *)(uintptr_t)buf, len, true);
+}
+
+ADDRSPACE_EXPORT MemTxResult address_space_rw(AddressSpace *as, hwaddr addr,
+                                              MemTxAttrs attrs, void *buf,
+                                              hwaddr len, bool is_write)
+{
+    return access_loop(as, addr, attrs, buf, len, is_write);
+}
+
+ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
+                                                 hwaddr len, bool is_write,
+                                                 MemTxAttrs attrs)
+{
+    bool ok = true;
+    FlatView *fv;
+
+    rcu_read_lock();
+    fv = address_space_to_flatview(as);
+    while (len && ok) {
+        uint64_t room = bytes_to_top(addr);
+        uint64_t l = MIN(len, room);
+        Target t;
+
+        target_of(fv, addr, &t);
+        if (!t.section) {
+            ok = false;
+        } else if (t.section->access &
+                   (is_write ? SECTION_DIRECT_WRITE : SECTION_DIRECT_READ)) {
+            l = MIN(l, t.section_left);
+        } else if (t.mr->priv.kind == MR_KIND_RAM ||
+                   t.mr->priv.kind == MR_KIND_ROM) {
+            ok = false; /* ROM write: unassigned ops refuse */
+        } else {
+            uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
+
+            if (region_left != 0 && l > region_left) {
+                l = region_left;
+            }
+            l = memory_access_size(t.mr, (unsigned)MIN(l, 8), t.xlat);
+            ok = memory_region_access_valid(t.mr, t.xlat, (unsigned)l, is_write,
+                                            attrs);
+        }
+        if (ok && l == room && room != UINT64_MAX && len > l) {
+            ok = false; /* would wrap */
+        }
+        len -= l;
+        addr += l;
+    }
+    rcu_read_unlock();
+    return ok;
+}
+
+/*
+ * Typed accesses (QEMU's address_space_ld*_internal): never split. @big
+ * is the byte order in which the value is exchanged.
+ */
+static uint64_t typed_load(AddressSpace *as, hwaddr addr, unsigned size,
+                           bool big, MemTxAttrs attrs, MemTxResult *result)
+{
+    MemTxResult r = MEMTX_OK;
+    uint64_t val = 0;
+    Target t;
+
+    rcu_read_lock();
+    target_of(address_space_to_flatview(as), addr, &t);
+    if (t.section && (t.section->access & SECTION_DIRECT_READ) &&
+        t.section_left >= size) {
+        const uint8_t *p =
+            t.section->host + (addr - t.section->offset_within_address_space);
+
+        if (((uintptr_t)p & (size - 1)) == 0) {
+            switch (size) {
+            case 1:
+                val = __atomic_load_n(p, __ATOMIC_RELAXED);
+                break;
+            case 2:
+                val = __atomic_load_n((const uint16_t *)(const void *)p,
+                                      __ATOMIC_RELAXED);
+                break;
+            case 4:
+                val = __atomic_load_n((const uint32_t *)(const void *)p,
+                                      __ATOMIC_RELAXED);
+                break;
+            default:
+                val = __atomic_load_n((const uint64_t *)(const void *)p,
+                                      __ATOMIC_RELAXED);
+                break;
+            }
+        } else {
+            val = load_host_order(p, size);
+        }
+        if (big != host_big_endian && size > 1) {
+            val = size == 2   ? GUINT16_SWAP_LE_BE((uint16_t)val)
+                  : size == 4 ? GUINT32_SWAP_LE_BE((uint32_t)val)
+                              : GUINT64_SWAP_LE_BE(val);
+        }
+    } else if (t.section && t.mr->priv.kind != MR_KIND_RAM &&
+               t.mr->priv.kind != MR_KIND_ROM) {
+        uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
+
+        if (region_left != 0 && size > region_left) {
+            r = MEMTX_DECODE_ERROR; /* would pass the region's end */
+        } else {
+            r = memory_region_dispatch_read(t.mr, t.xlat, &val, size, big,
+                                            address_space_is_big_endian(as),
+                                            attrs);
+        }
+    } else {
+        r = MEMTX_DECODE_ERROR; /* hole, or RAM section too short */
+    }
+    rcu_read_unlock();
+    if (result) {
+        *result = r;
+    }
+    return val;
+}
+
+static void typed_store(AddressSpace *as, hwaddr addr, unsigned size,
+                        uint64_t val, bool big, MemTxAttrs attrs,
+                        MemTxResult *result)
+{
+    MemTxResult r = MEMTX_OK;
+    Target t;
+
+    rcu_read_lock();
+    target_of(address_space_to_flatview(as), addr, &t);
+    if (t.section && (t.section->access & SECTION_DIRECT_WRITE) &&
+        t.section_left >= size) {
+        uint8_t *p =
+            t.section->host + (addr - t.section->offset_within_address_space);
+
+        if (big != host_big_endian && size > 1) {
+            val = size == 2   ? GUINT16_SWAP_LE_BE((uint16_t)val)
+                  : size == 4 ? GUINT32_SWAP_LE_BE((uint32_t)val)
+                              : GUINT64_SWAP_LE_BE(val);
+        }
+        if (((uintptr_t)p & (size - 1)) == 0) {
+            switch (size) {
+            case 1:
+                __atomic_store_n(p, (uint8_t)val, __ATOMIC_RELAXED);
+                break;
+            case 2:
+                __atomic_store_n((uint16_t *)(void *)p, (uint16_t)val,
+                                 __ATOMIC_RELAXED);
+                break;
+            case 4:
+                __atomic_store_n((uint32_t *)(void *)p, (uint32_t)val,
+                                 __ATOMIC_RELAXED);
+                break;
+            default:
+                __atomic_store_n((uint64_t *)(void *)p, val, __ATOMIC_RELAXED);
+                break;
+            }
+        } else {
+            store_host_order(p, size, val);
+        }
+    } else if (t.section && t.mr->priv.kind != MR_KIND_RAM &&
+               t.mr->priv.kind != MR_KIND_ROM) {
+        uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
+
+        if (region_left != 0 && size > region_left) {
+            r = MEMTX_DECODE_ERROR;
+        } else {
+            r = memory_region_dispatch_write(t.mr, t.xlat, val, size, big,
+                                             address_space_is_big_endian(as),
+                                             attrs);
+        }
+    } else {
+        r = MEMTX_DECODE_ERROR; /* hole, ROM, or RAM section too short */
+    }
+    rcu_read_unlock();
+    if (result) {
+        *result = r;
+    }
+}
+
+/*
+ * The typed entry points, one line each: FULL NAME, size, byte order
+ * (0 little, 1 big, -1 the target's).
+ */
+#define ORDER(as, o) ((o) < 0 ? address_space_is_big_endian(as) : (o) == 1)
+
+#define DEFINE_LOAD(name, type, size, order)                             \
+    ADDRSPACE_EXPORT type name(AddressSpace *as, hwaddr addr,            \
+                               MemTxAttrs attrs, MemTxResult *result)    \
+    {                                                                    \
+        return (type)typed_load(as, addr, size, ORDER(as, order), attrs, \
+                                result);                                 \
+    }
+
+#define DEFINE_STORE(name, type, size, order)                              \
+    ADDRSPACE_EXPORT void name(AddressSpace *as, hwaddr addr, type val,    \
+                               MemTxAttrs attrs, MemTxResult *result)      \
+    {                                                                      \
+        typed_store(as, addr, size, val, ORDER(as, order), attrs, result); \
+    }
+
+DEFINE_LOAD(address_space_ldub, uint8_t, 1, 0)
+DEFINE_LOAD(address_space_lduw, uint16_t, 2, -1)
+DEFINE_LOAD(address_space_lduw_le, uint16_t, 2, 0)
+DEFINE_LOAD(address_space_lduw_be, uint16_t, 2, 1)
+DEFINE_LOAD(address_space_ldl, uint32_t, 4, -1)
+DEFINE_LOAD(address_space_ldl_le, uint32_t, 4, 0)
+DEFINE_LOAD(address_space_ldl_be, uint32_t, 4, 1)
+DEFINE_LOAD(address_space_ldq, uint64_t, 8, -1)
+DEFINE_LOAD(address_space_ldq_le, uint64_t, 8, 0)
+DEFINE_LOAD(address_space_ldq_be, uint64_t, 8, 1)
+DEFINE_STORE(address_space_stb, uint8_t, 1, 0)
+DEFINE_STORE(address_space_stw, uint16_t, 2, -1)
+DEFINE_STORE(address_space_stw_le, uint16_t, 2, 0)
+DEFINE_STORE(address_space_stw_be, uint16_t, 2, 1)
+DEFINE_STORE(address_space_stl, uint32_t, 4, -1)
+DEFINE_STORE(address_space_stl_le, uint32_t, 4, 0)
+DEFINE_STORE(address_space_stl_be, uint32_t, 4, 1)
+DEFINE_STORE(address_space_stq, uint64_t, 8, -1)
+DEFINE_STORE(address_space_stq_le, uint64_t, 8, 0)
+DEFINE_STORE(address_space_stq_be, uint64_t, 8, 1)

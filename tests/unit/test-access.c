@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The access path: buffer and typed accesses over RAM, ROM, ROM devices,
+ * holes and MMIO, with QEMU's rules (physmem.c) and our additions.
+ */
+#include <string.h>
+
+#include <glib.h>
+
+#include <addrspace/addrspace.h>
+
+#define ATTRS MEMTXATTRS_UNSPECIFIED
+
+/* A 4-byte little-endian MMIO register file that logs its callbacks. */
+typedef struct Regs {
+    uint8_t bytes[16];
+    GString *log;
+} Regs;
+
+static uint64_t regs_read(void *opaque, hwaddr addr, unsigned size)
+{
+    Regs *r = opaque;
+    uint64_t v = 0;
+
+    for (unsigned i = 0; i < size; i++) {
+        v |= (uint64_t)r->bytes[addr + i] << (8 * i);
+    }
+    g_string_append_printf(r->log, "r%u@%u ", size, (unsigned)addr);
+    return v;
+}
+
+static void regs_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
+{
+    Regs *r = opaque;
+
+    for (unsigned i = 0; i < size; i++) {
+        r->bytes[addr + i] = (uint8_t)(v >> (8 * i));
+    }
+    g_string_append_printf(r->log, "w%u@%u ", size, (unsigned)addr);
+}
+
+static const MemoryRegionOps regs_ops = {
+    .read = regs_read,
+    .write = regs_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {.min_access_size = 1, .max_access_size = 4},
+};
+
+typedef struct Machine {
+    MemoryRegion sys, ram, rom, ram2, io, io_small;
+    AddressSpace as;
+    Regs regs, regs_small;
+} Machine;
+
+/*
+ * 0x0000-0x0fff ram; 0x1000-0x1fff ram2 (adjacent, other region);
+ * 0x2000-0x20ff hole; 0x3000-0x30ff rom; 0x4000-0x400f io (16 bytes);
+ * 0x4001 io_small (1 byte, priority 1) overlapping io like 0xcf9 on a PC.
+ */
+static Machine *machine_new(void)
+{
+    Machine *m = g_new0(Machine, 1);
+
+    m->regs.log = g_string_new("");
+    m->regs_small.log = g_string_new("");
+    g_assert_true(
+        memory_region_init(&m->sys, NULL, "system", UINT64_MAX, NULL));
+    g_assert_true(memory_region_init_ram(&m->ram, NULL, "ram", 0x1000, NULL));
+    g_assert_true(memory_region_init_ram(&m->ram2, NULL, "ram2", 0x1000, NULL));
+    g_assert_true(memory_region_init_rom(&m->rom, NULL, "rom", 0x100, NULL));
+    g_assert_true(memory_region_init_io(&m->io, NULL, &regs_ops, &m->regs, "io",
+                                        16, NULL));
+    g_assert_true(memory_region_init_io(&m->io_small, NULL, &regs_ops,
+                                        &m->regs_small, "io-small", 1, NULL));
+    g_assert_true(memory_region_add_subregion(&m->sys, 0, &m->ram, NULL));
+    g_assert_true(memory_region_add_subregion(&m->sys, 0x1000, &m->ram2, NULL));
+    g_assert_true(memory_region_add_subregion(&m->sys, 0x3000, &m->rom, NULL));
+    g_assert_true(memory_region_add_subregion(&m->sys, 0x4000, &m->io, NULL));
+    g_assert_true(memory_region_add_subregion_overlap(&m->sys, 0x4001,
+                                                      &m->io_small, 1, NULL));
+    g_assert_true(address_space_init(&m->as, &m->sys, "memory", NULL));
+    return m;
+}
+
+static void machine_free(Machine *m)
+{
+    address_space_destroy(&m->as);
+    memory_region_finalize(&m->sys);
+    memory_region_finalize(&m->ram);
+    memory_region_finalize(&m->ram2);
+    memory_region_finalize(&m->rom);
+    memory_region_finalize(&m->io);
+    memory_region_finalize(&m->io_small);
+    drain_call_rcu();
+    g_string_free(m->regs.log, true);
+    g_string_free(m->regs_small.log, true);
+    g_free(m);
+}
+
+static void test_ram_roundtrip(void)
+{
+    Machine *m = machine_new();
+    uint8_t in[64], out[64];
+
+    for (int i = 0; i < 64; i++) {
+        in[i] = (uint8_t)(i * 7 + 1);
+    }
+    g_assert_cmpuint(address_space_write(&m->as, 0x100, ATTRS, in, 64), ==,
+                     MEMTX_OK);
+    g_assert_cmpuint(address_space_read(&m->as, 0x100, ATTRS, out, 64), ==,
+                     MEMTX_OK);
+    g_assert_cmpmem(in, 64, out, 64);
+    g_assert_cmpmem((uint8_t *)memory_region_get_ram_ptr(&m->ram) + 0x100, 64,
+                    in, 64);
+    machine_free(m);
+}
+
+static void test_cross_section(void)
+{
+    Machine *m = machine_new();
+    uint8_t in[16] = "0123456789abcdef", out[16];
+
+    g_assert_cmpuint(address_space_write(&m->as, 0xff8, ATTRS, in, 16), ==,
+                     MEMTX_OK);
+    g_assert_cmpuint(address_space_read(&m->as, 0xff8, ATTRS, out, 16), ==,
+                     MEMTX_OK);
+    g_assert_cmpmem(in, 16, out, 16);
+    g_assert_cmpmem((uint8_t *)memory_region_get_ram_ptr(&m->ram2), 8, in + 8,
+                    8);
+    machine_free(m);
+}
+
+static void test_hole_reads_zero_and_continues(void)
+{
+    Machine *m = machine_new();
+    uint8_t out[0x20];
+
+    memset(memory_region_get_ram_ptr(&m->ram2), 0xaa, 0x1000);
+    memset(out, 0x55, sizeof(out));
+    /* last 16 bytes of ram2, then 16 bytes of hole */
+    g_assert_cmpuint(address_space_read(&m->as, 0x1ff0, ATTRS, out, 0x20), ==,
+                     MEMTX_DECODE_ERROR);
+    for (int i = 0; i < 16; i++) {
+        g_assert_cmpuint(out[i], ==, 0xaa);
+        g_assert_cmpuint(out[16 + i], ==, 0);
+    }
+    machine_free(m);
+}
+
+static void test_rom_write_dropped(void)
+{
+    Machine *m = machine_new();
+    uint8_t v = 0x12, out = 0;
+
+    memset(memory_region_get_ram_ptr(&m->rom), 0x77, 0x100);
+    g_assert_cmpuint(address_space_write(&m->as, 0x3010, ATTRS, &v, 1), ==,
+                     MEMTX_DECODE_ERROR);
+    g_assert_cmpuint(address_space_read(&m->as, 0x3010, ATTRS, &out, 1), ==,
+                     MEMTX_OK);
+    g_assert_cmpuint(out, ==, 0x77);
+    machine_free(m);
+}
+
+static void test_attrs_memory_refuses_mmio(void)
+{
+    Machine *m = machine_new();
+    MemTxAttrs attrs = {.memory = 1};
+    uint8_t out[4] = {1, 2, 3, 4};
+
+    g_assert_cmpuint(address_space_read(&m->as, 0x4000, attrs, out, 4), ==,
+                     MEMTX_ACCESS_ERROR);
+    g_assert_cmpstr(m->regs.log->str, ==, "");
+    g_assert_cmpuint(address_space_read(&m->as, 0x10, attrs, out, 4), ==,
+                     MEMTX_OK);
+    machine_free(m);
+}
+
+/* QEMU: the region that decodes the first byte gets the whole access, even
+ * when its section is shorter (pci-conf-idx at 0xcf8 vs 0xcf9). */
+static void test_mmio_whole_width_to_first_region(void)
+{
+    Machine *m = machine_new();
+    MemTxResult r;
+
+    address_space_stl_le(&m->as, 0x4000, 0x44332211, ATTRS, &r);
+    g_assert_cmpuint(r, ==, MEMTX_OK);
+    g_assert_cmpstr(m->regs.log->str, ==, "w4@0 ");
+    g_assert_cmpstr(m->regs_small.log->str, ==, "");
+    g_assert_cmpuint(address_space_ldl_le(&m->as, 0x4000, ATTRS, &r), ==,
+                     0x44332211);
+    /* a buffer read of 4 at 0x4000 also goes whole to "io" */
+    g_string_truncate(m->regs.log, 0);
+    uint8_t out[4];
+    g_assert_cmpuint(address_space_read(&m->as, 0x4000, ATTRS, out, 4), ==,
+                     MEMTX_OK);
+    g_assert_cmpstr(m->regs.log->str, ==, "r4@0 ");
+    g_assert_cmpuint(out[0], ==, 0x11);
+    g_assert_cmpuint(out[3], ==, 0x44);
+    /* the byte at 0x4001 decodes to io-small */
+    g_assert_cmpuint(address_space_ldub(&m->as, 0x4001, ATTRS, &r), ==, 0);
+    g_assert_cmpstr(m->regs_small.log->str, ==, "r1@0 ");
+    machine_free(m);
+}
+
+/* Our invariant: never past the region's end (QEMU does not check). */
+static void test_mmio_never_past_region_end(void)
+{
+    Machine *m = machine_new();
+    MemTxResult r;
+
+    address_space_ldl_le(&m->as, 0x400e, ATTRS, &r);
+    g_assert_cmpuint(r, ==, MEMTX_DECODE_ERROR);
+    g_assert_cmpstr(m->regs.log->str, ==, "");
+    machine_free(m);
+}
+
+static void test_typed_ram_endianness(void)
+{
+    Machine *m = machine_new();
+    uint8_t *host = memory_region_get_ram_ptr(&m->ram);
+    MemTxResult r;
+
+    address_space_stl_le(&m->as, 0x20, 0x11223344, ATTRS, &r);
+    g_assert_cmpuint(r, ==, MEMTX_OK);
+    g_assert_cmpuint(host[0x20], ==, 0x44);
+    address_space_stl_be(&m->as, 0x24, 0x11223344, ATTRS, &r);
+    g_assert_cmpuint(host[0x24], ==, 0x11);
+    g_assert_cmpuint(address_space_ldl_be(&m->as, 0x20, ATTRS, &r), ==,
+                     0x44332211);
+    g_assert_cmpuint(address_space_lduw_le(&m->as, 0x21, ATTRS, &r), ==,
+                     0x2233);
+    address_space_set_big_endian(&m->as, true);
+    g_assert_cmpuint(address_space_ldl(&m->as, 0x24, ATTRS, &r), ==,
+                     0x11223344);
+    address_space_stq(&m->as, 0x28, 0x0102030405060708ull, ATTRS, &r);
+    g_assert_cmpuint(host[0x28], ==, 0x01);
+    g_assert_cmpuint(address_space_ldq_le(&m->as, 0x28, ATTRS, &r), ==,
+                     0x0807060504030201ull);
+    machine_free(m);
+}
+
+/* QEMU: a typed access running off the end of a RAM section goes whole to
+ * that region, whose unassigned ops refuse it. */
+static void test_typed_straddling_ram_section(void)
+{
+    Machine *m = machine_new();
+    MemTxResult r;
+
+    memset(memory_region_get_ram_ptr(&m->ram), 0xff, 0x1000);
+    g_assert_cmpuint(address_space_ldl_le(&m->as, 0xffe, ATTRS, &r), ==, 0);
+    g_assert_cmpuint(r, ==, MEMTX_DECODE_ERROR);
+    machine_free(m);
+}
+
+static void test_hole_typed(void)
+{
+    Machine *m = machine_new();
+    MemTxResult r = MEMTX_OK;
+
+    g_assert_cmpuint(address_space_ldq_le(&m->as, 0x2000, ATTRS, &r), ==, 0);
+    g_assert_cmpuint(r, ==, MEMTX_DECODE_ERROR);
+    address_space_stb(&m->as, 0x2000, 1, ATTRS, &r);
+    g_assert_cmpuint(r, ==, MEMTX_DECODE_ERROR);
+    machine_free(m);
+}
+
+/* An access that would wrap past 2^64 is an error for the part beyond. */
+static void test_no_wrap_at_top(void)
+{
+    Machine *m = machine_new();
+    uint8_t buf[8];
+
+    memset(memory_region_get_ram_ptr(&m->ram), 0xee, 8);
+    memset(buf, 0x11, sizeof(buf));
+    g_assert_cmpuint(address_space_read(&m->as, UINT64_MAX - 3, ATTRS, buf, 8),
+                     ==, MEMTX_DECODE_ERROR);
+    for (int i = 0; i < 8; i++) {
+        g_assert_cmpuint(buf[i], ==, 0); /* never ram at 0 */
+    }
+    g_assert_cmpuint(address_space_write(&m->as, UINT64_MAX - 3, ATTRS, buf, 8),
+                     ==, MEMTX_DECODE_ERROR);
+    g_assert_cmpuint(((uint8_t *)memory_region_get_ram_ptr(&m->ram))[0], ==,
+                     0xee);
+    g_assert_false(
+        address_space_access_valid(&m->as, UINT64_MAX - 3, 8, false, ATTRS));
+    machine_free(m);
+}
+
+static void test_access_valid(void)
+{
+    Machine *m = machine_new();
+
+    g_assert_true(address_space_access_valid(&m->as, 0, 0x2000, true, ATTRS));
+    g_assert_false(
+        address_space_access_valid(&m->as, 0x1ff0, 0x20, false, ATTRS));
+    g_assert_true(
+        address_space_access_valid(&m->as, 0x3000, 0x100, false, ATTRS));
+    g_assert_false(
+        address_space_access_valid(&m->as, 0x3000, 0x1, true, ATTRS));
+    g_assert_true(address_space_access_valid(&m->as, 0x4000, 4, false, ATTRS));
+    machine_free(m);
+}
+
+static void test_translate(void)
+{
+    Machine *m = machine_new();
+    hwaddr xlat, len = 0x100;
+    MemoryRegion *mr;
+
+    rcu_read_lock();
+    mr = address_space_translate(&m->as, 0x1f80, &xlat, &len, false, ATTRS);
+    g_assert_true(mr == &m->ram2);
+    g_assert_cmpuint(xlat, ==, 0xf80);
+    g_assert_cmpuint(len, ==, 0x80); /* RAM: clamped to the section */
+    len = 8;
+    mr = address_space_translate(&m->as, 0x4000, &xlat, &len, false, ATTRS);
+    g_assert_true(mr == &m->io);
+    g_assert_cmpuint(len, ==, 8); /* MMIO: left as is */
+    mr = address_space_translate(&m->as, 0x2000, &xlat, &len, false, ATTRS);
+    g_assert_cmpstr(memory_region_name(mr), ==, "unassigned");
+    rcu_read_unlock();
+    machine_free(m);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/access/ram/roundtrip", test_ram_roundtrip);
+    g_test_add_func("/access/buffer/cross-section", test_cross_section);
+    g_test_add_func("/access/hole/reads-zero-and-continues",
+                    test_hole_reads_zero_and_continues);
+    g_test_add_func("/access/hole/typed-decode-error", test_hole_typed);
+    g_test_add_func("/access/rom/write-dropped-decode-error",
+                    test_rom_write_dropped);
+    g_test_add_func("/access/attrs/memory-refuses-mmio",
+                    test_attrs_memory_refuses_mmio);
+    g_test_add_func("/access/mmio/whole-width-to-first-region",
+                    test_mmio_whole_width_to_first_region);
+    g_test_add_func("/access/mmio/never-past-region-end",
+                    test_mmio_never_past_region_end);
+    g_test_add_func("/access/typed/ram-endianness", test_typed_ram_endianness);
+    g_test_add_func("/access/typed/straddling-ram-section",
+                    test_typed_straddling_ram_section);
+    g_test_add_func("/access/top/no-wrap", test_no_wrap_at_top);
+    g_test_add_func("/access/valid/ranges", test_access_valid);
+    g_test_add_func("/access/translate/clamp-rules", test_translate);
+    return g_test_run();
+}
