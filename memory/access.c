@@ -163,6 +163,7 @@ static uint64_t access_step(AddressSpace *as, FlatView *fv, hwaddr addr,
         }
         if (is_write) {
             memcpy(host, buf, l);
+            ram_block_mark_dirty(t.section, t.xlat, l);
         } else {
             memcpy(buf, host, l);
         }
@@ -415,6 +416,7 @@ static void typed_store(AddressSpace *as, hwaddr addr, unsigned size,
         } else {
             store_host_order(p, size, val);
         }
+        ram_block_mark_dirty(t.section, t.xlat, size);
     } else if (t.section && t.mr->priv.kind != MR_KIND_RAM &&
                t.mr->priv.kind != MR_KIND_ROM) {
         uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;

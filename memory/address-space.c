@@ -19,6 +19,7 @@ struct AddressSpaceGroup {
     FlatView *view; /* RCU-published; the group holds one reference */
     AddressSpace *members;
     unsigned int nr_members;
+    unsigned int nr_listeners; /* on all members: 0 skips the hook */
     AddressSpaceGroup *next;
 };
 
@@ -60,8 +61,19 @@ static void group_publish(AddressSpaceGroup *g, FlatView *view)
     g_assert(ok);
     rcu_assign_pointer(g->view, view);
     if (old) {
+        /* listener hook: @old stays referenced until they have seen it */
+        if (g->nr_listeners) {
+            for (AddressSpace *as = g->members; as; as = as->priv.group_next) {
+                memory_listeners_view_changed_locked(as, old, view);
+            }
+        }
         flatview_unref(old);
     }
+}
+
+void address_space_listeners_changed_locked(AddressSpace *as, int delta)
+{
+    as->priv.group->nr_listeners += delta;
 }
 
 void address_spaces_commit_locked(uint64_t epoch)
@@ -77,6 +89,8 @@ void address_spaces_commit_locked(uint64_t epoch)
         nr_groups++;
     }
     eff = g_new(MemoryRegion *, nr_groups ? nr_groups : 1);
+    /* QEMU: begin/commit go to every listener on every re-rendering commit */
+    memory_listeners_begin_locked();
     /* First pass: views that stay valid can be shared by changed groups. */
     i = 0;
     for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
@@ -109,6 +123,7 @@ void address_spaces_commit_locked(uint64_t epoch)
     g_ptr_array_free(fresh, true);
     g_hash_table_destroy(views);
     g_free(eff);
+    memory_listeners_commit_locked();
 }
 
 static void group_add_member(AddressSpaceGroup *g, AddressSpace *as)
@@ -220,6 +235,7 @@ ADDRSPACE_EXPORT void address_space_destroy(AddressSpace *as)
         return;
     }
     memory_update_lock();
+    memory_listeners_remove_all_locked(as);
     g = as->priv.group;
     group_remove_member(g, as);
     if (g->nr_members == 0) {

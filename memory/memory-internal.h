@@ -25,6 +25,14 @@ struct RAMBlock {
     uint64_t mapped_size; /* what munmap() releases; 0 if not ours */
     int fd;               /* -1 without file */
     uint64_t fd_offset;
+    /*
+     * Dirty page bitmaps, one per DIRTY_MEMORY_* client, one bit per
+     * DIRTY_MEMORY_PAGE_SIZE page (dirty.c). NULL until the client is first
+     * enabled on the block; allocated under the update lock and published
+     * with a release store, read with acquire loads; freed only with the
+     * block. Bits are changed only by atomic read-modify-writes.
+     */
+    uint64_t *dirty[DIRTY_MEMORY_NUM];
 };
 
 static inline bool mr_is_initialised(const MemoryRegion *mr)
@@ -155,5 +163,69 @@ RAMBlock *ram_block_new_fd(uint64_t size, bool share, int fd, uint64_t offset,
                            GError **errp);
 RAMBlock *ram_block_new_memfd(const char *name, uint64_t size, GError **errp);
 void ram_block_free(RAMBlock *rb);
+
+/*
+ * Dirty tracking (dirty.c). Set the bits of the clients in @mask for the
+ * pages that [@offset, @offset + @len) touches in @rb (clamped to the
+ * block); clients whose bitmap was never allocated are skipped.
+ * Context: any thread; lock-free.
+ */
+void ram_block_set_dirty_range(RAMBlock *rb, uint64_t offset, uint64_t len,
+                               uint8_t mask);
+
+/* Free the dirty bitmaps of @rb (ram_block_free(); no writer is left). */
+void ram_block_dirty_free(RAMBlock *rb);
+
+/*
+ * The access path's hook after a direct RAM write of @len bytes at
+ * @offset in @section's region: marks the pages for the clients that were
+ * logging when @section's view was rendered (its dirty_log_mask: no race
+ * with memory_region_set_log()). One byte test when logging is off.
+ * Context: inside the read-side section that found @section.
+ */
+static inline void ram_block_mark_dirty(const MemoryRegionSection *section,
+                                        hwaddr offset, hwaddr len)
+{
+    if (__builtin_expect(section->dirty_log_mask != 0, 0)) {
+        ram_block_set_dirty_range(section->mr->priv.ram_block, offset, len,
+                                  section->dirty_log_mask);
+    }
+}
+
+/*
+ * For map.c: the guest wrote [@offset, @offset + @len) of @mr's RAM
+ * through a mapped pointer (address_space_unmap() of a written buffer).
+ * Marks the pages for the clients @mr logs now. No-op for regions without
+ * RAM. Context: any thread; lock-free.
+ */
+void memory_region_mark_written(MemoryRegion *mr, hwaddr offset, hwaddr len);
+
+/*
+ * Listeners (listener.c). Caller holds the update lock for all of these.
+ *
+ * memory_listeners_begin_locked()/memory_listeners_commit_locked(): begin
+ * and commit on every registered listener, ascending priority; called
+ * around each commit round that re-renders (address_spaces_commit_locked).
+ * memory_listeners_view_changed_locked(): @as switched from @old_view to
+ * @new_view (both referenced by the caller); gives @as's listeners the
+ * region_del / region_add / region_nop / log_start / log_stop diff.
+ * memory_listeners_remove_all_locked(): unregister every listener of @as
+ * (address_space_destroy()).
+ * memory_listeners_log_sync(): log_sync on every listener whose view maps
+ * @mr with logging on; takes the update lock only when some listener has a
+ * log_sync callback.
+ */
+void memory_listeners_begin_locked(void);
+void memory_listeners_commit_locked(void);
+void memory_listeners_view_changed_locked(AddressSpace *as, FlatView *old_view,
+                                          FlatView *new_view);
+void memory_listeners_remove_all_locked(AddressSpace *as);
+void memory_listeners_log_sync(MemoryRegion *mr);
+
+/*
+ * Count the listeners registered on @as in its group (address-space.c),
+ * so that a commit skips the listener hook for groups without any.
+ */
+void address_space_listeners_changed_locked(AddressSpace *as, int delta);
 
 #endif /* ADDRSPACE_MEMORY_INTERNAL_H */

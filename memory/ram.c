@@ -158,5 +158,6 @@ void ram_block_free(RAMBlock *rb)
     if (rb->fd >= 0) {
         close(rb->fd);
     }
+    ram_block_dirty_free(rb);
     g_free(rb);
 }

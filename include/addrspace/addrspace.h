@@ -12,5 +12,6 @@
 #include <addrspace/memory.h>
 #include <addrspace/flatview.h>
 #include <addrspace/address-space.h>
+#include <addrspace/listener.h>
 
 #endif /* ADDRSPACE_ADDRSPACE_H */

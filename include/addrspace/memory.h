@@ -760,4 +760,156 @@ bool memory_region_find_collision(MemoryRegion *mr, MemoryRegion **a,
  */
 void mtree_info(FILE *out, bool flatview, bool disabled);
 
+/* ---- Dirty memory tracking (memory/dirty.c) ---------------------------- */
+
+/*
+ * Writes through an AddressSpace to RAM (buffer writes, typed stores, and
+ * unmapping a buffer mapped for writing) set one bit per page in a bitmap
+ * per client, for the clients enabled on the RAM region with
+ * memory_region_set_log(). Clients fetch and clear the bits. Bitmaps
+ * belong to the RAM block and live as long as the region. Writes the
+ * device makes through memory_region_get_ram_ptr() are not seen: it calls
+ * memory_region_set_dirty() itself (as in QEMU).
+ *
+ * Whether a write is logged is decided by the FlatView it went through:
+ * a write that found its section before memory_region_set_log() committed
+ * may still be unlogged, one that found it after is logged.
+ */
+
+/** Dirty-tracking granularity, log2 (QEMU's TARGET_PAGE_BITS). */
+#define DIRTY_MEMORY_PAGE_BITS 12
+/** Dirty-tracking granularity in bytes: 4096. */
+#define DIRTY_MEMORY_PAGE_SIZE (1u << DIRTY_MEMORY_PAGE_BITS)
+
+/** Dirty-tracking client: display (QEMU's DIRTY_MEMORY_VGA). */
+#define DIRTY_MEMORY_VGA 0
+/** Dirty-tracking client: translated-code invalidation. */
+#define DIRTY_MEMORY_CODE 1
+/** Dirty-tracking client: live migration. */
+#define DIRTY_MEMORY_MIGRATION 2
+/** Number of dirty-tracking clients. */
+#define DIRTY_MEMORY_NUM 3
+
+/**
+ * typedef DirtyBitmapSnapshot - a copy of one client's dirty bits over a
+ * range, taken by memory_region_snapshot_and_clear_dirty(); opaque, owned
+ * by the caller, freed with memory_region_snapshot_free().
+ */
+typedef struct DirtyBitmapSnapshot DirtyBitmapSnapshot;
+
+/**
+ * memory_region_set_log() - Turn dirty logging of @client on or off for
+ * the RAM of @mr.
+ * @mr: a RAM-backed region (RAM, ROM, ROM device), not an alias of one;
+ *      on other regions only the mask that listeners see changes.
+ * @log: true to log.
+ * @client: DIRTY_MEMORY_VGA, DIRTY_MEMORY_CODE or DIRTY_MEMORY_MIGRATION;
+ *          other values are ignored.
+ *
+ * Changes the region's dirty_log_mask and re-renders (a transaction of its
+ * own, or part of the caller's): listeners get log_start / log_stop for
+ * the sections of @mr. Unlike QEMU, which counts enables of DIRTY_MEMORY_VGA
+ * only, every client is a plain on/off switch. Turning a client off keeps
+ * its bits; turning it on again does not clear them.
+ * Context: takes the update lock.
+ */
+void memory_region_set_log(MemoryRegion *mr, bool log, unsigned client);
+
+/**
+ * memory_region_get_dirty_log_mask() - The clients @mr logs now.
+ * @mr: a region.
+ * Return: the mask, bit (1 << client) per enabled client.
+ */
+uint8_t memory_region_get_dirty_log_mask(const MemoryRegion *mr);
+
+/**
+ * memory_region_get_dirty() - Whether any page touched by [@addr, @addr +
+ * @size) of @mr is dirty for @client.
+ * @mr: a RAM-backed region.
+ * @addr: offset in @mr.
+ * @size: bytes; the range is clamped to the region.
+ * @client: a DIRTY_MEMORY_* client.
+ *
+ * Context: any thread; lock-free.
+ * Return: true when some page is dirty; false for regions without RAM,
+ * invalid clients, clients never enabled, and empty ranges.
+ */
+bool memory_region_get_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
+                             unsigned client);
+
+/**
+ * memory_region_set_dirty() - Mark the pages touched by [@addr, @addr +
+ * @size) of @mr dirty for every client @mr logs now (a device wrote its
+ * RAM directly).
+ * @mr: a RAM-backed region (others: no effect).
+ * @addr: offset in @mr.
+ * @size: bytes; the range is clamped to the region.
+ *
+ * Context: any thread; lock-free.
+ */
+void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size);
+
+/**
+ * memory_region_reset_dirty() - Clear @client's bits for the pages touched
+ * by [@addr, @addr + @size) of @mr.
+ * @mr: a RAM-backed region (others: no effect).
+ * @addr: offset in @mr.
+ * @size: bytes; the range is clamped to the region.
+ * @client: a DIRTY_MEMORY_* client.
+ *
+ * Every page the range touches is cleared, including partially covered
+ * first and last pages (QEMU's rounding).
+ * Context: any thread; lock-free, atomic per bitmap word.
+ */
+void memory_region_reset_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
+                               unsigned client);
+
+/**
+ * memory_region_snapshot_and_clear_dirty() - Fetch and clear @client's
+ * bits for the pages touched by [@addr, @addr + @size) of @mr.
+ * @mr: a RAM-backed region.
+ * @addr: offset in @mr.
+ * @size: bytes; the range is clamped to the region.
+ * @client: a DIRTY_MEMORY_* client.
+ *
+ * First asks the listeners with a log_sync callback to bring the bitmap up
+ * to date (QEMU's memory_region_sync_dirty_bitmap()), then exchanges the
+ * bits with zeros atomically: a write that races with the call is either
+ * in the snapshot or stays dirty, never lost. Beyond QEMU, which clears
+ * whole 64-page words, pages outside the range keep their bits.
+ * Context: any registered thread, not inside a listener callback; takes
+ * the update lock when a listener has log_sync.
+ * Return: the snapshot (free with memory_region_snapshot_free()), or NULL
+ * for regions without RAM and invalid clients. A client never enabled
+ * gives an all-clean snapshot.
+ */
+DirtyBitmapSnapshot *memory_region_snapshot_and_clear_dirty(MemoryRegion *mr,
+                                                            hwaddr addr,
+                                                            hwaddr size,
+                                                            unsigned client);
+
+/**
+ * memory_region_snapshot_get_dirty() - Whether any page touched by
+ * [@addr, @addr + @size) of @mr is dirty in @snap.
+ * @mr: the region the snapshot was taken of.
+ * @snap: a snapshot of @mr.
+ * @addr: offset in @mr.
+ * @size: bytes.
+ *
+ * Pages outside the snapshot's range count as clean (QEMU asserts).
+ * Context: any thread.
+ * Return: true when some page is dirty in @snap.
+ */
+bool memory_region_snapshot_get_dirty(MemoryRegion *mr,
+                                      const DirtyBitmapSnapshot *snap,
+                                      hwaddr addr, hwaddr size);
+
+/**
+ * memory_region_snapshot_free() - Free a snapshot.
+ * @snap: the snapshot, or NULL.
+ */
+void memory_region_snapshot_free(DirtyBitmapSnapshot *snap);
+
+/* ---- End of dirty memory tracking --------------------------------------- */
+
 #endif /* ADDRSPACE_MEMORY_H */

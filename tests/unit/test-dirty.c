@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of dirty memory tracking: which accesses mark pages, for
+ * which clients, the page rounding of reset and snapshot-and-clear, and
+ * concurrent writers racing with a snapshot thread (run under TSan).
+ */
+#include <string.h>
+
+#include <glib.h>
+
+#include <addrspace/addrspace.h>
+
+#define PAGE      DIRTY_MEMORY_PAGE_SIZE
+#define RAM_BASE  0x100000u
+#define RAM_PAGES 256u
+
+/* A root with RAM of RAM_PAGES pages at RAM_BASE and an alias of the RAM's
+ * second half at 0 */
+typedef struct Fixture {
+    MemoryRegion root, ram, alias;
+    AddressSpace as;
+} Fixture;
+
+static void ok(bool ret, GError *err)
+{
+    g_assert_no_error(err);
+    g_assert_true(ret);
+}
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+    GError *err = NULL;
+
+    (void)data;
+    memset(f, 0, sizeof(*f));
+    ok(memory_region_init(&f->root, NULL, "root", 0x1000000, &err), err);
+    ok(memory_region_init_ram(&f->ram, NULL, "ram", RAM_PAGES * PAGE, &err),
+       err);
+    ok(memory_region_init_alias(&f->alias, NULL, "alias", &f->ram,
+                                RAM_PAGES / 2 * PAGE, RAM_PAGES / 2 * PAGE,
+                                &err),
+       err);
+    ok(memory_region_add_subregion(&f->root, RAM_BASE, &f->ram, &err), err);
+    ok(memory_region_add_subregion(&f->root, 0, &f->alias, &err), err);
+    ok(address_space_init(&f->as, &f->root, "as", &err), err);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    address_space_destroy(&f->as);
+    memory_region_finalize(&f->root);
+    drain_call_rcu();
+    memory_region_finalize(&f->alias);
+    memory_region_finalize(&f->ram);
+}
+
+/* Whether page @page of the RAM is dirty for @client. */
+static bool dirty(Fixture *f, unsigned page, unsigned client)
+{
+    return memory_region_get_dirty(&f->ram, (hwaddr)page * PAGE, 1, client);
+}
+
+/* The set of dirty pages for @client, as a string of 0/1 over @n pages. */
+static char *dirty_map(Fixture *f, unsigned n, unsigned client)
+{
+    char *s = g_malloc(n + 1);
+
+    for (unsigned p = 0; p < n; p++) {
+        s[p] = dirty(f, p, client) ? '1' : '0';
+    }
+    s[n] = 0;
+    return s;
+}
+
+static void assert_map(Fixture *f, unsigned client, const char *want)
+{
+    char *got = dirty_map(f, (unsigned)strlen(want), client);
+
+    g_assert_cmpstr(got, ==, want);
+    g_free(got);
+}
+
+static void test_write_marks_pages(Fixture *f, gconstpointer data)
+{
+    uint8_t buf[PAGE + 8];
+
+    (void)data;
+    memset(buf, 0xab, sizeof(buf));
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_VGA);
+    assert_map(f, DIRTY_MEMORY_VGA, "00000000");
+    /* 4 bytes straddling pages 1 and 2 */
+    g_assert_cmpuint(address_space_write(&f->as, RAM_BASE + 2 * PAGE - 2,
+                                         MEMTXATTRS_UNSPECIFIED, buf, 4),
+                     ==, MEMTX_OK);
+    assert_map(f, DIRTY_MEMORY_VGA, "01100000");
+    /* PAGE + 2 bytes from the last byte of page 4: pages 4, 5 and 6 */
+    g_assert_cmpuint(address_space_write(&f->as, RAM_BASE + 5 * PAGE - 1,
+                                         MEMTXATTRS_UNSPECIFIED, buf, PAGE + 2),
+                     ==, MEMTX_OK);
+    assert_map(f, DIRTY_MEMORY_VGA, "01101110");
+    /* a write through the alias marks the RAM's page, not the address's */
+    g_assert_cmpuint(
+        address_space_write(&f->as, 3 * PAGE, MEMTXATTRS_UNSPECIFIED, buf, 1),
+        ==, MEMTX_OK);
+    g_assert_true(dirty(f, RAM_PAGES / 2 + 3, DIRTY_MEMORY_VGA));
+    g_assert_false(dirty(f, 3, DIRTY_MEMORY_VGA));
+    g_assert_false(dirty(f, RAM_PAGES / 2 + 2, DIRTY_MEMORY_VGA));
+    /* the data itself went through */
+    g_assert_cmpuint(
+        ((uint8_t *)memory_region_get_ram_ptr(&f->ram))[2 * PAGE - 2], ==,
+        0xab);
+}
+
+/* A 4-byte buffer write at page @page of the RAM. */
+static void write_page(Fixture *f, unsigned page)
+{
+    uint32_t v = 0x12345678;
+
+    g_assert_cmpuint(address_space_write(&f->as, RAM_BASE + page * PAGE,
+                                         MEMTXATTRS_UNSPECIFIED, &v, 4),
+                     ==, MEMTX_OK);
+}
+
+static void test_only_enabled_clients(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    /* no client enabled: writes mark nothing */
+    write_page(f, 0);
+    for (unsigned c = 0; c < DIRTY_MEMORY_NUM; c++) {
+        g_assert_false(dirty(f, 0, c));
+    }
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_MIGRATION);
+    /* enabling does not make earlier writes dirty */
+    g_assert_false(dirty(f, 0, DIRTY_MEMORY_MIGRATION));
+    write_page(f, 1);
+    assert_map(f, DIRTY_MEMORY_MIGRATION, "0100");
+    assert_map(f, DIRTY_MEMORY_VGA, "0000");
+    assert_map(f, DIRTY_MEMORY_CODE, "0000");
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_CODE);
+    write_page(f, 2);
+    assert_map(f, DIRTY_MEMORY_MIGRATION, "0110");
+    assert_map(f, DIRTY_MEMORY_CODE, "0010");
+    assert_map(f, DIRTY_MEMORY_VGA, "0000");
+    /* turning a client off stops marking but keeps its bits */
+    memory_region_set_log(&f->ram, false, DIRTY_MEMORY_MIGRATION);
+    write_page(f, 3);
+    assert_map(f, DIRTY_MEMORY_MIGRATION, "0110");
+    assert_map(f, DIRTY_MEMORY_CODE, "0011");
+    /* invalid clients read as clean */
+    g_assert_false(memory_region_get_dirty(&f->ram, 0, RAM_PAGES * PAGE,
+                                           DIRTY_MEMORY_NUM));
+}
+
+static void test_typed_stores_mark(Fixture *f, gconstpointer data)
+{
+    MemTxResult r = ~0u;
+
+    (void)data;
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_VGA);
+    address_space_stb(&f->as, RAM_BASE + 1, 1, MEMTXATTRS_UNSPECIFIED, &r);
+    g_assert_cmpuint(r, ==, MEMTX_OK);
+    address_space_stw_be(&f->as, RAM_BASE + 2 * PAGE, 1, MEMTXATTRS_UNSPECIFIED,
+                         NULL);
+    address_space_stl_le(&f->as, RAM_BASE + 3 * PAGE + 8, 1,
+                         MEMTXATTRS_UNSPECIFIED, NULL);
+    /* unaligned, straddling pages 5 and 6 */
+    address_space_stq(&f->as, RAM_BASE + 6 * PAGE - 3, 1,
+                      MEMTXATTRS_UNSPECIFIED, &r);
+    g_assert_cmpuint(r, ==, MEMTX_OK);
+    assert_map(f, DIRTY_MEMORY_VGA, "10110110");
+}
+
+static void test_reads_do_not_mark(Fixture *f, gconstpointer data)
+{
+    uint8_t buf[64];
+
+    (void)data;
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_VGA);
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_MIGRATION);
+    address_space_read(&f->as, RAM_BASE, MEMTXATTRS_UNSPECIFIED, buf,
+                       sizeof(buf));
+    (void)address_space_ldl(&f->as, RAM_BASE + PAGE, MEMTXATTRS_UNSPECIFIED,
+                            NULL);
+    (void)address_space_ldq_be(&f->as, 0, MEMTXATTRS_UNSPECIFIED, NULL);
+    g_assert_false(memory_region_get_dirty(&f->ram, 0, RAM_PAGES * PAGE,
+                                           DIRTY_MEMORY_VGA));
+    g_assert_false(memory_region_get_dirty(&f->ram, 0, RAM_PAGES * PAGE,
+                                           DIRTY_MEMORY_MIGRATION));
+}
+
+static void test_set_and_reset(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    /* set_dirty marks only the clients the region logs */
+    memory_region_set_dirty(&f->ram, 0, 8 * PAGE);
+    assert_map(f, DIRTY_MEMORY_VGA, "00000000");
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_VGA);
+    memory_region_set_dirty(&f->ram, 0, 8 * PAGE);
+    assert_map(f, DIRTY_MEMORY_VGA, "11111111");
+    assert_map(f, DIRTY_MEMORY_MIGRATION, "00000000");
+    /* reset clears every page the range touches, partial ones included */
+    memory_region_reset_dirty(&f->ram, PAGE + 1, PAGE, DIRTY_MEMORY_VGA);
+    assert_map(f, DIRTY_MEMORY_VGA, "10011111");
+    memory_region_reset_dirty(&f->ram, 5 * PAGE - 1, 1, DIRTY_MEMORY_VGA);
+    assert_map(f, DIRTY_MEMORY_VGA, "10010111");
+    /* empty ranges and ranges past the end change nothing */
+    memory_region_reset_dirty(&f->ram, 0, 0, DIRTY_MEMORY_VGA);
+    memory_region_reset_dirty(&f->ram, RAM_PAGES * PAGE, PAGE,
+                              DIRTY_MEMORY_VGA);
+    assert_map(f, DIRTY_MEMORY_VGA, "10010111");
+    g_assert_false(memory_region_get_dirty(&f->ram, 1, 0, DIRTY_MEMORY_VGA));
+    /* get_dirty over a range: any page */
+    g_assert_true(
+        memory_region_get_dirty(&f->ram, PAGE, 3 * PAGE, DIRTY_MEMORY_VGA));
+    g_assert_false(
+        memory_region_get_dirty(&f->ram, PAGE, 2 * PAGE, DIRTY_MEMORY_VGA));
+    /* a huge size is clamped to the region, not wrapped */
+    memory_region_set_dirty(&f->ram, (RAM_PAGES - 1) * PAGE, UINT64_MAX);
+    g_assert_true(dirty(f, RAM_PAGES - 1, DIRTY_MEMORY_VGA));
+    memory_region_reset_dirty(&f->ram, 0, UINT64_MAX, DIRTY_MEMORY_VGA);
+    g_assert_false(
+        memory_region_get_dirty(&f->ram, 0, UINT64_MAX, DIRTY_MEMORY_VGA));
+}
+
+static void test_snapshot_and_clear(Fixture *f, gconstpointer data)
+{
+    DirtyBitmapSnapshot *snap;
+    static const unsigned pages[] = {0, 1, 5, 63, 64, 69, 70, 130};
+
+    (void)data;
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_MIGRATION);
+    for (unsigned i = 0; i < G_N_ELEMENTS(pages); i++) {
+        memory_region_set_dirty(&f->ram, (hwaddr)pages[i] * PAGE, 1);
+    }
+    /* pages 1..69, given as a range that starts and ends mid-page */
+    snap = memory_region_snapshot_and_clear_dirty(
+        &f->ram, PAGE + 100, 68 * PAGE + 1, DIRTY_MEMORY_MIGRATION);
+    g_assert_nonnull(snap);
+    for (unsigned p = 0; p < 140; p++) {
+        bool in_range = p >= 1 && p <= 69;
+        bool was_dirty = false;
+
+        for (unsigned i = 0; i < G_N_ELEMENTS(pages); i++) {
+            was_dirty |= pages[i] == p;
+        }
+        /* the snapshot holds exactly the range's dirty pages */
+        g_assert_cmpint(memory_region_snapshot_get_dirty(
+                            &f->ram, snap, (hwaddr)p * PAGE, PAGE),
+                        ==, in_range && was_dirty);
+        /* the range was cleared; pages outside it kept their bits */
+        g_assert_cmpint(dirty(f, p, DIRTY_MEMORY_MIGRATION), ==,
+                        !in_range && was_dirty);
+    }
+    /* a range query on the snapshot: any page */
+    g_assert_true(
+        memory_region_snapshot_get_dirty(&f->ram, snap, 2 * PAGE, 4 * PAGE));
+    g_assert_false(
+        memory_region_snapshot_get_dirty(&f->ram, snap, 2 * PAGE, 3 * PAGE));
+    memory_region_snapshot_free(snap);
+    /* a second snapshot of the range is clean */
+    snap = memory_region_snapshot_and_clear_dirty(&f->ram, 0, RAM_PAGES * PAGE,
+                                                  DIRTY_MEMORY_MIGRATION);
+    g_assert_true(memory_region_snapshot_get_dirty(&f->ram, snap, 0, PAGE));
+    g_assert_false(
+        memory_region_snapshot_get_dirty(&f->ram, snap, PAGE, 69 * PAGE));
+    g_assert_true(
+        memory_region_snapshot_get_dirty(&f->ram, snap, 70 * PAGE, PAGE));
+    memory_region_snapshot_free(snap);
+    g_assert_false(memory_region_get_dirty(&f->ram, 0, RAM_PAGES * PAGE,
+                                           DIRTY_MEMORY_MIGRATION));
+    /* never-enabled client: a clean snapshot; non-RAM region: NULL */
+    snap = memory_region_snapshot_and_clear_dirty(&f->ram, 0, PAGE,
+                                                  DIRTY_MEMORY_CODE);
+    g_assert_nonnull(snap);
+    g_assert_false(memory_region_snapshot_get_dirty(&f->ram, snap, 0, PAGE));
+    memory_region_snapshot_free(snap);
+    g_assert_null(memory_region_snapshot_and_clear_dirty(
+        &f->root, 0, PAGE, DIRTY_MEMORY_MIGRATION));
+    memory_region_snapshot_free(NULL);
+}
+
+/*
+ * Writers store to pages of their own stripe while a collector thread
+ * snapshots and clears; every page a writer wrote must show up in some
+ * snapshot (no lost bit), and no page nobody wrote may show up.
+ */
+#define NR_WRITERS        4
+#define WRITES_PER_THREAD 20000
+
+typedef struct Race {
+    Fixture *f;
+    unsigned index;
+    gint *done;
+    uint8_t written[RAM_PAGES]; /* by this writer */
+} Race;
+
+static gpointer writer_thread(gpointer opaque)
+{
+    Race *r = opaque;
+    GRand *rand = g_rand_new_with_seed(r->index + 1);
+
+    rcu_register_thread();
+    for (unsigned i = 0; i < WRITES_PER_THREAD; i++) {
+        /* pages p with p % (NR_WRITERS + 1) == index; the residue
+         * NR_WRITERS is never written */
+        unsigned p =
+            (unsigned)g_rand_int_range(rand, 0, RAM_PAGES / (NR_WRITERS + 1)) *
+                (NR_WRITERS + 1) +
+            r->index;
+        hwaddr addr = RAM_BASE + (hwaddr)p * PAGE + (i % PAGE);
+
+        if (i & 1) {
+            address_space_stb(&r->f->as, addr, (uint8_t)i,
+                              MEMTXATTRS_UNSPECIFIED, NULL);
+        } else {
+            uint8_t b = (uint8_t)i;
+
+            address_space_write(&r->f->as, addr, MEMTXATTRS_UNSPECIFIED, &b, 1);
+        }
+        r->written[p] = 1;
+    }
+    rcu_unregister_thread();
+    g_rand_free(rand);
+    g_atomic_int_inc(r->done);
+    return NULL;
+}
+
+static void collect(Fixture *f, uint8_t *seen)
+{
+    DirtyBitmapSnapshot *snap = memory_region_snapshot_and_clear_dirty(
+        &f->ram, 0, RAM_PAGES * PAGE, DIRTY_MEMORY_MIGRATION);
+
+    for (unsigned p = 0; p < RAM_PAGES; p++) {
+        if (memory_region_snapshot_get_dirty(&f->ram, snap, (hwaddr)p * PAGE,
+                                             PAGE)) {
+            seen[p] = 1;
+        }
+    }
+    memory_region_snapshot_free(snap);
+}
+
+static void test_concurrent_writers(Fixture *f, gconstpointer data)
+{
+    Race *races = g_new0(Race, NR_WRITERS);
+    GThread *threads[NR_WRITERS];
+    uint8_t seen[RAM_PAGES] = {0};
+    unsigned snapshots = 0;
+    gint done = 0;
+
+    (void)data;
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_MIGRATION);
+    for (unsigned i = 0; i < NR_WRITERS; i++) {
+        races[i].f = f;
+        races[i].index = i;
+        races[i].done = &done;
+        threads[i] = g_thread_new("writer", writer_thread, &races[i]);
+    }
+    while (g_atomic_int_get(&done) < NR_WRITERS) {
+        collect(f, seen);
+        snapshots++;
+    }
+    for (unsigned i = 0; i < NR_WRITERS; i++) {
+        g_thread_join(threads[i]);
+    }
+    collect(f, seen); /* whatever the last writes left */
+    g_test_message("%u snapshots during the race", snapshots);
+    for (unsigned p = 0; p < RAM_PAGES; p++) {
+        uint8_t written = 0;
+
+        for (unsigned i = 0; i < NR_WRITERS; i++) {
+            written |= races[i].written[p];
+        }
+        g_assert_cmpuint(seen[p], ==, written);
+        if (p % (NR_WRITERS + 1) == NR_WRITERS) {
+            g_assert_cmpuint(seen[p], ==, 0);
+        }
+    }
+    g_free(races);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) \
+    g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+    ADD("/dirty/write/marks-pages", test_write_marks_pages);
+    ADD("/dirty/write/only-enabled-clients", test_only_enabled_clients);
+    ADD("/dirty/store/typed-stores-mark", test_typed_stores_mark);
+    ADD("/dirty/read/no-marks", test_reads_do_not_mark);
+    ADD("/dirty/reset/page-rounding", test_set_and_reset);
+    ADD("/dirty/snapshot/clear-range-only", test_snapshot_and_clear);
+    ADD("/dirty/concurrent/writers-vs-snapshot", test_concurrent_writers);
+#undef ADD
+    return g_test_run();
+}
