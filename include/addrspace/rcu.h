@@ -43,13 +43,13 @@
  * reported in our frames; the out-of-line version is invisible to TSan.
  */
 #if !defined(ADDRSPACE_TSAN) && !defined(_LGPL_SOURCE)
-#define _LGPL_SOURCE                  1
-#define ADDRSPACE_DEFINED_LGPL_SOURCE 1
+#define _LGPL_SOURCE                   1
+#define ADDRSPACE_DEFINED_LGPL_SOURCE_ 1
 #endif
 #include <urcu/urcu-memb.h>
-#ifdef ADDRSPACE_DEFINED_LGPL_SOURCE
+#ifdef ADDRSPACE_DEFINED_LGPL_SOURCE_
 #undef _LGPL_SOURCE
-#undef ADDRSPACE_DEFINED_LGPL_SOURCE
+#undef ADDRSPACE_DEFINED_LGPL_SOURCE_
 #endif
 
 /* liburcu's pointer macros use inline asm TSan cannot see; ours replace them */
@@ -193,7 +193,8 @@ static inline void rcu_read_auto_unlock(int *guard)
 }
 
 #define ADDRSPACE_CAT_(a, b) a##b
-#define ADDRSPACE_CAT(a, b)  ADDRSPACE_CAT_(a, b)
+/** Pastes @a and @b together after expanding them (unique guard names). */
+#define ADDRSPACE_CAT(a, b) ADDRSPACE_CAT_(a, b)
 
 /**
  * RCU_READ_LOCK_GUARD() - Hold a read-side section until the end of the

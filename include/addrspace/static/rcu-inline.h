@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * Read-side fast path of the RCU layer. NOT ABI: included by
- * <addrspace/rcu.h> only; the contents may change in any release.
+/**
+ * @file rcu-inline.h
+ * @brief Read-side fast path of the RCU layer: rcu_read_lock() and
+ * rcu_read_unlock().
+ *
+ * NOT ABI: included by <addrspace/rcu.h> only; the contents may change in
+ * any release.
  *
  * Pairs: the TSan release in rcu_read_unlock() pairs with the TSan acquire
  * that rcu/rcu.c performs after each grace period, so TSan sees every
