@@ -14,6 +14,10 @@
 
 #include <addrspace/flatview.h>
 
+/**
+ * AddressSpaceGroup - private: the AddressSpaces that share one root region
+ * and its published FlatView pointer (memory/address-space.c).
+ */
 typedef struct AddressSpaceGroup AddressSpaceGroup;
 
 /**
