@@ -282,6 +282,16 @@ bool memory_region_reaches_locked(MemoryRegion *from, MemoryRegion *to)
     return region_reaches(from, to);
 }
 
+/*
+ * Whether alias @mr holds a reference on its target's owner: not when both
+ * have the same owner (a device aliasing its own region must not pin
+ * itself; its release callback would never run).
+ */
+static bool alias_holds_ref(const MemoryRegion *mr, const MemoryRegion *orig)
+{
+    return orig->priv.owner && orig->priv.owner != mr->priv.owner;
+}
+
 ADDRSPACE_EXPORT bool
 memory_region_init_alias(MemoryRegion *mr, MemoryOwner *owner, const char *name,
                          MemoryRegion *orig, hwaddr offset, uint64_t size,
@@ -314,7 +324,9 @@ memory_region_init_alias(MemoryRegion *mr, MemoryOwner *owner, const char *name,
     mr->priv.alias_offset = offset;
     orig->priv.alias_users = g_slist_prepend(orig->priv.alias_users, mr);
     memory_update_unlock();
-    memory_region_ref(orig);
+    if (alias_holds_ref(mr, orig)) {
+        memory_region_ref(orig);
+    }
     region_publish_init(mr);
     return true;
 }
@@ -343,7 +355,9 @@ ADDRSPACE_EXPORT void memory_region_finalize(MemoryRegion *mr)
         MemoryRegion *orig = mr->priv.alias;
 
         orig->priv.alias_users = g_slist_remove(orig->priv.alias_users, mr);
-        memory_region_unref(orig);
+        if (alias_holds_ref(mr, orig)) {
+            memory_region_unref(orig);
+        }
     }
     memory_region_forget_locked(mr);
     memory_region_transaction_commit();
