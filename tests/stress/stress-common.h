@@ -113,6 +113,7 @@ void stress_reader_loop(StressReadFn *read_once, void *arg, bool bursts,
  *
  * A compiler barrier between the memset and the free keeps the stores:
  * without it gcc -O1 deletes the memset as dead (ARCHITECTURE.md section 8).
+ * Under ASan there is no memset: ASan's own poisoning reports the access.
  */
 void stress_poison_free(void *obj, size_t size);
 
