@@ -32,8 +32,7 @@ int main(void)
     }
     item->value = 42;
     rcu_assign_pointer(current_item, item);
-    WITH_RCU_READ_LOCK_GUARD()
-    {
+    WITH_RCU_READ_LOCK_GUARD () {
         if (rcu_dereference(current_item)->value != 42) {
             return 1;
         }

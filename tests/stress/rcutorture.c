@@ -24,8 +24,10 @@
  *                            object before waiting for the grace period;
  *   PLANT_READ_AFTER_UNLOCK  readers check the object after leaving the
  *                            read-side section.
- * The plain build catches the first by the poison check (exit status 1),
- * ASan and TSan by their own reports (exit status set in their options).
+ * The plain build catches both with the poison and pipeline-age checks
+ * (exit status 1), ASan and TSan with their own reports (exit status set
+ * in their options; under ASan freed objects are not memset, ASan's own
+ * poisoning reports the access).
  *
  * Exit status: 0 clean, 1 RCU violation, 2 usage.
  */
