@@ -242,6 +242,7 @@ ADDRSPACE_EXPORT void address_space_destroy(AddressSpace *as)
         group_delete_locked(g);
     }
     g_queue_remove(&all_address_spaces, as);
+    address_space_bounce_destroy_locked(as);
     memory_update_unlock();
     memory_region_unref(as->priv.root);
     g_free(as->priv.name);

@@ -153,6 +153,13 @@ bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
  */
 unsigned memory_access_size(MemoryRegion *mr, unsigned len, hwaddr offset);
 
+/*
+ * Release @as's mapping state (map.c): bounce buffers, references held by
+ * mappings never unmapped, waiting map clients. Called by
+ * address_space_destroy() with the update lock held.
+ */
+void address_space_bounce_destroy_locked(AddressSpace *as);
+
 /* The region that answers holes (QEMU's io_mem_unassigned). */
 MemoryRegion *memory_region_unassigned(void);
 

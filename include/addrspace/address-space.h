@@ -289,4 +289,362 @@ void address_space_stq_le(AddressSpace *as, hwaddr addr, uint64_t val,
 void address_space_stq_be(AddressSpace *as, hwaddr addr, uint64_t val,
                           MemTxAttrs attrs, MemTxResult *result);
 
+/*
+ * ---------------------------------------------------------------------
+ * Mapping (address_space_map / address_space_unmap) and MemoryRegionCache.
+ * Implemented in memory/map.c and memory/cache.c.
+ * ---------------------------------------------------------------------
+ */
+
+/**
+ * ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE - default bound, in bytes, of the bounce
+ * buffers that one AddressSpace may have outstanding at a time (QEMU's
+ * DEFAULT_MAX_BOUNCE_BUFFER_SIZE).
+ */
+#define ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE 4096
+
+/**
+ * address_space_map() - Map a guest range for direct access by the host.
+ * @as: the address space.
+ * @addr: the first address.
+ * @plen: in: the wanted length; out: the length actually mapped, which may
+ *        be shorter (0 when nothing was mapped).
+ * @is_write: true when the caller will write to the buffer, false when it
+ *            will read from it (never both: no read-modify-write).
+ * @attrs: the attributes, used for the bounce-buffer read at map time and
+ *         the write-back at unmap time (QEMU uses unspecified attributes
+ *         there; we keep the caller's).
+ *
+ * QEMU's address_space_map(). When @addr is in memory that is directly
+ * accessible in this direction (RAM; ROM and romd ROM devices for reads),
+ * the result points into that memory and *@plen is clamped to the run of
+ * sections that belong to the same region with contiguous offsets. The
+ * mapping holds a reference on the region's owner until
+ * address_space_unmap(), so the memory stays valid even if the region is
+ * removed from the tree meanwhile (accesses then reach the old memory).
+ *
+ * Otherwise (MMIO, ROM device in MMIO mode, writes to ROM, holes) the
+ * result is a bounce buffer of at most the AddressSpace's bounce limit
+ * (ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE unless changed with
+ * address_space_set_max_bounce_buffer_size()) shared by all outstanding
+ * bounce mappings of @as. For reads it is filled with address_space_read()
+ * now (holes read as zeros, as in QEMU); for writes its contents are
+ * written with address_space_write() at unmap. When the limit is used up,
+ * NULL is returned with *@plen = 0; register a map client to learn when to
+ * retry. A guest-chosen length never causes a larger allocation.
+ *
+ * Context: any registered thread; concurrent calls on the same @as are
+ * allowed.
+ * Return: the host pointer, or NULL when *@plen is 0 on entry or no bounce
+ * space is left (then *@plen is set to 0).
+ */
+void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
+                        bool is_write, MemTxAttrs attrs);
+
+/**
+ * address_space_unmap() - Release a mapping made by address_space_map().
+ * @as: the address space given to address_space_map().
+ * @buffer: the pointer address_space_map() returned.
+ * @len: the length address_space_map() returned in *plen (informational).
+ * @is_write: the direction given to address_space_map().
+ * @access_len: bytes actually written (from the start of @buffer); for a
+ *              bounce buffer of a write mapping, exactly these bytes are
+ *              written back (clamped to the mapped length).
+ *
+ * For a direct mapping with @is_write, marks the pages of the first
+ * @access_len bytes dirty. Drops the mapping's reference on the region;
+ * frees a bounce buffer and then calls every registered map client (once
+ * each; they are removed), outside the library's locks. A @buffer that is
+ * not a live mapping of @as is ignored (QEMU asserts). Mappings never
+ * unmapped are released by address_space_destroy().
+ * Context: any registered thread.
+ */
+void address_space_unmap(AddressSpace *as, void *buffer, hwaddr len,
+                         bool is_write, hwaddr access_len);
+
+/**
+ * typedef AddressSpaceMapClientFunc - callback of a map client.
+ * @opaque: the pointer given at registration.
+ *
+ * Called once, in the thread that freed bounce space (from
+ * address_space_unmap()) or in the registering thread, with no library
+ * lock held. It may call address_space_map() and register itself again.
+ */
+typedef void AddressSpaceMapClientFunc(void *opaque);
+
+/**
+ * address_space_register_map_client() - Ask to be called when bounce
+ * space of @as is freed (QEMU's address_space_register_map_client()).
+ * @as: the address space.
+ * @func: the callback.
+ * @opaque: passed to @func.
+ *
+ * The client is removed after it has been called. If bounce space is
+ * available right now, @func is called before this function returns
+ * (QEMU schedules it at once) and is not kept.
+ * Context: any registered thread.
+ */
+void address_space_register_map_client(AddressSpace *as,
+                                       AddressSpaceMapClientFunc *func,
+                                       void *opaque);
+
+/**
+ * address_space_unregister_map_client() - Withdraw a map client that has
+ * not been called yet.
+ * @as: the address space.
+ * @func: the callback given at registration.
+ * @opaque: the pointer given at registration.
+ *
+ * Removes one registration matching @func and @opaque; no effect if there
+ * is none. A callback already being run by another thread is not waited
+ * for.
+ * Context: any registered thread.
+ */
+void address_space_unregister_map_client(AddressSpace *as,
+                                         AddressSpaceMapClientFunc *func,
+                                         void *opaque);
+
+/**
+ * address_space_set_max_bounce_buffer_size() - Change the bound on the
+ * bounce buffers outstanding at a time on @as (QEMU: the
+ * x-max-bounce-buffer-size property of PCI devices).
+ * @as: the address space.
+ * @size: the new bound in bytes; 0 disables bouncing (non-direct maps then
+ *        always fail).
+ *
+ * Mappings already made are kept; a lower bound applies to new maps.
+ * Context: any registered thread.
+ */
+void address_space_set_max_bounce_buffer_size(AddressSpace *as, size_t size);
+
+/**
+ * struct MemoryRegionCache - a translation of one range kept for repeated
+ * accesses (virtio rings), QEMU's MemoryRegionCache.
+ *
+ * Caller-allocated; fields private. Initialise with
+ * address_space_cache_init() or address_space_cache_init_empty(), release
+ * with address_space_cache_destroy(). A zero-filled cache is empty.
+ *
+ * When the whole range was directly accessible RAM at init (fast path),
+ * the cache keeps a host pointer and a reference on the region's owner:
+ * the memory stays valid after later topology changes, but accesses keep
+ * going to the memory the range had at init (as in QEMU, a user that must
+ * follow topology changes re-initialises the cache, e.g. from a memory
+ * listener). Otherwise (MMIO, holes, several regions; slow path) each
+ * access goes through the AddressSpace with address_space_read/write and
+ * the typed loads/stores, so it sees the current topology; the
+ * AddressSpace must then outlive the cache.
+ */
+typedef struct MemoryRegionCache {
+    /** @priv: private state. */
+    struct {
+        uint8_t *ptr;     /* host address of the first byte; NULL: slow */
+        AddressSpace *as; /* slow path */
+        MemoryRegion *mr; /* fast path; its owner is referenced */
+        hwaddr xlat;      /* fast path: offset of the first byte in mr */
+        hwaddr addr;
+        hwaddr len;
+        bool is_write;
+        bool direct_write; /* ptr may be written */
+        bool big_endian;   /* the target order at init */
+    } priv;
+} MemoryRegionCache;
+
+/**
+ * address_space_cache_init() - Translate [@addr, @addr + @len) of @as once
+ * for repeated accesses (QEMU's address_space_cache_init()).
+ * @cache: storage, empty (zero-filled, or destroyed).
+ * @as: the address space.
+ * @addr: the first address.
+ * @len: bytes; not 0, and the range must not pass the top of the 2^64
+ *       space.
+ * @is_write: whether the cache will be written through; the fast path is
+ *            used only when the range is directly accessible in every
+ *            direction the cache will be used for.
+ *
+ * Unlike QEMU, the cached length is always @len; a range that is not one
+ * contiguous directly accessible run uses the slow path instead of being
+ * clamped. On failure @cache is left empty (every access fails with
+ * MEMTX_DECODE_ERROR, destroy is a no-op).
+ * Context: any registered thread.
+ * Return: @len, or -1 when @len is 0 or above INT64_MAX, the range
+ * wraps, or @cache or @as is NULL.
+ */
+int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
+                                 hwaddr addr, hwaddr len, bool is_write);
+
+/**
+ * address_space_cache_init_empty() - Make @cache empty (QEMU's
+ * address_space_cache_init_empty()): accesses fail with
+ * MEMTX_DECODE_ERROR and address_space_cache_destroy() is a no-op.
+ * @cache: storage.
+ */
+void address_space_cache_init_empty(MemoryRegionCache *cache);
+
+/**
+ * address_space_cache_destroy() - Release what @cache holds (the
+ * reference on the region) and make it empty.
+ * @cache: an initialised or empty cache, not used concurrently.
+ *
+ * Context: any registered thread, also inside a read-side section.
+ */
+void address_space_cache_destroy(MemoryRegionCache *cache);
+
+/**
+ * address_space_read_cached() - Read @len bytes at offset @addr of the
+ * cached range into @buf.
+ * @cache: the cache.
+ * @addr: offset from the start of the cached range.
+ * @buf: destination.
+ * @len: bytes.
+ *
+ * An access that does not fit inside the cached range is not performed
+ * (QEMU asserts): @buf is zero-filled and MEMTX_DECODE_ERROR returned.
+ * Context: any registered thread.
+ * Return: the OR of the results (MEMTX_OK on the fast path).
+ */
+MemTxResult address_space_read_cached(MemoryRegionCache *cache, hwaddr addr,
+                                      void *buf, hwaddr len);
+
+/**
+ * address_space_write_cached() - Write @len bytes from @buf at offset
+ * @addr of the cached range.
+ * @cache: the cache.
+ * @addr: offset from the start of the cached range.
+ * @buf: source.
+ * @len: bytes.
+ *
+ * Out-of-range accesses are dropped with MEMTX_DECODE_ERROR. A cache
+ * initialised for reads takes the slow path for writes (so a write to ROM
+ * is refused as by address_space_write()).
+ * Context: any registered thread.
+ * Return: the OR of the results.
+ */
+MemTxResult address_space_write_cached(MemoryRegionCache *cache, hwaddr addr,
+                                       const void *buf, hwaddr len);
+
+/*
+ * Typed loads and stores on a cache, at offset @addr of the cached range:
+ * the un-suffixed forms use the AddressSpace's target byte order as it was
+ * at address_space_cache_init(), _le and _be the named one. Fast path: a bounds check and one (atomic when
+ * aligned) host access. Slow path: the address_space_ld / st function of
+ * the same name on the AddressSpace. An access that does not fit inside
+ * the cached range gives MEMTX_DECODE_ERROR (loads return 0, stores are
+ * dropped). @result may be NULL.
+ * Context: any registered thread.
+ */
+
+/** address_space_ldub_cached() - Load a byte. @cache: the cache.
+ * @addr: offset. @attrs: attributes. @result: result or NULL.
+ * Return: the value. */
+uint8_t address_space_ldub_cached(MemoryRegionCache *cache, hwaddr addr,
+                                  MemTxAttrs attrs, MemTxResult *result);
+/** address_space_lduw_cached() - Load 16 bits, target order. @cache: the
+ * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
+ * Return: the value. */
+uint16_t address_space_lduw_cached(MemoryRegionCache *cache, hwaddr addr,
+                                   MemTxAttrs attrs, MemTxResult *result);
+/** address_space_lduw_le_cached() - Load 16 bits, little endian. @cache:
+ * the cache. @addr: offset. @attrs: attributes. @result: result or NULL.
+ * Return: the value. */
+uint16_t address_space_lduw_le_cached(MemoryRegionCache *cache, hwaddr addr,
+                                      MemTxAttrs attrs, MemTxResult *result);
+/** address_space_lduw_be_cached() - Load 16 bits, big endian. @cache: the
+ * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
+ * Return: the value. */
+uint16_t address_space_lduw_be_cached(MemoryRegionCache *cache, hwaddr addr,
+                                      MemTxAttrs attrs, MemTxResult *result);
+/** address_space_ldl_cached() - Load 32 bits, target order. @cache: the
+ * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
+ * Return: the value. */
+uint32_t address_space_ldl_cached(MemoryRegionCache *cache, hwaddr addr,
+                                  MemTxAttrs attrs, MemTxResult *result);
+/** address_space_ldl_le_cached() - Load 32 bits, little endian. @cache:
+ * the cache. @addr: offset. @attrs: attributes. @result: result or NULL.
+ * Return: the value. */
+uint32_t address_space_ldl_le_cached(MemoryRegionCache *cache, hwaddr addr,
+                                     MemTxAttrs attrs, MemTxResult *result);
+/** address_space_ldl_be_cached() - Load 32 bits, big endian. @cache: the
+ * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
+ * Return: the value. */
+uint32_t address_space_ldl_be_cached(MemoryRegionCache *cache, hwaddr addr,
+                                     MemTxAttrs attrs, MemTxResult *result);
+/** address_space_ldq_cached() - Load 64 bits, target order. @cache: the
+ * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
+ * Return: the value. */
+uint64_t address_space_ldq_cached(MemoryRegionCache *cache, hwaddr addr,
+                                  MemTxAttrs attrs, MemTxResult *result);
+/** address_space_ldq_le_cached() - Load 64 bits, little endian. @cache:
+ * the cache. @addr: offset. @attrs: attributes. @result: result or NULL.
+ * Return: the value. */
+uint64_t address_space_ldq_le_cached(MemoryRegionCache *cache, hwaddr addr,
+                                     MemTxAttrs attrs, MemTxResult *result);
+/** address_space_ldq_be_cached() - Load 64 bits, big endian. @cache: the
+ * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
+ * Return: the value. */
+uint64_t address_space_ldq_be_cached(MemoryRegionCache *cache, hwaddr addr,
+                                     MemTxAttrs attrs, MemTxResult *result);
+/** address_space_stb_cached() - Store a byte. @cache: the cache.
+ * @addr: offset. @val: value. @attrs: attributes. @result: result or
+ * NULL. */
+void address_space_stb_cached(MemoryRegionCache *cache, hwaddr addr,
+                              uint8_t val, MemTxAttrs attrs,
+                              MemTxResult *result);
+/** address_space_stw_cached() - Store 16 bits, target order. @cache: the
+ * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
+ * or NULL. */
+void address_space_stw_cached(MemoryRegionCache *cache, hwaddr addr,
+                              uint16_t val, MemTxAttrs attrs,
+                              MemTxResult *result);
+/** address_space_stw_le_cached() - Store 16 bits, little endian. @cache:
+ * the cache. @addr: offset. @val: value. @attrs: attributes. @result:
+ * result or NULL. */
+void address_space_stw_le_cached(MemoryRegionCache *cache, hwaddr addr,
+                                 uint16_t val, MemTxAttrs attrs,
+                                 MemTxResult *result);
+/** address_space_stw_be_cached() - Store 16 bits, big endian. @cache: the
+ * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
+ * or NULL. */
+void address_space_stw_be_cached(MemoryRegionCache *cache, hwaddr addr,
+                                 uint16_t val, MemTxAttrs attrs,
+                                 MemTxResult *result);
+/** address_space_stl_cached() - Store 32 bits, target order. @cache: the
+ * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
+ * or NULL. */
+void address_space_stl_cached(MemoryRegionCache *cache, hwaddr addr,
+                              uint32_t val, MemTxAttrs attrs,
+                              MemTxResult *result);
+/** address_space_stl_le_cached() - Store 32 bits, little endian. @cache:
+ * the cache. @addr: offset. @val: value. @attrs: attributes. @result:
+ * result or NULL. */
+void address_space_stl_le_cached(MemoryRegionCache *cache, hwaddr addr,
+                                 uint32_t val, MemTxAttrs attrs,
+                                 MemTxResult *result);
+/** address_space_stl_be_cached() - Store 32 bits, big endian. @cache: the
+ * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
+ * or NULL. */
+void address_space_stl_be_cached(MemoryRegionCache *cache, hwaddr addr,
+                                 uint32_t val, MemTxAttrs attrs,
+                                 MemTxResult *result);
+/** address_space_stq_cached() - Store 64 bits, target order. @cache: the
+ * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
+ * or NULL. */
+void address_space_stq_cached(MemoryRegionCache *cache, hwaddr addr,
+                              uint64_t val, MemTxAttrs attrs,
+                              MemTxResult *result);
+/** address_space_stq_le_cached() - Store 64 bits, little endian. @cache:
+ * the cache. @addr: offset. @val: value. @attrs: attributes. @result:
+ * result or NULL. */
+void address_space_stq_le_cached(MemoryRegionCache *cache, hwaddr addr,
+                                 uint64_t val, MemTxAttrs attrs,
+                                 MemTxResult *result);
+/** address_space_stq_be_cached() - Store 64 bits, big endian. @cache: the
+ * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
+ * or NULL. */
+void address_space_stq_be_cached(MemoryRegionCache *cache, hwaddr addr,
+                                 uint64_t val, MemTxAttrs attrs,
+                                 MemTxResult *result);
+
+/* --------------------- end of mapping and caches --------------------- */
+
 #endif /* ADDRSPACE_ADDRESS_SPACE_H */

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MemoryRegionCache: one range translated once for repeated accesses
+ * (QEMU's address_space_cache_init and the *_cached accessors).
+ *
+ * Fast path: the range is one directly accessible run of one region; the
+ * cache keeps the host pointer and a reference on the region's owner, and
+ * an access is a bounds check plus a copy (or one atomic access for
+ * aligned typed accesses). Slow path: everything else goes through the
+ * AddressSpace's own read/write and typed accesses, at the range's
+ * address plus the offset. Out-of-range accesses are refused with
+ * MEMTX_DECODE_ERROR where QEMU asserts.
+ */
+#include <string.h>
+
+#include "../flatview/flatview-internal.h"
+#include "map-internal.h"
+
+static const bool host_big_endian = G_BYTE_ORDER == G_BIG_ENDIAN;
+
+ADDRSPACE_EXPORT void address_space_cache_init_empty(MemoryRegionCache *cache)
+{
+    memset(cache, 0, sizeof(*cache));
+}
+
+ADDRSPACE_EXPORT int64_t address_space_cache_init(MemoryRegionCache *cache,
+                                                  AddressSpace *as, hwaddr addr,
+                                                  hwaddr len, bool is_write)
+{
+    uint8_t need = SECTION_DIRECT_READ | (is_write ? SECTION_DIRECT_WRITE : 0);
+    MemoryRegion *mr = NULL;
+    uint8_t *host = NULL;
+    hwaddr xlat = 0;
+
+    if (!cache) {
+        return -1;
+    }
+    address_space_cache_init_empty(cache);
+    /* the length must fit the return value and the range not wrap */
+    if (!as || len == 0 || len > INT64_MAX || len - 1 > UINT64_MAX - addr) {
+        return -1;
+    }
+    rcu_read_lock();
+    if (address_space_direct_run_rcu(address_space_to_flatview(as), addr, len,
+                                     need, &mr, &xlat, &host) == len) {
+        memory_region_ref(mr); /* keeps the memory after the view goes */
+        cache->priv.ptr = host;
+        cache->priv.mr = mr;
+        cache->priv.xlat = xlat;
+        cache->priv.direct_write = is_write;
+    }
+    rcu_read_unlock();
+    cache->priv.as = as;
+    cache->priv.addr = addr;
+    cache->priv.len = len;
+    cache->priv.is_write = is_write;
+    cache->priv.big_endian = address_space_is_big_endian(as);
+    return (int64_t)len;
+}
+
+ADDRSPACE_EXPORT void address_space_cache_destroy(MemoryRegionCache *cache)
+{
+    if (cache->priv.mr) {
+        memory_region_unref(cache->priv.mr);
+    }
+    address_space_cache_init_empty(cache);
+}
+
+/* Whether [@addr, @addr + @len) lies inside the cached range. */
+static bool cache_fits(const MemoryRegionCache *cache, hwaddr addr, hwaddr len)
+{
+    return cache->priv.as && addr <= cache->priv.len &&
+           len <= cache->priv.len - addr;
+}
+
+ADDRSPACE_EXPORT MemTxResult address_space_read_cached(MemoryRegionCache *cache,
+                                                       hwaddr addr, void *buf,
+                                                       hwaddr len)
+{
+    if (!cache_fits(cache, addr, len)) {
+        memset(buf, 0, len);
+        return MEMTX_DECODE_ERROR;
+    }
+    if (cache->priv.ptr) {
+        memcpy(buf, cache->priv.ptr + addr, len);
+        return MEMTX_OK;
+    }
+    return address_space_read(cache->priv.as, cache->priv.addr + addr,
+                              MEMTXATTRS_UNSPECIFIED, buf, len);
+}
+
+ADDRSPACE_EXPORT MemTxResult address_space_write_cached(
+    MemoryRegionCache *cache, hwaddr addr, const void *buf, hwaddr len)
+{
+    if (!cache_fits(cache, addr, len)) {
+        return MEMTX_DECODE_ERROR;
+    }
+    if (cache->priv.direct_write) {
+        memcpy(cache->priv.ptr + addr, buf, len);
+        /* QEMU: invalidate_and_set_dirty() */
+        memory_region_mark_written(cache->priv.mr, cache->priv.xlat + addr,
+                                   len);
+        return MEMTX_OK;
+    }
+    return address_space_write(cache->priv.as, cache->priv.addr + addr,
+                               MEMTXATTRS_UNSPECIFIED, buf, len);
+}
+
+static uint64_t swap(uint64_t v, unsigned size)
+{
+    switch (size) {
+    case 2:
+        return GUINT16_SWAP_LE_BE((uint16_t)v);
+    case 4:
+        return GUINT32_SWAP_LE_BE((uint32_t)v);
+    case 8:
+        return GUINT64_SWAP_LE_BE(v);
+    default:
+        return v;
+    }
+}
+
+/* One host-order load at @p, atomic when naturally aligned. */
+static uint64_t host_load(const uint8_t *p, unsigned size)
+{
+    bool aligned = ((uintptr_t)p & (size - 1)) == 0;
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+
+    switch (size) {
+    case 1:
+        return __atomic_load_n(p, __ATOMIC_RELAXED);
+    case 2:
+        if (aligned) {
+            return __atomic_load_n((const uint16_t *)(const void *)p,
+                                   __ATOMIC_RELAXED);
+        }
+        memcpy(&v16, p, 2);
+        return v16;
+    case 4:
+        if (aligned) {
+            return __atomic_load_n((const uint32_t *)(const void *)p,
+                                   __ATOMIC_RELAXED);
+        }
+        memcpy(&v32, p, 4);
+        return v32;
+    default:
+        if (aligned) {
+            return __atomic_load_n((const uint64_t *)(const void *)p,
+                                   __ATOMIC_RELAXED);
+        }
+        memcpy(&v64, p, 8);
+        return v64;
+    }
+}
+
+/* One host-order store at @p, atomic when naturally aligned. */
+static void host_store(uint8_t *p, unsigned size, uint64_t val)
+{
+    bool aligned = ((uintptr_t)p & (size - 1)) == 0;
+    uint16_t v16 = (uint16_t)val;
+    uint32_t v32 = (uint32_t)val;
+
+    switch (size) {
+    case 1:
+        __atomic_store_n(p, (uint8_t)val, __ATOMIC_RELAXED);
+        break;
+    case 2:
+        if (aligned) {
+            __atomic_store_n((uint16_t *)(void *)p, v16, __ATOMIC_RELAXED);
+        } else {
+            memcpy(p, &v16, 2);
+        }
+        break;
+    case 4:
+        if (aligned) {
+            __atomic_store_n((uint32_t *)(void *)p, v32, __ATOMIC_RELAXED);
+        } else {
+            memcpy(p, &v32, 4);
+        }
+        break;
+    default:
+        if (aligned) {
+            __atomic_store_n((uint64_t *)(void *)p, val, __ATOMIC_RELAXED);
+        } else {
+            memcpy(p, &val, 8);
+        }
+        break;
+    }
+}
+
+/* The slow path: the AddressSpace's typed load of the same shape. */
+static uint64_t slow_load(AddressSpace *as, hwaddr addr, unsigned size,
+                          bool big, MemTxAttrs attrs, MemTxResult *r)
+{
+    switch (size) {
+    case 1:
+        return address_space_ldub(as, addr, attrs, r);
+    case 2:
+        return big ? address_space_lduw_be(as, addr, attrs, r)
+                   : address_space_lduw_le(as, addr, attrs, r);
+    case 4:
+        return big ? address_space_ldl_be(as, addr, attrs, r)
+                   : address_space_ldl_le(as, addr, attrs, r);
+    default:
+        return big ? address_space_ldq_be(as, addr, attrs, r)
+                   : address_space_ldq_le(as, addr, attrs, r);
+    }
+}
+
+static void slow_store(AddressSpace *as, hwaddr addr, unsigned size,
+                       uint64_t val, bool big, MemTxAttrs attrs, MemTxResult *r)
+{
+    switch (size) {
+    case 1:
+        address_space_stb(as, addr, (uint8_t)val, attrs, r);
+        break;
+    case 2:
+        big ? address_space_stw_be(as, addr, (uint16_t)val, attrs, r)
+            : address_space_stw_le(as, addr, (uint16_t)val, attrs, r);
+        break;
+    case 4:
+        big ? address_space_stl_be(as, addr, (uint32_t)val, attrs, r)
+            : address_space_stl_le(as, addr, (uint32_t)val, attrs, r);
+        break;
+    default:
+        big ? address_space_stq_be(as, addr, val, attrs, r)
+            : address_space_stq_le(as, addr, val, attrs, r);
+        break;
+    }
+}
+
+/* Typed load at offset @addr; @order: 0 little, 1 big, -1 the target's. */
+static uint64_t cached_load(MemoryRegionCache *cache, hwaddr addr,
+                            unsigned size, int order, MemTxAttrs attrs,
+                            MemTxResult *result)
+{
+    bool big = order < 0 ? cache->priv.big_endian : order == 1;
+    MemTxResult r = MEMTX_OK;
+    uint64_t val = 0;
+
+    if (!cache_fits(cache, addr, size)) {
+        r = MEMTX_DECODE_ERROR;
+    } else if (cache->priv.ptr) {
+        val = host_load(cache->priv.ptr + addr, size);
+        if (big != host_big_endian) {
+            val = swap(val, size);
+        }
+    } else {
+        val = slow_load(cache->priv.as, cache->priv.addr + addr, size, big,
+                        attrs, &r);
+    }
+    if (result) {
+        *result = r;
+    }
+    return val;
+}
+
+static void cached_store(MemoryRegionCache *cache, hwaddr addr, unsigned size,
+                         uint64_t val, int order, MemTxAttrs attrs,
+                         MemTxResult *result)
+{
+    bool big = order < 0 ? cache->priv.big_endian : order == 1;
+    MemTxResult r = MEMTX_OK;
+
+    if (!cache_fits(cache, addr, size)) {
+        r = MEMTX_DECODE_ERROR;
+    } else if (cache->priv.direct_write) {
+        host_store(cache->priv.ptr + addr, size,
+                   big != host_big_endian ? swap(val, size) : val);
+        memory_region_mark_written(cache->priv.mr, cache->priv.xlat + addr,
+                                   size);
+    } else {
+        slow_store(cache->priv.as, cache->priv.addr + addr, size, val, big,
+                   attrs, &r);
+    }
+    if (result) {
+        *result = r;
+    }
+}
+
+/*
+ * The typed entry points, one line each: FULL NAME, type, size, byte order
+ * (0 little, 1 big, -1 the target's as it was at init).
+ */
+#define DEFINE_CACHED_LOAD(name, type, size, order)                        \
+    ADDRSPACE_EXPORT type name(MemoryRegionCache *cache, hwaddr addr,      \
+                               MemTxAttrs attrs, MemTxResult *result)      \
+    {                                                                      \
+        return (type)cached_load(cache, addr, size, order, attrs, result); \
+    }
+
+#define DEFINE_CACHED_STORE(name, type, size, order)                  \
+    ADDRSPACE_EXPORT void name(MemoryRegionCache *cache, hwaddr addr, \
+                               type val, MemTxAttrs attrs,            \
+                               MemTxResult *result)                   \
+    {                                                                 \
+        cached_store(cache, addr, size, val, order, attrs, result);   \
+    }
+
+DEFINE_CACHED_LOAD(address_space_ldub_cached, uint8_t, 1, 0)
+DEFINE_CACHED_LOAD(address_space_lduw_cached, uint16_t, 2, -1)
+DEFINE_CACHED_LOAD(address_space_lduw_le_cached, uint16_t, 2, 0)
+DEFINE_CACHED_LOAD(address_space_lduw_be_cached, uint16_t, 2, 1)
+DEFINE_CACHED_LOAD(address_space_ldl_cached, uint32_t, 4, -1)
+DEFINE_CACHED_LOAD(address_space_ldl_le_cached, uint32_t, 4, 0)
+DEFINE_CACHED_LOAD(address_space_ldl_be_cached, uint32_t, 4, 1)
+DEFINE_CACHED_LOAD(address_space_ldq_cached, uint64_t, 8, -1)
+DEFINE_CACHED_LOAD(address_space_ldq_le_cached, uint64_t, 8, 0)
+DEFINE_CACHED_LOAD(address_space_ldq_be_cached, uint64_t, 8, 1)
+DEFINE_CACHED_STORE(address_space_stb_cached, uint8_t, 1, 0)
+DEFINE_CACHED_STORE(address_space_stw_cached, uint16_t, 2, -1)
+DEFINE_CACHED_STORE(address_space_stw_le_cached, uint16_t, 2, 0)
+DEFINE_CACHED_STORE(address_space_stw_be_cached, uint16_t, 2, 1)
+DEFINE_CACHED_STORE(address_space_stl_cached, uint32_t, 4, -1)
+DEFINE_CACHED_STORE(address_space_stl_le_cached, uint32_t, 4, 0)
+DEFINE_CACHED_STORE(address_space_stl_be_cached, uint32_t, 4, 1)
+DEFINE_CACHED_STORE(address_space_stq_cached, uint64_t, 8, -1)
+DEFINE_CACHED_STORE(address_space_stq_le_cached, uint64_t, 8, 0)
+DEFINE_CACHED_STORE(address_space_stq_be_cached, uint64_t, 8, 1)

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * address_space_map / address_space_unmap and the map clients, after
+ * QEMU's physmem.c: direct pointers into RAM, bounded bounce buffers for
+ * everything else.
+ *
+ * Each AddressSpace gets a MapState on first use (as->priv.bounce,
+ * installed with a compare-and-swap) holding, under one mutex: the bytes of
+ * bounce buffer in use and the bound, the table of live mappings keyed by
+ * the pointer handed out (QEMU finds RAM mappings again from the host
+ * pointer with qemu_ram_addr_from_host; we have no global RAM block list,
+ * and the table also tells bounce buffers apart without a magic number in
+ * front of them), and the map clients waiting for bounce space.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "../flatview/flatview-internal.h"
+#include "map-internal.h"
+
+/* One live mapping. Mappings of the same pointer are chained. */
+typedef struct Mapping {
+    struct Mapping *next;
+    MemoryRegion *mr; /* its owner is referenced until unmap */
+    hwaddr addr;      /* guest address (bounce write-back) */
+    hwaddr offset;    /* offset in @mr (RAM: dirty marking) */
+    hwaddr len;       /* bytes mapped */
+    MemTxAttrs attrs; /* bounce write-back */
+    bool bounce;      /* the pointer is a g_malloc'ed bounce buffer */
+} Mapping;
+
+typedef struct MapClient {
+    AddressSpaceMapClientFunc *func;
+    void *opaque;
+} MapClient;
+
+typedef struct MapState {
+    pthread_mutex_t lock; /* not GMutex: TSan cannot see GLib's futexes */
+    size_t bounce_used;   /* bytes of bounce buffers outstanding */
+    size_t bounce_max;
+    GHashTable *mappings; /* pointer -> Mapping chain */
+    GQueue clients;       /* MapClient, oldest first */
+} MapState;
+
+static MapState *map_state_new(void)
+{
+    MapState *st = g_new0(MapState, 1);
+
+    pthread_mutex_init(&st->lock, NULL);
+    st->bounce_max = ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE;
+    st->mappings = g_hash_table_new(NULL, NULL);
+    g_queue_init(&st->clients);
+    return st;
+}
+
+static void mapping_release(Mapping *m, void *ptr)
+{
+    if (m->bounce) {
+        g_free(ptr);
+    }
+    memory_region_unref(m->mr);
+    g_free(m);
+}
+
+static void map_state_free(MapState *st)
+{
+    GHashTableIter it;
+    gpointer key, value;
+
+    g_hash_table_iter_init(&it, st->mappings);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        Mapping *m = value;
+
+        while (m) {
+            Mapping *next = m->next;
+
+            mapping_release(m, key);
+            m = next;
+        }
+    }
+    g_hash_table_destroy(st->mappings);
+    g_queue_clear_full(&st->clients, g_free);
+    pthread_mutex_destroy(&st->lock);
+    g_free(st);
+}
+
+/* The state of @as, or NULL before its first map or client. */
+static MapState *map_state_peek(AddressSpace *as)
+{
+    return __atomic_load_n(&as->priv.bounce, __ATOMIC_ACQUIRE);
+}
+
+/* The state of @as, created on first use by whichever thread gets there. */
+static MapState *map_state(AddressSpace *as)
+{
+    MapState *st = map_state_peek(as);
+    void *expected = NULL;
+
+    if (st) {
+        return st;
+    }
+    st = map_state_new();
+    if (!__atomic_compare_exchange_n(&as->priv.bounce, &expected, (void *)st,
+                                     false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        map_state_free(st); /* another thread installed one first */
+        return expected;
+    }
+    return st;
+}
+
+void address_space_bounce_destroy_locked(AddressSpace *as)
+{
+    MapState *st = as->priv.bounce;
+
+    if (st) {
+        /* mappings still live are a caller bug; release what they hold */
+        as->priv.bounce = NULL;
+        map_state_free(st);
+    }
+}
+
+/* Record a copy of @tmpl as a live mapping of @ptr. */
+static void mapping_insert(MapState *st, void *ptr, const Mapping *tmpl)
+{
+    Mapping *m = g_new(Mapping, 1);
+
+    *m = *tmpl;
+    pthread_mutex_lock(&st->lock);
+    m->next = g_hash_table_lookup(st->mappings, ptr);
+    g_hash_table_insert(st->mappings, ptr, m);
+    pthread_mutex_unlock(&st->lock);
+}
+
+/* Remove and return one mapping of @ptr, or NULL. Caller holds the lock. */
+static Mapping *mapping_take_locked(MapState *st, void *ptr)
+{
+    Mapping *m = g_hash_table_lookup(st->mappings, ptr);
+
+    if (!m) {
+        return NULL;
+    }
+    if (m->next) {
+        g_hash_table_insert(st->mappings, ptr, m->next);
+    } else {
+        g_hash_table_remove(st->mappings, ptr);
+    }
+    m->next = NULL;
+    return m;
+}
+
+/* Bytes from @addr to the end of section @s, saturated at UINT64_MAX. */
+static uint64_t section_left(const MemoryRegionSection *s, hwaddr addr)
+{
+    uint64_t left = s->last - addr + 1;
+
+    return left ? left : UINT64_MAX; /* 0: the section reaches 2^64 */
+}
+
+hwaddr address_space_direct_run_rcu(FlatView *fv, hwaddr addr, hwaddr len,
+                                    uint8_t need, MemoryRegion **pmr,
+                                    hwaddr *pxlat, uint8_t **phost)
+{
+    const MemoryRegionSection *s = flatview_lookup(fv, addr);
+    hwaddr base, done;
+
+    if (!s || (s->access & need) != need) {
+        return 0;
+    }
+    *pmr = s->mr;
+    *phost = s->host + (addr - s->offset_within_address_space);
+    base = s->offset_within_region + (addr - s->offset_within_address_space);
+    *pxlat = base;
+    done = section_left(s, addr);
+    /* QEMU's flatview_extend_translation(): same region, next offset */
+    while (done < len && s->last != UINT64_MAX) {
+        hwaddr next = s->last + 1;
+        const MemoryRegionSection *n = flatview_lookup(fv, next);
+
+        if (!n || n->mr != *pmr || (n->access & need) != need ||
+            n->offset_within_region != base + done) {
+            break;
+        }
+        done += MIN(section_left(n, next), len - done);
+        s = n;
+    }
+    return MIN(done, len);
+}
+
+/* Reserve up to @len bytes of bounce space; returns the bytes reserved. */
+static hwaddr bounce_reserve(MapState *st, hwaddr len)
+{
+    hwaddr l = 0;
+
+    pthread_mutex_lock(&st->lock);
+    if (st->bounce_used < st->bounce_max) {
+        l = MIN(len, (hwaddr)(st->bounce_max - st->bounce_used));
+        st->bounce_used += l;
+    }
+    pthread_mutex_unlock(&st->lock);
+    return l;
+}
+
+/* Call and drop @clients (a list taken from the state), outside locks. */
+static void clients_run(GList *clients)
+{
+    for (GList *l = clients; l; l = l->next) {
+        MapClient *c = l->data;
+
+        c->func(c->opaque);
+        g_free(c);
+    }
+    g_list_free(clients);
+}
+
+/*
+ * Give back @len bytes of bounce space and take the waiting clients
+ * (QEMU's address_space_notify_map_clients: every client is woken).
+ */
+static GList *bounce_release(MapState *st, hwaddr len)
+{
+    GList *clients;
+
+    pthread_mutex_lock(&st->lock);
+    st->bounce_used -= len;
+    clients = st->clients.head;
+    g_queue_init(&st->clients);
+    pthread_mutex_unlock(&st->lock);
+    return clients;
+}
+
+ADDRSPACE_EXPORT void *address_space_map(AddressSpace *as, hwaddr addr,
+                                         hwaddr *plen, bool is_write,
+                                         MemTxAttrs attrs)
+{
+    MapState *st = map_state(as);
+    Mapping tmpl = {.addr = addr, .attrs = attrs};
+    const MemoryRegionSection *s;
+    MemoryRegion *mr = NULL;
+    uint8_t *host = NULL;
+    FlatView *fv;
+    hwaddr l;
+
+    if (*plen == 0) {
+        return NULL;
+    }
+    rcu_read_lock();
+    fv = address_space_to_flatview(as);
+    l = address_space_direct_run_rcu(
+        fv, addr, *plen, is_write ? SECTION_DIRECT_WRITE : SECTION_DIRECT_READ,
+        &mr, &tmpl.offset, &host);
+    if (l) {
+        memory_region_ref(mr);
+        rcu_read_unlock();
+    } else {
+        /* QEMU also holds the (MMIO or unassigned) region while bouncing */
+        s = flatview_lookup(fv, addr);
+        mr = s ? s->mr : memory_region_unassigned();
+        memory_region_ref(mr);
+        rcu_read_unlock();
+        l = bounce_reserve(st, *plen);
+        if (l == 0) {
+            memory_region_unref(mr);
+            *plen = 0;
+            return NULL;
+        }
+        host = g_malloc0(l); /* l <= the bound: never guest-sized */
+        if (!is_write) {
+            /* holes read as zeros, errors are not reported (QEMU) */
+            address_space_read(as, addr, attrs, host, l);
+        }
+        tmpl.bounce = true;
+    }
+    tmpl.mr = mr;
+    tmpl.len = l;
+    mapping_insert(st, host, &tmpl);
+    *plen = l;
+    return host;
+}
+
+ADDRSPACE_EXPORT void address_space_unmap(AddressSpace *as, void *buffer,
+                                          hwaddr len, bool is_write,
+                                          hwaddr access_len)
+{
+    MapState *st = map_state_peek(as);
+    GList *clients;
+    Mapping *m;
+
+    (void)len;
+    if (!st || !buffer) {
+        return;
+    }
+    pthread_mutex_lock(&st->lock);
+    m = mapping_take_locked(st, buffer);
+    pthread_mutex_unlock(&st->lock);
+    if (!m) {
+        return; /* not a live mapping of @as */
+    }
+    if (!m->bounce) {
+        if (is_write && access_len) {
+            /* QEMU: invalidate_and_set_dirty() on what was written */
+            memory_region_mark_written(m->mr, m->offset,
+                                       MIN(access_len, m->len));
+        }
+        mapping_release(m, buffer);
+        return;
+    }
+    if (is_write && access_len) {
+        address_space_write(as, m->addr, m->attrs, buffer,
+                            MIN(access_len, m->len));
+    }
+    clients = bounce_release(st, m->len);
+    mapping_release(m, buffer);
+    clients_run(clients);
+}
+
+ADDRSPACE_EXPORT void
+address_space_register_map_client(AddressSpace *as,
+                                  AddressSpaceMapClientFunc *func, void *opaque)
+{
+    MapState *st = map_state(as);
+    bool now;
+
+    pthread_mutex_lock(&st->lock);
+    /* checked under the lock unmap frees space under: no lost wake-up */
+    now = st->bounce_used < st->bounce_max;
+    if (!now) {
+        MapClient *c = g_new(MapClient, 1);
+
+        c->func = func;
+        c->opaque = opaque;
+        g_queue_push_tail(&st->clients, c);
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (now) {
+        func(opaque);
+    }
+}
+
+ADDRSPACE_EXPORT void address_space_unregister_map_client(
+    AddressSpace *as, AddressSpaceMapClientFunc *func, void *opaque)
+{
+    MapState *st = map_state(as);
+
+    pthread_mutex_lock(&st->lock);
+    for (GList *l = st->clients.head; l; l = l->next) {
+        MapClient *c = l->data;
+
+        if (c->func == func && c->opaque == opaque) {
+            g_queue_delete_link(&st->clients, l);
+            g_free(c);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&st->lock);
+}
+
+ADDRSPACE_EXPORT void address_space_set_max_bounce_buffer_size(AddressSpace *as,
+                                                               size_t size)
+{
+    MapState *st = map_state(as);
+    GList *clients = NULL;
+
+    pthread_mutex_lock(&st->lock);
+    st->bounce_max = size;
+    if (st->bounce_used < st->bounce_max) {
+        clients = st->clients.head;
+        g_queue_init(&st->clients);
+    }
+    pthread_mutex_unlock(&st->lock);
+    clients_run(clients);
+}
