@@ -581,13 +581,18 @@ static int mergeable_place(Model *m, int x, hwaddr *addr, hwaddr *offset)
     y = cand[rnd(m, 0, n - 1)];
     o = &m->n[y];
     if (y == t) {
-        *offset = rnd_grid(m, o->size - 1);
-        *addr = o->addr + *offset;
+        hwaddr at = rnd_grid(m, o->size - 1);
+
+        if (o->addr + at >= SPACE) {
+            return -1;
+        }
+        *addr = o->addr + at;
+        *offset = at;
     } else {
         *addr = o->addr + o->size;
         *offset = o->alias_offset + o->size;
     }
-    return *addr < SPACE ? o->parent : -1;
+    return o->parent;
 }
 
 /* Add @x under @p; false on a wrong outcome. *called says whether it was
