@@ -83,6 +83,21 @@ def inline_args(text, params, aggregate):
     return refs(text, params).replace("\x00", "@")
 
 
+# A member in a type's comment, at the start of a line or inside one
+# (compact form "/** le16 - a field. @raw: the bytes. */").
+INLINE_MEMBER = re.compile(r"(?:^|(?<=\s))@([A-Za-z_][\w.]*\w|[A-Za-z_]):")
+
+
+def take_members(text, members, current):
+    """Moves the "@member: text" parts of @text into @members; returns the
+    rest of the line and the member that following lines continue."""
+    parts = INLINE_MEMBER.split(text)
+    for k in range(1, len(parts), 2):
+        current = parts[k]
+        members[current] = [parts[k + 1].strip()]
+    return parts[0].rstrip(), current
+
+
 def convert_comment(body):
     """Returns (new comment body, {member: description}, is_aggregate)."""
     lines = split_comment(body)
@@ -111,15 +126,16 @@ def convert_comment(body):
                 params.add(m.group(1))
             if not aggregate:
                 params.update(INLINE_ARG.findall(t))
-        lines[first][1] = "@brief " + inline_args(purpose, params, aggregate)
         current = None
+        if aggregate:
+            purpose, current = take_members(purpose, members, current)
+        lines[first][1] = "@brief " + inline_args(purpose, params, aggregate)
         for i in range(first + 1, len(lines)):
             t = lines[i][1]
             m = ARG_LINE.match(t.strip())
-            if m and aggregate:
-                current = m.group(1)
-                members[current] = [m.group(2)]
-                lines[i][1] = ""
+            if aggregate and INLINE_MEMBER.search(t):
+                kept, current = take_members(t, members, current)
+                lines[i][1] = kept if kept.strip() else ""
                 continue
             if m:
                 current = None
