@@ -19,7 +19,9 @@
 
 #include <addrspace/memory.h>
 
+/** FlatView - an immutable rendered view (opaque; see above). */
 typedef struct FlatView FlatView;
+/** AddressSpace - see address-space.h. */
 typedef struct AddressSpace AddressSpace;
 
 /**

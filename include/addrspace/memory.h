@@ -52,6 +52,7 @@
 typedef struct MemoryRegion MemoryRegion;
 typedef struct MemoryRegionOps MemoryRegionOps;
 typedef struct MemoryOwner MemoryOwner;
+/** RAMBlock - private: the host memory behind a RAM-backed region. */
 typedef struct RAMBlock RAMBlock;
 
 /** An unsigned 128-bit integer: region sizes reach 2^64. */
