@@ -15,10 +15,11 @@
 #include "memory-internal.h"
 
 static pthread_mutex_t update_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
-static unsigned int transaction_depth; /* under update_lock */
-static bool commit_running;            /* under update_lock */
-static GPtrArray *changed_regions;     /* under update_lock */
-static uint64_t mark_epoch;            /* under update_lock */
+static unsigned int transaction_depth;                 /* under update_lock */
+static __thread unsigned int thread_transaction_depth; /* this thread's */
+static bool commit_running;                            /* under update_lock */
+static GPtrArray *changed_regions;                     /* under update_lock */
+static uint64_t mark_epoch;                            /* under update_lock */
 
 void memory_update_lock(void)
 {
@@ -64,11 +65,18 @@ ADDRSPACE_EXPORT void memory_region_transaction_begin(void)
 {
     memory_update_lock();
     transaction_depth++;
+    thread_transaction_depth++;
 }
 
 ADDRSPACE_EXPORT void memory_region_transaction_commit(void)
 {
-    g_assert(transaction_depth > 0);
+    if (thread_transaction_depth == 0) {
+        /* a caller bug (this thread holds no transaction, so it does not
+         * hold the lock either), but no public function aborts on it */
+        g_warning("memory_region_transaction_commit() without a matching "
+                  "memory_region_transaction_begin()");
+        return;
+    }
     if (transaction_depth == 1 && !commit_running) {
         /* Changes made by listeners during a commit start another round. */
         commit_running = true;
@@ -84,6 +92,7 @@ ADDRSPACE_EXPORT void memory_region_transaction_commit(void)
         commit_running = false;
     }
     transaction_depth--;
+    thread_transaction_depth--;
     memory_update_unlock();
 }
 

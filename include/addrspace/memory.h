@@ -16,7 +16,8 @@
  *   first memory_region_init*() (g_new0, static, memset): an init on a
  *   region that is already initialised fails with ADDRSPACE_ERROR_BUSY.
  * - Each region may have an owner (MemoryOwner, refcounted). The tree (a
- *   parent holding a child of another owner), aliases (on their target),
+ *   parent holding a child of another owner), aliases (on their target,
+ *   when it has another owner),
  *   AddressSpaces (on their root) and FlatViews (on every region they map)
  *   hold references on the owner. When the last reference is dropped the
  *   owner's release callback runs on the RCU reclamation thread after a

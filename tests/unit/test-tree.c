@@ -776,6 +776,18 @@ static void test_subregion_links(Tree *t, gconstpointer data)
 #define ADD(path, fn) \
     g_test_add(path, Tree, NULL, tree_setup, fn, tree_teardown)
 
+/* An unbalanced commit is a caller bug: a warning, not an abort, and the
+ * update lock (held by nobody here) is not released by mistake. */
+static void test_transaction_unbalanced_commit(void)
+{
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                          "*without a matching*begin*");
+    memory_region_transaction_commit();
+    g_test_assert_expected_messages();
+    memory_region_transaction_begin();
+    memory_region_transaction_commit();
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -812,5 +824,7 @@ int main(int argc, char **argv)
     ADD("/tree/transaction/detached-change-keeps-view",
         test_transaction_detached_keeps_view);
     ADD("/tree/subregion/links", test_subregion_links);
+    g_test_add_func("/tree/transaction/unbalanced-commit-warns",
+                    test_transaction_unbalanced_commit);
     return g_test_run();
 }
