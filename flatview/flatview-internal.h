@@ -19,6 +19,8 @@ struct FlatView {
     size_t nr;
     MemoryRegionSection *sections; /* sorted by address */
     hwaddr *starts;                /* lookup index: first address of each */
+    /* the view as a GuestMemory, [0] little-endian target, [1] big */
+    GuestMemory guest_memory[2];
 };
 
 /*
@@ -26,5 +28,12 @@ struct FlatView {
  * with one reference. Caller holds the update lock.
  */
 FlatView *flatview_render_locked(MemoryRegion *root);
+
+/*
+ * The region interface (section.c): set up @s->guest_region (after every
+ * other field of @s is final) and @fv->guest_memory. Called by render.
+ */
+void flatview_section_init_guest_region(MemoryRegionSection *s);
+void flatview_init_guest_memory(FlatView *fv);
 
 #endif /* ADDRSPACE_FLATVIEW_INTERNAL_H */

@@ -243,6 +243,7 @@ static void finish_section(MemoryRegionSection *s, FlatView *fv)
     s->host = mr->priv.ram_block
                   ? mr->priv.ram_block->host + s->offset_within_region
                   : NULL;
+    flatview_section_init_guest_region(s);
     memory_region_ref(mr);
 }
 
@@ -268,5 +269,6 @@ FlatView *flatview_render_locked(MemoryRegion *root)
         finish_section(&fv->sections[k], fv);
         fv->starts[k] = fv->sections[k].offset_within_address_space;
     }
+    flatview_init_guest_memory(fv);
     return fv;
 }

@@ -38,10 +38,9 @@ MemoryRegion *memory_region_unassigned(void)
     return &unassigned_region;
 }
 
-static void target_of(FlatView *fv, hwaddr addr, Target *t)
+static void target_of_section(const MemoryRegionSection *s, hwaddr addr,
+                              Target *t)
 {
-    const MemoryRegionSection *s = flatview_lookup(fv, addr);
-
     t->section = s;
     if (s) {
         t->mr = s->mr;
@@ -56,6 +55,17 @@ static void target_of(FlatView *fv, hwaddr addr, Target *t)
         t->xlat = addr;
         t->section_left = 0;
     }
+}
+
+static void target_of(FlatView *fv, hwaddr addr, Target *t)
+{
+    target_of_section(flatview_lookup(fv, addr), addr, t);
+}
+
+/* The target byte order: @as's, or @target_big_endian without one. */
+static bool target_order(const AddressSpace *as, bool target_big_endian)
+{
+    return as ? address_space_is_big_endian(as) : target_big_endian;
 }
 
 ADDRSPACE_EXPORT MemoryRegion *
@@ -127,18 +137,16 @@ static uint64_t bytes_to_top(hwaddr addr)
     return addr == 0 ? UINT64_MAX : (uint64_t)(0 - addr);
 }
 
-/*
- * One step of a buffer access at @addr of at most @len bytes (len >= 1,
- * within the space). Returns the bytes consumed; ORs into *@res.
- */
-static uint64_t access_step(AddressSpace *as, FlatView *fv, hwaddr addr,
-                            uint8_t *buf, uint64_t len, bool is_write,
-                            MemTxAttrs attrs, MemTxResult *res)
+uint64_t memory_section_access_step(const MemoryRegionSection *section,
+                                    hwaddr addr, uint8_t *buf, uint64_t len,
+                                    bool is_write, MemTxAttrs attrs,
+                                    const AddressSpace *as,
+                                    bool target_big_endian, MemTxResult *res)
 {
     Target t;
     uint64_t l;
 
-    target_of(fv, addr, &t);
+    target_of_section(section, addr, &t);
     if (t.section && (t.section->access & SECTION_RAM)) {
         l = MIN(len, t.section_left); /* QEMU clamps RAM to the section */
     } else {
@@ -185,11 +193,11 @@ static uint64_t access_step(AddressSpace *as, FlatView *fv, hwaddr addr,
             val = load_host_order(buf, chunk);
             *res |= memory_region_dispatch_write(
                 t.mr, t.xlat, val, chunk, host_big_endian,
-                address_space_is_big_endian(as), attrs);
+                target_order(as, target_big_endian), attrs);
         } else {
             *res |= memory_region_dispatch_read(
                 t.mr, t.xlat, &val, chunk, host_big_endian,
-                address_space_is_big_endian(as), attrs);
+                target_order(as, target_big_endian), attrs);
             store_host_order(buf, chunk, val);
         }
         return chunk;
@@ -226,7 +234,8 @@ static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
         uint64_t room = bytes_to_top(addr);
         uint64_t l = MIN(len, room);
         uint64_t done =
-            access_step(as, fv, addr, buf, l, is_write, attrs, &res);
+            memory_section_access_step(flatview_lookup(fv, addr), addr, buf, l,
+                                       is_write, attrs, as, false, &res);
 
         len -= done;
         buf += done;
@@ -316,15 +325,16 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
  * Typed accesses (QEMU's address_space_ld*_internal): never split. @big
  * is the byte order in which the value is exchanged.
  */
-static uint64_t typed_load(AddressSpace *as, hwaddr addr, unsigned size,
-                           bool big, MemTxAttrs attrs, MemTxResult *result)
+MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
+                                unsigned size, bool big, MemTxAttrs attrs,
+                                const AddressSpace *as, bool target_big_endian,
+                                uint64_t *value)
 {
     MemTxResult r = MEMTX_OK;
     uint64_t val = 0;
     Target t;
 
-    rcu_read_lock();
-    target_of(address_space_to_flatview(as), addr, &t);
+    target_of_section(section, addr, &t);
     if (t.section && (t.section->access & SECTION_DIRECT_READ) &&
         t.section_left >= size) {
         const uint8_t *p =
@@ -364,12 +374,26 @@ static uint64_t typed_load(AddressSpace *as, hwaddr addr, unsigned size,
             r = MEMTX_DECODE_ERROR; /* would pass the region's end */
         } else {
             r = memory_region_dispatch_read(t.mr, t.xlat, &val, size, big,
-                                            address_space_is_big_endian(as),
+                                            target_order(as, target_big_endian),
                                             attrs);
         }
     } else {
         r = MEMTX_DECODE_ERROR; /* hole, or RAM section too short */
     }
+    *value = val;
+    return r;
+}
+
+static uint64_t typed_load(AddressSpace *as, hwaddr addr, unsigned size,
+                           bool big, MemTxAttrs attrs, MemTxResult *result)
+{
+    MemTxResult r;
+    uint64_t val;
+
+    rcu_read_lock();
+    r = memory_section_load(
+        flatview_lookup(address_space_to_flatview(as), addr), addr, size, big,
+        attrs, as, false, &val);
     rcu_read_unlock();
     if (result) {
         *result = r;
@@ -377,15 +401,15 @@ static uint64_t typed_load(AddressSpace *as, hwaddr addr, unsigned size,
     return val;
 }
 
-static void typed_store(AddressSpace *as, hwaddr addr, unsigned size,
-                        uint64_t val, bool big, MemTxAttrs attrs,
-                        MemTxResult *result)
+MemTxResult memory_section_store(const MemoryRegionSection *section,
+                                 hwaddr addr, unsigned size, uint64_t val,
+                                 bool big, MemTxAttrs attrs,
+                                 const AddressSpace *as, bool target_big_endian)
 {
     MemTxResult r = MEMTX_OK;
     Target t;
 
-    rcu_read_lock();
-    target_of(address_space_to_flatview(as), addr, &t);
+    target_of_section(section, addr, &t);
     if (t.section && (t.section->access & SECTION_DIRECT_WRITE) &&
         t.section_left >= size) {
         uint8_t *p =
@@ -424,13 +448,26 @@ static void typed_store(AddressSpace *as, hwaddr addr, unsigned size,
         if (region_left != 0 && size > region_left) {
             r = MEMTX_DECODE_ERROR;
         } else {
-            r = memory_region_dispatch_write(t.mr, t.xlat, val, size, big,
-                                             address_space_is_big_endian(as),
-                                             attrs);
+            r = memory_region_dispatch_write(
+                t.mr, t.xlat, val, size, big,
+                target_order(as, target_big_endian), attrs);
         }
     } else {
         r = MEMTX_DECODE_ERROR; /* hole, ROM, or RAM section too short */
     }
+    return r;
+}
+
+static void typed_store(AddressSpace *as, hwaddr addr, unsigned size,
+                        uint64_t val, bool big, MemTxAttrs attrs,
+                        MemTxResult *result)
+{
+    MemTxResult r;
+
+    rcu_read_lock();
+    r = memory_section_store(
+        flatview_lookup(address_space_to_flatview(as), addr), addr, size, val,
+        big, attrs, as, false);
     rcu_read_unlock();
     if (result) {
         *result = r;

@@ -163,6 +163,37 @@ void address_space_bounce_destroy_locked(AddressSpace *as);
 /* The region that answers holes (QEMU's io_mem_unassigned). */
 MemoryRegion *memory_region_unassigned(void);
 
+/*
+ * The per-section steps of the access path (access.c), shared by
+ * address_space_*() and the FlatView's GuestRegions (flatview/section.c)
+ * so that both follow the same rules. @section is the section holding
+ * @addr (NULL: a hole); the target byte order is @as's, or
+ * @target_big_endian when @as is NULL. Context: inside the read-side
+ * section that found @section.
+ *
+ * memory_section_access_step(): one step of a buffer access at @addr of at
+ * most @len bytes (len >= 1, not past 2^64): RAM is copied up to the
+ * section's end, MMIO gives one chunk (memory_access_size()) to the region
+ * decoding @addr, never past that region's end. Returns the bytes
+ * consumed; ORs the result into *@res.
+ * memory_section_load()/_store(): one typed access, never split (QEMU's
+ * address_space_ld*_internal); @big is the value's byte order.
+ */
+uint64_t memory_section_access_step(const MemoryRegionSection *section,
+                                    hwaddr addr, uint8_t *buf, uint64_t len,
+                                    bool is_write, MemTxAttrs attrs,
+                                    const AddressSpace *as,
+                                    bool target_big_endian, MemTxResult *res);
+MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
+                                unsigned size, bool big, MemTxAttrs attrs,
+                                const AddressSpace *as, bool target_big_endian,
+                                uint64_t *value);
+MemTxResult memory_section_store(const MemoryRegionSection *section,
+                                 hwaddr addr, unsigned size, uint64_t val,
+                                 bool big, MemTxAttrs attrs,
+                                 const AddressSpace *as,
+                                 bool target_big_endian);
+
 /* RAM blocks (ram.c). */
 RAMBlock *ram_block_new_anon(uint64_t size, GError **errp);
 RAMBlock *ram_block_new_ptr(uint64_t size, void *ptr);

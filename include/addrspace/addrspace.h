@@ -10,6 +10,7 @@
 #include <addrspace/error.h>
 #include <addrspace/rcu.h>
 #include <addrspace/memory.h>
+#include <addrspace/guest-memory.h>
 #include <addrspace/flatview.h>
 #include <addrspace/address-space.h>
 #include <addrspace/listener.h>

@@ -17,6 +17,7 @@
 #ifndef ADDRSPACE_FLATVIEW_H
 #define ADDRSPACE_FLATVIEW_H
 
+#include <addrspace/guest-memory.h>
 #include <addrspace/memory.h>
 
 /** FlatView - an immutable rendered view (opaque; see above). */
@@ -58,6 +59,12 @@ typedef struct MemoryRegionSection {
      * RAM-backed sections, else NULL.
      */
     uint8_t *host;
+    /**
+     * @guest_region: the section as a GuestRegion (guest-memory.h), set at
+     * render; after the fields the access path reads. Valid as long as
+     * the view.
+     */
+    GuestRegion guest_region;
 } MemoryRegionSection;
 
 /**

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file guest-memory-inline.h
+ * @brief The wrappers of the region interface: every call of a
+ * GuestRegionOps or GuestMemoryOps member goes through one of these, which
+ * hold the fallbacks of the optional members and the host-pointer fast
+ * path.
+ *
+ * NOT ABI: included by <addrspace/guest-memory.h> only; the contents may
+ * change in any release.
+ */
+#ifndef ADDRSPACE_STATIC_GUEST_MEMORY_INLINE_H
+#define ADDRSPACE_STATIC_GUEST_MEMORY_INLINE_H
+
+#ifndef ADDRSPACE_GUEST_MEMORY_H
+#error "include <addrspace/guest-memory.h>, not this file"
+#endif
+
+/**
+ * guest_region_len() - Bytes in @r.
+ * @r: the region.
+ * Return: the length, UINT64_MAX for a region of 2^64 bytes.
+ */
+static inline uint64_t guest_region_len(const GuestRegion *r)
+{
+    uint64_t n = r->last - r->start;
+
+    return n == UINT64_MAX ? n : n + 1;
+}
+
+/**
+ * guest_region_left() - Bytes of @r from @offset to its end.
+ * @r: the region.
+ * @offset: an offset inside @r.
+ * Return: the count, saturated at UINT64_MAX.
+ */
+static inline uint64_t guest_region_left(const GuestRegion *r, hwaddr offset)
+{
+    uint64_t n = r->last - r->start - offset;
+
+    return n == UINT64_MAX ? n : n + 1;
+}
+
+/**
+ * guest_region_mark_dirty() - Record a write the caller made through
+ * @r->host.
+ * @r: the region. @offset: first byte written. @len: bytes.
+ */
+static inline void guest_region_mark_dirty(GuestRegion *r, hwaddr offset,
+                                           uint64_t len)
+{
+    if (r->ops->mark_dirty) {
+        r->ops->mark_dirty(r, offset, len);
+    }
+}
+
+/**
+ * guest_region_test_and_clear_dirty() - Whether [@offset, @offset + @len)
+ * of @r was written since the last call; clears it.
+ * @r: the region. @offset: first byte. @len: bytes.
+ * Return: true when a page in the range was dirty; false for regions
+ * without a bitmap.
+ */
+static inline bool
+guest_region_test_and_clear_dirty(GuestRegion *r, hwaddr offset, uint64_t len)
+{
+    return r->ops->test_and_clear_dirty &&
+           r->ops->test_and_clear_dirty(r, offset, len);
+}
+
+/**
+ * guest_region_read() - Read bytes of @r from @offset on.
+ * @r: the region.
+ * @offset: offset in @r.
+ * @buf: destination.
+ * @len: at most this many bytes, >= 1 (may pass the region's end; see
+ *       GuestRegionOps.read).
+ * @attrs: attributes.
+ * @target_big_endian: the target byte order.
+ * @done: set to the bytes consumed (>= 1 unless @len is 0).
+ * Context: as GuestRegionOps.
+ * Return: the result of those bytes.
+ */
+static inline MemTxResult
+guest_region_read(GuestRegion *r, hwaddr offset, void *buf, uint64_t len,
+                  MemTxAttrs attrs, bool target_big_endian, uint64_t *done)
+{
+    uint64_t n;
+
+    if (r->ops->read) {
+        return r->ops->read(r, offset, buf, len, attrs, target_big_endian,
+                            done);
+    }
+    n = guest_region_left(r, offset);
+    n = len < n ? len : n;
+    memcpy(buf, r->host + offset, n);
+    *done = n;
+    return MEMTX_OK;
+}
+
+/**
+ * guest_region_write() - Write bytes of @r from @offset on.
+ * @r: the region.
+ * @offset: offset in @r.
+ * @buf: source.
+ * @len: at most this many bytes (as guest_region_read()).
+ * @attrs: attributes.
+ * @target_big_endian: the target byte order.
+ * @done: set to the bytes consumed.
+ * Context: as GuestRegionOps.
+ * Return: the result of those bytes.
+ */
+static inline MemTxResult
+guest_region_write(GuestRegion *r, hwaddr offset, const void *buf, uint64_t len,
+                   MemTxAttrs attrs, bool target_big_endian, uint64_t *done)
+{
+    uint64_t n;
+
+    if (r->ops->write) {
+        return r->ops->write(r, offset, buf, len, attrs, target_big_endian,
+                             done);
+    }
+    n = guest_region_left(r, offset);
+    n = len < n ? len : n;
+    memcpy(r->host + offset, buf, n);
+    guest_region_mark_dirty(r, offset, n);
+    *done = n;
+    return MEMTX_OK;
+}
+
+/* Byte-swap the low @size (1, 2, 4 or 8) bytes of @v. */
+static inline uint64_t guest_region_bswap(uint64_t v, unsigned size)
+{
+    return __builtin_bswap64(v) >> (64 - 8 * size);
+}
+
+/* Whether the host fast path serves @size bytes at @offset of @r. */
+static inline bool guest_region_host_fits(const GuestRegion *r, hwaddr offset,
+                                          unsigned size)
+{
+    return r->host && guest_region_left(r, offset) >= size;
+}
+
+/**
+ * guest_region_load() - One typed load from @r, never split.
+ * @r: the region.
+ * @offset: offset in @r.
+ * @size: 1, 2, 4 or 8.
+ * @big_endian: byte order of the value.
+ * @attrs: attributes.
+ * @target_big_endian: the target byte order.
+ * @value: set to the value (0 on failure).
+ *
+ * Plain memory: one atomic host access when the host address is aligned.
+ * Return: the result.
+ */
+static inline MemTxResult
+guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
+                  MemTxAttrs attrs, bool target_big_endian, uint64_t *value)
+{
+    const bool host_big = G_BYTE_ORDER == G_BIG_ENDIAN;
+    const uint8_t *p;
+    uint64_t v = 0;
+
+    if (!guest_region_host_fits(r, offset, size)) {
+        *value = 0;
+        return r->ops->load ? r->ops->load(r, offset, size, big_endian, attrs,
+                                           target_big_endian, value)
+                            : MEMTX_DECODE_ERROR;
+    }
+    p = r->host + offset;
+    if (((uintptr_t)p & (size - 1)) == 0) {
+        /* relaxed: a single-copy-atomic access, no ordering implied */
+        switch (size) {
+        case 1:
+            v = __atomic_load_n(p, __ATOMIC_RELAXED);
+            break;
+        case 2:
+            v = __atomic_load_n((const uint16_t *)(const void *)p,
+                                __ATOMIC_RELAXED);
+            break;
+        case 4:
+            v = __atomic_load_n((const uint32_t *)(const void *)p,
+                                __ATOMIC_RELAXED);
+            break;
+        default:
+            v = __atomic_load_n((const uint64_t *)(const void *)p,
+                                __ATOMIC_RELAXED);
+            break;
+        }
+    } else {
+        /* unaligned: host order bytes; little-endian hosts need no shift */
+        memcpy((uint8_t *)&v + (host_big ? 8 - size : 0), p, size);
+    }
+    *value = big_endian != host_big ? guest_region_bswap(v, size) : v;
+    return MEMTX_OK;
+}
+
+/**
+ * guest_region_store() - One typed store to @r, never split.
+ * @r: the region.
+ * @offset: offset in @r.
+ * @size: 1, 2, 4 or 8.
+ * @big_endian: byte order of the value.
+ * @attrs: attributes.
+ * @target_big_endian: the target byte order.
+ * @value: the value (low @size bytes).
+ *
+ * As guest_region_load(); plain memory is marked dirty.
+ * Return: the result.
+ */
+static inline MemTxResult guest_region_store(GuestRegion *r, hwaddr offset,
+                                             unsigned size, bool big_endian,
+                                             MemTxAttrs attrs,
+                                             bool target_big_endian,
+                                             uint64_t value)
+{
+    const bool host_big = G_BYTE_ORDER == G_BIG_ENDIAN;
+    uint8_t *p;
+    uint64_t v;
+
+    if (!guest_region_host_fits(r, offset, size)) {
+        return r->ops->store ? r->ops->store(r, offset, size, big_endian, attrs,
+                                             target_big_endian, value)
+                             : MEMTX_DECODE_ERROR;
+    }
+    p = r->host + offset;
+    v = big_endian != host_big ? guest_region_bswap(value, size) : value;
+    if (((uintptr_t)p & (size - 1)) == 0) {
+        switch (size) {
+        case 1:
+            __atomic_store_n(p, (uint8_t)v, __ATOMIC_RELAXED);
+            break;
+        case 2:
+            __atomic_store_n((uint16_t *)(void *)p, (uint16_t)v,
+                             __ATOMIC_RELAXED);
+            break;
+        case 4:
+            __atomic_store_n((uint32_t *)(void *)p, (uint32_t)v,
+                             __ATOMIC_RELAXED);
+            break;
+        default:
+            __atomic_store_n((uint64_t *)(void *)p, v, __ATOMIC_RELAXED);
+            break;
+        }
+    } else {
+        memcpy(p, (uint8_t *)&v + (host_big ? 8 - size : 0), size);
+    }
+    guest_region_mark_dirty(r, offset, size);
+    return MEMTX_OK;
+}
+
+/**
+ * guest_memory_find_region() - The region containing @addr.
+ * @mem: the memory. @addr: an address.
+ * Context: inside a read-side section (see the file comment for how long
+ * the region stays valid).
+ * Return: the region, or NULL for a hole.
+ */
+static inline GuestRegion *guest_memory_find_region(GuestMemory *mem,
+                                                    hwaddr addr)
+{
+    return mem->ops->find_region(mem, addr);
+}
+
+/**
+ * guest_memory_num_regions() - Number of regions of @mem.
+ * @mem: the memory.
+ * Context: inside a read-side section.
+ * Return: the count.
+ */
+static inline size_t guest_memory_num_regions(GuestMemory *mem)
+{
+    return mem->ops->num_regions(mem);
+}
+
+/**
+ * guest_memory_region() - The @i-th region of @mem in address order.
+ * @mem: the memory. @i: index.
+ * Context: inside a read-side section.
+ * Return: the region, or NULL when @i is out of range.
+ */
+static inline GuestRegion *guest_memory_region(GuestMemory *mem, size_t i)
+{
+    return mem->ops->region(mem, i);
+}
+
+#endif /* ADDRSPACE_STATIC_GUEST_MEMORY_INLINE_H */
