@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: MIT */
+/* Board files: JSON text <-> machine specs (machine.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-glib/json-glib.h>
+
+#include "board-json.h"
+
+/* ---- reading members ---------------------------------------------------- */
+
+/* Refuse members not in @allowed (a typo must not be silently ignored). */
+static bool check_members(JsonObject *o, const char *where,
+                          const char *const *allowed, GError **errp)
+{
+    GList *members = json_object_get_members(o);
+    bool ok = true;
+
+    for (GList *l = members; l && ok; l = l->next) {
+        bool known = false;
+
+        for (const char *const *a = allowed; *a && !known; a++) {
+            known = strcmp(l->data, *a) == 0;
+        }
+        if (!known) {
+            machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, l->data,
+                              "unknown member");
+            ok = false;
+        }
+    }
+    g_list_free(members);
+    return ok;
+}
+
+/* A string member; NULL (and true) when absent and not @required. */
+static bool get_string(JsonObject *o, const char *where, const char *key,
+                       bool required, const char **out, GError **errp)
+{
+    JsonNode *n = json_object_get_member(o, key);
+
+    *out = NULL;
+    if (!n) {
+        if (required) {
+            machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, key,
+                              "missing (required)");
+        }
+        return !required;
+    }
+    if (!JSON_NODE_HOLDS_VALUE(n) ||
+        json_node_get_value_type(n) != G_TYPE_STRING) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, key,
+                          "must be a string");
+        return false;
+    }
+    *out = json_node_get_string(n);
+    return true;
+}
+
+static bool get_bool(JsonObject *o, const char *where, const char *key,
+                     bool *out, GError **errp)
+{
+    JsonNode *n = json_object_get_member(o, key);
+
+    if (!n) {
+        return true;
+    }
+    if (!JSON_NODE_HOLDS_VALUE(n) ||
+        json_node_get_value_type(n) != G_TYPE_BOOLEAN) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, key,
+                          "must be true or false");
+        return false;
+    }
+    *out = json_node_get_boolean(n);
+    return true;
+}
+
+static bool get_int(JsonObject *o, const char *where, const char *key,
+                    int64_t min, int64_t max, int64_t *out, GError **errp)
+{
+    JsonNode *n = json_object_get_member(o, key);
+
+    if (!n) {
+        return true;
+    }
+    if (!JSON_NODE_HOLDS_VALUE(n) ||
+        json_node_get_value_type(n) != G_TYPE_INT64 ||
+        json_node_get_int(n) < min || json_node_get_int(n) > max) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, key,
+                          "must be an integer from %" PRId64 " to %" PRId64,
+                          min, max);
+        return false;
+    }
+    *out = json_node_get_int(n);
+    return true;
+}
+
+/* "0x1f", "31", "128M" (K, M, G, T: binary multiples) into @v. */
+static bool parse_number(const char *s, addrspace_u128 *v)
+{
+    const addrspace_u128 limit = (addrspace_u128)1 << 64;
+    unsigned base = 10;
+    addrspace_u128 x = 0;
+    const char *p = s;
+    int shift = 0;
+
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+    }
+    if (!g_ascii_isxdigit(*p)) {
+        return false;
+    }
+    for (; *p; p++) {
+        int d = base == 16 ? g_ascii_xdigit_value(*p) : g_ascii_digit_value(*p);
+
+        if (d < 0) {
+            break;
+        }
+        x = x * base + (unsigned)d;
+        if (x > limit) {
+            return false;
+        }
+    }
+    if (*p && base == 10 && !p[1]) {
+        const char *suffixes = "KMGT";
+        const char *at = strchr(suffixes, g_ascii_toupper(*p));
+
+        shift = at ? 10 * (int)(at - suffixes + 1) : -1;
+        p++;
+    }
+    if (*p || shift < 0 || (x << shift) > limit) {
+        return false;
+    }
+    *v = x << shift;
+    return true;
+}
+
+/*
+ * An unsigned member (size, address, offset): a JSON integer or a string.
+ * Sizes are 1 to 2^64 (2^64 becomes UINT64_MAX, the API's spelling);
+ * addresses are 0 to 2^64 - 1. @present tells whether it was there.
+ */
+static bool get_u64(JsonObject *o, const char *where, const char *key,
+                    bool is_size, uint64_t *out, bool *present, GError **errp)
+{
+    const addrspace_u128 limit = (addrspace_u128)1 << 64;
+    JsonNode *n = json_object_get_member(o, key);
+    addrspace_u128 v = 0;
+    bool ok = false;
+
+    *present = n != NULL;
+    if (!n) {
+        return true;
+    }
+    if (JSON_NODE_HOLDS_VALUE(n) &&
+        json_node_get_value_type(n) == G_TYPE_INT64) {
+        ok = json_node_get_int(n) >= 0;
+        v = (addrspace_u128)json_node_get_int(n);
+    } else if (JSON_NODE_HOLDS_VALUE(n) &&
+               json_node_get_value_type(n) == G_TYPE_STRING) {
+        ok = parse_number(json_node_get_string(n), &v);
+    }
+    if (is_size) {
+        ok = ok && v > 0 && v <= limit;
+    } else {
+        ok = ok && v < limit;
+    }
+    if (!ok) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, key,
+                          is_size
+                              ? "must be a positive integer (at most 2^64)"
+                              : "must be a non-negative integer below 2^64");
+        return false;
+    }
+    *out = v == limit ? UINT64_MAX : (uint64_t)v;
+    return true;
+}
+
+/* Members shared by regions and devices: where it is mapped. */
+static bool get_placement(JsonObject *o, const char *where, const char **parent,
+                          hwaddr *addr, int *priority, bool *overlap,
+                          GError **errp)
+{
+    int64_t prio = 0;
+    bool has_addr;
+
+    if (!get_string(o, where, "parent", false, parent, errp) ||
+        !get_u64(o, where, "addr", false, addr, &has_addr, errp) ||
+        !get_int(o, where, "priority", INT32_MIN, INT32_MAX, &prio, errp) ||
+        !get_bool(o, where, "overlap", overlap, errp)) {
+        return false;
+    }
+    if (!*parent && (has_addr || json_object_has_member(o, "priority") ||
+                     json_object_has_member(o, "overlap"))) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "parent",
+                          "required with addr, priority or overlap");
+        return false;
+    }
+    *priority = (int)prio;
+    return true;
+}
+
+/* ---- entries ------------------------------------------------------------ */
+
+static bool kind_from_name(const char *name, MachineRegionKind *kind)
+{
+    for (int k = MACHINE_REGION_RAM; k <= MACHINE_REGION_RESERVATION; k++) {
+        if (strcmp(name, machine_region_kind_name(k)) == 0) {
+            *kind = k;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool type_from_name(const char *name, MachineDeviceType *type)
+{
+    for (int t = MACHINE_DEVICE_HPET; t <= MACHINE_DEVICE_CONSOLE; t++) {
+        if (strcmp(name, machine_device_type_name(t)) == 0) {
+            *type = t;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool load_region(Machine *m, JsonObject *o, const char *where,
+                        GError **errp)
+{
+    static const char *const allowed[] = {
+        "name",    "kind",    "size",     "parent", "addr",   "priority",
+        "overlap", "enabled", "readonly", "target", "offset", NULL};
+    MachineRegionSpec spec = {.where = where};
+    const char *kind;
+    bool present, enabled = true;
+
+    if (!check_members(o, where, allowed, errp) ||
+        !get_string(o, where, "name", true, &spec.name, errp) ||
+        !get_string(o, where, "kind", true, &kind, errp)) {
+        return false;
+    }
+    if (!kind_from_name(kind, &spec.kind)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "kind",
+                          "unknown kind '%s' (ram, rom, romd, io, container, "
+                          "alias, reservation)",
+                          kind);
+        return false;
+    }
+    if (!get_u64(o, where, "size", true, &spec.size, &present, errp)) {
+        return false;
+    }
+    if (!present) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "size",
+                          "missing (required)");
+        return false;
+    }
+    if (!get_placement(o, where, &spec.parent, &spec.addr, &spec.priority,
+                       &spec.overlap, errp) ||
+        !get_bool(o, where, "enabled", &enabled, errp) ||
+        !get_bool(o, where, "readonly", &spec.readonly, errp) ||
+        !get_string(o, where, "target", false, &spec.alias_target, errp) ||
+        !get_u64(o, where, "offset", false, &spec.alias_offset, &present,
+                 errp)) {
+        return false;
+    }
+    if (present && spec.kind != MACHINE_REGION_ALIAS) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "offset",
+                          "only aliases have an offset");
+        return false;
+    }
+    spec.disabled = !enabled;
+    return machine_add_region(m, &spec, errp);
+}
+
+static bool load_device(Machine *m, JsonObject *o, const char *where,
+                        GError **errp)
+{
+    static const char *const allowed[] = {"name",   "type",          "parent",
+                                          "addr",   "priority",      "overlap",
+                                          "timers", "address_space", NULL};
+    MachineDeviceSpec spec = {.where = where};
+    const char *type;
+    int64_t timers = 0;
+
+    if (!check_members(o, where, allowed, errp) ||
+        !get_string(o, where, "name", true, &spec.name, errp) ||
+        !get_string(o, where, "type", true, &type, errp)) {
+        return false;
+    }
+    if (!type_from_name(type, &spec.type)) {
+        machine_set_error(
+            errp, ADDRSPACE_ERROR_PARSE, where, "type",
+            "unknown device type '%s' (hpet, testdev, dma-testdev, "
+            "console)",
+            type);
+        return false;
+    }
+    if (!get_placement(o, where, &spec.parent, &spec.addr, &spec.priority,
+                       &spec.overlap, errp) ||
+        !get_int(o, where, "timers", 1, 1024, &timers, errp) ||
+        !get_string(o, where, "address_space", false, &spec.dma_address_space,
+                    errp)) {
+        return false;
+    }
+    if (timers && spec.type != MACHINE_DEVICE_HPET) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "timers",
+                          "only an hpet has timers");
+        return false;
+    }
+    if (spec.dma_address_space && spec.type != MACHINE_DEVICE_DMA_TESTDEV) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "address_space",
+                          "only a dma-testdev has an address space");
+        return false;
+    }
+    spec.hpet_timers = (unsigned)timers;
+    return machine_add_device(m, &spec, errp);
+}
+
+static bool load_space(Machine *m, JsonObject *o, const char *where,
+                       GError **errp)
+{
+    static const char *const allowed[] = {"name", "root", "endianness", NULL};
+    const char *name, *root, *endianness;
+
+    if (!check_members(o, where, allowed, errp) ||
+        !get_string(o, where, "name", true, &name, errp) ||
+        !get_string(o, where, "root", true, &root, errp) ||
+        !get_string(o, where, "endianness", false, &endianness, errp)) {
+        return false;
+    }
+    if (endianness && strcmp(endianness, "little") != 0 &&
+        strcmp(endianness, "big") != 0) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "endianness",
+                          "must be \"little\" or \"big\"");
+        return false;
+    }
+    return machine_add_address_space(m, where, name, root,
+                                     endianness && endianness[0] == 'b', errp);
+}
+
+typedef bool (*LoadEntryFn)(Machine *m, JsonObject *o, const char *where,
+                            GError **errp);
+
+static bool load_array(Machine *m, JsonObject *root, const char *key, guint max,
+                       bool required, LoadEntryFn fn, GError **errp)
+{
+    JsonNode *n = json_object_get_member(root, key);
+    JsonArray *a;
+    g_autofree char *where = g_strdup_printf("$.%s", key);
+
+    if (!n) {
+        if (required) {
+            machine_set_error(errp, ADDRSPACE_ERROR_PARSE, "$", key,
+                              "missing (required)");
+        }
+        return !required;
+    }
+    if (!JSON_NODE_HOLDS_ARRAY(n)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, NULL,
+                          "must be an array");
+        return false;
+    }
+    a = json_node_get_array(n);
+    if (json_array_get_length(a) > max) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, NULL,
+                          "at most %u entries", max);
+        return false;
+    }
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonNode *e = json_array_get_element(a, i);
+        g_autofree char *at = g_strdup_printf("$.%s[%u]", key, i);
+
+        if (!JSON_NODE_HOLDS_OBJECT(e)) {
+            machine_set_error(errp, ADDRSPACE_ERROR_PARSE, at, NULL,
+                              "must be an object");
+            return false;
+        }
+        if (!fn(m, json_node_get_object(e), at, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* json-glib's parser recurses per nesting level: bound it before parsing. */
+static bool check_text(const char *data, size_t len, GError **errp)
+{
+    bool in_string = false, escaped = false;
+    int depth = 0;
+
+    if (len > BOARD_JSON_MAX_BYTES) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, "$", NULL,
+                          "file larger than %u bytes", BOARD_JSON_MAX_BYTES);
+        return false;
+    }
+    if (memchr(data, '\0', len) || !g_utf8_validate(data, (gssize)len, NULL)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, "$", NULL,
+                          "invalid JSON: not UTF-8 text");
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = data[i];
+
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if ((c == '[' || c == '{') && ++depth > BOARD_JSON_MAX_DEPTH) {
+            machine_set_error(errp, ADDRSPACE_ERROR_PARSE, "$", NULL,
+                              "nested deeper than %d levels",
+                              BOARD_JSON_MAX_DEPTH);
+            return false;
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    return true;
+}
+
+Machine *board_json_load_data(const char *data, size_t len, GError **errp)
+{
+    static const char *const allowed[] = {"regions", "devices",
+                                          "address_spaces", NULL};
+    g_autoptr(JsonParser) parser = NULL;
+    GError *err = NULL;
+    JsonNode *root;
+    JsonObject *o;
+    Machine *m;
+    bool ok;
+
+    if (!check_text(data, len, errp)) {
+        return NULL;
+    }
+    parser = json_parser_new_immutable();
+    if (!json_parser_load_from_data(parser, data, (gssize)len, &err)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, "$", NULL,
+                          "invalid JSON: %s", err->message);
+        g_error_free(err);
+        return NULL;
+    }
+    root = json_parser_get_root(parser);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, "$", NULL,
+                          "must be an object");
+        return NULL;
+    }
+    o = json_node_get_object(root);
+    if (!check_members(o, "$", allowed, errp)) {
+        return NULL;
+    }
+    m = machine_new();
+    ok = load_array(m, o, "regions", BOARD_JSON_MAX_REGIONS, true, load_region,
+                    errp) &&
+         load_array(m, o, "devices", BOARD_JSON_MAX_DEVICES, false, load_device,
+                    errp) &&
+         load_array(m, o, "address_spaces", BOARD_JSON_MAX_SPACES, true,
+                    load_space, errp) &&
+         machine_realize(m, errp);
+    if (!ok) {
+        machine_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+Machine *board_json_load_file(const char *path, GError **errp)
+{
+    g_autofree char *data = NULL;
+    struct stat st;
+    Machine *m;
+    gsize len;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s: %s", path,
+                    g_strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return NULL;
+    }
+    close(fd);
+    /* a FIFO or /dev/zero would be read without end */
+    if (!S_ISREG(st.st_mode) || st.st_size > BOARD_JSON_MAX_BYTES) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "%s: not a regular file of at most %u bytes", path,
+                    BOARD_JSON_MAX_BYTES);
+        return NULL;
+    }
+    if (!g_file_get_contents(path, &data, &len, errp)) {
+        return NULL;
+    }
+    m = board_json_load_data(data, len, errp);
+    if (!m) {
+        g_prefix_error(errp, "%s: ", path);
+    }
+    return m;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void add_string(JsonBuilder *b, const char *key, const char *value)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_string_value(b, value);
+}
+
+static void add_bool(JsonBuilder *b, const char *key, bool value)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_boolean_value(b, value);
+}
+
+static void add_hex(JsonBuilder *b, const char *key, uint64_t v, bool is_size)
+{
+    g_autofree char *s = is_size && v == UINT64_MAX
+                             ? g_strdup("0x10000000000000000")
+                             : g_strdup_printf("0x%" PRIx64, v);
+
+    add_string(b, key, s);
+}
+
+static void add_placement(JsonBuilder *b, const char *parent, hwaddr addr,
+                          int priority, bool overlap)
+{
+    if (!parent) {
+        return;
+    }
+    add_string(b, "parent", parent);
+    add_hex(b, "addr", addr, false);
+    if (priority) {
+        json_builder_set_member_name(b, "priority");
+        json_builder_add_int_value(b, priority);
+    }
+    if (overlap) {
+        add_bool(b, "overlap", true);
+    }
+}
+
+static void write_region(JsonBuilder *b, const MachineRegionSpec *s)
+{
+    json_builder_begin_object(b);
+    add_string(b, "name", s->name);
+    add_string(b, "kind", machine_region_kind_name(s->kind));
+    add_hex(b, "size", s->size, true);
+    if (s->kind == MACHINE_REGION_ALIAS) {
+        add_string(b, "target", s->alias_target);
+        add_hex(b, "offset", s->alias_offset, false);
+    }
+    add_placement(b, s->parent, s->addr, s->priority, s->overlap);
+    if (s->disabled) {
+        add_bool(b, "enabled", false);
+    }
+    if (s->readonly) {
+        add_bool(b, "readonly", true);
+    }
+    json_builder_end_object(b);
+}
+
+static void write_device(JsonBuilder *b, const MachineDeviceSpec *s)
+{
+    json_builder_begin_object(b);
+    add_string(b, "name", s->name);
+    add_string(b, "type", machine_device_type_name(s->type));
+    add_placement(b, s->parent, s->addr, s->priority, s->overlap);
+    if (s->type == MACHINE_DEVICE_HPET && s->hpet_timers) {
+        json_builder_set_member_name(b, "timers");
+        json_builder_add_int_value(b, s->hpet_timers);
+    }
+    if (s->dma_address_space) {
+        add_string(b, "address_space", s->dma_address_space);
+    }
+    json_builder_end_object(b);
+}
+
+char *board_json_to_data(Machine *m)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+    char *text, *out;
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "regions");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < machine_nr_regions(m); i++) {
+        MachineRegionSpec s;
+
+        machine_region_spec(m, i, &s);
+        write_region(b, &s);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "devices");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < machine_nr_devices(m); i++) {
+        MachineDeviceSpec s;
+
+        machine_device_spec(m, i, &s);
+        write_device(b, &s);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "address_spaces");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < machine_nr_address_spaces(m); i++) {
+        const char *name, *root_name;
+        bool big;
+
+        machine_address_space_spec(m, i, &name, &root_name, &big);
+        json_builder_begin_object(b);
+        add_string(b, "name", name);
+        add_string(b, "root", root_name);
+        add_string(b, "endianness", big ? "big" : "little");
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 2);
+    text = json_generator_to_data(gen, NULL);
+    out = g_strconcat(text, "\n", NULL);
+    g_free(text);
+    return out;
+}

@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The test machine: board specs, lookup, teardown and accessors. Building
+ * the board from its specs is machine-realize.c; the default board is
+ * machine-default.c.
+ */
+#include <string.h>
+
+#include "console.h"
+#include "dma-testdev.h"
+#include "hpet.h"
+#include "machine-internal.h"
+#include "testdev.h"
+
+/* Longest region, device or AddressSpace name. */
+#define NAME_MAX_LEN 128
+/* Largest RAM-backed region (RAM is mapped MAP_NORESERVE: cap it). */
+#define RAM_SIZE_MAX (64ull << 30)
+
+static const char *const region_kind_names[] = {
+    [MACHINE_REGION_RAM] = "ram",
+    [MACHINE_REGION_ROM] = "rom",
+    [MACHINE_REGION_ROMD] = "romd",
+    [MACHINE_REGION_IO] = "io",
+    [MACHINE_REGION_CONTAINER] = "container",
+    [MACHINE_REGION_ALIAS] = "alias",
+    [MACHINE_REGION_RESERVATION] = "reservation",
+};
+
+static const char *const device_type_names[] = {
+    [MACHINE_DEVICE_HPET] = "hpet",
+    [MACHINE_DEVICE_TESTDEV] = "testdev",
+    [MACHINE_DEVICE_DMA_TESTDEV] = "dma-testdev",
+    [MACHINE_DEVICE_CONSOLE] = "console",
+};
+
+const char *machine_region_kind_name(MachineRegionKind kind)
+{
+    return (unsigned)kind < G_N_ELEMENTS(region_kind_names)
+               ? region_kind_names[kind]
+               : "?";
+}
+
+const char *machine_device_type_name(MachineDeviceType type)
+{
+    return (unsigned)type < G_N_ELEMENTS(device_type_names)
+               ? device_type_names[type]
+               : "?";
+}
+
+/* ---- specs -------------------------------------------------------------- */
+
+void machine_prefix_error(GError **errp, const char *where, const char *field)
+{
+    if (errp && *errp) {
+        g_prefix_error(errp, "%s%s%s: ", where, field ? "." : "",
+                       field ? field : "");
+    }
+}
+
+void machine_set_error(GError **errp, int code, const char *where,
+                       const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(errp, ADDRSPACE_ERROR, code, "%s%s%s: %s", where,
+                field ? "." : "", field ? field : "", msg);
+    g_free(msg);
+}
+
+static bool check_name(Machine *m, const char *where, const char *name,
+                       GError **errp)
+{
+    if (!name || !*name || strlen(name) > NAME_MAX_LEN) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "name",
+                          "must be a non-empty string of at most %d bytes",
+                          NAME_MAX_LEN);
+        return false;
+    }
+    for (const char *p = name; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "name",
+                              "must not contain control characters");
+            return false;
+        }
+    }
+    if (g_hash_table_contains(m->names, name)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_BUSY, where, "name",
+                          "duplicate name '%s'", name);
+        return false;
+    }
+    return true;
+}
+
+static bool kind_is_ram(MachineRegionKind kind)
+{
+    return kind == MACHINE_REGION_RAM || kind == MACHINE_REGION_ROM ||
+           kind == MACHINE_REGION_ROMD;
+}
+
+bool machine_add_region(Machine *m, const MachineRegionSpec *spec,
+                        GError **errp)
+{
+    g_autofree char *where = spec->where
+                                 ? g_strdup(spec->where)
+                                 : g_strdup_printf("region '%s'", spec->name);
+    bool is_alias = spec->kind == MACHINE_REGION_ALIAS;
+    BoardRegion *br;
+
+    g_return_val_if_fail(!m->realized, false);
+    if ((unsigned)spec->kind >= G_N_ELEMENTS(region_kind_names)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "kind",
+                          "unknown kind");
+        return false;
+    }
+    if (!check_name(m, where, spec->name, errp)) {
+        return false;
+    }
+    if (spec->size == 0) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "size",
+                          "must be a positive integer");
+        return false;
+    }
+    if (kind_is_ram(spec->kind) && spec->size > RAM_SIZE_MAX) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "size",
+                          "RAM-backed regions are limited to %llu GiB",
+                          RAM_SIZE_MAX >> 30);
+        return false;
+    }
+    if (is_alias != (spec->alias_target != NULL)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "target",
+                          is_alias ? "an alias needs a target"
+                                   : "only aliases have a target");
+        return false;
+    }
+    if (spec->priority != 0 && !spec->overlap) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "priority",
+                          "a non-zero priority needs overlap");
+        return false;
+    }
+    br = g_new0(BoardRegion, 1);
+    br->spec = *spec;
+    br->spec.where = g_steal_pointer(&where);
+    br->spec.name = g_strdup(spec->name);
+    br->spec.parent = g_strdup(spec->parent);
+    br->spec.alias_target = g_strdup(spec->alias_target);
+    g_hash_table_add(m->names, (char *)br->spec.name);
+    g_ptr_array_add(m->regions, br);
+    return true;
+}
+
+bool machine_add_device(Machine *m, const MachineDeviceSpec *spec,
+                        GError **errp)
+{
+    g_autofree char *where = spec->where
+                                 ? g_strdup(spec->where)
+                                 : g_strdup_printf("device '%s'", spec->name);
+    BoardDevice *bd;
+
+    g_return_val_if_fail(!m->realized, false);
+    if ((unsigned)spec->type >= G_N_ELEMENTS(device_type_names)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "type",
+                          "unknown device type");
+        return false;
+    }
+    if (!check_name(m, where, spec->name, errp)) {
+        return false;
+    }
+    if (spec->type == MACHINE_DEVICE_HPET && spec->hpet_timers &&
+        (spec->hpet_timers < HPET_MIN_TIMERS ||
+         spec->hpet_timers > HPET_MAX_TIMERS)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "timers",
+                          "must be %u to %u", HPET_MIN_TIMERS, HPET_MAX_TIMERS);
+        return false;
+    }
+    if (spec->priority != 0 && !spec->overlap) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "priority",
+                          "a non-zero priority needs overlap");
+        return false;
+    }
+    bd = g_new0(BoardDevice, 1);
+    bd->m = m;
+    bd->spec = *spec;
+    bd->spec.where = g_steal_pointer(&where);
+    bd->spec.name = g_strdup(spec->name);
+    bd->spec.parent = g_strdup(spec->parent);
+    bd->spec.dma_address_space = g_strdup(spec->dma_address_space);
+    g_hash_table_add(m->names, (char *)bd->spec.name);
+    g_ptr_array_add(m->devices, bd);
+    return true;
+}
+
+bool machine_add_address_space(Machine *m, const char *where, const char *name,
+                               const char *root, bool big_endian, GError **errp)
+{
+    g_autofree char *loc =
+        where ? g_strdup(where) : g_strdup_printf("address space '%s'", name);
+    BoardSpace *bs;
+
+    g_return_val_if_fail(!m->realized, false);
+    if (!name || !*name || strlen(name) > NAME_MAX_LEN) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, loc, "name",
+                          "must be a non-empty string of at most %d bytes",
+                          NAME_MAX_LEN);
+        return false;
+    }
+    for (guint i = 0; i < m->spaces->len; i++) {
+        if (strcmp(((BoardSpace *)m->spaces->pdata[i])->name, name) == 0) {
+            machine_set_error(errp, ADDRSPACE_ERROR_BUSY, loc, "name",
+                              "duplicate address space '%s'", name);
+            return false;
+        }
+    }
+    if (!root || !*root) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, loc, "root",
+                          "must name a region");
+        return false;
+    }
+    bs = g_new0(BoardSpace, 1);
+    bs->where = g_steal_pointer(&loc);
+    bs->name = g_strdup(name);
+    bs->root = g_strdup(root);
+    bs->big_endian = big_endian;
+    g_ptr_array_add(m->spaces, bs);
+    return true;
+}
+
+/* ---- lookup ------------------------------------------------------------- */
+
+BoardRegion *machine_find_region(Machine *m, const char *name)
+{
+    for (guint i = 0; i < m->regions->len; i++) {
+        BoardRegion *br = m->regions->pdata[i];
+
+        if (strcmp(br->spec.name, name) == 0) {
+            return br;
+        }
+    }
+    return NULL;
+}
+
+BoardDevice *machine_find_device(Machine *m, const char *name)
+{
+    for (guint i = 0; i < m->devices->len; i++) {
+        BoardDevice *bd = m->devices->pdata[i];
+
+        if (strcmp(bd->spec.name, name) == 0) {
+            return bd;
+        }
+    }
+    return NULL;
+}
+
+/* The live region named @name (a board region or a device's), or NULL. */
+MemoryRegion *machine_lookup_mr(Machine *m, const char *name)
+{
+    BoardRegion *br = machine_find_region(m, name);
+    BoardDevice *bd;
+
+    if (br) {
+        return br->inited ? br->mr : NULL;
+    }
+    bd = machine_find_device(m, name);
+    return bd ? bd->mr : NULL;
+}
+
+bool machine_find_mr(Machine *m, MemoryRegion *mr, const char **name,
+                     const char **where, guint *order)
+{
+    guint n = m->regions->len;
+
+    for (guint i = 0; i < n + m->devices->len; i++) {
+        BoardRegion *br = i < n ? m->regions->pdata[i] : NULL;
+        BoardDevice *bd = i < n ? NULL : m->devices->pdata[i - n];
+
+        if ((br ? br->mr : bd->mr) == mr) {
+            *name = br ? br->spec.name : bd->spec.name;
+            *where = br ? br->spec.where : bd->spec.where;
+            *order = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *machine_name_of_mr(Machine *m, MemoryRegion *mr)
+{
+    const char *name, *where;
+    guint order;
+
+    return machine_find_mr(m, mr, &name, &where, &order) ? name : NULL;
+}
+
+/* ---- lifetime ----------------------------------------------------------- */
+
+Machine *machine_new(void)
+{
+    Machine *m = g_new0(Machine, 1);
+
+    m->clock = vclock_new();
+    m->regions = g_ptr_array_new();
+    m->devices = g_ptr_array_new();
+    m->spaces = g_ptr_array_new();
+    m->names = g_hash_table_new(g_str_hash, g_str_equal);
+    g_mutex_init(&m->irq_lock);
+    return m;
+}
+
+/* Stop devices from using the clock, the handler and the AddressSpaces. */
+static void detach_devices(Machine *m)
+{
+    for (guint i = 0; i < m->devices->len; i++) {
+        BoardDevice *bd = m->devices->pdata[i];
+
+        if (!bd->dev) {
+            continue;
+        }
+        if (bd->spec.type == MACHINE_DEVICE_DMA_TESTDEV) {
+            dma_testdev_set_address_space(bd->dev, NULL);
+        } else if (bd->spec.type == MACHINE_DEVICE_HPET) {
+            hpet_free(bd->dev); /* drops the creator's reference */
+            bd->dev = NULL;
+        }
+    }
+}
+
+static void unref_device(BoardDevice *bd)
+{
+    switch (bd->spec.type) {
+    case MACHINE_DEVICE_HPET:
+        break; /* hpet_free() in detach_devices() */
+    case MACHINE_DEVICE_TESTDEV:
+        testdev_unref(bd->dev);
+        break;
+    case MACHINE_DEVICE_DMA_TESTDEV:
+        dma_testdev_unref(bd->dev);
+        break;
+    case MACHINE_DEVICE_CONSOLE:
+        console_unref(bd->dev);
+        break;
+    }
+}
+
+void machine_free(Machine *m)
+{
+    if (!m) {
+        return;
+    }
+    detach_devices(m);
+    for (guint i = 0; i < m->spaces->len; i++) {
+        BoardSpace *bs = m->spaces->pdata[i];
+
+        if (bs->inited) {
+            address_space_destroy(&bs->as);
+        }
+    }
+    memory_region_transaction_begin();
+    for (guint i = 0; i < m->devices->len; i++) {
+        BoardDevice *bd = m->devices->pdata[i];
+
+        if (bd->parent_mr) {
+            memory_region_del_subregion(bd->parent_mr, bd->mr, NULL);
+        }
+    }
+    for (guint i = 0; i < m->regions->len; i++) {
+        BoardRegion *br = m->regions->pdata[i];
+
+        if (br->parent_mr) {
+            memory_region_del_subregion(br->parent_mr, br->mr, NULL);
+        }
+    }
+    memory_region_transaction_commit();
+    /* no FlatView maps the board's owner-less regions after this */
+    drain_call_rcu();
+    for (guint i = 0; i < m->regions->len; i++) {
+        BoardRegion *br = m->regions->pdata[i];
+
+        if (br->inited) {
+            memory_region_finalize(br->mr);
+        }
+        g_free(br->mr);
+        g_free((char *)br->spec.where);
+        g_free((char *)br->spec.name);
+        g_free((char *)br->spec.parent);
+        g_free((char *)br->spec.alias_target);
+        g_free(br);
+    }
+    for (guint i = 0; i < m->devices->len; i++) {
+        BoardDevice *bd = m->devices->pdata[i];
+
+        if (bd->dev) {
+            unref_device(bd);
+        }
+    }
+    /* devices are released on the reclamation thread: wait for it */
+    drain_call_rcu();
+    for (guint i = 0; i < m->devices->len; i++) {
+        BoardDevice *bd = m->devices->pdata[i];
+
+        g_free((char *)bd->spec.where);
+        g_free((char *)bd->spec.name);
+        g_free((char *)bd->spec.parent);
+        g_free((char *)bd->spec.dma_address_space);
+        g_free(bd);
+    }
+    for (guint i = 0; i < m->spaces->len; i++) {
+        BoardSpace *bs = m->spaces->pdata[i];
+
+        g_free(bs->where);
+        g_free(bs->name);
+        g_free(bs->root);
+        g_free(bs);
+    }
+    g_ptr_array_free(m->regions, TRUE);
+    g_ptr_array_free(m->devices, TRUE);
+    g_ptr_array_free(m->spaces, TRUE);
+    g_hash_table_destroy(m->names);
+    g_mutex_clear(&m->irq_lock);
+    vclock_free(m->clock);
+    g_free(m);
+}
+
+/* ---- accessors ---------------------------------------------------------- */
+
+VClock *machine_clock(Machine *m)
+{
+    return m->clock;
+}
+
+AddressSpace *machine_address_space(Machine *m, const char *name)
+{
+    for (guint i = 0; i < m->spaces->len; i++) {
+        BoardSpace *bs = m->spaces->pdata[i];
+
+        if (bs->inited && (!name || strcmp(bs->name, name) == 0)) {
+            return &bs->as;
+        }
+    }
+    return NULL;
+}
+
+MemoryRegion *machine_region(Machine *m, const char *name)
+{
+    return machine_lookup_mr(m, name);
+}
+
+void *machine_device(Machine *m, const char *name, MachineDeviceType type)
+{
+    BoardDevice *bd = machine_find_device(m, name);
+
+    return bd && bd->spec.type == type ? bd->dev : NULL;
+}
+
+const char *machine_find_device_type(Machine *m, MachineDeviceType type)
+{
+    for (guint i = 0; i < m->devices->len; i++) {
+        BoardDevice *bd = m->devices->pdata[i];
+
+        if (bd->spec.type == type) {
+            return bd->spec.name;
+        }
+    }
+    return NULL;
+}
+
+void machine_set_irq_handler(Machine *m, MachineIrqHandler handler,
+                             void *opaque)
+{
+    g_mutex_lock(&m->irq_lock);
+    m->irq_handler = handler;
+    m->irq_opaque = opaque;
+    g_mutex_unlock(&m->irq_lock);
+}
+
+void machine_set_console_output(Machine *m, FILE *out)
+{
+    for (guint i = 0; i < m->devices->len; i++) {
+        BoardDevice *bd = m->devices->pdata[i];
+
+        if (bd->spec.type == MACHINE_DEVICE_CONSOLE && bd->dev) {
+            console_set_output(bd->dev, out);
+        }
+    }
+}
+
+int machine_device_irq_lines(Machine *m, const char *name)
+{
+    BoardDevice *bd = machine_find_device(m, name);
+
+    return bd && bd->spec.type == MACHINE_DEVICE_HPET ? HPET_NUM_IRQ_LINES : 0;
+}
+
+guint machine_nr_regions(Machine *m)
+{
+    return m->regions->len;
+}
+
+void machine_region_spec(Machine *m, guint i, MachineRegionSpec *spec)
+{
+    BoardRegion *br = m->regions->pdata[i];
+    MemoryRegion *mr = br->mr;
+
+    *spec = br->spec;
+    if (!br->inited) {
+        return;
+    }
+    spec->disabled = !memory_region_is_enabled(mr);
+    /* a ROM is read-only by nature, not by a flag of the board */
+    spec->readonly =
+        memory_region_is_readonly(mr) && spec->kind != MACHINE_REGION_ROM;
+    spec->alias_offset = memory_region_get_alias_offset(mr);
+    if (memory_region_get_container(mr)) {
+        spec->parent = machine_name_of_mr(m, memory_region_get_container(mr));
+        spec->addr = memory_region_get_address(mr);
+        spec->priority = memory_region_get_priority(mr);
+    } else {
+        spec->parent = NULL;
+    }
+}
+
+guint machine_nr_devices(Machine *m)
+{
+    return m->devices->len;
+}
+
+void machine_device_spec(Machine *m, guint i, MachineDeviceSpec *spec)
+{
+    BoardDevice *bd = m->devices->pdata[i];
+
+    *spec = bd->spec;
+    if (bd->mr && memory_region_get_container(bd->mr)) {
+        spec->parent =
+            machine_name_of_mr(m, memory_region_get_container(bd->mr));
+        spec->addr = memory_region_get_address(bd->mr);
+        spec->priority = memory_region_get_priority(bd->mr);
+    } else if (bd->mr) {
+        spec->parent = NULL;
+    }
+}
+
+guint machine_nr_address_spaces(Machine *m)
+{
+    return m->spaces->len;
+}
+
+void machine_address_space_spec(Machine *m, guint i, const char **name,
+                                const char **root, bool *big_endian)
+{
+    BoardSpace *bs = m->spaces->pdata[i];
+
+    *name = bs->name;
+    *root = bs->root;
+    *big_endian =
+        bs->inited ? address_space_is_big_endian(&bs->as) : bs->big_endian;
+}

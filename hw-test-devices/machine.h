@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file machine.h
+ * @brief The test machine: a board (region tree, devices, AddressSpaces and
+ * a virtual clock) described declaratively and built from the public API.
+ *
+ * A board is a list of region specs, device specs and AddressSpace specs.
+ * machine_new() starts an empty board; machine_add_region(),
+ * machine_add_device() and machine_add_address_space() record specs
+ * (checking each on its own); machine_realize() builds the whole board:
+ * it creates the devices, initialises the regions (alias targets first,
+ * refusing alias cycles), maps the regions and then the devices into their
+ * parents in the order they were added, refuses siblings that were mapped
+ * without overlap permission yet overlap (memory_region_find_collision()),
+ * and creates the AddressSpaces. The default board
+ * (machine_new_default()) and board files (board-json.h) are both built
+ * this way, so a board written out and loaded again is the same board.
+ *
+ * Errors name the spec: every spec carries a @where string (a JSON path
+ * such as "$.regions[3]" for board files) that prefixes the messages, with
+ * the offending field appended ("$.regions[3].parent: unknown region
+ * 'foo'").
+ *
+ * Lifetime: the machine owns its board regions (allocated by it, without
+ * owner), its devices (one reference each), its AddressSpaces and its
+ * clock; machine_free() tears them down and waits (drain_call_rcu()) until
+ * every FlatView and device is released. Only one realized machine should
+ * exist at a time when mtree_info() output matters: the dump is global.
+ *
+ * Thread safety: building and freeing a machine is single-threaded;
+ * accesses through its AddressSpaces may come from any registered thread.
+ */
+#ifndef HW_TEST_DEVICES_MACHINE_H
+#define HW_TEST_DEVICES_MACHINE_H
+
+#include <stdio.h>
+
+#include <addrspace/addrspace.h>
+
+#include "vclock.h"
+
+typedef struct Machine Machine;
+
+/**
+ * enum MachineRegionKind - kinds of board regions.
+ * @MACHINE_REGION_RAM: anonymous RAM.
+ * @MACHINE_REGION_ROM: ROM (contents set through its host pointer).
+ * @MACHINE_REGION_ROMD: a flash-like ROM device, starting in romd mode. In
+ *                       MMIO mode reads return the identifier (0x89 at
+ *                       offset 0, 0x18 at 1, 0 elsewhere); writing 0x90
+ *                       leaves romd mode, 0xff returns to it, other
+ *                       writes are ignored.
+ * @MACHINE_REGION_IO: MMIO whose reads return all ones and whose writes
+ *                     are ignored (QEMU's unassigned I/O ports).
+ * @MACHINE_REGION_CONTAINER: a container.
+ * @MACHINE_REGION_ALIAS: an alias of a region or of a device's region.
+ * @MACHINE_REGION_RESERVATION: a reservation.
+ */
+typedef enum MachineRegionKind {
+    MACHINE_REGION_RAM,
+    MACHINE_REGION_ROM,
+    MACHINE_REGION_ROMD,
+    MACHINE_REGION_IO,
+    MACHINE_REGION_CONTAINER,
+    MACHINE_REGION_ALIAS,
+    MACHINE_REGION_RESERVATION,
+} MachineRegionKind;
+
+/**
+ * struct MachineRegionSpec - one board region. Strings are copied.
+ * @where: locator for error messages (e.g. "$.regions[3]"), or NULL for
+ *         "region 'NAME'".
+ * @kind: the kind.
+ * @name: unique among the machine's regions and devices, not empty.
+ * @size: bytes, not 0; UINT64_MAX means 2^64.
+ * @parent: name of the region or device to map into, or NULL for a region
+ *          that is not mapped (a root, or only an alias target).
+ * @addr: address in @parent.
+ * @priority: priority in @parent.
+ * @overlap: mapped with memory_region_add_subregion_overlap() (may
+ *           overlap siblings); otherwise with memory_region_add_subregion().
+ * @disabled: map the region disabled (memory_region_set_enabled()).
+ * @readonly: memory_region_set_readonly().
+ * @alias_target: for aliases, the name of the aliased region or device.
+ * @alias_offset: for aliases, the window start in the target.
+ */
+typedef struct MachineRegionSpec {
+    const char *where;
+    MachineRegionKind kind;
+    const char *name;
+    uint64_t size;
+    const char *parent;
+    hwaddr addr;
+    int priority;
+    bool overlap;
+    bool disabled;
+    bool readonly;
+    const char *alias_target;
+    hwaddr alias_offset;
+} MachineRegionSpec;
+
+/**
+ * enum MachineDeviceType - device models a board can instantiate.
+ * @MACHINE_DEVICE_HPET: HPET (hpet.h); its interrupt lines are the
+ *                       machine's IRQ lines (machine_set_irq_handler()).
+ * @MACHINE_DEVICE_TESTDEV: testdev (testdev.h), 4 KiB, QEMU's defaults.
+ * @MACHINE_DEVICE_DMA_TESTDEV: dma-testdev (dma-testdev.h).
+ * @MACHINE_DEVICE_CONSOLE: console (console.h).
+ */
+typedef enum MachineDeviceType {
+    MACHINE_DEVICE_HPET,
+    MACHINE_DEVICE_TESTDEV,
+    MACHINE_DEVICE_DMA_TESTDEV,
+    MACHINE_DEVICE_CONSOLE,
+} MachineDeviceType;
+
+/**
+ * struct MachineDeviceSpec - one device instance. Strings are copied.
+ * @where: locator for error messages, or NULL for "device 'NAME'".
+ * @type: the model.
+ * @name: unique among regions and devices; also names its region.
+ * @parent: region to map the device's region into, or NULL (unmapped).
+ * @addr: address in @parent.
+ * @priority: priority in @parent.
+ * @overlap: as in MachineRegionSpec.
+ * @hpet_timers: HPET comparators (0: the model's default).
+ * @dma_address_space: dma-testdev: name of the AddressSpace it copies
+ *                     through, or NULL for the first one created.
+ */
+typedef struct MachineDeviceSpec {
+    const char *where;
+    MachineDeviceType type;
+    const char *name;
+    const char *parent;
+    hwaddr addr;
+    int priority;
+    bool overlap;
+    unsigned hpet_timers;
+    const char *dma_address_space;
+} MachineDeviceSpec;
+
+/**
+ * struct MachineConfig - parameters of the default board.
+ * @ram_size: RAM bytes (0: MACHINE_DEFAULT_RAM_SIZE). Above
+ *            MACHINE_RAM_BELOW_4G_MAX the RAM is split like a PC's:
+ *            "ram-below-4g" maps [0, 3 GiB) at 0 and "ram-above-4g" the
+ *            rest at 4 GiB, both aliases of the unmapped "ram".
+ */
+typedef struct MachineConfig {
+    uint64_t ram_size;
+} MachineConfig;
+
+/** RAM of the default board when MachineConfig.ram_size is 0. */
+#define MACHINE_DEFAULT_RAM_SIZE (128ull << 20)
+/** Most RAM mapped below 4 GiB before the board splits it. */
+#define MACHINE_RAM_BELOW_4G_MAX (3ull << 30)
+/** Default board: HPET base address. */
+#define MACHINE_HPET_BASE 0xfed00000ull
+/** Default board: testdev base address. */
+#define MACHINE_TESTDEV_BASE 0xfeb00000ull
+/** Default board: dma-testdev base address. */
+#define MACHINE_DMA_TESTDEV_BASE 0xfeb01000ull
+/** Default board: console base address. */
+#define MACHINE_CONSOLE_BASE 0xfeb02000ull
+/** Default board: console I/O port. */
+#define MACHINE_CONSOLE_PORT 0x3f8u
+/** Default board: ROM base address (128 KiB below 4 GiB). */
+#define MACHINE_ROM_BASE 0xfffe0000ull
+/** Default board: ROM size. */
+#define MACHINE_ROM_SIZE 0x20000ull
+/** Default board: address of the "isa-rom" alias of the ROM. */
+#define MACHINE_ISA_ROM_BASE 0xe0000ull
+/** Default board: flash (ROM device) base address. */
+#define MACHINE_FLASH_BASE 0xffe00000ull
+/** Default board: flash size. */
+#define MACHINE_FLASH_SIZE 0x10000ull
+/** Default board: size of the I/O port space. */
+#define MACHINE_IO_SIZE 0x10000ull
+
+/**
+ * MachineIrqHandler - observer of a device's interrupt lines.
+ * @opaque: the pointer given to machine_set_irq_handler().
+ * @device: name of the device raising or lowering the line.
+ * @line: the line number.
+ * @level: the new level (0 or 1).
+ *
+ * Called in the thread that caused the change, possibly inside an MMIO
+ * callback or a timer; it must not change the machine's topology.
+ */
+typedef void (*MachineIrqHandler)(void *opaque, const char *device, int line,
+                                  int level);
+
+/**
+ * machine_new() - Create an empty machine with its virtual clock.
+ *
+ * Context: the building thread.
+ * Return: the machine (free with machine_free()).
+ */
+Machine *machine_new(void);
+
+/**
+ * machine_new_default() - Build and realize the default board.
+ * @cfg: parameters, or NULL for the defaults.
+ * @errp: error return.
+ *
+ * Regions: "system" (2^64 container) with "ram" at 0 (or the split
+ * aliases), "rom" at MACHINE_ROM_BASE with its alias "isa-rom" at
+ * MACHINE_ISA_ROM_BASE (priority 1), "flash" (ROM device, romd mode) at
+ * MACHINE_FLASH_BASE; devices "hpet", "testdev", "dma-testdev" and
+ * "console" at their MACHINE_*_BASE; "io" (64 KiB, reads all ones) with
+ * "console-io", an alias of the console's registers, at port
+ * MACHINE_CONSOLE_PORT. AddressSpaces "memory" (root "system") and "I/O"
+ * (root "io"); the dma-testdev copies through "memory".
+ * Context: a registered thread, not inside a read-side section.
+ * Return: the realized machine, or NULL.
+ */
+Machine *machine_new_default(const MachineConfig *cfg, GError **errp);
+
+/**
+ * machine_free() - Tear a machine down (also a partly built one).
+ * @m: the machine, or NULL.
+ *
+ * Context: no access may run on its AddressSpaces; not inside a read-side
+ * section (it waits for grace periods).
+ */
+void machine_free(Machine *m);
+
+/**
+ * machine_add_region() - Record a region spec.
+ * @m: a machine not yet realized.
+ * @spec: the spec (copied).
+ * @errp: error return: empty or duplicate name, size 0, alias without
+ *        target; the message is prefixed with the spec's locator.
+ *
+ * Context: the building thread, before machine_realize().
+ * Return: true on success.
+ */
+bool machine_add_region(Machine *m, const MachineRegionSpec *spec,
+                        GError **errp);
+
+/**
+ * machine_add_device() - Record a device spec.
+ * @m: a machine not yet realized.
+ * @spec: the spec (copied).
+ * @errp: error return (empty or duplicate name, bad HPET timer count).
+ *
+ * Context: the building thread, before machine_realize().
+ * Return: true on success.
+ */
+bool machine_add_device(Machine *m, const MachineDeviceSpec *spec,
+                        GError **errp);
+
+/**
+ * machine_add_address_space() - Record an AddressSpace.
+ * @m: a machine not yet realized.
+ * @where: locator for error messages, or NULL.
+ * @name: the AddressSpace's name (unique among the machine's).
+ * @root: name of its root region or device.
+ * @big_endian: the target byte order of the AddressSpace.
+ * @errp: error return.
+ *
+ * Context: the building thread, before machine_realize().
+ * Return: true on success.
+ */
+bool machine_add_address_space(Machine *m, const char *where, const char *name,
+                               const char *root, bool big_endian,
+                               GError **errp);
+
+/**
+ * machine_realize() - Build the recorded board.
+ * @m: a machine not yet realized.
+ * @errp: error return: unknown parent, alias target or root, alias cycle,
+ *        a region mapped into itself, overlapping non-overlap siblings,
+ *        region or device creation errors. Each names the spec's locator.
+ *
+ * On failure the machine keeps what it built; machine_free() releases it.
+ * Context: the building thread (a registered one), not inside a read-side
+ * section; takes the update lock.
+ * Return: true on success.
+ */
+bool machine_realize(Machine *m, GError **errp);
+
+/**
+ * machine_clock() - The machine's virtual clock.
+ * @m: the machine.
+ * Context: any thread.
+ * Return: the clock (owned by the machine).
+ */
+VClock *machine_clock(Machine *m);
+
+/**
+ * machine_address_space() - An AddressSpace by name.
+ * @m: a realized machine.
+ * @name: the name, or NULL for the first one created ("memory" on the
+ *        default board).
+ * Context: any thread, once realized.
+ * Return: the AddressSpace (owned by the machine), or NULL.
+ */
+AddressSpace *machine_address_space(Machine *m, const char *name);
+
+/**
+ * machine_region() - A region of the board or a device's main region, by
+ * name.
+ * @m: a realized machine.
+ * @name: the region's or the device's name.
+ * Context: any thread, once realized.
+ * Return: the region (owned by the machine or the device), or NULL.
+ */
+MemoryRegion *machine_region(Machine *m, const char *name);
+
+/**
+ * machine_device() - A device instance by name.
+ * @m: a realized machine.
+ * @name: the device's name.
+ * @type: the expected type.
+ *
+ * Context: any thread, once realized.
+ * Return: the device (HPETState *, TestDev *, DmaTestDev * or Console *,
+ * owned by the machine), or NULL when there is no such device of @type.
+ */
+void *machine_device(Machine *m, const char *name, MachineDeviceType type);
+
+/**
+ * machine_find_device_type() - The first device of a type.
+ * @m: a realized machine.
+ * @type: the type.
+ * Context: any thread.
+ * Return: the device's name (owned by the machine), or NULL.
+ */
+const char *machine_find_device_type(Machine *m, MachineDeviceType type);
+
+/**
+ * machine_set_irq_handler() - Observe the devices' interrupt lines.
+ * @m: the machine.
+ * @handler: the observer, or NULL.
+ * @opaque: passed to @handler.
+ *
+ * Context: while no access runs.
+ */
+void machine_set_irq_handler(Machine *m, MachineIrqHandler handler,
+                             void *opaque);
+
+/**
+ * machine_set_console_output() - Have every console also write to @out.
+ * @m: a realized machine.
+ * @out: the stream (not owned) or NULL.
+ * Context: any thread.
+ */
+void machine_set_console_output(Machine *m, FILE *out);
+
+/**
+ * machine_device_irq_lines() - How many interrupt lines a device has.
+ * @m: the machine.
+ * @name: the device's name.
+ * Context: any thread.
+ * Return: the count (0 for devices without lines or unknown names).
+ */
+int machine_device_irq_lines(Machine *m, const char *name);
+
+/**
+ * machine_set_error() - Set a located error, the form every board error
+ * takes: "WHERE.FIELD: message" ("WHERE: message" without a field).
+ * @errp: error return (may be NULL); domain ADDRSPACE_ERROR.
+ * @code: an AddrspaceErrorCode.
+ * @where: the locator, e.g. "$.regions[3]".
+ * @field: the member at fault, e.g. "size", or NULL.
+ * @fmt: printf format of the message, then its arguments.
+ * Context: any thread.
+ */
+void machine_set_error(GError **errp, int code, const char *where,
+                       const char *field, const char *fmt, ...)
+    G_GNUC_PRINTF(5, 6);
+
+/**
+ * machine_region_kind_name() - The board-file name of a region kind.
+ * @kind: the kind.
+ * Context: any thread.
+ * Return: a static string ("ram", "rom", "romd", "io", "container",
+ * "alias", "reservation").
+ */
+const char *machine_region_kind_name(MachineRegionKind kind);
+
+/**
+ * machine_device_type_name() - The board-file name of a device type.
+ * @type: the type.
+ * Context: any thread.
+ * Return: a static string ("hpet", "testdev", "dma-testdev", "console").
+ */
+const char *machine_device_type_name(MachineDeviceType type);
+
+/**
+ * machine_nr_regions() - Number of region specs.
+ * @m: the machine.
+ * Context: any thread.
+ * Return: the count.
+ */
+guint machine_nr_regions(Machine *m);
+
+/**
+ * machine_region_spec() - Region spec @i as the board is now: addresses,
+ * priorities, enabled and readonly flags, parents and alias offsets are
+ * read back from the live regions once realized.
+ * @m: the machine.
+ * @i: index below machine_nr_regions(), in the order added.
+ * @spec: filled; its strings belong to the machine and live as long as it.
+ * Context: while the topology is not being changed.
+ */
+void machine_region_spec(Machine *m, guint i, MachineRegionSpec *spec);
+
+/**
+ * machine_nr_devices() - Number of device specs.
+ * @m: the machine.
+ * Context: any thread.
+ * Return: the count.
+ */
+guint machine_nr_devices(Machine *m);
+
+/**
+ * machine_device_spec() - Device spec @i (addresses read back as for
+ * machine_region_spec()).
+ * @m: the machine.
+ * @i: index below machine_nr_devices().
+ * @spec: filled; strings belong to the machine.
+ * Context: while the topology is not being changed.
+ */
+void machine_device_spec(Machine *m, guint i, MachineDeviceSpec *spec);
+
+/**
+ * machine_nr_address_spaces() - Number of AddressSpace specs.
+ * @m: the machine.
+ * Context: any thread.
+ * Return: the count.
+ */
+guint machine_nr_address_spaces(Machine *m);
+
+/**
+ * machine_address_space_spec() - AddressSpace spec @i.
+ * @m: the machine.
+ * @i: index below machine_nr_address_spaces().
+ * @name: set to its name (owned by the machine).
+ * @root: set to its root's name (owned by the machine).
+ * @big_endian: set to its byte order.
+ * Context: any thread.
+ */
+void machine_address_space_spec(Machine *m, guint i, const char **name,
+                                const char **root, bool *big_endian);
+
+#endif /* HW_TEST_DEVICES_MACHINE_H */

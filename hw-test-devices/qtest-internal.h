@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to the qtest front end (qtest.c, qtest-memory.c,
+ * qtest-server.c): the session's state and the command table's types.
+ */
+#ifndef HW_TEST_DEVICES_QTEST_INTERNAL_H
+#define HW_TEST_DEVICES_QTEST_INTERNAL_H
+
+#include "qtest.h"
+
+struct QTestSession {
+    Machine *m;
+    GString *inbuf;  /* the incomplete line of qtest_session_feed() */
+    bool discarding; /* the current input line is too long */
+    char *intercept; /* device whose lines are reported, or NULL */
+    int irq_levels[QTEST_MAX_IRQ];
+    GString *out;     /* responses of the command being run */
+    GString *pending; /* IRQ lines produced outside a command */
+};
+
+typedef struct Command Command;
+typedef void (*CommandFn)(QTestSession *s, const Command *cmd, char **words,
+                          int nwords, GString *out);
+
+struct Command {
+    const char *name;
+    int min_args;
+    int max_args;
+    CommandFn fn;
+    unsigned size; /* access width of the sized commands (readb: 1) */
+};
+
+/* Parse words[@i] as a number; on failure answer "FAIL invalid WHAT ..." */
+bool qtest_arg_u64(char **words, int i, const char *what, uint64_t *v,
+                   GString *out);
+/* A SIZE argument, at most QTEST_MAX_SIZE; else answer FAIL. */
+bool qtest_arg_size(char **words, int i, uint64_t *len, GString *out);
+/* A PORT argument, at most 0xffff; else answer FAIL. */
+bool qtest_arg_port(char **words, int i, uint64_t *port, GString *out);
+
+/* The AddressSpace of memory commands (the first); NULL after FAIL. */
+AddressSpace *qtest_memory_as(QTestSession *s, GString *out);
+
+/* Memory and port commands (qtest-memory.c). */
+void qtest_cmd_readn(QTestSession *s, const Command *cmd, char **words,
+                     int nwords, GString *out);
+void qtest_cmd_writen(QTestSession *s, const Command *cmd, char **words,
+                      int nwords, GString *out);
+void qtest_cmd_read(QTestSession *s, const Command *cmd, char **words,
+                    int nwords, GString *out);
+void qtest_cmd_b64read(QTestSession *s, const Command *cmd, char **words,
+                       int nwords, GString *out);
+void qtest_cmd_write(QTestSession *s, const Command *cmd, char **words,
+                     int nwords, GString *out);
+void qtest_cmd_memset(QTestSession *s, const Command *cmd, char **words,
+                      int nwords, GString *out);
+void qtest_cmd_in(QTestSession *s, const Command *cmd, char **words, int nwords,
+                  GString *out);
+void qtest_cmd_out(QTestSession *s, const Command *cmd, char **words,
+                   int nwords, GString *out);
+
+#endif /* HW_TEST_DEVICES_QTEST_INTERNAL_H */

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The qtest front end's memory and port commands, with QEMU's semantics:
+ * readb..readq, writeb..writeq, read, write, b64read, b64write and memset
+ * are buffer accesses on the first AddressSpace in the target's byte
+ * order; inb..inl and outb..outl little-endian typed accesses on "I/O".
+ */
+#include <string.h>
+
+#include "qtest-internal.h"
+
+/* ---- memory commands ---------------------------------------------------- */
+
+AddressSpace *qtest_memory_as(QTestSession *s, GString *out)
+{
+    AddressSpace *as = machine_address_space(s->m, NULL);
+
+    if (!as) {
+        g_string_append(out, "FAIL no address space\n");
+    }
+    return as;
+}
+
+/* Value <-> bytes in the target's order, as QEMU's tswap of a buffer. */
+static uint64_t buf_to_value(const uint8_t *buf, unsigned n, bool big_endian)
+{
+    uint64_t v = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        unsigned byte = big_endian ? i : n - 1 - i;
+
+        v = (v << 8) | buf[byte];
+    }
+    return v;
+}
+
+static void value_to_buf(uint64_t v, uint8_t *buf, unsigned n, bool big_endian)
+{
+    for (unsigned i = 0; i < n; i++) {
+        unsigned byte = big_endian ? n - 1 - i : i;
+
+        buf[byte] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+void qtest_cmd_readn(QTestSession *s, const Command *cmd, char **words,
+                     int nwords, GString *out)
+{
+    AddressSpace *as = qtest_memory_as(s, out);
+    uint8_t buf[8] = {0};
+    uint64_t addr;
+
+    (void)nwords;
+    if (!as || !qtest_arg_u64(words, 1, "address", &addr, out)) {
+        return;
+    }
+    address_space_read(as, addr, MEMTXATTRS_UNSPECIFIED, buf, cmd->size);
+    g_string_append_printf(
+        out, "OK 0x%016" PRIx64 "\n",
+        buf_to_value(buf, cmd->size, address_space_is_big_endian(as)));
+}
+
+void qtest_cmd_writen(QTestSession *s, const Command *cmd, char **words,
+                      int nwords, GString *out)
+{
+    AddressSpace *as = qtest_memory_as(s, out);
+    uint64_t addr, value;
+    uint8_t buf[8];
+
+    (void)nwords;
+    if (!as || !qtest_arg_u64(words, 1, "address", &addr, out) ||
+        !qtest_arg_u64(words, 2, "value", &value, out)) {
+        return;
+    }
+    value_to_buf(value, buf, cmd->size, address_space_is_big_endian(as));
+    address_space_write(as, addr, MEMTXATTRS_UNSPECIFIED, buf, cmd->size);
+    g_string_append(out, "OK\n");
+}
+
+/* Read @len bytes at words[1]; NULL after answering FAIL. */
+static uint8_t *read_block(QTestSession *s, char **words, bool zero_ok,
+                           uint64_t *len, GString *out)
+{
+    AddressSpace *as = qtest_memory_as(s, out);
+    uint64_t addr;
+    uint8_t *data;
+
+    if (!as || !qtest_arg_u64(words, 1, "address", &addr, out) ||
+        !qtest_arg_size(words, 2, len, out)) {
+        return NULL;
+    }
+    if (*len == 0 && !zero_ok) {
+        g_string_append(out, "FAIL invalid size 0\n");
+        return NULL;
+    }
+    data = g_malloc(*len ? *len : 1);
+    address_space_read(as, addr, MEMTXATTRS_UNSPECIFIED, data, *len);
+    return data;
+}
+
+void qtest_cmd_read(QTestSession *s, const Command *cmd, char **words,
+                    int nwords, GString *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint64_t len;
+    uint8_t *data = read_block(s, words, false, &len, out);
+
+    (void)cmd;
+    (void)nwords;
+    if (!data) {
+        return;
+    }
+    g_string_append(out, "OK 0x");
+    for (uint64_t i = 0; i < len; i++) {
+        g_string_append_c(out, hex[data[i] >> 4]);
+        g_string_append_c(out, hex[data[i] & 0xf]);
+    }
+    g_string_append_c(out, '\n');
+    g_free(data);
+}
+
+void qtest_cmd_b64read(QTestSession *s, const Command *cmd, char **words,
+                       int nwords, GString *out)
+{
+    uint64_t len;
+    uint8_t *data = read_block(s, words, true, &len, out);
+    char *b64;
+
+    (void)cmd;
+    (void)nwords;
+    if (!data) {
+        return;
+    }
+    b64 = g_base64_encode(data, len);
+    g_string_append_printf(out, "OK %s\n", b64);
+    g_free(b64);
+    g_free(data);
+}
+
+static int hex_nibble(char c)
+{
+    return g_ascii_isxdigit(c) ? g_ascii_xdigit_value(c) : -1;
+}
+
+/*
+ * Decode "0xHEX" into @len bytes (QEMU: missing bytes are zeros, extra
+ * digits and an odd last digit are ignored). False after answering.
+ */
+static bool decode_hex(const char *w, uint8_t *data, uint64_t len, GString *out)
+{
+    size_t n = strlen(w);
+
+    if (w[0] != '0' || (w[1] != 'x' && w[1] != 'X')) {
+        g_string_append(out, "FAIL data must start with 0x\n");
+        return false;
+    }
+    for (size_t i = 2; i < n; i++) {
+        if (hex_nibble(w[i]) < 0) {
+            g_string_append(out, "FAIL invalid hex data\n");
+            return false;
+        }
+    }
+    for (uint64_t i = 0; i < len; i++) {
+        size_t pos = 2 + 2 * (size_t)i;
+
+        data[i] =
+            pos + 2 <= n
+                ? (uint8_t)(hex_nibble(w[pos]) << 4 | hex_nibble(w[pos + 1]))
+                : 0;
+    }
+    return true;
+}
+
+void qtest_cmd_write(QTestSession *s, const Command *cmd, char **words,
+                     int nwords, GString *out)
+{
+    bool b64 = cmd->name[0] == 'b';
+    AddressSpace *as = qtest_memory_as(s, out);
+    uint64_t addr, len;
+    uint8_t *data;
+
+    (void)nwords;
+    if (!as || !qtest_arg_u64(words, 1, "address", &addr, out) ||
+        !qtest_arg_size(words, 2, &len, out)) {
+        return;
+    }
+    if (strlen(words[3]) < 3) {
+        g_string_append(out, "ERR invalid argument size\n");
+        return;
+    }
+    data = g_malloc0(len ? len : 1);
+    if (b64) {
+        gsize dlen;
+        guchar *dec = g_base64_decode(words[3], &dlen);
+
+        /* QEMU truncates to SIZE; short data is zero-filled here. */
+        memcpy(data, dec, MIN((uint64_t)dlen, len));
+        g_free(dec);
+    } else if (!decode_hex(words[3], data, len, out)) {
+        g_free(data);
+        return;
+    }
+    address_space_write(as, addr, MEMTXATTRS_UNSPECIFIED, data, len);
+    g_free(data);
+    g_string_append(out, "OK\n");
+}
+
+void qtest_cmd_memset(QTestSession *s, const Command *cmd, char **words,
+                      int nwords, GString *out)
+{
+    AddressSpace *as = qtest_memory_as(s, out);
+    uint64_t addr, len, pattern;
+
+    (void)cmd;
+    (void)nwords;
+    if (!as || !qtest_arg_u64(words, 1, "address", &addr, out) ||
+        !qtest_arg_size(words, 2, &len, out) ||
+        !qtest_arg_u64(words, 3, "value", &pattern, out)) {
+        return;
+    }
+    if (len) {
+        uint8_t *data = g_malloc(len);
+
+        memset(data, (int)(pattern & 0xff), len);
+        address_space_write(as, addr, MEMTXATTRS_UNSPECIFIED, data, len);
+        g_free(data);
+    }
+    g_string_append(out, "OK\n");
+}
+
+/* ---- port I/O ----------------------------------------------------------- */
+
+static AddressSpace *io_as(QTestSession *s, GString *out)
+{
+    AddressSpace *as = machine_address_space(s->m, "I/O");
+
+    if (!as) {
+        g_string_append(out, "FAIL no I/O address space\n");
+    }
+    return as;
+}
+
+/* QEMU's cpu_in*()/cpu_out*(): little-endian typed accesses on "I/O". */
+void qtest_cmd_in(QTestSession *s, const Command *cmd, char **words, int nwords,
+                  GString *out)
+{
+    AddressSpace *as = io_as(s, out);
+    uint32_t value = 0;
+    uint64_t port;
+
+    (void)nwords;
+    if (!as || !qtest_arg_port(words, 1, &port, out)) {
+        return;
+    }
+    switch (cmd->size) {
+    case 1:
+        value = address_space_ldub(as, port, MEMTXATTRS_UNSPECIFIED, NULL);
+        break;
+    case 2:
+        value = address_space_lduw_le(as, port, MEMTXATTRS_UNSPECIFIED, NULL);
+        break;
+    default:
+        value = address_space_ldl_le(as, port, MEMTXATTRS_UNSPECIFIED, NULL);
+        break;
+    }
+    g_string_append_printf(out, "OK 0x%04x\n", value);
+}
+
+void qtest_cmd_out(QTestSession *s, const Command *cmd, char **words,
+                   int nwords, GString *out)
+{
+    AddressSpace *as = io_as(s, out);
+    uint64_t port, value;
+
+    (void)nwords;
+    if (!as || !qtest_arg_port(words, 1, &port, out) ||
+        !qtest_arg_u64(words, 2, "value", &value, out)) {
+        return;
+    }
+    switch (cmd->size) {
+    case 1:
+        address_space_stb(as, port, (uint8_t)value, MEMTXATTRS_UNSPECIFIED,
+                          NULL);
+        break;
+    case 2:
+        address_space_stw_le(as, port, (uint16_t)value, MEMTXATTRS_UNSPECIFIED,
+                             NULL);
+        break;
+    default:
+        address_space_stl_le(as, port, (uint32_t)value, MEMTXATTRS_UNSPECIFIED,
+                             NULL);
+        break;
+    }
+    g_string_append(out, "OK\n");
+}

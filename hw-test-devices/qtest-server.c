@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The qtest front end's input side: splitting a byte stream into bounded
+ * lines, and the drivers (file descriptors, a Unix socket, a script file).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "qtest-internal.h"
+
+/* ---- line splitting ----------------------------------------------------- */
+
+void qtest_session_feed(QTestSession *s, const char *data, size_t len,
+                        GString *out)
+{
+    while (len > 0) {
+        const char *nl = memchr(data, '\n', len);
+        size_t chunk = nl ? (size_t)(nl - data) : len;
+
+        if (!s->discarding) {
+            if (s->inbuf->len + chunk > QTEST_MAX_LINE) {
+                s->discarding = true;
+                g_string_truncate(s->inbuf, 0);
+            } else {
+                g_string_append_len(s->inbuf, data, (gssize)chunk);
+            }
+        }
+        if (!nl) {
+            return;
+        }
+        if (s->discarding) {
+            g_string_append(out, "FAIL line too long\n");
+            s->discarding = false;
+        } else {
+            qtest_session_process_line(s, s->inbuf->str, s->inbuf->len, out);
+            g_string_truncate(s->inbuf, 0);
+        }
+        data = nl + 1;
+        len -= chunk + 1;
+    }
+}
+
+void qtest_session_finish(QTestSession *s, GString *out)
+{
+    if (s->inbuf->len || s->discarding) {
+        qtest_session_feed(s, "\n", 1, out);
+    }
+}
+
+/* ---- drivers ------------------------------------------------------------ */
+
+static bool write_all(int fd, const char *buf, size_t len, GError **errp)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                        "write failed: %s", g_strerror(errno));
+            return false;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
+{
+    QTestSession *s = qtest_session_new(m);
+    GString *out = g_string_new(NULL);
+    char *buf = g_malloc(65536);
+    bool ok = true;
+
+    for (;;) {
+        ssize_t n = read(in_fd, buf, 65536);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                        "read failed: %s", g_strerror(errno));
+            ok = false;
+            break;
+        }
+        if (n == 0) {
+            qtest_session_finish(s, out);
+        } else {
+            qtest_session_feed(s, buf, (size_t)n, out);
+        }
+        if (!write_all(out_fd, out->str, out->len, errp)) {
+            ok = false;
+            break;
+        }
+        g_string_truncate(out, 0);
+        if (n == 0) {
+            break;
+        }
+    }
+    g_free(buf);
+    g_string_free(out, TRUE);
+    qtest_session_free(s);
+    return ok;
+}
+
+static bool socket_error(const char *what, const char *path, GError **errp)
+{
+    g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s %s: %s", what,
+                path, g_strerror(errno));
+    return false;
+}
+
+bool qtest_serve_socket(Machine *m, const char *path, GError **errp)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    struct stat st;
+    int lfd, cfd;
+    bool ok;
+
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "socket path too long: %s", path);
+        return false;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    /* Replace a stale socket, never another kind of file. */
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        unlink(path);
+    }
+    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (lfd < 0) {
+        return socket_error("cannot create socket for", path, errp);
+    }
+    if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        listen(lfd, 1) < 0) {
+        socket_error("cannot listen on", path, errp);
+        close(lfd);
+        return false;
+    }
+    do {
+        cfd = accept(lfd, NULL, NULL);
+    } while (cfd < 0 && errno == EINTR);
+    if (cfd < 0) {
+        socket_error("cannot accept on", path, errp);
+        close(lfd);
+        unlink(path);
+        return false;
+    }
+    close(lfd);
+    unlink(path);
+    ok = qtest_serve_fd(m, cfd, cfd, errp);
+    close(cfd);
+    return ok;
+}
+
+bool qtest_run_script(Machine *m, const char *path, FILE *out, GError **errp)
+{
+    FILE *f = fopen(path, "rb");
+    QTestSession *s;
+    GString *resp;
+    char buf[4096];
+    size_t n;
+    bool ok = true;
+
+    if (!f) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                    "cannot open %s: %s", path, g_strerror(errno));
+        return false;
+    }
+    s = qtest_session_new(m);
+    resp = g_string_new(NULL);
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        qtest_session_feed(s, buf, n, resp);
+        fwrite(resp->str, 1, resp->len, out);
+        g_string_truncate(resp, 0);
+    }
+    if (ferror(f)) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                    "cannot read %s: %s", path, g_strerror(errno));
+        ok = false;
+    } else {
+        qtest_session_finish(s, resp);
+        fwrite(resp->str, 1, resp->len, out);
+    }
+    fflush(out);
+    fclose(f);
+    g_string_free(resp, TRUE);
+    qtest_session_free(s);
+    return ok;
+}

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The qtest front end: QEMU's qtest text protocol (system/qtest.c) over a
+ * line parser that never aborts. Input splitting and the stdin/stdout,
+ * Unix socket and script drivers are in qtest-server.c.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "qtest-internal.h"
+
+/* Most words a command has (command + arguments); more is an error. */
+#define QTEST_MAX_WORDS 6
+/* Longest word echoed back in an error message. */
+#define QTEST_ECHO_MAX 64
+
+/* ---- IRQ reporting ------------------------------------------------------ */
+
+static void session_irq(QTestSession *s, const char *device, int line,
+                        int level)
+{
+    GString *out = s->out ? s->out : s->pending;
+
+    if (!s->intercept || line < 0 || line >= QTEST_MAX_IRQ) {
+        return;
+    }
+    /* "ioapic" receives every device's lines, numbered as they are. */
+    if (strcmp(s->intercept, "ioapic") != 0 &&
+        strcmp(s->intercept, device) != 0) {
+        return;
+    }
+    level = level != 0;
+    if (s->irq_levels[line] != level) {
+        s->irq_levels[line] = level;
+        g_string_append_printf(out, "IRQ %s %d\n", level ? "raise" : "lower",
+                               line);
+    }
+}
+
+static void session_irq_cb(void *opaque, const char *device, int line,
+                           int level)
+{
+    session_irq(opaque, device, line, level);
+}
+
+/* ---- argument parsing --------------------------------------------------- */
+
+/* QEMU's qemu_strtou64(s, NULL, 0, ...): base prefixes, no sign, no junk. */
+static bool parse_u64(const char *w, uint64_t *v)
+{
+    char *end;
+
+    if (!g_ascii_isdigit(w[0])) {
+        return false;
+    }
+    errno = 0;
+    *v = g_ascii_strtoull(w, &end, 0);
+    return errno == 0 && *end == '\0';
+}
+
+/* QEMU's qemu_strtoi64(s, NULL, 0, ...). */
+static bool parse_i64(const char *w, int64_t *v)
+{
+    const char *digits = w[0] == '-' ? w + 1 : w;
+    char *end;
+
+    if (!g_ascii_isdigit(digits[0])) {
+        return false;
+    }
+    errno = 0;
+    *v = g_ascii_strtoll(w, &end, 0);
+    return errno == 0 && *end == '\0';
+}
+
+static void fail_number(GString *out, const char *what, const char *w)
+{
+    g_string_append_printf(out, "FAIL invalid %s '%.*s%s'\n", what,
+                           QTEST_ECHO_MAX, w,
+                           strlen(w) > QTEST_ECHO_MAX ? "..." : "");
+}
+
+/* Parse words[i] as an address or value; answer FAIL when it is not one. */
+bool qtest_arg_u64(char **words, int i, const char *what, uint64_t *v,
+                   GString *out)
+{
+    if (!parse_u64(words[i], v)) {
+        fail_number(out, what, words[i]);
+        return false;
+    }
+    return true;
+}
+
+/* A SIZE argument of read/write/memset: bounded so no line allocates much. */
+bool qtest_arg_size(char **words, int i, uint64_t *len, GString *out)
+{
+    if (!qtest_arg_u64(words, i, "size", len, out)) {
+        return false;
+    }
+    if (*len > QTEST_MAX_SIZE) {
+        g_string_append_printf(out,
+                               "FAIL size %" PRIu64 " too large (max %u)\n",
+                               *len, QTEST_MAX_SIZE);
+        return false;
+    }
+    return true;
+}
+
+bool qtest_arg_port(char **words, int i, uint64_t *port, GString *out)
+{
+    if (!qtest_arg_u64(words, i, "port", port, out)) {
+        return false;
+    }
+    if (*port > 0xffff) {
+        g_string_append(out, "FAIL port out of range\n");
+        return false;
+    }
+    return true;
+}
+
+/* ---- clock -------------------------------------------------------------- */
+
+static void cmd_clock_step(QTestSession *s, const Command *cmd, char **words,
+                           int nwords, GString *out)
+{
+    VClock *clk = machine_clock(s->m);
+    int64_t old_ns = vclock_now_ns(clk);
+    int64_t new_ns = old_ns;
+    int64_t ns;
+
+    (void)cmd;
+    if (nwords > 1) {
+        if (!parse_i64(words[1], &ns)) {
+            fail_number(out, "time", words[1]);
+            return;
+        }
+        /* QEMU's qemu_clock_advance_virtual_time(): never backwards. */
+        if (ns > 0) {
+            new_ns = vclock_step(clk, ns);
+        }
+    } else {
+        if (vclock_next_deadline(clk) < 0) {
+            g_string_append(out, "FAIL cannot advance clock to the next "
+                                 "deadline because there is no pending "
+                                 "deadline\n");
+            return;
+        }
+        new_ns = vclock_step_to_next_deadline(clk);
+    }
+    if (new_ns > old_ns) {
+        g_string_append_printf(out, "OK %" PRIi64 "\n", new_ns);
+    } else {
+        g_string_append(out, "FAIL could not advance time\n");
+    }
+}
+
+static void cmd_clock_set(QTestSession *s, const Command *cmd, char **words,
+                          int nwords, GString *out)
+{
+    VClock *clk = machine_clock(s->m);
+    int64_t ns, new_ns;
+
+    (void)cmd;
+    (void)nwords;
+    if (!parse_i64(words[1], &ns)) {
+        fail_number(out, "time", words[1]);
+        return;
+    }
+    new_ns = vclock_now_ns(clk);
+    if (ns > new_ns) {
+        new_ns = vclock_set(clk, ns);
+    }
+    g_string_append_printf(out, "%s %" PRIi64 "\n",
+                           new_ns == ns ? "OK" : "FAIL", new_ns);
+}
+
+static void cmd_endianness(QTestSession *s, const Command *cmd, char **words,
+                           int nwords, GString *out)
+{
+    AddressSpace *as = qtest_memory_as(s, out);
+
+    (void)cmd;
+    (void)words;
+    (void)nwords;
+    if (as) {
+        g_string_append(out, address_space_is_big_endian(as) ? "OK big\n"
+                                                             : "OK little\n");
+    }
+}
+
+/* ---- interrupts --------------------------------------------------------- */
+
+/* A QOM path's last component: "/machine/ioapic" is "ioapic". */
+static const char *device_of_path(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
+}
+
+static void cmd_irq_intercept(QTestSession *s, const Command *cmd, char **words,
+                              int nwords, GString *out)
+{
+    const char *dev = device_of_path(words[1]);
+    bool is_out = strcmp(cmd->name, "irq_intercept_out") == 0;
+    bool is_ioapic = strcmp(dev, "ioapic") == 0;
+    bool has_lines;
+
+    if (!is_ioapic && !machine_region(s->m, dev)) {
+        g_string_append(out, "FAIL Unknown device\n");
+        return;
+    }
+    if (nwords > 2 && !is_out) {
+        g_string_append(out, "FAIL Interception of named in-GPIOs not yet "
+                             "supported\n");
+        return;
+    }
+    if (s->intercept) {
+        g_string_append(out, strcmp(s->intercept, dev) == 0
+                                 ? "OK\n"
+                                 : "FAIL IRQ intercept already enabled\n");
+        return;
+    }
+    /* The notional ioapic has inputs only; devices have unnamed outputs. */
+    has_lines = is_ioapic ? !is_out
+                          : is_out && nwords == 2 &&
+                                machine_device_irq_lines(s->m, dev) > 0;
+    if (!has_lines) {
+        g_string_append(out, "FAIL No intercepts installed\n");
+        return;
+    }
+    s->intercept = g_strdup(dev);
+    machine_set_irq_handler(s->m, session_irq_cb, s);
+    g_string_append(out, "OK\n");
+}
+
+static void cmd_set_irq_in(QTestSession *s, const Command *cmd, char **words,
+                           int nwords, GString *out)
+{
+    uint64_t num;
+    int64_t level;
+
+    (void)cmd;
+    (void)nwords;
+    if (strcmp(device_of_path(words[1]), "ioapic") != 0) {
+        g_string_append(out, machine_region(s->m, device_of_path(words[1]))
+                                 ? "FAIL No such input\n"
+                                 : "FAIL Unknown device\n");
+        return;
+    }
+    if (strcmp(words[2], "unnamed-gpio-in") != 0) {
+        g_string_append(out, "FAIL No such input\n");
+        return;
+    }
+    if (!qtest_arg_u64(words, 3, "irq number", &num, out)) {
+        return;
+    }
+    if (!parse_i64(words[4], &level)) {
+        fail_number(out, "level", words[4]);
+        return;
+    }
+    if (num >= QTEST_MAX_IRQ) {
+        g_string_append(out, "FAIL No such input\n");
+        return;
+    }
+    session_irq(s, "ioapic", (int)num, level != 0);
+    g_string_append(out, "OK\n");
+}
+
+/* ---- extensions --------------------------------------------------------- */
+
+static void cmd_info(QTestSession *s, const Command *cmd, char **words,
+                     int nwords, GString *out)
+{
+    bool flat = false, disabled = false;
+    char *dump = NULL;
+    size_t dump_len = 0;
+    FILE *f;
+
+    (void)s;
+    (void)cmd;
+    if (strcmp(words[1], "mtree") != 0) {
+        g_string_append(out, "FAIL info supports only 'mtree'\n");
+        return;
+    }
+    for (int i = 2; i < nwords; i++) {
+        if (strcmp(words[i], "-f") == 0) {
+            flat = true;
+        } else if (strcmp(words[i], "-D") == 0) {
+            disabled = true;
+        } else {
+            g_string_append(out, "FAIL info mtree takes -f and -D\n");
+            return;
+        }
+    }
+    f = open_memstream(&dump, &dump_len);
+    if (!f) {
+        g_string_append(out, "FAIL out of memory\n");
+        return;
+    }
+    mtree_info(f, flat, disabled);
+    fclose(f);
+    g_string_append_len(out, dump, (gssize)dump_len);
+    free(dump);
+    g_string_append(out, "OK\n");
+}
+
+static const Command commands[] = {
+    {"readb", 1, 1, qtest_cmd_readn, 1},
+    {"readw", 1, 1, qtest_cmd_readn, 2},
+    {"readl", 1, 1, qtest_cmd_readn, 4},
+    {"readq", 1, 1, qtest_cmd_readn, 8},
+    {"writeb", 2, 2, qtest_cmd_writen, 1},
+    {"writew", 2, 2, qtest_cmd_writen, 2},
+    {"writel", 2, 2, qtest_cmd_writen, 4},
+    {"writeq", 2, 2, qtest_cmd_writen, 8},
+    {"read", 2, 2, qtest_cmd_read, 0},
+    {"write", 3, 3, qtest_cmd_write, 0},
+    {"b64read", 2, 2, qtest_cmd_b64read, 0},
+    {"b64write", 3, 3, qtest_cmd_write, 0},
+    {"memset", 3, 3, qtest_cmd_memset, 0},
+    {"inb", 1, 1, qtest_cmd_in, 1},
+    {"inw", 1, 1, qtest_cmd_in, 2},
+    {"inl", 1, 1, qtest_cmd_in, 4},
+    {"outb", 2, 2, qtest_cmd_out, 1},
+    {"outw", 2, 2, qtest_cmd_out, 2},
+    {"outl", 2, 2, qtest_cmd_out, 4},
+    {"clock_step", 0, 1, cmd_clock_step, 0},
+    {"clock_set", 1, 1, cmd_clock_set, 0},
+    {"endianness", 0, 0, cmd_endianness, 0},
+    {"irq_intercept_in", 1, 2, cmd_irq_intercept, 0},
+    {"irq_intercept_out", 1, 2, cmd_irq_intercept, 0},
+    {"set_irq_in", 4, 4, cmd_set_irq_in, 0},
+    {"info", 1, 3, cmd_info, 0},
+};
+
+/* ---- line handling ------------------------------------------------------ */
+
+/*
+ * Split @line (NUL-free, writable) at runs of blanks into at most
+ * QTEST_MAX_WORDS + 1 words; returns the count (QTEST_MAX_WORDS + 1 means
+ * "too many").
+ */
+static int split_words(char *line, char **words)
+{
+    int n = 0;
+    char *p = line;
+
+    for (;;) {
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (!*p || n > QTEST_MAX_WORDS) {
+            return n;
+        }
+        words[n++] = p;
+        while (*p && *p != ' ' && *p != '\t') {
+            p++;
+        }
+        if (*p) {
+            *p++ = '\0';
+        }
+    }
+}
+
+static void run_words(QTestSession *s, char **words, int nwords, GString *out)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+        const Command *cmd = &commands[i];
+
+        if (strcmp(words[0], cmd->name) != 0) {
+            continue;
+        }
+        if (nwords - 1 < cmd->min_args) {
+            g_string_append(out, "FAIL missing argument\n");
+        } else if (nwords - 1 > cmd->max_args) {
+            g_string_append(out, "FAIL too many arguments\n");
+        } else {
+            cmd->fn(s, cmd, words, nwords, out);
+        }
+        return;
+    }
+    g_string_append_printf(out, "FAIL Unknown command '%.*s%s'\n",
+                           QTEST_ECHO_MAX, words[0],
+                           strlen(words[0]) > QTEST_ECHO_MAX ? "..." : "");
+}
+
+void qtest_session_process_line(QTestSession *s, const char *line, size_t len,
+                                GString *out)
+{
+    char *words[QTEST_MAX_WORDS + 1];
+    char *copy;
+    int nwords;
+
+    if (s->pending->len) {
+        g_string_append_len(out, s->pending->str, (gssize)s->pending->len);
+        g_string_truncate(s->pending, 0);
+    }
+    if (len && line[len - 1] == '\r') {
+        len--;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            g_string_append(out, "FAIL invalid character in command\n");
+            return;
+        }
+    }
+    copy = g_strndup(line, len);
+    nwords = split_words(copy, words);
+    if (nwords > 0 && words[0][0] != '#') {
+        s->out = out;
+        run_words(s, words, nwords, out);
+        s->out = NULL;
+    }
+    g_free(copy);
+}
+
+QTestSession *qtest_session_new(Machine *m)
+{
+    QTestSession *s = g_new0(QTestSession, 1);
+
+    s->m = m;
+    s->inbuf = g_string_new(NULL);
+    s->pending = g_string_new(NULL);
+    return s;
+}
+
+void qtest_session_free(QTestSession *s)
+{
+    if (!s) {
+        return;
+    }
+    if (s->intercept) {
+        machine_set_irq_handler(s->m, NULL, NULL);
+    }
+    g_free(s->intercept);
+    g_string_free(s->inbuf, TRUE);
+    g_string_free(s->pending, TRUE);
+    g_free(s);
+}

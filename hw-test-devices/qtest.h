@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file qtest.h
+ * @brief The test machine's front end: QEMU's qtest text protocol.
+ *
+ * One command per line, one response per command; asynchronous
+ * `IRQ raise N` / `IRQ lower N` lines may come before a response (they are
+ * produced while the command runs, e.g. by a timer firing in clock_step).
+ * Responses are byte-for-byte those of QEMU's system/qtest.c for valid
+ * commands:
+ *
+ * | command | response |
+ * |---|---|
+ * | `readb/readw/readl/readq ADDR` | `OK 0x%016x` (N bytes read as a buffer, in target byte order) |
+ * | `writeb/writew/writel/writeq ADDR VAL` | `OK` |
+ * | `read ADDR SIZE` | `OK 0x` + 2*SIZE lower-case hex digits |
+ * | `write ADDR SIZE 0xHEX` | `OK` (missing bytes are zeros; data under 3 characters: `ERR invalid argument size`) |
+ * | `b64read ADDR SIZE` | `OK ` + base64 |
+ * | `b64write ADDR SIZE B64` | `OK` (as write) |
+ * | `memset ADDR SIZE VAL` | `OK` |
+ * | `inb/inw/inl PORT` | `OK 0x%04x` (little-endian typed loads on "I/O") |
+ * | `outb/outw/outl PORT VAL` | `OK` |
+ * | `clock_step [NS]` | `OK <ns>`; `FAIL could not advance time`; without NS and no timer: `FAIL cannot advance clock to the next deadline because there is no pending deadline` |
+ * | `clock_set NS` | `OK <ns>`, or `FAIL <ns>` when NS is in the past |
+ * | `endianness` | `OK little` / `OK big` |
+ * | `irq_intercept_in ioapic`, `irq_intercept_out DEVICE` | `OK`, `FAIL Unknown device`, `FAIL IRQ intercept already enabled`, `FAIL No intercepts installed` |
+ * | `set_irq_in ioapic unnamed-gpio-in N LEVEL` | `OK` |
+ * | unknown | `FAIL Unknown command 'WORD'` |
+ *
+ * Extensions (not in QEMU): `info mtree [-f] [-D]` prints the dump of
+ * mtree_info() (tree, or FlatViews with -f, disabled regions with -D)
+ * followed by a line `OK`; no dump line is ever exactly `OK`, so a client
+ * reads until that line.
+ *
+ * Where QEMU aborts, this front end answers `FAIL <reason>` and the session
+ * goes on: missing or extra arguments, malformed numbers (integers are
+ * C integers with base prefixes as QEMU's strtoul base 0: `0x1f`, `017`,
+ * `31`; no sign except for clock_step/clock_set), sizes above
+ * QTEST_MAX_SIZE, ports above 0xffff, `read` of 0 bytes, data without
+ * `0x` or with non-hex digits, NUL or control characters. Words are
+ * separated by runs of spaces or tabs; a trailing `\r` is ignored; empty
+ * lines and lines starting with `#` get no response (QEMU crashes on an
+ * empty line). Input lines longer than QTEST_MAX_LINE are discarded with
+ * `FAIL line too long`.
+ *
+ * IRQ numbering: the board's HPET lines are wired one-to-one to the inputs
+ * of a notional interrupt controller named "ioapic", so
+ * `irq_intercept_in ioapic` (QEMU's idiom for a PC) and
+ * `irq_intercept_out hpet` report the same numbers. QOM paths are reduced
+ * to their last component ("/machine/ioapic" is "ioapic").
+ *
+ * Thread safety: a session is used by one thread at a time.
+ */
+#ifndef HW_TEST_DEVICES_QTEST_H
+#define HW_TEST_DEVICES_QTEST_H
+
+#include <stdio.h>
+
+#include <glib.h>
+
+#include "machine.h"
+
+typedef struct QTestSession QTestSession;
+
+/** Largest SIZE accepted by read, write, b64read, b64write and memset. */
+#define QTEST_MAX_SIZE (16u << 20)
+/** Longest input line accepted (a `write` of QTEST_MAX_SIZE bytes fits). */
+#define QTEST_MAX_LINE (2u * QTEST_MAX_SIZE + 256u)
+/** IRQ lines whose levels a session tracks (QEMU's MAX_IRQ). */
+#define QTEST_MAX_IRQ 256
+
+/**
+ * qtest_session_new() - Start a session on a realized machine.
+ * @m: the machine (not owned; must outlive the session).
+ *
+ * The session installs the machine's IRQ handler when an interception is
+ * requested and removes it when freed.
+ * Context: any registered thread.
+ * Return: the session (qtest_session_free()).
+ */
+QTestSession *qtest_session_new(Machine *m);
+
+/**
+ * qtest_session_free() - End a session.
+ * @s: the session, or NULL.
+ * Context: the session's thread, no command running.
+ */
+void qtest_session_free(QTestSession *s);
+
+/**
+ * qtest_session_process_line() - Run one command line and append its
+ * response (and any IRQ lines it caused) to @out.
+ * @s: the session.
+ * @line: the line, without its '\n'; any bytes (NUL included) are safe.
+ * @len: bytes in @line.
+ * @out: where the response lines go, each ending in '\n'.
+ *
+ * Never aborts on any input; this is the entry point for fuzzers.
+ * Context: the session's thread (a registered one), not inside a read-side
+ * section (commands step the clock and take the update lock).
+ */
+void qtest_session_process_line(QTestSession *s, const char *line, size_t len,
+                                GString *out);
+
+/**
+ * qtest_session_feed() - Split @data into lines and run each complete one,
+ * keeping an incomplete last line for the next call.
+ * @s: the session.
+ * @data: bytes received.
+ * @len: their count.
+ * @out: where responses go.
+ * Context: as qtest_session_process_line().
+ */
+void qtest_session_feed(QTestSession *s, const char *data, size_t len,
+                        GString *out);
+
+/**
+ * qtest_session_finish() - Run a last line that had no '\n' (end of input).
+ * @s: the session.
+ * @out: where its response goes.
+ * Context: as qtest_session_process_line().
+ */
+void qtest_session_finish(QTestSession *s, GString *out);
+
+/**
+ * qtest_serve_fd() - Serve a session over file descriptors until end of
+ * input.
+ * @m: the machine.
+ * @in_fd: commands are read from it.
+ * @out_fd: responses are written to it.
+ * @errp: error return (read or write errors other than end of input).
+ *
+ * Context: a registered thread; blocks until end of input. Ignore SIGPIPE,
+ * or a peer that goes away kills the process.
+ * Return: true at a clean end of input.
+ */
+bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp);
+
+/**
+ * qtest_serve_socket() - Listen on a Unix socket at @path, serve one
+ * client until it disconnects, then remove the socket.
+ * @m: the machine.
+ * @path: the socket's path (an existing socket file there is replaced).
+ * @errp: error return.
+ *
+ * Context: as qtest_serve_fd(); blocks in accept() until a client
+ * connects.
+ * Return: true when the client was served to its end of input.
+ */
+bool qtest_serve_socket(Machine *m, const char *path, GError **errp);
+
+/**
+ * qtest_run_script() - Run the commands of a file, writing the responses.
+ * @m: the machine.
+ * @path: the script.
+ * @out: the stream responses are written to.
+ * @errp: error return (the file cannot be read).
+ *
+ * Context: as qtest_serve_fd().
+ * Return: true when the file was read (whatever the commands answered).
+ */
+bool qtest_run_script(Machine *m, const char *path, FILE *out, GError **errp);
+
+#endif /* HW_TEST_DEVICES_QTEST_H */
