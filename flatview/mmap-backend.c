@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <addrspace/error.h>
@@ -147,6 +148,7 @@ static bool os_error(GError **errp, const char *what, hwaddr addr)
 /* The descriptor the region keeps (-1: anonymous), or -2 on failure. */
 static int region_fd(const GuestMemoryMmapRange *r, size_t len, GError **errp)
 {
+    struct stat st;
     int fd;
 
     if (r->flags & GUEST_MEMORY_MMAP_MEMFD) {
@@ -164,6 +166,20 @@ static int region_fd(const GuestMemoryMmapRange *r, size_t len, GError **errp)
     }
     if (r->fd < 0) {
         return -1;
+    }
+    if (fstat(r->fd, &st) < 0) {
+        os_error(errp, "fstat", r->addr);
+        return -2;
+    }
+    /* a mapping past the end of a regular file faults (SIGBUS) on access */
+    if (S_ISREG(st.st_mode) &&
+        (r->fd_offset > (uint64_t)st.st_size ||
+         (uint64_t)st.st_size - r->fd_offset < r->size)) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "range at 0x%" PRIx64 ": file of 0x%" PRIx64
+                    " bytes is too small",
+                    r->addr, (uint64_t)st.st_size);
+        return -2;
     }
     fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {

@@ -353,6 +353,27 @@ static void test_endian(gconstpointer data)
                                            DEVICE_NATIVE_ENDIAN, ATTRS, &v),
                          ==, MEMTX_OK);
         g_assert_cmphex(v, ==, 0x0102030405060708ull);
+        /* the address_space_ld*()-shaped wrappers */
+        {
+            MemTxResult res = MEMTX_ERROR;
+
+            guest_memory_stw_be(f->mem, 0x210, 0x1234, ATTRS, &res);
+            g_assert_cmpuint(res, ==, MEMTX_OK);
+            g_assert_cmphex(guest_memory_lduw_le(f->mem, 0x210, ATTRS, NULL),
+                            ==, 0x3412);
+            guest_memory_stl(f->mem, 0x214, 0xa1b2c3d4, ATTRS, NULL);
+            g_assert_cmphex(guest_memory_ldl(f->mem, 0x214, ATTRS, &res), ==,
+                            0xa1b2c3d4);
+            g_assert_cmphex(guest_memory_ldub(f->mem, 0x214, ATTRS, NULL), ==,
+                            big ? 0xa1 : 0xd4);
+            guest_memory_stq_le(f->mem, 0x218, 0x1122334455667788ull, ATTRS,
+                                NULL);
+            g_assert_cmphex(guest_memory_ldq_be(f->mem, 0x218, ATTRS, NULL), ==,
+                            0x8877665544332211ull);
+            g_assert_cmphex(guest_memory_ldl_le(f->mem, 0x2000, ATTRS, &res),
+                            ==, 0);
+            g_assert_cmpuint(res, ==, MEMTX_DECODE_ERROR);
+        }
         /* unaligned, inside one region */
         g_assert_cmpuint(guest_memory_store(f->mem, 0x301, 2, DEVICE_BIG_ENDIAN,
                                             ATTRS, 0xabcd),
@@ -932,6 +953,7 @@ static void test_mm_file_backed(void)
     char path[] = "/tmp/guest-memory-XXXXXX";
     int fd = mkstemp(path);
     GuestMemoryMmapRange r = {0x5000, 0x1000, fd, 0x1000, 0};
+    GError *err = NULL;
     GuestMemoryMmap *m;
     uint8_t b[4];
 
@@ -939,6 +961,12 @@ static void test_mm_file_backed(void)
     unlink(path);
     g_assert_cmpint(ftruncate(fd, 0x2000), ==, 0);
     g_assert_cmpint(pwrite(fd, "wxyz", 4, 0x1000), ==, 4);
+    /* a file too short for the range is refused, not a SIGBUS later */
+    r.size = 0x1001;
+    g_assert_null(mm_new(&r, 1, &err));
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID);
+    g_clear_error(&err);
+    r.size = 0x1000;
     m = mm_new(&r, 1, NULL);
     g_assert_nonnull(m);
     close(fd); /* the backend keeps its own descriptor */

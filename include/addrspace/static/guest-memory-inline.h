@@ -285,4 +285,80 @@ static inline GuestRegion *guest_memory_region(GuestMemory *mem, size_t i)
     return mem->ops->region(mem, i);
 }
 
+/*
+ * Typed loads and stores with address_space_ld*()/st*()'s shape, over
+ * guest_memory_load()/guest_memory_store(): the un-suffixed forms use the
+ * memory's target byte order, _le and _be the named one. @result may be
+ * NULL. One line per function, full names, so each is greppable.
+ */
+#define GUEST_MEMORY_DEFINE_LOAD(name, type, size, endian)                     \
+    static inline type name(GuestMemory *mem, hwaddr addr, MemTxAttrs attrs,   \
+                            MemTxResult *result)                               \
+    {                                                                          \
+        uint64_t v;                                                            \
+        MemTxResult r = guest_memory_load(mem, addr, size, endian, attrs, &v); \
+                                                                               \
+        if (result) {                                                          \
+            *result = r;                                                       \
+        }                                                                      \
+        return (type)v;                                                        \
+    }
+
+#define GUEST_MEMORY_DEFINE_STORE(name, type, size, endian)          \
+    static inline void name(GuestMemory *mem, hwaddr addr, type val, \
+                            MemTxAttrs attrs, MemTxResult *result)   \
+    {                                                                \
+        MemTxResult r =                                              \
+            guest_memory_store(mem, addr, size, endian, attrs, val); \
+                                                                     \
+        if (result) {                                                \
+            *result = r;                                             \
+        }                                                            \
+    }
+
+/** guest_memory_ldub() - Load a byte. */
+GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldub, uint8_t, 1, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_lduw() - Load 16 bits, target order. */
+GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_lduw_le() - Load 16 bits, little endian. */
+GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw_le, uint16_t, 2,
+                         DEVICE_LITTLE_ENDIAN)
+/** guest_memory_lduw_be() - Load 16 bits, big endian. */
+GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw_be, uint16_t, 2, DEVICE_BIG_ENDIAN)
+/** guest_memory_ldl() - Load 32 bits, target order. */
+GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_ldl_le() - Load 32 bits, little endian. */
+GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl_le, uint32_t, 4, DEVICE_LITTLE_ENDIAN)
+/** guest_memory_ldl_be() - Load 32 bits, big endian. */
+GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl_be, uint32_t, 4, DEVICE_BIG_ENDIAN)
+/** guest_memory_ldq() - Load 64 bits, target order. */
+GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_ldq_le() - Load 64 bits, little endian. */
+GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq_le, uint64_t, 8, DEVICE_LITTLE_ENDIAN)
+/** guest_memory_ldq_be() - Load 64 bits, big endian. */
+GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq_be, uint64_t, 8, DEVICE_BIG_ENDIAN)
+/** guest_memory_stb() - Store a byte. */
+GUEST_MEMORY_DEFINE_STORE(guest_memory_stb, uint8_t, 1, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_stw() - Store 16 bits, target order. */
+GUEST_MEMORY_DEFINE_STORE(guest_memory_stw, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_stw_le() - Store 16 bits, little endian. */
+GUEST_MEMORY_DEFINE_STORE(guest_memory_stw_le, uint16_t, 2,
+                          DEVICE_LITTLE_ENDIAN)
+/** guest_memory_stw_be() - Store 16 bits, big endian. */
+GUEST_MEMORY_DEFINE_STORE(guest_memory_stw_be, uint16_t, 2, DEVICE_BIG_ENDIAN)
+/** guest_memory_stl() - Store 32 bits, target order. */
+GUEST_MEMORY_DEFINE_STORE(guest_memory_stl, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_stl_le() - Store 32 bits, little endian. */
+GUEST_MEMORY_DEFINE_STORE(guest_memory_stl_le, uint32_t, 4,
+                          DEVICE_LITTLE_ENDIAN)
+/** guest_memory_stl_be() - Store 32 bits, big endian. */
+GUEST_MEMORY_DEFINE_STORE(guest_memory_stl_be, uint32_t, 4, DEVICE_BIG_ENDIAN)
+/** guest_memory_stq() - Store 64 bits, target order. */
+GUEST_MEMORY_DEFINE_STORE(guest_memory_stq, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_stq_le() - Store 64 bits, little endian. */
+GUEST_MEMORY_DEFINE_STORE(guest_memory_stq_le, uint64_t, 8,
+                          DEVICE_LITTLE_ENDIAN)
+/** guest_memory_stq_be() - Store 64 bits, big endian. */
+GUEST_MEMORY_DEFINE_STORE(guest_memory_stq_be, uint64_t, 8, DEVICE_BIG_ENDIAN)
+
 #endif /* ADDRSPACE_STATIC_GUEST_MEMORY_INLINE_H */
