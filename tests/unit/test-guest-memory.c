@@ -805,6 +805,54 @@ static void test_fv_lifetime(void)
     fixture_free(&impls[0], f);
 }
 
+/* Readers take and put views while the topology changes under them. */
+typedef struct ViewRace {
+    Fixture *f;
+    int stop;
+    unsigned seen[2];
+} ViewRace;
+
+static gpointer view_reader(gpointer data)
+{
+    ViewRace *vr = data;
+
+    rcu_register_thread();
+    while (!__atomic_load_n(&vr->stop, __ATOMIC_ACQUIRE)) {
+        GuestMemory *mem = guest_memory_from_address_space(&vr->f->as);
+        uint8_t b[32];
+        uint64_t done = 99;
+        MemTxResult res = guest_memory_read(mem, 0x3000, b, 32, ATTRS, &done);
+
+        /* a whole view each time: all of C, or none of it */
+        if (res == MEMTX_OK) {
+            g_assert_cmpuint(done, ==, 32);
+            vr->seen[1]++;
+        } else {
+            g_assert_cmpuint(res, ==, MEMTX_DECODE_ERROR);
+            g_assert_cmpuint(done, ==, 0);
+            vr->seen[0]++;
+        }
+        guest_memory_put(mem);
+    }
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static void test_fv_view_race(void)
+{
+    ViewRace vr = {.f = fixture_new(&impls[0], false)};
+    GThread *t = g_thread_new("reader", view_reader, &vr);
+
+    for (int i = 0; i < 300; i++) {
+        memory_region_set_enabled(&vr.f->ram[2], i % 2);
+    }
+    memory_region_set_enabled(&vr.f->ram[2], true);
+    __atomic_store_n(&vr.stop, 1, __ATOMIC_RELEASE);
+    g_thread_join(t);
+    g_assert_cmpuint(vr.seen[0] + vr.seen[1], >, 0);
+    fixture_free(&impls[0], vr.f);
+}
+
 /* ---- GuestMemoryMmap only ---------------------------------------------- */
 
 static GuestMemoryMmap *mm_new(const GuestMemoryMmapRange *r, size_t n,
@@ -1207,6 +1255,8 @@ int main(int argc, char **argv)
     g_test_add_func("/guest-memory/flatview/dirty/ram-writes", test_fv_dirty);
     g_test_add_func("/guest-memory/flatview/lifetime/snapshot",
                     test_fv_lifetime);
+    g_test_add_func("/guest-memory/flatview/lifetime/concurrent-commits",
+                    test_fv_view_race);
     g_test_add_func("/guest-memory/mmap/setup/errors", test_mm_errors);
     g_test_add_func("/guest-memory/mmap/setup/empty", test_mm_empty);
     g_test_add_func("/guest-memory/mmap/setup/guard-and-memfd",
