@@ -19,6 +19,13 @@ struct FlatView {
     size_t nr;
     MemoryRegionSection *sections; /* sorted by address */
     hwaddr *starts;                /* lookup index: first address of each */
+    /*
+     * One reference per distinct owner of the root and the mapped regions,
+     * taken at render. Reclamation drops them without touching the regions,
+     * which an owner-less region's user may already have finalized.
+     */
+    MemoryOwner **owners;
+    size_t nr_owners;
     /* the view as a GuestMemory, [0] little-endian target, [1] big */
     GuestMemory guest_memory[2];
 };

@@ -5,12 +5,12 @@
 
 static void flatview_destroy(FlatView *fv)
 {
-    for (size_t i = 0; i < fv->nr; i++) {
-        memory_region_unref(fv->sections[i].mr);
+    /* the regions themselves may be gone (owner-less, finalized): only the
+     * owners, kept alive by these references, are touched */
+    for (size_t i = 0; i < fv->nr_owners; i++) {
+        memory_owner_unref(fv->owners[i]);
     }
-    if (fv->root) {
-        memory_region_unref(fv->root);
-    }
+    g_free(fv->owners);
     g_free(fv->sections);
     g_free(fv->starts);
     g_free(fv);

@@ -244,7 +244,30 @@ static void finish_section(MemoryRegionSection *s, FlatView *fv)
                   ? mr->priv.ram_block->host + s->offset_within_region
                   : NULL;
     flatview_section_init_guest_region(s);
-    memory_region_ref(mr);
+}
+
+/* Take one reference on each distinct owner the view maps (and the root's). */
+static void flatview_take_owner_refs(FlatView *fv, MemoryRegion *root)
+{
+    GHashTable *seen = g_hash_table_new(NULL, NULL);
+    GPtrArray *owners = g_ptr_array_new();
+    MemoryOwner *last = NULL;
+
+    for (size_t k = 0; k <= fv->nr; k++) {
+        MemoryRegion *mr = k < fv->nr ? fv->sections[k].mr : root;
+        MemoryOwner *o = mr ? mr->priv.owner : NULL;
+
+        /* consecutive sections mostly share an owner: skip the hash */
+        if (!o || o == last || !g_hash_table_add(seen, o)) {
+            continue;
+        }
+        last = o;
+        memory_owner_ref(o);
+        g_ptr_array_add(owners, o);
+    }
+    g_hash_table_destroy(seen);
+    fv->nr_owners = owners->len;
+    fv->owners = (MemoryOwner **)g_ptr_array_free(owners, false);
 }
 
 FlatView *flatview_render_locked(MemoryRegion *root)
@@ -258,7 +281,6 @@ FlatView *flatview_render_locked(MemoryRegion *root)
     if (root) {
         render_region(&ctx, root, 0, 0, (addrspace_s128)SIZE_2_64, false,
                       false);
-        memory_region_ref(root);
     }
     out = sweep(ctx.pieces);
     g_array_free(ctx.pieces, true);
@@ -269,6 +291,7 @@ FlatView *flatview_render_locked(MemoryRegion *root)
         finish_section(&fv->sections[k], fv);
         fv->starts[k] = fv->sections[k].offset_within_address_space;
     }
+    flatview_take_owner_refs(fv, root);
     flatview_init_guest_memory(fv);
     return fv;
 }
