@@ -229,6 +229,8 @@ static uint8_t section_access(const MemoryRegionSection *s)
         }
     } else if (s->romd_mode) {
         access |= SECTION_DIRECT_READ;
+    } else if (mr->priv.kind == MR_KIND_IOMMU) {
+        access |= SECTION_IOMMU;
     }
     return access;
 }

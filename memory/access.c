@@ -57,9 +57,14 @@ static void target_of_section(const MemoryRegionSection *s, hwaddr addr,
     }
 }
 
-static void target_of(FlatView *fv, hwaddr addr, Target *t)
+/* Resolve @addr of @fv through IOMMUs; *@limit: bytes the result covers. */
+static void target_of(FlatView *fv, hwaddr addr, bool is_write,
+                      MemTxAttrs attrs, Target *t, uint64_t *limit)
 {
-    target_of_section(flatview_lookup(fv, addr), addr, t);
+    const MemoryRegionSection *s = memory_section_resolve_iommu_rcu(
+        flatview_lookup(fv, addr), &addr, is_write, attrs, limit);
+
+    target_of_section(s, addr, t);
 }
 
 /* The target byte order: @as's, or @target_big_endian without one. */
@@ -72,15 +77,17 @@ ADDRSPACE_EXPORT MemoryRegion *
 address_space_translate(AddressSpace *as, hwaddr addr, hwaddr *xlat,
                         hwaddr *plen, bool is_write, MemTxAttrs attrs)
 {
+    uint64_t limit;
     Target t;
 
-    (void)is_write;
-    (void)attrs;
-    target_of(address_space_to_flatview(as), addr, &t);
+    target_of(address_space_to_flatview(as), addr, is_write, attrs, &t, &limit);
     *xlat = t.xlat;
     if (t.section && (t.section->access & SECTION_RAM) &&
         *plen > t.section_left) {
         *plen = t.section_left;
+    }
+    if (*plen > limit) {
+        *plen = limit; /* QEMU: an IOMMU translation covers one block */
     }
     return t.mr;
 }
@@ -144,8 +151,11 @@ uint64_t memory_section_access_step(const MemoryRegionSection *section,
                                     bool target_big_endian, MemTxResult *res)
 {
     Target t;
-    uint64_t l;
+    uint64_t l, limit;
 
+    section = memory_section_resolve_iommu_rcu(section, &addr, is_write, attrs,
+                                               &limit);
+    len = MIN(len, limit);
     target_of_section(section, addr, &t);
     if (t.section && (t.section->access & SECTION_RAM)) {
         l = MIN(len, t.section_left); /* QEMU clamps RAM to the section */
@@ -289,10 +299,11 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
     fv = address_space_to_flatview(as);
     while (len && ok) {
         uint64_t room = bytes_to_top(addr);
-        uint64_t l = MIN(len, room);
+        uint64_t l = MIN(len, room), limit;
         Target t;
 
-        target_of(fv, addr, &t);
+        target_of(fv, addr, is_write, attrs, &t, &limit);
+        l = MIN(l, limit);
         if (!t.section) {
             ok = false;
         } else if (t.section->access &
@@ -331,10 +342,14 @@ MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
                                 uint64_t *value)
 {
     MemTxResult r = MEMTX_OK;
-    uint64_t val = 0;
+    uint64_t val = 0, limit;
     Target t;
 
+    section =
+        memory_section_resolve_iommu_rcu(section, &addr, false, attrs, &limit);
     target_of_section(section, addr, &t);
+    /* QEMU: an access longer than the translation goes the I/O way */
+    t.section_left = MIN(t.section_left, limit);
     if (t.section && (t.section->access & SECTION_DIRECT_READ) &&
         t.section_left >= size) {
         const uint8_t *p =
@@ -407,9 +422,13 @@ MemTxResult memory_section_store(const MemoryRegionSection *section,
                                  const AddressSpace *as, bool target_big_endian)
 {
     MemTxResult r = MEMTX_OK;
+    uint64_t limit;
     Target t;
 
+    section =
+        memory_section_resolve_iommu_rcu(section, &addr, true, attrs, &limit);
     target_of_section(section, addr, &t);
+    t.section_left = MIN(t.section_left, limit);
     if (t.section && (t.section->access & SECTION_DIRECT_WRITE) &&
         t.section_left >= size) {
         uint8_t *p =

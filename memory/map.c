@@ -161,12 +161,19 @@ hwaddr address_space_direct_run_rcu(FlatView *fv, hwaddr addr, hwaddr len,
                                     uint8_t need, MemoryRegion **pmr,
                                     hwaddr *pxlat, uint8_t **phost)
 {
-    const MemoryRegionSection *s = flatview_lookup(fv, addr);
+    uint64_t limit;
+    const MemoryRegionSection *s = memory_section_resolve_iommu_rcu(
+        flatview_lookup(fv, addr), &addr, (need & SECTION_DIRECT_WRITE) != 0,
+        MEMTXATTRS_UNSPECIFIED, &limit);
     hwaddr base, done;
 
     if (!s || (s->access & need) != need) {
         return 0;
     }
+    /* behind an IOMMU the run stays in the translated block, in the
+     * target's view */
+    len = MIN(len, limit);
+    fv = s->fv;
     *pmr = s->mr;
     *phost = s->host + (addr - s->offset_within_address_space);
     base = s->offset_within_region + (addr - s->offset_within_address_space);

@@ -153,6 +153,24 @@ bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
  */
 unsigned memory_access_size(MemoryRegion *mr, unsigned len, hwaddr offset);
 
+/* IOMMU regions (iommu.c). */
+typedef struct IOMMUState IOMMUState;
+void memory_region_iommu_free(MemoryRegion *mr);
+
+/*
+ * The section that finally answers *@addr, found in section @s, after
+ * following IOMMU regions (QEMU's address_space_translate_iommu). On return
+ * *@addr is the address in the returned section's view and *@limit the
+ * number of bytes from there that the translation covers (UINT64_MAX: no
+ * limit). Returns NULL for a hole, a refused permission or a chain deeper
+ * than IOMMU_MAX_CHAIN (QEMU: unassigned); @s itself when it is not an
+ * IOMMU. Context: inside a read-side section.
+ */
+const MemoryRegionSection *
+memory_section_resolve_iommu_rcu(const MemoryRegionSection *s, hwaddr *addr,
+                                 bool is_write, MemTxAttrs attrs,
+                                 uint64_t *limit);
+
 /*
  * Release @as's mapping state (map.c): bounce buffers, references held by
  * mappings never unmapped, waiting map clients. Called by

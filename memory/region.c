@@ -361,6 +361,7 @@ ADDRSPACE_EXPORT void memory_region_finalize(MemoryRegion *mr)
     }
     memory_region_forget_locked(mr);
     memory_region_transaction_commit();
+    memory_region_iommu_free(mr);
     ram_block_free(mr->priv.ram_block);
     g_free(mr->priv.name);
     memset(mr, 0, sizeof(*mr));

@@ -45,11 +45,17 @@
 #include <addrspace/rcu.h>
 #include <addrspace/types.h>
 
+/** GuestRegion - one region (see struct GuestRegion). */
 typedef struct GuestRegion GuestRegion;
+/** GuestRegionOps - operations of a region kind (struct GuestRegionOps). */
 typedef struct GuestRegionOps GuestRegionOps;
+/** GuestMemory - a set of regions (see struct GuestMemory). */
 typedef struct GuestMemory GuestMemory;
+/** GuestMemoryOps - operations of a memory kind (struct GuestMemoryOps). */
 typedef struct GuestMemoryOps GuestMemoryOps;
+/** AddressSpace - see address-space.h. */
 typedef struct AddressSpace AddressSpace;
+/** FlatView - see flatview.h. */
 typedef struct FlatView FlatView;
 
 /**

@@ -128,13 +128,25 @@ guest_region_write(GuestRegion *r, hwaddr offset, const void *buf, uint64_t len,
     return MEMTX_OK;
 }
 
-/* Byte-swap the low @size (1, 2, 4 or 8) bytes of @v. */
+/**
+ * guest_region_bswap() - Byte-swap the low @size bytes of @v.
+ * @v: the value.
+ * @size: 1, 2, 4 or 8.
+ * Return: the swapped value (bits above @size bytes cleared).
+ */
 static inline uint64_t guest_region_bswap(uint64_t v, unsigned size)
 {
     return __builtin_bswap64(v) >> (64 - 8 * size);
 }
 
-/* Whether the host fast path serves @size bytes at @offset of @r. */
+/**
+ * guest_region_host_fits() - Whether the host fast path serves @size bytes
+ * at @offset of @r.
+ * @r: the region.
+ * @offset: offset in @r.
+ * @size: bytes.
+ * Return: true when @r is plain memory and the bytes stay inside it.
+ */
 static inline bool guest_region_host_fits(const GuestRegion *r, hwaddr offset,
                                           unsigned size)
 {
@@ -285,11 +297,28 @@ static inline GuestRegion *guest_memory_region(GuestMemory *mem, size_t i)
     return mem->ops->region(mem, i);
 }
 
-/*
- * Typed loads and stores with address_space_ld*()/st*()'s shape, over
- * guest_memory_load()/guest_memory_store(): the un-suffixed forms use the
- * memory's target byte order, _le and _be the named one. @result may be
- * NULL. One line per function, full names, so each is greppable.
+/**
+ * GUEST_MEMORY_DEFINE_LOAD() - Typed loads and stores with
+ * address_space_ld*()/st*()'s shape, over guest_memory_load() and
+ * guest_memory_store().
+ * @name: the function's full name.
+ * @type: the value's type.
+ * @size: its size in bytes.
+ * @endian: its byte order (enum device_endian).
+ *
+ * Defines `type name(GuestMemory *mem, hwaddr addr, MemTxAttrs attrs,
+ * MemTxResult *result)`; GUEST_MEMORY_DEFINE_STORE() defines `void
+ * name(GuestMemory *mem, hwaddr addr, type val, MemTxAttrs attrs,
+ * MemTxResult *result)`. @result may be NULL. The functions, one line each
+ * below with their full names: guest_memory_ldub(), guest_memory_lduw(),
+ * guest_memory_lduw_le(), guest_memory_lduw_be(), guest_memory_ldl(),
+ * guest_memory_ldl_le(), guest_memory_ldl_be(), guest_memory_ldq(),
+ * guest_memory_ldq_le(), guest_memory_ldq_be(), guest_memory_stb(),
+ * guest_memory_stw(), guest_memory_stw_le(), guest_memory_stw_be(),
+ * guest_memory_stl(), guest_memory_stl_le(), guest_memory_stl_be(),
+ * guest_memory_stq(), guest_memory_stq_le(), guest_memory_stq_be(). The
+ * un-suffixed forms use the memory's target byte order (@mem->big_endian),
+ * _le and _be the named one.
  */
 #define GUEST_MEMORY_DEFINE_LOAD(name, type, size, endian)                     \
     static inline type name(GuestMemory *mem, hwaddr addr, MemTxAttrs attrs,   \
@@ -304,6 +333,14 @@ static inline GuestRegion *guest_memory_region(GuestMemory *mem, size_t i)
         return (type)v;                                                        \
     }
 
+/**
+ * GUEST_MEMORY_DEFINE_STORE() - Define a typed store wrapper
+ * `void name(mem, addr, val, attrs, result)`.
+ * @name: the function's full name.
+ * @type: the value's type.
+ * @size: its size in bytes.
+ * @endian: its byte order (enum device_endian).
+ */
 #define GUEST_MEMORY_DEFINE_STORE(name, type, size, endian)          \
     static inline void name(GuestMemory *mem, hwaddr addr, type val, \
                             MemTxAttrs attrs, MemTxResult *result)   \
@@ -316,49 +353,32 @@ static inline GuestRegion *guest_memory_region(GuestMemory *mem, size_t i)
         }                                                            \
     }
 
-/** guest_memory_ldub() - Load a byte. */
+/* Doxygen cannot parse the invocations: documented above. */
+/** @cond */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldub, uint8_t, 1, DEVICE_NATIVE_ENDIAN)
-/** guest_memory_lduw() - Load 16 bits, target order. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
-/** guest_memory_lduw_le() - Load 16 bits, little endian. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw_le, uint16_t, 2,
                          DEVICE_LITTLE_ENDIAN)
-/** guest_memory_lduw_be() - Load 16 bits, big endian. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw_be, uint16_t, 2, DEVICE_BIG_ENDIAN)
-/** guest_memory_ldl() - Load 32 bits, target order. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
-/** guest_memory_ldl_le() - Load 32 bits, little endian. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl_le, uint32_t, 4, DEVICE_LITTLE_ENDIAN)
-/** guest_memory_ldl_be() - Load 32 bits, big endian. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl_be, uint32_t, 4, DEVICE_BIG_ENDIAN)
-/** guest_memory_ldq() - Load 64 bits, target order. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
-/** guest_memory_ldq_le() - Load 64 bits, little endian. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq_le, uint64_t, 8, DEVICE_LITTLE_ENDIAN)
-/** guest_memory_ldq_be() - Load 64 bits, big endian. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq_be, uint64_t, 8, DEVICE_BIG_ENDIAN)
-/** guest_memory_stb() - Store a byte. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stb, uint8_t, 1, DEVICE_NATIVE_ENDIAN)
-/** guest_memory_stw() - Store 16 bits, target order. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stw, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
-/** guest_memory_stw_le() - Store 16 bits, little endian. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stw_le, uint16_t, 2,
                           DEVICE_LITTLE_ENDIAN)
-/** guest_memory_stw_be() - Store 16 bits, big endian. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stw_be, uint16_t, 2, DEVICE_BIG_ENDIAN)
-/** guest_memory_stl() - Store 32 bits, target order. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stl, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
-/** guest_memory_stl_le() - Store 32 bits, little endian. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stl_le, uint32_t, 4,
                           DEVICE_LITTLE_ENDIAN)
-/** guest_memory_stl_be() - Store 32 bits, big endian. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stl_be, uint32_t, 4, DEVICE_BIG_ENDIAN)
-/** guest_memory_stq() - Store 64 bits, target order. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stq, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
-/** guest_memory_stq_le() - Store 64 bits, little endian. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stq_le, uint64_t, 8,
                           DEVICE_LITTLE_ENDIAN)
-/** guest_memory_stq_be() - Store 64 bits, big endian. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stq_be, uint64_t, 8, DEVICE_BIG_ENDIAN)
+/** @endcond */
 
 #endif /* ADDRSPACE_STATIC_GUEST_MEMORY_INLINE_H */
