@@ -21,11 +21,12 @@
  */
 #include <stdlib.h>
 
+#include "render-reference.h"
 #include "tree-helpers.h"
 
 #define SPACE       0x1000u     /* the root container: 2^12 bytes */
 #define LIMIT       (2 * SPACE) /* every region ends below (see check_as) */
-#define MAX_REGIONS 40
+#define MAX_REGIONS REF_MAX_REGIONS
 #define MAX_DEPTH   4
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -42,65 +43,12 @@
 #define DEFAULT_ITERATIONS 2000
 #endif
 
-typedef enum Kind {
-    K_CONTAINER,
-    K_RAM,
-    K_ROM,
-    K_ROMD,
-    K_IO,
-    K_RESERVATION,
-    K_ALIAS,
-} Kind;
-
-static const char *const kind_names[] = {"container", "ram",    "rom",  "romd",
-                                         "io",        "reserv", "alias"};
-
-static bool kind_terminates(Kind k)
-{
-    return k != K_CONTAINER && k != K_ALIAS;
-}
-
-static bool kind_ram_backed(Kind k)
-{
-    return k == K_RAM || k == K_ROM || k == K_ROMD;
-}
-
-/* The model's own record of one region. */
-typedef struct Node {
-    MemoryRegion *mr; /* the library's region (NULL in the self-test) */
-    Kind kind;
-    char name[8];
-    uint64_t size;
-    uint64_t ram_size; /* RAM-backed: the block; the size cannot pass it */
-    int parent;        /* index, or -1 */
-    hwaddr addr;       /* the last address given (kept after removal) */
-    int priority;
-    uint64_t seq; /* insertion order: the later added wins a tie */
-    bool enabled;
-    bool readonly;
-    bool nonvolatile;
-    bool romd;
-    int alias; /* target index, or -1 */
-    hwaddr alias_offset;
-} Node;
-
-/* Who answers one address: a terminating node and the offset in it. */
-typedef struct Answer {
-    int node; /* -1: a hole */
-    uint64_t offset;
-    bool readonly;
-    bool nonvolatile;
-} Answer;
-
 typedef struct Model {
     GRand *rand;
     unsigned seed;
     int round;
-    Node n[MAX_REGIONS];
-    int count;
+    RefTree t; /* the model tree; t.kids in render order, per check */
     uint64_t seq;
-    int kids[MAX_REGIONS][MAX_REGIONS]; /* render order, per check */
-    int nkids[MAX_REGIONS];
     Answer ans[LIMIT];
     bool touched[MAX_REGIONS]; /* changed by a successful call this round */
     AddressSpace as[2];
@@ -142,151 +90,23 @@ static uint64_t rnd_size(Model *m)
     return v ? v : 0x100;
 }
 
-/* The reference resolver (QEMU's render_memory_region, one address). */
-
-static void build_kids(Model *m)
-{
-    for (int i = 0; i < m->count; i++) {
-        m->nkids[i] = 0;
-    }
-    for (int i = 0; i < m->count; i++) {
-        int p = m->n[i].parent;
-        int k;
-
-        if (p < 0) {
-            continue;
-        }
-        /* higher priority first; among equal ones the later added */
-        for (k = m->nkids[p]; k > 0; k--) {
-            Node *o = &m->n[m->kids[p][k - 1]];
-
-            if (o->priority > m->n[i].priority ||
-                (o->priority == m->n[i].priority && o->seq > m->n[i].seq)) {
-                break;
-            }
-            m->kids[p][k] = m->kids[p][k - 1];
-        }
-        m->kids[p][k] = i;
-        m->nkids[p]++;
-    }
-}
-
-/*
- * Which terminating region answers offset @off of node @i, given what the
- * ancestors passed down (read-only, non-volatile)? Disabled regions and
- * offsets outside the region answer nothing; an alias asks its target at
- * @off + alias offset (the target's own address does not count); then the
- * subregions in render order, the first that answers wins; then the region
- * itself if it terminates.
- */
-static bool resolve(Model *m, int i, int64_t off, bool ro, bool nv, Answer *out)
-{
-    Node *r = &m->n[i];
-
-    if (!r->enabled || off < 0 || (uint64_t)off >= r->size) {
-        return false;
-    }
-    ro |= r->readonly;
-    nv |= r->nonvolatile;
-    if (r->kind == K_ALIAS) {
-        return resolve(m, r->alias, off + (int64_t)r->alias_offset, ro, nv,
-                       out);
-    }
-    for (int k = 0; k < m->nkids[i]; k++) {
-        int c = m->kids[i][k];
-
-        if (resolve(m, c, off - (int64_t)m->n[c].addr, ro, nv, out)) {
-            return true;
-        }
-    }
-    if (!kind_terminates(r->kind)) {
-        return false;
-    }
-    *out = (Answer){
-        .node = i, .offset = (uint64_t)off, .readonly = ro, .nonvolatile = nv};
-    return true;
-}
-
-/*
- * QEMU's memory_region_get_flatview_root(): an AddressSpace renders from
- * the first region down its root that is not a plain wrapper (a whole
- * alias at offset 0, or a container whose single enabled child sits at 0
- * and fits); -1 when nothing is enabled. As in QEMU the skipped wrappers'
- * flags do not count, and the region found is rendered at its own address.
- */
-static int flatview_root_of(Model *m, int i)
-{
-    while (m->n[i].enabled) {
-        Node *r = &m->n[i];
-
-        if (r->kind == K_ALIAS) {
-            if (r->alias_offset == 0 && r->size >= m->n[r->alias].size) {
-                i = r->alias;
-                continue;
-            }
-        } else if (!kind_terminates(r->kind)) {
-            int found = 0, next = -1;
-
-            for (int k = 0; k < m->nkids[i]; k++) {
-                Node *c = &m->n[m->kids[i][k]];
-
-                if (!c->enabled) {
-                    continue;
-                }
-                if (++found > 1) {
-                    next = -1;
-                    break;
-                }
-                if (c->addr == 0 && r->size >= c->size) {
-                    next = m->kids[i][k];
-                }
-            }
-            if (found == 0) {
-                return -1;
-            }
-            if (next >= 0) {
-                i = next;
-                continue;
-            }
-        }
-        return i;
-    }
-    return -1;
-}
-
-/* What the view of an AddressSpace over @root must show, address by
- * address, into m->ans. */
-static int resolve_space(Model *m, int root)
-{
-    int eff = flatview_root_of(m, root);
-
-    for (uint64_t a = 0; a < LIMIT; a++) {
-        m->ans[a].node = -1;
-        if (eff >= 0) {
-            resolve(m, eff, (int64_t)a - (int64_t)m->n[eff].addr, false, false,
-                    &m->ans[a]);
-        }
-    }
-    return eff;
-}
-
 /* Reporting. */
 
 static void dump_model(Model *m)
 {
-    for (int i = 0; i < m->count; i++) {
-        Node *r = &m->n[i];
+    for (int i = 0; i < m->t.count; i++) {
+        Node *r = &m->t.n[i];
 
         g_test_message(
             "  %-4s %-9s parent %-4s addr 0x%04" PRIx64
             " prio %2d seq %3" PRIu64 " size 0x%04" PRIx64
             "%s%s%s%s alias %s+0x%" PRIx64,
             r->name, kind_names[r->kind],
-            r->parent >= 0 ? m->n[r->parent].name : "-", r->addr, r->priority,
+            r->parent >= 0 ? m->t.n[r->parent].name : "-", r->addr, r->priority,
             r->seq, r->size, r->enabled ? "" : " disabled",
             r->readonly ? " ro" : "", r->nonvolatile ? " nv" : "",
             r->kind == K_ROMD && !r->romd ? " !romd" : "",
-            r->alias >= 0 ? m->n[r->alias].name : "-", r->alias_offset);
+            r->alias >= 0 ? m->t.n[r->alias].name : "-", r->alias_offset);
     }
 }
 
@@ -310,39 +130,12 @@ static bool G_GNUC_PRINTF(2, 3) fail(Model *m, const char *fmt, ...)
 
 static int node_of(Model *m, const MemoryRegion *mr)
 {
-    for (int i = 0; i < m->count; i++) {
-        if (m->n[i].mr == mr) {
+    for (int i = 0; i < m->t.count; i++) {
+        if (m->t.n[i].mr == mr) {
             return i;
         }
     }
     return -1;
-}
-
-static bool answer_matches(Model *m, const Answer *want,
-                           const MemoryRegionSection *s, hwaddr a)
-{
-    if (want->node < 0 || !s) {
-        return want->node < 0 && !s;
-    }
-    return s->mr == m->n[want->node].mr &&
-           s->offset_within_region + (a - s->offset_within_address_space) ==
-               want->offset &&
-           s->readonly == want->readonly &&
-           s->nonvolatile == want->nonvolatile &&
-           s->romd_mode ==
-               (m->n[want->node].kind == K_ROMD && m->n[want->node].romd);
-}
-
-/* Sections whose union is maximal: what QEMU's flatview_simplify leaves. */
-static bool sections_mergeable(const MemoryRegionSection *a,
-                               const MemoryRegionSection *b)
-{
-    return a->mr == b->mr &&
-           a->offset_within_address_space + a->size ==
-               b->offset_within_address_space &&
-           a->offset_within_region + a->size == b->offset_within_region &&
-           a->readonly == b->readonly && a->nonvolatile == b->nonvolatile &&
-           a->romd_mode == b->romd_mode;
 }
 
 static bool check_invariants(Model *m, FlatView *fv)
@@ -367,7 +160,7 @@ static bool check_invariants(Model *m, FlatView *fv)
             return fail(m, "sections %zu and %zu unsorted or overlapping",
                         i - 1, i);
         }
-        if (prev && sections_mergeable(prev, s)) {
+        if (prev && ref_sections_mergeable(prev, s)) {
             return fail(m, "sections %zu and %zu should have merged", i - 1, i);
         }
     }
@@ -397,11 +190,12 @@ static bool check_sections(Model *m, FlatView *fv)
         }
         s = flatview_section(fv, idx);
         if (!s || s->offset_within_address_space != a || s->size != end - a ||
-            !answer_matches(m, first, s, a)) {
+            !ref_answer_matches(&m->t, first, s, a)) {
             return fail(m,
                         "section %zu: expected 0x%" PRIx64 "+0x%" PRIx64
                         " %s@0x%" PRIx64,
-                        idx, a, end - a, m->n[first->node].name, first->offset);
+                        idx, a, end - a, m->t.n[first->node].name,
+                        first->offset);
         }
         idx++;
         a = end;
@@ -417,21 +211,21 @@ static bool check_as(Model *m, int k, FlatView *fv, int *eff_out)
 {
     int eff;
 
-    build_kids(m);
-    eff = resolve_space(m, m->as_root[k]);
+    ref_build_kids(&m->t);
+    eff = ref_resolve_space(&m->t, m->as_root[k], m->ans, LIMIT);
     *eff_out = eff;
     m->views_checked++;
-    if (flatview_root(fv) != (eff >= 0 ? m->n[eff].mr : NULL)) {
+    if (flatview_root(fv) != (eff >= 0 ? m->t.n[eff].mr : NULL)) {
         tree_print_view(fv);
         return fail(m, "as%d: view root %s, expected %s", k,
                     flatview_root(fv) ? memory_region_name(flatview_root(fv))
                                       : "none",
-                    eff >= 0 ? m->n[eff].name : "none");
+                    eff >= 0 ? m->t.n[eff].name : "none");
     }
     for (uint64_t a = 0; a < LIMIT; a++) {
         const MemoryRegionSection *s = flatview_lookup(fv, a);
 
-        if (!answer_matches(m, &m->ans[a], s, a)) {
+        if (!ref_answer_matches(&m->t, &m->ans[a], s, a)) {
             const Answer *w = &m->ans[a];
             int got = s ? node_of(m, s->mr) : -1;
 
@@ -440,10 +234,10 @@ static bool check_as(Model *m, int k, FlatView *fv, int *eff_out)
                         "as%d (root %s) address 0x%" PRIx64
                         ": expected %s@0x%" PRIx64 "%s%s, got %s@0x%" PRIx64
                         "%s%s",
-                        k, m->n[m->as_root[k]].name, a,
-                        w->node >= 0 ? m->n[w->node].name : "hole", w->offset,
+                        k, m->t.n[m->as_root[k]].name, a,
+                        w->node >= 0 ? m->t.n[w->node].name : "hole", w->offset,
                         w->readonly ? " ro" : "", w->nonvolatile ? " nv" : "",
-                        got >= 0 ? m->n[got].name : (s ? "?" : "hole"),
+                        got >= 0 ? m->t.n[got].name : (s ? "?" : "hole"),
                         s ? s->offset_within_region +
                                 (a - s->offset_within_address_space)
                           : 0,
@@ -460,41 +254,12 @@ static bool check_as(Model *m, int k, FlatView *fv, int *eff_out)
 
 /* Mutations. Each predicts the call's outcome before making it. */
 
-/* Whether @to is @from or reachable from it through subregions or alias
- * targets (disabled ones included). */
-static bool reaches(Model *m, int from, int to, bool *seen)
-{
-    if (from == to) {
-        return true;
-    }
-    if (seen[from]) {
-        return false;
-    }
-    seen[from] = true;
-    if (m->n[from].alias >= 0 && reaches(m, m->n[from].alias, to, seen)) {
-        return true;
-    }
-    for (int i = 0; i < m->count; i++) {
-        if (m->n[i].parent == from && reaches(m, i, to, seen)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool model_reaches(Model *m, int from, int to)
-{
-    bool seen[MAX_REGIONS] = {false};
-
-    return reaches(m, from, to, seen);
-}
-
 static int depth_of(Model *m, int i)
 {
     int d = 0;
 
-    while (m->n[i].parent >= 0) {
-        i = m->n[i].parent;
+    while (m->t.n[i].parent >= 0) {
+        i = m->t.n[i].parent;
         d++;
     }
     return d;
@@ -504,8 +269,8 @@ static int height_of(Model *m, int i)
 {
     int h = 0;
 
-    for (int c = 0; c < m->count; c++) {
-        if (m->n[c].parent == i) {
+    for (int c = 0; c < m->t.count; c++) {
+        if (m->t.n[c].parent == i) {
             h = MAX(h, 1 + height_of(m, c));
         }
     }
@@ -523,7 +288,7 @@ static bool outcome(Model *m, const char *call, int i, bool ok, GError *err,
                           err->code == expect;
 
     if (!good) {
-        return fail(m, "%s(%s): %s, expected %s", call, m->n[i].name,
+        return fail(m, "%s(%s): %s, expected %s", call, m->t.n[i].name,
                     err ? err->message : (ok ? "ok" : "failed, no error"),
                     expect == OK_EXPECTED ? "success" : "an error");
     }
@@ -541,15 +306,15 @@ static void touch(Model *m, int i)
 static bool set_alias_offset(Model *m, int x, hwaddr offset)
 {
     GError *err = NULL;
-    bool ok = memory_region_set_alias_offset(m->n[x].mr, offset, &err);
+    bool ok = memory_region_set_alias_offset(m->t.n[x].mr, offset, &err);
 
     if (!outcome(m, "set_alias_offset", x, ok, err,
-                 m->n[x].kind == K_ALIAS ? OK_EXPECTED
-                                         : ADDRSPACE_ERROR_INVALID)) {
+                 m->t.n[x].kind == K_ALIAS ? OK_EXPECTED
+                                           : ADDRSPACE_ERROR_INVALID)) {
         return false;
     }
-    if (m->n[x].kind == K_ALIAS) {
-        m->n[x].alias_offset = offset;
+    if (m->t.n[x].kind == K_ALIAS) {
+        m->t.n[x].alias_offset = offset;
         touch(m, x);
     }
     return true;
@@ -563,11 +328,11 @@ static bool set_alias_offset(Model *m, int x, hwaddr offset)
  */
 static int mergeable_place(Model *m, int x, hwaddr *addr, hwaddr *offset)
 {
-    int t = m->n[x].alias, cand[MAX_REGIONS], n = 0, y;
+    int t = m->t.n[x].alias, cand[MAX_REGIONS], n = 0, y;
     Node *o;
 
-    for (y = 0; y < m->count; y++) {
-        o = &m->n[y];
+    for (y = 0; y < m->t.count; y++) {
+        o = &m->t.n[y];
         if (y != x && o->parent >= 0 &&
             ((o->kind == K_ALIAS && o->alias == t &&
               o->addr + o->size < SPACE) ||
@@ -579,7 +344,7 @@ static int mergeable_place(Model *m, int x, hwaddr *addr, hwaddr *offset)
         return -1;
     }
     y = cand[rnd(m, 0, n - 1)];
-    o = &m->n[y];
+    o = &m->t.n[y];
     if (y == t) {
         hwaddr at = rnd_grid(m, o->size - 1);
 
@@ -599,7 +364,7 @@ static int mergeable_place(Model *m, int x, hwaddr *addr, hwaddr *offset)
  * tried (not when it would exceed the depth limit). */
 static bool do_add(Model *m, int x, int p, bool *called)
 {
-    Node *r = &m->n[x];
+    Node *r = &m->t.n[x];
     hwaddr addr = rnd_grid(m, SPACE - 1), offset = 0;
     bool overlap = chance(m, 60);
     int prio = overlap ? rnd(m, -2, 2) : 0;
@@ -615,9 +380,9 @@ static bool do_add(Model *m, int x, int p, bool *called)
     }
     if (r->parent >= 0) {
         expect = ADDRSPACE_ERROR_BUSY;
-    } else if (m->n[p].kind == K_ALIAS) {
+    } else if (m->t.n[p].kind == K_ALIAS) {
         expect = ADDRSPACE_ERROR_INVALID;
-    } else if (model_reaches(m, x, p)) {
+    } else if (ref_reaches(&m->t, x, p)) {
         expect = ADDRSPACE_ERROR_CYCLE;
     } else if (depth_of(m, p) + 1 + height_of(m, x) > MAX_DEPTH) {
         *called = false;
@@ -636,9 +401,9 @@ static bool do_add(Model *m, int x, int p, bool *called)
         }
     }
     *called = true;
-    ok = overlap ? memory_region_add_subregion_overlap(m->n[p].mr, addr, r->mr,
-                                                       prio, &err)
-                 : memory_region_add_subregion(m->n[p].mr, addr, r->mr, &err);
+    ok = overlap ? memory_region_add_subregion_overlap(m->t.n[p].mr, addr,
+                                                       r->mr, prio, &err)
+                 : memory_region_add_subregion(m->t.n[p].mr, addr, r->mr, &err);
     if (!outcome(m, "add_subregion", x, ok, err, expect)) {
         return false;
     }
@@ -657,7 +422,7 @@ static int pick(Model *m, bool (*want)(Model *, int))
 {
     int cand[MAX_REGIONS], n = 0;
 
-    for (int i = 0; i < m->count; i++) {
+    for (int i = 0; i < m->t.count; i++) {
         if (want(m, i)) {
             cand[n++] = i;
         }
@@ -667,22 +432,22 @@ static int pick(Model *m, bool (*want)(Model *, int))
 
 static bool is_detached(Model *m, int i)
 {
-    return i != 0 && m->n[i].parent < 0;
+    return i != 0 && m->t.n[i].parent < 0;
 }
 
 static bool is_attached(Model *m, int i)
 {
-    return m->n[i].parent >= 0;
+    return m->t.n[i].parent >= 0;
 }
 
 static bool is_alias(Model *m, int i)
 {
-    return m->n[i].kind == K_ALIAS;
+    return m->t.n[i].kind == K_ALIAS;
 }
 
 static bool is_romd(Model *m, int i)
 {
-    return m->n[i].kind == K_ROMD;
+    return m->t.n[i].kind == K_ROMD;
 }
 
 static bool is_not_root(Model *m, int i)
@@ -699,7 +464,7 @@ static bool op_add(Model *m)
     if (x < 0) {
         x = pick(m, is_not_root); /* maybe attached: BUSY */
     }
-    return x < 0 || do_add(m, x, rnd(m, 0, m->count - 1), &called);
+    return x < 0 || do_add(m, x, rnd(m, 0, m->t.count - 1), &called);
 }
 
 static bool op_del(Model *m)
@@ -712,17 +477,18 @@ static bool op_del(Model *m)
     if (x < 0) {
         return true;
     }
-    p = m->n[x].parent;
+    p = m->t.n[x].parent;
     if (chance(m, 10)) {
-        p = rnd(m, 0, m->count - 1);
-        expect = p == m->n[x].parent ? OK_EXPECTED : ADDRSPACE_ERROR_NOT_FOUND;
+        p = rnd(m, 0, m->t.count - 1);
+        expect =
+            p == m->t.n[x].parent ? OK_EXPECTED : ADDRSPACE_ERROR_NOT_FOUND;
     }
-    ok = memory_region_del_subregion(m->n[p].mr, m->n[x].mr, &err);
+    ok = memory_region_del_subregion(m->t.n[p].mr, m->t.n[x].mr, &err);
     if (!outcome(m, "del_subregion", x, ok, err, expect)) {
         return false;
     }
     if (expect == OK_EXPECTED) {
-        m->n[x].parent = -1;
+        m->t.n[x].parent = -1;
         touch(m, x);
         touch(m, p);
     }
@@ -739,86 +505,73 @@ static bool op_set_address(Model *m)
     if (x < 0) {
         return true;
     }
-    addr = chance(m, 10) ? m->n[x].addr : rnd_grid(m, SPACE - 1);
-    ok = memory_region_set_address(m->n[x].mr, addr, &err);
+    addr = chance(m, 10) ? m->t.n[x].addr : rnd_grid(m, SPACE - 1);
+    ok = memory_region_set_address(m->t.n[x].mr, addr, &err);
     if (!outcome(m, "set_address", x, ok, err, OK_EXPECTED)) {
         return false;
     }
     /* QEMU re-inserts a moved region (it becomes the latest added),
      * unless the address is the same */
-    if (m->n[x].parent >= 0 && addr != m->n[x].addr) {
-        m->n[x].seq = ++m->seq;
+    if (m->t.n[x].parent >= 0 && addr != m->t.n[x].addr) {
+        m->t.n[x].seq = ++m->seq;
     }
-    m->n[x].addr = addr;
+    m->t.n[x].addr = addr;
     touch(m, x);
     return true;
 }
 
 static bool op_toggle(Model *m)
 {
-    int x = rnd(m, 0, m->count - 1);
-    Node *r = &m->n[x];
+    int x = rnd(m, 0, m->t.count - 1);
+    Node *r = &m->t.n[x];
 
-    switch (rnd(m, 0, 2)) {
-    case 0:
-        r->enabled = !r->enabled;
-        memory_region_set_enabled(r->mr, r->enabled);
-        break;
-    case 1:
-        r->readonly = !r->readonly;
-        memory_region_set_readonly(r->mr, r->readonly);
-        break;
-    default:
-        r->nonvolatile = !r->nonvolatile;
-        memory_region_set_nonvolatile(r->mr, r->nonvolatile);
-        break;
-    }
+    ref_toggle_flag(r, rnd(m, 0, 2));
     touch(m, x);
     return true;
 }
 
 static bool op_set_romd(Model *m)
 {
-    int x = chance(m, 80) ? pick(m, is_romd) : rnd(m, 0, m->count - 1);
+    int x = chance(m, 80) ? pick(m, is_romd) : rnd(m, 0, m->t.count - 1);
 
     if (x < 0) {
         return true;
     }
     /* other kinds ignore it */
-    if (m->n[x].kind == K_ROMD) {
-        m->n[x].romd = !m->n[x].romd;
+    if (m->t.n[x].kind == K_ROMD) {
+        m->t.n[x].romd = !m->t.n[x].romd;
         touch(m, x);
-        memory_region_rom_device_set_romd(m->n[x].mr, m->n[x].romd);
+        memory_region_rom_device_set_romd(m->t.n[x].mr, m->t.n[x].romd);
     } else {
-        memory_region_rom_device_set_romd(m->n[x].mr, chance(m, 50));
+        memory_region_rom_device_set_romd(m->t.n[x].mr, chance(m, 50));
     }
     return true;
 }
 
 static bool op_set_alias_offset(Model *m)
 {
-    int x = chance(m, 90) ? pick(m, is_alias) : rnd(m, 0, m->count - 1);
+    int x = chance(m, 90) ? pick(m, is_alias) : rnd(m, 0, m->t.count - 1);
 
     return x < 0 || set_alias_offset(m, x, rnd_grid(m, SPACE));
 }
 
 static bool op_set_size(Model *m)
 {
-    int x = rnd(m, 0, m->count - 1);
+    int x = rnd(m, 0, m->t.count - 1);
     uint64_t size = rnd_size(m);
     GError *err = NULL;
     int expect = OK_EXPECTED;
     bool ok;
 
-    if (kind_ram_backed(m->n[x].kind) && size > m->n[x].ram_size) {
+    if (kind_ram_backed(m->t.n[x].kind) && size > m->t.n[x].ram_size) {
         expect = ADDRSPACE_ERROR_INVALID; /* RAM cannot grow */
     }
-    ok = memory_region_set_size(m->n[x].mr, size, &err);
+    ok = memory_region_set_size(m->t.n[x].mr, size, &err);
     if (!outcome(m, "set_size", x, ok, err, expect)) {
         return false;
     }
     if (expect == OK_EXPECTED) {
-        m->n[x].size = size;
+        m->t.n[x].size = size;
         touch(m, x);
     }
     return true;
@@ -839,7 +592,7 @@ static bool random_op(Model *m)
 
 static void create_node(Model *m, int i)
 {
-    Node *r = &m->n[i];
+    Node *r = &m->t.n[i];
     MemoryRegion *mr = g_new0(MemoryRegion, 1);
     GError *err = NULL;
     int roll = rnd(m, 0, 99);
@@ -875,10 +628,11 @@ static void create_node(Model *m, int i)
 
         r->kind = K_ALIAS;
         /* anything older, aliases too; often what another alias shows */
-        r->alias = other >= 0 && other < i && chance(m, 40) ? m->n[other].alias
-                                                            : rnd(m, 0, i - 1);
+        r->alias = other >= 0 && other < i && chance(m, 40)
+                       ? m->t.n[other].alias
+                       : rnd(m, 0, i - 1);
         r->alias_offset = chance(m, 30) ? 0 : rnd_grid(m, SPACE);
-        ok = memory_region_init_alias(mr, NULL, r->name, m->n[r->alias].mr,
+        ok = memory_region_init_alias(mr, NULL, r->name, m->t.n[r->alias].mr,
                                       r->alias_offset, r->size, &err);
     }
     tree_check(ok, err);
@@ -899,21 +653,21 @@ static void create_node(Model *m, int i)
 
 static bool can_hold(Model *m, int p)
 {
-    return m->n[p].kind != K_ALIAS;
+    return m->t.n[p].kind != K_ALIAS;
 }
 
 static bool build(Model *m)
 {
     bool txn = chance(m, 50);
 
-    m->count = rnd(m, 1, MAX_REGIONS);
-    for (int i = 0; i < m->count; i++) {
+    m->t.count = rnd(m, 1, MAX_REGIONS);
+    for (int i = 0; i < m->t.count; i++) {
         create_node(m, i);
     }
     if (txn) {
         memory_region_transaction_begin();
     }
-    for (int i = 1; i < m->count; i++) {
+    for (int i = 1; i < m->t.count; i++) {
         bool called = false;
 
         if (chance(m, 20)) {
@@ -923,7 +677,7 @@ static bool build(Model *m)
         for (int tries = 0; tries < 4 && !called; tries++) {
             int p = pick(m, can_hold);
 
-            if (model_reaches(m, i, p)) {
+            if (ref_reaches(&m->t, i, p)) {
                 continue;
             }
             if (!do_add(m, i, p, &called)) {
@@ -948,8 +702,8 @@ static void reach_set(Model *m, int eff, bool *out)
     if (eff < 0) {
         return;
     }
-    for (int i = 0; i < m->count; i++) {
-        out[i] = model_reaches(m, eff, i);
+    for (int i = 0; i < m->t.count; i++) {
+        out[i] = ref_reaches(&m->t, eff, i);
     }
 }
 
@@ -1016,7 +770,7 @@ static bool run_round(Model *m, int *eff)
         bool reach_after[MAX_REGIONS], affected = effs[k] != eff[k];
 
         reach_set(m, effs[k], reach_after);
-        for (int i = 0; i < m->count; i++) {
+        for (int i = 0; i < m->t.count; i++) {
             affected |= m->touched[i] && (reach_before[k][i] || reach_after[i]);
         }
         if (!affected && fv[k] != before[k]) {
@@ -1041,11 +795,11 @@ static void destroy(Model *m)
         address_space_destroy(&m->as[k]);
     }
     drain_call_rcu(); /* the views point at the regions */
-    for (int i = 0; i < m->count; i++) {
-        memory_region_finalize(m->n[i].mr);
+    for (int i = 0; i < m->t.count; i++) {
+        memory_region_finalize(m->t.n[i].mr);
     }
-    for (int i = 0; i < m->count; i++) {
-        g_free(m->n[i].mr);
+    for (int i = 0; i < m->t.count; i++) {
+        g_free(m->t.n[i].mr);
     }
 }
 
@@ -1062,9 +816,9 @@ static bool run_tree(Model *m, unsigned seed, unsigned long *views)
     ok = build(m);
     m->nr_as = chance(m, 50) ? 2 : 1;
     m->as_root[0] = 0;
-    m->as_root[1] = rnd(m, 0, m->count - 1);
+    m->as_root[1] = rnd(m, 0, m->t.count - 1);
     for (int k = 0; k < m->nr_as; k++) {
-        tree_check(address_space_init(&m->as[k], m->n[m->as_root[k]].mr,
+        tree_check(address_space_init(&m->as[k], m->t.n[m->as_root[k]].mr,
                                       k ? "as1" : "as0", &err),
                    err);
     }
@@ -1111,17 +865,17 @@ static void test_random_trees(void)
 static int add_node(Model *m, Kind kind, uint64_t size, int parent, hwaddr addr,
                     int priority)
 {
-    int i = m->count++;
+    int i = m->t.count++;
 
-    m->n[i] = (Node){.kind = kind,
-                     .size = size,
-                     .parent = parent,
-                     .addr = addr,
-                     .priority = priority,
-                     .seq = ++m->seq,
-                     .enabled = true,
-                     .alias = -1};
-    g_snprintf(m->n[i].name, sizeof(m->n[i].name), "h%d", i);
+    m->t.n[i] = (Node){.kind = kind,
+                       .size = size,
+                       .parent = parent,
+                       .addr = addr,
+                       .priority = priority,
+                       .seq = ++m->seq,
+                       .enabled = true,
+                       .alias = -1};
+    g_snprintf(m->t.n[i].name, sizeof(m->t.n[i].name), "h%d", i);
     return i;
 }
 
@@ -1148,11 +902,11 @@ static void test_reference_resolver(void)
     c = add_node(m, K_CONTAINER, 0x100, -1, 0x700, 0); /* detached */
     x = add_node(m, K_ROM, 0x80, c, 0x40, 0);
     al = add_node(m, K_ALIAS, 0x100, root, 0xc00, 0);
-    m->n[al].alias = c;
-    m->n[al].alias_offset = 0x20; /* x at 0xc20, offset 0 */
-    m->n[x].readonly = true;
-    build_kids(m);
-    g_assert_cmpint(resolve_space(m, root), ==, root);
+    m->t.n[al].alias = c;
+    m->t.n[al].alias_offset = 0x20; /* x at 0xc20, offset 0 */
+    m->t.n[x].readonly = true;
+    ref_build_kids(&m->t);
+    g_assert_cmpint(ref_resolve_space(&m->t, root, m->ans, LIMIT), ==, root);
     assert_answer(m, 0xff, -1, 0, false);
     assert_answer(m, 0x100, big, 0, false);
     assert_answer(m, 0x2ff, big, 0x1ff, false);
@@ -1166,20 +920,20 @@ static void test_reference_resolver(void)
     assert_answer(m, 0xc9f, x, 0x7f, true);
     assert_answer(m, 0xca0, -1, 0, false);
     /* readonly from the alias; disabled target */
-    m->n[x].readonly = false;
-    m->n[al].readonly = true;
-    resolve_space(m, root);
+    m->t.n[x].readonly = false;
+    m->t.n[al].readonly = true;
+    ref_resolve_space(&m->t, root, m->ans, LIMIT);
     assert_answer(m, 0xc30, x, 0x10, true);
     assert_answer(m, 0x100, big, 0, false);
-    m->n[c].enabled = false;
-    resolve_space(m, root);
+    m->t.n[c].enabled = false;
+    ref_resolve_space(&m->t, root, m->ans, LIMIT);
     assert_answer(m, 0xc30, -1, 0, false);
     /* QEMU's flatview root: a container with one child at 0 */
-    g_assert_cmpint(flatview_root_of(m, c), ==, -1); /* disabled */
-    m->n[c].enabled = true;
-    m->n[x].addr = 0;
-    build_kids(m);
-    g_assert_cmpint(flatview_root_of(m, c), ==, x);
+    g_assert_cmpint(ref_flatview_root(&m->t, c), ==, -1); /* disabled */
+    m->t.n[c].enabled = true;
+    m->t.n[x].addr = 0;
+    ref_build_kids(&m->t);
+    g_assert_cmpint(ref_flatview_root(&m->t, c), ==, x);
     g_free(m);
 }
 
