@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by the libFuzzer harnesses: a reader that turns the input bytes
+ * into choices (running out of bytes gives zeros and stops the harness's
+ * loop), and the failure report. A harness defines
+ * LLVMFuzzerTestOneInput(); built with -fsanitize=fuzzer it is a fuzzer,
+ * linked with replay-main.c it replays a corpus as a plain test.
+ */
+#ifndef TESTS_FUZZ_FUZZ_COMMON_H
+#define TESTS_FUZZ_FUZZ_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <glib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct FuzzInput {
+    const uint8_t *p;
+    size_t left;
+} FuzzInput;
+
+static inline bool fuzz_done(const FuzzInput *in)
+{
+    return in->left == 0;
+}
+
+static inline uint8_t fuzz_u8(FuzzInput *in)
+{
+    if (!in->left) {
+        return 0;
+    }
+    in->left--;
+    return *in->p++;
+}
+
+/* @n bytes (at most 8), little endian. */
+static inline uint64_t fuzz_bytes(FuzzInput *in, unsigned n)
+{
+    uint64_t v = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        v |= (uint64_t)fuzz_u8(in) << (8 * i);
+    }
+    return v;
+}
+
+/* A value in [0, @n). */
+static inline unsigned fuzz_pick(FuzzInput *in, unsigned n)
+{
+    return n ? fuzz_u8(in) % n : 0;
+}
+
+static inline bool fuzz_bool(FuzzInput *in)
+{
+    return fuzz_u8(in) & 1;
+}
+
+/* The harness found a bug: say what and crash, so that libFuzzer (or the
+ * replay test) reports the input. */
+static inline void G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN
+    fuzz_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fputs("FUZZ FAILURE: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+#endif /* TESTS_FUZZ_FUZZ_COMMON_H */
