@@ -805,6 +805,72 @@ static void test_fv_lifetime(void)
     fixture_free(&impls[0], f);
 }
 
+/* An IOMMU that swaps the two 4 KiB pages of its window. */
+static IOMMUTLBEntry swap_pages(void *opaque, hwaddr addr,
+                                IOMMUAccessFlags flag, int iommu_idx)
+{
+    (void)flag;
+    (void)iommu_idx;
+    return (IOMMUTLBEntry){.target_as = opaque,
+                           .iova = addr & ~(hwaddr)0xfff,
+                           .translated_addr = (addr & ~(hwaddr)0xfff) ^ 0x1000,
+                           .addr_mask = 0xfff,
+                           .perm = IOMMU_RW};
+}
+
+static const IOMMUMemoryRegionOps swap_ops = {.translate = swap_pages};
+
+/* Accesses through an IOMMU section follow its translation, page by page. */
+static void test_fv_iommu(void)
+{
+    MemoryRegion sys, dma_root, dma_ram, iommu;
+    AddressSpace as, dma_as;
+    GuestMemory *mem;
+    uint8_t in[16], out[16], direct[8];
+    uint64_t done = 0, v = 0;
+
+    fill(in, sizeof(in), 11);
+    g_assert_true(memory_region_init(&dma_root, NULL, "dma", 0x10000, NULL));
+    g_assert_true(
+        memory_region_init_ram(&dma_ram, NULL, "dma-ram", 0x2000, NULL));
+    g_assert_true(memory_region_add_subregion(&dma_root, 0, &dma_ram, NULL));
+    g_assert_true(address_space_init(&dma_as, &dma_root, "dma", NULL));
+    g_assert_true(memory_region_init(&sys, NULL, "sys", 0x100000, NULL));
+    g_assert_true(memory_region_init_iommu(&iommu, NULL, &swap_ops, &dma_as,
+                                           "iommu", 0x2000, NULL));
+    g_assert_true(memory_region_add_subregion(&sys, 0x20000, &iommu, NULL));
+    g_assert_true(address_space_init(&as, &sys, "as", NULL));
+    mem = guest_memory_from_address_space(&as);
+
+    /* 16 bytes across the window's page boundary land on two pages */
+    g_assert_cmpuint(guest_memory_write(mem, 0x20ff8, in, 16, ATTRS, &done), ==,
+                     MEMTX_OK);
+    g_assert_cmpuint(done, ==, 16);
+    g_assert_cmpuint(address_space_read(&dma_as, 0x1ff8, ATTRS, direct, 8), ==,
+                     MEMTX_OK);
+    g_assert_cmpmem(direct, 8, in, 8);
+    g_assert_cmpuint(address_space_read(&dma_as, 0x0, ATTRS, direct, 8), ==,
+                     MEMTX_OK);
+    g_assert_cmpmem(direct, 8, in + 8, 8);
+    g_assert_cmpuint(guest_memory_read(mem, 0x20ff8, out, 16, ATTRS, &done), ==,
+                     MEMTX_OK);
+    g_assert_cmpmem(out, 16, in, 16);
+    g_assert_cmpuint(
+        guest_memory_load(mem, 0x21000, 8, DEVICE_LITTLE_ENDIAN, ATTRS, &v), ==,
+        MEMTX_OK);
+    g_assert_cmphex(v, ==, address_space_ldq_le(&as, 0x21000, ATTRS, NULL));
+
+    guest_memory_put(mem);
+    address_space_destroy(&as);
+    address_space_destroy(&dma_as);
+    drain_call_rcu(); /* the last views let go of the regions */
+    memory_region_finalize(&sys);
+    memory_region_finalize(&iommu);
+    memory_region_finalize(&dma_root);
+    memory_region_finalize(&dma_ram);
+    drain_call_rcu();
+}
+
 /* Readers take and put views while the topology changes under them. */
 typedef struct ViewRace {
     Fixture *f;
@@ -1265,6 +1331,7 @@ int main(int argc, char **argv)
                     test_fv_mmio_overlap);
     g_test_add_func("/guest-memory/flatview/rom/read-only", test_fv_rom);
     g_test_add_func("/guest-memory/flatview/dirty/ram-writes", test_fv_dirty);
+    g_test_add_func("/guest-memory/flatview/iommu/translated", test_fv_iommu);
     g_test_add_func("/guest-memory/flatview/lifetime/snapshot",
                     test_fv_lifetime);
     g_test_add_func("/guest-memory/flatview/lifetime/concurrent-commits",
