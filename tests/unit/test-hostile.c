@@ -1,0 +1,736 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hostile-input catalogue (issue 7): what a guest (addresses, sizes,
+ * values, timing) or a board author (the tree) may throw at the library,
+ * one named test per case, each checking that the answer is exactly the
+ * documented MemTxResult or GError and nothing else: no crash, no
+ * out-of-bounds callback (testdev counts bounds-invariant violations), no
+ * access after release (ASan), no leak (LSan). README.md "Hostile inputs"
+ * has the table of cases and answers.
+ *
+ * The fixture's address space (2^64 bytes):
+ *   0x00000  RAM   0x1000  filled with 0xaa
+ *   0x10000  ROM   0x1000  filled with 0x55
+ *   0x20000  dev   0x100   testdev, QEMU's default valid/impl rules
+ *   0x30000  strict 0x100  testdev, valid 4..4, aligned only
+ *   2^64 - 0x1000  top RAM 0x1000, filled with 0xcc
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include <addrspace/addrspace.h>
+
+#include "../../memory/memory-internal.h"
+#include "testdev.h"
+
+#define RAM_ADDR    0x0u
+#define ROM_ADDR    0x10000u
+#define DEV_ADDR    0x20000u
+#define STRICT_ADDR 0x30000u
+#define HOLE_ADDR   0x40000u
+#define TOP_ADDR    (UINT64_MAX - 0xfff)
+#define U           MEMTXATTRS_UNSPECIFIED
+
+typedef struct Fix {
+    MemoryRegion root, ram, rom, top;
+    TestDev *dev, *strict;
+    AddressSpace as;
+} Fix;
+
+static void ok_or_die(bool ok, GError *err)
+{
+    g_assert_no_error(err);
+    g_assert_true(ok);
+}
+
+static TestDev *dev_new(const char *name, const TestDevConfig *cfg)
+{
+    GError *err = NULL;
+    TestDev *dev = testdev_new(name, cfg, &err);
+
+    ok_or_die(dev != NULL, err);
+    return dev;
+}
+
+static void fix_setup(Fix *f, gconstpointer data)
+{
+    static const TestDevConfig dev_cfg = {.size = 0x100,
+                                          .endianness = DEVICE_LITTLE_ENDIAN};
+    static const TestDevConfig strict_cfg = {.size = 0x100,
+                                             .endianness = DEVICE_LITTLE_ENDIAN,
+                                             .valid_min = 4,
+                                             .valid_max = 4,
+                                             .impl_min = 4,
+                                             .impl_max = 4};
+    GError *err = NULL;
+
+    (void)data;
+    memset(f, 0, sizeof(*f));
+    ok_or_die(memory_region_init(&f->root, NULL, "root", UINT64_MAX, &err),
+              err);
+    ok_or_die(memory_region_init_ram(&f->ram, NULL, "ram", 0x1000, &err), err);
+    ok_or_die(memory_region_init_rom(&f->rom, NULL, "rom", 0x1000, &err), err);
+    ok_or_die(memory_region_init_ram(&f->top, NULL, "top", 0x1000, &err), err);
+    memset(memory_region_get_ram_ptr(&f->ram), 0xaa, 0x1000);
+    memset(memory_region_get_ram_ptr(&f->rom), 0x55, 0x1000);
+    memset(memory_region_get_ram_ptr(&f->top), 0xcc, 0x1000);
+    f->dev = dev_new("dev", &dev_cfg);
+    f->strict = dev_new("strict", &strict_cfg);
+    memory_region_transaction_begin();
+    ok_or_die(memory_region_add_subregion(&f->root, RAM_ADDR, &f->ram, &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, ROM_ADDR, &f->rom, &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, DEV_ADDR,
+                                          testdev_region(f->dev), &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, STRICT_ADDR,
+                                          testdev_region(f->strict), &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, TOP_ADDR, &f->top, &err),
+              err);
+    memory_region_transaction_commit();
+    ok_or_die(address_space_init(&f->as, &f->root, "hostile", &err), err);
+}
+
+static void fix_teardown(Fix *f, gconstpointer data)
+{
+    (void)data;
+    g_assert_cmpuint(testdev_violations(f->dev), ==, 0);
+    g_assert_cmpuint(testdev_violations(f->strict), ==, 0);
+    address_space_destroy(&f->as);
+    memory_region_finalize(&f->root); /* detaches the subregions */
+    drain_call_rcu();
+    memory_region_finalize(&f->ram);
+    memory_region_finalize(&f->rom);
+    memory_region_finalize(&f->top);
+    testdev_unref(f->dev);
+    testdev_unref(f->strict);
+    drain_call_rcu();
+}
+
+static void assert_log(TestDev *dev, const char *expected)
+{
+    char *log = testdev_log_format(dev);
+
+    g_assert_cmpstr(log, ==, expected);
+    g_free(log);
+}
+
+static void assert_bytes(const uint8_t *p, uint8_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        g_assert_cmphex(p[i], ==, v);
+    }
+}
+
+#define ADD_TEST(path, fn) \
+    g_test_add("/hostile/" path, Fix, NULL, fix_setup, fn, fix_teardown)
+
+/* --- the guest's addresses and sizes ------------------------------------- */
+
+/* Bytes past 2^64 are a hole: never a wrap to address 0. */
+static void test_wrap_2_64(Fix *f, gconstpointer data)
+{
+    uint8_t buf[8];
+    uint8_t *low = memory_region_get_ram_ptr(&f->ram);
+    MemTxResult res = MEMTX_OK;
+
+    (void)data;
+    memset(buf, 0x11, sizeof(buf));
+    g_assert_cmphex(address_space_read(&f->as, UINT64_MAX - 1, U, buf, 8), ==,
+                    MEMTX_DECODE_ERROR);
+    assert_bytes(buf, 0xcc, 2);
+    assert_bytes(buf + 2, 0, 6); /* not address 0's 0xaa */
+    memset(buf, 0x77, sizeof(buf));
+    g_assert_cmphex(address_space_write(&f->as, UINT64_MAX - 1, U, buf, 8), ==,
+                    MEMTX_DECODE_ERROR);
+    assert_bytes(low, 0xaa, 8);
+    assert_bytes((uint8_t *)memory_region_get_ram_ptr(&f->top) + 0xffe, 0x77,
+                 2);
+    /* a typed access is never split: refused whole */
+    g_assert_cmphex(address_space_ldq_le(&f->as, UINT64_MAX - 3, U, &res), ==,
+                    0);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    address_space_stq_le(&f->as, UINT64_MAX - 3, 0, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    /* the longest possible access from the top, and its validity */
+    g_assert_false(address_space_access_valid(&f->as, UINT64_MAX, 2, false, U));
+    g_assert_true(address_space_access_valid(&f->as, UINT64_MAX, 1, false, U));
+    assert_bytes(low, 0xaa, 8);
+}
+
+/* Zero-length accesses do nothing and succeed. */
+static void test_size_zero(Fix *f, gconstpointer data)
+{
+    uint8_t buf[4] = {1, 2, 3, 4};
+    hwaddr len = 0;
+
+    (void)data;
+    g_assert_cmphex(address_space_read(&f->as, DEV_ADDR, U, buf, 0), ==,
+                    MEMTX_OK);
+    g_assert_cmphex(address_space_write(&f->as, UINT64_MAX, U, buf, 0), ==,
+                    MEMTX_OK);
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR, U, NULL, 0), ==,
+                    MEMTX_OK);
+    g_assert_cmphex(buf[0], ==, 1);
+    g_assert_null(address_space_map(&f->as, DEV_ADDR, &len, false, U));
+    g_assert_cmpuint(len, ==, 0);
+    assert_log(f->dev, "");
+}
+
+/*
+ * Sizes no bus has: the dispatcher refuses them (MEMTX_DECODE_ERROR, no
+ * callback, value 0); a buffer access of that length is split into
+ * naturally aligned chunks the device accepts.
+ */
+static void odd_size(Fix *f, unsigned size, const char *split_log)
+{
+    uint8_t buf[16];
+    uint64_t v = 0x1234;
+
+    rcu_read_lock();
+    g_assert_cmphex(memory_region_dispatch_read(testdev_region(f->dev), 0, &v,
+                                                size, false, false, U),
+                    ==, MEMTX_DECODE_ERROR);
+    g_assert_cmphex(v, ==, 0);
+    g_assert_cmphex(memory_region_dispatch_write(testdev_region(f->dev), 0,
+                                                 ~0ull, size, false, false, U),
+                    ==, MEMTX_DECODE_ERROR);
+    rcu_read_unlock();
+    assert_log(f->dev, "");
+    g_assert_true(address_space_access_valid(&f->as, DEV_ADDR, size, false, U));
+    g_assert_cmphex(address_space_read(&f->as, DEV_ADDR, U, buf, size), ==,
+                    MEMTX_OK);
+    assert_log(f->dev, split_log);
+}
+
+static void test_mmio_size_3(Fix *f, gconstpointer data)
+{
+    (void)data;
+    odd_size(f, 3, "r2@0x0 r1@0x2");
+}
+
+static void test_mmio_size_5(Fix *f, gconstpointer data)
+{
+    (void)data;
+    odd_size(f, 5, "r4@0x0 r1@0x4");
+}
+
+static void test_mmio_size_16(Fix *f, gconstpointer data)
+{
+    (void)data;
+    odd_size(f, 16, "r4@0x0 r4@0x4 r4@0x8 r4@0xc");
+}
+
+/* An access that would run past the device's end is cut at it: the
+ * callback never sees a byte outside the region (§4, beyond QEMU). */
+static void test_mmio_past_end(Fix *f, gconstpointer data)
+{
+    uint8_t buf[8];
+    MemTxResult res = MEMTX_OK;
+
+    (void)data;
+    g_assert_cmphex(address_space_read(&f->as, DEV_ADDR + 0xfe, U, buf, 8), ==,
+                    MEMTX_DECODE_ERROR);
+    assert_log(f->dev, "r2@0xfe");
+    testdev_log_clear(f->dev);
+    (void)address_space_ldl_le(&f->as, DEV_ADDR + 0xfe, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    assert_log(f->dev, "");
+}
+
+/* valid.unaligned = false: a misaligned access is refused, never split
+ * into sizes the device does not accept. */
+static void test_unaligned_forbidden(Fix *f, gconstpointer data)
+{
+    uint8_t buf[4];
+    MemTxResult res = MEMTX_OK;
+
+    (void)data;
+    g_assert_cmphex(address_space_ldl_le(&f->as, STRICT_ADDR + 1, U, &res), ==,
+                    0);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    address_space_stl_le(&f->as, STRICT_ADDR + 2, 1, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    g_assert_cmphex(address_space_read(&f->as, STRICT_ADDR + 1, U, buf, 4), ==,
+                    MEMTX_DECODE_ERROR);
+    assert_log(f->strict, "");
+    g_assert_cmphex(address_space_ldl_le(&f->as, STRICT_ADDR + 4, U, &res), ==,
+                    0);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    assert_log(f->strict, "r4@0x4");
+}
+
+/* Writes to ROM are dropped with MEMTX_DECODE_ERROR (QEMU 7.2). */
+static void test_rom_write(Fix *f, gconstpointer data)
+{
+    uint8_t buf[16];
+    MemTxResult res = MEMTX_OK;
+
+    (void)data;
+    memset(buf, 0, sizeof(buf));
+    g_assert_cmphex(address_space_write(&f->as, ROM_ADDR + 8, U, buf, 16), ==,
+                    MEMTX_DECODE_ERROR);
+    address_space_stq_le(&f->as, ROM_ADDR, 0, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    assert_bytes(memory_region_get_ram_ptr(&f->rom), 0x55, 0x20);
+    g_assert_cmphex(address_space_ldq_le(&f->as, ROM_ADDR, U, &res), ==,
+                    0x5555555555555555ull);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+}
+
+/* Holes read as 0 with MEMTX_DECODE_ERROR; writes are dropped. */
+static void test_hole_read(Fix *f, gconstpointer data)
+{
+    uint8_t buf[32];
+    MemTxResult res = MEMTX_OK;
+
+    (void)data;
+    memset(buf, 0xee, sizeof(buf));
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR, U, buf, 32), ==,
+                    MEMTX_DECODE_ERROR);
+    assert_bytes(buf, 0, 32);
+    g_assert_cmphex(address_space_ldq(&f->as, HOLE_ADDR, U, &res), ==, 0);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    /* spanning RAM and a hole: the RAM part is read, the rest is 0 */
+    memset(buf, 0xee, sizeof(buf));
+    g_assert_cmphex(address_space_read(&f->as, 0xff0, U, buf, 32), ==,
+                    MEMTX_DECODE_ERROR);
+    assert_bytes(buf, 0xaa, 16);
+    assert_bytes(buf + 16, 0, 16);
+    g_assert_cmphex(address_space_write(&f->as, HOLE_ADDR, U, buf, 32), ==,
+                    MEMTX_DECODE_ERROR);
+}
+
+/* A guest-chosen map length never allocates more than the bounce bound:
+ * RAM is clamped to its region, MMIO and holes to the bounce buffer. */
+static void test_map_huge_length(Fix *f, gconstpointer data)
+{
+    hwaddr len = UINT64_MAX;
+    uint8_t *p;
+
+    (void)data;
+    p = address_space_map(&f->as, RAM_ADDR + 0x10, &len, true, U);
+    g_assert_true(p == (uint8_t *)memory_region_get_ram_ptr(&f->ram) + 0x10);
+    g_assert_cmphex(len, ==, 0x1000 - 0x10);
+    address_space_unmap(&f->as, p, len, true, UINT64_MAX);
+    len = UINT64_MAX;
+    p = address_space_map(&f->as, DEV_ADDR, &len, false, U);
+    g_assert_nonnull(p);
+    g_assert_cmpuint(len, <=, ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE);
+    address_space_unmap(&f->as, p, len, false, 0);
+    len = UINT64_MAX;
+    p = address_space_map(&f->as, UINT64_MAX - 0x7, &len, false, U);
+    g_assert_nonnull(p); /* top RAM, 8 bytes to 2^64 */
+    g_assert_cmpuint(len, ==, 8);
+    address_space_unmap(&f->as, p, len, false, 0);
+    len = UINT64_MAX;
+    p = address_space_map(&f->as, HOLE_ADDR, &len, true, U);
+    g_assert_nonnull(p);
+    g_assert_cmpuint(len, <=, ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE);
+    /* a write-back length beyond the mapping is clamped to it */
+    address_space_unmap(&f->as, p, len, true, UINT64_MAX);
+    g_assert_cmpuint(testdev_violations(f->dev), ==, 0);
+}
+
+/* While the bounce buffer is in use, map returns NULL and length 0. */
+static void test_map_bounce_busy(Fix *f, gconstpointer data)
+{
+    hwaddr len = ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE, len2 = 4;
+    void *p, *q;
+
+    (void)data;
+    p = address_space_map(&f->as, DEV_ADDR, &len, true, U);
+    g_assert_nonnull(p);
+    q = address_space_map(&f->as, DEV_ADDR, &len2, false, U);
+    g_assert_null(q);
+    g_assert_cmpuint(len2, ==, 0);
+    address_space_unmap(&f->as, p, len, true, 0);
+    len2 = 4;
+    q = address_space_map(&f->as, DEV_ADDR, &len2, false, U);
+    g_assert_nonnull(q);
+    address_space_unmap(&f->as, q, len2, false, 0);
+    /* unmapping twice, or a pointer never mapped, is ignored */
+    address_space_unmap(&f->as, q, len2, false, 0);
+}
+
+/* --- DMA and callbacks that act on the tree ----------------------------- */
+
+/* A hook that makes up to @left accesses through the AddressSpace. */
+typedef struct Dma {
+    AddressSpace *as;
+    hwaddr addr;
+    int left;
+    unsigned ok, refused, other;
+} Dma;
+
+static void dma_hook(TestDev *dev, const TestDevAccess *a, void *opaque)
+{
+    Dma *d = opaque;
+    uint32_t v = 0x42;
+    MemTxResult r;
+
+    (void)dev;
+    (void)a;
+    if (d->left <= 0) {
+        return;
+    }
+    d->left--;
+    r = address_space_write(d->as, d->addr, U, &v, 4);
+    if (r == MEMTX_OK) {
+        d->ok++;
+    } else if (r == MEMTX_ACCESS_ERROR) {
+        d->refused++;
+    } else {
+        d->other++;
+    }
+}
+
+/* DMA from a device's callback into its own registers is refused. */
+static void test_dma_nested_same_device(Fix *f, gconstpointer data)
+{
+    Dma d = {.as = &f->as, .addr = DEV_ADDR + 8, .left = 100};
+    MemTxResult res = MEMTX_OK;
+
+    (void)data;
+    testdev_set_hook(f->dev, dma_hook, &d);
+    address_space_stl_le(&f->as, DEV_ADDR, 1, U, &res);
+    testdev_set_hook(f->dev, NULL, NULL);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    g_assert_cmpuint(d.refused, ==, 1);
+    g_assert_cmpuint(d.ok + d.other, ==, 0);
+    assert_log(f->dev, "w4@0x0");
+}
+
+/* Two devices whose callbacks DMA into each other: the loop is cut where
+ * it comes back to the first one. */
+static void test_dma_loop_two_devices(Fix *f, gconstpointer data)
+{
+    static const TestDevConfig cfg = {.size = 0x100,
+                                      .endianness = DEVICE_LITTLE_ENDIAN};
+    TestDev *b = dev_new("b", &cfg);
+    Dma to_b = {.as = &f->as, .addr = HOLE_ADDR, .left = 100};
+    Dma to_a = {.as = &f->as, .addr = DEV_ADDR, .left = 100};
+    GError *err = NULL;
+    MemTxResult res = MEMTX_OK;
+
+    (void)data;
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR,
+                                          testdev_region(b), &err),
+              err);
+    testdev_set_hook(f->dev, dma_hook, &to_b);
+    testdev_set_hook(b, dma_hook, &to_a);
+    address_space_stl_le(&f->as, DEV_ADDR, 1, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    g_assert_cmpuint(to_b.ok, ==, 1);      /* a -> b went through */
+    g_assert_cmpuint(to_a.refused, ==, 1); /* b -> a was cut */
+    g_assert_cmpuint(to_a.ok + to_a.other + to_b.other, ==, 0);
+    assert_log(f->dev, "w4@0x0");
+    assert_log(b, "w4@0x0");
+    testdev_set_hook(f->dev, NULL, NULL);
+    testdev_set_hook(b, NULL, NULL);
+    ok_or_die(memory_region_del_subregion(&f->root, testdev_region(b), &err),
+              err);
+    g_assert_cmpuint(testdev_violations(b), ==, 0);
+    testdev_unref(b);
+}
+
+typedef struct TreeOp {
+    Fix *f;
+    MemoryRegion *extra;
+    bool done;
+    bool ok;
+} TreeOp;
+
+static void delete_self_hook(TestDev *dev, const TestDevAccess *a, void *opaque)
+{
+    TreeOp *op = opaque;
+    GError *err = NULL;
+
+    (void)a;
+    if (!op->done) {
+        op->done = true;
+        op->ok = memory_region_del_subregion(&op->f->root, testdev_region(dev),
+                                             &err);
+        g_assert_no_error(err);
+    }
+}
+
+/* A callback that removes its own region: the access completes, the
+ * device stays valid until the access is over, then the range is a hole. */
+static void test_callback_deletes_own_region(Fix *f, gconstpointer data)
+{
+    TreeOp op = {.f = f};
+    MemTxResult res = MEMTX_OK;
+    uint32_t v;
+
+    (void)data;
+    testdev_set_hook(f->dev, delete_self_hook, &op);
+    v = address_space_ldl_le(&f->as, DEV_ADDR, U, &res);
+    (void)v;
+    g_assert_true(op.done && op.ok);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    (void)address_space_ldl_le(&f->as, DEV_ADDR, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    assert_log(f->dev, "r4@0x0");
+    testdev_set_hook(f->dev, NULL, NULL);
+}
+
+static void commit_hook(TestDev *dev, const TestDevAccess *a, void *opaque)
+{
+    TreeOp *op = opaque;
+    GError *err = NULL;
+
+    (void)dev;
+    (void)a;
+    if (!op->done) {
+        op->done = true;
+        memory_region_transaction_begin();
+        op->ok = memory_region_add_subregion(&op->f->root, HOLE_ADDR, op->extra,
+                                             &err);
+        g_assert_no_error(err);
+        memory_region_set_enabled(&op->f->ram, false);
+        memory_region_transaction_commit();
+    }
+}
+
+/* A callback that commits a topology change (adds RAM, disables other
+ * RAM): the access in progress finishes safely (its remaining chunks go on
+ * with the view it started with), later accesses see the new view. */
+static void test_callback_commits_topology(Fix *f, gconstpointer data)
+{
+    MemoryRegion extra;
+    TreeOp op = {.f = f, .extra = &extra};
+    GError *err = NULL;
+    uint8_t buf[8];
+    MemTxResult res;
+
+    (void)data;
+    ok_or_die(memory_region_init_ram(&extra, NULL, "extra", 0x100, &err), err);
+    memset(memory_region_get_ram_ptr(&extra), 0x33, 0x100);
+    testdev_set_hook(f->dev, commit_hook, &op);
+    /* a hole, then the device, whose callback commits */
+    res = address_space_read(&f->as, DEV_ADDR - 4, U, buf, 8);
+    g_assert_true(op.done && op.ok);
+    testdev_set_hook(f->dev, NULL, NULL);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR); /* from the hole */
+    assert_log(f->dev, "r4@0x0");
+    g_assert_cmphex(address_space_ldub(&f->as, HOLE_ADDR, U, &res), ==, 0x33);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    (void)address_space_ldub(&f->as, RAM_ADDR, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    ok_or_die(memory_region_del_subregion(&f->root, &extra, &err), err);
+    drain_call_rcu();
+    memory_region_finalize(&extra);
+}
+
+/* --- unplug while another thread is inside the device's callback -------- */
+
+typedef struct Blocking {
+    MemoryOwner owner;
+    MemoryRegion mmio;
+    pthread_mutex_t lock; /* not GMutex: futex-based, TSan cannot see it */
+    pthread_cond_t cond;
+    bool entered, go;
+    gint *released_flag; /* set by the owner's release */
+} Blocking;
+
+static uint64_t blocking_read(void *opaque, hwaddr offset, unsigned size)
+{
+    Blocking *b = opaque;
+
+    (void)size;
+    pthread_mutex_lock(&b->lock);
+    b->entered = true;
+    pthread_cond_broadcast(&b->cond);
+    while (!b->go) {
+        pthread_cond_wait(&b->cond, &b->lock);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return 0xc0de0000u | offset; /* the device is still valid here */
+}
+
+static const MemoryRegionOps blocking_ops = {
+    .read = blocking_read,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+};
+
+static void blocking_release(MemoryOwner *owner)
+{
+    Blocking *b = (Blocking *)(void *)owner;
+
+    memory_region_finalize(&b->mmio);
+    pthread_mutex_destroy(&b->lock);
+    pthread_cond_destroy(&b->cond);
+    g_atomic_int_set(b->released_flag, 1);
+    g_free(b);
+}
+
+typedef struct Reader {
+    AddressSpace *as;
+    uint32_t value;
+    MemTxResult res;
+} Reader;
+
+static gpointer reader_thread(gpointer opaque)
+{
+    Reader *r = opaque;
+
+    rcu_register_thread();
+    r->value = address_space_ldl_le(r->as, HOLE_ADDR + 8, U, &r->res);
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static void test_unplug_during_callback(Fix *f, gconstpointer data)
+{
+    Blocking *b = g_new0(Blocking, 1);
+    gint released = 0;
+    Reader r = {.as = &f->as};
+    GError *err = NULL;
+    GThread *t;
+
+    (void)data;
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->cond, NULL);
+    b->released_flag = &released;
+    memory_owner_init(&b->owner, "blocking", blocking_release);
+    ok_or_die(memory_region_init_io(&b->mmio, &b->owner, &blocking_ops, b,
+                                    "blocking", 0x100, &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR, &b->mmio, &err),
+              err);
+    t = g_thread_new("reader", reader_thread, &r);
+    pthread_mutex_lock(&b->lock);
+    while (!b->entered) {
+        pthread_cond_wait(&b->cond, &b->lock);
+    }
+    pthread_mutex_unlock(&b->lock);
+    /* unplug: out of the tree, the board's reference dropped */
+    ok_or_die(memory_region_del_subregion(&f->root, &b->mmio, &err), err);
+    memory_owner_unref(&b->owner);
+    g_assert_cmpint(g_atomic_int_get(&released), ==, 0);
+    pthread_mutex_lock(&b->lock);
+    b->go = true;
+    pthread_cond_broadcast(&b->cond);
+    pthread_mutex_unlock(&b->lock);
+    g_thread_join(t);
+    g_assert_cmphex(r.res, ==, MEMTX_OK);
+    g_assert_cmphex(r.value, ==, 0xc0de0008u);
+    drain_call_rcu();
+    g_assert_cmpint(g_atomic_int_get(&released), ==, 1);
+    (void)address_space_ldl_le(&f->as, HOLE_ADDR + 8, U, &r.res);
+    g_assert_cmphex(r.res, ==, MEMTX_DECODE_ERROR);
+}
+
+/* --- the board author's tree --------------------------------------------- */
+
+static void expect_error(bool ok, GError **err, int code)
+{
+    g_assert_false(ok);
+    g_assert_error(*err, ADDRSPACE_ERROR, code);
+    g_clear_error(err);
+}
+
+/* Cycles through subregions and aliases are refused; the tree is as it
+ * was. */
+static void test_tree_cycle(Fix *f, gconstpointer data)
+{
+    MemoryRegion a, b, al;
+    GError *err = NULL;
+    MemTxResult res;
+
+    (void)data;
+    ok_or_die(memory_region_init(&a, NULL, "a", 0x1000, &err), err);
+    ok_or_die(memory_region_init(&b, NULL, "b", 0x1000, &err), err);
+    ok_or_die(memory_region_add_subregion(&a, 0, &b, &err), err);
+    expect_error(memory_region_add_subregion(&b, 0, &a, &err), &err,
+                 ADDRSPACE_ERROR_CYCLE);
+    expect_error(memory_region_add_subregion(&a, 0x100, &a, &err), &err,
+                 ADDRSPACE_ERROR_CYCLE);
+    ok_or_die(memory_region_init_alias(&al, NULL, "al", &a, 0, 0x1000, &err),
+              err);
+    expect_error(memory_region_add_subregion(&b, 0x100, &al, &err), &err,
+                 ADDRSPACE_ERROR_CYCLE);
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR, &al, &err), err);
+    (void)address_space_ldub(&f->as, HOLE_ADDR, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR); /* empty containers */
+    ok_or_die(memory_region_del_subregion(&f->root, &al, &err), err);
+    drain_call_rcu();
+    memory_region_finalize(&al);
+    memory_region_finalize(&a);
+    memory_region_finalize(&b);
+}
+
+/* Non-overlapping subregions that overlap are a board bug QEMU only warns
+ * about; the render is still defined (the later one wins) and
+ * memory_region_find_collision() names the pair. */
+static void test_tree_overlapping_subregions(Fix *f, gconstpointer data)
+{
+    MemoryRegion x;
+    MemoryRegion *a = NULL, *b = NULL;
+    GError *err = NULL;
+    MemTxResult res;
+
+    (void)data;
+    ok_or_die(memory_region_init_ram(&x, NULL, "x", 0x1000, &err), err);
+    memset(memory_region_get_ram_ptr(&x), 0x99, 0x1000);
+    ok_or_die(memory_region_add_subregion(&f->root, 0x800, &x, &err), err);
+    g_assert_true(memory_region_find_collision(&f->root, &a, &b));
+    g_assert_true((a == &x && b == &f->ram) || (a == &f->ram && b == &x));
+    g_assert_cmphex(address_space_ldub(&f->as, 0x800, U, &res), ==, 0x99);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    ok_or_die(memory_region_del_subregion(&f->root, &x, &err), err);
+    drain_call_rcu();
+    memory_region_finalize(&x);
+}
+
+/* Absurd sizes and addresses: a GError, never an allocation of that size
+ * or a wrap. */
+static void test_tree_absurd_sizes(Fix *f, gconstpointer data)
+{
+    MemoryRegion r, c;
+    GError *err = NULL;
+
+    (void)data;
+    expect_error(memory_region_init_ram(&r, NULL, "huge", UINT64_MAX, &err),
+                 &err, ADDRSPACE_ERROR_OVERFLOW);
+    expect_error(memory_region_init_ram(&r, NULL, "zero", 0, &err), &err,
+                 ADDRSPACE_ERROR_INVALID);
+    ok_or_die(memory_region_init(&c, NULL, "c", 0x1000, &err), err);
+    /* a region that would end past 2^64 */
+    expect_error(
+        memory_region_add_subregion(&f->root, UINT64_MAX - 0x7ff, &c, &err),
+        &err, ADDRSPACE_ERROR_OVERFLOW);
+    expect_error(memory_region_set_size(&f->ram, 0x100000, &err), &err,
+                 ADDRSPACE_ERROR_INVALID);
+    memory_region_finalize(&c);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    ADD_TEST("access/wrap-2^64", test_wrap_2_64);
+    ADD_TEST("access/size-0", test_size_zero);
+    ADD_TEST("mmio/size-3", test_mmio_size_3);
+    ADD_TEST("mmio/size-5", test_mmio_size_5);
+    ADD_TEST("mmio/size-16", test_mmio_size_16);
+    ADD_TEST("mmio/past-region-end", test_mmio_past_end);
+    ADD_TEST("mmio/unaligned-forbidden", test_unaligned_forbidden);
+    ADD_TEST("rom/write", test_rom_write);
+    ADD_TEST("hole/read-write", test_hole_read);
+    ADD_TEST("map/huge-length", test_map_huge_length);
+    ADD_TEST("map/bounce-busy", test_map_bounce_busy);
+    ADD_TEST("dma/nested-same-device", test_dma_nested_same_device);
+    ADD_TEST("dma/loop-two-devices", test_dma_loop_two_devices);
+    ADD_TEST("callback/deletes-own-region", test_callback_deletes_own_region);
+    ADD_TEST("callback/commits-topology", test_callback_commits_topology);
+    ADD_TEST("unplug/during-callback", test_unplug_during_callback);
+    ADD_TEST("tree/cycle", test_tree_cycle);
+    ADD_TEST("tree/overlapping-subregions", test_tree_overlapping_subregions);
+    ADD_TEST("tree/absurd-sizes", test_tree_absurd_sizes);
+    return g_test_run();
+}
