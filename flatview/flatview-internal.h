@@ -3,7 +3,12 @@
 #ifndef ADDRSPACE_FLATVIEW_INTERNAL_H
 #define ADDRSPACE_FLATVIEW_INTERNAL_H
 
+#include <addrspace/address-space.h>
 #include <addrspace/flatview.h>
+
+/* The struct of type @type whose member @member is at @ptr. */
+#define container_of(ptr, type, member) \
+    ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* MemoryRegionSection.access bits, fixed at render time. */
 enum {
@@ -14,12 +19,14 @@ enum {
 };
 
 struct FlatView {
-    struct rcu_head rcu; /* first: call_rcu() */
+    FlatViewIndex index; /* first: the inline fast path reads it */
+    struct rcu_head rcu;
     int ref;
     MemoryRegion *root;
     size_t nr;
     MemoryRegionSection *sections; /* sorted by address */
     hwaddr *starts;                /* lookup index: first address of each */
+    FlatViewEntry *entries;        /* fast-path facts of each section */
     /*
      * One reference per distinct owner of the root and the mapped regions,
      * taken at render. Reclamation drops them without touching the regions,

@@ -3,8 +3,10 @@
 #include "flatview-internal.h"
 #include "../memory/memory-internal.h"
 
-static void flatview_destroy(FlatView *fv)
+static void flatview_destroy(struct rcu_head *head)
 {
+    FlatView *fv = container_of(head, FlatView, rcu);
+
     /* the regions themselves may be gone (owner-less, finalized): only the
      * owners, kept alive by these references, are touched */
     for (size_t i = 0; i < fv->nr_owners; i++) {
@@ -13,6 +15,7 @@ static void flatview_destroy(FlatView *fv)
     g_free(fv->owners);
     g_free(fv->sections);
     g_free(fv->starts);
+    g_free(fv->entries);
     g_free(fv);
 }
 
@@ -34,7 +37,7 @@ ADDRSPACE_EXPORT void flatview_unref(FlatView *fv)
 {
     if (__atomic_sub_fetch(&fv->ref, 1, __ATOMIC_ACQ_REL) == 0) {
         /* readers inside a read-side section may still use it */
-        call_rcu(fv, flatview_destroy, rcu);
+        call_rcu1(&fv->rcu, flatview_destroy);
     }
 }
 
@@ -57,19 +60,9 @@ ADDRSPACE_EXPORT const MemoryRegionSection *flatview_section(const FlatView *fv,
 ADDRSPACE_EXPORT const MemoryRegionSection *flatview_lookup(const FlatView *fv,
                                                             hwaddr addr)
 {
-    size_t lo = 0, n = fv->nr;
+    size_t i = flatview_index_find(&fv->index, addr);
 
-    if (n == 0 || addr < fv->starts[0]) {
-        return NULL;
-    }
-    /* last start <= addr, branch-free halving */
-    while (n > 1) {
-        size_t half = n / 2;
-
-        lo = fv->starts[lo + half] <= addr ? lo + half : lo;
-        n -= half;
-    }
-    return addr <= fv->sections[lo].last ? &fv->sections[lo] : NULL;
+    return i == (size_t)-1 ? NULL : &fv->sections[i];
 }
 
 ADDRSPACE_EXPORT void flatview_for_each_section(const FlatView *fv,

@@ -248,6 +248,28 @@ static void finish_section(MemoryRegionSection *s, FlatView *fv)
     flatview_section_init_guest_region(s);
 }
 
+/*
+ * The inline fast path's view of a section: host deltas for direct reads
+ * and writes. A RAM section with dirty logging takes the out-of-line path
+ * for writes, which marks the pages.
+ */
+static FlatViewEntry section_entry(const MemoryRegionSection *s)
+{
+    uintptr_t delta =
+        (uintptr_t)s->host - (uintptr_t)s->offset_within_address_space;
+    FlatViewEntry e = {.last = s->last};
+
+    if (s->access & SECTION_DIRECT_READ) {
+        e.rdelta = delta;
+        e.flags |= FLATVIEW_ENTRY_READ;
+    }
+    if ((s->access & SECTION_DIRECT_WRITE) && !s->dirty_log_mask) {
+        e.wdelta = delta;
+        e.flags |= FLATVIEW_ENTRY_WRITE;
+    }
+    return e;
+}
+
 /* Take one reference on each distinct owner the view maps (and the root's). */
 static void flatview_take_owner_refs(FlatView *fv, MemoryRegion *root)
 {
@@ -289,10 +311,15 @@ FlatView *flatview_render_locked(MemoryRegion *root)
     fv->nr = out->len;
     fv->sections = (MemoryRegionSection *)(void *)g_array_free(out, false);
     fv->starts = g_new(hwaddr, fv->nr ? fv->nr : 1);
+    fv->entries = g_new(FlatViewEntry, fv->nr ? fv->nr : 1);
     for (size_t k = 0; k < fv->nr; k++) {
         finish_section(&fv->sections[k], fv);
         fv->starts[k] = fv->sections[k].offset_within_address_space;
+        fv->entries[k] = section_entry(&fv->sections[k]);
     }
+    fv->index.nr = fv->nr;
+    fv->index.starts = fv->starts;
+    fv->index.entries = fv->entries;
     flatview_take_owner_refs(fv, root);
     flatview_init_guest_memory(fv);
     return fv;

@@ -493,44 +493,22 @@ static void typed_store(AddressSpace *as, hwaddr addr, unsigned size,
     }
 }
 
-/*
- * The typed entry points, one line each: FULL NAME, size, byte order
- * (0 little, 1 big, -1 the target's).
- */
-#define ORDER(as, o) ((o) < 0 ? address_space_is_big_endian(as) : (o) == 1)
+ADDRSPACE_EXPORT uint64_t address_space_ld_slow(AddressSpace *as, hwaddr addr,
+                                                unsigned size, int order,
+                                                MemTxAttrs attrs,
+                                                MemTxResult *result)
+{
+    bool big = order < 0 ? address_space_is_big_endian(as) : order == 1;
 
-#define DEFINE_LOAD(name, type, size, order)                             \
-    ADDRSPACE_EXPORT type name(AddressSpace *as, hwaddr addr,            \
-                               MemTxAttrs attrs, MemTxResult *result)    \
-    {                                                                    \
-        return (type)typed_load(as, addr, size, ORDER(as, order), attrs, \
-                                result);                                 \
-    }
+    return typed_load(as, addr, size, big, attrs, result);
+}
 
-#define DEFINE_STORE(name, type, size, order)                              \
-    ADDRSPACE_EXPORT void name(AddressSpace *as, hwaddr addr, type val,    \
-                               MemTxAttrs attrs, MemTxResult *result)      \
-    {                                                                      \
-        typed_store(as, addr, size, val, ORDER(as, order), attrs, result); \
-    }
+ADDRSPACE_EXPORT void address_space_st_slow(AddressSpace *as, hwaddr addr,
+                                            unsigned size, uint64_t val,
+                                            int order, MemTxAttrs attrs,
+                                            MemTxResult *result)
+{
+    bool big = order < 0 ? address_space_is_big_endian(as) : order == 1;
 
-DEFINE_LOAD(address_space_ldub, uint8_t, 1, 0)
-DEFINE_LOAD(address_space_lduw, uint16_t, 2, -1)
-DEFINE_LOAD(address_space_lduw_le, uint16_t, 2, 0)
-DEFINE_LOAD(address_space_lduw_be, uint16_t, 2, 1)
-DEFINE_LOAD(address_space_ldl, uint32_t, 4, -1)
-DEFINE_LOAD(address_space_ldl_le, uint32_t, 4, 0)
-DEFINE_LOAD(address_space_ldl_be, uint32_t, 4, 1)
-DEFINE_LOAD(address_space_ldq, uint64_t, 8, -1)
-DEFINE_LOAD(address_space_ldq_le, uint64_t, 8, 0)
-DEFINE_LOAD(address_space_ldq_be, uint64_t, 8, 1)
-DEFINE_STORE(address_space_stb, uint8_t, 1, 0)
-DEFINE_STORE(address_space_stw, uint16_t, 2, -1)
-DEFINE_STORE(address_space_stw_le, uint16_t, 2, 0)
-DEFINE_STORE(address_space_stw_be, uint16_t, 2, 1)
-DEFINE_STORE(address_space_stl, uint32_t, 4, -1)
-DEFINE_STORE(address_space_stl_le, uint32_t, 4, 0)
-DEFINE_STORE(address_space_stl_be, uint32_t, 4, 1)
-DEFINE_STORE(address_space_stq, uint64_t, 8, -1)
-DEFINE_STORE(address_space_stq_le, uint64_t, 8, 0)
-DEFINE_STORE(address_space_stq_be, uint64_t, 8, 1)
+    typed_store(as, addr, size, val, big, attrs, result);
+}

@@ -129,6 +129,7 @@ void address_spaces_commit_locked(uint64_t epoch)
 static void group_add_member(AddressSpaceGroup *g, AddressSpace *as)
 {
     as->priv.group = g;
+    as->priv.view_slot = &g->view;
     as->priv.group_prev = NULL;
     as->priv.group_next = g->members;
     if (g->members) {
@@ -272,7 +273,7 @@ ADDRSPACE_EXPORT bool address_space_is_big_endian(const AddressSpace *as)
 
 ADDRSPACE_EXPORT FlatView *address_space_to_flatview(AddressSpace *as)
 {
-    return rcu_dereference(as->priv.group->view);
+    return rcu_dereference(*as->priv.view_slot);
 }
 
 ADDRSPACE_EXPORT FlatView *address_space_get_flatview(AddressSpace *as)

@@ -31,6 +31,7 @@ struct AddressSpace {
         char *name;
         MemoryRegion *root;
         AddressSpaceGroup *group;
+        FlatView **view_slot; /* the group's published view */
         AddressSpace *group_next;
         AddressSpace *group_prev;
         uint64_t seq;
@@ -179,6 +180,8 @@ MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
 bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
                                 bool is_write, MemTxAttrs attrs);
 
+#include <addrspace/static/access-inline.h>
+
 /*
  * Typed loads and stores. The un-suffixed forms use the AddressSpace's
  * target byte order, _le and _be the named one. They are never split (QEMU):
@@ -187,107 +190,183 @@ bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
  * whole to that section's region, which refuses it (MEMTX_DECODE_ERROR,
  * value 0). Aligned RAM accesses are single atomic accesses. Like QEMU,
  * attrs.memory is not checked here. @result may be NULL.
- * Context: any registered thread.
+ * Context: any registered thread. RAM accesses run inline (a lookup, a
+ * bounds check and one host access); everything else goes out of line.
  */
 
 /** address_space_ldub() - Load a byte. @as: address space. @addr: address.
  * @attrs: attributes. @result: result or NULL. Return: the value. */
-uint8_t address_space_ldub(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
-                           MemTxResult *result);
+static inline uint8_t address_space_ldub(AddressSpace *as, hwaddr addr,
+                                         MemTxAttrs attrs, MemTxResult *result)
+{
+    return (uint8_t)address_space_ld_inline(as, addr, 1, 0, attrs, result);
+}
 /** address_space_lduw() - Load 16 bits, target order. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint16_t address_space_lduw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
-                            MemTxResult *result);
+static inline uint16_t address_space_lduw(AddressSpace *as, hwaddr addr,
+                                          MemTxAttrs attrs, MemTxResult *result)
+{
+    return (uint16_t)address_space_ld_inline(as, addr, 2, -1, attrs, result);
+}
 /** address_space_lduw_le() - Load 16 bits, little endian. @as: address
  * space. @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint16_t address_space_lduw_le(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
-                               MemTxResult *result);
+static inline uint16_t address_space_lduw_le(AddressSpace *as, hwaddr addr,
+                                             MemTxAttrs attrs,
+                                             MemTxResult *result)
+{
+    return (uint16_t)address_space_ld_inline(as, addr, 2, 0, attrs, result);
+}
 /** address_space_lduw_be() - Load 16 bits, big endian. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint16_t address_space_lduw_be(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
-                               MemTxResult *result);
+static inline uint16_t address_space_lduw_be(AddressSpace *as, hwaddr addr,
+                                             MemTxAttrs attrs,
+                                             MemTxResult *result)
+{
+    return (uint16_t)address_space_ld_inline(as, addr, 2, 1, attrs, result);
+}
 /** address_space_ldl() - Load 32 bits, target order. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint32_t address_space_ldl(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
-                           MemTxResult *result);
+static inline uint32_t address_space_ldl(AddressSpace *as, hwaddr addr,
+                                         MemTxAttrs attrs, MemTxResult *result)
+{
+    return (uint32_t)address_space_ld_inline(as, addr, 4, -1, attrs, result);
+}
 /** address_space_ldl_le() - Load 32 bits, little endian. @as: address
  * space. @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint32_t address_space_ldl_le(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
-                              MemTxResult *result);
+static inline uint32_t address_space_ldl_le(AddressSpace *as, hwaddr addr,
+                                            MemTxAttrs attrs,
+                                            MemTxResult *result)
+{
+    return (uint32_t)address_space_ld_inline(as, addr, 4, 0, attrs, result);
+}
 /** address_space_ldl_be() - Load 32 bits, big endian. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint32_t address_space_ldl_be(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
-                              MemTxResult *result);
+static inline uint32_t address_space_ldl_be(AddressSpace *as, hwaddr addr,
+                                            MemTxAttrs attrs,
+                                            MemTxResult *result)
+{
+    return (uint32_t)address_space_ld_inline(as, addr, 4, 1, attrs, result);
+}
 /** address_space_ldq() - Load 64 bits, target order. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint64_t address_space_ldq(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
-                           MemTxResult *result);
+static inline uint64_t address_space_ldq(AddressSpace *as, hwaddr addr,
+                                         MemTxAttrs attrs, MemTxResult *result)
+{
+    return (uint64_t)address_space_ld_inline(as, addr, 8, -1, attrs, result);
+}
 /** address_space_ldq_le() - Load 64 bits, little endian. @as: address
  * space. @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint64_t address_space_ldq_le(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
-                              MemTxResult *result);
+static inline uint64_t address_space_ldq_le(AddressSpace *as, hwaddr addr,
+                                            MemTxAttrs attrs,
+                                            MemTxResult *result)
+{
+    return (uint64_t)address_space_ld_inline(as, addr, 8, 0, attrs, result);
+}
 /** address_space_ldq_be() - Load 64 bits, big endian. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint64_t address_space_ldq_be(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
-                              MemTxResult *result);
+static inline uint64_t address_space_ldq_be(AddressSpace *as, hwaddr addr,
+                                            MemTxAttrs attrs,
+                                            MemTxResult *result)
+{
+    return (uint64_t)address_space_ld_inline(as, addr, 8, 1, attrs, result);
+}
 /** address_space_stb() - Store a byte. @as: address space. @addr: address.
  * @val: value. @attrs: attributes. @result: result or NULL. */
-void address_space_stb(AddressSpace *as, hwaddr addr, uint8_t val,
-                       MemTxAttrs attrs, MemTxResult *result);
+static inline void address_space_stb(AddressSpace *as, hwaddr addr, uint8_t val,
+                                     MemTxAttrs attrs, MemTxResult *result)
+{
+    address_space_st_inline(as, addr, 1, val, 0, attrs, result);
+}
 /** address_space_stw() - Store 16 bits, target order. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-void address_space_stw(AddressSpace *as, hwaddr addr, uint16_t val,
-                       MemTxAttrs attrs, MemTxResult *result);
+static inline void address_space_stw(AddressSpace *as, hwaddr addr,
+                                     uint16_t val, MemTxAttrs attrs,
+                                     MemTxResult *result)
+{
+    address_space_st_inline(as, addr, 2, val, -1, attrs, result);
+}
 /** address_space_stw_le() - Store 16 bits, little endian. @as: address
  * space. @addr: address. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-void address_space_stw_le(AddressSpace *as, hwaddr addr, uint16_t val,
-                          MemTxAttrs attrs, MemTxResult *result);
+static inline void address_space_stw_le(AddressSpace *as, hwaddr addr,
+                                        uint16_t val, MemTxAttrs attrs,
+                                        MemTxResult *result)
+{
+    address_space_st_inline(as, addr, 2, val, 0, attrs, result);
+}
 /** address_space_stw_be() - Store 16 bits, big endian. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-void address_space_stw_be(AddressSpace *as, hwaddr addr, uint16_t val,
-                          MemTxAttrs attrs, MemTxResult *result);
+static inline void address_space_stw_be(AddressSpace *as, hwaddr addr,
+                                        uint16_t val, MemTxAttrs attrs,
+                                        MemTxResult *result)
+{
+    address_space_st_inline(as, addr, 2, val, 1, attrs, result);
+}
 /** address_space_stl() - Store 32 bits, target order. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-void address_space_stl(AddressSpace *as, hwaddr addr, uint32_t val,
-                       MemTxAttrs attrs, MemTxResult *result);
+static inline void address_space_stl(AddressSpace *as, hwaddr addr,
+                                     uint32_t val, MemTxAttrs attrs,
+                                     MemTxResult *result)
+{
+    address_space_st_inline(as, addr, 4, val, -1, attrs, result);
+}
 /** address_space_stl_le() - Store 32 bits, little endian. @as: address
  * space. @addr: address. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-void address_space_stl_le(AddressSpace *as, hwaddr addr, uint32_t val,
-                          MemTxAttrs attrs, MemTxResult *result);
+static inline void address_space_stl_le(AddressSpace *as, hwaddr addr,
+                                        uint32_t val, MemTxAttrs attrs,
+                                        MemTxResult *result)
+{
+    address_space_st_inline(as, addr, 4, val, 0, attrs, result);
+}
 /** address_space_stl_be() - Store 32 bits, big endian. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-void address_space_stl_be(AddressSpace *as, hwaddr addr, uint32_t val,
-                          MemTxAttrs attrs, MemTxResult *result);
+static inline void address_space_stl_be(AddressSpace *as, hwaddr addr,
+                                        uint32_t val, MemTxAttrs attrs,
+                                        MemTxResult *result)
+{
+    address_space_st_inline(as, addr, 4, val, 1, attrs, result);
+}
 /** address_space_stq() - Store 64 bits, target order. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-void address_space_stq(AddressSpace *as, hwaddr addr, uint64_t val,
-                       MemTxAttrs attrs, MemTxResult *result);
+static inline void address_space_stq(AddressSpace *as, hwaddr addr,
+                                     uint64_t val, MemTxAttrs attrs,
+                                     MemTxResult *result)
+{
+    address_space_st_inline(as, addr, 8, val, -1, attrs, result);
+}
 /** address_space_stq_le() - Store 64 bits, little endian. @as: address
  * space. @addr: address. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-void address_space_stq_le(AddressSpace *as, hwaddr addr, uint64_t val,
-                          MemTxAttrs attrs, MemTxResult *result);
+static inline void address_space_stq_le(AddressSpace *as, hwaddr addr,
+                                        uint64_t val, MemTxAttrs attrs,
+                                        MemTxResult *result)
+{
+    address_space_st_inline(as, addr, 8, val, 0, attrs, result);
+}
 /** address_space_stq_be() - Store 64 bits, big endian. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-void address_space_stq_be(AddressSpace *as, hwaddr addr, uint64_t val,
-                          MemTxAttrs attrs, MemTxResult *result);
+static inline void address_space_stq_be(AddressSpace *as, hwaddr addr,
+                                        uint64_t val, MemTxAttrs attrs,
+                                        MemTxResult *result)
+{
+    address_space_st_inline(as, addr, 8, val, 1, attrs, result);
+}
 
 /*
  * ---------------------------------------------------------------------

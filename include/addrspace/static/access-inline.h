@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Access fast path: the FlatView lookup index and the typed loads and
+ * stores, inlined into the caller. NOT ABI: included by
+ * <addrspace/address-space.h> only; the layout below may change in any
+ * release.
+ *
+ * The RAM case of a typed access is: enter a read-side section, load the
+ * AddressSpace's published view (consume; pairs with the release store in
+ * memory/address-space.c's group_publish), binary-search the index, check
+ * the bounds, one host load or store, leave. Everything else (MMIO, holes,
+ * IOMMUs, dirty logging, accesses crossing a section) calls the library's
+ * out-of-line path, which applies every rule of memory/access.c.
+ */
+#ifndef ADDRSPACE_STATIC_ACCESS_INLINE_H
+#define ADDRSPACE_STATIC_ACCESS_INLINE_H
+
+#ifndef ADDRSPACE_ADDRESS_SPACE_H
+#error "include <addrspace/address-space.h>, not this file"
+#endif
+
+/**
+ * struct FlatViewEntry - private: the fast-path facts of one section.
+ * @last: last address of the section.
+ * @rdelta: host address = guest address + @rdelta, for direct reads.
+ * @wdelta: the same for direct writes.
+ * @flags: FLATVIEW_ENTRY_READ / FLATVIEW_ENTRY_WRITE.
+ */
+typedef struct FlatViewEntry {
+    hwaddr last;
+    uintptr_t rdelta;
+    uintptr_t wdelta;
+    uintptr_t flags;
+} FlatViewEntry;
+
+/** Reads of the section may copy from host memory. */
+#define FLATVIEW_ENTRY_READ 1u
+/** Writes may copy to host memory (RAM, not logged for dirty tracking). */
+#define FLATVIEW_ENTRY_WRITE 2u
+
+/**
+ * struct FlatViewIndex - private: the lookup index, the first member of
+ * every FlatView.
+ * @nr: number of sections.
+ * @starts: first address of each section, ascending.
+ * @entries: fast-path facts of each section.
+ */
+typedef struct FlatViewIndex {
+    size_t nr;
+    const hwaddr *starts;
+    const FlatViewEntry *entries;
+} FlatViewIndex;
+
+/**
+ * flatview_index_find() - private: index of the section holding @addr.
+ * @ix: the index.
+ * @addr: the address.
+ * Return: the index, or (size_t)-1 for a hole.
+ */
+static inline size_t flatview_index_find(const FlatViewIndex *ix, hwaddr addr)
+{
+    const hwaddr *starts = ix->starts;
+    size_t lo = 0, n = ix->nr;
+
+    if (__builtin_expect(n == 0 || addr < starts[0], 0)) {
+        return (size_t)-1;
+    }
+    /* last start <= addr, branch-free halving */
+    while (n > 1) {
+        size_t half = n / 2;
+
+        lo = starts[lo + half] <= addr ? lo + half : lo;
+        n -= half;
+    }
+    return addr <= ix->entries[lo].last ? lo : (size_t)-1;
+}
+
+/**
+ * address_space_ld_slow() - private: out-of-line typed load.
+ * @as: address space. @addr: address. @size: 1, 2, 4 or 8.
+ * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @attrs: attributes. @result: result or NULL.
+ * Return: the value.
+ */
+uint64_t address_space_ld_slow(AddressSpace *as, hwaddr addr, unsigned size,
+                               int order, MemTxAttrs attrs,
+                               MemTxResult *result);
+
+/**
+ * address_space_st_slow() - private: out-of-line typed store.
+ * @as: address space. @addr: address. @size: 1, 2, 4 or 8. @val: value.
+ * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @attrs: attributes. @result: result or NULL.
+ */
+void address_space_st_slow(AddressSpace *as, hwaddr addr, unsigned size,
+                           uint64_t val, int order, MemTxAttrs attrs,
+                           MemTxResult *result);
+
+/**
+ * address_space_order_swaps() - private: whether a value in byte order
+ * @order must be swapped on this host.
+ * @as: address space (for the target order). @order: 0, 1 or -1.
+ * Return: true to swap.
+ */
+static inline bool address_space_order_swaps(const AddressSpace *as, int order)
+{
+    bool big = order < 0
+                   ? __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED)
+                   : order == 1;
+
+    return big != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+}
+
+/**
+ * address_space_index_rcu() - private: the current view's index.
+ * @as: address space.
+ * Context: inside a read-side section.
+ * Return: the index.
+ */
+static inline const FlatViewIndex *address_space_index_rcu(AddressSpace *as)
+{
+    return (const FlatViewIndex *)__atomic_load_n(as->priv.view_slot,
+                                                  __ATOMIC_CONSUME);
+}
+
+/**
+ * address_space_ld_inline() - private: the typed load behind every
+ * address_space_ld*() (RAM inline, the rest out of line).
+ * @as: address space. @addr: address. @size: 1, 2, 4 or 8 (constant).
+ * @order: 0 little, 1 big, -1 target. @attrs: attributes.
+ * @result: result or NULL.
+ * Return: the value.
+ */
+static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
+                                               unsigned size, int order,
+                                               MemTxAttrs attrs,
+                                               MemTxResult *result)
+{
+    const FlatViewIndex *ix;
+    const FlatViewEntry *e;
+    uint64_t v = 0;
+    size_t i;
+
+    rcu_read_lock();
+    ix = address_space_index_rcu(as);
+    i = flatview_index_find(ix, addr);
+    if (__builtin_expect(i != (size_t)-1, 1)) {
+        e = &ix->entries[i];
+        if ((e->flags & FLATVIEW_ENTRY_READ) && e->last - addr >= size - 1) {
+            const void *p = (const void *)(uintptr_t)(addr + e->rdelta);
+
+            /* aligned: one atomic access; else a plain copy */
+            if (((uintptr_t)p & (size - 1)) == 0) {
+                switch (size) {
+                case 1:
+                    v = __atomic_load_n((const uint8_t *)p, __ATOMIC_RELAXED);
+                    break;
+                case 2:
+                    v = __atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED);
+                    break;
+                case 4:
+                    v = __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
+                    break;
+                default:
+                    v = __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+                    break;
+                }
+            } else {
+                __builtin_memcpy(&v, p, size); /* little-endian hosts */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+                v >>= 64 - 8 * size;
+#endif
+            }
+            rcu_read_unlock();
+            if (address_space_order_swaps(as, order)) {
+                v = size == 2   ? __builtin_bswap16((uint16_t)v)
+                    : size == 4 ? __builtin_bswap32((uint32_t)v)
+                    : size == 8 ? __builtin_bswap64(v)
+                                : v;
+            }
+            if (result) {
+                *result = MEMTX_OK;
+            }
+            return v;
+        }
+    }
+    rcu_read_unlock();
+    return address_space_ld_slow(as, addr, size, order, attrs, result);
+}
+
+/**
+ * address_space_st_inline() - private: the typed store behind every
+ * address_space_st*().
+ * @as: address space. @addr: address. @size: 1, 2, 4 or 8 (constant).
+ * @val: value. @order: 0 little, 1 big, -1 target. @attrs: attributes.
+ * @result: result or NULL.
+ */
+static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
+                                           unsigned size, uint64_t val,
+                                           int order, MemTxAttrs attrs,
+                                           MemTxResult *result)
+{
+    const FlatViewIndex *ix;
+    const FlatViewEntry *e;
+    size_t i;
+
+    rcu_read_lock();
+    ix = address_space_index_rcu(as);
+    i = flatview_index_find(ix, addr);
+    if (__builtin_expect(i != (size_t)-1, 1)) {
+        e = &ix->entries[i];
+        if ((e->flags & FLATVIEW_ENTRY_WRITE) && e->last - addr >= size - 1) {
+            void *p = (void *)(uintptr_t)(addr + e->wdelta);
+            uint64_t v = val;
+
+            if (address_space_order_swaps(as, order)) {
+                v = size == 2   ? __builtin_bswap16((uint16_t)v)
+                    : size == 4 ? __builtin_bswap32((uint32_t)v)
+                    : size == 8 ? __builtin_bswap64(v)
+                                : v;
+            }
+            if (((uintptr_t)p & (size - 1)) == 0) {
+                switch (size) {
+                case 1:
+                    __atomic_store_n((uint8_t *)p, (uint8_t)v,
+                                     __ATOMIC_RELAXED);
+                    break;
+                case 2:
+                    __atomic_store_n((uint16_t *)p, (uint16_t)v,
+                                     __ATOMIC_RELAXED);
+                    break;
+                case 4:
+                    __atomic_store_n((uint32_t *)p, (uint32_t)v,
+                                     __ATOMIC_RELAXED);
+                    break;
+                default:
+                    __atomic_store_n((uint64_t *)p, v, __ATOMIC_RELAXED);
+                    break;
+                }
+            } else {
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+                v <<= 64 - 8 * size;
+#endif
+                __builtin_memcpy(p, &v, size);
+            }
+            rcu_read_unlock();
+            if (result) {
+                *result = MEMTX_OK;
+            }
+            return;
+        }
+    }
+    rcu_read_unlock();
+    address_space_st_slow(as, addr, size, val, order, attrs, result);
+}
+
+#endif /* ADDRSPACE_STATIC_ACCESS_INLINE_H */
