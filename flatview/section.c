@@ -9,7 +9,7 @@
  * per-section steps (memory_section_access_step(), memory_section_load(),
  * memory_section_store() in memory/access.c), so QEMU's rules apply
  * unchanged: chunking, the region decoding the first byte takes the chunk,
- * attrs.memory, ROM writes dropped.
+ * attrs.memory, ROM writes dropped, IOMMU translation.
  */
 #include "flatview-internal.h"
 #include "../memory/memory-internal.h"

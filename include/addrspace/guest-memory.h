@@ -91,7 +91,9 @@ struct GuestRegionOps {
      * FlatView takes a whole chunk that starts in it, QEMU's rule) and at
      * least 1; set *@done to the bytes consumed. Return: the result of
      * those bytes. Fallback when NULL: copy from @host up to the region's
-     * end (a region without @read must have @host).
+     * end (a region without @read must have @host). When set it is used
+     * even where @host is set (a FlatView's RAM sections take the access
+     * path's own step, which marks dirty pages itself).
      */
     MemTxResult (*read)(GuestRegion *r, hwaddr offset, void *buf, uint64_t len,
                         MemTxAttrs attrs, bool target_big_endian,
@@ -122,9 +124,11 @@ struct GuestRegionOps {
                          bool big_endian, MemTxAttrs attrs,
                          bool target_big_endian, uint64_t value);
     /**
-     * @mark_dirty: optional. The wrappers wrote [@offset, @offset + @len)
-     * through @host; record it in the region's dirty bitmap. Lock-free,
-     * never re-enters. Fallback when NULL: the region is not tracked.
+     * @mark_dirty: optional. The wrappers or the generic operations wrote
+     * [@offset, @offset + @len) through @host (the @write fallback, typed
+     * stores, guest_memory_read_from_fd()); record it in the region's dirty
+     * bitmap. Lock-free, never re-enters. Fallback when NULL: the region is
+     * not tracked.
      */
     void (*mark_dirty)(GuestRegion *r, hwaddr offset, uint64_t len);
     /**
@@ -554,9 +558,10 @@ void guest_memory_put(GuestMemory *mem);
  *
  * The view's sections are its regions: RAM by host pointer (writes marked
  * dirty as by address_space_write()), everything else (MMIO, ROM, ROM
- * devices, reservations) with address_space_read()/write() and the typed
- * accesses' rules, @as's target byte order for DEVICE_NATIVE_ENDIAN. The
- * view is a snapshot: later topology changes are not seen through it.
+ * devices, reservations, IOMMUs) with address_space_read()/write() and
+ * the typed accesses' rules, @as's target byte order for
+ * DEVICE_NATIVE_ENDIAN. The view is a snapshot: later topology changes
+ * are not seen through it.
  * Context: a registered thread.
  * Return: the memory; give it back with guest_memory_put().
  */
