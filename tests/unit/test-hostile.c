@@ -509,6 +509,7 @@ static void test_callback_commits_topology(Fix *f, gconstpointer data)
     MemTxResult res;
 
     (void)data;
+    memset(&extra, 0, sizeof(extra)); /* region storage starts zeroed */
     ok_or_die(memory_region_init_ram(&extra, NULL, "extra", 0x100, &err), err);
     memset(memory_region_get_ram_ptr(&extra), 0x33, 0x100);
     testdev_set_hook(f->dev, commit_hook, &op);
@@ -644,6 +645,9 @@ static void test_tree_cycle(Fix *f, gconstpointer data)
     MemTxResult res;
 
     (void)data;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    memset(&al, 0, sizeof(al));
     ok_or_die(memory_region_init(&a, NULL, "a", 0x1000, &err), err);
     ok_or_die(memory_region_init(&b, NULL, "b", 0x1000, &err), err);
     ok_or_die(memory_region_add_subregion(&a, 0, &b, &err), err);
@@ -676,6 +680,7 @@ static void test_tree_overlapping_subregions(Fix *f, gconstpointer data)
     MemTxResult res;
 
     (void)data;
+    memset(&x, 0, sizeof(x));
     ok_or_die(memory_region_init_ram(&x, NULL, "x", 0x1000, &err), err);
     memset(memory_region_get_ram_ptr(&x), 0x99, 0x1000);
     ok_or_die(memory_region_add_subregion(&f->root, 0x800, &x, &err), err);
@@ -696,6 +701,8 @@ static void test_tree_absurd_sizes(Fix *f, gconstpointer data)
     GError *err = NULL;
 
     (void)data;
+    memset(&r, 0, sizeof(r));
+    memset(&c, 0, sizeof(c));
     expect_error(memory_region_init_ram(&r, NULL, "huge", UINT64_MAX, &err),
                  &err, ADDRSPACE_ERROR_OVERFLOW);
     expect_error(memory_region_init_ram(&r, NULL, "zero", 0, &err), &err,
