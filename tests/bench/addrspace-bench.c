@@ -7,7 +7,8 @@
  * the build type, compiler and CPU; a non-release build says so loudly.
  *
  * Options: --quick (smoke run, seconds), --filter NAME (workloads whose
- * name contains NAME), --json. Exit status: 0, 1 when a self-check failed
+ * name contains NAME), --json, --threads LIST (W9's reader-thread counts,
+ * e.g. 1,2,4,8,16). Exit status: 0, 1 when a self-check failed
  * ("CHECK FAILED"), 2 on a usage error.
  */
 #include <math.h>
@@ -24,13 +25,18 @@
 
 /* The registry: one entry per workload file. */
 static const BenchWorkload *const bench_workloads[] = {
-    &bench_w0_rcu_read_lock,
+    &bench_w0_rcu_read_lock, &bench_w1h_ram_ld4,        &bench_w1q_ram_ld4_held,
+    &bench_w1_ram_ld4,       &bench_w2_ram_st4,         &bench_w3_ram_read4k,
+    &bench_w4_mmio_ld4,      &bench_w4s_mmio_ld8_split, &bench_w5_many_ld4,
+    &bench_w6_commit,        &bench_w6b_batch,          &bench_w7_cross,
+    &bench_w8_many_as,       &bench_w9_rcu_scale,       &bench_w10_map4k,
+    &bench_w11_gm_ld4,       &bench_w12_huge_map,
 };
 
 static bool opt_json;
 static unsigned int records_printed;
 
-static uint64_t now_ns(void)
+uint64_t bench_now_ns(void)
 {
     struct timespec ts;
 
@@ -40,10 +46,10 @@ static uint64_t now_ns(void)
 
 static uint64_t time_loop(BenchLoopFn *loop, void *arg, uint64_t iters)
 {
-    uint64_t start = now_ns();
+    uint64_t start = bench_now_ns();
 
     loop(arg, iters);
-    return now_ns() - start;
+    return bench_now_ns() - start;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -59,35 +65,48 @@ static uint64_t median(uint64_t *values, unsigned int n)
     return values[n / 2];
 }
 
-BenchResult bench_measure(BenchContext *ctx, BenchLoopFn *op,
-                          BenchLoopFn *baseline, void *arg)
+/* An iteration count for which one run of @loop lasts at least min_ns. */
+static uint64_t calibrate(BenchLoopFn *loop, void *arg, uint64_t min_ns)
 {
-    uint64_t op_ns[16], base_ns[16];
-    unsigned int reps = MIN(ctx->repetitions, G_N_ELEMENTS(op_ns));
-    uint64_t iters = 64;
-    BenchResult res = {0};
+    uint64_t iters = 16;
 
-    /* Calibrate: grow until one repetition lasts at least min_rep_ns. */
     for (;;) {
-        uint64_t t = time_loop(op, arg, iters);
+        uint64_t t = time_loop(loop, arg, iters);
 
-        if (t >= ctx->min_rep_ns) {
-            break;
+        if (t >= min_ns) {
+            return iters;
         }
-        if (t < ctx->min_rep_ns / 64) {
+        if (t < min_ns / 64) {
             iters *= 16;
         } else {
             /* Aim 10% above the minimum. */
-            iters = (uint64_t)((double)iters * 1.1 * (double)ctx->min_rep_ns /
+            iters = (uint64_t)((double)iters * 1.1 * (double)min_ns /
                                (double)MAX(t, 1));
         }
     }
+}
+
+BenchResult bench_measure_peer(BenchContext *ctx, BenchLoopFn *op,
+                               BenchLoopFn *baseline, BenchLoopFn *peer,
+                               void *arg)
+{
+    uint64_t op_ns[16], base_ns[16], peer_ns[16];
+    unsigned int reps = MIN(ctx->repetitions, G_N_ELEMENTS(op_ns));
+    uint64_t iters, peer_iters = 0;
+    BenchResult res = {0};
+
+    iters = calibrate(op, arg, ctx->min_rep_ns);
     if (baseline) {
         baseline(arg, iters); /* warm-up */
+    }
+    if (peer) {
+        /* Half as long: the peer only sits beside our figures. */
+        peer_iters = calibrate(peer, arg, ctx->min_rep_ns / 2);
     }
     for (unsigned int r = 0; r < reps; r++) {
         op_ns[r] = time_loop(op, arg, iters);
         base_ns[r] = baseline ? time_loop(baseline, arg, iters) : 0;
+        peer_ns[r] = peer ? time_loop(peer, arg, peer_iters) : 0;
     }
     res.iters = iters;
     res.ns_per_op = (double)median(op_ns, reps) / (double)iters;
@@ -96,7 +115,42 @@ BenchResult bench_measure(BenchContext *ctx, BenchLoopFn *op,
         res.ratio =
             res.base_ns_per_op > 0 ? res.ns_per_op / res.base_ns_per_op : 0;
     }
+    if (peer) {
+        res.peer_ns_per_op = (double)median(peer_ns, reps) / (double)peer_iters;
+    }
     return res;
+}
+
+BenchResult bench_measure(BenchContext *ctx, BenchLoopFn *op,
+                          BenchLoopFn *baseline, void *arg)
+{
+    return bench_measure_peer(ctx, op, baseline, NULL, arg);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+double bench_median(double *values, unsigned int n)
+{
+    qsort(values, n, sizeof(*values), cmp_double);
+    return values[n / 2];
+}
+
+void bench_note(const char *fmt, ...)
+{
+    FILE *out = opt_json ? stderr : stdout;
+    va_list ap;
+
+    fprintf(out, "# ");
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fprintf(out, "\n");
+    fflush(out);
 }
 
 void bench_report(BenchContext *ctx, const char *name, const BenchField *fields,
@@ -123,6 +177,28 @@ void bench_report(BenchContext *ctx, const char *name, const BenchField *fields,
     }
     records_printed++;
     fflush(stdout);
+}
+
+void bench_report_result(BenchContext *ctx, const char *name, BenchResult res,
+                         const BenchField *extra, size_t n_extra)
+{
+    BenchField f[9];
+    size_t n = 0;
+
+    f[n++] = (BenchField){"ns_per_op", res.ns_per_op};
+    if (res.base_ns_per_op > 0) {
+        f[n++] = (BenchField){"base_ns_per_op", res.base_ns_per_op};
+        f[n++] = (BenchField){"ratio", res.ratio};
+    }
+    if (res.peer_ns_per_op > 0) {
+        f[n++] = (BenchField){"peer_unicorn_ns_per_op", res.peer_ns_per_op};
+        f[n++] =
+            (BenchField){"speedup_vs_peer", res.peer_ns_per_op / res.ns_per_op};
+    }
+    for (size_t i = 0; i < n_extra && n < G_N_ELEMENTS(f); i++) {
+        f[n++] = extra[i];
+    }
+    bench_report(ctx, name, f, n);
 }
 
 bool bench_check(BenchContext *ctx, bool ok, const char *fmt, ...)
@@ -200,10 +276,42 @@ static void print_header(void)
     g_free(cpu);
 }
 
+/*
+ * W9's thread counts: --threads LIST ("1,2,4"), or 1, 2, 4, ... below the
+ * core count and the core count itself (1, 2, 4, 8, 16 on 16 cores).
+ * Return: false on a malformed list.
+ */
+static bool parse_threads(const char *list, unsigned int *out, size_t max,
+                          size_t *n)
+{
+    *n = 0;
+    if (!list) {
+        unsigned int cores = g_get_num_processors();
+
+        for (unsigned int t = 1; t < cores && *n < max - 1; t *= 2) {
+            out[(*n)++] = t;
+        }
+        out[(*n)++] = cores;
+        return true;
+    }
+    for (const char *p = list; *p && *n < max;) {
+        char *end;
+        guint64 t = g_ascii_strtoull(p, &end, 10);
+
+        if (end == p || t == 0 || t > 1024 || (*end && *end != ',')) {
+            return false;
+        }
+        out[(*n)++] = (unsigned int)t;
+        p = *end ? end + 1 : end;
+    }
+    return *n > 0;
+}
+
 int main(int argc, char **argv)
 {
     gboolean quick = FALSE, json = FALSE;
-    char *filter = NULL;
+    char *filter = NULL, *threads = NULL;
+    unsigned int thread_list[64];
     GOptionEntry entries[] = {
         {"quick", 0, 0, G_OPTION_ARG_NONE, &quick,
          "Smoke run: short repetitions, self-checks (CI)", NULL},
@@ -211,6 +319,9 @@ int main(int argc, char **argv)
          "Only workloads whose name contains NAME", "NAME"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
          "Print a JSON array of the records", NULL},
+        {"threads", 0, 0, G_OPTION_ARG_STRING, &threads,
+         "W9's reader-thread counts (default 1,2,4,... up to the cores)",
+         "LIST"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *octx = g_option_context_new("- addrspace benchmarks");
@@ -225,6 +336,13 @@ int main(int argc, char **argv)
         return 2;
     }
     g_option_context_free(octx);
+    if (!parse_threads(threads, thread_list, G_N_ELEMENTS(thread_list),
+                       &ctx.n_threads)) {
+        fprintf(stderr, "addrspace-bench: bad --threads list '%s'\n", threads);
+        return 2;
+    }
+    g_free(threads);
+    ctx.threads = thread_list;
     opt_json = json;
     ctx.quick = quick;
     ctx.min_rep_ns = quick ? 20000000u : 200000000u;

@@ -26,6 +26,9 @@
  * @repetitions: repetitions whose median is reported (5).
  * @workload: name of the running workload, for messages.
  * @failed: set by bench_check(); the harness exits non-zero at the end.
+ * @threads: reader-thread counts for W9 (--threads LIST, else 1, 2, 4, ...
+ *           up to the number of cores, and the core count itself).
+ * @n_threads: entries in @threads.
  */
 typedef struct BenchContext {
     bool quick;
@@ -33,6 +36,8 @@ typedef struct BenchContext {
     unsigned int repetitions;
     const char *workload;
     bool failed;
+    const unsigned int *threads;
+    size_t n_threads;
 } BenchContext;
 
 /** Signature of a workload: check, measure, report. */
@@ -64,12 +69,15 @@ typedef void BenchLoopFn(void *arg, uint64_t iters);
  * @base_ns_per_op: the baseline, ns per iteration (0 without one).
  * @ratio: @ns_per_op / @base_ns_per_op (0 without a baseline).
  * @iters: iterations per repetition (calibrated).
+ * @peer_ns_per_op: the peer's loop (bench_measure_peer()), ns per
+ *                  iteration (0 without one).
  */
 typedef struct BenchResult {
     double ns_per_op;
     double base_ns_per_op;
     double ratio;
     uint64_t iters;
+    double peer_ns_per_op;
 } BenchResult;
 
 /**
@@ -87,6 +95,75 @@ typedef struct BenchResult {
  */
 BenchResult bench_measure(BenchContext *ctx, BenchLoopFn *op,
                           BenchLoopFn *baseline, void *arg);
+
+/**
+ * bench_measure_peer() - bench_measure() with a third loop: the same work
+ * done through a peer library (Unicorn), interleaved with the other two.
+ * @ctx: the context.
+ * @op: the measured loop.
+ * @baseline: the baseline loop, or NULL.
+ * @peer: the peer's loop, or NULL (then this is bench_measure()).
+ * @arg: passed to the three loops.
+ *
+ * The peer's iteration count is calibrated on its own, so that each of its
+ * repetitions lasts at least ctx->min_rep_ns / 2 (it sits beside our
+ * figures; halving it keeps the whole run within its time limit).
+ * Return: the medians; @peer_ns_per_op is set when @peer is given.
+ */
+BenchResult bench_measure_peer(BenchContext *ctx, BenchLoopFn *op,
+                               BenchLoopFn *baseline, BenchLoopFn *peer,
+                               void *arg);
+
+/**
+ * bench_now_ns() - CLOCK_MONOTONIC in ns, for workloads that time
+ * themselves (commits, builds).
+ * Return: the time.
+ */
+uint64_t bench_now_ns(void);
+
+/**
+ * bench_median() - The median of @n figures (sorts @values).
+ * @values: the figures.
+ * @n: how many, at least 1.
+ * Return: the median.
+ */
+double bench_median(double *values, unsigned int n);
+
+/**
+ * bench_note() - Print a comment line ("# ..."): on stdout, or on stderr
+ * with --json so that stdout stays valid JSON.
+ * @fmt: printf format.
+ */
+void bench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * bench_rand() - The next number of a fixed-seed PRNG (splitmix64).
+ * @state: the generator's state; seed it with a constant.
+ * Return: 64 random bits.
+ */
+static inline uint64_t bench_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/**
+ * bench_pattern() - The 32-bit value workloads store at 4-aligned offset
+ * @offset of their RAM, so a load's result can be checked without the
+ * library.
+ * @offset: the offset.
+ * Return: the value.
+ */
+static inline uint32_t bench_pattern(uint64_t offset)
+{
+    return (uint32_t)((offset * 0x9e3779b1u) >> 3) ^ 0xa5a5a5a5u;
+}
+
+/** The seed of every workload's address generator. */
+#define BENCH_SEED 0x6164647273706365ull
 
 /**
  * struct BenchField - one key=value figure of a record.
@@ -120,6 +197,20 @@ void bench_report(BenchContext *ctx, const char *name, const BenchField *fields,
                      sizeof(BenchField))
 
 /**
+ * bench_report_result() - Print a bench_measure*() result: ns_per_op, then
+ * base_ns_per_op and ratio when there was a baseline, then
+ * peer_unicorn_ns_per_op and speedup_vs_peer (peer time / ours) when there
+ * was a peer, then @extra.
+ * @ctx: the context.
+ * @name: the record's name.
+ * @res: the result.
+ * @extra: further fields (may be NULL).
+ * @n_extra: how many, at most 4.
+ */
+void bench_report_result(BenchContext *ctx, const char *name, BenchResult res,
+                         const BenchField *extra, size_t n_extra);
+
+/**
  * bench_check() - A workload's self-check.
  * @ctx: the context.
  * @ok: the condition that must hold.
@@ -141,7 +232,23 @@ static inline void bench_keep(uint64_t value)
     __asm__ volatile("" : : "r"(value));
 }
 
-/* The registry's entries, one per workload file. */
+/* The registry's entries, one per workload (a file may define several). */
 extern const BenchWorkload bench_w0_rcu_read_lock;
+extern const BenchWorkload bench_w1h_ram_ld4;
+extern const BenchWorkload bench_w1q_ram_ld4_held;
+extern const BenchWorkload bench_w1_ram_ld4;
+extern const BenchWorkload bench_w2_ram_st4;
+extern const BenchWorkload bench_w3_ram_read4k;
+extern const BenchWorkload bench_w4_mmio_ld4;
+extern const BenchWorkload bench_w4s_mmio_ld8_split;
+extern const BenchWorkload bench_w5_many_ld4;
+extern const BenchWorkload bench_w6_commit;
+extern const BenchWorkload bench_w6b_batch;
+extern const BenchWorkload bench_w7_cross;
+extern const BenchWorkload bench_w8_many_as;
+extern const BenchWorkload bench_w9_rcu_scale;
+extern const BenchWorkload bench_w10_map4k;
+extern const BenchWorkload bench_w11_gm_ld4;
+extern const BenchWorkload bench_w12_huge_map;
 
 #endif /* ADDRSPACE_BENCH_H */
