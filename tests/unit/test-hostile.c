@@ -23,6 +23,7 @@
 #include <addrspace/addrspace.h>
 
 #include "../../memory/memory-internal.h"
+#include "board-json.h"
 #include "testdev.h"
 
 #define RAM_ADDR    0x0u
@@ -717,6 +718,85 @@ static void test_tree_absurd_sizes(Fix *f, gconstpointer data)
     memory_region_finalize(&c);
 }
 
+/* --- board files --------------------------------------------------------- */
+
+/* A board file is refused with @code and a message that starts with the
+ * JSON path @path; nothing is left behind (LSan). */
+static void board_refused(const char *json, int code, const char *path)
+{
+    GError *err = NULL;
+    Machine *m = board_json_load_data(json, strlen(json), &err);
+
+    g_assert_null(m);
+    g_assert_error(err, ADDRSPACE_ERROR, code);
+    if (!g_str_has_prefix(err->message, path)) {
+        g_test_message("message: %s", err->message);
+    }
+    g_assert_true(g_str_has_prefix(err->message, path));
+    g_error_free(err);
+}
+
+#define BOARD_ROOT "{\"name\": \"s\", \"kind\": \"container\", "
+#define BOARD_AS   "\"address_spaces\": [{\"name\": \"m\", \"root\": \"s\"}]}"
+
+static void test_board_cycle(void)
+{
+    board_refused("{\"regions\": [{\"name\": \"s\", \"kind\": \"container\", "
+                  "\"size\": 4096, \"parent\": \"b\"}, {\"name\": \"b\", "
+                  "\"kind\": \"container\", \"size\": 4096, \"parent\": "
+                  "\"s\"}], " BOARD_AS,
+                  ADDRSPACE_ERROR_CYCLE, "$.regions[1].parent");
+    board_refused(
+        "{\"regions\": [" BOARD_ROOT "\"size\": 4096}, {\"name\": "
+        "\"x\", \"kind\": \"alias\", \"target\": \"y\", \"size\": 16, "
+        "\"parent\": \"s\"}, {\"name\": \"y\", \"kind\": \"alias\", "
+        "\"target\": \"x\", \"size\": 16}], " BOARD_AS,
+        ADDRSPACE_ERROR_CYCLE, "$.regions[2].target");
+}
+
+static void test_board_duplicate_names(void)
+{
+    board_refused(
+        "{\"regions\": [" BOARD_ROOT "\"size\": 65536}, {\"name\": "
+        "\"r\", \"kind\": \"ram\", \"size\": 4096, \"parent\": \"s\"}, "
+        "{\"name\": \"r\", \"kind\": \"rom\", \"size\": 4096, "
+        "\"parent\": \"s\", \"addr\": 8192}], " BOARD_AS,
+        ADDRSPACE_ERROR_BUSY, "$.regions[2].name");
+    board_refused(
+        "{\"regions\": [" BOARD_ROOT "\"size\": 65536}], "
+        "\"devices\": [{\"name\": \"s\", \"type\": \"testdev\"}], " BOARD_AS,
+        ADDRSPACE_ERROR_BUSY, "$.devices[0].name");
+}
+
+static void test_board_overlapping_subregions(void)
+{
+    board_refused(
+        "{\"regions\": [" BOARD_ROOT "\"size\": 65536}, {\"name\": "
+        "\"a\", \"kind\": \"ram\", \"size\": 4096, \"parent\": \"s\", "
+        "\"addr\": 2048}, {\"name\": \"b\", \"kind\": \"ram\", "
+        "\"size\": 4096, \"parent\": \"s\", \"addr\": 4096}], " BOARD_AS,
+        ADDRSPACE_ERROR_OVERLAP, "$.regions[2]");
+}
+
+static void test_board_absurd_sizes(void)
+{
+    board_refused("{\"regions\": [" BOARD_ROOT
+                  "\"size\": \"0x10000000000000001\"}], " BOARD_AS,
+                  ADDRSPACE_ERROR_PARSE, "$.regions[0].size");
+    board_refused("{\"regions\": [" BOARD_ROOT "\"size\": 0}], " BOARD_AS,
+                  ADDRSPACE_ERROR_PARSE, "$.regions[0].size");
+    board_refused(
+        "{\"regions\": [" BOARD_ROOT "\"size\": \"0x10000000000000000\"}, "
+        "{\"name\": \"r\", \"kind\": \"ram\", "
+        "\"size\": \"0xffffffffffffffff\", \"parent\": \"s\"}], " BOARD_AS,
+        ADDRSPACE_ERROR_INVALID, "$.regions[1].size");
+    board_refused(
+        "{\"regions\": [" BOARD_ROOT "\"size\": \"0x10000000000000000\"}, "
+        "{\"name\": \"t\", \"kind\": \"ram\", \"size\": 65536, "
+        "\"parent\": \"s\", \"addr\": \"0xfffffffffffff000\"}], " BOARD_AS,
+        ADDRSPACE_ERROR_OVERFLOW, "$.regions[1].addr");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -739,5 +819,11 @@ int main(int argc, char **argv)
     ADD_TEST("tree/cycle", test_tree_cycle);
     ADD_TEST("tree/overlapping-subregions", test_tree_overlapping_subregions);
     ADD_TEST("tree/absurd-sizes", test_tree_absurd_sizes);
+    g_test_add_func("/hostile/board/cycle", test_board_cycle);
+    g_test_add_func("/hostile/board/duplicate-names",
+                    test_board_duplicate_names);
+    g_test_add_func("/hostile/board/overlapping-subregions",
+                    test_board_overlapping_subregions);
+    g_test_add_func("/hostile/board/absurd-sizes", test_board_absurd_sizes);
     return g_test_run();
 }
