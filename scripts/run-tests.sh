@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite: installs missing Debian packages, then builds and
 # tests three configurations (plain gcc, clang ASan+UBSan, clang TSan),
-# builds the API reference, runs the benchmark's self-checking smoke mode,
-# and prints one summary line. BUILD_PREFIX (default "build") names the
-# build directories: $BUILD_PREFIX-plain, -asan, -tsan. Usage: scripts/run-tests.sh [meson test args]
+# runs each libFuzzer harness for a bounded time in a fourth (clang
+# ASan+UBSan with -Dfuzzing=true), checks rcu/ memory/ flatview/ with
+# cppcheck, builds the API reference, runs the benchmark's self-checking
+# smoke mode, and prints one summary line. BUILD_PREFIX (default "build")
+# names the build directories: $BUILD_PREFIX-plain, -asan, -tsan, -fuzz.
+# FUZZ_SECONDS: seconds per fuzzer (default 60 when CI=true, else 10; 0
+# skips fuzzing). Usage: scripts/run-tests.sh [meson test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -38,6 +42,55 @@ CC=clang configure "$p-asan" -Db_sanitize=address,undefined -Db_lundef=false
 suite "$p-asan"
 CC=clang configure "$p-tsan" -Db_sanitize=thread -Db_lundef=false
 suite "$p-tsan"
+
+# Bounded fuzzing: each harness starts from a copy of its seed corpus (new
+# inputs stay out of the tree) plus its regression reproducers. A crash
+# leaves its reproducer in $p-fuzz/; it belongs in
+# tests/fuzz/regressions/<name>/, where the replay tests run it.
+if [ "${CI:-}" = true ]; then
+    fuzz_seconds=${FUZZ_SECONDS:-60}
+else
+    fuzz_seconds=${FUZZ_SECONDS:-10}
+fi
+if [ "$fuzz_seconds" -gt 0 ]; then
+    CC=clang configure "$p-fuzz" -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dfuzzing=true -Dc_args=-fsanitize=fuzzer-no-link
+    for fuzzer in "$p-fuzz"/tests/fuzz/fuzz-*; do
+        case $fuzzer in *-replay | *.p) continue ;; esac
+        [ -f "$fuzzer" ] && [ -x "$fuzzer" ] || continue
+        name=${fuzzer##*/fuzz-}
+        echo "=== fuzz-$name: ${fuzz_seconds}s ==="
+        corpus=$(mktemp -d)
+        cp tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null || true
+        regressions=()
+        [ -d tests/fuzz/regressions/"$name" ] &&
+            regressions=(tests/fuzz/regressions/"$name")
+        log="$p-fuzz/fuzz-$name.log"
+        if ! "$fuzzer" -max_total_time="$fuzz_seconds" -timeout=25 \
+                -print_final_stats=1 -artifact_prefix="$p-fuzz/fuzz-$name-" \
+                "$corpus" "${regressions[@]}" >"$log" 2>&1; then
+            tail -n 40 "$log"
+            echo "fuzz-$name FAILED: reproducer in $p-fuzz/fuzz-$name-*"
+            status=1
+        fi
+        execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+        echo "fuzz-$name: ${execs:-?} executions, corpus" \
+            "$(find tests/fuzz/corpus/"$name" -type f | wc -l) seed ->" \
+            "$(find "$corpus" -type f | wc -l) files"
+        rm -rf "$corpus"
+    done
+fi
+
+# Static analysis of the library: must be clean. False positives get an
+# inline suppression, /* cppcheck-suppress <id> */, and a reason.
+if command -v cppcheck >/dev/null; then
+    echo "=== cppcheck rcu/ memory/ flatview/ ==="
+    cppcheck -q --enable=warning,portability,performance --std=c11 \
+        --inline-suppr --error-exitcode=1 -I include -D__GNUC__ \
+        -D__x86_64__ rcu/ memory/ flatview/ || status=1
+else
+    echo "=== cppcheck not installed: static analysis skipped ==="
+fi
 
 if [ -f "$p-plain"/build.ninja ] && ninja -C "$p-plain" -t targets all |
         grep -q '^docs:'; then
