@@ -92,52 +92,6 @@ address_space_translate(AddressSpace *as, hwaddr addr, hwaddr *xlat,
     return t.mr;
 }
 
-/* Host-order value <-> bytes, for buffer accesses to MMIO. */
-static uint64_t load_host_order(const uint8_t *p, unsigned size)
-{
-    switch (size) {
-    case 1:
-        return p[0];
-    case 2: {
-        uint16_t v;
-        memcpy(&v, p, 2);
-        return v;
-    }
-    case 4: {
-        uint32_t v;
-        memcpy(&v, p, 4);
-        return v;
-    }
-    default: {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        return v;
-    }
-    }
-}
-
-static void store_host_order(uint8_t *p, unsigned size, uint64_t val)
-{
-    switch (size) {
-    case 1:
-        p[0] = (uint8_t)val;
-        break;
-    case 2: {
-        uint16_t v = (uint16_t)val;
-        memcpy(p, &v, 2);
-        break;
-    }
-    case 4: {
-        uint32_t v = (uint32_t)val;
-        memcpy(p, &v, 4);
-        break;
-    }
-    default:
-        memcpy(p, &val, 8);
-        break;
-    }
-}
-
 /* Bytes from @addr to the top of the space, saturated (0 means 2^64). */
 static uint64_t bytes_to_top(hwaddr addr)
 {
@@ -200,7 +154,7 @@ uint64_t memory_section_access_step(const MemoryRegionSection *section,
         }
         chunk = memory_access_size(t.mr, (unsigned)MIN(l, 8), t.xlat);
         if (is_write) {
-            val = load_host_order(buf, chunk);
+            val = addrspace_host_load(buf, chunk);
             *res |= memory_region_dispatch_write(
                 t.mr, t.xlat, val, chunk, host_big_endian,
                 target_order(as, target_big_endian), attrs);
@@ -208,7 +162,7 @@ uint64_t memory_section_access_step(const MemoryRegionSection *section,
             *res |= memory_region_dispatch_read(
                 t.mr, t.xlat, &val, chunk, host_big_endian,
                 target_order(as, target_big_endian), attrs);
-            store_host_order(buf, chunk, val);
+            addrspace_host_store(buf, chunk, val);
         }
         return chunk;
     }
@@ -352,34 +306,11 @@ MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
     t.section_left = MIN(t.section_left, limit);
     if (t.section && (t.section->access & SECTION_DIRECT_READ) &&
         t.section_left >= size) {
-        const uint8_t *p =
-            t.section->host + (addr - t.section->offset_within_address_space);
-
-        if (((uintptr_t)p & (size - 1)) == 0) {
-            switch (size) {
-            case 1:
-                val = __atomic_load_n(p, __ATOMIC_RELAXED);
-                break;
-            case 2:
-                val = __atomic_load_n((const uint16_t *)(const void *)p,
-                                      __ATOMIC_RELAXED);
-                break;
-            case 4:
-                val = __atomic_load_n((const uint32_t *)(const void *)p,
-                                      __ATOMIC_RELAXED);
-                break;
-            default:
-                val = __atomic_load_n((const uint64_t *)(const void *)p,
-                                      __ATOMIC_RELAXED);
-                break;
-            }
-        } else {
-            val = load_host_order(p, size);
-        }
-        if (big != host_big_endian && size > 1) {
-            val = size == 2   ? GUINT16_SWAP_LE_BE((uint16_t)val)
-                  : size == 4 ? GUINT32_SWAP_LE_BE((uint32_t)val)
-                              : GUINT64_SWAP_LE_BE(val);
+        val = addrspace_host_load(
+            t.section->host + (addr - t.section->offset_within_address_space),
+            size);
+        if (big != host_big_endian) {
+            val = addrspace_bswap(val, size);
         }
     } else if (t.section && t.mr->priv.kind != MR_KIND_RAM &&
                t.mr->priv.kind != MR_KIND_ROM) {
@@ -431,34 +362,12 @@ MemTxResult memory_section_store(const MemoryRegionSection *section,
     t.section_left = MIN(t.section_left, limit);
     if (t.section && (t.section->access & SECTION_DIRECT_WRITE) &&
         t.section_left >= size) {
-        uint8_t *p =
-            t.section->host + (addr - t.section->offset_within_address_space);
-
-        if (big != host_big_endian && size > 1) {
-            val = size == 2   ? GUINT16_SWAP_LE_BE((uint16_t)val)
-                  : size == 4 ? GUINT32_SWAP_LE_BE((uint32_t)val)
-                              : GUINT64_SWAP_LE_BE(val);
+        if (big != host_big_endian) {
+            val = addrspace_bswap(val, size);
         }
-        if (((uintptr_t)p & (size - 1)) == 0) {
-            switch (size) {
-            case 1:
-                __atomic_store_n(p, (uint8_t)val, __ATOMIC_RELAXED);
-                break;
-            case 2:
-                __atomic_store_n((uint16_t *)(void *)p, (uint16_t)val,
-                                 __ATOMIC_RELAXED);
-                break;
-            case 4:
-                __atomic_store_n((uint32_t *)(void *)p, (uint32_t)val,
-                                 __ATOMIC_RELAXED);
-                break;
-            default:
-                __atomic_store_n((uint64_t *)(void *)p, val, __ATOMIC_RELAXED);
-                break;
-            }
-        } else {
-            store_host_order(p, size, val);
-        }
+        addrspace_host_store(
+            t.section->host + (addr - t.section->offset_within_address_space),
+            size, val);
         ram_block_mark_dirty(t.section, t.xlat, size);
     } else if (t.section && t.mr->priv.kind != MR_KIND_RAM &&
                t.mr->priv.kind != MR_KIND_ROM) {

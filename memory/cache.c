@@ -106,131 +106,6 @@ ADDRSPACE_EXPORT MemTxResult address_space_write_cached(
                                MEMTXATTRS_UNSPECIFIED, buf, len);
 }
 
-static uint64_t swap(uint64_t v, unsigned size)
-{
-    switch (size) {
-    case 2:
-        return GUINT16_SWAP_LE_BE((uint16_t)v);
-    case 4:
-        return GUINT32_SWAP_LE_BE((uint32_t)v);
-    case 8:
-        return GUINT64_SWAP_LE_BE(v);
-    default:
-        return v;
-    }
-}
-
-/* One host-order load at @p, atomic when naturally aligned. */
-static uint64_t host_load(const uint8_t *p, unsigned size)
-{
-    bool aligned = ((uintptr_t)p & (size - 1)) == 0;
-    uint16_t v16;
-    uint32_t v32;
-    uint64_t v64;
-
-    switch (size) {
-    case 1:
-        return __atomic_load_n(p, __ATOMIC_RELAXED);
-    case 2:
-        if (aligned) {
-            return __atomic_load_n((const uint16_t *)(const void *)p,
-                                   __ATOMIC_RELAXED);
-        }
-        memcpy(&v16, p, 2);
-        return v16;
-    case 4:
-        if (aligned) {
-            return __atomic_load_n((const uint32_t *)(const void *)p,
-                                   __ATOMIC_RELAXED);
-        }
-        memcpy(&v32, p, 4);
-        return v32;
-    default:
-        if (aligned) {
-            return __atomic_load_n((const uint64_t *)(const void *)p,
-                                   __ATOMIC_RELAXED);
-        }
-        memcpy(&v64, p, 8);
-        return v64;
-    }
-}
-
-/* One host-order store at @p, atomic when naturally aligned. */
-static void host_store(uint8_t *p, unsigned size, uint64_t val)
-{
-    bool aligned = ((uintptr_t)p & (size - 1)) == 0;
-    uint16_t v16 = (uint16_t)val;
-    uint32_t v32 = (uint32_t)val;
-
-    switch (size) {
-    case 1:
-        __atomic_store_n(p, (uint8_t)val, __ATOMIC_RELAXED);
-        break;
-    case 2:
-        if (aligned) {
-            __atomic_store_n((uint16_t *)(void *)p, v16, __ATOMIC_RELAXED);
-        } else {
-            memcpy(p, &v16, 2);
-        }
-        break;
-    case 4:
-        if (aligned) {
-            __atomic_store_n((uint32_t *)(void *)p, v32, __ATOMIC_RELAXED);
-        } else {
-            memcpy(p, &v32, 4);
-        }
-        break;
-    default:
-        if (aligned) {
-            __atomic_store_n((uint64_t *)(void *)p, val, __ATOMIC_RELAXED);
-        } else {
-            memcpy(p, &val, 8);
-        }
-        break;
-    }
-}
-
-/* The slow path: the AddressSpace's typed load of the same shape. */
-static uint64_t slow_load(AddressSpace *as, hwaddr addr, unsigned size,
-                          bool big, MemTxAttrs attrs, MemTxResult *r)
-{
-    switch (size) {
-    case 1:
-        return address_space_ldub(as, addr, attrs, r);
-    case 2:
-        return big ? address_space_lduw_be(as, addr, attrs, r)
-                   : address_space_lduw_le(as, addr, attrs, r);
-    case 4:
-        return big ? address_space_ldl_be(as, addr, attrs, r)
-                   : address_space_ldl_le(as, addr, attrs, r);
-    default:
-        return big ? address_space_ldq_be(as, addr, attrs, r)
-                   : address_space_ldq_le(as, addr, attrs, r);
-    }
-}
-
-static void slow_store(AddressSpace *as, hwaddr addr, unsigned size,
-                       uint64_t val, bool big, MemTxAttrs attrs, MemTxResult *r)
-{
-    switch (size) {
-    case 1:
-        address_space_stb(as, addr, (uint8_t)val, attrs, r);
-        break;
-    case 2:
-        big ? address_space_stw_be(as, addr, (uint16_t)val, attrs, r)
-            : address_space_stw_le(as, addr, (uint16_t)val, attrs, r);
-        break;
-    case 4:
-        big ? address_space_stl_be(as, addr, (uint32_t)val, attrs, r)
-            : address_space_stl_le(as, addr, (uint32_t)val, attrs, r);
-        break;
-    default:
-        big ? address_space_stq_be(as, addr, val, attrs, r)
-            : address_space_stq_le(as, addr, val, attrs, r);
-        break;
-    }
-}
-
 /* Typed load at offset @addr; @order: 0 little, 1 big, -1 the target's. */
 static uint64_t cached_load(MemoryRegionCache *cache, hwaddr addr,
                             unsigned size, int order, MemTxAttrs attrs,
@@ -243,13 +118,13 @@ static uint64_t cached_load(MemoryRegionCache *cache, hwaddr addr,
     if (!cache_fits(cache, addr, size)) {
         r = MEMTX_DECODE_ERROR;
     } else if (cache->priv.ptr) {
-        val = host_load(cache->priv.ptr + addr, size);
+        val = addrspace_host_load(cache->priv.ptr + addr, size);
         if (big != host_big_endian) {
-            val = swap(val, size);
+            val = addrspace_bswap(val, size);
         }
     } else {
-        val = slow_load(cache->priv.as, cache->priv.addr + addr, size, big,
-                        attrs, &r);
+        val = address_space_ld_slow(cache->priv.as, cache->priv.addr + addr,
+                                    size, big, attrs, &r);
     }
     if (result) {
         *result = r;
@@ -267,13 +142,14 @@ static void cached_store(MemoryRegionCache *cache, hwaddr addr, unsigned size,
     if (!cache_fits(cache, addr, size)) {
         r = MEMTX_DECODE_ERROR;
     } else if (cache->priv.direct_write) {
-        host_store(cache->priv.ptr + addr, size,
-                   big != host_big_endian ? swap(val, size) : val);
+        addrspace_host_store(cache->priv.ptr + addr, size,
+                             big != host_big_endian ? addrspace_bswap(val, size)
+                                                    : val);
         memory_region_mark_written(cache->priv.mr, cache->priv.xlat + addr,
                                    size);
     } else {
-        slow_store(cache->priv.as, cache->priv.addr + addr, size, val, big,
-                   attrs, &r);
+        address_space_st_slow(cache->priv.as, cache->priv.addr + addr, size,
+                              val, big, attrs, &r);
     }
     if (result) {
         *result = r;

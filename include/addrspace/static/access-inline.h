@@ -19,6 +19,8 @@
 #error "include <addrspace/address-space.h>, not this file"
 #endif
 
+#include <addrspace/static/host-inline.h>
+
 /**
  * struct FlatViewEntry - private: the fast-path facts of one section.
  * @last: last address of the section.
@@ -147,36 +149,11 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
     if (__builtin_expect(i != (size_t)-1, 1)) {
         e = &ix->entries[i];
         if ((e->flags & FLATVIEW_ENTRY_READ) && e->last - addr >= size - 1) {
-            const void *p = (const void *)(uintptr_t)(addr + e->rdelta);
-
-            /* aligned: one atomic access; else a plain copy */
-            if (((uintptr_t)p & (size - 1)) == 0) {
-                switch (size) {
-                case 1:
-                    v = __atomic_load_n((const uint8_t *)p, __ATOMIC_RELAXED);
-                    break;
-                case 2:
-                    v = __atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED);
-                    break;
-                case 4:
-                    v = __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
-                    break;
-                default:
-                    v = __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
-                    break;
-                }
-            } else {
-                __builtin_memcpy(&v, p, size); /* little-endian hosts */
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-                v >>= 64 - 8 * size;
-#endif
-            }
+            v = addrspace_host_load((const void *)(uintptr_t)(addr + e->rdelta),
+                                    size);
             rcu_read_unlock();
             if (address_space_order_swaps(as, order)) {
-                v = size == 2   ? __builtin_bswap16((uint16_t)v)
-                    : size == 4 ? __builtin_bswap32((uint32_t)v)
-                    : size == 8 ? __builtin_bswap64(v)
-                                : v;
+                v = addrspace_bswap(v, size);
             }
             if (result) {
                 *result = MEMTX_OK;
@@ -210,39 +187,13 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
     if (__builtin_expect(i != (size_t)-1, 1)) {
         e = &ix->entries[i];
         if ((e->flags & FLATVIEW_ENTRY_WRITE) && e->last - addr >= size - 1) {
-            void *p = (void *)(uintptr_t)(addr + e->wdelta);
             uint64_t v = val;
 
             if (address_space_order_swaps(as, order)) {
-                v = size == 2   ? __builtin_bswap16((uint16_t)v)
-                    : size == 4 ? __builtin_bswap32((uint32_t)v)
-                    : size == 8 ? __builtin_bswap64(v)
-                                : v;
+                v = addrspace_bswap(v, size);
             }
-            if (((uintptr_t)p & (size - 1)) == 0) {
-                switch (size) {
-                case 1:
-                    __atomic_store_n((uint8_t *)p, (uint8_t)v,
-                                     __ATOMIC_RELAXED);
-                    break;
-                case 2:
-                    __atomic_store_n((uint16_t *)p, (uint16_t)v,
-                                     __ATOMIC_RELAXED);
-                    break;
-                case 4:
-                    __atomic_store_n((uint32_t *)p, (uint32_t)v,
-                                     __ATOMIC_RELAXED);
-                    break;
-                default:
-                    __atomic_store_n((uint64_t *)p, v, __ATOMIC_RELAXED);
-                    break;
-                }
-            } else {
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-                v <<= 64 - 8 * size;
-#endif
-                __builtin_memcpy(p, &v, size);
-            }
+            addrspace_host_store((void *)(uintptr_t)(addr + e->wdelta), size,
+                                 v);
             rcu_read_unlock();
             if (result) {
                 *result = MEMTX_OK;

@@ -16,6 +16,8 @@
 #error "include <addrspace/guest-memory.h>, not this file"
 #endif
 
+#include <addrspace/static/host-inline.h>
+
 /**
  * guest_region_len() - Bytes in @r.
  * @r: the region.
@@ -129,17 +131,6 @@ guest_region_write(GuestRegion *r, hwaddr offset, const void *buf, uint64_t len,
 }
 
 /**
- * guest_region_bswap() - Byte-swap the low @size bytes of @v.
- * @v: the value.
- * @size: 1, 2, 4 or 8.
- * Return: the swapped value (bits above @size bytes cleared).
- */
-static inline uint64_t guest_region_bswap(uint64_t v, unsigned size)
-{
-    return __builtin_bswap64(v) >> (64 - 8 * size);
-}
-
-/**
  * guest_region_host_fits() - Whether the host fast path serves @size bytes
  * at @offset of @r.
  * @r: the region.
@@ -171,7 +162,6 @@ guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
                   MemTxAttrs attrs, bool target_big_endian, uint64_t *value)
 {
     const bool host_big = G_BYTE_ORDER == G_BIG_ENDIAN;
-    const uint8_t *p;
     uint64_t v = 0;
 
     if (!guest_region_host_fits(r, offset, size)) {
@@ -180,31 +170,8 @@ guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
                                            target_big_endian, value)
                             : MEMTX_DECODE_ERROR;
     }
-    p = r->host + offset;
-    if (((uintptr_t)p & (size - 1)) == 0) {
-        /* relaxed: a single-copy-atomic access, no ordering implied */
-        switch (size) {
-        case 1:
-            v = __atomic_load_n(p, __ATOMIC_RELAXED);
-            break;
-        case 2:
-            v = __atomic_load_n((const uint16_t *)(const void *)p,
-                                __ATOMIC_RELAXED);
-            break;
-        case 4:
-            v = __atomic_load_n((const uint32_t *)(const void *)p,
-                                __ATOMIC_RELAXED);
-            break;
-        default:
-            v = __atomic_load_n((const uint64_t *)(const void *)p,
-                                __ATOMIC_RELAXED);
-            break;
-        }
-    } else {
-        /* unaligned: host order bytes; little-endian hosts need no shift */
-        memcpy((uint8_t *)&v + (host_big ? 8 - size : 0), p, size);
-    }
-    *value = big_endian != host_big ? guest_region_bswap(v, size) : v;
+    v = addrspace_host_load(r->host + offset, size);
+    *value = big_endian != host_big ? addrspace_bswap(v, size) : v;
     return MEMTX_OK;
 }
 
@@ -228,7 +195,6 @@ static inline MemTxResult guest_region_store(GuestRegion *r, hwaddr offset,
                                              uint64_t value)
 {
     const bool host_big = G_BYTE_ORDER == G_BIG_ENDIAN;
-    uint8_t *p;
     uint64_t v;
 
     if (!guest_region_host_fits(r, offset, size)) {
@@ -236,28 +202,8 @@ static inline MemTxResult guest_region_store(GuestRegion *r, hwaddr offset,
                                              target_big_endian, value)
                              : MEMTX_DECODE_ERROR;
     }
-    p = r->host + offset;
-    v = big_endian != host_big ? guest_region_bswap(value, size) : value;
-    if (((uintptr_t)p & (size - 1)) == 0) {
-        switch (size) {
-        case 1:
-            __atomic_store_n(p, (uint8_t)v, __ATOMIC_RELAXED);
-            break;
-        case 2:
-            __atomic_store_n((uint16_t *)(void *)p, (uint16_t)v,
-                             __ATOMIC_RELAXED);
-            break;
-        case 4:
-            __atomic_store_n((uint32_t *)(void *)p, (uint32_t)v,
-                             __ATOMIC_RELAXED);
-            break;
-        default:
-            __atomic_store_n((uint64_t *)(void *)p, v, __ATOMIC_RELAXED);
-            break;
-        }
-    } else {
-        memcpy(p, (uint8_t *)&v + (host_big ? 8 - size : 0), size);
-    }
+    v = big_endian != host_big ? addrspace_bswap(value, size) : value;
+    addrspace_host_store(r->host + offset, size, v);
     guest_region_mark_dirty(r, offset, size);
     return MEMTX_OK;
 }

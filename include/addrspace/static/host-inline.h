@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file host-inline.h
+ * @brief Host-memory helpers shared by the inline access paths. NOT ABI:
+ * included by <addrspace/static/access-inline.h> and
+ * <addrspace/static/guest-memory-inline.h>; may change in any release.
+ *
+ * A naturally aligned access is one relaxed atomic access, so a guest
+ * access racing with another vCPU or a DMA engine is never torn (QEMU's
+ * single-copy atomicity for aligned RAM accesses); unaligned ones copy.
+ */
+#ifndef ADDRSPACE_STATIC_HOST_INLINE_H
+#define ADDRSPACE_STATIC_HOST_INLINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/**
+ * addrspace_bswap() - private: byte-swap the low @size bytes of @v.
+ * @v: the value. @size: 1, 2, 4 or 8.
+ * Return: the swapped value (bits above @size bytes zero).
+ */
+static inline uint64_t addrspace_bswap(uint64_t v, unsigned size)
+{
+    return size == 1 ? (uint8_t)v : __builtin_bswap64(v) >> (64 - 8 * size);
+}
+
+/**
+ * addrspace_host_load() - private: load @size bytes at @p in host order.
+ * @p: host address. @size: 1, 2, 4 or 8.
+ * Return: the value.
+ */
+static inline uint64_t addrspace_host_load(const void *p, unsigned size)
+{
+    bool aligned = ((uintptr_t)p & (size - 1)) == 0;
+
+    switch (size) {
+    case 1:
+        return __atomic_load_n((const uint8_t *)p, __ATOMIC_RELAXED);
+    case 2: {
+        uint16_t v;
+
+        if (aligned) {
+            return __atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED);
+        }
+        __builtin_memcpy(&v, p, 2);
+        return v;
+    }
+    case 4: {
+        uint32_t v;
+
+        if (aligned) {
+            return __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
+        }
+        __builtin_memcpy(&v, p, 4);
+        return v;
+    }
+    default: {
+        uint64_t v;
+
+        if (aligned) {
+            return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+        }
+        __builtin_memcpy(&v, p, 8);
+        return v;
+    }
+    }
+}
+
+/**
+ * addrspace_host_store() - private: store the low @size bytes of @v at @p
+ * in host order.
+ * @p: host address. @size: 1, 2, 4 or 8. @v: the value.
+ */
+static inline void addrspace_host_store(void *p, unsigned size, uint64_t v)
+{
+    bool aligned = ((uintptr_t)p & (size - 1)) == 0;
+
+    switch (size) {
+    case 1:
+        __atomic_store_n((uint8_t *)p, (uint8_t)v, __ATOMIC_RELAXED);
+        break;
+    case 2: {
+        uint16_t w = (uint16_t)v;
+
+        if (aligned) {
+            __atomic_store_n((uint16_t *)p, w, __ATOMIC_RELAXED);
+        } else {
+            __builtin_memcpy(p, &w, 2);
+        }
+        break;
+    }
+    case 4: {
+        uint32_t w = (uint32_t)v;
+
+        if (aligned) {
+            __atomic_store_n((uint32_t *)p, w, __ATOMIC_RELAXED);
+        } else {
+            __builtin_memcpy(p, &w, 4);
+        }
+        break;
+    }
+    default:
+        if (aligned) {
+            __atomic_store_n((uint64_t *)p, v, __ATOMIC_RELAXED);
+        } else {
+            __builtin_memcpy(p, &v, 8);
+        }
+        break;
+    }
+}
+
+#endif /* ADDRSPACE_STATIC_HOST_INLINE_H */
