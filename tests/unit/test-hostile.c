@@ -21,6 +21,7 @@
 #include <glib.h>
 
 #include <addrspace/addrspace.h>
+#include <addrspace/iommu.h>
 
 #include "../../memory/memory-internal.h"
 #include "board-json.h"
@@ -718,6 +719,112 @@ static void test_tree_absurd_sizes(Fix *f, gconstpointer data)
     memory_region_finalize(&c);
 }
 
+/* --- a device author's IOMMU --------------------------------------------- */
+
+/* What the hostile translate callback returns: @mode picks the lie. */
+typedef struct BadIommu {
+    AddressSpace *target;
+    int mode;
+    unsigned calls;
+} BadIommu;
+
+static IOMMUTLBEntry bad_translate(void *opaque, hwaddr addr,
+                                   IOMMUAccessFlags flag, int iommu_idx)
+{
+    BadIommu *b = opaque;
+    IOMMUTLBEntry e = {.target_as = b->target, .perm = IOMMU_RW};
+
+    (void)flag;
+    (void)iommu_idx;
+    b->calls++;
+    switch (b->mode) {
+    case 0: /* into itself: the same address of the same space */
+        e.iova = addr;
+        e.translated_addr = HOLE_ADDR + addr;
+        e.addr_mask = 0xfff;
+        break;
+    case 1: /* a mask that is no block size, an iova elsewhere */
+        e.iova = addr ^ 0x5a5a;
+        e.translated_addr = UINT64_MAX - 2;
+        e.addr_mask = 0x1234;
+        break;
+    case 2: /* a page whose translation ends at 2^64 */
+        e.iova = addr & ~(hwaddr)0xfff;
+        e.translated_addr = UINT64_MAX - 1; /* low bits: QEMU ignores */
+        e.addr_mask = 0xfff;
+        break;
+    default: /* the whole space (QEMU's formula keeps the offset) */
+        e.iova = 0;
+        e.translated_addr = UINT64_MAX - 1;
+        e.addr_mask = UINT64_MAX;
+        break;
+    }
+    return e;
+}
+
+static const IOMMUMemoryRegionOps bad_iommu_ops = {
+    .translate = bad_translate,
+};
+
+/*
+ * An IOMMU whose translations are nonsense (a loop into itself, a mask that
+ * is not a block size, a page ending at 2^64, the whole space): every
+ * access answers with a MemTxResult, no callback sees anything out of
+ * bounds, nothing past 2^64 wraps to address 0.
+ */
+static void test_iommu_bogus_translations(Fix *f, gconstpointer data)
+{
+    MemoryRegion iommu;
+    BadIommu b = {.target = &f->as};
+    GError *err = NULL;
+    uint8_t buf[32];
+    MemTxResult res;
+
+    (void)data;
+    memset(&iommu, 0, sizeof(iommu));
+    ok_or_die(memory_region_init_iommu(&iommu, NULL, &bad_iommu_ops, &b,
+                                       "bad-iommu", 0x10000, &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR, &iommu, &err),
+              err);
+    for (b.mode = 0; b.mode < 4; b.mode++) {
+        hwaddr len;
+        void *p;
+
+        b.calls = 0;
+        memset(buf, 0x11, sizeof(buf));
+        res = address_space_read(&f->as, HOLE_ADDR + 8, U, buf, sizeof(buf));
+        g_assert_cmphex(res & ~(MemTxResult)(MEMTX_DECODE_ERROR |
+                                             MEMTX_ACCESS_ERROR | MEMTX_ERROR),
+                        ==, 0);
+        if (b.mode == 0) {
+            /* the loop ends at the chain limit: a hole */
+            g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+            assert_bytes(buf, 0, sizeof(buf));
+            g_assert_cmpuint(b.calls, <=, 32 * (IOMMU_MAX_CHAIN + 1));
+        }
+        memset(buf, 0x77, sizeof(buf));
+        (void)address_space_write(&f->as, HOLE_ADDR + 8, U, buf, sizeof(buf));
+        (void)address_space_ldq_le(&f->as, HOLE_ADDR + 0xffc, U, &res);
+        address_space_stl_be(&f->as, HOLE_ADDR + 0xffe, 1, U, &res);
+        (void)address_space_access_valid(&f->as, HOLE_ADDR, 0x10000, true, U);
+        len = UINT64_MAX;
+        p = address_space_map(&f->as, HOLE_ADDR + 4, &len, true, U);
+        if (p) {
+            g_assert_cmpuint(len, >, 0);
+            memset(p, 0x42, MIN(len, (hwaddr)64));
+            address_space_unmap(&f->as, p, len, true, len);
+        }
+        /* modes 0-2 never reach address 0 (RAM, 0xaa): no wrap past 2^64 */
+        if (b.mode < 3) {
+            assert_bytes(memory_region_get_ram_ptr(&f->ram), 0xaa, 16);
+        }
+    }
+    ok_or_die(memory_region_del_subregion(&f->root, &iommu, &err), err);
+    drain_call_rcu();
+    memory_region_finalize(&iommu);
+}
+
 /* --- board files --------------------------------------------------------- */
 
 /* A board file is refused with @code and a message that starts with the
@@ -819,6 +926,7 @@ int main(int argc, char **argv)
     ADD_TEST("tree/cycle", test_tree_cycle);
     ADD_TEST("tree/overlapping-subregions", test_tree_overlapping_subregions);
     ADD_TEST("tree/absurd-sizes", test_tree_absurd_sizes);
+    ADD_TEST("iommu/bogus-translations", test_iommu_bogus_translations);
     g_test_add_func("/hostile/board/cycle", test_board_cycle);
     g_test_add_func("/hostile/board/duplicate-names",
                     test_board_duplicate_names);
