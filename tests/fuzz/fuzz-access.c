@@ -59,51 +59,6 @@ static MemTxAttrs attrs_of(FuzzInput *in)
                         .requester_id = (uint16_t)(b >> 4)};
 }
 
-static void typed(AddressSpace *as, FuzzInput *in, hwaddr a, MemTxAttrs attrs)
-{
-    uint64_t v = fuzz_bytes(in, 8);
-    MemTxResult res;
-
-    switch (fuzz_pick(in, 12)) {
-    case 0:
-        (void)address_space_ldub(as, a, attrs, &res);
-        break;
-    case 1:
-        (void)address_space_lduw_le(as, a, attrs, &res);
-        break;
-    case 2:
-        (void)address_space_ldl_be(as, a, attrs, &res);
-        break;
-    case 3:
-        (void)address_space_ldq(as, a, attrs, &res);
-        break;
-    case 4:
-        (void)address_space_ldl(as, a, attrs, &res);
-        break;
-    case 5:
-        (void)address_space_ldq_be(as, a, attrs, &res);
-        break;
-    case 6:
-        address_space_stb(as, a, (uint8_t)v, attrs, &res);
-        break;
-    case 7:
-        address_space_stw_be(as, a, (uint16_t)v, attrs, &res);
-        break;
-    case 8:
-        address_space_stl_le(as, a, (uint32_t)v, attrs, &res);
-        break;
-    case 9:
-        address_space_stq_le(as, a, v, attrs, &res);
-        break;
-    case 10:
-        address_space_stw(as, a, (uint16_t)v, attrs, &res);
-        break;
-    default:
-        address_space_stq_be(as, a, v, attrs, &res);
-        break;
-    }
-}
-
 /* Program the dma-testdev and start a copy (through "memory"); @budget:
  * bytes left to copy in this input (an MMIO copy costs a callback per 4
  * bytes: long ones would only slow the fuzzer down). */
@@ -174,7 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 1:
         case 2:
-            typed(as, &in, a, attrs);
+            (void)fuzz_typed_access(as, fuzz_u8(&in), a, fuzz_bytes(&in, 8),
+                                    attrs);
             break;
         case 3:
             dma(mem, &in, &dma_budget);

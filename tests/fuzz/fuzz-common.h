@@ -18,6 +18,8 @@
 
 #include <glib.h>
 
+#include <addrspace/addrspace.h>
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct FuzzInput {
@@ -74,6 +76,81 @@ static inline void G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN
     fputc('\n', stderr);
     va_end(ap);
     abort();
+}
+
+/* Typed accesses: FUZZ_TYPED_ACCESSES variants, every load and store of
+ * address-space.h (target, little and big byte order). */
+#define FUZZ_TYPED_ACCESSES 20
+
+static inline MemTxResult fuzz_typed_access(AddressSpace *as, unsigned which,
+                                            hwaddr a, uint64_t v,
+                                            MemTxAttrs attrs)
+{
+    MemTxResult res = MEMTX_OK;
+
+    switch (which % FUZZ_TYPED_ACCESSES) {
+    case 0:
+        (void)address_space_ldub(as, a, attrs, &res);
+        break;
+    case 1:
+        (void)address_space_lduw(as, a, attrs, &res);
+        break;
+    case 2:
+        (void)address_space_lduw_le(as, a, attrs, &res);
+        break;
+    case 3:
+        (void)address_space_lduw_be(as, a, attrs, &res);
+        break;
+    case 4:
+        (void)address_space_ldl(as, a, attrs, &res);
+        break;
+    case 5:
+        (void)address_space_ldl_le(as, a, attrs, &res);
+        break;
+    case 6:
+        (void)address_space_ldl_be(as, a, attrs, &res);
+        break;
+    case 7:
+        (void)address_space_ldq(as, a, attrs, &res);
+        break;
+    case 8:
+        (void)address_space_ldq_le(as, a, attrs, &res);
+        break;
+    case 9:
+        (void)address_space_ldq_be(as, a, attrs, &res);
+        break;
+    case 10:
+        address_space_stb(as, a, (uint8_t)v, attrs, &res);
+        break;
+    case 11:
+        address_space_stw(as, a, (uint16_t)v, attrs, &res);
+        break;
+    case 12:
+        address_space_stw_le(as, a, (uint16_t)v, attrs, &res);
+        break;
+    case 13:
+        address_space_stw_be(as, a, (uint16_t)v, attrs, &res);
+        break;
+    case 14:
+        address_space_stl(as, a, (uint32_t)v, attrs, &res);
+        break;
+    case 15:
+        address_space_stl_le(as, a, (uint32_t)v, attrs, &res);
+        break;
+    case 16:
+        address_space_stl_be(as, a, (uint32_t)v, attrs, &res);
+        break;
+    case 17:
+        address_space_stq(as, a, v, attrs, &res);
+        break;
+    case 18:
+        address_space_stq_le(as, a, v, attrs, &res);
+        break;
+    default:
+        address_space_stq_be(as, a, v, attrs, &res);
+        break;
+    }
+    return res;
 }
 
 #endif /* TESTS_FUZZ_FUZZ_COMMON_H */

@@ -493,70 +493,9 @@ static void op_access(State *s, FuzzInput *in, AddressSpace *as)
         }
         break;
     }
-    case 2:
-        switch ((kind >> 3) % 9) {
-        case 0:
-            v = address_space_lduw(as, a, attrs, &res);
-            break;
-        case 1:
-            v = address_space_lduw_le(as, a, attrs, &res);
-            break;
-        case 2:
-            v = address_space_lduw_be(as, a, attrs, &res);
-            break;
-        case 3:
-            v = address_space_ldl(as, a, attrs, &res);
-            break;
-        case 4:
-            v = address_space_ldl_le(as, a, attrs, &res);
-            break;
-        case 5:
-            v = address_space_ldl_be(as, a, attrs, &res);
-            break;
-        case 6:
-            v = address_space_ldq(as, a, attrs, &res);
-            break;
-        case 7:
-            v = address_space_ldq_le(as, a, attrs, &res);
-            break;
-        default:
-            v = address_space_ldq_be(as, a, attrs, &res);
-            break;
-        }
-        break;
+    case 2: /* any typed load or store (the byte order matters less) */
     case 3:
-        switch ((kind >> 3) % 10) {
-        case 0:
-            address_space_stb(as, a, (uint8_t)v, attrs, &res);
-            break;
-        case 1:
-            address_space_stw(as, a, (uint16_t)v, attrs, &res);
-            break;
-        case 2:
-            address_space_stw_le(as, a, (uint16_t)v, attrs, &res);
-            break;
-        case 3:
-            address_space_stw_be(as, a, (uint16_t)v, attrs, &res);
-            break;
-        case 4:
-            address_space_stl(as, a, (uint32_t)v, attrs, &res);
-            break;
-        case 5:
-            address_space_stl_le(as, a, (uint32_t)v, attrs, &res);
-            break;
-        case 6:
-            address_space_stl_be(as, a, (uint32_t)v, attrs, &res);
-            break;
-        case 7:
-            address_space_stq(as, a, v, attrs, &res);
-            break;
-        case 8:
-            address_space_stq_le(as, a, v, attrs, &res);
-            break;
-        default:
-            address_space_stq_be(as, a, v, attrs, &res);
-            break;
-        }
+        res = fuzz_typed_access(as, kind >> 3, a, v, attrs);
         break;
     case 4: { /* map of any length, touched, unmapped */
         hwaddr len = fuzz_bool(in) ? fuzz_bytes(in, 8) : fuzz_bytes(in, 2);
