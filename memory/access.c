@@ -130,8 +130,11 @@ uint64_t memory_section_access_step(const MemoryRegionSection *section,
             t.section->host + (addr - t.section->offset_within_address_space);
 
         if (!(t.section->access & SECTION_RAM)) {
-            /* romd: QEMU copies up to the end of the RAM block */
-            l = MIN(l, mr_size_last_relaxed(t.mr) - t.xlat + 1);
+            /* romd: QEMU copies up to the end of the RAM block, not of the
+             * region: inside a transaction the region may already have
+             * shrunk below this view's section (its size would give 0
+             * bytes here, and the caller's loop would never end) */
+            l = MIN(l, t.mr->priv.ram_block->size - t.xlat);
         }
         if (is_write) {
             memcpy(host, buf, l);

@@ -359,6 +359,46 @@ static void test_map_bounce_busy(Fix *f, gconstpointer data)
     address_space_unmap(&f->as, q, len2, false, 0);
 }
 
+/*
+ * A ROM device shrunk inside a transaction: until the commit the view still
+ * maps its old size, and a read there copies from the RAM block (QEMU).
+ * Regression: the copy was clamped to the region's new size, which gave 0
+ * bytes at the new end, and the access loop spun forever (fuzz-tree).
+ */
+static void test_romd_shrunk_in_transaction(Fix *f, gconstpointer data)
+{
+    static const MemoryRegionOps romd_ops = {
+        .endianness = DEVICE_LITTLE_ENDIAN,
+    };
+    MemoryRegion romd;
+    GError *err = NULL;
+    uint8_t buf[16];
+
+    (void)data;
+    memset(&romd, 0, sizeof(romd));
+    ok_or_die(memory_region_init_rom_device(&romd, NULL, &romd_ops, NULL,
+                                            "romd", 0x1000, &err),
+              err);
+    memset(memory_region_get_ram_ptr(&romd), 0x3c, 0x1000);
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR, &romd, &err),
+              err);
+    memory_region_transaction_begin();
+    ok_or_die(memory_region_set_size(&romd, 0x800, &err), err);
+    memset(buf, 0, sizeof(buf));
+    g_assert_cmphex(
+        address_space_read(&f->as, HOLE_ADDR + 0x800, U, buf, sizeof(buf)), ==,
+        MEMTX_OK);
+    assert_bytes(buf, 0x3c, sizeof(buf));
+    memory_region_transaction_commit();
+    g_assert_cmphex(
+        address_space_read(&f->as, HOLE_ADDR + 0x800, U, buf, sizeof(buf)), ==,
+        MEMTX_DECODE_ERROR);
+    assert_bytes(buf, 0, sizeof(buf));
+    ok_or_die(memory_region_del_subregion(&f->root, &romd, &err), err);
+    drain_call_rcu();
+    memory_region_finalize(&romd);
+}
+
 /* --- DMA and callbacks that act on the tree ----------------------------- */
 
 /* A hook that makes up to @left accesses through the AddressSpace. */
@@ -916,6 +956,8 @@ int main(int argc, char **argv)
     ADD_TEST("mmio/unaligned-forbidden", test_unaligned_forbidden);
     ADD_TEST("rom/write", test_rom_write);
     ADD_TEST("hole/read-write", test_hole_read);
+    ADD_TEST("rom-device/shrunk-in-transaction",
+             test_romd_shrunk_in_transaction);
     ADD_TEST("map/huge-length", test_map_huge_length);
     ADD_TEST("map/bounce-busy", test_map_bounce_busy);
     ADD_TEST("dma/nested-same-device", test_dma_nested_same_device);
