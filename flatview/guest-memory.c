@@ -65,6 +65,11 @@ static MemTxResult access_loop(GuestMemory *mem, hwaddr addr, uint8_t *buf,
         if (res != MEMTX_OK) {
             break;
         }
+        if (n == 0) {
+            /* a region that makes no progress would spin forever */
+            res = MEMTX_DECODE_ERROR;
+            break;
+        }
         total += n;
         if (total < len && n == room && room != UINT64_MAX) {
             res = MEMTX_DECODE_ERROR; /* past 2^64: a hole, never a wrap */

@@ -204,6 +204,14 @@ static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
             memory_section_access_step(flatview_lookup(fv, addr), addr, buf, l,
                                        is_write, attrs, as, false, &res);
 
+        if (done == 0) {
+            /* defensive: a step that makes no progress would spin */
+            if (!is_write) {
+                memset(buf, 0, len);
+            }
+            res |= MEMTX_DECODE_ERROR;
+            break;
+        }
         len -= done;
         buf += done;
         if (!len) {

@@ -26,7 +26,9 @@ struct DirtyBitmapSnapshot {
 
 static uint64_t block_pages(const RAMBlock *rb)
 {
-    return (rb->size + DIRTY_MEMORY_PAGE_SIZE - 1) >> DIRTY_MEMORY_PAGE_BITS;
+    /* no overflow near 2^64 */
+    return (rb->size >> DIRTY_MEMORY_PAGE_BITS) +
+           !!(rb->size & (DIRTY_MEMORY_PAGE_SIZE - 1));
 }
 
 static uint64_t *bitmap_get(RAMBlock *rb, unsigned client)

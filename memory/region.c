@@ -143,6 +143,11 @@ ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
     if (!region_check_init(mr, name, size, errp)) {
         return false;
     }
+    if (size > (uint64_t)SIZE_MAX / 2) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                    "RAM size 0x%" PRIx64 " does not fit the host", size);
+        return false;
+    }
     if (!ptr) {
         g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
                     "RAM region \"%s\": host pointer is NULL",
@@ -348,6 +353,9 @@ ADDRSPACE_EXPORT void memory_region_finalize(MemoryRegion *mr)
         MemoryRegion *user = l->data;
 
         memory_region_changed_locked(user);
+        if (alias_holds_ref(user, mr)) {
+            memory_region_unref(mr); /* the reference the alias took */
+        }
         user->priv.alias = NULL;
     }
     g_slist_free(mr->priv.alias_users);

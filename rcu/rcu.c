@@ -49,9 +49,10 @@ ADDRSPACE_EXPORT void rcu_register_thread(void)
 ADDRSPACE_EXPORT void rcu_unregister_thread(void)
 {
     if (rcu_thread_registration_depth == 0) {
+        /* a caller bug, but no public function aborts on caller input */
         fprintf(stderr, "addrspace: rcu_unregister_thread() on a thread "
-                        "that is not registered\n");
-        abort();
+                        "that is not registered; ignored\n");
+        return;
     }
     if (--rcu_thread_registration_depth == 0) {
         urcu_memb_unregister_thread();

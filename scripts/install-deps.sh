@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
       libglib2.0-dev liburcu-dev libjson-glib-dev doxygen valgrind
-      libunicorn-dev)
+      libunicorn-dev cppcheck)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
