@@ -30,9 +30,58 @@ typedef struct Piece {
 } Piece;
 
 typedef struct RenderCtx {
-    GArray *pieces;
+    Piece *pieces;
+    size_t nr, cap;
     uint32_t next_rank;
 } RenderCtx;
+
+/*
+ * Scratch arrays kept between renders (under the update lock): a commit on
+ * a big map would otherwise allocate, fault in and free megabytes of them
+ * each time. Capacities above RENDER_SCRATCH_KEEP elements are given back
+ * after the render, so a huge one-off map does not pin its scratch.
+ */
+#define RENDER_SCRATCH_KEEP 32768
+typedef struct PieceKey PieceKey;
+static struct {
+    Piece *pieces;
+    size_t pieces_cap;
+    PieceKey *keys;
+    size_t keys_cap;
+    const Piece **heap;
+    size_t heap_cap;
+} scratch;
+
+/* Grow *@v (elements of @size bytes, capacity *@cap) to hold @n. */
+static void *scratch_reserve(void *v, size_t *cap, size_t n, size_t size)
+{
+    if (n > *cap) {
+        g_free(v);
+        *cap = n;
+        v = g_malloc_n(n, size);
+    }
+    return v;
+}
+
+/* @v, or NULL (and *@cap 0) if it is too big to keep. */
+static void *scratch_trim(void *v, size_t *cap)
+{
+    if (*cap > RENDER_SCRATCH_KEEP) {
+        g_free(v);
+        *cap = 0;
+        return NULL;
+    }
+    return v;
+}
+
+static Piece *new_piece(RenderCtx *ctx)
+{
+    if (ctx->nr == ctx->cap) {
+        ctx->cap = ctx->cap ? 2 * ctx->cap : 64;
+        ctx->pieces = g_renew(Piece, ctx->pieces, ctx->cap);
+    }
+    return &ctx->pieces[ctx->nr++];
+}
 
 static void render_region(RenderCtx *ctx, MemoryRegion *mr, addrspace_s128 base,
                           addrspace_s128 clip_start, addrspace_s128 clip_end,
@@ -70,7 +119,7 @@ static void render_region(RenderCtx *ctx, MemoryRegion *mr, addrspace_s128 base,
     if (!mr->priv.terminates) {
         return;
     }
-    Piece p = {
+    *new_piece(ctx) = (Piece){
         .start = (addrspace_u128)start,
         .end = (addrspace_u128)end,
         .offset_in_region = (addrspace_u128)(start - base),
@@ -79,17 +128,63 @@ static void render_region(RenderCtx *ctx, MemoryRegion *mr, addrspace_s128 base,
         .readonly = readonly,
         .nonvolatile = nonvolatile,
     };
-    g_array_append_val(ctx->pieces, p);
 }
 
-static gint piece_cmp_start(gconstpointer a, gconstpointer b)
-{
-    const Piece *pa = a, *pb = b;
+/*
+ * Sort key of a piece: its start (below 2^64: a piece is never empty and
+ * ends at 2^64 at most) and its rank, which breaks ties.
+ */
+struct PieceKey {
+    hwaddr start;
+    uint32_t rank;
+    uint32_t idx;
+};
 
-    if (pa->start != pb->start) {
-        return pa->start < pb->start ? -1 : 1;
+static int key_cmp(const void *a, const void *b)
+{
+    const PieceKey *ka = a, *kb = b;
+
+    if (ka->start != kb->start) {
+        return ka->start < kb->start ? -1 : 1;
     }
-    return pa->rank < pb->rank ? -1 : pa->rank > pb->rank;
+    return ka->rank < kb->rank ? -1 : ka->rank > kb->rank;
+}
+
+/*
+ * The pieces' keys in sweep order. Walk order is often already sorted by
+ * address, or reversed (QEMU puts a container's newest subregion of a
+ * priority first, so a map built by ascending adds walks descending): both
+ * are detected in one pass, anything else is sorted.
+ */
+static PieceKey *sorted_keys(const Piece *pv, size_t n)
+{
+    PieceKey *keys;
+    bool ascending = true, descending = true;
+
+    scratch.keys = scratch_reserve(scratch.keys, &scratch.keys_cap, n + 1,
+                                   sizeof(PieceKey));
+    keys = scratch.keys;
+
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = (PieceKey){(hwaddr)pv[i].start, pv[i].rank, (uint32_t)i};
+        if (i) {
+            int c = key_cmp(&keys[i - 1], &keys[i]);
+
+            ascending &= c < 0;
+            descending &= c > 0;
+        }
+    }
+    if (descending && !ascending) {
+        for (size_t i = 0, j = n - 1; i < j; i++, j--) {
+            PieceKey t = keys[i];
+
+            keys[i] = keys[j];
+            keys[j] = t;
+        }
+    } else if (!ascending) {
+        qsort(keys, n, sizeof(*keys), key_cmp);
+    }
+    return keys;
 }
 
 /* A binary min-heap of piece indices ordered by rank. */
@@ -154,7 +249,13 @@ static bool section_can_merge(const MemoryRegionSection *a,
            a->dirty_log_mask == b->dirty_log_mask;
 }
 
-static void emit(GArray *out, const Piece *p, addrspace_u128 from,
+/* The sections of a view under construction. */
+typedef struct SectionVec {
+    MemoryRegionSection *v;
+    size_t nr, cap;
+} SectionVec;
+
+static void emit(SectionVec *out, const Piece *p, addrspace_u128 from,
                  addrspace_u128 to)
 {
     MemoryRegion *mr = p->mr;
@@ -170,33 +271,39 @@ static void emit(GArray *out, const Piece *p, addrspace_u128 from,
         .dirty_log_mask = mr->priv.dirty_log_mask,
     };
 
-    if (out->len) {
-        MemoryRegionSection *prev =
-            &g_array_index(out, MemoryRegionSection, out->len - 1);
-
-        if (section_can_merge(prev, &s)) {
-            prev->size += s.size;
-            return;
-        }
+    if (out->nr && section_can_merge(&out->v[out->nr - 1], &s)) {
+        out->v[out->nr - 1].size += s.size;
+        return;
     }
-    g_array_append_val(out, s);
+    if (out->nr == out->cap) {
+        out->cap = 2 * out->cap;
+        out->v = g_renew(MemoryRegionSection, out->v, out->cap);
+    }
+    out->v[out->nr++] = s;
 }
 
-static GArray *sweep(GArray *pieces)
+/*
+ * The sections of @n pieces, in address order. Every section starts at a
+ * piece's start or end, so there are fewer than 2 * @n.
+ */
+static SectionVec sweep(const Piece *pv, size_t n)
 {
-    GArray *out = g_array_new(false, false, sizeof(MemoryRegionSection));
-    Heap heap = {g_new(const Piece *, pieces->len ? pieces->len : 1), 0};
-    const Piece *pv = (const Piece *)(void *)pieces->data;
-    size_t n = pieces->len, i = 0;
+    SectionVec out = {g_new(MemoryRegionSection, n + 1), 0, n + 1};
+    size_t i = 0;
+    Heap heap = {NULL, 0};
+    PieceKey *keys = sorted_keys(pv, n);
     addrspace_u128 pos = 0;
 
-    g_array_sort(pieces, piece_cmp_start);
+    scratch.heap = scratch_reserve(scratch.heap, &scratch.heap_cap, n + 1,
+                                   sizeof(const Piece *));
+    heap.v = scratch.heap;
+
     while (i < n || heap.n) {
-        if (!heap.n && pos < pv[i].start) {
-            pos = pv[i].start;
+        if (!heap.n && pos < keys[i].start) {
+            pos = keys[i].start;
         }
-        while (i < n && pv[i].start <= pos) {
-            heap_push(&heap, &pv[i++]);
+        while (i < n && keys[i].start <= pos) {
+            heap_push(&heap, &pv[keys[i++].idx]);
         }
         while (heap.n && heap.v[0]->end <= pos) {
             heap_pop(&heap);
@@ -205,13 +312,12 @@ static GArray *sweep(GArray *pieces)
             continue;
         }
         addrspace_u128 next = heap.v[0]->end;
-        if (i < n && pv[i].start < next) {
-            next = pv[i].start;
+        if (i < n && keys[i].start < next) {
+            next = keys[i].start;
         }
-        emit(out, heap.v[0], pos, next);
+        emit(&out, heap.v[0], pos, next);
         pos = next;
     }
-    g_free(heap.v);
     return out;
 }
 
@@ -297,8 +403,8 @@ static void flatview_take_owner_refs(FlatView *fv, MemoryRegion *root)
 FlatView *flatview_render_locked(MemoryRegion *root)
 {
     FlatView *fv = g_new0(FlatView, 1);
-    RenderCtx ctx = {g_array_new(false, false, sizeof(Piece)), 0};
-    GArray *out;
+    RenderCtx ctx = {scratch.pieces, 0, scratch.pieces_cap, 0};
+    SectionVec out;
 
     fv->ref = 1;
     fv->root = root;
@@ -306,10 +412,16 @@ FlatView *flatview_render_locked(MemoryRegion *root)
         render_region(&ctx, root, 0, 0, (addrspace_s128)SIZE_2_64, false,
                       false);
     }
-    out = sweep(ctx.pieces);
-    g_array_free(ctx.pieces, true);
-    fv->nr = out->len;
-    fv->sections = (MemoryRegionSection *)(void *)g_array_free(out, false);
+    out = sweep(ctx.pieces, ctx.nr);
+    scratch.pieces_cap = ctx.cap;
+    scratch.pieces = scratch_trim(ctx.pieces, &scratch.pieces_cap);
+    scratch.keys = scratch_trim(scratch.keys, &scratch.keys_cap);
+    scratch.heap = scratch_trim(scratch.heap, &scratch.heap_cap);
+    if (out.nr + 64 < out.cap / 2) {
+        out.v = g_renew(MemoryRegionSection, out.v, out.nr + 1);
+    }
+    fv->nr = out.nr;
+    fv->sections = out.v;
     fv->starts = g_new(hwaddr, fv->nr ? fv->nr : 1);
     fv->entries = g_new(FlatViewEntry, fv->nr ? fv->nr : 1);
     for (size_t k = 0; k < fv->nr; k++) {
