@@ -29,17 +29,28 @@ typedef struct Mapping {
     bool bounce;      /* the pointer is a g_malloc'ed bounce buffer */
 } Mapping;
 
+/*
+ * A map client. It waits on MapState.clients; when bounce space is freed
+ * it moves to MapState.taken and stays there until its call has returned,
+ * so that address_space_unregister_map_client() can still withdraw it or
+ * wait for its call. Fields under MapState.lock.
+ */
 typedef struct MapClient {
     AddressSpaceMapClientFunc *func;
     void *opaque;
+    bool cancelled;   /* withdrawn after being taken: not called */
+    bool running;     /* its call is in progress on @runner */
+    pthread_t runner; /* valid while @running */
 } MapClient;
 
 typedef struct MapState {
     pthread_mutex_t lock; /* not GMutex: TSan cannot see GLib's futexes */
+    pthread_cond_t done;  /* broadcast when a taken client's call returns */
     size_t bounce_used;   /* bytes of bounce buffers outstanding */
     size_t bounce_max;
     GHashTable *mappings; /* pointer -> Mapping chain */
-    GQueue clients;       /* MapClient, oldest first */
+    GQueue clients;       /* MapClient waiting, oldest first */
+    GQueue taken;         /* MapClient taken to be called, until it returns */
 } MapState;
 
 static MapState *map_state_new(void)
@@ -47,9 +58,11 @@ static MapState *map_state_new(void)
     MapState *st = g_new0(MapState, 1);
 
     pthread_mutex_init(&st->lock, NULL);
+    pthread_cond_init(&st->done, NULL);
     st->bounce_max = ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE;
     st->mappings = g_hash_table_new(NULL, NULL);
     g_queue_init(&st->clients);
+    g_queue_init(&st->taken);
     return st;
 }
 
@@ -80,6 +93,9 @@ static void map_state_free(MapState *st)
     }
     g_hash_table_destroy(st->mappings);
     g_queue_clear_full(&st->clients, g_free);
+    /* taken clients belong to the thread running them (none should be) */
+    g_queue_clear(&st->taken);
+    pthread_cond_destroy(&st->done);
     pthread_mutex_destroy(&st->lock);
     g_free(st);
 }
@@ -208,30 +224,69 @@ static hwaddr bounce_reserve(MapState *st, hwaddr len)
     return l;
 }
 
-/* Call and drop @clients (a list taken from the state), outside locks. */
-static void clients_run(GList *clients)
+/*
+ * Move every waiting client to @st->taken and return them as a batch for
+ * clients_run() (QEMU's address_space_notify_map_clients: every client is
+ * woken), or NULL when none waits. Caller holds the lock.
+ */
+static GPtrArray *clients_take_locked(MapState *st)
 {
-    for (GList *l = clients; l; l = l->next) {
-        MapClient *c = l->data;
+    GPtrArray *batch;
+    MapClient *c;
 
-        c->func(c->opaque);
-        g_free(c);
+    if (g_queue_is_empty(&st->clients)) {
+        return NULL;
     }
-    g_list_free(clients);
+    batch = g_ptr_array_new();
+    while ((c = g_queue_pop_head(&st->clients))) {
+        g_queue_push_tail(&st->taken, c);
+        g_ptr_array_add(batch, c);
+    }
+    return batch;
 }
 
 /*
- * Give back @len bytes of bounce space and take the waiting clients
- * (QEMU's address_space_notify_map_clients: every client is woken).
+ * Call the clients of @batch (taken, see clients_take_locked()) outside
+ * the lock, skipping those withdrawn meanwhile, and free them. Each stays
+ * on @st->taken, marked running, until its call has returned: that is
+ * what address_space_unregister_map_client() waits for.
  */
-static GList *bounce_release(MapState *st, hwaddr len)
+static void clients_run(MapState *st, GPtrArray *batch)
 {
-    GList *clients;
+    if (!batch) {
+        return;
+    }
+    for (guint i = 0; i < batch->len; i++) {
+        MapClient *c = batch->pdata[i];
+        bool call;
+
+        pthread_mutex_lock(&st->lock);
+        call = !c->cancelled;
+        c->running = call;
+        c->runner = pthread_self();
+        pthread_mutex_unlock(&st->lock);
+        if (call) {
+            c->func(c->opaque);
+        }
+        pthread_mutex_lock(&st->lock);
+        g_queue_remove(&st->taken, c);
+        if (call) {
+            pthread_cond_broadcast(&st->done);
+        }
+        pthread_mutex_unlock(&st->lock);
+        g_free(c);
+    }
+    g_ptr_array_free(batch, true);
+}
+
+/* Give back @len bytes of bounce space; return the clients to wake. */
+static GPtrArray *bounce_release(MapState *st, hwaddr len)
+{
+    GPtrArray *clients;
 
     pthread_mutex_lock(&st->lock);
     st->bounce_used -= len;
-    clients = st->clients.head;
-    g_queue_init(&st->clients);
+    clients = clients_take_locked(st);
     pthread_mutex_unlock(&st->lock);
     return clients;
 }
@@ -290,7 +345,7 @@ ADDRSPACE_EXPORT void address_space_unmap(AddressSpace *as, void *buffer,
                                           hwaddr access_len)
 {
     MapState *st = map_state_peek(as);
-    GList *clients;
+    GPtrArray *clients;
     Mapping *m;
 
     (void)len;
@@ -318,7 +373,7 @@ ADDRSPACE_EXPORT void address_space_unmap(AddressSpace *as, void *buffer,
     }
     clients = bounce_release(st, m->len);
     mapping_release(m, buffer);
-    clients_run(clients);
+    clients_run(st, clients);
 }
 
 ADDRSPACE_EXPORT void
@@ -326,38 +381,70 @@ address_space_register_map_client(AddressSpace *as,
                                   AddressSpaceMapClientFunc *func, void *opaque)
 {
     MapState *st = map_state(as);
-    bool now;
+    MapClient *c = g_new0(MapClient, 1);
+    GPtrArray *now = NULL;
 
+    c->func = func;
+    c->opaque = opaque;
     pthread_mutex_lock(&st->lock);
+    g_queue_push_tail(&st->clients, c);
     /* checked under the lock unmap frees space under: no lost wake-up */
-    now = st->bounce_used < st->bounce_max;
-    if (!now) {
-        MapClient *c = g_new(MapClient, 1);
-
-        c->func = func;
-        c->opaque = opaque;
-        g_queue_push_tail(&st->clients, c);
+    if (st->bounce_used < st->bounce_max) {
+        now = clients_take_locked(st);
     }
     pthread_mutex_unlock(&st->lock);
-    if (now) {
-        func(opaque);
+    clients_run(st, now);
+}
+
+/* The first client of @q for @func(@opaque) not yet called or withdrawn. */
+static GList *client_find_waiting(GQueue *q, AddressSpaceMapClientFunc *func,
+                                  void *opaque)
+{
+    for (GList *l = q->head; l; l = l->next) {
+        MapClient *c = l->data;
+
+        if (c->func == func && c->opaque == opaque && !c->running &&
+            !c->cancelled) {
+            return l;
+        }
     }
+    return NULL;
+}
+
+/* Whether @func(@opaque) is being called by a thread other than this one. */
+static bool client_running_elsewhere(MapState *st,
+                                     AddressSpaceMapClientFunc *func,
+                                     void *opaque)
+{
+    for (GList *l = st->taken.head; l; l = l->next) {
+        MapClient *c = l->data;
+
+        if (c->func == func && c->opaque == opaque && c->running &&
+            !pthread_equal(c->runner, pthread_self())) {
+            return true;
+        }
+    }
+    return false;
 }
 
 ADDRSPACE_EXPORT void address_space_unregister_map_client(
     AddressSpace *as, AddressSpaceMapClientFunc *func, void *opaque)
 {
     MapState *st = map_state(as);
+    GList *l;
 
     pthread_mutex_lock(&st->lock);
-    for (GList *l = st->clients.head; l; l = l->next) {
-        MapClient *c = l->data;
-
-        if (c->func == func && c->opaque == opaque) {
-            g_queue_delete_link(&st->clients, l);
-            g_free(c);
-            break;
-        }
+    if ((l = client_find_waiting(&st->clients, func, opaque))) {
+        g_free(l->data);
+        g_queue_delete_link(&st->clients, l);
+    } else if ((l = client_find_waiting(&st->taken, func, opaque))) {
+        /* taken but not started: its runner skips and frees it */
+        ((MapClient *)l->data)->cancelled = true;
+    }
+    /* a call in progress on this thread is our caller (the callback
+     * unregistering itself): waiting for it would never end */
+    while (client_running_elsewhere(st, func, opaque)) {
+        pthread_cond_wait(&st->done, &st->lock);
     }
     pthread_mutex_unlock(&st->lock);
 }
@@ -366,14 +453,13 @@ ADDRSPACE_EXPORT void address_space_set_max_bounce_buffer_size(AddressSpace *as,
                                                                size_t size)
 {
     MapState *st = map_state(as);
-    GList *clients = NULL;
+    GPtrArray *clients = NULL;
 
     pthread_mutex_lock(&st->lock);
     st->bounce_max = size;
     if (st->bounce_used < st->bounce_max) {
-        clients = st->clients.head;
-        g_queue_init(&st->clients);
+        clients = clients_take_locked(st);
     }
     pthread_mutex_unlock(&st->lock);
-    clients_run(clients);
+    clients_run(st, clients);
 }

@@ -460,7 +460,9 @@ typedef void AddressSpaceMapClientFunc(void *opaque);
  *
  * The client is removed after it has been called. If bounce space is
  * available right now, @func is called before this function returns
- * (QEMU schedules it at once) and is not kept.
+ * (QEMU schedules it at once) and is not kept. @func runs without the
+ * library's locks held, on the thread that freed the space; it may map,
+ * unmap and (un)register clients, its own registration included.
  * Context: any registered thread.
  */
 void address_space_register_map_client(AddressSpace *as,
@@ -474,10 +476,18 @@ void address_space_register_map_client(AddressSpace *as,
  * @func: the callback given at registration.
  * @opaque: the pointer given at registration.
  *
- * Removes one registration matching @func and @opaque; no effect if there
- * is none. A callback already being run by another thread is not waited
- * for.
- * Context: any registered thread.
+ * Removes one registration matching @func and @opaque that has not been
+ * called yet (none: no effect), then waits until no call of @func(@opaque)
+ * is in progress on another thread. After return the removed
+ * registration is never called and no call of @func(@opaque) runs on
+ * another thread: with a single registration, @opaque may be freed.
+ *
+ * May be called from inside a map client's callback, for itself or any
+ * other client: a call in progress on the calling thread is not waited
+ * for (the callback unregistering itself just returns), and a client
+ * withdrawn this way before its turn in the same wake-up is not called.
+ * Context: any registered thread; not while holding a lock that a
+ * running callback of @func may wait for (it would never return).
  */
 void address_space_unregister_map_client(AddressSpace *as,
                                          AddressSpaceMapClientFunc *func,

@@ -557,6 +557,220 @@ static void test_concurrent(void)
     machine_free(m);
 }
 
+/*
+ * A map client whose state is freed right after it is unregistered: the
+ * callback must never run, or still be running, once
+ * address_space_unregister_map_client() has returned.
+ */
+typedef struct ClientSlot {
+    int state;     /* SLOT_*; the slots outlive the test loop */
+    uint32_t *mem; /* g_malloc'ed, freed after unregister (ASan: UAF) */
+} ClientSlot;
+
+enum { SLOT_REGISTERED = 1, SLOT_UNREGISTERED = 2 };
+#define SLOT_MAGIC 0xc11e47u
+
+static int slot_violations, slot_calls;
+
+static void slot_client(void *opaque)
+{
+    ClientSlot *slot = opaque;
+
+    __atomic_fetch_add(&slot_calls, 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&slot->state, __ATOMIC_RELAXED) != SLOT_REGISTERED ||
+        slot->mem[0] != SLOT_MAGIC) {
+        __atomic_fetch_add(&slot_violations, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    g_usleep(20); /* widen the window an unregister must wait through */
+    if (__atomic_load_n(&slot->state, __ATOMIC_RELAXED) != SLOT_REGISTERED ||
+        slot->mem[0] != SLOT_MAGIC) {
+        __atomic_fetch_add(&slot_violations, 1, __ATOMIC_RELAXED);
+    }
+}
+
+typedef struct Churn {
+    Machine *m;
+    int stop;
+    int rounds;
+} Churn;
+
+/* Keeps the bounce budget busy and frees it, waking clients. */
+static gpointer bounce_churn(gpointer opaque)
+{
+    Churn *c = opaque;
+
+    rcu_register_thread();
+    while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+        hwaddr len = ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE;
+        void *p = address_space_map(&c->m->as, 0x20000, &len, true, ATTRS);
+
+        if (p) {
+            g_thread_yield();
+            address_space_unmap(&c->m->as, p, len, true, 0);
+            __atomic_fetch_add(&c->rounds, 1, __ATOMIC_RELEASE);
+        }
+    }
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static void test_client_not_run_after_unregister(void)
+{
+    enum { MAX_SLOTS = 200000 };
+    Machine *m = machine_new();
+    ClientSlot *slots = g_new0(ClientSlot, MAX_SLOTS);
+    Churn churn = {.m = m};
+    GRand *rand = g_rand_new_with_seed(77);
+    GThread *t = g_thread_new("churn", bounce_churn, &churn);
+    gint64 deadline;
+    int used = 0;
+
+    __atomic_store_n(&slot_violations, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&slot_calls, 0, __ATOMIC_RELAXED);
+    while (!__atomic_load_n(&churn.rounds, __ATOMIC_ACQUIRE)) {
+        g_thread_yield();
+    }
+    deadline = g_get_monotonic_time() + G_USEC_PER_SEC * 4 / 10;
+    for (; used < MAX_SLOTS && g_get_monotonic_time() < deadline; used++) {
+        ClientSlot *slot = &slots[used];
+
+        slot->mem = g_new(uint32_t, 1);
+        slot->mem[0] = SLOT_MAGIC;
+        __atomic_store_n(&slot->state, SLOT_REGISTERED, __ATOMIC_RELAXED);
+        address_space_register_map_client(&m->as, slot_client, slot);
+        /* let the churn thread take it, and start calling it, or not */
+        for (int spin = g_rand_int_range(rand, 0, 4000); spin > 0; spin--) {
+            __asm__ volatile("" ::: "memory");
+        }
+        address_space_unregister_map_client(&m->as, slot_client, slot);
+        __atomic_store_n(&slot->state, SLOT_UNREGISTERED, __ATOMIC_RELAXED);
+        g_free(slot->mem);
+    }
+    __atomic_store_n(&churn.stop, 1, __ATOMIC_RELEASE);
+    g_thread_join(t);
+    g_test_message("%d clients, %d calls, %d bounce rounds", used,
+                   __atomic_load_n(&slot_calls, __ATOMIC_RELAXED),
+                   churn.rounds);
+    /* the race was run: some clients were called */
+    g_assert_cmpint(__atomic_load_n(&slot_calls, __ATOMIC_RELAXED), >, 0);
+    g_assert_cmpint(__atomic_load_n(&slot_violations, __ATOMIC_RELAXED), ==, 0);
+    g_rand_free(rand);
+    g_free(slots);
+    machine_free(m);
+}
+
+/* Client A withdraws itself and B, woken in the same unmap, from its call. */
+typedef struct SelfWithdraw {
+    AddressSpace *as;
+    int a_calls, b_calls;
+} SelfWithdraw;
+
+static void client_b(void *opaque)
+{
+    ((SelfWithdraw *)opaque)->b_calls++;
+}
+
+static void client_a(void *opaque)
+{
+    SelfWithdraw *sw = opaque;
+
+    sw->a_calls++;
+    address_space_unregister_map_client(sw->as, client_a, sw); /* no wait */
+    address_space_unregister_map_client(sw->as, client_b, sw);
+}
+
+static void test_client_unregister_from_callback(void)
+{
+    Machine *m = machine_new();
+    SelfWithdraw sw = {.as = &m->as};
+    hwaddr len = ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE;
+    void *p = address_space_map(&m->as, 0x20000, &len, true, ATTRS);
+
+    g_assert_nonnull(p);
+    address_space_register_map_client(&m->as, client_a, &sw);
+    address_space_register_map_client(&m->as, client_b, &sw);
+    address_space_unmap(&m->as, p, len, true, 0);
+    g_assert_cmpint(sw.a_calls, ==, 1);
+    g_assert_cmpint(sw.b_calls, ==, 0); /* withdrawn before its turn */
+    /* neither is left registered */
+    len = ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE;
+    p = address_space_map(&m->as, 0x20000, &len, true, ATTRS);
+    g_assert_nonnull(p);
+    address_space_unmap(&m->as, p, len, true, 0);
+    g_assert_cmpint(sw.a_calls, ==, 1);
+    g_assert_cmpint(sw.b_calls, ==, 0);
+    /* space available: called at once, unregistering itself from inside */
+    address_space_register_map_client(&m->as, client_a, &sw);
+    g_assert_cmpint(sw.a_calls, ==, 2);
+    machine_free(m);
+}
+
+/* A client that blocks in its call until released. */
+typedef struct Gate {
+    Machine *m;
+    void *buffer; /* the bounce mapping the unmapping thread releases */
+    int entered, open, unregistered;
+} Gate;
+
+static void gate_client(void *opaque)
+{
+    Gate *g = opaque;
+
+    __atomic_store_n(&g->entered, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < 10000 && !__atomic_load_n(&g->open, __ATOMIC_ACQUIRE);
+         i++) {
+        g_usleep(1000);
+    }
+}
+
+static gpointer gate_unmap(gpointer opaque)
+{
+    Gate *g = opaque;
+
+    rcu_register_thread();
+    address_space_unmap(&g->m->as, g->buffer, ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE,
+                        true, 0);
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static gpointer gate_unregister(gpointer opaque)
+{
+    Gate *g = opaque;
+
+    rcu_register_thread();
+    address_space_unregister_map_client(&g->m->as, gate_client, g);
+    __atomic_store_n(&g->unregistered, 1, __ATOMIC_RELEASE);
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static void test_client_unregister_waits_for_call(void)
+{
+    Machine *m = machine_new();
+    Gate g = {.m = m};
+    hwaddr len = ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE;
+    GThread *unmapper, *unregisterer;
+
+    g.buffer = address_space_map(&m->as, 0x20000, &len, true, ATTRS);
+    g_assert_nonnull(g.buffer);
+    address_space_register_map_client(&m->as, gate_client, &g);
+    unmapper = g_thread_new("unmap", gate_unmap, &g);
+    while (!__atomic_load_n(&g.entered, __ATOMIC_ACQUIRE)) {
+        g_usleep(100);
+    }
+    unregisterer = g_thread_new("unregister", gate_unregister, &g);
+    g_usleep(100 * 1000);
+    /* the call is still running: unregister has not returned */
+    g_assert_cmpint(__atomic_load_n(&g.unregistered, __ATOMIC_ACQUIRE), ==, 0);
+    __atomic_store_n(&g.open, 1, __ATOMIC_RELEASE);
+    g_thread_join(unregisterer);
+    g_thread_join(unmapper);
+    g_assert_cmpint(g.unregistered, ==, 1);
+    machine_free(m);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -581,5 +795,11 @@ int main(int argc, char **argv)
     g_test_add_func("/map/lifetime/destroy-releases-mappings",
                     test_destroy_releases_mappings);
     g_test_add_func("/map/threads/concurrent-map-unmap", test_concurrent);
+    g_test_add_func("/map/client/not-run-after-unregister",
+                    test_client_not_run_after_unregister);
+    g_test_add_func("/map/client/unregister-from-callback",
+                    test_client_unregister_from_callback);
+    g_test_add_func("/map/client/unregister-waits-for-call",
+                    test_client_unregister_waits_for_call);
     return g_test_run();
 }
