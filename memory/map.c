@@ -321,12 +321,17 @@ ADDRSPACE_EXPORT void *address_space_map(AddressSpace *as, hwaddr addr,
         memory_region_ref(mr);
         rcu_read_unlock();
         l = bounce_reserve(st, *plen);
-        if (l == 0) {
+        /* l <= the bound: never guest-sized, but a caller may have raised
+         * the bound past what the host can allocate */
+        host = l ? g_try_malloc0(l) : NULL;
+        if (!host) {
+            if (l) {
+                clients_run(st, bounce_release(st, l));
+            }
             memory_region_unref(mr);
             *plen = 0;
             return NULL;
         }
-        host = g_malloc0(l); /* l <= the bound: never guest-sized */
         if (!is_write) {
             /* holes read as zeros, errors are not reported (QEMU) */
             address_space_read(as, addr, attrs, host, l);

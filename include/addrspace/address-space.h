@@ -410,12 +410,15 @@ static inline void address_space_stq_be(AddressSpace *as, hwaddr addr,
  * now (holes read as zeros, as in QEMU); for writes its contents are
  * written with address_space_write() at unmap. When the limit is used up,
  * NULL is returned with *@plen = 0; register a map client to learn when to
- * retry. A guest-chosen length never causes a larger allocation.
+ * retry. A guest-chosen length never causes a larger allocation; a bounce
+ * buffer the host cannot allocate (a limit raised very high) also gives
+ * NULL with *@plen = 0, and the limit's budget is left as it was.
  *
  * Context: any registered thread; concurrent calls on the same @as are
  * allowed.
- * Return: the host pointer, or NULL when *@plen is 0 on entry or no bounce
- * space is left (then *@plen is set to 0).
+ * Return: the host pointer, or NULL when *@plen is 0 on entry, no bounce
+ * space is left or the bounce buffer cannot be allocated (then *@plen is
+ * set to 0).
  */
 void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
                         bool is_write, MemTxAttrs attrs);

@@ -13,6 +13,25 @@
 
 #include "owned-ram.h"
 
+/*
+ * Under a sanitizer, an allocation larger than the host can give must make
+ * malloc() return NULL, as it does without one, instead of ending the run
+ * with a report: /map/bounce/allocation-failure-keeps-budget relies on it.
+ * Options given in ASAN_OPTIONS/TSAN_OPTIONS still take precedence.
+ */
+const char *__asan_default_options(void);
+const char *__tsan_default_options(void);
+
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+
+const char *__tsan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+
 #define ATTRS   MEMTXATTRS_UNSPECIFIED
 #define DEV_LEN 0x1000
 #define TIB     (UINT64_C(1) << 40)
@@ -337,6 +356,36 @@ static void test_huge_length_clamped(void)
     memset(p, 0xee, 8);
     address_space_unmap(&m->as, p, len, true, TIB);
     g_assert_cmpstr(m->dev.writes->str, ==, "w4@0=eeeeeeee w4@4=eeeeeeee ");
+    machine_free(m);
+}
+
+/*
+ * The bounce buffer is allocated with g_try_malloc0(): with the limit
+ * raised past what the host can allocate, the map fails cleanly and gives
+ * its reservation back.
+ */
+static void test_bounce_allocation_failure(void)
+{
+    Machine *m = machine_new();
+    hwaddr len = UINT64_C(1) << 62;
+    int called = 0;
+    void *p;
+
+    address_space_set_max_bounce_buffer_size(&m->as, SIZE_MAX);
+    p = address_space_map(&m->as, 0x20000, &len, false, ATTRS);
+    g_assert_null(p);
+    g_assert_cmpuint(len, ==, 0);
+    g_assert_cmpuint(m->dev.reads, ==, 0);
+    /* the budget is as it was: the whole default limit is available */
+    address_space_set_max_bounce_buffer_size(&m->as,
+                                             ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE);
+    address_space_register_map_client(&m->as, client_count, &called);
+    g_assert_cmpint(called, ==, 1);
+    len = ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE;
+    p = address_space_map(&m->as, 0x20000, &len, false, ATTRS);
+    g_assert_nonnull(p);
+    g_assert_cmpuint(len, ==, ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE);
+    address_space_unmap(&m->as, p, len, false, 0);
     machine_free(m);
 }
 
@@ -786,6 +835,8 @@ int main(int argc, char **argv)
     g_test_add_func("/map/bounce/shared-budget", test_bounce_shared_budget);
     g_test_add_func("/map/bounce/huge-length-clamped",
                     test_huge_length_clamped);
+    g_test_add_func("/map/bounce/allocation-failure-keeps-budget",
+                    test_bounce_allocation_failure);
     g_test_add_func("/map/hole/bounce-zeros-writes-dropped", test_hole);
     g_test_add_func("/map/rom/read-direct-write-bounced", test_rom);
     g_test_add_func("/map/unmap/unknown-pointer-ignored", test_unmap_unknown);
