@@ -16,6 +16,9 @@ enum {
     SECTION_DIRECT_READ = 1 << 1,  /* reads copy from host memory */
     SECTION_DIRECT_WRITE = 1 << 2, /* writes copy to host memory */
     SECTION_IOMMU = 1 << 3,        /* accesses are translated first */
+    /* bits 4-7: memory_region_ops_fast_sizes() of the region's ops: the
+     * sizes whose aligned accesses need no dispatch planning */
+    SECTION_FAST_SHIFT = 4,
 };
 
 struct FlatView {

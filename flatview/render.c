@@ -333,10 +333,15 @@ static uint8_t section_access(const MemoryRegionSection *s)
         if (!mr->priv.readonly) {
             access |= SECTION_DIRECT_WRITE;
         }
-    } else if (s->romd_mode) {
-        access |= SECTION_DIRECT_READ;
     } else if (mr->priv.kind == MR_KIND_IOMMU) {
         access |= SECTION_IOMMU;
+    } else {
+        if (s->romd_mode) {
+            access |= SECTION_DIRECT_READ;
+        }
+        /* what goes to the ops: the sizes that need no dispatch planning */
+        access |= (uint8_t)(memory_region_ops_fast_sizes(mr->priv.ops)
+                            << SECTION_FAST_SHIFT);
     }
     return access;
 }

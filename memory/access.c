@@ -57,20 +57,55 @@ static void target_of_section(const MemoryRegionSection *s, hwaddr addr,
     }
 }
 
+/*
+ * memory_section_resolve_iommu_rcu(), called only for IOMMU sections: the
+ * others are their own answer, with no limit.
+ */
+static inline const MemoryRegionSection *
+resolve_iommu(const MemoryRegionSection *s, hwaddr *addr, bool is_write,
+              MemTxAttrs attrs, uint64_t *limit)
+{
+    if (__builtin_expect(s && (s->access & SECTION_IOMMU), 0)) {
+        return memory_section_resolve_iommu_rcu(s, addr, is_write, attrs,
+                                                limit);
+    }
+    *limit = UINT64_MAX;
+    return s;
+}
+
 /* Resolve @addr of @fv through IOMMUs; *@limit: bytes the result covers. */
 static void target_of(FlatView *fv, hwaddr addr, bool is_write,
                       MemTxAttrs attrs, Target *t, uint64_t *limit)
 {
-    const MemoryRegionSection *s = memory_section_resolve_iommu_rcu(
-        flatview_lookup(fv, addr), &addr, is_write, attrs, limit);
+    const MemoryRegionSection *s =
+        resolve_iommu(flatview_lookup(fv, addr), &addr, is_write, attrs, limit);
 
     target_of_section(s, addr, t);
 }
 
 /* The target byte order: @as's, or @target_big_endian without one. */
-static bool target_order(const AddressSpace *as, bool target_big_endian)
+static inline bool target_order(const AddressSpace *as, bool target_big_endian)
 {
-    return as ? address_space_is_big_endian(as) : target_big_endian;
+    return as ? __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED)
+              : target_big_endian;
+}
+
+/*
+ * Whether an access of @size at @addr in @s takes the dispatcher's fast
+ * path (a fast size, recorded at render, and aligned), with no direct
+ * access of kind @direct to take first; *@offset: the region offset.
+ */
+static inline bool section_is_fast(const MemoryRegionSection *s, hwaddr addr,
+                                   unsigned size, unsigned direct,
+                                   hwaddr *offset)
+{
+    unsigned fast = size << SECTION_FAST_SHIFT;
+
+    if (!s || (s->access & (fast | direct)) != fast) {
+        return false;
+    }
+    *offset = s->offset_within_region + (addr - s->offset_within_address_space);
+    return (*offset & (size - 1)) == 0;
 }
 
 ADDRSPACE_EXPORT MemoryRegion *
@@ -107,8 +142,7 @@ uint64_t memory_section_access_step(const MemoryRegionSection *section,
     Target t;
     uint64_t l, limit;
 
-    section = memory_section_resolve_iommu_rcu(section, &addr, is_write, attrs,
-                                               &limit);
+    section = resolve_iommu(section, &addr, is_write, attrs, &limit);
     len = MIN(len, limit);
     target_of_section(section, addr, &t);
     if (t.section && (t.section->access & SECTION_RAM)) {
@@ -158,6 +192,21 @@ uint64_t memory_section_access_step(const MemoryRegionSection *section,
         chunk = memory_access_size(t.mr, (unsigned)MIN(l, 8), t.xlat);
         if (is_write) {
             val = addrspace_host_load(buf, chunk);
+        }
+        if (section_is_fast(t.section, addr, chunk, 0, &t.xlat)) {
+            bool tbe = target_order(as, target_big_endian);
+            MemTxResult r;
+
+            if (is_write) {
+                r = memory_region_store_fast(t.mr, t.xlat, val, chunk,
+                                             host_big_endian, tbe, attrs);
+            } else {
+                val = memory_region_load_fast(t.mr, t.xlat, chunk,
+                                              host_big_endian, tbe, attrs, &r);
+                addrspace_host_store(buf, chunk, val);
+            }
+            *res |= r;
+        } else if (is_write) {
             *res |= memory_region_dispatch_write(
                 t.mr, t.xlat, val, chunk, host_big_endian,
                 target_order(as, target_big_endian), attrs);
@@ -308,10 +357,17 @@ MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
 {
     MemTxResult r = MEMTX_OK;
     uint64_t val = 0, limit;
+    hwaddr offset;
     Target t;
 
-    section =
-        memory_section_resolve_iommu_rcu(section, &addr, false, attrs, &limit);
+    if (section_is_fast(section, addr, size, SECTION_DIRECT_READ, &offset)) {
+        /* the common MMIO case: no planning */
+        *value = memory_region_load_fast(section->mr, offset, size, big,
+                                         target_order(as, target_big_endian),
+                                         attrs, &r);
+        return r;
+    }
+    section = resolve_iommu(section, &addr, false, attrs, &limit);
     target_of_section(section, addr, &t);
     /* QEMU: an access longer than the translation goes the I/O way */
     t.section_left = MIN(t.section_left, limit);
@@ -341,23 +397,6 @@ MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
     return r;
 }
 
-static uint64_t typed_load(AddressSpace *as, hwaddr addr, unsigned size,
-                           bool big, MemTxAttrs attrs, MemTxResult *result)
-{
-    MemTxResult r;
-    uint64_t val;
-
-    rcu_read_lock();
-    r = memory_section_load(
-        flatview_lookup(address_space_to_flatview(as), addr), addr, size, big,
-        attrs, as, false, &val);
-    rcu_read_unlock();
-    if (result) {
-        *result = r;
-    }
-    return val;
-}
-
 MemTxResult memory_section_store(const MemoryRegionSection *section,
                                  hwaddr addr, unsigned size, uint64_t val,
                                  bool big, MemTxAttrs attrs,
@@ -365,10 +404,15 @@ MemTxResult memory_section_store(const MemoryRegionSection *section,
 {
     MemTxResult r = MEMTX_OK;
     uint64_t limit;
+    hwaddr offset;
     Target t;
 
-    section =
-        memory_section_resolve_iommu_rcu(section, &addr, true, attrs, &limit);
+    if (section_is_fast(section, addr, size, SECTION_DIRECT_WRITE, &offset)) {
+        return memory_region_store_fast(section->mr, offset, val, size, big,
+                                        target_order(as, target_big_endian),
+                                        attrs);
+    }
+    section = resolve_iommu(section, &addr, true, attrs, &limit);
     target_of_section(section, addr, &t);
     t.section_left = MIN(t.section_left, limit);
     if (t.section && (t.section->access & SECTION_DIRECT_WRITE) &&
@@ -397,20 +441,84 @@ MemTxResult memory_section_store(const MemoryRegionSection *section,
     return r;
 }
 
-static void typed_store(AddressSpace *as, hwaddr addr, unsigned size,
-                        uint64_t val, bool big, MemTxAttrs attrs,
-                        MemTxResult *result)
+/* The byte order of a typed access: @order 0 little, 1 big, -1 @as's. */
+static inline bool order_big(const AddressSpace *as, int order)
 {
-    MemTxResult r;
+    return order < 0 ? target_order(as, false) : order == 1;
+}
 
-    rcu_read_lock();
-    r = memory_section_store(
-        flatview_lookup(address_space_to_flatview(as), addr), addr, size, val,
-        big, attrs, as, false);
-    rcu_read_unlock();
+/* The section at @i of the view whose index is @ix (-1: a hole). */
+static inline const MemoryRegionSection *section_at(const FlatViewIndex *ix,
+                                                    size_t i)
+{
+    const FlatView *fv = container_of(ix, const FlatView, index);
+
+    return i == (size_t)-1 ? NULL : &fv->sections[i];
+}
+
+/* Everything but the one-callback MMIO case, out of its caller's frame. */
+static __attribute__((noinline)) uint64_t
+ld_general(AddressSpace *as, const MemoryRegionSection *s, hwaddr addr,
+           unsigned size, bool big, MemTxAttrs attrs, MemTxResult *result)
+{
+    uint64_t val;
+    MemTxResult r =
+        memory_section_load(s, addr, size, big, attrs, as, false, &val);
+
     if (result) {
         *result = r;
     }
+    return val;
+}
+
+static __attribute__((noinline)) void
+st_general(AddressSpace *as, const MemoryRegionSection *s, hwaddr addr,
+           unsigned size, uint64_t val, bool big, MemTxAttrs attrs,
+           MemTxResult *result)
+{
+    MemTxResult r =
+        memory_section_store(s, addr, size, val, big, attrs, as, false);
+
+    if (result) {
+        *result = r;
+    }
+}
+
+ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(
+    AddressSpace *as, const FlatViewIndex *ix, size_t i, hwaddr addr,
+    unsigned size, int order, MemTxAttrs attrs, MemTxResult *result)
+{
+    const MemoryRegionSection *s = section_at(ix, i);
+    bool big = order_big(as, order);
+    hwaddr offset;
+
+    if (section_is_fast(s, addr, size, SECTION_DIRECT_READ, &offset)) {
+        /* MMIO's common case: no planning, no second frame */
+        return memory_region_load_fast(s->mr, offset, size, big,
+                                       target_order(as, false), attrs, result);
+    }
+    return ld_general(as, s, addr, size, big, attrs, result);
+}
+
+ADDRSPACE_EXPORT void
+address_space_st_at_rcu(AddressSpace *as, const FlatViewIndex *ix, size_t i,
+                        hwaddr addr, unsigned size, uint64_t val, int order,
+                        MemTxAttrs attrs, MemTxResult *result)
+{
+    const MemoryRegionSection *s = section_at(ix, i);
+    bool big = order_big(as, order);
+    hwaddr offset;
+
+    if (section_is_fast(s, addr, size, SECTION_DIRECT_WRITE, &offset)) {
+        MemTxResult r = memory_region_store_fast(
+            s->mr, offset, val, size, big, target_order(as, false), attrs);
+
+        if (result) {
+            *result = r;
+        }
+        return;
+    }
+    st_general(as, s, addr, size, val, big, attrs, result);
 }
 
 ADDRSPACE_EXPORT uint64_t address_space_ld_slow(AddressSpace *as, hwaddr addr,
@@ -418,9 +526,15 @@ ADDRSPACE_EXPORT uint64_t address_space_ld_slow(AddressSpace *as, hwaddr addr,
                                                 MemTxAttrs attrs,
                                                 MemTxResult *result)
 {
-    bool big = order < 0 ? address_space_is_big_endian(as) : order == 1;
+    const FlatViewIndex *ix;
+    uint64_t val;
 
-    return typed_load(as, addr, size, big, attrs, result);
+    rcu_read_lock();
+    ix = address_space_index_rcu(as);
+    val = address_space_ld_at_rcu(as, ix, flatview_index_find(ix, addr), addr,
+                                  size, order, attrs, result);
+    rcu_read_unlock();
+    return val;
 }
 
 ADDRSPACE_EXPORT void address_space_st_slow(AddressSpace *as, hwaddr addr,
@@ -428,7 +542,11 @@ ADDRSPACE_EXPORT void address_space_st_slow(AddressSpace *as, hwaddr addr,
                                             int order, MemTxAttrs attrs,
                                             MemTxResult *result)
 {
-    bool big = order < 0 ? address_space_is_big_endian(as) : order == 1;
+    const FlatViewIndex *ix;
 
-    typed_store(as, addr, size, val, big, attrs, result);
+    rcu_read_lock();
+    ix = address_space_index_rcu(as);
+    address_space_st_at_rcu(as, ix, flatview_index_find(ix, addr), addr, size,
+                            val, order, attrs, result);
+    rcu_read_unlock();
 }

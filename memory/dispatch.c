@@ -60,9 +60,10 @@ static inline unsigned pow2_ceil(unsigned v)
     return v <= 1 ? 1 : 1u << (32 - __builtin_clz(v - 1));
 }
 
+/* The low @size bytes; @size is 1 to 8. */
 static inline uint64_t size_mask(unsigned size)
 {
-    return size >= 8 ? UINT64_MAX : (UINT64_C(1) << (size * 8)) - 1;
+    return UINT64_MAX >> (64 - 8 * size);
 }
 
 /* Whether [offset, offset + size) lies in a region whose last byte is
@@ -254,34 +255,45 @@ bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
  * region that opted out pushes NULL, which counts toward the depth limit
  * but blocks nothing, as QEMU leaves the device unmarked then.
  */
-static _Thread_local const void *guard_keys[DISPATCH_DEPTH_MAX];
-static _Thread_local unsigned guard_depth;
+typedef struct Guard {
+    unsigned depth;
+    const void *keys[DISPATCH_DEPTH_MAX];
+} Guard;
 
-static bool guard_enter(MemoryRegion *mr)
+/* one thread-local object: one TLS address computation per access */
+static _Thread_local Guard guard;
+
+/* Enter a callback of @mr; NULL if the guard refuses it, else the token
+ * for guard_leave(). Outside any callback (depth 0) nothing can match. */
+static inline Guard *guard_enter(MemoryRegion *mr)
 {
+    Guard *g = &guard;
+    unsigned depth = g->depth;
     const void *key = mr->priv.owner ? (const void *)mr->priv.owner : mr;
 
-    if (guard_depth >= DISPATCH_DEPTH_MAX) {
-        return false;
-    }
     if (__atomic_load_n(&mr->priv.reentrancy_guard_disabled,
                         __ATOMIC_RELAXED)) {
         key = NULL;
-    } else {
-        for (unsigned i = 0; i < guard_depth; i++) {
-            if (guard_keys[i] == key) {
-                return false;
+    }
+    if (__builtin_expect(depth != 0, 0)) {
+        if (depth >= DISPATCH_DEPTH_MAX) {
+            return NULL;
+        }
+        for (unsigned i = 0; key && i < depth; i++) {
+            if (g->keys[i] == key) {
+                return NULL;
             }
         }
     }
-    guard_keys[guard_depth++] = key;
-    return true;
+    g->keys[depth] = key;
+    g->depth = depth + 1;
+    return g;
 }
 
-static void guard_leave(void)
+static inline void guard_leave(Guard *g)
 {
-    g_assert(guard_depth > 0);
-    guard_depth--;
+    g_assert(g->depth > 0);
+    g->depth--;
 }
 
 /* The callback-bounds invariant, checked before every callback. */
@@ -292,32 +304,35 @@ static inline void assert_piece(const Plan *plan, const Piece *p, uint64_t last)
     g_assert(range_in_region(p->offset, p->size, last));
 }
 
-static MemTxResult call_read(MemoryRegion *mr, const MemoryRegionOps *ops,
-                             const Piece *p, uint64_t *value, MemTxAttrs attrs)
+static inline MemTxResult call_read(MemoryRegion *mr,
+                                    const MemoryRegionOps *ops, hwaddr offset,
+                                    unsigned size, uint64_t *value,
+                                    MemTxAttrs attrs)
 {
     MemTxResult r = MEMTX_OK;
     uint64_t v = 0;
 
     if (ops->read_with_attrs) {
-        r = ops->read_with_attrs(mr->priv.opaque, p->offset, &v, p->size,
-                                 attrs);
+        r = ops->read_with_attrs(mr->priv.opaque, offset, &v, size, attrs);
     } else if (ops->read) {
-        v = ops->read(mr->priv.opaque, p->offset, p->size);
+        v = ops->read(mr->priv.opaque, offset, size);
     }
     /* QEMU masks each callback's value to its size */
-    *value = v & size_mask(p->size);
+    *value = v & size_mask(size);
     return r;
 }
 
-static MemTxResult call_write(MemoryRegion *mr, const MemoryRegionOps *ops,
-                              const Piece *p, uint64_t value, MemTxAttrs attrs)
+static inline MemTxResult call_write(MemoryRegion *mr,
+                                     const MemoryRegionOps *ops, hwaddr offset,
+                                     unsigned size, uint64_t value,
+                                     MemTxAttrs attrs)
 {
     if (ops->write_with_attrs) {
-        return ops->write_with_attrs(mr->priv.opaque, p->offset, value, p->size,
+        return ops->write_with_attrs(mr->priv.opaque, offset, value, size,
                                      attrs);
     }
     if (ops->write) {
-        ops->write(mr->priv.opaque, p->offset, value, p->size);
+        ops->write(mr->priv.opaque, offset, value, size);
     }
     return MEMTX_OK;
 }
@@ -341,7 +356,7 @@ static MemTxResult run_plan(MemoryRegion *mr, const MemoryRegionOps *ops,
 
         if (!is_write || p->partial) {
             assert_piece(plan, p, last);
-            r |= call_read(mr, ops, p, &v, attrs);
+            r |= call_read(mr, ops, p->offset, p->size, &v, attrs);
             if (!is_write) {
                 bytes_store(unit, p->size, v, dev_be);
                 continue;
@@ -359,15 +374,15 @@ static MemTxResult run_plan(MemoryRegion *mr, const MemoryRegionOps *ops,
             }
         }
         assert_piece(plan, p, last);
-        r |= call_write(mr, ops, p, bytes_load(unit, p->size, dev_be), attrs);
+        r |= call_write(mr, ops, p->offset, p->size,
+                        bytes_load(unit, p->size, dev_be), attrs);
     }
     return r;
 }
 
 /*
  * The common part of a read and a write. @value is in and out; the exchange
- * byte order conversion happens here so that the single-callback fast path
- * and the byte-lane path share it.
+ * byte order conversion happens here.
  */
 static MemTxResult dispatch(MemoryRegion *mr, hwaddr offset, uint64_t *value,
                             unsigned size, bool is_write, bool big_endian,
@@ -375,16 +390,19 @@ static MemTxResult dispatch(MemoryRegion *mr, hwaddr offset, uint64_t *value,
 {
     const MemoryRegionOps *ops = mr->priv.ops;
     uint64_t last = mr_size_last_relaxed(mr);
+    uint8_t lanes[LANE_COUNT] = {0};
     MemTxResult r;
     GRecMutex *lock;
     bool dev_be;
+    Guard *g;
     Plan plan;
 
     if (!access_check(mr, ops, offset, size, is_write, attrs, last, &plan)) {
         /* QEMU 7.2: refused accesses go to the unassigned ops */
         return MEMTX_DECODE_ERROR;
     }
-    if (!guard_enter(mr)) {
+    g = guard_enter(mr);
+    if (!g) {
         return MEMTX_ACCESS_ERROR;
     }
     dev_be = device_big_endian(ops, target_big_endian);
@@ -400,16 +418,14 @@ static MemTxResult dispatch(MemoryRegion *mr, hwaddr offset, uint64_t *value,
 
         assert_piece(&plan, p, last);
         if (is_write) {
-            r = call_write(mr, ops, p,
+            r = call_write(mr, ops, p->offset, size,
                            big_endian == dev_be ? v : swap_size(v, size),
                            attrs);
         } else {
-            r = call_read(mr, ops, p, &v, attrs);
+            r = call_read(mr, ops, p->offset, size, &v, attrs);
             *value = big_endian == dev_be ? v : swap_size(v, size);
         }
     } else {
-        uint8_t lanes[LANE_COUNT] = {0};
-
         if (is_write) {
             bytes_store(lanes + LANE_BIAS, size, *value, big_endian);
         }
@@ -422,7 +438,7 @@ static MemTxResult dispatch(MemoryRegion *mr, hwaddr offset, uint64_t *value,
     if (lock) {
         g_rec_mutex_unlock(lock);
     }
-    guard_leave();
+    guard_leave(g);
     return r;
 }
 
@@ -447,6 +463,138 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
     }
     return dispatch(mr, offset, &value, size, true, big_endian,
                     target_big_endian, attrs);
+}
+
+/*
+ * The fast path. For an aligned access of a size the ops accept, are not
+ * asked about (no valid.accepts) and need not widen, plan_access() always
+ * gives the same plan: size / piece callbacks of piece = MIN(size, impl
+ * max) bytes, ascending, none partial. So it needs no plan and no byte
+ * lanes: the pieces are shifts of the value in the device's byte order.
+ */
+
+unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops)
+{
+    unsigned mask = 0, lo, hi;
+
+    /* valid.accepts must see every access: no shortcut around it */
+    if (!ops || ops->valid.accepts || !impl_range(ops, &lo, &hi)) {
+        return 0;
+    }
+    for (unsigned size = lo; size <= 8; size *= 2) {
+        /* access_check()'s size rules; an aligned access passes the
+         * alignment rule */
+        if (!ops->valid.max_access_size ||
+            (size <= ops->valid.max_access_size &&
+             size >= ops->valid.min_access_size)) {
+            mask |= size;
+        }
+    }
+    return mask;
+}
+
+/* impl_range()'s maximum, the piece size of a fast access; quick for the
+ * usual declarations (1, 2, 4 or 8). The ops' range is not empty. */
+static inline unsigned impl_max(const MemoryRegionOps *ops)
+{
+    unsigned hi = ops->impl.max_access_size, lo;
+
+    if (__builtin_expect(hi - 1 < 8 && !(hi & (hi - 1)), 1)) {
+        return hi;
+    }
+    return impl_range(ops, &lo, &hi) ? hi : 8;
+}
+
+uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
+                                 bool big_endian, bool target_big_endian,
+                                 MemTxAttrs attrs, MemTxResult *result)
+{
+    const MemoryRegionOps *ops = mr->priv.ops;
+    bool dev_be = device_big_endian(ops, target_big_endian);
+    unsigned piece = MIN(size, impl_max(ops));
+    MemTxResult r = MEMTX_DECODE_ERROR;
+    GRecMutex *lock;
+    uint64_t v = 0;
+    Guard *g;
+
+    /* the callback-bounds invariant: the region may have shrunk since the
+     * caller's view was rendered */
+    if (!range_in_region(offset, size, mr_size_last_relaxed(mr))) {
+        goto out;
+    }
+    g = guard_enter(mr);
+    if (!g) {
+        r = MEMTX_ACCESS_ERROR;
+        goto out;
+    }
+    lock = region_lock(mr);
+    if (lock) {
+        g_rec_mutex_lock(lock);
+    }
+    if (piece == size) {
+        r = call_read(mr, ops, offset, size, &v, attrs);
+    } else {
+        r = MEMTX_OK;
+        for (unsigned done = 0; done < size; done += piece) {
+            unsigned lane = dev_be ? size - piece - done : done;
+            uint64_t pv;
+
+            r |= call_read(mr, ops, offset + done, piece, &pv, attrs);
+            v |= pv << (8 * lane);
+        }
+    }
+    if (lock) {
+        g_rec_mutex_unlock(lock);
+    }
+    guard_leave(g);
+    if (big_endian != dev_be) {
+        v = swap_size(v, size);
+    }
+out:
+    if (result) {
+        *result = r;
+    }
+    return v;
+}
+
+MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
+                                     uint64_t value, unsigned size,
+                                     bool big_endian, bool target_big_endian,
+                                     MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->priv.ops;
+    bool dev_be = device_big_endian(ops, target_big_endian);
+    unsigned piece = MIN(size, impl_max(ops));
+    MemTxResult r = MEMTX_OK;
+    GRecMutex *lock;
+    Guard *g;
+
+    if (!range_in_region(offset, size, mr_size_last_relaxed(mr))) {
+        return MEMTX_DECODE_ERROR;
+    }
+    g = guard_enter(mr);
+    if (!g) {
+        return MEMTX_ACCESS_ERROR;
+    }
+    value &= size_mask(size);
+    if (big_endian != dev_be) {
+        value = swap_size(value, size);
+    }
+    lock = region_lock(mr);
+    if (lock) {
+        g_rec_mutex_lock(lock);
+    }
+    for (unsigned done = 0; done < size; done += piece) {
+        unsigned lane = dev_be ? size - piece - done : done;
+
+        r |= call_write(mr, ops, offset + done, piece,
+                        (value >> (8 * lane)) & size_mask(piece), attrs);
+    }
+    if (lock) {
+        g_rec_mutex_unlock(lock);
+    }
+    guard_leave(g);
+    return r;
 }
 
 unsigned memory_access_size(MemoryRegion *mr, unsigned len, hwaddr offset)

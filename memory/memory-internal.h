@@ -134,6 +134,34 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
                                          MemTxAttrs attrs);
 
 /*
+ * The fast sizes of @ops: those whose naturally aligned accesses the ops
+ * accept without asking (valid size range, no valid.accepts) and serve
+ * without widening (not below impl.min_access_size), so that every such
+ * access is size / piece ascending callbacks of piece = MIN(size, impl
+ * max) bytes. A mask of the sizes themselves (1 | 2 | 4 | 8), 0 for NULL
+ * ops. Ops never change after init, so render computes it once per
+ * section (SECTION_FAST_SHIFT).
+ */
+unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops);
+
+/*
+ * memory_region_dispatch_read/_write() for an access of a fast size
+ * (memory_region_ops_fast_sizes() of @mr's ops) at an @offset that is a
+ * multiple of @size. Skips the planning, and gives the same result,
+ * value and callbacks as the general path (which it is tested against).
+ * memory_region_load_fast() returns the value (0 on error) and stores the
+ * result in *@result unless @result is NULL.
+ * Context: as the general path.
+ */
+uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
+                                 bool big_endian, bool target_big_endian,
+                                 MemTxAttrs attrs, MemTxResult *result);
+MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
+                                     uint64_t value, unsigned size,
+                                     bool big_endian, bool target_big_endian,
+                                     MemTxAttrs attrs);
+
+/*
  * QEMU's memory_region_access_valid(): whether the bus accepts the access
  * (true exactly when dispatch would not refuse it with
  * MEMTX_DECODE_ERROR). Besides QEMU's valid rules it checks the size, the

@@ -9,6 +9,8 @@
 
 #include <addrspace/addrspace.h>
 
+#include "../../memory/memory-internal.h"
+
 #define ATTRS MEMTXATTRS_UNSPECIFIED
 
 /* A 4-byte little-endian MMIO register file that logs its callbacks. */
@@ -322,6 +324,57 @@ static void test_translate(void)
     machine_free(m);
 }
 
+/*
+ * A ROM device's fast-path sizes (its ops' accesses need no planning) do
+ * not take romd-mode reads away from its RAM; writes, and reads in MMIO
+ * mode, reach the ops, through the typed and the buffer path alike, and
+ * through the per-section step the guest-memory interface uses.
+ */
+static void test_typed_romd(void)
+{
+    Machine *m = machine_new();
+    MemoryRegion romd;
+    MemTxResult res = MEMTX_ERROR;
+    uint8_t buf[4];
+
+    memset(&romd, 0, sizeof(romd));
+    g_assert_true(memory_region_init_rom_device(&romd, NULL, &regs_ops,
+                                                &m->regs, "romd", 16, NULL));
+    g_assert_true(memory_region_add_subregion(&m->sys, 0x5000, &romd, NULL));
+    memcpy(memory_region_get_ram_ptr(&romd), "\x11\x22\x33\x44", 4);
+    m->regs.bytes[0] = 0x99;
+
+    g_assert_cmphex(address_space_ldl_le(&m->as, 0x5000, ATTRS, &res), ==,
+                    0x44332211);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    g_assert_cmphex(address_space_read(&m->as, 0x5000, ATTRS, buf, 4), ==,
+                    MEMTX_OK);
+    g_assert_cmpmem(buf, 4, "\x11\x22\x33\x44", 4);
+    WITH_RCU_READ_LOCK_GUARD () {
+        const MemoryRegionSection *sec =
+            flatview_lookup(address_space_to_flatview(&m->as), 0x5000);
+        uint64_t v = 0;
+
+        g_assert_cmphex(memory_section_load(sec, 0x5000, 4, false, ATTRS,
+                                            &m->as, false, &v),
+                        ==, MEMTX_OK);
+        g_assert_cmphex(v, ==, 0x44332211);
+    }
+    g_assert_cmpstr(m->regs.log->str, ==, "");
+    address_space_stw_le(&m->as, 0x5002, 0xa0b0, ATTRS, &res);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    g_assert_cmpstr(m->regs.log->str, ==, "w2@2 ");
+
+    memory_region_rom_device_set_romd(&romd, false);
+    g_assert_cmphex(address_space_ldl_le(&m->as, 0x5000, ATTRS, &res), ==,
+                    0xa0b00099);
+    g_assert_cmpstr(m->regs.log->str, ==, "w2@2 r4@0 ");
+    memory_region_del_subregion(&m->sys, &romd, NULL);
+    drain_call_rcu();
+    memory_region_finalize(&romd);
+    machine_free(m);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -339,6 +392,7 @@ int main(int argc, char **argv)
     g_test_add_func("/access/mmio/never-past-region-end",
                     test_mmio_never_past_region_end);
     g_test_add_func("/access/typed/ram-endianness", test_typed_ram_endianness);
+    g_test_add_func("/access/typed/romd-reads-ram", test_typed_romd);
     g_test_add_func("/access/typed/straddling-ram-section",
                     test_typed_straddling_ram_section);
     g_test_add_func("/access/top/no-wrap", test_no_wrap_at_top);

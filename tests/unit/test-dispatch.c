@@ -5,6 +5,12 @@
  * the callback-bounds invariant, reservations and memory_access_size().
  * The internal functions are called directly, inside read-side sections as
  * the access path does.
+ *
+ * Every test runs twice: under /dispatch/ through the general path
+ * (memory_region_dispatch_read/_write), and under /dispatch/fast/ with
+ * each access that qualifies for the fast path (a fast size of the ops,
+ * aligned) sent to memory_region_load_fast/_store_fast instead: the same
+ * tables must hold for both.
  */
 #include <string.h>
 
@@ -21,11 +27,35 @@
 #define F   false
 #define T   true
 
+/* Set while a /dispatch/fast/ test runs; accesses that took the fast path. */
+static bool use_fast;
+static unsigned fast_taken;
+
+/* What the access path checks before it takes the fast path. */
+static bool takes_fast(MemoryRegion *mr, hwaddr offset, unsigned size)
+{
+    /* the access path asks only for sizes 1, 2, 4 and 8 */
+    if (!use_fast || size == 0 || size > 8 || (size & (size - 1)) ||
+        (offset & (size - 1)) ||
+        !(memory_region_ops_fast_sizes(mr->priv.ops) & size)) {
+        return false;
+    }
+    __atomic_add_fetch(&fast_taken, 1, __ATOMIC_RELAXED);
+    return true;
+}
+
 static MemTxResult rd_attrs(MemoryRegion *mr, hwaddr offset, unsigned size,
                             uint64_t *value, bool big_endian, bool target_be,
                             MemTxAttrs attrs)
 {
+    MemTxResult r;
+
     RCU_READ_LOCK_GUARD();
+    if (takes_fast(mr, offset, size)) {
+        *value = memory_region_load_fast(mr, offset, size, big_endian,
+                                         target_be, attrs, &r);
+        return r;
+    }
     return memory_region_dispatch_read(mr, offset, value, size, big_endian,
                                        target_be, attrs);
 }
@@ -35,6 +65,10 @@ static MemTxResult wr_attrs(MemoryRegion *mr, hwaddr offset, unsigned size,
                             MemTxAttrs attrs)
 {
     RCU_READ_LOCK_GUARD();
+    if (takes_fast(mr, offset, size)) {
+        return memory_region_store_fast(mr, offset, value, size, big_endian,
+                                        target_be, attrs);
+    }
     return memory_region_dispatch_write(mr, offset, value, size, big_endian,
                                         target_be, attrs);
 }
@@ -1375,38 +1409,116 @@ static void test_access_size_table(void)
     drain_call_rcu();
 }
 
+/* --- the fast path ----------------------------------------------------- */
+
+typedef struct FastRow {
+    unsigned vmin, vmax, imin, imax;
+    bool accepts;
+    unsigned mask;
+} FastRow;
+
+/* Which sizes skip the planning: accepted, not widened, never asked. */
+static void test_fast_sizes(void)
+{
+    static const FastRow rows[] = {
+        {0, 0, 0, 0, F, 1 | 2 | 4 | 8}, /* defaults: 8 is two 4s */
+        {1, 8, 1, 8, F, 1 | 2 | 4 | 8},
+        {1, 4, 1, 4, F, 1 | 2 | 4},
+        {4, 4, 1, 4, F, 4},
+        {1, 8, 4, 4, F, 4 | 8}, /* 1 and 2 widen */
+        {1, 8, 8, 0, F, 8},     /* lone min 8: max 8 */
+        {1, 8, 3, 0, F, 4 | 8}, /* min 3 rounds to 4 */
+        {1, 8, 4, 2, F, 0},     /* empty impl range */
+        {1, 8, 16, 0, F, 0},
+        {1, 8, 1, 8, T, 0}, /* valid.accepts sees everything */
+    };
+
+    g_assert_cmpuint(memory_region_ops_fast_sizes(NULL), ==, 0);
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        MemoryRegionOps ops = {
+            .valid = {.min_access_size = rows[i].vmin,
+                      .max_access_size = rows[i].vmax,
+                      .accepts = rows[i].accepts ? refuse_offset_8 : NULL},
+            .impl = {.min_access_size = rows[i].imin,
+                     .max_access_size = rows[i].imax},
+        };
+
+        g_test_message("fast row %zu", i);
+        g_assert_cmpuint(memory_region_ops_fast_sizes(&ops), ==, rows[i].mask);
+    }
+}
+
+/* The /dispatch/fast/ runs really take the fast path, often. */
+static void test_fast_taken(void)
+{
+    use_fast = true;
+    fast_taken = 0;
+    test_matrix_table();
+    g_assert_cmpuint(fast_taken, >=, 10);
+    test_matrix_sweep();
+    g_assert_cmpuint(fast_taken, >=, 5000);
+    use_fast = false;
+}
+
+typedef struct DispatchTest {
+    const char *path;
+    void (*fn)(void);
+} DispatchTest;
+
+static const DispatchTest tests[] = {
+    {"/matrix/table", test_matrix_table},
+    {"/matrix/sweep", test_matrix_sweep},
+    {"/matrix/accepts", test_matrix_accepts},
+    {"/matrix/bad-sizes", test_matrix_bad_sizes},
+    {"/endian/table", test_endian_table},
+    {"/endian/split-widen", test_endian_split},
+    {"/endian/masking", test_endian_masking},
+    {"/callbacks/missing", test_callbacks_missing},
+    {"/callbacks/results", test_callbacks_results},
+    {"/callbacks/attrs", test_callbacks_attrs},
+    {"/reentrancy/self", test_reentrancy_self},
+    {"/reentrancy/same-owner", test_reentrancy_same_owner},
+    {"/reentrancy/cross-device", test_reentrancy_cross_device},
+    {"/reentrancy/no-owner", test_reentrancy_no_owner},
+    {"/reentrancy/opt-out", test_reentrancy_opt_out},
+    {"/reentrancy/depth-self", test_reentrancy_depth_self},
+    {"/reentrancy/depth-chain", test_reentrancy_depth_chain},
+    {"/reentrancy/per-thread", test_reentrancy_per_thread},
+    {"/lock/held", test_lock_held},
+    {"/lock/rmw-atomic", test_lock_rmw_atomic},
+    {"/bounds/table", test_bounds_table},
+    {"/bounds/values", test_bounds_values},
+    {"/reservation", test_reservation},
+    {"/rom-device", test_rom_device},
+};
+
+static void run_general(gconstpointer data)
+{
+    use_fast = false;
+    ((const DispatchTest *)data)->fn();
+}
+
+static void run_fast(gconstpointer data)
+{
+    use_fast = true;
+    ((const DispatchTest *)data)->fn();
+    use_fast = false;
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/dispatch/matrix/table", test_matrix_table);
-    g_test_add_func("/dispatch/matrix/sweep", test_matrix_sweep);
-    g_test_add_func("/dispatch/matrix/accepts", test_matrix_accepts);
-    g_test_add_func("/dispatch/matrix/bad-sizes", test_matrix_bad_sizes);
-    g_test_add_func("/dispatch/endian/table", test_endian_table);
-    g_test_add_func("/dispatch/endian/split-widen", test_endian_split);
-    g_test_add_func("/dispatch/endian/masking", test_endian_masking);
-    g_test_add_func("/dispatch/callbacks/missing", test_callbacks_missing);
-    g_test_add_func("/dispatch/callbacks/results", test_callbacks_results);
-    g_test_add_func("/dispatch/callbacks/attrs", test_callbacks_attrs);
-    g_test_add_func("/dispatch/reentrancy/self", test_reentrancy_self);
-    g_test_add_func("/dispatch/reentrancy/same-owner",
-                    test_reentrancy_same_owner);
-    g_test_add_func("/dispatch/reentrancy/cross-device",
-                    test_reentrancy_cross_device);
-    g_test_add_func("/dispatch/reentrancy/no-owner", test_reentrancy_no_owner);
-    g_test_add_func("/dispatch/reentrancy/opt-out", test_reentrancy_opt_out);
-    g_test_add_func("/dispatch/reentrancy/depth-self",
-                    test_reentrancy_depth_self);
-    g_test_add_func("/dispatch/reentrancy/depth-chain",
-                    test_reentrancy_depth_chain);
-    g_test_add_func("/dispatch/reentrancy/per-thread",
-                    test_reentrancy_per_thread);
-    g_test_add_func("/dispatch/lock/held", test_lock_held);
-    g_test_add_func("/dispatch/lock/rmw-atomic", test_lock_rmw_atomic);
-    g_test_add_func("/dispatch/bounds/table", test_bounds_table);
-    g_test_add_func("/dispatch/bounds/values", test_bounds_values);
-    g_test_add_func("/dispatch/reservation", test_reservation);
-    g_test_add_func("/dispatch/rom-device", test_rom_device);
+    for (size_t i = 0; i < G_N_ELEMENTS(tests); i++) {
+        char *general = g_strconcat("/dispatch", tests[i].path, NULL);
+        char *fast = g_strconcat("/dispatch/fast", tests[i].path, NULL);
+
+        g_test_add_data_func(general, &tests[i], run_general);
+        g_test_add_data_func(fast, &tests[i], run_fast);
+        g_free(general);
+        g_free(fast);
+    }
+    g_test_add_func("/dispatch/fast/sizes", test_fast_sizes);
+    g_test_add_func("/dispatch/fast/taken", test_fast_taken);
     g_test_add_func("/dispatch/access-size/table", test_access_size_table);
     return g_test_run();
 }

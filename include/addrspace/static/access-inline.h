@@ -10,7 +10,8 @@
  * memory/address-space.c's group_publish), binary-search the index, check
  * the bounds, one host load or store, leave. Everything else (MMIO, holes,
  * IOMMUs, dirty logging, accesses crossing a section) calls the library's
- * out-of-line path, which applies every rule of memory/access.c.
+ * out-of-line path with the section already found, still inside the
+ * read-side section; it applies every rule of memory/access.c.
  */
 #ifndef ADDRSPACE_STATIC_ACCESS_INLINE_H
 #define ADDRSPACE_STATIC_ACCESS_INLINE_H
@@ -99,6 +100,35 @@ void address_space_st_slow(AddressSpace *as, hwaddr addr, unsigned size,
                            MemTxResult *result);
 
 /**
+ * address_space_ld_at_rcu() - private: out-of-line typed load, for a
+ * section the caller has already looked up.
+ * @as: address space. @ix: its view's index, read in the caller's
+ * read-side section. @i: flatview_index_find(@ix, @addr).
+ * @addr: address. @size: 1, 2, 4 or 8.
+ * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @attrs: attributes. @result: result or NULL.
+ * Context: inside the read-side section that loaded @ix.
+ * Return: the value.
+ */
+uint64_t address_space_ld_at_rcu(AddressSpace *as, const FlatViewIndex *ix,
+                                 size_t i, hwaddr addr, unsigned size,
+                                 int order, MemTxAttrs attrs,
+                                 MemTxResult *result);
+
+/**
+ * address_space_st_at_rcu() - private: out-of-line typed store, for a
+ * section the caller has already looked up.
+ * @as: address space. @ix: its view's index. @i: flatview_index_find(@ix,
+ * @addr). @addr: address. @size: 1, 2, 4 or 8. @val: value.
+ * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @attrs: attributes. @result: result or NULL.
+ * Context: inside the read-side section that loaded @ix.
+ */
+void address_space_st_at_rcu(AddressSpace *as, const FlatViewIndex *ix,
+                             size_t i, hwaddr addr, unsigned size, uint64_t val,
+                             int order, MemTxAttrs attrs, MemTxResult *result);
+
+/**
  * address_space_order_swaps() - private: whether a value in byte order
  * @order must be swapped on this host.
  * @as: address space (for the target order). @order: 0, 1 or -1.
@@ -161,8 +191,11 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
             return v;
         }
     }
+    /* MMIO, holes, IOMMUs, crossings: out of line, without a second
+     * lookup */
+    v = address_space_ld_at_rcu(as, ix, i, addr, size, order, attrs, result);
     rcu_read_unlock();
-    return address_space_ld_slow(as, addr, size, order, attrs, result);
+    return v;
 }
 
 /**
@@ -201,8 +234,8 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
             return;
         }
     }
+    address_space_st_at_rcu(as, ix, i, addr, size, val, order, attrs, result);
     rcu_read_unlock();
-    address_space_st_slow(as, addr, size, val, order, attrs, result);
 }
 
 #endif /* ADDRSPACE_STATIC_ACCESS_INLINE_H */
