@@ -379,7 +379,14 @@ ADDRSPACE_EXPORT void memory_region_finalize(MemoryRegion *mr)
 
 ADDRSPACE_EXPORT uint64_t memory_region_size(const MemoryRegion *mr)
 {
-    return mr->priv.size >= SIZE_2_64 ? UINT64_MAX : (uint64_t)mr->priv.size;
+    /* not the 128-bit size: memory_region_set_size() may change it under
+     * the update lock meanwhile, and its two halves could be read torn */
+    uint64_t last = mr_size_last_relaxed(mr);
+
+    if (!mr_is_initialised(mr)) {
+        return 0;
+    }
+    return last == UINT64_MAX ? UINT64_MAX : last + 1; /* 2^64: UINT64_MAX */
 }
 
 ADDRSPACE_EXPORT const char *memory_region_name(const MemoryRegion *mr)

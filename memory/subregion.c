@@ -176,15 +176,22 @@ ADDRSPACE_EXPORT void memory_region_set_enabled(MemoryRegion *mr, bool enabled)
     memory_region_transaction_commit();
 }
 
+/*
+ * The setters below check their argument against the tree and apply it
+ * inside one transaction, i.e. under the update lock: checked outside it,
+ * a concurrent change (set_size against set_address) could slip between
+ * check and change and leave a region running past 2^64.
+ */
+
 ADDRSPACE_EXPORT bool memory_region_set_address(MemoryRegion *mr, hwaddr addr,
                                                 GError **errp)
 {
-    if (!check_region(mr, "region", errp) ||
-        !check_fits(mr, addr, mr->priv.size, errp)) {
-        return false;
-    }
+    bool ok;
+
     memory_region_transaction_begin();
-    if (mr->priv.addr != addr) {
+    ok = check_region(mr, "region", errp) &&
+         check_fits(mr, addr, mr->priv.size, errp);
+    if (ok && mr->priv.addr != addr) {
         MemoryRegion *parent = mr->priv.container;
 
         memory_region_changed_locked(mr);
@@ -196,14 +203,13 @@ ADDRSPACE_EXPORT bool memory_region_set_address(MemoryRegion *mr, hwaddr addr,
         }
     }
     memory_region_transaction_commit();
-    return true;
+    return ok;
 }
 
-ADDRSPACE_EXPORT bool memory_region_set_size(MemoryRegion *mr, uint64_t size,
-                                             GError **errp)
+/* Whether @mr may take @size (@s as a size); caller holds the lock. */
+static bool check_size_locked(MemoryRegion *mr, uint64_t size, addrspace_u128 s,
+                              GError **errp)
 {
-    addrspace_u128 s = mr_size_from_u64(size);
-
     if (!check_region(mr, "region", errp)) {
         return false;
     }
@@ -219,21 +225,29 @@ ADDRSPACE_EXPORT bool memory_region_set_size(MemoryRegion *mr, uint64_t size,
                     memory_region_name(mr), mr->priv.ram_block->size);
         return false;
     }
-    if ((mr->priv.container && !check_fits(mr, mr->priv.addr, s, errp)) ||
-        (mr->priv.alias && !check_fits(mr, mr->priv.alias_offset, s, errp))) {
-        return false;
-    }
+    return (!mr->priv.container || check_fits(mr, mr->priv.addr, s, errp)) &&
+           (!mr->priv.alias || check_fits(mr, mr->priv.alias_offset, s, errp));
+}
+
+ADDRSPACE_EXPORT bool memory_region_set_size(MemoryRegion *mr, uint64_t size,
+                                             GError **errp)
+{
+    addrspace_u128 s = mr_size_from_u64(size);
+    bool ok;
+
     memory_region_transaction_begin();
-    if (mr->priv.size != s) {
+    ok = check_size_locked(mr, size, s, errp);
+    if (ok && mr->priv.size != s) {
         mr_set_size_locked(mr, s);
         memory_region_changed_locked(mr);
     }
     memory_region_transaction_commit();
-    return true;
+    return ok;
 }
 
-ADDRSPACE_EXPORT bool
-memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset, GError **errp)
+/* Whether @mr may take alias offset @offset; caller holds the lock. */
+static bool check_alias_offset_locked(MemoryRegion *mr, hwaddr offset,
+                                      GError **errp)
 {
     if (!check_region(mr, "region", errp)) {
         return false;
@@ -243,16 +257,22 @@ memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset, GError **errp)
                     "region \"%s\" is not an alias", memory_region_name(mr));
         return false;
     }
-    if (!check_fits(mr, offset, mr->priv.size, errp)) {
-        return false;
-    }
+    return check_fits(mr, offset, mr->priv.size, errp);
+}
+
+ADDRSPACE_EXPORT bool
+memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset, GError **errp)
+{
+    bool ok;
+
     memory_region_transaction_begin();
-    if (mr->priv.alias_offset != offset) {
+    ok = check_alias_offset_locked(mr, offset, errp);
+    if (ok && mr->priv.alias_offset != offset) {
         mr->priv.alias_offset = offset;
         memory_region_changed_locked(mr);
     }
     memory_region_transaction_commit();
-    return true;
+    return ok;
 }
 
 ADDRSPACE_EXPORT void memory_region_set_readonly(MemoryRegion *mr,

@@ -616,7 +616,9 @@ void memory_region_unref(MemoryRegion *mr);
 /**
  * memory_region_size() - Size in bytes (UINT64_MAX for 2^64).
  * @mr: the region.
- * Return: the size.
+ * Context: any thread; read atomically, so a concurrent
+ * memory_region_set_size() gives the old or the new size, never a mix.
+ * Return: the size (0 for a region that is not initialised).
  */
 uint64_t memory_region_size(const MemoryRegion *mr);
 

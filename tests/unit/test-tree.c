@@ -4,6 +4,8 @@
  * leaves the tree (and its FlatView) unchanged; transactions re-render once,
  * at the outermost commit.
  */
+#include <pthread.h>
+
 #include "tree-helpers.h"
 
 /* What the public accessors say about one region. */
@@ -773,6 +775,160 @@ static void test_subregion_links(Tree *t, gconstpointer data)
                      {0x10400, 0x100, y, 0, false});
 }
 
+/*
+ * Two setters, each valid alone but not together, started at once round
+ * after round from two threads. The checks and the change are one step
+ * under the update lock: at most one succeeds, and the region never ends
+ * up running past 2^64.
+ */
+typedef bool RaceOp(MemoryRegion *mr);
+
+typedef struct Race {
+    MemoryRegion *mr;
+    RaceOp *op[2];
+    bool ok[2];
+    bool stop;
+    pthread_barrier_t start, end;
+} Race;
+
+typedef struct Racer {
+    Race *race;
+    int i;
+} Racer;
+
+static gpointer racer_run(gpointer opaque)
+{
+    Racer *r = opaque;
+    Race *race = r->race;
+
+    rcu_register_thread();
+    for (;;) {
+        pthread_barrier_wait(&race->start);
+        if (race->stop) {
+            break;
+        }
+        race->ok[r->i] = race->op[r->i](race->mr);
+        pthread_barrier_wait(&race->end);
+    }
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static bool race_address_top(MemoryRegion *mr)
+{
+    return memory_region_set_address(mr, TOP_PAGE, NULL);
+}
+
+static bool race_alias_offset_top(MemoryRegion *mr)
+{
+    return memory_region_set_alias_offset(mr, TOP_PAGE, NULL);
+}
+
+static bool race_two_pages(MemoryRegion *mr)
+{
+    return memory_region_set_size(mr, 0x2000, NULL);
+}
+
+/* Run @a against @b on @mr (one page at 0, alias offset 0) for a while. */
+static void race_setters(MemoryRegion *mr, RaceOp *a, RaceOp *b,
+                         hwaddr (*start)(const MemoryRegion *mr))
+{
+    Race race = {.mr = mr, .op = {a, b}};
+    Racer racers[2] = {{&race, 0}, {&race, 1}};
+    gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC / 4;
+    GThread *t[2];
+    int rounds = 0, wins[2] = {0, 0};
+
+    pthread_barrier_init(&race.start, NULL, 3);
+    pthread_barrier_init(&race.end, NULL, 3);
+    for (int i = 0; i < 2; i++) {
+        t[i] = g_thread_new("racer", racer_run, &racers[i]);
+    }
+    for (; rounds < 100000 && g_get_monotonic_time() < deadline; rounds++) {
+        g_assert_true(memory_region_set_size(mr, 0x1000, NULL));
+        g_assert_true(memory_region_set_address(mr, 0, NULL));
+        if (memory_region_kind(mr) == MR_KIND_ALIAS) {
+            g_assert_true(memory_region_set_alias_offset(mr, 0, NULL));
+        }
+        pthread_barrier_wait(&race.start);
+        pthread_barrier_wait(&race.end);
+        g_assert_false(race.ok[0] && race.ok[1]);
+        g_assert_true(race.ok[0] || race.ok[1]);
+        wins[0] += race.ok[0];
+        wins[1] += race.ok[1];
+        g_assert_cmpuint(start(mr), <=, 0 - memory_region_size(mr));
+    }
+    race.stop = true;
+    pthread_barrier_wait(&race.start);
+    for (int i = 0; i < 2; i++) {
+        g_thread_join(t[i]);
+    }
+    pthread_barrier_destroy(&race.start);
+    pthread_barrier_destroy(&race.end);
+    g_test_message("%d rounds, wins %d / %d", rounds, wins[0], wins[1]);
+}
+
+static void test_concurrent_set_address_vs_size(Tree *t, gconstpointer data)
+{
+    MemoryRegion *bus = tree_container(t, "bus", UINT64_MAX);
+    MemoryRegion *io = tree_io(t, "io", 0x1000);
+
+    (void)data;
+    tree_add(bus, 0, io);
+    race_setters(io, race_address_top, race_two_pages,
+                 memory_region_get_address);
+}
+
+static void test_concurrent_set_alias_offset_vs_size(Tree *t,
+                                                     gconstpointer data)
+{
+    MemoryRegion *all = tree_container(t, "all", UINT64_MAX);
+    MemoryRegion *alias = tree_alias(t, "alias", all, 0, 0x1000);
+
+    (void)data;
+    race_setters(alias, race_alias_offset_top, race_two_pages,
+                 memory_region_get_alias_offset);
+}
+
+/* memory_region_size() while another thread resizes: never a torn size. */
+typedef struct SizeReader {
+    MemoryRegion *mr;
+    int stop;
+    int reads, bad;
+} SizeReader;
+
+static gpointer size_reader(gpointer opaque)
+{
+    SizeReader *r = opaque;
+
+    while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+        uint64_t size = memory_region_size(r->mr);
+
+        /* 2^64 is 1:0 in 128 bits, 2^64 - 4 KiB is 0:ffff...f000 */
+        if (size != UINT64_MAX && size != 0 - 0x1000ull) {
+            r->bad++;
+        }
+        r->reads++;
+    }
+    return NULL;
+}
+
+static void test_concurrent_size_not_torn(Tree *t, gconstpointer data)
+{
+    SizeReader r = {.mr = tree_container(t, "c", UINT64_MAX)};
+    GThread *reader = g_thread_new("size-reader", size_reader, &r);
+
+    (void)data;
+    for (int i = 0; i < 20000; i++) {
+        g_assert_true(memory_region_set_size(r.mr, 0 - 0x1000ull, NULL));
+        g_assert_true(memory_region_set_size(r.mr, UINT64_MAX, NULL));
+    }
+    __atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+    g_thread_join(reader);
+    g_test_message("%d reads", r.reads);
+    g_assert_cmpint(r.bad, ==, 0);
+}
+
 #define ADD(path, fn) \
     g_test_add(path, Tree, NULL, tree_setup, fn, tree_teardown)
 
@@ -824,6 +980,11 @@ int main(int argc, char **argv)
     ADD("/tree/transaction/detached-change-keeps-view",
         test_transaction_detached_keeps_view);
     ADD("/tree/subregion/links", test_subregion_links);
+    ADD("/tree/concurrent/set-address-vs-set-size",
+        test_concurrent_set_address_vs_size);
+    ADD("/tree/concurrent/set-alias-offset-vs-set-size",
+        test_concurrent_set_alias_offset_vs_size);
+    ADD("/tree/concurrent/size-read-not-torn", test_concurrent_size_not_torn);
     g_test_add_func("/tree/transaction/unbalanced-commit-warns",
                     test_transaction_unbalanced_commit);
     return g_test_run();
