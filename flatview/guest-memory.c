@@ -14,6 +14,13 @@
 /* Bounce buffer for fd I/O on regions that are not plain memory. */
 #define FD_BOUNCE_SIZE 4096
 
+/*
+ * Plain memory moved per read-side section by the fd loop where regions
+ * are valid only inside one (not GuestMemoryOps.regions_pinned): bounds how
+ * long a transfer from a file holds back grace periods.
+ */
+#define FD_RCU_CHUNK (64 * 1024)
+
 /* Bytes from @addr to the top of the space, saturated (0 means 2^64). */
 static uint64_t bytes_to_top(hwaddr addr)
 {
@@ -265,14 +272,35 @@ static uint64_t fd_transfer(int fd, uint8_t *p, uint64_t n, bool to_fd,
 }
 
 /*
- * The fd loop: plain memory is transferred in place (inside the read-side
- * section that keeps it mapped); other regions through a bounce buffer and
- * the generic access loop, so their rules apply.
+ * Transfer up to @n bytes between @fd and plain-memory region @r from
+ * @offset on (clamped to the region's end), marking what is read dirty.
+ * Return, *@eof, *@err: as fd_transfer().
+ */
+static uint64_t fd_transfer_region(int fd, GuestRegion *r, hwaddr offset,
+                                   uint64_t n, bool to_fd, bool *eof, int *err)
+{
+    uint64_t left = guest_region_left(r, offset);
+    uint64_t moved =
+        fd_transfer(fd, r->host + offset, MIN(n, left), to_fd, eof, err);
+
+    if (!to_fd) {
+        guest_region_mark_dirty(r, offset, moved);
+    }
+    return moved;
+}
+
+/*
+ * The fd loop: plain memory is transferred in place, other regions through
+ * a bounce buffer and the generic access loop, so their rules apply. The
+ * read-side section covers only the lookup where the reference on @mem
+ * pins its regions; elsewhere it covers the transfer too, bounded to
+ * FD_RCU_CHUNK bytes.
  */
 static MemTxResult fd_loop(GuestMemory *mem, hwaddr addr, int fd, uint64_t len,
                            MemTxAttrs attrs, bool to_fd, uint64_t *done,
                            GError **errp)
 {
+    bool pinned = guest_memory_regions_pinned(mem);
     uint8_t bounce[FD_BOUNCE_SIZE];
     MemTxResult res = MEMTX_OK;
     uint64_t total = 0;
@@ -280,30 +308,30 @@ static MemTxResult fd_loop(GuestMemory *mem, hwaddr addr, int fd, uint64_t len,
     int err = 0;
 
     while (total < len && !eof && !err && res == MEMTX_OK) {
-        uint64_t want = len - total, n = 0, moved;
-        uint8_t *host = NULL;
+        uint64_t want = len - total, moved = 0;
+        GuestRegion *r;
+        bool host;
 
         rcu_read_lock();
-        GuestRegion *r = guest_memory_find_region(mem, addr);
-        if (r && r->host) {
-            uint64_t left = guest_region_left(r, addr - r->start);
-
-            n = want < left ? want : left;
-            host = r->host + (addr - r->start);
-            moved = fd_transfer(fd, host, n, to_fd, &eof, &err);
-            if (!to_fd) {
-                guest_region_mark_dirty(r, addr - r->start, moved);
-            }
+        r = guest_memory_find_region(mem, addr);
+        host = r && r->host;
+        if (host && !pinned) {
+            moved =
+                fd_transfer_region(fd, r, addr - r->start,
+                                   MIN(want, FD_RCU_CHUNK), to_fd, &eof, &err);
         }
         rcu_read_unlock();
         if (!r) {
             res = MEMTX_DECODE_ERROR;
             break;
         }
-        if (!host) {
-            uint64_t got = 0;
+        if (host && pinned) {
+            /* @r and its memory outlive the section: block outside it */
+            moved = fd_transfer_region(fd, r, addr - r->start, want, to_fd,
+                                       &eof, &err);
+        } else if (!host) {
+            uint64_t got = 0, n = MIN(want, sizeof(bounce));
 
-            n = want < sizeof(bounce) ? want : sizeof(bounce);
             if (to_fd) {
                 res = guest_memory_read(mem, addr, bounce, n, attrs, &got);
                 moved = fd_transfer(fd, bounce, got, true, &eof, &err);

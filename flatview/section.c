@@ -135,6 +135,9 @@ static const GuestMemoryOps view_memory_ops = {
     .num_regions = view_num_regions,
     .region = view_region,
     .put = view_put,
+    /* the view holds its sections and references their owners, whose
+     * release (finalizing the regions, freeing RAM) waits for it */
+    .regions_pinned = true,
 };
 
 void flatview_init_guest_memory(FlatView *fv)

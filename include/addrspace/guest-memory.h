@@ -197,6 +197,15 @@ struct GuestMemoryOps {
      * reference-counted).
      */
     void (*put)(GuestMemory *mem);
+    /**
+     * @regions_pinned: optional, false when left out. True when the
+     * reference a getter returned keeps every region found in the memory,
+     * and the memory its @host points at, valid outside read-side sections
+     * until guest_memory_put() (a FlatView: the view holds references on
+     * its regions' owners). The generic fd operations then make their
+     * possibly blocking system calls outside read-side sections.
+     */
+    bool regions_pinned;
 };
 
 /**
@@ -514,8 +523,12 @@ bool guest_memory_check_range(GuestMemory *mem, hwaddr addr, uint64_t len);
  * (MEMTX_OK with *@done below @len), at a hole or a failing region (as
  * guest_memory_write(); bytes already read from @fd past that point are
  * lost), or on an OS error (MEMTX_ERROR and @errp). Plain memory is read
- * into directly, inside a read-side section: a blocking @fd delays grace
- * periods.
+ * into directly. Where the reference on @mem pins its regions (a FlatView,
+ * GuestMemoryOps.regions_pinned) read(2) runs outside read-side sections,
+ * so a blocking @fd does not hold back grace periods; otherwise
+ * (GuestMemoryMmap) each read(2) of at most 64 KiB runs inside one, and a
+ * @fd that blocks (pipe, socket) delays grace periods, and the hot-unplug
+ * of ranges, until it returns.
  * Return: the result.
  */
 MemTxResult guest_memory_read_from_fd(GuestMemory *mem, hwaddr addr, int fd,
@@ -535,7 +548,8 @@ MemTxResult guest_memory_read_from_fd(GuestMemory *mem, hwaddr addr, int fd,
  *
  * Short writes are continued, EINTR is retried. Stops at a hole or a
  * failing region (as guest_memory_read()) or on an OS error (MEMTX_ERROR
- * and @errp).
+ * and @errp). Plain memory is written from directly, with write(2) inside
+ * or outside read-side sections as for guest_memory_read_from_fd().
  * Return: the result.
  */
 MemTxResult guest_memory_write_to_fd(GuestMemory *mem, hwaddr addr, int fd,

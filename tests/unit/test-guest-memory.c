@@ -763,6 +763,83 @@ static void test_fv_dirty(void)
     fixture_free(&impls[0], f);
 }
 
+/*
+ * A read from a pipe that blocks does not hold back grace periods: the
+ * view's reference pins the RAM, so read(2) runs outside the read-side
+ * section and synchronize_rcu() completes before the pipe is written.
+ */
+typedef struct BlockedRead {
+    GuestMemory *mem;
+    int fd;
+    int started;
+    uint64_t done;
+    MemTxResult res;
+} BlockedRead;
+
+static gpointer blocked_reader(gpointer data)
+{
+    BlockedRead *b = data;
+
+    rcu_register_thread();
+    __atomic_store_n(&b->started, 1, __ATOMIC_RELEASE);
+    b->res = guest_memory_read_from_fd(b->mem, 0xff8, b->fd, 16, ATTRS,
+                                       &b->done, NULL);
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static gpointer grace_period(gpointer data)
+{
+    synchronize_rcu();
+    __atomic_store_n((int *)data, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void test_fv_fd_blocking_read(void)
+{
+    Fixture *f = fixture_new(&impls[0], false);
+    BlockedRead b = {0};
+    uint8_t in[16], out[16];
+    GThread *reader, *sync;
+    int p[2], synced = 0;
+
+    memory_region_set_log(&f->ram[1], true, DIRTY_MEMORY_MIGRATION);
+    guest_memory_put(f->mem); /* the held view predates set_log */
+    f->mem = guest_memory_from_address_space(&f->as);
+    g_assert_cmpint(pipe(p), ==, 0);
+    b.mem = f->mem;
+    b.fd = p[0];
+    reader = g_thread_new("blocked-reader", blocked_reader, &b);
+    while (!__atomic_load_n(&b.started, __ATOMIC_ACQUIRE)) {
+        g_usleep(1000);
+    }
+    g_usleep(50 * 1000); /* let it reach read(2) on the empty pipe */
+    sync = g_thread_new("synchronize", grace_period, &synced);
+    for (int i = 0; i < 5000 && !__atomic_load_n(&synced, __ATOMIC_ACQUIRE);
+         i++) {
+        g_usleep(1000);
+    }
+    g_assert_cmpint(__atomic_load_n(&synced, __ATOMIC_ACQUIRE), ==, 1);
+    g_assert_cmpuint(__atomic_load_n(&b.done, __ATOMIC_RELAXED), ==, 0);
+    fill(in, sizeof(in), 3);
+    g_assert_cmpint(write(p[1], in, sizeof(in)), ==, (ssize_t)sizeof(in));
+    g_thread_join(sync);
+    g_thread_join(reader);
+    g_assert_cmpuint(b.res, ==, MEMTX_OK);
+    g_assert_cmpuint(b.done, ==, sizeof(in));
+    g_assert_cmpuint(
+        guest_memory_read_exact(f->mem, 0xff8, out, sizeof(out), ATTRS), ==,
+        MEMTX_OK);
+    g_assert_cmpmem(in, sizeof(in), out, sizeof(out));
+    /* marked dirty outside the section too */
+    g_assert_true(
+        memory_region_get_dirty(&f->ram[1], 0, 8, DIRTY_MEMORY_MIGRATION));
+    memory_region_set_log(&f->ram[1], false, DIRTY_MEMORY_MIGRATION);
+    close(p[0]);
+    close(p[1]);
+    fixture_free(&impls[0], f);
+}
+
 /* A held view is a snapshot: it outlives topology changes until put. */
 static void test_fv_lifetime(void)
 {
@@ -1123,6 +1200,53 @@ static void test_mm_dirty(void)
     drain_call_rcu();
 }
 
+/* fd I/O larger than one read-side section's chunk (64 KiB): all of it
+ * arrives, in place, dirty-tracked. */
+static void test_mm_fd_chunks(void)
+{
+    enum { LEN = 200 * 1024 + 123 };
+    GuestMemoryMmapRange r = {0x0, 0x40000, -1, 0, GUEST_MEMORY_MMAP_DIRTY_LOG};
+    GuestMemoryMmap *m = mm_new(&r, 1, NULL);
+    GuestMemory *mem = guest_memory_mmap_memory(m);
+    uint8_t *in = g_malloc(LEN), *out = g_malloc(LEN);
+    int fd = memfd_create("chunks", MFD_CLOEXEC);
+    uint64_t done = 0;
+
+    g_assert_cmpint(fd, >=, 0);
+    fill(in, LEN, 5);
+    g_assert_cmpint(pwrite(fd, in, LEN, 0), ==, LEN);
+    g_assert_cmpint(lseek(fd, 0, SEEK_SET), ==, 0);
+    g_assert_cmpuint(
+        guest_memory_read_from_fd(mem, 0x1001, fd, LEN, ATTRS, &done, NULL), ==,
+        MEMTX_OK);
+    g_assert_cmpuint(done, ==, LEN);
+    g_assert_cmpuint(guest_memory_read_exact(mem, 0x1001, out, LEN, ATTRS), ==,
+                     MEMTX_OK);
+    g_assert_cmpmem(in, LEN, out, LEN);
+    WITH_RCU_READ_LOCK_GUARD () {
+        GuestRegion *gr = guest_memory_find_region(mem, 0);
+
+        g_assert_false(guest_region_test_and_clear_dirty(gr, 0, 0x1000));
+        g_assert_true(guest_region_test_and_clear_dirty(gr, 0x1000, 1));
+        g_assert_true(
+            guest_region_test_and_clear_dirty(gr, 0x1000 + LEN - 1, 1));
+    }
+    g_assert_cmpint(ftruncate(fd, 0), ==, 0);
+    g_assert_cmpint(lseek(fd, 0, SEEK_SET), ==, 0);
+    g_assert_cmpuint(
+        guest_memory_write_to_fd(mem, 0x1001, fd, LEN, ATTRS, &done, NULL), ==,
+        MEMTX_OK);
+    g_assert_cmpuint(done, ==, LEN);
+    memset(out, 0, LEN);
+    g_assert_cmpint(pread(fd, out, LEN, 0), ==, LEN);
+    g_assert_cmpmem(in, LEN, out, LEN);
+    close(fd);
+    g_free(in);
+    g_free(out);
+    guest_memory_mmap_free(m);
+    drain_call_rcu();
+}
+
 static void test_mm_many_ranges(void)
 {
     enum { N = 1000 };
@@ -1332,6 +1456,8 @@ int main(int argc, char **argv)
     g_test_add_func("/guest-memory/flatview/rom/read-only", test_fv_rom);
     g_test_add_func("/guest-memory/flatview/dirty/ram-writes", test_fv_dirty);
     g_test_add_func("/guest-memory/flatview/iommu/translated", test_fv_iommu);
+    g_test_add_func("/guest-memory/flatview/fd/blocking-read-outside-rcu",
+                    test_fv_fd_blocking_read);
     g_test_add_func("/guest-memory/flatview/lifetime/snapshot",
                     test_fv_lifetime);
     g_test_add_func("/guest-memory/flatview/lifetime/concurrent-commits",
@@ -1343,6 +1469,8 @@ int main(int argc, char **argv)
     g_test_add_func("/guest-memory/mmap/setup/file-backed",
                     test_mm_file_backed);
     g_test_add_func("/guest-memory/mmap/dirty/bitmap", test_mm_dirty);
+    g_test_add_func("/guest-memory/mmap/fd/chunked-transfer",
+                    test_mm_fd_chunks);
     g_test_add_func("/guest-memory/mmap/lookup/many-ranges",
                     test_mm_many_ranges);
     g_test_add_func("/guest-memory/mmap/hotplug/reader-keeps-region",

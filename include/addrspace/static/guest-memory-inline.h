@@ -222,6 +222,19 @@ static inline GuestRegion *guest_memory_find_region(GuestMemory *mem,
 }
 
 /**
+ * guest_memory_regions_pinned() - Whether the caller's reference on @mem
+ * keeps the regions found in it, and their host memory, valid outside
+ * read-side sections (GuestMemoryOps.regions_pinned).
+ * @mem: the memory.
+ * Return: true for pinned regions (a FlatView); false when a region is
+ * valid only inside the read-side section it was found in.
+ */
+static inline bool guest_memory_regions_pinned(const GuestMemory *mem)
+{
+    return mem->ops->regions_pinned;
+}
+
+/**
  * guest_memory_num_regions() - Number of regions of @mem.
  * @mem: the memory.
  * Context: inside a read-side section.
