@@ -9,10 +9,26 @@
 
 #include "../flatview/flatview-internal.h"
 
+/*
+ * A notification in progress (memory_region_notify_iommu()): the next link
+ * to visit and the last one to visit (the tail when it started, so that a
+ * notifier registered meanwhile is not called for this event). Removing a
+ * notifier moves every cursor off its link before freeing it, so a
+ * notifier may unregister any notifier, itself included, during its call:
+ * a removed one is not called afterwards and its link is never touched
+ * again. Notifications nest (a notifier may notify), hence a stack.
+ */
+typedef struct NotifyCursor {
+    GList *next; /* NULL: done */
+    GList *last;
+    struct NotifyCursor *outer;
+} NotifyCursor;
+
 struct IOMMUState {
     const IOMMUMemoryRegionOps *ops;
     void *opaque;
-    GList *notifiers; /* under the update lock */
+    GList *notifiers;     /* under the update lock, in registration order */
+    NotifyCursor *cursor; /* innermost notification in progress, or NULL */
 };
 
 ADDRSPACE_EXPORT void iommu_notifier_init(
@@ -107,8 +123,17 @@ ADDRSPACE_EXPORT void memory_region_unregister_iommu_notifier(MemoryRegion *mr,
     memory_update_lock();
     if (n->priv_mr == mr && mr->priv.iommu) {
         IOMMUState *st = mr->priv.iommu;
+        GList *link = g_list_find(st->notifiers, n);
 
-        st->notifiers = g_list_remove(st->notifiers, n);
+        for (NotifyCursor *c = st->cursor; c && link; c = c->outer) {
+            if (c->next == link) {
+                c->next = link == c->last ? NULL : link->next;
+            }
+            if (c->last == link) {
+                c->last = link->prev; /* NULL only once @c is done */
+            }
+        }
+        st->notifiers = g_list_delete_link(st->notifiers, link);
         n->priv_mr = NULL;
     }
     memory_update_unlock();
@@ -126,17 +151,24 @@ ADDRSPACE_EXPORT void memory_region_notify_iommu(MemoryRegion *mr,
     memory_update_lock();
     if (mr_is_initialised(mr) && mr->priv.kind == MR_KIND_IOMMU) {
         IOMMUState *st = mr->priv.iommu;
-        GList *next;
+        NotifyCursor c = {
+            .next = st->notifiers,
+            .last = g_list_last(st->notifiers),
+            .outer = st->cursor,
+        };
 
-        for (GList *l = st->notifiers; l; l = next) {
-            IOMMUNotifier *n = l->data;
+        st->cursor = &c;
+        while (c.next) {
+            IOMMUNotifier *n = c.next->data;
 
-            next = l->next; /* a notifier may unregister itself */
+            /* step first: the call may unregister any notifier */
+            c.next = c.next == c.last ? NULL : c.next->next;
             if (n->iommu_idx == iommu_idx && (n->flags & event) &&
                 n->start <= last && first <= n->end) {
                 n->notify(n, entry);
             }
         }
+        st->cursor = c.outer;
     }
     memory_update_unlock();
 }

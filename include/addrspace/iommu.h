@@ -153,7 +153,9 @@ bool memory_region_register_iommu_notifier(MemoryRegion *mr, IOMMUNotifier *n,
  * @mr: the region it was registered on.
  * @n: the notifier.
  *
- * After return the callback is no longer called. Context: takes the
+ * After return the callback is no longer called. May be called from a
+ * notifier's callback, for any notifier of @mr, itself included (the
+ * storage of one removed may then be freed at once). Context: takes the
  * update lock.
  */
 void memory_region_unregister_iommu_notifier(MemoryRegion *mr,
@@ -169,8 +171,10 @@ void memory_region_unregister_iommu_notifier(MemoryRegion *mr,
  *         [iova, iova + addr_mask].
  *
  * Notifiers whose range intersects the block, whose index matches and that
- * want the event are called, in registration order. Context: takes the
- * update lock; notifiers run with it held.
+ * want the event are called, in registration order. A notifier may
+ * register and unregister notifiers of @mr from its callback: one removed
+ * before its turn is not called, one added is called from the next event
+ * on. Context: takes the update lock; notifiers run with it held.
  */
 void memory_region_notify_iommu(MemoryRegion *mr, int iommu_idx,
                                 const IOMMUTLBEntry *entry);

@@ -268,6 +268,136 @@ static void test_notifiers(void)
     setup_free(s);
 }
 
+/*
+ * A notifier that, during its call, unregisters (and frees) another one,
+ * registers a new one and may unregister itself.
+ */
+typedef struct Sub {
+    IOMMUNotifier n;
+    char name;
+    MemoryRegion *mr;
+    GString *log;     /* shared: the names of the notifiers called */
+    struct Sub *drop; /* unregistered and freed during the call */
+    struct Sub *add;  /* registered during the call */
+    bool drop_self;
+} Sub;
+
+static void sub_notify(IOMMUNotifier *n, const IOMMUTLBEntry *e)
+{
+    Sub *s = (Sub *)n;
+
+    (void)e;
+    g_string_append_c(s->log, s->name);
+    if (s->drop) {
+        memory_region_unregister_iommu_notifier(s->mr, &s->drop->n);
+        g_free(s->drop);
+        s->drop = NULL;
+    }
+    if (s->add) {
+        g_assert_true(
+            memory_region_register_iommu_notifier(s->mr, &s->add->n, NULL));
+        s->add = NULL;
+    }
+    if (s->drop_self) {
+        memory_region_unregister_iommu_notifier(s->mr, n);
+    }
+}
+
+static Sub *sub_new(char name, MemoryRegion *mr, GString *log, bool reg)
+{
+    Sub *s = g_new0(Sub, 1);
+
+    iommu_notifier_init(&s->n, sub_notify, IOMMU_NOTIFIER_ALL, 0, UINT64_MAX,
+                        0);
+    s->name = name;
+    s->mr = mr;
+    s->log = log;
+    if (reg) {
+        g_assert_true(memory_region_register_iommu_notifier(mr, &s->n, NULL));
+    }
+    return s;
+}
+
+static void sub_free(Sub *s)
+{
+    memory_region_unregister_iommu_notifier(s->mr, &s->n);
+    g_free(s);
+}
+
+/* Notifiers A, B, C registered on io1 in that order, logging to @log. */
+typedef struct Subs {
+    Setup *s;
+    MemoryRegion *mr;
+    GString *log;
+    Sub *a, *b, *c; /* NULL once freed by a notifier */
+} Subs;
+
+static Subs subs_new(void)
+{
+    Subs t = {.s = setup_new(), .log = g_string_new("")};
+
+    t.mr = &t.s->io1.mr;
+    t.a = sub_new('A', t.mr, t.log, true);
+    t.b = sub_new('B', t.mr, t.log, true);
+    t.c = sub_new('C', t.mr, t.log, true);
+    return t;
+}
+
+/* Notify a MAP event; the log then reads @want. */
+static void subs_notify(Subs *t, const char *want)
+{
+    static const IOMMUTLBEntry map = {.iova = 0x1000,
+                                      .translated_addr = 0x5000,
+                                      .addr_mask = 0xfff,
+                                      .perm = IOMMU_RW};
+
+    memory_region_notify_iommu(t->mr, 0, &map);
+    g_assert_cmpstr(t->log->str, ==, want);
+}
+
+static void subs_free(Subs *t)
+{
+    Sub *left[] = {t->a, t->b, t->c};
+
+    for (size_t i = 0; i < G_N_ELEMENTS(left); i++) {
+        if (left[i]) {
+            sub_free(left[i]);
+        }
+    }
+    g_string_free(t->log, true);
+    setup_free(t->s);
+}
+
+/* A unregisters B, its successor (and frees it), then itself: B is not
+ * called, C is, and nothing freed is touched (ASan). */
+static void test_notifier_unregister_during_notify(void)
+{
+    Subs t = subs_new();
+
+    t.a->drop = t.b;
+    t.a->drop_self = true;
+    t.b = NULL;
+    subs_notify(&t, "AC");
+    subs_notify(&t, "ACC");
+    subs_free(&t);
+}
+
+/* A unregisters C, the last one, and registers D: B is still called, C
+ * is not, and D, registered during the event, only from the next one. */
+static void test_notifier_register_during_notify(void)
+{
+    Subs t = subs_new();
+    Sub *d = sub_new('D', t.mr, t.log, false);
+
+    t.a->drop = t.c;
+    t.a->add = d;
+    t.c = NULL;
+    subs_notify(&t, "AB");
+    subs_notify(&t, "ABABD");
+    sub_free(d);
+    subs_free(&t);
+}
+
 static void test_init_errors(void)
 {
     MemoryRegion mr = {{0}};
@@ -297,6 +427,10 @@ int main(int argc, char **argv)
     g_test_add_func("/iommu/translate/api-clamps-to-page", test_translate_api);
     g_test_add_func("/iommu/map/direct-within-block", test_map_through_iommu);
     g_test_add_func("/iommu/notifier/range-flags-index", test_notifiers);
+    g_test_add_func("/iommu/notifier/unregister-during-notify",
+                    test_notifier_unregister_during_notify);
+    g_test_add_func("/iommu/notifier/register-during-notify",
+                    test_notifier_register_during_notify);
     g_test_add_func("/iommu/init/errors", test_init_errors);
     return g_test_run();
 }
