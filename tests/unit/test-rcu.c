@@ -65,6 +65,35 @@ static void test_guard_nests(void)
     g_assert_false(urcu_memb_read_ongoing());
 }
 
+/* The inline access path's enter/exit: a section outside one, nothing more
+ * inside one (except under TSan, which always takes its own). */
+static void test_enter_exit(void)
+{
+    bool outer, inner;
+
+    g_assert_false(urcu_memb_read_ongoing());
+    outer = rcu_read_enter();
+    g_assert_true(outer);
+    g_assert_true(urcu_memb_read_ongoing());
+    inner = rcu_read_enter();
+#ifdef ADDRSPACE_TSAN
+    g_assert_true(inner);
+#else
+    g_assert_false(inner);
+#endif
+    rcu_read_exit(inner);
+    g_assert_true(urcu_memb_read_ongoing());
+    rcu_read_exit(outer);
+    g_assert_false(urcu_memb_read_ongoing());
+
+    rcu_read_lock();
+    inner = rcu_read_enter();
+    rcu_read_exit(inner);
+    g_assert_true(urcu_memb_read_ongoing());
+    rcu_read_unlock();
+    g_assert_false(urcu_memb_read_ongoing());
+}
+
 static int with_guard_break(void)
 {
     WITH_RCU_READ_LOCK_GUARD () {
@@ -161,6 +190,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rcu/g-free-rcu/any-offset", test_g_free_rcu_offset);
     g_test_add_func("/rcu/guard/nests", test_guard_nests);
     g_test_add_func("/rcu/guard/return-unlocks", test_guard_return);
+    g_test_add_func("/rcu/enter-exit/nests", test_enter_exit);
     g_test_add_func("/rcu/register/nesting", test_register_nesting);
     g_test_add_func("/rcu/synchronize/waits-for-reader",
                     test_synchronize_waits_for_reader);

@@ -156,6 +156,43 @@ static inline const FlatViewIndex *address_space_index_rcu(AddressSpace *as)
 }
 
 /**
+ * flatview_index_direct() - private: the entry through which an access of
+ * @size bytes at @addr goes straight to host memory, if there is one.
+ * @ix: the index. @addr: the address. @size: 1, 2, 4 or 8 (constant).
+ * @flag: FLATVIEW_ENTRY_READ or FLATVIEW_ENTRY_WRITE.
+ * @i: set to flatview_index_find(@ix, @addr), for the out-of-line path.
+ * Return: the entry of the section holding all @size bytes when its
+ * flags have @flag, else NULL.
+ */
+static inline const FlatViewEntry *
+flatview_index_direct(const FlatViewIndex *ix, hwaddr addr, unsigned size,
+                      uintptr_t flag, size_t *i)
+{
+    const hwaddr *starts = ix->starts;
+    size_t lo = 0, n = ix->nr;
+    const FlatViewEntry *e;
+
+    if (__builtin_expect(n == 0 || addr < starts[0], 0)) {
+        *i = (size_t)-1;
+        return NULL;
+    }
+    while (n > 1) {
+        size_t half = n / 2;
+
+        lo = starts[lo + half] <= addr ? lo + half : lo;
+        n -= half;
+    }
+    e = &ix->entries[lo];
+    *i = addr <= e->last ? lo : (size_t)-1;
+    if (__builtin_expect((e->flags & flag) && addr <= e->last &&
+                             e->last - addr >= size - 1,
+                         1)) {
+        return e;
+    }
+    return NULL;
+}
+
+/**
  * address_space_ld_inline() - private: the typed load behind every
  * address_space_ld*() (RAM inline, the rest out of line).
  * @as: address space. @addr: address. @size: 1, 2, 4 or 8 (constant).
@@ -168,33 +205,29 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
                                                MemTxAttrs attrs,
                                                MemTxResult *result)
 {
-    const FlatViewIndex *ix;
+    bool entered = rcu_read_enter();
+    const FlatViewIndex *ix = address_space_index_rcu(as);
     const FlatViewEntry *e;
-    uint64_t v = 0;
+    uint64_t v;
     size_t i;
 
-    rcu_read_lock();
-    ix = address_space_index_rcu(as);
-    i = flatview_index_find(ix, addr);
-    if (__builtin_expect(i != (size_t)-1, 1)) {
-        e = &ix->entries[i];
-        if ((e->flags & FLATVIEW_ENTRY_READ) && e->last - addr >= size - 1) {
-            v = addrspace_host_load((const void *)(uintptr_t)(addr + e->rdelta),
-                                    size);
-            rcu_read_unlock();
-            if (address_space_order_swaps(as, order)) {
-                v = addrspace_bswap(v, size);
-            }
-            if (result) {
-                *result = MEMTX_OK;
-            }
-            return v;
+    e = flatview_index_direct(ix, addr, size, FLATVIEW_ENTRY_READ, &i);
+    if (__builtin_expect(e != NULL, 1)) {
+        v = addrspace_host_load((const void *)(uintptr_t)(addr + e->rdelta),
+                                size);
+        if (address_space_order_swaps(as, order)) {
+            v = addrspace_bswap(v, size);
         }
+        if (result) {
+            *result = MEMTX_OK;
+        }
+    } else {
+        /* MMIO, holes, IOMMUs, crossings: out of line, without a second
+         * lookup */
+        v = address_space_ld_at_rcu(as, ix, i, addr, size, order, attrs,
+                                    result);
     }
-    /* MMIO, holes, IOMMUs, crossings: out of line, without a second
-     * lookup */
-    v = address_space_ld_at_rcu(as, ix, i, addr, size, order, attrs, result);
-    rcu_read_unlock();
+    rcu_read_exit(entered);
     return v;
 }
 
@@ -210,32 +243,27 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
                                            int order, MemTxAttrs attrs,
                                            MemTxResult *result)
 {
-    const FlatViewIndex *ix;
+    bool entered = rcu_read_enter();
+    const FlatViewIndex *ix = address_space_index_rcu(as);
     const FlatViewEntry *e;
     size_t i;
 
-    rcu_read_lock();
-    ix = address_space_index_rcu(as);
-    i = flatview_index_find(ix, addr);
-    if (__builtin_expect(i != (size_t)-1, 1)) {
-        e = &ix->entries[i];
-        if ((e->flags & FLATVIEW_ENTRY_WRITE) && e->last - addr >= size - 1) {
-            uint64_t v = val;
+    e = flatview_index_direct(ix, addr, size, FLATVIEW_ENTRY_WRITE, &i);
+    if (__builtin_expect(e != NULL, 1)) {
+        uint64_t v = val;
 
-            if (address_space_order_swaps(as, order)) {
-                v = addrspace_bswap(v, size);
-            }
-            addrspace_host_store((void *)(uintptr_t)(addr + e->wdelta), size,
-                                 v);
-            rcu_read_unlock();
-            if (result) {
-                *result = MEMTX_OK;
-            }
-            return;
+        if (address_space_order_swaps(as, order)) {
+            v = addrspace_bswap(v, size);
         }
+        addrspace_host_store((void *)(uintptr_t)(addr + e->wdelta), size, v);
+        if (result) {
+            *result = MEMTX_OK;
+        }
+    } else {
+        address_space_st_at_rcu(as, ix, i, addr, size, val, order, attrs,
+                                result);
     }
-    address_space_st_at_rcu(as, ix, i, addr, size, val, order, attrs, result);
-    rcu_read_unlock();
+    rcu_read_exit(entered);
 }
 
 #endif /* ADDRSPACE_STATIC_ACCESS_INLINE_H */

@@ -40,7 +40,7 @@ static inline uint64_t addrspace_host_load(const void *p, unsigned size)
     case 2: {
         uint16_t v;
 
-        if (aligned) {
+        if (__builtin_expect(aligned, 1)) {
             return __atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED);
         }
         __builtin_memcpy(&v, p, 2);
@@ -49,7 +49,7 @@ static inline uint64_t addrspace_host_load(const void *p, unsigned size)
     case 4: {
         uint32_t v;
 
-        if (aligned) {
+        if (__builtin_expect(aligned, 1)) {
             return __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
         }
         __builtin_memcpy(&v, p, 4);
@@ -58,7 +58,7 @@ static inline uint64_t addrspace_host_load(const void *p, unsigned size)
     default: {
         uint64_t v;
 
-        if (aligned) {
+        if (__builtin_expect(aligned, 1)) {
             return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
         }
         __builtin_memcpy(&v, p, 8);
@@ -83,7 +83,7 @@ static inline void addrspace_host_store(void *p, unsigned size, uint64_t v)
     case 2: {
         uint16_t w = (uint16_t)v;
 
-        if (aligned) {
+        if (__builtin_expect(aligned, 1)) {
             __atomic_store_n((uint16_t *)p, w, __ATOMIC_RELAXED);
         } else {
             __builtin_memcpy(p, &w, 2);
@@ -93,7 +93,7 @@ static inline void addrspace_host_store(void *p, unsigned size, uint64_t v)
     case 4: {
         uint32_t w = (uint32_t)v;
 
-        if (aligned) {
+        if (__builtin_expect(aligned, 1)) {
             __atomic_store_n((uint32_t *)p, w, __ATOMIC_RELAXED);
         } else {
             __builtin_memcpy(p, &w, 4);
@@ -101,7 +101,7 @@ static inline void addrspace_host_store(void *p, unsigned size, uint64_t v)
         break;
     }
     default:
-        if (aligned) {
+        if (__builtin_expect(aligned, 1)) {
             __atomic_store_n((uint64_t *)p, v, __ATOMIC_RELAXED);
         } else {
             __builtin_memcpy(p, &v, 8);

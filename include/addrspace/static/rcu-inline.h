@@ -62,4 +62,39 @@ static inline void rcu_read_unlock(void)
     urcu_memb_read_unlock();
 }
 
+/**
+ * rcu_read_enter() - private: enter a read-side section for an inline
+ * fast path, unless the thread is already inside one.
+ *
+ * A caller that holds a section across many accesses (a vCPU across a
+ * translation block) pays one load and one branch per access instead of
+ * an increment and a decrement of its nesting count, which would chain
+ * every access to the previous one through that memory word. Under TSan
+ * every access takes the section, so that each unlock's release still
+ * pairs with the grace periods (see rcu_read_unlock()).
+ * Context: a registered thread.
+ * Return: the argument for rcu_read_exit().
+ */
+static inline bool rcu_read_enter(void)
+{
+#ifndef ADDRSPACE_TSAN
+    if (__builtin_expect(urcu_memb_read_ongoing(), 0)) {
+        return false;
+    }
+#endif
+    rcu_read_lock();
+    return true;
+}
+
+/**
+ * rcu_read_exit() - private: leave what rcu_read_enter() entered.
+ * @entered: its return value.
+ */
+static inline void rcu_read_exit(bool entered)
+{
+    if (entered) {
+        rcu_read_unlock();
+    }
+}
+
 #endif /* ADDRSPACE_STATIC_RCU_INLINE_H */
