@@ -235,23 +235,67 @@ uint64_t memory_section_access_step(const MemoryRegionSection *section,
     return l;
 }
 
+/* flatview_lookup(), inlined for the loops below */
+static inline const MemoryRegionSection *view_lookup(const FlatView *fv,
+                                                     hwaddr addr)
+{
+    size_t i = flatview_index_find(&fv->index, addr);
+
+    return i == (size_t)-1 ? NULL : &fv->sections[i];
+}
+
+/*
+ * The common case of a buffer access: all @len bytes in @s (the section
+ * holding @addr, or NULL), RAM copied directly (writes: dirty pages marked
+ * here): one memcpy. false: take the general loop.
+ */
+static inline bool ram_copy(const MemoryRegionSection *s, hwaddr addr,
+                            uint8_t *buf, hwaddr len, bool is_write)
+{
+    uint8_t *host;
+
+    if (!s || !(s->access & SECTION_RAM) ||
+        !(s->access &
+          (is_write ? SECTION_DIRECT_WRITE : SECTION_DIRECT_READ)) ||
+        len - 1 > s->last - addr) {
+        return false;
+    }
+    host = s->host + (addr - s->offset_within_address_space);
+    if (is_write) {
+        memcpy(host, buf, len);
+        ram_block_mark_dirty(s,
+                             s->offset_within_region +
+                                 (addr - s->offset_within_address_space),
+                             len);
+    } else {
+        memcpy(buf, host, len);
+    }
+    return true;
+}
+
 static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                                uint8_t *buf, hwaddr len, bool is_write)
 {
+    const MemoryRegionSection *s;
     MemTxResult res = MEMTX_OK;
+    bool entered;
     FlatView *fv;
 
     if (len == 0) {
         return MEMTX_OK;
     }
-    rcu_read_lock();
-    fv = address_space_to_flatview(as);
+    entered = rcu_read_enter();
+    fv = container_of(address_space_index_rcu(as), FlatView, index);
+    s = view_lookup(fv, addr);
+    if (ram_copy(s, addr, buf, len, is_write)) {
+        rcu_read_exit(entered);
+        return MEMTX_OK;
+    }
     for (;;) {
         uint64_t room = bytes_to_top(addr);
         uint64_t l = MIN(len, room);
-        uint64_t done =
-            memory_section_access_step(flatview_lookup(fv, addr), addr, buf, l,
-                                       is_write, attrs, as, false, &res);
+        uint64_t done = memory_section_access_step(s, addr, buf, l, is_write,
+                                                   attrs, as, false, &res);
 
         if (done == 0) {
             /* defensive: a step that makes no progress would spin */
@@ -275,8 +319,9 @@ static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
             break;
         }
         addr += done;
+        s = view_lookup(fv, addr);
     }
-    rcu_read_unlock();
+    rcu_read_exit(entered);
     return res;
 }
 
