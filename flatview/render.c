@@ -378,6 +378,20 @@ static FlatViewEntry section_entry(const MemoryRegionSection *s)
         e.wdelta = delta;
         e.flags |= FLATVIEW_ENTRY_WRITE;
     }
+    if (!(s->access & (SECTION_RAM | SECTION_DIRECT_READ | SECTION_IOMMU))) {
+        /* MMIO (not romd): the sizes the inline path serves, and how */
+        const MemoryRegionOps *ops = s->mr->priv.ops;
+        unsigned fast = memory_region_ops_fast_sizes(ops);
+
+        if (fast) {
+            e.rdelta = (uintptr_t)s->mr;
+            e.wdelta = (uintptr_t)s->offset_within_region -
+                       (uintptr_t)s->offset_within_address_space;
+            e.flags |= (uintptr_t)fast << FLATVIEW_ENTRY_MMIO_SHIFT |
+                       (uintptr_t)memory_region_ops_piece_size(ops)
+                           << FLATVIEW_ENTRY_PIECE_SHIFT;
+        }
+    }
     return e;
 }
 

@@ -17,7 +17,7 @@
 #include "memory-internal.h"
 
 /* Nested callbacks one thread may have in progress (see the guard below). */
-#define DISPATCH_DEPTH_MAX 32
+#define DISPATCH_DEPTH_MAX ADDRSPACE_DISPATCH_DEPTH_MAX
 
 /* Callback accesses one access can need: 8 single bytes at most. */
 #define PLAN_PIECES_MAX 8
@@ -255,13 +255,12 @@ bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
  * region that opted out pushes NULL, which counts toward the depth limit
  * but blocks nothing, as QEMU leaves the device unmarked then.
  */
-typedef struct Guard {
-    unsigned depth;
-    const void *keys[DISPATCH_DEPTH_MAX];
-} Guard;
+typedef AddrspaceDispatchGuard Guard;
 
-/* one thread-local object: one TLS address computation per access */
-static _Thread_local Guard guard;
+/* one thread-local object: one TLS address computation per access; the
+ * inline MMIO path (static/access-inline.h) enters it at depth 0 */
+ADDRSPACE_EXPORT _Thread_local Guard addrspace_dispatch_guard;
+#define guard addrspace_dispatch_guard
 
 /* Enter a callback of @mr; NULL if the guard refuses it, else the token
  * for guard_leave(). Outside any callback (depth 0) nothing can match. */
@@ -269,12 +268,8 @@ static inline Guard *guard_enter(MemoryRegion *mr)
 {
     Guard *g = &guard;
     unsigned depth = g->depth;
-    const void *key = mr->priv.owner ? (const void *)mr->priv.owner : mr;
+    const void *key = memory_region_guard_key(mr);
 
-    if (__atomic_load_n(&mr->priv.reentrancy_guard_disabled,
-                        __ATOMIC_RELAXED)) {
-        key = NULL;
-    }
     if (__builtin_expect(depth != 0, 0)) {
         if (depth >= DISPATCH_DEPTH_MAX) {
             return NULL;
@@ -304,22 +299,14 @@ static inline void assert_piece(const Plan *plan, const Piece *p, uint64_t last)
     g_assert(range_in_region(p->offset, p->size, last));
 }
 
+/* One callback each (static/access-inline.h: shared with the inline
+ * MMIO path); QEMU masks each callback's value to its size. */
 static inline MemTxResult call_read(MemoryRegion *mr,
                                     const MemoryRegionOps *ops, hwaddr offset,
                                     unsigned size, uint64_t *value,
                                     MemTxAttrs attrs)
 {
-    MemTxResult r = MEMTX_OK;
-    uint64_t v = 0;
-
-    if (ops->read_with_attrs) {
-        r = ops->read_with_attrs(mr->priv.opaque, offset, &v, size, attrs);
-    } else if (ops->read) {
-        v = ops->read(mr->priv.opaque, offset, size);
-    }
-    /* QEMU masks each callback's value to its size */
-    *value = v & size_mask(size);
-    return r;
+    return memory_region_mmio_read_piece(mr, ops, offset, size, attrs, value);
 }
 
 static inline MemTxResult call_write(MemoryRegion *mr,
@@ -327,14 +314,7 @@ static inline MemTxResult call_write(MemoryRegion *mr,
                                      unsigned size, uint64_t value,
                                      MemTxAttrs attrs)
 {
-    if (ops->write_with_attrs) {
-        return ops->write_with_attrs(mr->priv.opaque, offset, value, size,
-                                     attrs);
-    }
-    if (ops->write) {
-        ops->write(mr->priv.opaque, offset, value, size);
-    }
-    return MEMTX_OK;
+    return memory_region_mmio_write_piece(mr, ops, offset, size, attrs, value);
 }
 
 /*
@@ -491,6 +471,14 @@ unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops)
         }
     }
     return mask;
+}
+
+unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops)
+{
+    unsigned lo, hi;
+
+    return memory_region_ops_fast_sizes(ops) && impl_range(ops, &lo, &hi) ? hi
+                                                                          : 0;
 }
 
 /* impl_range()'s maximum, the piece size of a fast access; quick for the

@@ -145,6 +145,14 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
 unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops);
 
 /*
+ * The callbacks' size of a fast access wider than it (impl.max_access_size
+ * made valid), 0 for ops without fast sizes: the inline MMIO path of
+ * static/access-inline.h cuts accesses into such pieces
+ * (FLATVIEW_ENTRY_PIECE_SHIFT).
+ */
+unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops);
+
+/*
  * memory_region_dispatch_read/_write() for an access of a fast size
  * (memory_region_ops_fast_sizes() of @mr's ops) at an @offset that is a
  * multiple of @size. Skips the planning, and gives the same result,

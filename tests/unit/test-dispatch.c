@@ -6,11 +6,14 @@
  * The internal functions are called directly, inside read-side sections as
  * the access path does.
  *
- * Every test runs twice: under /dispatch/ through the general path
- * (memory_region_dispatch_read/_write), and under /dispatch/fast/ with
- * each access that qualifies for the fast path (a fast size of the ops,
- * aligned) sent to memory_region_load_fast/_store_fast instead: the same
- * tables must hold for both.
+ * Every test runs three times: under /dispatch/ through the general path
+ * (memory_region_dispatch_read/_write), under /dispatch/fast/ with each
+ * access that qualifies for the fast path (a fast size of the ops,
+ * aligned) sent to memory_region_load_fast/_store_fast instead, and under
+ * /dispatch/inline/ with each access the typed loads' inline MMIO path
+ * would take (a fast size, aligned, depth 0, no lock) sent to
+ * memory_region_mmio_load_inline/_store_inline, the rest to the fast path:
+ * the same tables must hold for all three.
  */
 #include <string.h>
 
@@ -30,6 +33,26 @@
 /* Set while a /dispatch/fast/ test runs; accesses that took the fast path. */
 static bool use_fast;
 static unsigned fast_taken;
+/* Set while a /dispatch/inline/ test runs (with use_fast); accesses that
+ * took the inline path. */
+static bool use_inline;
+static unsigned inline_taken;
+
+/* What the inline typed path checks before it calls the device itself;
+ * *@piece: the callbacks' size. */
+static bool takes_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
+                         unsigned *piece)
+{
+    if (!use_inline || size == 0 || size > 8 || (size & (size - 1)) ||
+        (offset & (size - 1)) ||
+        !(memory_region_ops_fast_sizes(mr->priv.ops) & size) ||
+        !memory_region_mmio_inline_ok(mr, offset, size)) {
+        return false;
+    }
+    *piece = MIN(size, memory_region_ops_piece_size(mr->priv.ops));
+    __atomic_add_fetch(&inline_taken, 1, __ATOMIC_RELAXED);
+    return true;
+}
 
 /* What the access path checks before it takes the fast path. */
 static bool takes_fast(MemoryRegion *mr, hwaddr offset, unsigned size)
@@ -49,8 +72,14 @@ static MemTxResult rd_attrs(MemoryRegion *mr, hwaddr offset, unsigned size,
                             MemTxAttrs attrs)
 {
     MemTxResult r;
+    unsigned piece;
 
     RCU_READ_LOCK_GUARD();
+    if (takes_inline(mr, offset, size, &piece)) {
+        *value = memory_region_mmio_load_inline(
+            mr, offset, size, piece, big_endian, target_be, attrs, &r);
+        return r;
+    }
     if (takes_fast(mr, offset, size)) {
         *value = memory_region_load_fast(mr, offset, size, big_endian,
                                          target_be, attrs, &r);
@@ -64,7 +93,13 @@ static MemTxResult wr_attrs(MemoryRegion *mr, hwaddr offset, unsigned size,
                             uint64_t value, bool big_endian, bool target_be,
                             MemTxAttrs attrs)
 {
+    unsigned piece;
+
     RCU_READ_LOCK_GUARD();
+    if (takes_inline(mr, offset, size, &piece)) {
+        return memory_region_mmio_store_inline(mr, offset, size, piece, value,
+                                               big_endian, target_be, attrs);
+    }
     if (takes_fast(mr, offset, size)) {
         return memory_region_store_fast(mr, offset, value, size, big_endian,
                                         target_be, attrs);
@@ -694,6 +729,14 @@ static const MemoryRegionOps wide_read_ops = {
     .impl.max_access_size = 1,
 };
 
+/* The same in the exchange order, taking every size whole: no swap or
+ * split to cut the value on the way. */
+static const MemoryRegionOps wide_read_le_ops = {
+    .read = wide_read,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .impl.max_access_size = 8,
+};
+
 static void test_endian_masking(void)
 {
     TestDevConfig cfg = {.size = 8, .endianness = DBE};
@@ -718,6 +761,13 @@ static void test_endian_masking(void)
     g_assert_cmphex(v, ==, 0xffff);
     g_assert_cmphex(rd(&wide, 0, 1, &v), ==, OK);
     g_assert_cmphex(v, ==, 0xff);
+    memory_region_finalize(&wide);
+    g_assert_true(memory_region_init_io(&wide, NULL, &wide_read_le_ops, NULL,
+                                        "wide-le", 8, NULL));
+    for (unsigned size = 1; size < 8; size *= 2) {
+        g_assert_cmphex(rd(&wide, 0, size, &v), ==, OK);
+        g_assert_cmphex(v, ==, UINT64_MAX >> (64 - 8 * size));
+    }
     memory_region_finalize(&wide);
     drain_call_rcu();
 }
@@ -1460,6 +1510,18 @@ static void test_fast_taken(void)
     use_fast = false;
 }
 
+/* The /dispatch/inline/ runs really take the inline path, often. */
+static void test_inline_taken(void)
+{
+    use_fast = use_inline = true;
+    inline_taken = 0;
+    test_matrix_table();
+    g_assert_cmpuint(inline_taken, >=, 5);
+    test_matrix_sweep();
+    g_assert_cmpuint(inline_taken, >=, 2000);
+    use_fast = use_inline = false;
+}
+
 typedef struct DispatchTest {
     const char *path;
     void (*fn)(void);
@@ -1505,20 +1567,31 @@ static void run_fast(gconstpointer data)
     use_fast = false;
 }
 
+static void run_inline(gconstpointer data)
+{
+    use_fast = use_inline = true;
+    ((const DispatchTest *)data)->fn();
+    use_fast = use_inline = false;
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     for (size_t i = 0; i < G_N_ELEMENTS(tests); i++) {
         char *general = g_strconcat("/dispatch", tests[i].path, NULL);
         char *fast = g_strconcat("/dispatch/fast", tests[i].path, NULL);
+        char *inl = g_strconcat("/dispatch/inline", tests[i].path, NULL);
 
         g_test_add_data_func(general, &tests[i], run_general);
         g_test_add_data_func(fast, &tests[i], run_fast);
+        g_test_add_data_func(inl, &tests[i], run_inline);
         g_free(general);
         g_free(fast);
+        g_free(inl);
     }
     g_test_add_func("/dispatch/fast/sizes", test_fast_sizes);
     g_test_add_func("/dispatch/fast/taken", test_fast_taken);
+    g_test_add_func("/dispatch/inline/taken", test_inline_taken);
     g_test_add_func("/dispatch/access-size/table", test_access_size_table);
     return g_test_run();
 }

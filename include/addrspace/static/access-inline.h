@@ -40,6 +40,32 @@ typedef struct FlatViewEntry {
 #define FLATVIEW_ENTRY_READ 1u
 /** Writes may copy to host memory (RAM, not logged for dirty tracking). */
 #define FLATVIEW_ENTRY_WRITE 2u
+/**
+ * Bits 4-7: the access sizes (1, 2, 4, 8 shifted) that an MMIO section
+ * (neither direct flag) serves without dispatch planning when aligned:
+ * callbacks of the piece size in bits 8-11, ascending. Then @rdelta is the
+ * MemoryRegion and @wdelta the region offset minus the address.
+ */
+#define FLATVIEW_ENTRY_MMIO_SHIFT 4
+/** Bits 8-11: the piece size of those accesses (impl.max_access_size). */
+#define FLATVIEW_ENTRY_PIECE_SHIFT 8
+
+/** Nested device callbacks one thread may be inside at most. */
+#define ADDRSPACE_DISPATCH_DEPTH_MAX 32
+
+/**
+ * struct AddrspaceDispatchGuard - private: the calling thread's re-entrancy
+ * guard (memory/dispatch.c): the keys of the callbacks it is inside.
+ * @depth: how many. @keys: owner, or region when it has none, or NULL for
+ * a region that opted out.
+ */
+typedef struct AddrspaceDispatchGuard {
+    unsigned depth;
+    const void *keys[ADDRSPACE_DISPATCH_DEPTH_MAX];
+} AddrspaceDispatchGuard;
+
+/** private: this thread's guard. */
+extern _Thread_local AddrspaceDispatchGuard addrspace_dispatch_guard;
 
 /**
  * struct FlatViewIndex - private: the lookup index, the first member of
@@ -193,6 +219,214 @@ flatview_index_direct(const FlatViewIndex *ix, hwaddr addr, unsigned size,
 }
 
 /**
+ * memory_region_guard_key() - private: what the re-entrancy guard records
+ * for a callback of @mr: its owner, else the region; NULL if it opted out.
+ * @mr: the region.
+ * Return: the key.
+ */
+static inline const void *memory_region_guard_key(MemoryRegion *mr)
+{
+    if (__atomic_load_n(&mr->priv.reentrancy_guard_disabled,
+                        __ATOMIC_RELAXED)) {
+        return NULL;
+    }
+    return mr->priv.owner ? (const void *)mr->priv.owner : mr;
+}
+
+/**
+ * memory_region_mmio_inline_ok() - private: whether the inline MMIO path
+ * may take an access: outside any callback of this thread (so the guard
+ * has nothing to compare), no region lock, the callback within the region
+ * (which may have shrunk since the view was rendered).
+ * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8, one of
+ * the region's fast sizes, @offset a multiple of it.
+ * Return: true to go ahead.
+ */
+static inline bool memory_region_mmio_inline_ok(MemoryRegion *mr, hwaddr offset,
+                                                unsigned size)
+{
+    uint64_t last = __atomic_load_n(&mr->priv.size_last, __ATOMIC_RELAXED);
+
+    return addrspace_dispatch_guard.depth == 0 &&
+           !__atomic_load_n(&mr->priv.lock, __ATOMIC_ACQUIRE) &&
+           offset <= last && last - offset >= size - 1;
+}
+
+/**
+ * memory_region_device_big() - private: whether the device of @mr is big
+ * endian.
+ * @mr: the region. @target_big: the target's order (for
+ * DEVICE_NATIVE_ENDIAN).
+ * Return: true for big endian.
+ */
+static inline bool memory_region_device_big(const MemoryRegion *mr,
+                                            bool target_big)
+{
+    int e = mr->priv.ops->endianness;
+
+    return e == DEVICE_BIG_ENDIAN || (e != DEVICE_LITTLE_ENDIAN && target_big);
+}
+
+/**
+ * memory_region_mmio_read_piece() - private: one read callback of @mr.
+ * @mr: the region. @ops: its ops. @offset: region offset. @size: bytes.
+ * @attrs: attributes. @value: set to the value, masked to @size.
+ * Return: the callback's result.
+ */
+static inline MemTxResult
+memory_region_mmio_read_piece(MemoryRegion *mr, const MemoryRegionOps *ops,
+                              hwaddr offset, unsigned size, MemTxAttrs attrs,
+                              uint64_t *value)
+{
+    MemTxResult r = MEMTX_OK;
+    uint64_t v = 0;
+
+    if (ops->read_with_attrs) {
+        r = ops->read_with_attrs(mr->priv.opaque, offset, &v, size, attrs);
+    } else if (ops->read) {
+        v = ops->read(mr->priv.opaque, offset, size);
+    }
+    *value = v & (~0ull >> (64 - 8 * size));
+    return r;
+}
+
+/**
+ * memory_region_mmio_write_piece() - private: one write callback of @mr.
+ * @mr: the region. @ops: its ops. @offset: region offset. @size: bytes.
+ * @attrs: attributes. @value: the value (@size bytes).
+ * Return: the callback's result.
+ */
+static inline MemTxResult
+memory_region_mmio_write_piece(MemoryRegion *mr, const MemoryRegionOps *ops,
+                               hwaddr offset, unsigned size, MemTxAttrs attrs,
+                               uint64_t value)
+{
+    if (ops->write_with_attrs) {
+        return ops->write_with_attrs(mr->priv.opaque, offset, value, size,
+                                     attrs);
+    }
+    if (ops->write) {
+        ops->write(mr->priv.opaque, offset, value, size);
+    }
+    return MEMTX_OK;
+}
+
+/**
+ * memory_region_mmio_load_inline() - private: an MMIO load that needs no
+ * dispatch planning, made in the caller's frame: what
+ * memory_region_load_fast() does for it, without the calls.
+ * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8 (see
+ * memory_region_mmio_inline_ok()). @piece: the callbacks' size (@size or
+ * less, a power of two). @big_endian: the value's order.
+ * @target_big: the target's order. @attrs: attributes. @result: set.
+ * Context: inside a read-side section; memory_region_mmio_inline_ok().
+ * Return: the value (masked to @size, in the value's order).
+ */
+static inline uint64_t
+memory_region_mmio_load_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
+                               unsigned piece, bool big_endian, bool target_big,
+                               MemTxAttrs attrs, MemTxResult *result)
+{
+    const MemoryRegionOps *ops = mr->priv.ops;
+    AddrspaceDispatchGuard *g = &addrspace_dispatch_guard;
+    bool dev_big = memory_region_device_big(mr, target_big);
+    MemTxResult r = MEMTX_OK;
+    uint64_t v = 0;
+
+    g->keys[0] = memory_region_guard_key(mr);
+    g->depth = 1;
+    if (__builtin_expect(piece >= size, 1)) {
+        /* one callback (the common case: keep it straight-line) */
+        r = memory_region_mmio_read_piece(mr, ops, offset, size, attrs, &v);
+    } else {
+        for (unsigned done = 0; done < size; done += piece) {
+            unsigned lane = dev_big ? size - piece - done : done;
+            uint64_t pv;
+
+            r |= memory_region_mmio_read_piece(mr, ops, offset + done, piece,
+                                               attrs, &pv);
+            v |= pv << (8 * lane);
+        }
+    }
+    g->depth = 0;
+    if (dev_big != big_endian) {
+        v = addrspace_bswap(v, size);
+    }
+    *result = r;
+    return v;
+}
+
+/**
+ * memory_region_mmio_store_inline() - private: the store counterpart of
+ * memory_region_mmio_load_inline().
+ * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8.
+ * @piece: the callbacks' size. @val: the value, in order @big_endian.
+ * @big_endian: its order. @target_big: the target's order.
+ * @attrs: attributes.
+ * Context: as memory_region_mmio_load_inline().
+ * Return: the result.
+ */
+static inline MemTxResult
+memory_region_mmio_store_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
+                                unsigned piece, uint64_t val, bool big_endian,
+                                bool target_big, MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->priv.ops;
+    AddrspaceDispatchGuard *g = &addrspace_dispatch_guard;
+    bool dev_big = memory_region_device_big(mr, target_big);
+    MemTxResult r = MEMTX_OK;
+
+    val &= ~0ull >> (64 - 8 * size);
+    if (dev_big != big_endian) {
+        val = addrspace_bswap(val, size);
+    }
+    g->keys[0] = memory_region_guard_key(mr);
+    g->depth = 1;
+    if (__builtin_expect(piece >= size, 1)) {
+        r = memory_region_mmio_write_piece(mr, ops, offset, size, attrs, val);
+    } else {
+        for (unsigned done = 0; done < size; done += piece) {
+            unsigned lane = dev_big ? size - piece - done : done;
+
+            r |= memory_region_mmio_write_piece(
+                mr, ops, offset + done, piece, attrs,
+                (val >> (8 * lane)) & (~0ull >> (64 - 8 * piece)));
+        }
+    }
+    g->depth = 0;
+    return r;
+}
+
+/**
+ * flatview_entry_mmio() - private: the region and offset of an access of
+ * @size at @addr that the inline MMIO path may take through entry @e.
+ * @e: the entry of the section holding @addr, or NULL.
+ * @addr: the address. @size: 1, 2, 4 or 8 (constant).
+ * @offset: set to the region offset. @piece: set to the callbacks' size.
+ * Return: the region, or NULL.
+ */
+static inline MemoryRegion *flatview_entry_mmio(const FlatViewEntry *e,
+                                                hwaddr addr, unsigned size,
+                                                hwaddr *offset, unsigned *piece)
+{
+    MemoryRegion *mr;
+    unsigned p;
+
+    if (!e || !(e->flags & ((uintptr_t)size << FLATVIEW_ENTRY_MMIO_SHIFT)) ||
+        e->last - addr < size - 1) {
+        return NULL;
+    }
+    *offset = addr + e->wdelta;
+    if (*offset & (size - 1)) {
+        return NULL;
+    }
+    p = (unsigned)(e->flags >> FLATVIEW_ENTRY_PIECE_SHIFT) & 15;
+    *piece = p < size ? p : size;
+    mr = (MemoryRegion *)e->rdelta;
+    return memory_region_mmio_inline_ok(mr, *offset, size) ? mr : NULL;
+}
+
+/**
  * address_space_ld_inline() - private: the typed load behind every
  * address_space_ld*() (RAM inline, the rest out of line).
  * @as: address space. @addr: address. @size: 1, 2, 4 or 8 (constant).
@@ -222,10 +456,30 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
             *result = MEMTX_OK;
         }
     } else {
-        /* MMIO, holes, IOMMUs, crossings: out of line, without a second
-         * lookup */
-        v = address_space_ld_at_rcu(as, ix, i, addr, size, order, attrs,
-                                    result);
+        const FlatViewEntry *me = i != (size_t)-1 ? &ix->entries[i] : NULL;
+        MemoryRegion *mr;
+        unsigned piece;
+        hwaddr offset;
+
+        mr = flatview_entry_mmio(me, addr, size, &offset, &piece);
+        if (mr) {
+            /* the device callbacks, in this frame */
+            MemTxResult r;
+            bool target_big =
+                __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED);
+
+            v = memory_region_mmio_load_inline(
+                mr, offset, size, piece, order < 0 ? target_big : order == 1,
+                target_big, attrs, &r);
+            if (result) {
+                *result = r;
+            }
+        } else {
+            /* the rest of MMIO, holes, IOMMUs, crossings: out of line,
+             * without a second lookup */
+            v = address_space_ld_at_rcu(as, ix, i, addr, size, order, attrs,
+                                        result);
+        }
     }
     rcu_read_exit(entered);
     return v;
@@ -260,8 +514,26 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
             *result = MEMTX_OK;
         }
     } else {
-        address_space_st_at_rcu(as, ix, i, addr, size, val, order, attrs,
-                                result);
+        const FlatViewEntry *me = i != (size_t)-1 ? &ix->entries[i] : NULL;
+        MemoryRegion *mr;
+        unsigned piece;
+        hwaddr offset;
+
+        mr = flatview_entry_mmio(me, addr, size, &offset, &piece);
+        if (mr) {
+            bool target_big =
+                __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED);
+            MemTxResult r = memory_region_mmio_store_inline(
+                mr, offset, size, piece, val,
+                order < 0 ? target_big : order == 1, target_big, attrs);
+
+            if (result) {
+                *result = r;
+            }
+        } else {
+            address_space_st_at_rcu(as, ix, i, addr, size, val, order, attrs,
+                                    result);
+        }
     }
     rcu_read_exit(entered);
 }
