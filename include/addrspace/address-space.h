@@ -191,7 +191,10 @@ bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
  * value 0). Aligned RAM accesses are single atomic accesses. Like QEMU,
  * attrs.memory is not checked here. @result may be NULL.
  * Context: any registered thread. RAM accesses run inline (a lookup, a
- * bounds check and one host access); everything else goes out of line.
+ * bounds check and one host access), and so do MMIO accesses that need no
+ * dispatch planning (aligned, a size the ops take whole or in impl-sized
+ * pieces, outside any device callback, no region lock): the callbacks are
+ * called from the caller's frame. Everything else goes out of line.
  */
 
 /** address_space_ldub() - Load a byte. @as: address space. @addr: address.

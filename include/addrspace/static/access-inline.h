@@ -8,10 +8,14 @@
  * The RAM case of a typed access is: enter a read-side section, load the
  * AddressSpace's published view (consume; pairs with the release store in
  * memory/address-space.c's group_publish), binary-search the index, check
- * the bounds, one host load or store, leave. Everything else (MMIO, holes,
- * IOMMUs, dirty logging, accesses crossing a section) calls the library's
- * out-of-line path with the section already found, still inside the
- * read-side section; it applies every rule of memory/access.c.
+ * the bounds, one host load or store, leave. An MMIO access of a size the
+ * device's ops take without dispatch planning (aligned, outside any
+ * callback of the thread, no region lock) calls the device from here: the
+ * same callbacks, masks and byte order as memory/dispatch.c's fast path,
+ * which /dispatch/inline/ tests against. Everything else (holes, IOMMUs,
+ * dirty logging, other MMIO, accesses crossing a section) calls the
+ * library's out-of-line path with the section already found, still inside
+ * the read-side section; it applies every rule of memory/access.c.
  */
 #ifndef ADDRSPACE_STATIC_ACCESS_INLINE_H
 #define ADDRSPACE_STATIC_ACCESS_INLINE_H
