@@ -378,7 +378,9 @@ static FlatViewEntry section_entry(const MemoryRegionSection *s)
         e.wdelta = delta;
         e.flags |= FLATVIEW_ENTRY_WRITE;
     }
-    if (!(s->access & (SECTION_RAM | SECTION_DIRECT_READ | SECTION_IOMMU))) {
+    /* the region offset delta must fit the entry: 64-bit hosts only */
+    if (UINTPTR_MAX >= UINT64_MAX &&
+        !(s->access & (SECTION_RAM | SECTION_DIRECT_READ | SECTION_IOMMU))) {
         /* MMIO (not romd): the sizes the inline path serves, and how */
         const MemoryRegionOps *ops = s->mr->priv.ops;
         unsigned fast = memory_region_ops_fast_sizes(ops);

@@ -245,6 +245,9 @@ static GPtrArray *clients_take_locked(MapState *st)
     return batch;
 }
 
+/* Map-client callbacks this thread is inside (see unregister). */
+static __thread unsigned int client_depth;
+
 /*
  * Call the clients of @batch (taken, see clients_take_locked()) outside
  * the lock, skipping those withdrawn meanwhile, and free them. Each stays
@@ -266,7 +269,9 @@ static void clients_run(MapState *st, GPtrArray *batch)
         c->runner = pthread_self();
         pthread_mutex_unlock(&st->lock);
         if (call) {
+            client_depth++;
             c->func(c->opaque);
+            client_depth--;
         }
         pthread_mutex_lock(&st->lock);
         g_queue_remove(&st->taken, c);
@@ -447,8 +452,10 @@ ADDRSPACE_EXPORT void address_space_unregister_map_client(
         ((MapClient *)l->data)->cancelled = true;
     }
     /* a call in progress on this thread is our caller (the callback
-     * unregistering itself): waiting for it would never end */
-    while (client_running_elsewhere(st, func, opaque)) {
+     * unregistering itself): waiting for it would never end. Nor does a
+     * callback wait for one on another thread: two callbacks unregistering
+     * each other would wait for each other forever. */
+    while (client_depth == 0 && client_running_elsewhere(st, func, opaque)) {
         pthread_cond_wait(&st->done, &st->lock);
     }
     pthread_mutex_unlock(&st->lock);

@@ -468,7 +468,10 @@ typedef void AddressSpaceMapClientFunc(void *opaque);
  * available right now, @func is called before this function returns
  * (QEMU schedules it at once) and is not kept. @func runs without the
  * library's locks held, on the thread that freed the space; it may map,
- * unmap and (un)register clients, its own registration included.
+ * unmap and (un)register clients, its own registration included; it must
+ * not destroy @as. A callback that registers again while space is free is
+ * called again at once, recursively: a retry must not re-register
+ * unconditionally when its map keeps failing.
  * Context: any registered thread.
  */
 void address_space_register_map_client(AddressSpace *as,
@@ -489,11 +492,14 @@ void address_space_register_map_client(AddressSpace *as,
  * another thread: with a single registration, @opaque may be freed.
  *
  * May be called from inside a map client's callback, for itself or any
- * other client: a call in progress on the calling thread is not waited
- * for (the callback unregistering itself just returns), and a client
- * withdrawn this way before its turn in the same wake-up is not called.
- * Context: any registered thread; not while holding a lock that a
- * running callback of @func may wait for (it would never return).
+ * other client. It then waits for nothing (two callbacks unregistering
+ * each other on two threads would wait forever): the registration is
+ * withdrawn and a client withdrawn before its turn is not called, but a
+ * call of @func(@opaque) already in progress on another thread may still
+ * be running, so @opaque must stay valid until that call returns.
+ * Context: any registered thread, outside read-side sections; not while
+ * holding a lock that a running callback of @func may wait for (it would
+ * never return).
  */
 void address_space_unregister_map_client(AddressSpace *as,
                                          AddressSpaceMapClientFunc *func,

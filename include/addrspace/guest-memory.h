@@ -202,8 +202,10 @@ struct GuestMemoryOps {
      * reference a getter returned keeps every region found in the memory,
      * and the memory its @host points at, valid outside read-side sections
      * until guest_memory_put() (a FlatView: the view holds references on
-     * its regions' owners). The generic fd operations then make their
-     * possibly blocking system calls outside read-side sections.
+     * its regions' owners; an owner-less region is kept alive by its user,
+     * who must not finalize it while a view reference that maps it is
+     * held). The generic fd operations then make their possibly blocking
+     * system calls outside read-side sections.
      */
     bool regions_pinned;
 };

@@ -795,6 +795,88 @@ static gpointer gate_unregister(gpointer opaque)
     return NULL;
 }
 
+/*
+ * Two callbacks running at once on two threads, each unregistering the
+ * other: neither may wait for the other (that would never end).
+ */
+typedef struct Mutual {
+    Machine *m;
+    void *buffer;
+    int x_running, y_running;
+} Mutual;
+
+static void mutual_y(void *opaque);
+
+static void mutual_wait(const int *flag)
+{
+    for (int i = 0; i < 10000 && !__atomic_load_n(flag, __ATOMIC_ACQUIRE);
+         i++) {
+        g_usleep(1000);
+    }
+}
+
+static void mutual_x(void *opaque)
+{
+    Mutual *mu = opaque;
+
+    __atomic_store_n(&mu->x_running, 1, __ATOMIC_RELEASE);
+    mutual_wait(&mu->y_running);
+    address_space_unregister_map_client(&mu->m->as, mutual_y, mu);
+}
+
+static void mutual_y(void *opaque)
+{
+    Mutual *mu = opaque;
+
+    __atomic_store_n(&mu->y_running, 1, __ATOMIC_RELEASE);
+    mutual_wait(&mu->x_running);
+    address_space_unregister_map_client(&mu->m->as, mutual_x, mu);
+}
+
+static gpointer mutual_unmap(gpointer opaque)
+{
+    Mutual *mu = opaque;
+
+    rcu_register_thread();
+    /* wakes mutual_x on this thread */
+    address_space_unmap(&mu->m->as, mu->buffer,
+                        ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE, true, 0);
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static gpointer mutual_register(gpointer opaque)
+{
+    Mutual *mu = opaque;
+
+    rcu_register_thread();
+    mutual_wait(&mu->x_running);
+    /* space is free again: mutual_y runs at once, on this thread */
+    address_space_register_map_client(&mu->m->as, mutual_y, mu);
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static void test_client_mutual_unregister(void)
+{
+    Machine *m = machine_new();
+    Mutual mu = {.m = m};
+    hwaddr len = ADDRSPACE_MAX_BOUNCE_BUFFER_SIZE;
+    GThread *a, *b;
+
+    mu.buffer = address_space_map(&m->as, 0x20000, &len, true, ATTRS);
+    g_assert_nonnull(mu.buffer);
+    address_space_register_map_client(&m->as, mutual_x, &mu);
+    a = g_thread_new("unmap", mutual_unmap, &mu);
+    b = g_thread_new("register", mutual_register, &mu);
+    /* a deadlock never returns from these (the test times out) */
+    g_thread_join(a);
+    g_thread_join(b);
+    g_assert_cmpint(mu.x_running, ==, 1);
+    g_assert_cmpint(mu.y_running, ==, 1);
+    machine_free(m);
+}
+
 static void test_client_unregister_waits_for_call(void)
 {
     Machine *m = machine_new();
@@ -850,6 +932,8 @@ int main(int argc, char **argv)
                     test_client_not_run_after_unregister);
     g_test_add_func("/map/client/unregister-from-callback",
                     test_client_unregister_from_callback);
+    g_test_add_func("/map/client/mutual-unregister",
+                    test_client_mutual_unregister);
     g_test_add_func("/map/client/unregister-waits-for-call",
                     test_client_unregister_waits_for_call);
     return g_test_run();

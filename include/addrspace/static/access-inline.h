@@ -266,7 +266,7 @@ static inline bool memory_region_mmio_inline_ok(MemoryRegion *mr, hwaddr offset,
 static inline bool memory_region_device_big(const MemoryRegion *mr,
                                             bool target_big)
 {
-    int e = mr->priv.ops->endianness;
+    enum device_endian e = mr->priv.ops->endianness;
 
     return e == DEVICE_BIG_ENDIAN || (e != DEVICE_LITTLE_ENDIAN && target_big);
 }
