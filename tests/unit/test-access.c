@@ -10,40 +10,16 @@
 #include <addrspace/addrspace.h>
 
 #include "../../memory/memory-internal.h"
+#include "log-regs.h"
 
 #define ATTRS MEMTXATTRS_UNSPECIFIED
 
-/* A 4-byte little-endian MMIO register file that logs its callbacks. */
-typedef struct Regs {
-    uint8_t bytes[16];
-    GString *log;
-} Regs;
-
-static uint64_t regs_read(void *opaque, hwaddr addr, unsigned size)
-{
-    Regs *r = opaque;
-    uint64_t v = 0;
-
-    for (unsigned i = 0; i < size; i++) {
-        v |= (uint64_t)r->bytes[addr + i] << (8 * i);
-    }
-    g_string_append_printf(r->log, "r%u@%u ", size, (unsigned)addr);
-    return v;
-}
-
-static void regs_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
-{
-    Regs *r = opaque;
-
-    for (unsigned i = 0; i < size; i++) {
-        r->bytes[addr + i] = (uint8_t)(v >> (8 * i));
-    }
-    g_string_append_printf(r->log, "w%u@%u ", size, (unsigned)addr);
-}
+/* A little-endian MMIO register file that logs its callbacks. */
+typedef LogRegs Regs;
 
 static const MemoryRegionOps regs_ops = {
-    .read = regs_read,
-    .write = regs_write,
+    .read = log_regs_read,
+    .write = log_regs_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = {.min_access_size = 1, .max_access_size = 4},
 };

@@ -11,43 +11,18 @@
 
 #include <addrspace/addrspace.h>
 
+#include "log-regs.h"
 #include "owned-ram.h"
 
 #define ATTRS   MEMTXATTRS_UNSPECIFIED
 #define DEV_LEN 0x100
 
 /* MMIO device: little-endian byte registers, logs every callback. */
-typedef struct Dev {
-    uint8_t bytes[DEV_LEN];
-    GString *log; /* "r<size>@<offset> " / "w<size>@<offset>=<value> " */
-} Dev;
-
-static uint64_t dev_read(void *opaque, hwaddr addr, unsigned size)
-{
-    Dev *d = opaque;
-    uint64_t v = 0;
-
-    for (unsigned i = 0; i < size; i++) {
-        v |= (uint64_t)d->bytes[addr + i] << (8 * i);
-    }
-    g_string_append_printf(d->log, "r%u@%u ", size, (unsigned)addr);
-    return v;
-}
-
-static void dev_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
-{
-    Dev *d = opaque;
-
-    for (unsigned i = 0; i < size; i++) {
-        d->bytes[addr + i] = (uint8_t)(v >> (8 * i));
-    }
-    g_string_append_printf(d->log, "w%u@%u=%" PRIx64 " ", size, (unsigned)addr,
-                           v);
-}
+typedef LogRegs Dev;
 
 static const MemoryRegionOps dev_ops = {
-    .read = dev_read,
-    .write = dev_write,
+    .read = log_regs_read,
+    .write = log_regs_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = {.min_access_size = 1, .max_access_size = 8},
     .impl = {.min_access_size = 1, .max_access_size = 8},
@@ -65,6 +40,7 @@ static Machine *machine_new(void)
     Machine *m = g_new0(Machine, 1);
 
     m->dev.log = g_string_new("");
+    m->dev.log_values = true;
     for (unsigned i = 0; i < DEV_LEN; i++) {
         m->dev.bytes[i] = (uint8_t)(0x80 + i);
     }
