@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "board-json.h"
+#include "json-strict.h"
 
 /* ---- reading members ---------------------------------------------------- */
 
@@ -385,11 +386,18 @@ static bool load_array(Machine *m, JsonObject *root, const char *key, guint max,
     return true;
 }
 
-/* json-glib's parser recurses per nesting level: bound it before parsing. */
+/*
+ * json-glib is lenient (comments, single quotes, duplicate names, strings
+ * cut at \u0000) and recurses per nesting level: only strict JSON within
+ * the board limits reaches it.
+ */
 static bool check_text(const char *data, size_t len, GError **errp)
 {
-    bool in_string = false, escaped = false;
-    int depth = 0;
+    static const JsonStrictLimits limits = {
+        .max_depth = BOARD_JSON_MAX_DEPTH,
+        .max_entries = BOARD_JSON_MAX_REGIONS,
+        .max_values = BOARD_JSON_MAX_VALUES,
+    };
 
     if (len > BOARD_JSON_MAX_BYTES) {
         machine_set_error(errp, ADDRSPACE_ERROR_PARSE, "$", NULL,
@@ -401,29 +409,7 @@ static bool check_text(const char *data, size_t len, GError **errp)
                           "invalid JSON: not UTF-8 text");
         return false;
     }
-    for (size_t i = 0; i < len; i++) {
-        char c = data[i];
-
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if ((c == '[' || c == '{') && ++depth > BOARD_JSON_MAX_DEPTH) {
-            machine_set_error(errp, ADDRSPACE_ERROR_PARSE, "$", NULL,
-                              "nested deeper than %d levels",
-                              BOARD_JSON_MAX_DEPTH);
-            return false;
-        } else if (c == ']' || c == '}') {
-            depth--;
-        }
-    }
-    return true;
+    return json_strict_check(data, len, &limits, errp);
 }
 
 Machine *board_json_load_data(const char *data, size_t len, GError **errp)

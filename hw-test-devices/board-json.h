@@ -12,6 +12,10 @@
  * endianness). Sizes, addresses and offsets are JSON integers or strings
  * ("0xfed00000", "4096", "128M", "0x10000000000000000" for 2^64).
  *
+ * Only strict JSON (RFC 8259) is read: comments, single quotes, trailing
+ * commas, duplicate member names, `\u0000` in strings and more than one
+ * top-level value are refused (json-strict.h).
+ *
  * Loading never aborts: a malformed file is refused with a GError
  * (ADDRSPACE_ERROR) whose message starts with the JSON path of the
  * offending value, e.g. `$.regions[3].size: must be a positive integer`:
@@ -20,7 +24,9 @@
  * would contain themselves, siblings that overlap without "overlap": true,
  * regions that do not fit in their parent, alias windows past their
  * target, absurd sizes (RAM above 64 GiB), files above
- * BOARD_JSON_MAX_BYTES, nesting deeper than BOARD_JSON_MAX_DEPTH.
+ * BOARD_JSON_MAX_BYTES, nesting deeper than BOARD_JSON_MAX_DEPTH, more
+ * than BOARD_JSON_MAX_VALUES values or BOARD_JSON_MAX_REGIONS entries in
+ * one array or object.
  */
 #ifndef HW_TEST_DEVICES_BOARD_JSON_H
 #define HW_TEST_DEVICES_BOARD_JSON_H
@@ -31,7 +37,9 @@
 #define BOARD_JSON_MAX_BYTES (4u << 20)
 /** Deepest nesting of arrays and objects accepted. */
 #define BOARD_JSON_MAX_DEPTH 16
-/** Most entries in "regions". */
+/** Most values (strings, numbers, literals, arrays, objects) in a file. */
+#define BOARD_JSON_MAX_VALUES (1u << 17)
+/** Most entries in "regions" (and in any array or object of the file). */
 #define BOARD_JSON_MAX_REGIONS 4096u
 /** Most entries in "devices". */
 #define BOARD_JSON_MAX_DEVICES 256u

@@ -300,7 +300,48 @@ typedef struct BadBoard {
     "{\"regions\": [" R0 "], \"devices\": [" devices "], " AS0 "}"
 
 static const BadBoard bad_boards[] = {
-    {"syntax", "{\"regions\": [", NULL},
+    {"syntax", "{\"regions\": [",
+     "$.regions[0]: invalid JSON: unexpected end of text, expected a value "
+     "(line 1, column 14)"},
+    {"strict/comment", "/* \" */ {\"regions\": []}",
+     "$: invalid JSON: comments are not allowed (line 1, column 1)"},
+    {"strict/line-comment", "{\"regions\": [] // x\n}",
+     "$: invalid JSON: comments are not allowed (line 1, column 16)"},
+    {"strict/single-quotes", "{'regions': []}",
+     "$: invalid JSON: single-quoted strings are not allowed (line 1, "
+     "column 2)"},
+    {"strict/single-quoted-value", "{\"regions\": ['a']}",
+     "$.regions[0]: invalid JSON: single-quoted strings are not allowed "
+     "(line 1, column 14)"},
+    {"strict/trailing-comma", "{\"regions\": [1,]}",
+     "$.regions: invalid JSON: trailing comma (line 1, column 16)"},
+    {"strict/duplicate-member",
+     "{\"regions\": [{\"name\": \"a\",\n \"n\\u0061me\": \"b\"}]}",
+     "$.regions[0].name: duplicate member (line 2, column 2)"},
+    {"strict/two-values", "{\"regions\": []} {}",
+     "$: invalid JSON: more than one top-level value (line 1, column 17)"},
+    {"strict/nul-in-string",
+     BOARD(", {\"name\": \"s\\u0000t\", \"kind\": \"ram\", \"size\": 1}"),
+     "$.regions[1].name: strings must not contain \\u0000 (line 1, column "
+     "77)"},
+    {"strict/nul-in-name", "{\"a\\u0000\": 1}",
+     "$: strings must not contain \\u0000 (line 1, column 4)"},
+    {"strict/unpaired-surrogate", "{\"regions\": [\"\\ud800x\"]}",
+     "$.regions[0]: invalid JSON: unpaired surrogate \\ud800 (line 1, "
+     "column 15)"},
+    {"strict/control-in-string", "{\"regions\": [\"a\tb\"]}",
+     "$.regions[0]: invalid JSON: control character 0x09 in a string "
+     "(write it as an escape) (line 1, column 16)"},
+    {"strict/leading-zero", "{\"regions\": [007]}",
+     "$.regions[0]: invalid JSON: numbers have no leading zeros (line 1, "
+     "column 14)"},
+    {"strict/hex-number", "{\"regions\": [0x10]}",
+     "$.regions[0]: invalid JSON: malformed number (line 1, column 14)"},
+    {"strict/byte-order-mark", "\xef\xbb\xbf{\"regions\": []}",
+     "$: invalid JSON: a byte order mark is not allowed (line 1, column 1)"},
+    {"strict/odd-key-path", "{\"a b\\\"\": [}",
+     "$[\"a b\\\"\"][0]: invalid JSON: unexpected '}', expected a value "
+     "(line 1, column 12)"},
     {"not-object", "[]", "$: must be an object"},
     {"unknown-top", "{\"regions\": [], \"foo\": 1, " AS0 "}",
      "$.foo: unknown member"},
@@ -486,7 +527,8 @@ static const BadBoard bad_boards[] = {
     {"deep-nesting",
      "{\"regions\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
      "]]}",
-     "$: nested deeper than 16 levels"},
+     "$.regions[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]: nested "
+     "deeper than 16 levels (line 1, column 28)"},
     {"invalid-utf8", "{\"regions\": [\"\xff\"]}",
      "$: invalid JSON: not UTF-8 text"},
 };
@@ -543,7 +585,23 @@ static void test_bad_sizes(void)
     }
     g_string_append(big, "]}");
     g_assert_null(board_json_load_data(big->str, big->len, &err));
-    g_assert_cmpstr(err->message, ==, "$.regions: at most 4096 entries");
+    g_assert_cmpstr(err->message, ==,
+                    "$.regions: at most 4096 entries (line 1, column 12302)");
+    g_clear_error(&err);
+    /* too many values: the tree json-glib builds stays small */
+    g_string_assign(big, "{\"regions\": [");
+    for (guint i = 0; i < BOARD_JSON_MAX_VALUES / 4096 + 1; i++) {
+        g_string_append(big, i ? ",[" : "[");
+        for (guint j = 0; j < 4096; j++) {
+            g_string_append(big, j ? ",0" : "0");
+        }
+        g_string_append_c(big, ']');
+    }
+    g_string_append(big, "]}");
+    g_assert_null(board_json_load_data(big->str, big->len, &err));
+    g_assert_cmpstr(err->message, ==,
+                    "$.regions[31][4062]: more than 131072 values in the "
+                    "text (line 1, column 262153)");
     g_clear_error(&err);
     g_string_free(big, TRUE);
 }

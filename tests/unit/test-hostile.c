@@ -944,6 +944,87 @@ static void test_board_absurd_sizes(void)
         ADDRSPACE_ERROR_OVERFLOW, "$.regions[1].addr");
 }
 
+/* Strict JSON only: what json-glib would take leniently is refused. */
+static void test_board_lenient_json(void)
+{
+    static const char *const cases[][2] = {
+        {"/* c */ {}", "$: invalid JSON: comments are not allowed"},
+        {"{} // c", "$: invalid JSON: comments are not allowed"},
+        {"{'regions': []}", "$: invalid JSON: single-quoted strings"},
+        {"{\"regions\": [], \"regions\": []}", "$.regions: duplicate member"},
+        {"{\"regions\": []} {}",
+         "$: invalid JSON: more than one top-level value"},
+        {"{\"regions\": [{\"name\": \"s\\u0000t\"}]}",
+         "$.regions[0].name: strings must not contain \\u0000"},
+        {"{\"regions\": [1,]}", "$.regions: invalid JSON: trailing comma"},
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        board_refused(cases[i][0], ADDRSPACE_ERROR_PARSE, cases[i][1]);
+    }
+}
+
+typedef struct DeepLoad {
+    const char *json;
+    GError *err;
+    Machine *m;
+} DeepLoad;
+
+static void *deep_load_main(void *opaque)
+{
+    DeepLoad *d = opaque;
+
+    d->m = board_json_load_data(d->json, strlen(d->json), &d->err);
+    return NULL;
+}
+
+/*
+ * 100000 nested brackets whose count a comment or a single-quoted string
+ * would hide from a bracket scan (json-glib accepts both and recurses per
+ * level: a stack overflow). Loaded on a thread with a 512 KiB stack: the
+ * strict check never recurses.
+ */
+static void test_board_hidden_nesting(void)
+{
+    static const char *const heads[][2] = {
+        {"/* \" */ {\"regions\":", "$: invalid JSON: comments are not "
+                                   "allowed (line 1, column 1)"},
+        {"{'\"': ", "$: invalid JSON: single-quoted strings are not "
+                    "allowed (line 1, column 2)"},
+        {"{\"regions\":", "$.regions[0][0][0][0][0][0][0][0][0][0][0][0][0]"
+                          "[0][0]: nested deeper than 16 levels (line 1, "
+                          "column 27)"},
+    };
+    const size_t n = 100000;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(heads); i++) {
+        GString *json = g_string_new(heads[i][0]);
+        DeepLoad d = {0};
+        pthread_attr_t attr;
+        pthread_t thread;
+
+        for (size_t j = 0; j < n; j++) {
+            g_string_append_c(json, '[');
+        }
+        for (size_t j = 0; j < n; j++) {
+            g_string_append_c(json, ']');
+        }
+        g_string_append_c(json, '}');
+        d.json = json->str;
+        g_assert_cmpint(pthread_attr_init(&attr), ==, 0);
+        g_assert_cmpint(pthread_attr_setstacksize(&attr, 512 << 10), ==, 0);
+        g_assert_cmpint(pthread_create(&thread, &attr, deep_load_main, &d), ==,
+                        0);
+        g_assert_cmpint(pthread_join(thread, NULL), ==, 0);
+        pthread_attr_destroy(&attr);
+        g_assert_null(d.m);
+        g_assert_error(d.err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_PARSE);
+        g_assert_cmpstr(d.err->message, ==, heads[i][1]);
+        g_error_free(d.err);
+        g_string_free(json, TRUE);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -975,5 +1056,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hostile/board/overlapping-subregions",
                     test_board_overlapping_subregions);
     g_test_add_func("/hostile/board/absurd-sizes", test_board_absurd_sizes);
+    g_test_add_func("/hostile/board/lenient-json", test_board_lenient_json);
+    g_test_add_func("/hostile/board/hidden-nesting", test_board_hidden_nesting);
     return g_test_run();
 }
