@@ -34,6 +34,7 @@ void qtest_session_feed(QTestSession *s, const char *data, size_t len,
         }
         if (s->discarding) {
             g_string_append(out, "FAIL line too long\n");
+            qtest_out_flush(s, out);
             s->discarding = false;
         } else {
             qtest_session_process_line(s, s->inbuf->str, s->inbuf->len, out);
@@ -72,13 +73,28 @@ static bool write_all(int fd, const char *buf, size_t len, GError **errp)
     return true;
 }
 
+/* The drivers' output function: responses go out as they are made. */
+typedef struct FdOutput {
+    int fd;
+    GError *err; /* the first write error */
+} FdOutput;
+
+static bool fd_output(void *opaque, const char *data, size_t len)
+{
+    FdOutput *o = opaque;
+
+    return !o->err && write_all(o->fd, data, len, &o->err);
+}
+
 bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
 {
     QTestSession *s = qtest_session_new(m);
+    FdOutput output = {.fd = out_fd};
     GString *out = g_string_new(NULL);
     char *buf = g_malloc(65536);
     bool ok = true;
 
+    qtest_session_set_output(s, fd_output, &output);
     for (;;) {
         ssize_t n = read(in_fd, buf, 65536);
 
@@ -96,11 +112,11 @@ bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
         } else {
             qtest_session_feed(s, buf, (size_t)n, out);
         }
-        if (!write_all(out_fd, out->str, out->len, errp)) {
+        if (output.err) {
+            g_propagate_error(errp, output.err);
             ok = false;
             break;
         }
-        g_string_truncate(out, 0);
         if (n == 0) {
             break;
         }
@@ -161,6 +177,11 @@ bool qtest_serve_socket(Machine *m, const char *path, GError **errp)
     return ok;
 }
 
+static bool file_output(void *opaque, const char *data, size_t len)
+{
+    return fwrite(data, 1, len, opaque) == len;
+}
+
 bool qtest_run_script(Machine *m, const char *path, FILE *out, GError **errp)
 {
     FILE *f = fopen(path, "rb");
@@ -176,11 +197,10 @@ bool qtest_run_script(Machine *m, const char *path, FILE *out, GError **errp)
         return false;
     }
     s = qtest_session_new(m);
+    qtest_session_set_output(s, file_output, out);
     resp = g_string_new(NULL);
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
         qtest_session_feed(s, buf, n, resp);
-        fwrite(resp->str, 1, resp->len, out);
-        g_string_truncate(resp, 0);
     }
     if (ferror(f)) {
         g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
@@ -188,7 +208,6 @@ bool qtest_run_script(Machine *m, const char *path, FILE *out, GError **errp)
         ok = false;
     } else {
         qtest_session_finish(s, resp);
-        fwrite(resp->str, 1, resp->len, out);
     }
     fflush(out);
     fclose(f);

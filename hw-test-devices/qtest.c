@@ -4,7 +4,9 @@
  * line parser that never aborts. Input splitting and the stdin/stdout,
  * Unix socket and script drivers are in qtest-server.c.
  */
+#define _GNU_SOURCE /* fopencookie(): info mtree streams its dump */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "qtest-internal.h"
@@ -13,6 +15,49 @@
 #define QTEST_MAX_WORDS 6
 /* Longest word echoed back in an error message. */
 #define QTEST_ECHO_MAX 64
+
+/* ---- output ------------------------------------------------------------- */
+
+static void note_buffered(QTestSession *s, const GString *out)
+{
+    size_t n = out->len + (out != s->pending ? s->pending->len : 0);
+
+    s->peak_buffered = MAX(s->peak_buffered, n);
+}
+
+void qtest_out_flush(QTestSession *s, GString *out)
+{
+    note_buffered(s, out);
+    if (!s->output_fn || !out->len) {
+        return;
+    }
+    if (!s->output_failed &&
+        !s->output_fn(s->output_opaque, out->str, out->len)) {
+        s->output_failed = true;
+    }
+    g_string_truncate(out, 0);
+}
+
+void qtest_out_progress(QTestSession *s, GString *out)
+{
+    if (out->len >= QTEST_OUTPUT_CHUNK) {
+        qtest_out_flush(s, out);
+    } else {
+        note_buffered(s, out);
+    }
+}
+
+void qtest_session_set_output(QTestSession *s, QTestOutputFn fn, void *opaque)
+{
+    s->output_fn = fn;
+    s->output_opaque = opaque;
+    s->output_failed = false;
+}
+
+size_t qtest_session_peak_buffered(QTestSession *s)
+{
+    return s->peak_buffered;
+}
 
 /* ---- IRQ reporting ------------------------------------------------------ */
 
@@ -34,6 +79,7 @@ static void session_irq(QTestSession *s, const char *device, int line,
         s->irq_levels[line] = level;
         g_string_append_printf(out, "IRQ %s %d\n", level ? "raise" : "lower",
                                line);
+        qtest_out_progress(s, out);
     }
 }
 
@@ -268,15 +314,34 @@ static void cmd_set_irq_in(QTestSession *s, const Command *cmd, char **words,
 
 /* ---- extensions --------------------------------------------------------- */
 
+typedef struct DumpSink {
+    QTestSession *s;
+    GString *out;
+} DumpSink;
+
+/* fopencookie() write: the dump goes to the output in bounded pieces. */
+static ssize_t dump_write(void *cookie, const char *buf, size_t len)
+{
+    DumpSink *d = cookie;
+
+    for (size_t done = 0; done < len;) {
+        size_t n = MIN(len - done, QTEST_OUTPUT_SLACK / 2);
+
+        g_string_append_len(d->out, buf + done, (gssize)n);
+        qtest_out_progress(d->s, d->out);
+        done += n;
+    }
+    return (ssize_t)len;
+}
+
 static void cmd_info(QTestSession *s, const Command *cmd, char **words,
                      int nwords, GString *out)
 {
+    static const cookie_io_functions_t dump_io = {.write = dump_write};
+    DumpSink sink = {.s = s, .out = out};
     bool flat = false, disabled = false;
-    char *dump = NULL;
-    size_t dump_len = 0;
     FILE *f;
 
-    (void)s;
     (void)cmd;
     if (strcmp(words[1], "mtree") != 0) {
         g_string_append(out, "FAIL info supports only 'mtree'\n");
@@ -292,15 +357,13 @@ static void cmd_info(QTestSession *s, const Command *cmd, char **words,
             return;
         }
     }
-    f = open_memstream(&dump, &dump_len);
+    f = fopencookie(&sink, "w", dump_io);
     if (!f) {
         g_string_append(out, "FAIL out of memory\n");
         return;
     }
     mtree_info(f, flat, disabled);
     fclose(f);
-    g_string_append_len(out, dump, (gssize)dump_len);
-    free(dump);
     g_string_append(out, "OK\n");
 }
 
@@ -403,6 +466,7 @@ void qtest_session_process_line(QTestSession *s, const char *line, size_t len,
 
         if ((c < 0x20 && c != '\t') || c == 0x7f) {
             g_string_append(out, "FAIL invalid character in command\n");
+            qtest_out_flush(s, out);
             return;
         }
     }
@@ -414,6 +478,7 @@ void qtest_session_process_line(QTestSession *s, const char *line, size_t len,
         s->out = NULL;
     }
     g_free(copy);
+    qtest_out_flush(s, out);
 }
 
 QTestSession *qtest_session_new(Machine *m)

@@ -4,6 +4,14 @@
  * (any bytes, fed in pieces the input chooses) to the default board.
  * Every command must give a response line; nothing may crash, leak or
  * make a device callback break the bounds invariant.
+ *
+ * Output budget: the session streams its output to a counter (as the
+ * drivers stream it to their peer). It must never hold more than
+ * QTEST_OUTPUT_BUFFER_MAX bytes of output at once, and all output but the
+ * IRQ lines (whose number follows the clock's events, not the input) must
+ * stay within QTEST_MAX_REPLY bytes per input line (no command answers
+ * more; the default board's `info mtree` dumps are far smaller). A breach
+ * is a crash.
  */
 #include <string.h>
 
@@ -14,6 +22,55 @@
 #include "qtest.h"
 #include "testdev.h"
 
+/* What the session wrote, counted as it streams out. */
+typedef struct OutputBudget {
+    uint64_t bytes;     /* all output */
+    uint64_t irq_bytes; /* in lines starting "IRQ " */
+    uint64_t line_len;  /* bytes of the current line so far */
+    bool irq_line;      /* the current line starts "IRQ " so far */
+} OutputBudget;
+
+static bool budget_output(void *opaque, const char *data, size_t len)
+{
+    static const char irq[] = "IRQ ";
+    OutputBudget *b = opaque;
+
+    b->bytes += len;
+    for (size_t i = 0; i < len; i++) {
+        if (b->line_len < 4) {
+            b->irq_line = (b->line_len == 0 || b->irq_line) &&
+                          data[i] == irq[b->line_len];
+        }
+        b->line_len++;
+        if (data[i] == '\n') {
+            if (b->irq_line && b->line_len > 4) {
+                b->irq_bytes += b->line_len;
+            }
+            b->line_len = 0;
+        }
+    }
+    return true;
+}
+
+static void check_output_budget(QTestSession *s, const OutputBudget *b,
+                                const uint8_t *data, size_t size)
+{
+    uint64_t lines = 1;
+
+    for (size_t i = 0; i < size; i++) {
+        lines += data[i] == '\n';
+    }
+    if (qtest_session_peak_buffered(s) > QTEST_OUTPUT_BUFFER_MAX) {
+        fuzz_fail("the session held %zu bytes of output (budget %u)",
+                  qtest_session_peak_buffered(s), QTEST_OUTPUT_BUFFER_MAX);
+    }
+    if (b->bytes - b->irq_bytes > lines * QTEST_MAX_REPLY) {
+        fuzz_fail("%" PRIu64 " bytes of output (IRQ lines aside) for %" PRIu64
+                  " input lines (budget %u per line)",
+                  b->bytes - b->irq_bytes, lines, QTEST_MAX_REPLY);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const MachineConfig cfg = {.ram_size = 1u << 20};
@@ -21,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Machine *m = machine_new_default(&cfg, &err);
     QTestSession *s;
     GString *out = g_string_new("");
+    OutputBudget budget = {0};
     size_t off = 0;
     TestDev *td;
 
@@ -29,21 +87,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     machine_set_console_output(m, NULL);
     s = qtest_session_new(m);
+    qtest_session_set_output(s, budget_output, &budget);
     /* the first byte chooses the piece size: lines split anywhere */
     while (off < size) {
         size_t piece = MIN(size - off, (size_t)(data[0] % 64) + 1);
 
         qtest_session_feed(s, (const char *)data + off, piece, out);
         off += piece;
-        if (out->len > (1u << 20)) {
-            g_string_truncate(out, 0);
-        }
     }
     qtest_session_finish(s, out);
+    check_output_budget(s, &budget, data, size);
     qtest_session_free(s);
     td = machine_device(m, "testdev", MACHINE_DEVICE_TESTDEV);
     if (td && testdev_violations(td)) {
         fuzz_fail("testdev: a callback broke the bounds invariant");
+    }
+    if (td && testdev_log_len(td) > TESTDEV_LOG_MAX) {
+        fuzz_fail("testdev: the log outgrew its bound");
     }
     machine_free(m);
     g_string_free(out, true);

@@ -16,6 +16,8 @@
  *   2^64 - 0x1000  top RAM 0x1000, filled with 0xcc
  */
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -25,6 +27,7 @@
 
 #include "../../memory/memory-internal.h"
 #include "board-json.h"
+#include "qtest.h"
 #include "testdev.h"
 
 #define RAM_ADDR    0x0u
@@ -1025,6 +1028,92 @@ static void test_board_hidden_nesting(void)
     }
 }
 
+/* --- the test machine's front end and devices ---------------------------- */
+
+typedef struct CountedOutput {
+    uint64_t bytes;
+    char last;
+} CountedOutput;
+
+static bool counted_output(void *opaque, const char *data, size_t len)
+{
+    CountedOutput *c = opaque;
+
+    c->bytes += len;
+    c->last = data[len - 1];
+    return true;
+}
+
+/*
+ * Replies far larger than their command (a 17-byte `read` asks for a
+ * 32 MiB reply) are streamed: a session never holds more than
+ * QTEST_OUTPUT_BUFFER_MAX bytes of output, whatever the input.
+ */
+static void test_qtest_huge_replies(void)
+{
+    static const char input[] = "read 0 0x1000000\nread 0 0x1000000\n"
+                                "b64read 0 0x1000000\ninfo mtree -f\n";
+    GError *err = NULL;
+    Machine *m = machine_new_default(NULL, &err);
+    QTestSession *s;
+    CountedOutput c = {0};
+    GString *out = g_string_new(NULL);
+    char *dump_text = NULL;
+    size_t dump_len = 0;
+    uint64_t replies;
+    FILE *dump;
+
+    g_assert_no_error(err);
+    s = qtest_session_new(m);
+    qtest_session_set_output(s, counted_output, &c);
+    qtest_session_feed(s, input, strlen(input), out);
+    g_assert_cmpuint(out->len, ==, 0);
+    g_assert_cmpuint(qtest_session_peak_buffered(s), <=,
+                     QTEST_OUTPUT_BUFFER_MAX);
+    /* everything came out: two "OK 0x" + hex, "OK " + base64, the dump */
+    dump = open_memstream(&dump_text, &dump_len);
+    mtree_info(dump, true, false);
+    fclose(dump);
+    free(dump_text);
+    replies = 2 * (5 + 2 * (16u << 20) + 1) + 3 + 4 * ((16u << 20) + 2) / 3 +
+              1 + dump_len + 3;
+    g_assert_cmpuint(c.bytes, ==, replies);
+    g_assert_cmpint(c.last, ==, '\n');
+    qtest_session_free(s);
+    machine_free(m);
+    g_string_free(out, TRUE);
+}
+
+/* b64write answers FAIL and writes nothing unless its data is base64. */
+static void test_qtest_b64write_invalid(void)
+{
+    static const char *const bad[] = {
+        "b64write 0x1000 4 AQID!A==",
+        "b64write 0x1000 4 AQIDBA=",
+        "b64write 0x1000 4 AQ==BA==",
+        "b64write 0x1000 2 AQJ=",
+    };
+    GError *err = NULL;
+    Machine *m = machine_new_default(NULL, &err);
+    QTestSession *s;
+    GString *out = g_string_new(NULL);
+
+    g_assert_no_error(err);
+    s = qtest_session_new(m);
+    qtest_session_process_line(s, "memset 0x1000 4 0x11", 20, out);
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_string_truncate(out, 0);
+        qtest_session_process_line(s, bad[i], strlen(bad[i]), out);
+        g_assert_true(g_str_has_prefix(out->str, "FAIL invalid base64 data"));
+    }
+    g_string_truncate(out, 0);
+    qtest_session_process_line(s, "read 0x1000 4", 13, out);
+    g_assert_cmpstr(out->str, ==, "OK 0x11111111\n");
+    qtest_session_free(s);
+    machine_free(m);
+    g_string_free(out, TRUE);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1058,5 +1147,8 @@ int main(int argc, char **argv)
     g_test_add_func("/hostile/board/absurd-sizes", test_board_absurd_sizes);
     g_test_add_func("/hostile/board/lenient-json", test_board_lenient_json);
     g_test_add_func("/hostile/board/hidden-nesting", test_board_hidden_nesting);
+    g_test_add_func("/hostile/qtest/huge-replies", test_qtest_huge_replies);
+    g_test_add_func("/hostile/qtest/b64write-invalid",
+                    test_qtest_b64write_invalid);
     return g_test_run();
 }

@@ -188,6 +188,36 @@ static void test_b64(Fixture *f, gconstpointer data)
     TRANSCRIPT(f, t);
 }
 
+/* b64write takes strict base64 only, as write takes hex only: else FAIL
+ * with the reason, and nothing is written. */
+static void test_b64_strict(Fixture *f, gconstpointer data)
+{
+    static const Step t[] = {
+        {"b64write 0x1000 4 ESIzRA==", "OK\n"},
+        {"b64write 0x1000 4 AQIDBA", "FAIL invalid base64 data (length not "
+                                     "a multiple of 4)\n"},
+        {"b64write 0x1000 4 AQI*BA==",
+         "FAIL invalid base64 data (invalid character)\n"},
+        {"b64write 0x1000 4 AQIDBA-_",
+         "FAIL invalid base64 data (invalid character)\n"},
+        {"b64write 0x1000 4 AQ==AQ==",
+         "FAIL invalid base64 data (misplaced padding)\n"},
+        {"b64write 0x1000 4 A===", "FAIL invalid base64 data (misplaced "
+                                   "padding)\n"},
+        {"b64write 0x1000 1 AR==", "FAIL invalid base64 data (bits after the "
+                                   "last byte)\n"},
+        {"b64write 0x1000 2 AQJ=", "FAIL invalid base64 data (bits after the "
+                                   "last byte)\n"},
+        {"read 0x1000 4", "OK 0x11223344\n"},
+        {"b64write 0x1000 3 AQID", "OK\n"},
+        {"b64write 0x1000 1 AQ==", "OK\n"},
+        {"read 0x1000 4", "OK 0x01020344\n"},
+    };
+
+    (void)data;
+    TRANSCRIPT(f, t);
+}
+
 static void test_memset(Fixture *f, gconstpointer data)
 {
     static const Step t[] = {
@@ -573,6 +603,53 @@ static void test_random_lines(Fixture *f, gconstpointer data)
     g_rand_free(rand);
 }
 
+/* ---- streamed output ---------------------------------------------------- */
+
+typedef struct Collected {
+    GString *text;
+    unsigned calls;
+    bool refuse;
+} Collected;
+
+static bool collect(void *opaque, const char *data, size_t len)
+{
+    Collected *c = opaque;
+
+    c->calls++;
+    g_string_append_len(c->text, data, (gssize)len);
+    return !c->refuse;
+}
+
+/* With an output function each command's answer goes out when it ends. */
+static void test_output_per_command(Fixture *f, gconstpointer data)
+{
+    Collected c = {.text = g_string_new(NULL)};
+    GString *out = g_string_new(NULL);
+
+    (void)data;
+    qtest_session_set_output(f->s, collect, &c);
+    qtest_session_feed(f->s, "endianness\nbogus\nreadb 0", 25, out);
+    g_assert_cmpuint(out->len, ==, 0);
+    g_assert_cmpuint(c.calls, ==, 2);
+    g_assert_cmpstr(c.text->str, ==,
+                    "OK little\nFAIL Unknown command 'bogus'\n");
+    qtest_session_finish(f->s, out);
+    g_assert_cmpuint(c.calls, ==, 3);
+    g_assert_cmpuint(out->len, ==, 0);
+    /* a refused write drops all later output */
+    c.refuse = true;
+    qtest_session_feed(f->s, "endianness\nendianness\n", 22, out);
+    g_assert_cmpuint(c.calls, ==, 4);
+    g_assert_cmpuint(out->len, ==, 0);
+    /* without one, output collects in the caller's GString again */
+    qtest_session_set_output(f->s, NULL, NULL);
+    qtest_session_feed(f->s, "endianness\nendianness\n", 22, out);
+    g_assert_cmpstr(out->str, ==, "OK little\nOK little\n");
+    g_assert_cmpuint(c.calls, ==, 4);
+    g_string_free(out, TRUE);
+    g_string_free(c.text, TRUE);
+}
+
 /* ---- drivers ------------------------------------------------------------ */
 
 static const char driver_input[] = "endianness\nreadl 0xfed00000\nbogus\n"
@@ -702,6 +779,7 @@ int main(int argc, char **argv)
     ADD("memory/read-write-hex", test_read_hex);
     ADD("memory/size-and-data-errors", test_read_write_errors);
     ADD("memory/b64", test_b64);
+    ADD("memory/b64-strict", test_b64_strict);
     ADD("memory/memset", test_memset);
     ADD("pio/in-out", test_pio);
     ADD("clock/step-and-set", test_clock);
@@ -716,6 +794,7 @@ int main(int argc, char **argv)
     ADD("feed/line-too-long", test_feed_too_long);
     ADD("feed/largest-write", test_feed_largest_write);
     ADD("random/lines", test_random_lines);
+    ADD("output/per-command", test_output_per_command);
     ADD("drivers/fd", test_serve_fd);
     ADD("drivers/socket", test_serve_socket);
     ADD("drivers/errors", test_script_errors);
