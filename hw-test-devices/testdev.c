@@ -16,7 +16,13 @@ struct TestDev {
     uint8_t *regs;
 
     GMutex lock; /* protects everything below */
-    GArray *log; /* TestDevAccess */
+    /* the log: the last log_len records, oldest at log[log_head]; a ring
+     * of log_cap (grown up to TESTDEV_LOG_MAX) records */
+    TestDevAccess *log;
+    guint log_cap;
+    guint log_len;
+    guint log_head;
+    guint64 log_dropped;
     MemTxResult read_result;
     MemTxResult write_result;
     TestDevHook hook;
@@ -70,6 +76,28 @@ static void enter_callback(TestDev *dev)
     }
 }
 
+/* Append @rec to the log; once it is full, over the oldest record. */
+static void log_append(TestDev *dev, const TestDevAccess *rec)
+{
+    if (dev->log_len == dev->log_cap && dev->log_cap < TESTDEV_LOG_MAX) {
+        /* not wrapped yet (log_head is 0): grow */
+        dev->log_cap = MIN(MAX(dev->log_cap * 2, 16u), TESTDEV_LOG_MAX);
+        dev->log = g_renew(TestDevAccess, dev->log, dev->log_cap);
+    }
+    if (dev->log_len < dev->log_cap) {
+        dev->log[(dev->log_head + dev->log_len++) % dev->log_cap] = *rec;
+    } else {
+        dev->log[dev->log_head] = *rec;
+        dev->log_head = (dev->log_head + 1) % dev->log_cap;
+        dev->log_dropped++;
+    }
+}
+
+static const TestDevAccess *log_at(const TestDev *dev, guint i)
+{
+    return &dev->log[(dev->log_head + i) % dev->log_cap];
+}
+
 /*
  * Record and apply one callback; returns the result the _with_attrs form
  * gives. Runs the hook afterwards, unlocked.
@@ -104,7 +132,7 @@ static MemTxResult serve(TestDev *dev, bool is_write, hwaddr offset,
         *value = 0; /* past the register file: reads as zero */
     }
     rec.value = *value;
-    g_array_append_val(dev->log, rec);
+    log_append(dev, &rec);
     result = is_write ? dev->write_result : dev->read_result;
     hook = dev->hook;
     hook_opaque = dev->hook_opaque;
@@ -160,7 +188,7 @@ static void testdev_release(MemoryOwner *owner)
         (TestDev *)(void *)((char *)owner - offsetof(TestDev, owner));
 
     memory_region_finalize(&dev->mmio);
-    g_array_free(dev->log, TRUE);
+    g_free(dev->log);
     g_mutex_clear(&dev->lock);
     g_free(dev->regs);
     g_free(dev);
@@ -225,11 +253,9 @@ TestDev *testdev_new(const char *name, const TestDevConfig *cfg, GError **errp)
     dev->regs_size = MIN(cfg->size, (uint64_t)TESTDEV_REGS_MAX);
     dev->regs = g_malloc0(dev->regs_size ? dev->regs_size : 1);
     g_mutex_init(&dev->lock);
-    dev->log = g_array_new(FALSE, TRUE, sizeof(TestDevAccess));
 
     if (!memory_region_init_io(&dev->mmio, &dev->owner, ops, dev, name,
                                cfg->size, errp)) {
-        g_array_free(dev->log, TRUE);
         g_mutex_clear(&dev->lock);
         g_free(dev->regs);
         g_free(dev);
@@ -278,9 +304,19 @@ guint testdev_log_len(TestDev *dev)
     guint len;
 
     g_mutex_lock(&dev->lock);
-    len = dev->log->len;
+    len = dev->log_len;
     g_mutex_unlock(&dev->lock);
     return len;
+}
+
+guint64 testdev_log_dropped(TestDev *dev)
+{
+    guint64 n;
+
+    g_mutex_lock(&dev->lock);
+    n = dev->log_dropped;
+    g_mutex_unlock(&dev->lock);
+    return n;
 }
 
 TestDevAccess testdev_log_get(TestDev *dev, guint i)
@@ -288,8 +324,8 @@ TestDevAccess testdev_log_get(TestDev *dev, guint i)
     TestDevAccess rec;
 
     g_mutex_lock(&dev->lock);
-    g_assert(i < dev->log->len);
-    rec = g_array_index(dev->log, TestDevAccess, i);
+    g_assert(i < dev->log_len);
+    rec = *log_at(dev, i);
     g_mutex_unlock(&dev->lock);
     return rec;
 }
@@ -299,8 +335,8 @@ char *testdev_log_format(TestDev *dev)
     GString *s = g_string_new("");
 
     g_mutex_lock(&dev->lock);
-    for (guint i = 0; i < dev->log->len; i++) {
-        const TestDevAccess *a = &g_array_index(dev->log, TestDevAccess, i);
+    for (guint i = 0; i < dev->log_len; i++) {
+        const TestDevAccess *a = log_at(dev, i);
 
         g_string_append_printf(s, "%s%c%u@0x%" PRIx64, i ? " " : "",
                                a->is_write ? 'w' : 'r', a->size, a->offset);
@@ -312,7 +348,9 @@ char *testdev_log_format(TestDev *dev)
 void testdev_log_clear(TestDev *dev)
 {
     g_mutex_lock(&dev->lock);
-    g_array_set_size(dev->log, 0);
+    dev->log_len = 0;
+    dev->log_head = 0;
+    dev->log_dropped = 0;
     g_mutex_unlock(&dev->lock);
 }
 

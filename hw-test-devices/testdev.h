@@ -16,6 +16,10 @@
  * reclamation thread once nothing references it (drain_call_rcu() waits
  * for that).
  *
+ * The log keeps the last TESTDEV_LOG_MAX callbacks (a ring: older records
+ * are dropped and counted, testdev_log_dropped()), so a guest that hammers
+ * the device cannot grow the process without bound.
+ *
  * Thread safety: callbacks may run on any number of threads at once; the
  * log and the register file are protected by an internal mutex, which is
  * not held while the hook runs.
@@ -93,6 +97,8 @@ typedef struct TestDevConfig {
 
 /** Size of the largest register file a testdev allocates. */
 #define TESTDEV_REGS_MAX 4096u
+/** Most callbacks the log keeps (about 40 bytes each). */
+#define TESTDEV_LOG_MAX 16384u
 
 /**
  * testdev_new() - Create a testdev.
@@ -145,16 +151,25 @@ void testdev_set_hook(TestDev *dev, TestDevHook hook, void *opaque);
 void testdev_set_result(TestDev *dev, bool is_write, MemTxResult result);
 
 /**
- * testdev_log_len() - Number of callbacks recorded.
+ * testdev_log_len() - Number of callbacks the log holds: those since the
+ * last testdev_log_clear(), at most TESTDEV_LOG_MAX (the latest ones).
  * @dev: the device.
  * Return: the count.
  */
 guint testdev_log_len(TestDev *dev);
 
 /**
+ * testdev_log_dropped() - Callbacks dropped from the full log (the oldest
+ * first) since the last testdev_log_clear().
+ * @dev: the device.
+ * Return: the count.
+ */
+guint64 testdev_log_dropped(TestDev *dev);
+
+/**
  * testdev_log_get() - One recorded callback.
  * @dev: the device.
- * @i: index, below testdev_log_len().
+ * @i: index, below testdev_log_len(); 0 is the oldest one kept.
  * Return: a copy of the record.
  */
 TestDevAccess testdev_log_get(TestDev *dev, guint i);
@@ -168,7 +183,7 @@ TestDevAccess testdev_log_get(TestDev *dev, guint i);
 char *testdev_log_format(TestDev *dev);
 
 /**
- * testdev_log_clear() - Forget the recorded callbacks.
+ * testdev_log_clear() - Forget the recorded callbacks and the drop count.
  * @dev: the device.
  */
 void testdev_log_clear(TestDev *dev);

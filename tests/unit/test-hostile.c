@@ -1114,6 +1114,37 @@ static void test_qtest_b64write_invalid(void)
     g_string_free(out, TRUE);
 }
 
+/* A guest hammering a testdev: its log keeps the last TESTDEV_LOG_MAX
+ * callbacks and counts the dropped ones. */
+static void test_testdev_log_flood(Fix *f, gconstpointer data)
+{
+    const uint32_t total = 3 * TESTDEV_LOG_MAX;
+    MemTxResult r = MEMTX_OK;
+
+    (void)data;
+    for (uint32_t i = 0; i < total; i++) {
+        MemTxResult one;
+
+        address_space_stl_le(&f->as, DEV_ADDR + 4 * (i % 64), i, U, &one);
+        r |= one;
+    }
+    g_assert_cmpint(r, ==, MEMTX_OK);
+    g_assert_cmpuint(testdev_log_len(f->dev), ==, TESTDEV_LOG_MAX);
+    g_assert_cmpuint(testdev_log_dropped(f->dev), ==, total - TESTDEV_LOG_MAX);
+    g_assert_cmpuint(testdev_log_get(f->dev, 0).value, ==,
+                     total - TESTDEV_LOG_MAX);
+    g_assert_cmpuint(testdev_log_get(f->dev, TESTDEV_LOG_MAX - 1).value, ==,
+                     total - 1);
+    g_assert_cmpuint(testdev_log_get(f->dev, TESTDEV_LOG_MAX - 1).offset, ==,
+                     4 * ((total - 1) % 64));
+    testdev_log_clear(f->dev);
+    g_assert_cmpuint(testdev_log_len(f->dev), ==, 0);
+    g_assert_cmpuint(testdev_log_dropped(f->dev), ==, 0);
+    address_space_stl_le(&f->as, DEV_ADDR, 7, U, &r);
+    g_assert_cmpint(r, ==, MEMTX_OK);
+    assert_log(f->dev, "w4@0x0");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1150,5 +1181,6 @@ int main(int argc, char **argv)
     g_test_add_func("/hostile/qtest/huge-replies", test_qtest_huge_replies);
     g_test_add_func("/hostile/qtest/b64write-invalid",
                     test_qtest_b64write_invalid);
+    ADD_TEST("testdev/log-flood", test_testdev_log_flood);
     return g_test_run();
 }
