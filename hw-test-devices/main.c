@@ -167,7 +167,10 @@ static int demo(Machine *m)
 int main(int argc, char **argv)
 {
     gboolean qtest = FALSE, dump_board = FALSE;
-    char *socket_path = NULL, *script = NULL, *board = NULL;
+    /* filled by the option parser; freed on every return */
+    g_autofree char *socket_path = NULL;
+    g_autofree char *script = NULL;
+    g_autofree char *board = NULL;
     gint64 ram_mib = 0;
     GOptionEntry entries[] = {
         {"qtest", 0, 0, G_OPTION_ARG_NONE, &qtest,
@@ -241,8 +244,5 @@ int main(int argc, char **argv)
     }
     machine_set_console_output(m, NULL);
     machine_free(m);
-    g_free(socket_path);
-    g_free(script);
-    g_free(board);
     return status;
 }

@@ -635,7 +635,11 @@ int main(int argc, char **argv)
     unsigned major, minor;
     uc_err uerr;
 
-    ex.trace = argc > 1 && strcmp(argv[1], "--trace") == 0;
+    ex.trace = argc == 2 && strcmp(argv[1], "--trace") == 0;
+    if (argc > 2 || (argc == 2 && !ex.trace)) {
+        fprintf(stderr, "usage: %s [--trace]\n", argv[0]);
+        return 2;
+    }
     uc_version(&major, &minor);
     printf("addrspace-unicorn-example: Unicorn %u.%u, the default board\n",
            major, minor);

@@ -310,7 +310,9 @@ static bool parse_threads(const char *list, unsigned int *out, size_t max,
 int main(int argc, char **argv)
 {
     gboolean quick = FALSE, json = FALSE;
-    char *filter = NULL, *threads = NULL;
+    /* filled by the option parser; freed on every return */
+    g_autofree char *filter = NULL;
+    g_autofree char *threads = NULL;
     unsigned int thread_list[64];
     GOptionEntry entries[] = {
         {"quick", 0, 0, G_OPTION_ARG_NONE, &quick,
@@ -324,8 +326,9 @@ int main(int argc, char **argv)
          "LIST"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *octx = g_option_context_new("- addrspace benchmarks");
-    GError *err = NULL;
+    g_autoptr(GOptionContext) octx =
+        g_option_context_new("- addrspace benchmarks");
+    g_autoptr(GError) err = NULL;
     BenchContext ctx = {.repetitions = 5};
     unsigned int ran = 0;
 
@@ -335,13 +338,11 @@ int main(int argc, char **argv)
                 err ? err->message : "unexpected argument");
         return 2;
     }
-    g_option_context_free(octx);
     if (!parse_threads(threads, thread_list, G_N_ELEMENTS(thread_list),
                        &ctx.n_threads)) {
         fprintf(stderr, "addrspace-bench: bad --threads list '%s'\n", threads);
         return 2;
     }
-    g_free(threads);
     ctx.threads = thread_list;
     opt_json = json;
     ctx.quick = quick;
@@ -367,10 +368,8 @@ int main(int argc, char **argv)
     if (ran == 0) {
         fprintf(stderr, "addrspace-bench: no workload matches '%s'\n",
                 filter ? filter : "");
-        g_free(filter);
         return 2;
     }
-    g_free(filter);
     if (ctx.failed) {
         fprintf(stderr, "addrspace-bench: CHECK FAILED (see above)\n");
         return 1;
