@@ -44,7 +44,8 @@ CC=clang configure "$p-tsan" -Db_sanitize=thread -Db_lundef=false
 suite "$p-tsan"
 
 # Bounded fuzzing: each harness starts from a copy of its seed corpus (new
-# inputs stay out of the tree) plus its regression reproducers. A crash
+# inputs stay out of the tree) plus its regression reproducers, with its
+# dictionary tests/fuzz/<name>.dict when there is one. A crash
 # leaves its reproducer in $p-fuzz/; it belongs in
 # tests/fuzz/regressions/<name>/, where the replay tests run it.
 if [ "${CI:-}" = true ]; then
@@ -65,10 +66,12 @@ if [ "$fuzz_seconds" -gt 0 ]; then
         regressions=()
         [ -d tests/fuzz/regressions/"$name" ] &&
             regressions=(tests/fuzz/regressions/"$name")
+        dict=()
+        [ -f tests/fuzz/"$name".dict ] && dict=(-dict=tests/fuzz/"$name".dict)
         log="$p-fuzz/fuzz-$name.log"
         if ! "$fuzzer" -max_total_time="$fuzz_seconds" -timeout=25 \
                 -print_final_stats=1 -artifact_prefix="$p-fuzz/fuzz-$name-" \
-                "$corpus" "${regressions[@]}" >"$log" 2>&1; then
+                "${dict[@]}" "$corpus" "${regressions[@]}" >"$log" 2>&1; then
             tail -n 40 "$log"
             echo "fuzz-$name FAILED: reproducer in $p-fuzz/fuzz-$name-*"
             status=1
