@@ -15,6 +15,7 @@
 #include <addrspace/addrspace.h>
 
 #include "board-json.h"
+#include "json-strict.h"
 #include "machine.h"
 
 /* mtree_info() output as a string (tree, flat view and with -D). */
@@ -606,6 +607,69 @@ static void test_bad_sizes(void)
     g_string_free(big, TRUE);
 }
 
+/* What RFC 8259 allows passes the strict check (and only that is refused
+ * that the bad boards above show). */
+static void test_strict_accepts(void)
+{
+    static const JsonStrictLimits limits = {
+        .max_depth = 3, .max_entries = 4, .max_values = 12};
+    static const char *const good[] = {
+        "{}",
+        " \t\r\n[ ] \n",
+        "\"top-level string\"",
+        "-0",
+        "[0, -1, 1.5]",
+        "[2e10, 3E-2, -4.25e+1]",
+        "[true, false, null]",
+        ("{\"a\": \"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 "
+         "\\ud83d\\ude00\", \"\xc3\xa9\xf0\x9f\x98\x80\x7f\": 1}"),
+        "{\"a\": 1, \"A\": 2, \"a \": 3, \"\\u0061b\": 4}",
+        "[[[]]]",
+        "[[1, 2, 3, 4]]",
+    };
+    static const char *const bad[] = {
+        "[[[[]]]]",                             /* depth 4 */
+        "[1, 2, 3, 4, 5]",                      /* 5 entries */
+        "[[1, 2, 3, 4], [1, 2, 3, 4], [1, 2]]", /* 13 values */
+        "",
+        "[1 2]",
+        "{\"a\" 1}",
+        "{\"a\": }",
+        "{1: 2}",
+        "[+1]",
+        "[.5]",
+        "[1.]",
+        "[1e]",
+        "[tru]",
+        "[True]",
+        "[NaN]",
+        "\"\\x\"",
+        "\"\\u12\"",
+        "\"\\udc00\"",
+        "\"\\ud800\\u0041\"",
+        "\"unterminated",
+        "\"\xc3\"",
+        "\"\xed\xa0\x80\"",
+        "[1]\f",
+        "[\"a\"]\x00",
+    };
+    GError *err = NULL;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+        if (!json_strict_check(good[i], strlen(good[i]), &limits, &err)) {
+            g_test_message("%s: %s", good[i], err->message);
+        }
+        g_assert_no_error(err);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        size_t len = strlen(bad[i]) + (i == G_N_ELEMENTS(bad) - 1);
+
+        g_assert_false(json_strict_check(bad[i], len, &limits, &err));
+        g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_PARSE);
+        g_clear_error(&err);
+    }
+}
+
 static void test_bad_files(void)
 {
     g_autofree char *dir = g_dir_make_tmp("test-board-XXXXXX", NULL);
@@ -654,5 +718,6 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/board/bad/limits", test_bad_sizes);
     g_test_add_func("/board/bad/files", test_bad_files);
+    g_test_add_func("/board/strict/accepts-rfc8259", test_strict_accepts);
     return g_test_run();
 }
