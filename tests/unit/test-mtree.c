@@ -159,7 +159,20 @@ static AddressSpace *fx_as(Fixture *fx, MemoryRegion *root, const char *name)
     return as;
 }
 
-/* The dump as a string (g_free it). */
+/* The dump with MtreeInfoFlags as a string (g_free it). */
+static char *dump_flags(unsigned int flags)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    g_assert_nonnull(f);
+    mtree_info_flags(f, flags);
+    g_assert_cmpint(fclose(f), ==, 0);
+    return buf;
+}
+
+/* The dump as a string (g_free it), through mtree_info(). */
 static char *dump(bool flatview, bool disabled)
 {
     char *buf = NULL;
@@ -529,6 +542,8 @@ static void test_nonvolatile(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
     add(top, 0x8000, fx_alias(fx, "pmem-alias", pmem2, 0, 0x1000));
     memory_region_set_nonvolatile(nvbox, true);
     memory_region_set_nonvolatile(pmem2, true);
+    g_assert_true(memory_region_is_nonvolatile(nvbox));
+    g_assert_false(memory_region_is_nonvolatile(top));
     fx_as(fx, top, "as-nv");
     /*
      * The tree shows each region's own flag (pmem inherits nothing there);
@@ -911,6 +926,197 @@ static void test_creation_order(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
     /* clang-format on */
 }
 
+static void assert_dump_flags(unsigned int flags, const char *want)
+{
+    char *got = dump_flags(flags);
+
+    g_assert_cmpstr(got, ==, want);
+    g_free(got);
+}
+
+/* An owner freed by its release callback (after the tree drops it). */
+static MemoryOwner *new_owner(const char *name, bool is_device,
+                              const char *path, const char *id)
+{
+    MemoryOwner *o = g_new0(MemoryOwner, 1);
+
+    memory_owner_init(o, name, (void (*)(MemoryOwner *))g_free);
+    if (path || id || !is_device) {
+        memory_owner_set_qom(o, is_device, path, id);
+    }
+    return o;
+}
+
+/*
+ * Owners as QEMU 7.2's `info mtree -o` prints them (mtree_print_mr_owner):
+ * a device by id when it has one, else by path; another object by path; an
+ * object without either by type (the owner's name here); a named region
+ * without owner under /machine/unattached; an unnamed one "orphan". The
+ * owner follows " [disabled]"; -f -o prints the owner of each range's
+ * region.
+ */
+static void test_owner_column(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
+{
+    MemoryOwner *lpc =
+        new_owner("ich9-lpc", true, "/machine/unattached/device[2]", NULL);
+    MemoryOwner *nic =
+        new_owner("e1000", true, "/machine/peripheral/nic0", "nic0");
+    MemoryOwner *backend =
+        new_owner("memory-backend-ram", false, "/objects/pc.ram", "ignored");
+    MemoryOwner *loose = new_owner("loose-dev", true, NULL, NULL);
+    MemoryRegion *top = fx_container(fx, "top", 0x10000);
+    MemoryRegion *ram = g_new0(MemoryRegion, 1);
+    MemoryRegion *pm = g_new0(MemoryRegion, 1);
+    MemoryRegion *evt = g_new0(MemoryRegion, 1);
+    MemoryRegion *bar = g_new0(MemoryRegion, 1);
+    MemoryRegion *cfg = g_new0(MemoryRegion, 1);
+    GError *err = NULL;
+
+    g_assert_true(memory_region_init_ram(ram, backend, "pc.ram", 0x1000, &err));
+    g_assert_true(memory_region_init(pm, lpc, "ich9-pm", 0x80, &err));
+    g_assert_true(
+        memory_region_init_io(evt, lpc, &dummy_ops, NULL, "acpi-evt", 4, &err));
+    g_assert_true(memory_region_init_io(bar, nic, &dummy_ops, NULL,
+                                        "e1000-mmio", 0x100, &err));
+    g_assert_true(
+        memory_region_init_io(cfg, loose, &dummy_ops, NULL, NULL, 0x10, &err));
+    g_assert_no_error(err);
+    g_ptr_array_add(fx->regions, ram);
+    g_ptr_array_add(fx->regions, pm);
+    g_ptr_array_add(fx->regions, evt);
+    g_ptr_array_add(fx->regions, bar);
+    g_ptr_array_add(fx->regions, cfg);
+    add(top, 0, fx_alias(fx, "ram-below-4g", ram, 0, 0x1000));
+    add(pm, 0, evt);
+    add(top, 0x2000, pm);
+    memory_region_set_enabled(pm, false);
+    add(top, 0x3000, bar);
+    add(top, 0x4000, cfg);
+    add(top, 0x5000, fx_io(fx, NULL, 0x10));
+    fx_as(fx, top, "memory");
+    /* the tree holds them now */
+    memory_owner_unref(lpc);
+    memory_owner_unref(nic);
+    memory_owner_unref(backend);
+    memory_owner_unref(loose);
+    /* clang-format off */
+    assert_dump_flags(MTREE_INFO_OWNER,
+        "address-space: memory\n"
+        "  0000000000000000-000000000000ffff (prio 0, i/o): top parent:{obj path=/machine/unattached}\n"
+        "    0000000000000000-0000000000000fff (prio 0, ram): alias ram-below-4g @pc.ram 0000000000000000-0000000000000fff parent:{obj path=/machine/unattached}\n"
+        "      0000000000002000-0000000000002003 (prio 0, i/o): acpi-evt owner:{dev path=/machine/unattached/device[2]}\n"
+        "    0000000000003000-00000000000030ff (prio 0, i/o): e1000-mmio owner:{dev id=nic0}\n"
+        "    0000000000004000-000000000000400f (prio 0, i/o):  owner:{dev type=loose-dev}\n"
+        "    0000000000005000-000000000000500f (prio 0, i/o):  orphan\n"
+        "\n"
+        "memory-region: pc.ram\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram owner:{obj path=/objects/pc.ram}\n"
+        "\n");
+    assert_dump_flags(MTREE_INFO_OWNER | MTREE_INFO_DISABLED,
+        "address-space: memory\n"
+        "  0000000000000000-000000000000ffff (prio 0, i/o): top parent:{obj path=/machine/unattached}\n"
+        "    0000000000000000-0000000000000fff (prio 0, ram): alias ram-below-4g @pc.ram 0000000000000000-0000000000000fff parent:{obj path=/machine/unattached}\n"
+        "    0000000000002000-000000000000207f (prio 0, i/o): ich9-pm [disabled] owner:{dev path=/machine/unattached/device[2]}\n"
+        "      0000000000002000-0000000000002003 (prio 0, i/o): acpi-evt owner:{dev path=/machine/unattached/device[2]}\n"
+        "    0000000000003000-00000000000030ff (prio 0, i/o): e1000-mmio owner:{dev id=nic0}\n"
+        "    0000000000004000-000000000000400f (prio 0, i/o):  owner:{dev type=loose-dev}\n"
+        "    0000000000005000-000000000000500f (prio 0, i/o):  orphan\n"
+        "\n"
+        "memory-region: pc.ram\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram owner:{obj path=/objects/pc.ram}\n"
+        "\n");
+    assert_dump_flags(MTREE_INFO_FLATVIEW | MTREE_INFO_OWNER,
+        "FlatView #0\n"
+        " AS \"memory\", root: top\n"
+        " Root memory region: top\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram owner:{obj path=/objects/pc.ram}\n"
+        "  0000000000003000-00000000000030ff (prio 0, i/o): e1000-mmio owner:{dev id=nic0}\n"
+        "  0000000000004000-000000000000400f (prio 0, i/o):  owner:{dev type=loose-dev}\n"
+        "  0000000000005000-000000000000500f (prio 0, i/o):  orphan\n"
+        "\n");
+    /* without -o, nothing of it */
+    assert_dump_flags(MTREE_INFO_FLATVIEW,
+        "FlatView #0\n"
+        " AS \"memory\", root: top\n"
+        " Root memory region: top\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram\n"
+        "  0000000000003000-00000000000030ff (prio 0, i/o): e1000-mmio\n"
+        "  0000000000004000-000000000000400f (prio 0, i/o): \n"
+        "  0000000000005000-000000000000500f (prio 0, i/o): \n"
+        "\n");
+    /* clang-format on */
+}
+
+/*
+ * Size 0 (QEMU accepts it; q35's TSEG windows start so): QEMU's MR_SIZE()
+ * makes the range's last address its first, for regions and alias
+ * windows; nothing renders.
+ */
+static void test_size_zero(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
+{
+    MemoryRegion *top = fx_container(fx, "top", 0x10000);
+    MemoryRegion *ram = fx_ram(fx, "pc.ram", 0x1000);
+
+    add(top, 0, ram);
+    add_prio(top, 0x800, fx_io(fx, "tseg-blackhole", 0), 1);
+    /* a zero window at the end of its target */
+    add(top, 0x1000, fx_alias(fx, "tseg-window", ram, 0x1000, 0));
+    fx_as(fx, top, "as0");
+    /* clang-format off */
+    assert_dump(false, false,
+        "address-space: as0\n"
+        "  0000000000000000-000000000000ffff (prio 0, i/o): top\n"
+        "    0000000000000000-0000000000000fff (prio 0, ram): pc.ram\n"
+        "    0000000000000800-0000000000000800 (prio 1, i/o): tseg-blackhole\n"
+        "    0000000000001000-0000000000001000 (prio 0, ram): alias tseg-window @pc.ram 0000000000001000-0000000000001000\n"
+        "\n"
+        "memory-region: pc.ram\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram\n"
+        "\n");
+    assert_dump(true, false,
+        "FlatView #0\n"
+        " AS \"as0\", root: top\n"
+        " Root memory region: top\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram\n"
+        "\n");
+    /* clang-format on */
+}
+
+/* A RAM device prints "ramd" (QEMU's memory_region_type()), also aliased. */
+static void test_ram_device(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
+{
+    static uint8_t bar[0x1000];
+    MemoryRegion *top = fx_container(fx, "top", 0x10000);
+    MemoryRegion *ramd = g_new0(MemoryRegion, 1);
+    GError *err = NULL;
+
+    g_assert_true(memory_region_init_ram_device_ptr(ramd, NULL, "vfio-bar",
+                                                    sizeof(bar), bar, &err));
+    g_assert_no_error(err);
+    g_ptr_array_add(fx->regions, ramd);
+    add(top, 0x1000, ramd);
+    add(top, 0x4000, fx_alias(fx, "bar-alias", ramd, 0x800, 0x800));
+    fx_as(fx, top, "as0");
+    /* clang-format off */
+    assert_dump(false, false,
+        "address-space: as0\n"
+        "  0000000000000000-000000000000ffff (prio 0, i/o): top\n"
+        "    0000000000001000-0000000000001fff (prio 0, ramd): vfio-bar\n"
+        "    0000000000004000-00000000000047ff (prio 0, ramd): alias bar-alias @vfio-bar 0000000000000800-0000000000000fff\n"
+        "\n"
+        "memory-region: vfio-bar\n"
+        "  0000000000001000-0000000000001fff (prio 0, ramd): vfio-bar\n"
+        "\n");
+    assert_dump(true, false,
+        "FlatView #0\n"
+        " AS \"as0\", root: top\n"
+        " Root memory region: top\n"
+        "  0000000000001000-0000000000001fff (prio 0, ramd): vfio-bar\n"
+        "  0000000000004000-00000000000047ff (prio 0, ramd): vfio-bar @0000000000000800\n"
+        "\n");
+    /* clang-format on */
+}
+
 static void test_no_address_spaces(void)
 {
     /* nothing to print, not even a blank line */
@@ -942,6 +1148,9 @@ int main(int argc, char **argv)
     ADD_FX("/mtree/tree/whole-2-64-region", test_whole_2_64_region);
     ADD_FX("/mtree/tree/overflow-marked", test_overflow_marked);
     ADD_FX("/mtree/order/creation", test_creation_order);
+    ADD_FX("/mtree/owner/column", test_owner_column);
+    ADD_FX("/mtree/tree/size-zero", test_size_zero);
+    ADD_FX("/mtree/type/ram-device", test_ram_device);
     g_test_add_func("/mtree/order/no-address-spaces", test_no_address_spaces);
     return g_test_run();
 }
