@@ -271,7 +271,7 @@ static void cmd_set_irq_in(QTestSession *s, const Command *cmd, char **words,
 static void cmd_info(QTestSession *s, const Command *cmd, char **words,
                      int nwords, GString *out)
 {
-    bool flat = false, disabled = false;
+    unsigned int flags = 0;
     char *dump = NULL;
     size_t dump_len = 0;
     FILE *f;
@@ -284,11 +284,13 @@ static void cmd_info(QTestSession *s, const Command *cmd, char **words,
     }
     for (int i = 2; i < nwords; i++) {
         if (strcmp(words[i], "-f") == 0) {
-            flat = true;
+            flags |= MTREE_INFO_FLATVIEW;
+        } else if (strcmp(words[i], "-o") == 0) {
+            flags |= MTREE_INFO_OWNER;
         } else if (strcmp(words[i], "-D") == 0) {
-            disabled = true;
+            flags |= MTREE_INFO_DISABLED;
         } else {
-            g_string_append(out, "FAIL info mtree takes -f and -D\n");
+            g_string_append(out, "FAIL info mtree takes -f, -o and -D\n");
             return;
         }
     }
@@ -297,7 +299,7 @@ static void cmd_info(QTestSession *s, const Command *cmd, char **words,
         g_string_append(out, "FAIL out of memory\n");
         return;
     }
-    mtree_info(f, flat, disabled);
+    mtree_info_flags(f, flags);
     fclose(f);
     g_string_append_len(out, dump, (gssize)dump_len);
     free(dump);

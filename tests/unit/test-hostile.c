@@ -931,7 +931,8 @@ static void test_board_cycle(void)
         ADDRSPACE_ERROR_CYCLE, "$.regions[2].target");
 }
 
-static void test_board_duplicate_names(void)
+/* Display names may repeat (QEMU allows it); ids (default: the name) not. */
+static void test_board_duplicate_ids(void)
 {
     board_refused(
         "{\"regions\": [" BOARD_ROOT "\"size\": 65536}, {\"name\": "
@@ -943,6 +944,12 @@ static void test_board_duplicate_names(void)
         "{\"regions\": [" BOARD_ROOT "\"size\": 65536}], "
         "\"devices\": [{\"name\": \"s\", \"type\": \"testdev\"}], " BOARD_AS,
         ADDRSPACE_ERROR_BUSY, "$.devices[0].name");
+    board_refused(
+        "{\"regions\": [" BOARD_ROOT "\"size\": 65536}, {\"id\": \"r\", "
+        "\"name\": \"x\", \"kind\": \"ram\", \"size\": 4096}, {\"id\": "
+        "\"r\", \"name\": \"y\", \"kind\": \"ram\", \"size\": "
+        "4096}], " BOARD_AS,
+        ADDRSPACE_ERROR_BUSY, "$.regions[2].id");
 }
 
 static void test_board_overlapping_subregions(void)
@@ -960,8 +967,10 @@ static void test_board_absurd_sizes(void)
     board_refused("{\"regions\": [" BOARD_ROOT
                   "\"size\": \"0x10000000000000001\"}], " BOARD_AS,
                   ADDRSPACE_ERROR_PARSE, "$.regions[0].size");
-    board_refused("{\"regions\": [" BOARD_ROOT "\"size\": 0}], " BOARD_AS,
-                  ADDRSPACE_ERROR_PARSE, "$.regions[0].size");
+    /* size 0: accepted as in QEMU, except for RAM-backed kinds */
+    board_refused("{\"regions\": [" BOARD_ROOT "\"size\": 0}, {\"name\": "
+                  "\"r\", \"kind\": \"ram\", \"size\": 0}], " BOARD_AS,
+                  ADDRSPACE_ERROR_INVALID, "$.regions[1].size");
     board_refused(
         "{\"regions\": [" BOARD_ROOT "\"size\": \"0x10000000000000000\"}, "
         "{\"name\": \"r\", \"kind\": \"ram\", "
@@ -1002,8 +1011,7 @@ int main(int argc, char **argv)
     ADD_TEST("tree/absurd-sizes", test_tree_absurd_sizes);
     ADD_TEST("iommu/bogus-translations", test_iommu_bogus_translations);
     g_test_add_func("/hostile/board/cycle", test_board_cycle);
-    g_test_add_func("/hostile/board/duplicate-names",
-                    test_board_duplicate_names);
+    g_test_add_func("/hostile/board/duplicate-ids", test_board_duplicate_ids);
     g_test_add_func("/hostile/board/overlapping-subregions",
                     test_board_overlapping_subregions);
     g_test_add_func("/hostile/board/absurd-sizes", test_board_absurd_sizes);
