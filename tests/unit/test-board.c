@@ -5,6 +5,7 @@
  * same `info mtree` text), and every kind of bad board file refused with
  * the JSON path of the problem and no leftovers.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "board-json.h"
 #include "machine.h"
+#include "mtree-blocks.h"
 
 /* mtree_info_flags() output as a string. */
 static char *mtree_flags_text(unsigned int flags)
@@ -583,27 +585,36 @@ static void test_owners(void)
 }
 
 /*
- * The source tree's README.md: __FILE__ is this file's path as given to
- * the compiler, absolute or relative to the build root, which is two
- * levels above this test's executable (tests/unit/).
+ * A file of the source tree, from the path components after its root:
+ * __FILE__ is this file's path as given to the compiler, absolute or
+ * relative to the build root, which is two levels above this test's
+ * executable (tests/unit/).
  */
-static char *readme_path(void)
+static G_GNUC_NULL_TERMINATED char *source_path(const char *first, ...)
 {
     g_autofree char *src_dir = g_path_get_dirname(__FILE__);
     g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
     g_autofree char *exe_dir = exe ? g_path_get_dirname(exe) : g_strdup(".");
+    g_autofree char *root =
+        g_path_is_absolute(src_dir)
+            ? g_build_filename(src_dir, "..", "..", NULL)
+            : g_build_filename(exe_dir, "..", "..", src_dir, "..", "..", NULL);
+    GString *path = g_string_new(root);
+    va_list ap;
 
-    if (g_path_is_absolute(src_dir)) {
-        return g_build_filename(src_dir, "..", "..", "README.md", NULL);
+    va_start(ap, first);
+    for (const char *c = first; c; c = va_arg(ap, const char *)) {
+        g_string_append_c(path, G_DIR_SEPARATOR);
+        g_string_append(path, c);
     }
-    return g_build_filename(exe_dir, "..", "..", src_dir, "..", "..",
-                            "README.md", NULL);
+    va_end(ap);
+    return g_string_free(path, false);
 }
 
 /* The README's example board loads and works. */
 static void test_readme_example(void)
 {
-    g_autofree char *path = readme_path();
+    g_autofree char *path = source_path("README.md", NULL);
     g_autofree char *readme = NULL;
     const char *start, *end;
     GError *err = NULL;
@@ -629,6 +640,120 @@ static void test_readme_example(void)
                                          NULL),
                     ==, 0x8086a301);
     machine_free(m);
+}
+
+/* ---- real QEMU 7.2 machines rebuilt as board files ---------------------- */
+
+/*
+ * tests/boards/ holds q35, pc and microvm (QEMU 7.2, -nodefaults) as board
+ * files, made by tests/boards/qemu-mtree-to-board.py from the machines'
+ * own `info mtree -o -D`, and what real QEMU 7.2 printed for each set of
+ * flags (tests/boards/qemu-7.2/MACHINE/mtreeFLAGS.txt, recorded by
+ * tests/boards/record-qemu-mtree.py). The board must print the same
+ * blocks, byte for byte.
+ */
+typedef struct QemuDump {
+    const char *machine;
+    const char *file;   /* the recording, in tests/boards/qemu-7.2/MACHINE */
+    unsigned int flags; /* the same dump here */
+} QemuDump;
+
+static const char *const qemu_machines[] = {"q35", "pc", "microvm"};
+
+static const struct {
+    const char *file;
+    unsigned int flags;
+} qemu_modes[] = {
+    {"mtree.txt", 0},
+    {"mtree-f.txt", MTREE_INFO_FLATVIEW},
+    {"mtree-D.txt", MTREE_INFO_DISABLED},
+    {"mtree-o.txt", MTREE_INFO_OWNER},
+    {"mtree-f-o.txt", MTREE_INFO_FLATVIEW | MTREE_INFO_OWNER},
+    {"mtree-o-D.txt", MTREE_INFO_OWNER | MTREE_INFO_DISABLED},
+};
+
+static char *board_file_text(const char *machine)
+{
+    g_autofree char *name = g_strdup_printf("%s.json", machine);
+    g_autofree char *path = source_path("tests", "boards", name, NULL);
+    char *text = NULL;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    return text;
+}
+
+static void test_qemu_dump(gconstpointer data)
+{
+    const QemuDump *q = data;
+    g_autofree char *board = board_file_text(q->machine);
+    g_autofree char *path =
+        source_path("tests", "boards", "qemu-7.2", q->machine, q->file, NULL);
+    g_autofree char *want = NULL;
+    g_autofree char *got = NULL;
+    Machine *m = load(board);
+
+    g_assert_true(g_file_get_contents(path, &want, NULL, NULL));
+    got = mtree_flags_text(q->flags);
+    mtree_assert_same_blocks(got, want);
+    machine_free(m);
+}
+
+/* The board files are --dump-board's own output: loading and dumping one
+ * gives its text back. */
+static void test_qemu_board_fixed_point(gconstpointer data)
+{
+    g_autofree char *board = board_file_text(data);
+    g_autofree char *again = NULL;
+    Machine *m = load(board);
+
+    again = board_json_to_data(m);
+    g_assert_cmpstr(again, ==, board);
+    round_trip(m);
+}
+
+/*
+ * The property behind --dump-board, over every board the tree holds (the
+ * board fuzzer's corpus and the machines above): a board that loads is
+ * written out, loaded again into the same dumps (every mtree flag), and
+ * written out again to the same text.
+ */
+static void test_round_trip_corpus(void)
+{
+    g_autofree char *dir =
+        source_path("tests", "fuzz", "corpus", "board", NULL);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    unsigned loaded = 0, refused = 0;
+
+    g_assert_nonnull(d);
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        g_autofree char *text = NULL;
+        GError *err = NULL;
+        gsize len;
+        Machine *m;
+
+        g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+        m = board_json_load_data(text, len, &err);
+        if (!m) {
+            g_clear_error(&err);
+            refused++;
+            continue;
+        }
+        g_test_message("round trip of %s", name);
+        round_trip(m);
+        loaded++;
+    }
+    g_dir_close(d);
+    for (size_t i = 0; i < G_N_ELEMENTS(qemu_machines); i++) {
+        g_autofree char *board = board_file_text(qemu_machines[i]);
+
+        round_trip(load(board));
+        loaded++;
+    }
+    g_test_message("%u boards loaded and round-tripped, %u refused", loaded,
+                   refused);
+    g_assert_cmpuint(loaded, >, G_N_ELEMENTS(qemu_machines));
 }
 
 /* ---- bad board files ---------------------------------------------------- */
@@ -1032,6 +1157,23 @@ int main(int argc, char **argv)
             g_strdup_printf("/board/bad/%s", bad_boards[i].name);
 
         g_test_add_data_func(p, &bad_boards[i], test_bad_board);
+    }
+    g_test_add_func("/board/round-trip/corpus", test_round_trip_corpus);
+    for (size_t i = 0; i < G_N_ELEMENTS(qemu_machines); i++) {
+        g_autofree char *p =
+            g_strdup_printf("/board/qemu-7.2/%s/dump-board", qemu_machines[i]);
+
+        g_test_add_data_func(p, qemu_machines[i], test_qemu_board_fixed_point);
+        for (size_t j = 0; j < G_N_ELEMENTS(qemu_modes); j++) {
+            QemuDump *q = g_new(QemuDump, 1);
+            g_autofree char *path = NULL;
+
+            *q = (QemuDump){qemu_machines[i], qemu_modes[j].file,
+                            qemu_modes[j].flags};
+            path = g_strdup_printf("/board/qemu-7.2/%s/%s", qemu_machines[i],
+                                   qemu_modes[j].file);
+            g_test_add_data_func_full(path, q, test_qemu_dump, g_free);
+        }
     }
     g_test_add_func("/board/bad/limits", test_bad_sizes);
     g_test_add_func("/board/bad/files", test_bad_files);

@@ -17,6 +17,8 @@
 #include <addrspace/memory.h>
 #include <addrspace/rcu.h>
 
+#include "mtree-blocks.h"
+
 /* Regions and AddressSpaces of one test, torn down together. */
 typedef struct Fixture {
     GPtrArray *regions; /* MemoryRegion *, in creation order */
@@ -183,48 +185,6 @@ static char *dump(bool flatview, bool disabled)
     mtree_info(f, flatview, disabled);
     g_assert_cmpint(fclose(f), ==, 0);
     return buf;
-}
-
-static gint block_cmp(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * @text's blocks (each ends with a blank line), sorted and joined again:
- * QEMU's block order comes from a hash table, so the doc's expectations
- * hold for the blocks as a set.
- */
-static char *sorted_blocks(const char *text)
-{
-    GPtrArray *blocks = g_ptr_array_new_with_free_func(g_free);
-    GString *joined = g_string_new(NULL);
-    const char *p = text;
-
-    while (*p) {
-        const char *end = strstr(p, "\n\n");
-
-        g_assert_nonnull(end); /* every block ends with a blank line */
-        g_ptr_array_add(blocks, g_strndup(p, (gsize)(end + 2 - p)));
-        p = end + 2;
-    }
-    g_ptr_array_sort(blocks, block_cmp);
-    for (guint i = 0; i < blocks->len; i++) {
-        g_string_append(joined, blocks->pdata[i]);
-    }
-    g_ptr_array_free(blocks, true);
-    return g_string_free(joined, false);
-}
-
-/* Compare @got with @want block by block, each block byte for byte. */
-static void assert_same_blocks(const char *got, const char *want)
-{
-    char *g = sorted_blocks(got);
-    char *w = sorted_blocks(want);
-
-    g_assert_cmpstr(g, ==, w);
-    g_free(g);
-    g_free(w);
 }
 
 /* The dump must equal @want exactly (our order is deterministic). */
@@ -427,11 +387,11 @@ static void test_isapc_tree(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
 
     build_isapc(fx);
     got = dump(false, false);
-    assert_same_blocks(got, isapc_tree_expected);
+    mtree_assert_same_blocks(got, isapc_tree_expected);
     g_free(got);
     /* nothing is disabled: -D prints the same */
     got = dump(false, true);
-    assert_same_blocks(got, isapc_tree_expected);
+    mtree_assert_same_blocks(got, isapc_tree_expected);
     g_free(got);
 }
 
@@ -441,7 +401,7 @@ static void test_isapc_flatview(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
 
     build_isapc(fx);
     got = dump(true, false);
-    assert_same_blocks(got, isapc_flat_expected);
+    mtree_assert_same_blocks(got, isapc_flat_expected);
     g_free(got);
 }
 
