@@ -18,6 +18,7 @@
 #include <addrspace/rcu.h>
 
 #include "mtree-blocks.h"
+#include "source-path.h"
 
 /* Regions and AddressSpaces of one test, torn down together. */
 typedef struct Fixture {
@@ -328,57 +329,180 @@ static const char isapc_flat_expected[] =
     "\n";
 /* clang-format on */
 
-/* The I/O ports of isapc under "io" (rtc gets its rtc-index child). */
+/*
+ * The I/O ports of isapc under "io" (rtc gets its rtc-index child), with
+ * the device that owns each in QEMU 7.2 (`info mtree -o`; "d2" is
+ * /machine/unattached/device[2]), or NULL for none.
+ */
 static const struct {
     const char *name;
     hwaddr addr;
     uint64_t size;
+    const char *owner;
 } isapc_ports[] = {
-    {"dma-chan", 0x0, 8},    {"dma-cont", 0x8, 8},    {"pic", 0x20, 2},
-    {"pit", 0x40, 4},        {"i8042-data", 0x60, 1}, {"pcspk", 0x61, 1},
-    {"i8042-cmd", 0x64, 1},  {"rtc", 0x70, 2},        {"ioport80", 0x80, 1},
-    {"dma-page", 0x81, 3},   {"dma-page", 0x87, 1},   {"dma-page", 0x89, 3},
-    {"dma-page", 0x8f, 1},   {"port92", 0x92, 1},     {"pic", 0xa0, 2},
-    {"dma-chan", 0xc0, 16},  {"dma-cont", 0xd0, 16},  {"ioportF0", 0xf0, 1},
-    {"ide", 0x170, 8},       {"ide", 0x1f0, 8},       {"ide", 0x376, 1},
-    {"fdc", 0x3f1, 5},       {"ide", 0x3f6, 1},       {"fdc", 0x3f7, 1},
-    {"elcr", 0x4d0, 1},      {"elcr", 0x4d1, 1},      {"fwcfg", 0x510, 2},
-    {"fwcfg.dma", 0x514, 8}, {"vmport", 0x5658, 1},
+    {"dma-chan", 0x0, 8, "d2"},     {"dma-cont", 0x8, 8, "d2"},
+    {"pic", 0x20, 2, "d4"},         {"pit", 0x40, 4, "d7"},
+    {"i8042-data", 0x60, 1, "d10"}, {"pcspk", 0x61, 1, "d8"},
+    {"i8042-cmd", 0x64, 1, "d10"},  {"rtc", 0x70, 2, "d6"},
+    {"ioport80", 0x80, 1, NULL},    {"dma-page", 0x81, 3, "d2"},
+    {"dma-page", 0x87, 1, "d2"},    {"dma-page", 0x89, 3, "d3"},
+    {"dma-page", 0x8f, 1, "d3"},    {"port92", 0x92, 1, "d13"},
+    {"pic", 0xa0, 2, "d5"},         {"dma-chan", 0xc0, 16, "d3"},
+    {"dma-cont", 0xd0, 16, "d3"},   {"ioportF0", 0xf0, 1, NULL},
+    {"ide", 0x170, 8, "d15"},       {"ide", 0x1f0, 8, "d14"},
+    {"ide", 0x376, 1, "d15"},       {"fdc", 0x3f1, 5, "d9"},
+    {"ide", 0x3f6, 1, "d14"},       {"fdc", 0x3f7, 1, "d9"},
+    {"elcr", 0x4d0, 1, "d4"},       {"elcr", 0x4d1, 1, "d5"},
+    {"fwcfg", 0x510, 2, "fw_cfg"},  {"fwcfg.dma", 0x514, 8, "fw_cfg"},
+    {"vmport", 0x5658, 1, "d11"},
 };
+
+/* The isapc owners of a build, by short name ("d2", "fw_cfg", ...). */
+typedef struct IsapcOwners {
+    GHashTable *by_name; /* short name -> MemoryOwner *, one reference */
+} IsapcOwners;
+
+static void unref_owner(gpointer key, gpointer value, gpointer opaque)
+{
+    (void)key;
+    (void)opaque;
+    memory_owner_unref(value);
+}
+
+/*
+ * The owner QEMU gives @short_name: "dN" is /machine/unattached/device[N],
+ * anything else /machine/NAME; "pc.ram" the memory backend object. NULL
+ * when @owners or @short_name is NULL (no owner).
+ */
+static MemoryOwner *isapc_owner(IsapcOwners *owners, const char *short_name)
+{
+    MemoryOwner *o;
+
+    if (!owners || !short_name) {
+        return NULL;
+    }
+    o = g_hash_table_lookup(owners->by_name, short_name);
+    if (!o) {
+        g_autofree char *path =
+            short_name[0] == 'd'
+                ? g_strdup_printf("/machine/unattached/device[%s]",
+                                  short_name + 1)
+            : strcmp(short_name, "pc.ram") == 0
+                ? g_strdup("/objects/pc.ram")
+                : g_strdup_printf("/machine/%s", short_name);
+
+        o = g_new0(MemoryOwner, 1);
+        memory_owner_init(o, short_name, (void (*)(MemoryOwner *))g_free);
+        memory_owner_set_qom(o, strcmp(short_name, "pc.ram") != 0, path, NULL);
+        g_hash_table_insert(owners->by_name, (char *)short_name, o);
+    }
+    return o;
+}
+
+/* An I/O region with an owner, torn down with the fixture. */
+static MemoryRegion *fx_io_owned(Fixture *fx, MemoryOwner *owner,
+                                 const char *name, uint64_t size)
+{
+    MemoryRegion *mr = g_new0(MemoryRegion, 1);
+    GError *err = NULL;
+
+    g_assert_true(
+        memory_region_init_io(mr, owner, &dummy_ops, NULL, name, size, &err));
+    g_assert_no_error(err);
+    g_ptr_array_add(fx->regions, mr);
+    return mr;
+}
 
 /*
  * The isapc machine from the public API, AddressSpaces in QEMU's creation
  * order. The ports are added in reverse, so the dump's order comes from
- * its own sorting.
+ * its own sorting. With @owned, each region gets the owner QEMU 7.2 gives
+ * it (memory_owner_set_qom()).
  */
-static void build_isapc(Fixture *fx)
+static void build_isapc_owned(Fixture *fx, bool owned)
 {
+    IsapcOwners owners = {g_hash_table_new(g_str_hash, g_str_equal)};
+    IsapcOwners *o = owned ? &owners : NULL;
     MemoryRegion *system = fx_container(fx, "system", UINT64_MAX);
-    MemoryRegion *ram = fx_ram(fx, "pc.ram", 64 * 1024 * 1024);
+    MemoryRegion *ram = g_new0(MemoryRegion, 1);
     MemoryRegion *rom = fx_ram(fx, "pc.rom", 0x20000);
     MemoryRegion *bios = fx_ram(fx, "pc.bios", 0x20000);
     MemoryRegion *io = fx_io(fx, "io", 0x10000);
-    MemoryRegion *smm = fx_container(fx, "memory", UINT64_MAX);
+    MemoryRegion *smm = g_new0(MemoryRegion, 1);
+    MemoryRegion *smm_alias = g_new0(MemoryRegion, 1);
+    GError *err = NULL;
 
+    g_assert_true(memory_region_init_ram(ram, isapc_owner(o, "pc.ram"),
+                                         "pc.ram", 64 * 1024 * 1024, &err));
+    g_assert_true(memory_region_init(smm, isapc_owner(o, "d0"), "memory",
+                                     UINT64_MAX, &err));
+    g_assert_true(memory_region_init_alias(smm_alias, isapc_owner(o, "d0"),
+                                           "memory", system, 0, UINT64_MAX,
+                                           &err));
+    g_assert_no_error(err);
+    g_ptr_array_add(fx->regions, ram);
+    g_ptr_array_add(fx->regions, smm);
+    g_ptr_array_add(fx->regions, smm_alias);
     add(system, 0, fx_alias(fx, "ram-below-4g", ram, 0, 64 * 1024 * 1024));
     add_prio(system, 0xc0000, rom, 1);
     add_prio(system, 0xe0000, fx_alias(fx, "isa-bios", bios, 0, 0x20000), 1);
     add(system, 0xfffe0000, bios);
     for (size_t i = G_N_ELEMENTS(isapc_ports); i-- > 0;) {
+        MemoryOwner *owner = isapc_owner(o, isapc_ports[i].owner);
         MemoryRegion *port =
-            fx_io(fx, isapc_ports[i].name, isapc_ports[i].size);
+            fx_io_owned(fx, owner, isapc_ports[i].name, isapc_ports[i].size);
 
         if (!strcmp(isapc_ports[i].name, "rtc")) {
-            add(port, 0, fx_io(fx, "rtc-index", 1));
+            add(port, 0, fx_io_owned(fx, owner, "rtc-index", 1));
         }
         add(io, isapc_ports[i].addr, port);
     }
-    add_prio(smm, 0, fx_alias(fx, "memory", system, 0, UINT64_MAX), 0);
+    add_prio(smm, 0, smm_alias, 0);
 
     fx_as(fx, system, "memory");
     fx_as(fx, io, "I/O");
     fx_as(fx, system, "cpu-memory-0");
     fx_as(fx, smm, "cpu-smm-0");
+    /* the regions hold the owners now */
+    g_hash_table_foreach(owners.by_name, unref_owner, NULL);
+    g_hash_table_destroy(owners.by_name);
+}
+
+static void build_isapc(Fixture *fx)
+{
+    build_isapc_owned(fx, false);
+}
+
+/*
+ * QEMU 7.2's own `info mtree -o` and `-f -o` of `-M isapc -m 64`
+ * (tests/boards/qemu-7.2/isapc-m64/, recorded by
+ * tests/boards/record-qemu-mtree.py): the same tree built with the
+ * owners QEMU gives its regions prints the same blocks, byte for byte.
+ */
+static void test_isapc_owners(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
+{
+    static const struct {
+        const char *file;
+        unsigned int flags;
+    } modes[] = {
+        {"mtree.txt", 0},
+        {"mtree-f.txt", MTREE_INFO_FLATVIEW},
+        {"mtree-o.txt", MTREE_INFO_OWNER},
+        {"mtree-f-o.txt", MTREE_INFO_FLATVIEW | MTREE_INFO_OWNER},
+        {"mtree-o-D.txt", MTREE_INFO_OWNER | MTREE_INFO_DISABLED},
+    };
+
+    build_isapc_owned(fx, true);
+    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
+        g_autofree char *path = source_path("tests", "boards", "qemu-7.2",
+                                            "isapc-m64", modes[i].file, NULL);
+        g_autofree char *want = NULL;
+        char *got = dump_flags(modes[i].flags);
+
+        g_assert_true(g_file_get_contents(path, &want, NULL, NULL));
+        mtree_assert_same_blocks(got, want);
+        free(got);
+    }
 }
 
 static void test_isapc_tree(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
@@ -1109,6 +1233,7 @@ int main(int argc, char **argv)
     ADD_FX("/mtree/tree/overflow-marked", test_overflow_marked);
     ADD_FX("/mtree/order/creation", test_creation_order);
     ADD_FX("/mtree/owner/column", test_owner_column);
+    ADD_FX("/mtree/owner/isapc-qemu-7.2", test_isapc_owners);
     ADD_FX("/mtree/tree/size-zero", test_size_zero);
     ADD_FX("/mtree/type/ram-device", test_ram_device);
     g_test_add_func("/mtree/order/no-address-spaces", test_no_address_spaces);
