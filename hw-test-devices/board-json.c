@@ -141,8 +141,9 @@ static bool parse_number(const char *s, addrspace_u128 *v)
 
 /*
  * An unsigned member (size, address, offset): a JSON integer or a string.
- * Sizes are 1 to 2^64 (2^64 becomes UINT64_MAX, the API's spelling);
- * addresses are 0 to 2^64 - 1. @present tells whether it was there.
+ * Sizes are 0 to 2^64 (2^64 becomes UINT64_MAX, the API's spelling; QEMU
+ * accepts size 0); addresses are 0 to 2^64 - 1. @present tells whether it
+ * was there.
  */
 static bool get_u64(JsonObject *o, const char *where, const char *key,
                     bool is_size, uint64_t *out, bool *present, GError **errp)
@@ -164,15 +165,11 @@ static bool get_u64(JsonObject *o, const char *where, const char *key,
                json_node_get_value_type(n) == G_TYPE_STRING) {
         ok = parse_number(json_node_get_string(n), &v);
     }
-    if (is_size) {
-        ok = ok && v > 0 && v <= limit;
-    } else {
-        ok = ok && v < limit;
-    }
+    ok = ok && (is_size ? v <= limit : v < limit);
     if (!ok) {
         machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, key,
                           is_size
-                              ? "must be a positive integer (at most 2^64)"
+                              ? "must be a non-negative integer (at most 2^64)"
                               : "must be a non-negative integer below 2^64");
         return false;
     }
@@ -208,7 +205,7 @@ static bool get_placement(JsonObject *o, const char *where, const char **parent,
 
 static bool kind_from_name(const char *name, MachineRegionKind *kind)
 {
-    for (int k = MACHINE_REGION_RAM; k <= MACHINE_REGION_RESERVATION; k++) {
+    for (int k = MACHINE_REGION_RAM; k <= MACHINE_REGION_LAST; k++) {
         if (strcmp(name, machine_region_kind_name(k)) == 0) {
             *kind = k;
             return true;
@@ -228,17 +225,102 @@ static bool type_from_name(const char *name, MachineDeviceType *type)
     return false;
 }
 
+/* "owner": {"kind": "dev" or "obj", "path": ..., "id": ...}. */
+static bool get_owner(JsonObject *o, const char *where, MachineOwnerSpec *owner,
+                      GError **errp)
+{
+    static const char *const allowed[] = {"kind", "path", "id", NULL};
+    JsonNode *n = json_object_get_member(o, "owner");
+    g_autofree char *at = g_strdup_printf("%s.owner", where);
+    JsonObject *obj;
+    const char *kind;
+
+    if (!n) {
+        return true;
+    }
+    if (!JSON_NODE_HOLDS_OBJECT(n)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "owner",
+                          "must be an object");
+        return false;
+    }
+    obj = json_node_get_object(n);
+    if (!check_members(obj, at, allowed, errp) ||
+        !get_string(obj, at, "kind", false, &kind, errp) ||
+        !get_string(obj, at, "path", false, &owner->path, errp) ||
+        !get_string(obj, at, "id", false, &owner->id, errp)) {
+        return false;
+    }
+    if (kind && strcmp(kind, "dev") != 0 && strcmp(kind, "obj") != 0) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, at, "kind",
+                          "must be \"dev\" or \"obj\"");
+        return false;
+    }
+    if (!owner->path && !owner->id) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, at, NULL,
+                          "needs a path or an id");
+        return false;
+    }
+    owner->object = kind && kind[0] == 'o';
+    return true;
+}
+
+static const char *const perm_names[] = {
+    [IOMMU_NONE] = "none",
+    [IOMMU_RO] = "ro",
+    [IOMMU_WO] = "wo",
+    [IOMMU_RW] = "rw",
+};
+
+/* The IOMMU members: address_space, offset (the alias's member), page_size,
+ * perm. */
+static bool get_iommu(JsonObject *o, const char *where, MachineIommuSpec *io,
+                      GError **errp)
+{
+    const char *perm = NULL;
+    bool present;
+
+    io->perm = IOMMU_RW;
+    if (!get_string(o, where, "address_space", false, &io->address_space,
+                    errp) ||
+        !get_u64(o, where, "page_size", false, &io->page_size, &present,
+                 errp) ||
+        !get_string(o, where, "perm", false, &perm, errp)) {
+        return false;
+    }
+    if (present && io->page_size == 0) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "page_size",
+                          "must be a power of two");
+        return false;
+    }
+    if (!perm) {
+        return true;
+    }
+    for (int p = IOMMU_NONE; p <= IOMMU_RW; p++) {
+        if (strcmp(perm, perm_names[p]) == 0) {
+            io->perm = p;
+            return true;
+        }
+    }
+    machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "perm",
+                      "must be \"rw\", \"ro\", \"wo\" or \"none\"");
+    return false;
+}
+
 static bool load_region(Machine *m, JsonObject *o, const char *where,
                         GError **errp)
 {
     static const char *const allowed[] = {
-        "name",    "kind",    "size",     "parent", "addr",   "priority",
-        "overlap", "enabled", "readonly", "target", "offset", NULL};
+        "id",          "name",     "kind",    "size",          "parent",
+        "addr",        "priority", "overlap", "enabled",       "readonly",
+        "nonvolatile", "target",   "offset",  "address_space", "page_size",
+        "perm",        "owner",    NULL};
     MachineRegionSpec spec = {.where = where};
     const char *kind;
     bool present, enabled = true;
+    hwaddr offset = 0;
 
     if (!check_members(o, where, allowed, errp) ||
+        !get_string(o, where, "id", false, &spec.id, errp) ||
         !get_string(o, where, "name", true, &spec.name, errp) ||
         !get_string(o, where, "kind", true, &kind, errp)) {
         return false;
@@ -246,7 +328,7 @@ static bool load_region(Machine *m, JsonObject *o, const char *where,
     if (!kind_from_name(kind, &spec.kind)) {
         machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "kind",
                           "unknown kind '%s' (ram, rom, romd, io, container, "
-                          "alias, reservation)",
+                          "alias, reservation, iommu, ram-device)",
                           kind);
         return false;
     }
@@ -262,14 +344,34 @@ static bool load_region(Machine *m, JsonObject *o, const char *where,
                        &spec.overlap, errp) ||
         !get_bool(o, where, "enabled", &enabled, errp) ||
         !get_bool(o, where, "readonly", &spec.readonly, errp) ||
+        !get_bool(o, where, "nonvolatile", &spec.nonvolatile, errp) ||
         !get_string(o, where, "target", false, &spec.alias_target, errp) ||
-        !get_u64(o, where, "offset", false, &spec.alias_offset, &present,
-                 errp)) {
+        !get_u64(o, where, "offset", false, &offset, &present, errp) ||
+        !get_owner(o, where, &spec.owner, errp)) {
         return false;
     }
-    if (present && spec.kind != MACHINE_REGION_ALIAS) {
+    if (spec.kind == MACHINE_REGION_IOMMU) {
+        spec.iommu.offset = offset;
+        if (!get_iommu(o, where, &spec.iommu, errp)) {
+            return false;
+        }
+    } else if (json_object_has_member(o, "page_size") ||
+               json_object_has_member(o, "perm")) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where,
+                          json_object_has_member(o, "perm") ? "perm"
+                                                            : "page_size",
+                          "only IOMMUs have one");
+        return false;
+    } else if (!get_string(o, where, "address_space", false,
+                           &spec.iommu.address_space, errp)) {
+        return false; /* refused by machine_add_region() when present */
+    } else {
+        spec.alias_offset = offset;
+    }
+    if (present && spec.kind != MACHINE_REGION_ALIAS &&
+        spec.kind != MACHINE_REGION_IOMMU) {
         machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "offset",
-                          "only aliases have an offset");
+                          "only aliases and IOMMUs have an offset");
         return false;
     }
     spec.disabled = !enabled;
@@ -279,14 +381,15 @@ static bool load_region(Machine *m, JsonObject *o, const char *where,
 static bool load_device(Machine *m, JsonObject *o, const char *where,
                         GError **errp)
 {
-    static const char *const allowed[] = {"name",   "type",          "parent",
-                                          "addr",   "priority",      "overlap",
-                                          "timers", "address_space", NULL};
+    static const char *const allowed[] = {
+        "id",      "name",   "type",          "parent", "addr", "priority",
+        "overlap", "timers", "address_space", "owner",  NULL};
     MachineDeviceSpec spec = {.where = where};
     const char *type;
     int64_t timers = 0;
 
     if (!check_members(o, where, allowed, errp) ||
+        !get_string(o, where, "id", false, &spec.id, errp) ||
         !get_string(o, where, "name", true, &spec.name, errp) ||
         !get_string(o, where, "type", true, &type, errp)) {
         return false;
@@ -303,7 +406,8 @@ static bool load_device(Machine *m, JsonObject *o, const char *where,
                        &spec.overlap, errp) ||
         !get_int(o, where, "timers", 1, 1024, &timers, errp) ||
         !get_string(o, where, "address_space", false, &spec.dma_address_space,
-                    errp)) {
+                    errp) ||
+        !get_owner(o, where, &spec.owner, errp)) {
         return false;
     }
     if (timers && spec.type != MACHINE_DEVICE_HPET) {
@@ -323,12 +427,15 @@ static bool load_device(Machine *m, JsonObject *o, const char *where,
 static bool load_space(Machine *m, JsonObject *o, const char *where,
                        GError **errp)
 {
-    static const char *const allowed[] = {"name", "root", "endianness", NULL};
-    const char *name, *root, *endianness;
+    static const char *const allowed[] = {"id", "name", "root", "endianness",
+                                          NULL};
+    MachineSpaceSpec spec = {.where = where};
+    const char *endianness;
 
     if (!check_members(o, where, allowed, errp) ||
-        !get_string(o, where, "name", true, &name, errp) ||
-        !get_string(o, where, "root", true, &root, errp) ||
+        !get_string(o, where, "id", false, &spec.id, errp) ||
+        !get_string(o, where, "name", true, &spec.name, errp) ||
+        !get_string(o, where, "root", true, &spec.root, errp) ||
         !get_string(o, where, "endianness", false, &endianness, errp)) {
         return false;
     }
@@ -338,8 +445,8 @@ static bool load_space(Machine *m, JsonObject *o, const char *where,
                           "must be \"little\" or \"big\"");
         return false;
     }
-    return machine_add_address_space(m, where, name, root,
-                                     endianness && endianness[0] == 'b', errp);
+    spec.big_endian = endianness && endianness[0] == 'b';
+    return machine_add_space(m, &spec, errp);
 }
 
 typedef bool (*LoadEntryFn)(Machine *m, JsonObject *o, const char *where,
@@ -532,15 +639,53 @@ static void add_placement(JsonBuilder *b, const char *parent, hwaddr addr,
     }
 }
 
+/* "id" only where it is not the name (the default). */
+static void add_id_name(JsonBuilder *b, const char *id, const char *name)
+{
+    if (id && strcmp(id, name) != 0) {
+        add_string(b, "id", id);
+    }
+    add_string(b, "name", name);
+}
+
+static void add_owner(JsonBuilder *b, const MachineOwnerSpec *o)
+{
+    if (!o->path && !o->id) {
+        return;
+    }
+    json_builder_set_member_name(b, "owner");
+    json_builder_begin_object(b);
+    if (o->object) {
+        add_string(b, "kind", "obj");
+    }
+    if (o->path) {
+        add_string(b, "path", o->path);
+    }
+    if (o->id) {
+        add_string(b, "id", o->id);
+    }
+    json_builder_end_object(b);
+}
+
 static void write_region(JsonBuilder *b, const MachineRegionSpec *s)
 {
     json_builder_begin_object(b);
-    add_string(b, "name", s->name);
+    add_id_name(b, s->id, s->name);
     add_string(b, "kind", machine_region_kind_name(s->kind));
     add_hex(b, "size", s->size, true);
     if (s->kind == MACHINE_REGION_ALIAS) {
         add_string(b, "target", s->alias_target);
         add_hex(b, "offset", s->alias_offset, false);
+    }
+    if (s->kind == MACHINE_REGION_IOMMU) {
+        add_string(b, "address_space", s->iommu.address_space);
+        add_hex(b, "offset", s->iommu.offset, false);
+        if (s->iommu.page_size != MACHINE_IOMMU_PAGE_SIZE) {
+            add_hex(b, "page_size", s->iommu.page_size, false);
+        }
+        if (s->iommu.perm != IOMMU_RW) {
+            add_string(b, "perm", perm_names[s->iommu.perm]);
+        }
     }
     add_placement(b, s->parent, s->addr, s->priority, s->overlap);
     if (s->disabled) {
@@ -549,13 +694,17 @@ static void write_region(JsonBuilder *b, const MachineRegionSpec *s)
     if (s->readonly) {
         add_bool(b, "readonly", true);
     }
+    if (s->nonvolatile) {
+        add_bool(b, "nonvolatile", true);
+    }
+    add_owner(b, &s->owner);
     json_builder_end_object(b);
 }
 
 static void write_device(JsonBuilder *b, const MachineDeviceSpec *s)
 {
     json_builder_begin_object(b);
-    add_string(b, "name", s->name);
+    add_id_name(b, s->id, s->name);
     add_string(b, "type", machine_device_type_name(s->type));
     add_placement(b, s->parent, s->addr, s->priority, s->overlap);
     if (s->type == MACHINE_DEVICE_HPET && s->hpet_timers) {
@@ -565,6 +714,7 @@ static void write_device(JsonBuilder *b, const MachineDeviceSpec *s)
     if (s->dma_address_space) {
         add_string(b, "address_space", s->dma_address_space);
     }
+    add_owner(b, &s->owner);
     json_builder_end_object(b);
 }
 
@@ -597,14 +747,13 @@ char *board_json_to_data(Machine *m)
     json_builder_set_member_name(b, "address_spaces");
     json_builder_begin_array(b);
     for (guint i = 0; i < machine_nr_address_spaces(m); i++) {
-        const char *name, *root_name;
-        bool big;
+        MachineSpaceSpec s;
 
-        machine_address_space_spec(m, i, &name, &root_name, &big);
+        machine_space_spec(m, i, &s);
         json_builder_begin_object(b);
-        add_string(b, "name", name);
-        add_string(b, "root", root_name);
-        add_string(b, "endianness", big ? "big" : "little");
+        add_id_name(b, s.id, s.name);
+        add_string(b, "root", s.root);
+        add_string(b, "endianness", s.big_endian ? "big" : "little");
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

@@ -55,6 +55,11 @@ typedef struct Machine Machine;
  * @MACHINE_REGION_CONTAINER: a container.
  * @MACHINE_REGION_ALIAS: an alias of a region or of a device's region.
  * @MACHINE_REGION_RESERVATION: a reservation.
+ * @MACHINE_REGION_IOMMU: an IOMMU with a fixed translation (struct
+ *                        MachineIommuSpec).
+ * @MACHINE_REGION_RAM_DEVICE: zero-filled RAM of a device, reached through
+ *                             the dispatcher like QEMU's ram_device regions
+ *                             (memory_region_init_ram_device_ptr()).
  */
 typedef enum MachineRegionKind {
     MACHINE_REGION_RAM,
@@ -64,16 +69,62 @@ typedef enum MachineRegionKind {
     MACHINE_REGION_CONTAINER,
     MACHINE_REGION_ALIAS,
     MACHINE_REGION_RESERVATION,
+    MACHINE_REGION_IOMMU,
+    MACHINE_REGION_RAM_DEVICE,
 } MachineRegionKind;
+
+/** The last MachineRegionKind. */
+#define MACHINE_REGION_LAST MACHINE_REGION_RAM_DEVICE
+
+/**
+ * struct MachineOwnerSpec - what owns a region, as QEMU's `info mtree -o`
+ * shows it (memory_owner_set_qom()). Strings are copied.
+ * @object: not a device ("obj" in the dump, e.g. a memory backend); false
+ *          for a device ("dev").
+ * @path: canonical QOM path ("/machine/unattached/device[2]"), or NULL.
+ * @id: a device's id, or NULL (shown instead of the path).
+ *
+ * No owner when both @path and @id are NULL. Board regions whose owner
+ * specs are equal share one MemoryOwner (one device owning several
+ * regions, which matters to the re-entrancy guard as in QEMU).
+ */
+typedef struct MachineOwnerSpec {
+    bool object;
+    const char *path;
+    const char *id;
+} MachineOwnerSpec;
+
+/**
+ * struct MachineIommuSpec - the translation of a board IOMMU: offset
+ * @offset + x of the target AddressSpace for offset x of the region, page
+ * by page, with fixed permissions.
+ * @address_space: id of the AddressSpace accesses continue in.
+ * @offset: where the region's offset 0 lands (a multiple of @page_size;
+ *          the sum wraps at 2^64).
+ * @page_size: translation granule, a power of two (0: 4096).
+ * @perm: the permissions (IOMMU_RW etc., include/addrspace/iommu.h).
+ */
+typedef struct MachineIommuSpec {
+    const char *address_space;
+    hwaddr offset;
+    uint64_t page_size;
+    int perm;
+} MachineIommuSpec;
+
+/** MachineIommuSpec.page_size when 0. */
+#define MACHINE_IOMMU_PAGE_SIZE 4096u
 
 /**
  * struct MachineRegionSpec - one board region. Strings are copied.
  * @where: locator for error messages (e.g. "$.regions[3]"), or NULL for
  *         "region 'NAME'".
  * @kind: the kind.
- * @name: unique among the machine's regions and devices, not empty.
- * @size: bytes, not 0; UINT64_MAX means 2^64.
- * @parent: name of the region or device to map into, or NULL for a region
+ * @id: the identity other specs refer to (parents, alias targets, roots);
+ *      unique among the machine's regions and devices; NULL: @name.
+ * @name: the region's name (what dumps show), not empty; may repeat, as in
+ *        QEMU ("pam-ram" 13 times on q35).
+ * @size: bytes; UINT64_MAX means 2^64; 0 only for kinds without RAM.
+ * @parent: id of the region or device to map into, or NULL for a region
  *          that is not mapped (a root, or only an alias target).
  * @addr: address in @parent.
  * @priority: priority in @parent.
@@ -81,12 +132,17 @@ typedef enum MachineRegionKind {
  *           overlap siblings); otherwise with memory_region_add_subregion().
  * @disabled: map the region disabled (memory_region_set_enabled()).
  * @readonly: memory_region_set_readonly().
- * @alias_target: for aliases, the name of the aliased region or device.
- * @alias_offset: for aliases, the window start in the target.
+ * @nonvolatile: memory_region_set_nonvolatile().
+ * @alias_target: for aliases, the id of the aliased region or device.
+ * @alias_offset: for aliases, the window start in the target (the window
+ *                may pass the target's end, as in QEMU).
+ * @iommu: for IOMMUs, the translation.
+ * @owner: the owner, if any.
  */
 typedef struct MachineRegionSpec {
     const char *where;
     MachineRegionKind kind;
+    const char *id;
     const char *name;
     uint64_t size;
     const char *parent;
@@ -95,8 +151,11 @@ typedef struct MachineRegionSpec {
     bool overlap;
     bool disabled;
     bool readonly;
+    bool nonvolatile;
     const char *alias_target;
     hwaddr alias_offset;
+    MachineIommuSpec iommu;
+    MachineOwnerSpec owner;
 } MachineRegionSpec;
 
 /**
@@ -118,18 +177,22 @@ typedef enum MachineDeviceType {
  * struct MachineDeviceSpec - one device instance. Strings are copied.
  * @where: locator for error messages, or NULL for "device 'NAME'".
  * @type: the model.
- * @name: unique among regions and devices; also names its region.
- * @parent: region to map the device's region into, or NULL (unmapped).
+ * @id: identity, unique among regions and devices; NULL: @name.
+ * @name: names its region (the HPET's is always "hpet").
+ * @parent: id of the region to map the device's region into, or NULL.
  * @addr: address in @parent.
  * @priority: priority in @parent.
  * @overlap: as in MachineRegionSpec.
  * @hpet_timers: HPET comparators (0: the model's default).
- * @dma_address_space: dma-testdev: name of the AddressSpace it copies
+ * @dma_address_space: dma-testdev: id of the AddressSpace it copies
  *                     through, or NULL for the first one created.
+ * @owner: what its owner is in QEMU's object tree (memory_owner_set_qom()
+ *         on the device's own owner), or none.
  */
 typedef struct MachineDeviceSpec {
     const char *where;
     MachineDeviceType type;
+    const char *id;
     const char *name;
     const char *parent;
     hwaddr addr;
@@ -137,7 +200,26 @@ typedef struct MachineDeviceSpec {
     bool overlap;
     unsigned hpet_timers;
     const char *dma_address_space;
+    MachineOwnerSpec owner;
 } MachineDeviceSpec;
+
+/**
+ * struct MachineSpaceSpec - one AddressSpace. Strings are copied.
+ * @where: locator for error messages, or NULL for "address space 'NAME'".
+ * @id: identity other specs refer to, unique among the AddressSpaces;
+ *      NULL: @name.
+ * @name: the AddressSpace's name; may repeat, as in QEMU (two devices of
+ *        one type).
+ * @root: id of its root region or device.
+ * @big_endian: the target byte order.
+ */
+typedef struct MachineSpaceSpec {
+    const char *where;
+    const char *id;
+    const char *name;
+    const char *root;
+    bool big_endian;
+} MachineSpaceSpec;
 
 /**
  * struct MachineConfig - parameters of the default board.
@@ -180,7 +262,7 @@ typedef struct MachineConfig {
 /**
  * MachineIrqHandler - observer of a device's interrupt lines.
  * @opaque: the pointer given to machine_set_irq_handler().
- * @device: name of the device raising or lowering the line.
+ * @device: id of the device raising or lowering the line.
  * @line: the line number.
  * @level: the new level (0 or 1).
  *
@@ -251,7 +333,19 @@ bool machine_add_device(Machine *m, const MachineDeviceSpec *spec,
                         GError **errp);
 
 /**
- * machine_add_address_space() - Record an AddressSpace.
+ * machine_add_space() - Record an AddressSpace.
+ * @m: a machine not yet realized.
+ * @spec: the spec (copied).
+ * @errp: error return: empty name, id or root, duplicate id.
+ *
+ * Context: the building thread, before machine_realize().
+ * Return: true on success.
+ */
+bool machine_add_space(Machine *m, const MachineSpaceSpec *spec, GError **errp);
+
+/**
+ * machine_add_address_space() - Record an AddressSpace whose id is its
+ * name (machine_add_space()).
  * @m: a machine not yet realized.
  * @where: locator for error messages, or NULL.
  * @name: the AddressSpace's name (unique among the machine's).
@@ -292,7 +386,9 @@ VClock *machine_clock(Machine *m);
  * machine_address_space() - An AddressSpace by name.
  * @m: a realized machine.
  * @name: the name, or NULL for the first one created ("memory" on the
- *        default board).
+ *        default board). Names may repeat: the first one added with @name
+ *        is returned (the qtest front end serves in/out through the first
+ *        one named "I/O").
  * Context: any thread, once realized.
  * Return: the AddressSpace (owned by the machine), or NULL.
  */
@@ -300,18 +396,18 @@ AddressSpace *machine_address_space(Machine *m, const char *name);
 
 /**
  * machine_region() - A region of the board or a device's main region, by
- * name.
+ * id.
  * @m: a realized machine.
- * @name: the region's or the device's name.
+ * @name: the region's or the device's id.
  * Context: any thread, once realized.
  * Return: the region (owned by the machine or the device), or NULL.
  */
 MemoryRegion *machine_region(Machine *m, const char *name);
 
 /**
- * machine_device() - A device instance by name.
+ * machine_device() - A device instance by id.
  * @m: a realized machine.
- * @name: the device's name.
+ * @name: the device's id.
  * @type: the expected type.
  *
  * Context: any thread, once realized.
@@ -325,7 +421,7 @@ void *machine_device(Machine *m, const char *name, MachineDeviceType type);
  * @m: a realized machine.
  * @type: the type.
  * Context: any thread.
- * Return: the device's name (owned by the machine), or NULL.
+ * Return: the device's id (owned by the machine), or NULL.
  */
 const char *machine_find_device_type(Machine *m, MachineDeviceType type);
 
@@ -351,9 +447,9 @@ void machine_set_console_output(Machine *m, FILE *out);
 /**
  * machine_device_irq_lines() - How many interrupt lines a device has.
  * @m: the machine.
- * @name: the device's name.
+ * @name: the device's id.
  * Context: any thread.
- * Return: the count (0 for devices without lines or unknown names).
+ * Return: the count (0 for devices without lines or unknown ids).
  */
 int machine_device_irq_lines(Machine *m, const char *name);
 
@@ -376,7 +472,7 @@ void machine_set_error(GError **errp, int code, const char *where,
  * @kind: the kind.
  * Context: any thread.
  * Return: a static string ("ram", "rom", "romd", "io", "container",
- * "alias", "reservation").
+ * "alias", "reservation", "iommu", "ram-device").
  */
 const char *machine_region_kind_name(MachineRegionKind kind);
 
@@ -432,6 +528,15 @@ void machine_device_spec(Machine *m, guint i, MachineDeviceSpec *spec);
  * Return: the count.
  */
 guint machine_nr_address_spaces(Machine *m);
+
+/**
+ * machine_space_spec() - AddressSpace spec @i.
+ * @m: the machine.
+ * @i: index below machine_nr_address_spaces().
+ * @spec: filled (id set, never NULL); strings belong to the machine.
+ * Context: any thread.
+ */
+void machine_space_spec(Machine *m, guint i, MachineSpaceSpec *spec);
 
 /**
  * machine_address_space_spec() - AddressSpace spec @i.

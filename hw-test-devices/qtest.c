@@ -339,7 +339,7 @@ static void cmd_info(QTestSession *s, const Command *cmd, char **words,
 {
     static const cookie_io_functions_t dump_io = {.write = dump_write};
     DumpSink sink = {.s = s, .out = out};
-    bool flat = false, disabled = false;
+    unsigned int flags = 0;
     FILE *f;
 
     (void)cmd;
@@ -349,11 +349,13 @@ static void cmd_info(QTestSession *s, const Command *cmd, char **words,
     }
     for (int i = 2; i < nwords; i++) {
         if (strcmp(words[i], "-f") == 0) {
-            flat = true;
+            flags |= MTREE_INFO_FLATVIEW;
+        } else if (strcmp(words[i], "-o") == 0) {
+            flags |= MTREE_INFO_OWNER;
         } else if (strcmp(words[i], "-D") == 0) {
-            disabled = true;
+            flags |= MTREE_INFO_DISABLED;
         } else {
-            g_string_append(out, "FAIL info mtree takes -f and -D\n");
+            g_string_append(out, "FAIL info mtree takes -f, -o and -D\n");
             return;
         }
     }
@@ -362,7 +364,7 @@ static void cmd_info(QTestSession *s, const Command *cmd, char **words,
         g_string_append(out, "FAIL out of memory\n");
         return;
     }
-    mtree_info(f, flat, disabled);
+    mtree_info_flags(f, flags);
     fclose(f);
     g_string_append(out, "OK\n");
 }

@@ -27,8 +27,9 @@
  * | `set_irq_in ioapic unnamed-gpio-in N LEVEL` | `OK` |
  * | unknown | `FAIL Unknown command 'WORD'` |
  *
- * Extensions (not in QEMU): `info mtree [-f] [-D]` prints the dump of
- * mtree_info() (tree, or FlatViews with -f, disabled regions with -D)
+ * Extensions (not in QEMU): `info mtree [-f] [-o] [-D]` prints the dump of
+ * mtree_info_flags() (tree, or FlatViews with -f, owners as QEMU's `-o`
+ * prints them with -o, disabled regions with -D; flags in any order)
  * followed by a line `OK`; no dump line is ever exactly `OK`, so a client
  * reads until that line.
  *

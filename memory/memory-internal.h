@@ -56,12 +56,21 @@ static inline uint64_t mr_size_last_relaxed(const MemoryRegion *mr)
     return __atomic_load_n(&mr->priv.size_last, __ATOMIC_RELAXED);
 }
 
-/* Sets size and size_last together; caller holds the update lock. */
+/*
+ * Sets size, size_last and size_zero together; caller holds the update
+ * lock. A size of 0 (QEMU accepts it) leaves size_last at its last bound:
+ * FlatViews rendered before still map the old range, and the dispatcher's
+ * bounds check must keep refusing what lies past it. size_zero is stored
+ * last, with release: a reader that sees it clear sees the new size_last.
+ */
 static inline void mr_set_size_locked(MemoryRegion *mr, addrspace_u128 size)
 {
     mr->priv.size = size;
-    __atomic_store_n(&mr->priv.size_last, (uint64_t)(size - 1),
-                     __ATOMIC_RELAXED);
+    if (size) {
+        __atomic_store_n(&mr->priv.size_last, (uint64_t)(size - 1),
+                         __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&mr->priv.size_zero, size == 0, __ATOMIC_RELEASE);
 }
 
 /* The update lock: a recursive mutex serialising every tree mutation. */

@@ -4,6 +4,8 @@
 
 #include "memory-internal.h"
 
+#include <addrspace/static/host-inline.h>
+
 ADDRSPACE_EXPORT void memory_owner_init(MemoryOwner *owner, const char *name,
                                         void (*release)(MemoryOwner *owner))
 {
@@ -11,6 +13,24 @@ ADDRSPACE_EXPORT void memory_owner_init(MemoryOwner *owner, const char *name,
     owner->refcount = 1;
     owner->name = g_strdup(name ? name : "");
     owner->release = release;
+    owner->qom_device = true;
+}
+
+ADDRSPACE_EXPORT void memory_owner_set_qom(MemoryOwner *owner, bool is_device,
+                                           const char *path, const char *id)
+{
+    char *old_path, *old_id;
+
+    /* under the lock: mtree_info_flags() reads these while it holds it */
+    memory_update_lock();
+    old_path = owner->qom_path;
+    old_id = owner->qom_id;
+    owner->qom_device = is_device;
+    owner->qom_path = g_strdup(path);
+    owner->qom_id = g_strdup(id);
+    memory_update_unlock();
+    g_free(old_path);
+    g_free(old_id);
 }
 
 ADDRSPACE_EXPORT void memory_owner_ref(MemoryOwner *owner)
@@ -26,6 +46,10 @@ static void owner_release_rcu(MemoryOwner *owner)
 
     g_free(owner->name);
     owner->name = NULL;
+    g_free(owner->qom_path);
+    owner->qom_path = NULL;
+    g_free(owner->qom_id);
+    owner->qom_id = NULL;
     if (release) {
         release(owner);
     }
@@ -53,9 +77,12 @@ ADDRSPACE_EXPORT void memory_region_unref(MemoryRegion *mr)
     }
 }
 
-/* The checks every memory_region_init*() makes before changing anything. */
-static bool region_check_init(MemoryRegion *mr, const char *name, uint64_t size,
-                              GError **errp)
+/*
+ * The checks every memory_region_init*() makes before changing anything.
+ * Size 0 is accepted, as QEMU accepts it (q35's "tseg-blackhole"); a
+ * RAM-backed kind refuses it (region_check_ram_init()).
+ */
+static bool region_check_init(MemoryRegion *mr, GError **errp)
 {
     if (!mr) {
         g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
@@ -68,9 +95,19 @@ static bool region_check_init(MemoryRegion *mr, const char *name, uint64_t size,
                     memory_region_name(mr));
         return false;
     }
+    return true;
+}
+
+/* RAM-backed regions need a RAM block: at least one byte. */
+static bool region_check_ram_init(MemoryRegion *mr, const char *name,
+                                  uint64_t size, GError **errp)
+{
+    if (!region_check_init(mr, errp)) {
+        return false;
+    }
     if (size == 0) {
         g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region \"%s\" has size 0", name ? name : "");
+                    "RAM-backed region \"%s\" has size 0", name ? name : "");
         return false;
     }
     return true;
@@ -85,7 +122,8 @@ static void region_init_common(MemoryRegion *mr, MemoryOwner *owner,
     mr->priv.kind = kind;
     mr->priv.enabled = true;
     mr_set_size_locked(mr, mr_size_from_u64(size));
-    mr->priv.name = g_strdup(name ? name : "");
+    /* NULL stays NULL: QEMU's `info mtree -o` tells it from "" */
+    mr->priv.name = g_strdup(name);
     mr->priv.owner = owner;
 }
 
@@ -99,7 +137,7 @@ ADDRSPACE_EXPORT bool memory_region_init(MemoryRegion *mr, MemoryOwner *owner,
                                          const char *name, uint64_t size,
                                          GError **errp)
 {
-    if (!region_check_init(mr, name, size, errp)) {
+    if (!region_check_init(mr, errp)) {
         return false;
     }
     region_init_common(mr, owner, name, size, MR_KIND_CONTAINER);
@@ -127,7 +165,7 @@ ADDRSPACE_EXPORT bool memory_region_init_ram(MemoryRegion *mr,
 {
     RAMBlock *rb;
 
-    if (!region_check_init(mr, name, size, errp) ||
+    if (!region_check_ram_init(mr, name, size, errp) ||
         !(rb = ram_block_new_anon(size, errp))) {
         return false;
     }
@@ -140,7 +178,7 @@ ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
                                                  uint64_t size, void *ptr,
                                                  GError **errp)
 {
-    if (!region_check_init(mr, name, size, errp)) {
+    if (!region_check_ram_init(mr, name, size, errp)) {
         return false;
     }
     if (size > (uint64_t)SIZE_MAX / 2) {
@@ -158,6 +196,52 @@ ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
                          ram_block_new_ptr(size, ptr));
 }
 
+/*
+ * QEMU's ram_device_mem_ops: a RAM device is accessed through the
+ * dispatcher, one host load or store of the access's size at a time, in
+ * host byte order, any size from 1 to 8, unaligned too.
+ */
+static uint64_t ram_device_read(void *opaque, hwaddr addr, unsigned size)
+{
+    MemoryRegion *mr = opaque;
+
+    return addrspace_host_load(mr->priv.ram_block->host + addr, size);
+}
+
+static void ram_device_write(void *opaque, hwaddr addr, uint64_t data,
+                             unsigned size)
+{
+    MemoryRegion *mr = opaque;
+
+    addrspace_host_store(mr->priv.ram_block->host + addr, size, data);
+}
+
+static const MemoryRegionOps ram_device_ops = {
+    .read = ram_device_read,
+    .write = ram_device_write,
+    .endianness =
+        G_BYTE_ORDER == G_BIG_ENDIAN ? DEVICE_BIG_ENDIAN : DEVICE_LITTLE_ENDIAN,
+    .valid = {.min_access_size = 1, .max_access_size = 8, .unaligned = true},
+    .impl = {.min_access_size = 1, .max_access_size = 8, .unaligned = true},
+};
+
+ADDRSPACE_EXPORT bool
+memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
+                                  const char *name, uint64_t size, void *ptr,
+                                  GError **errp)
+{
+    if (!memory_region_init_ram_ptr(mr, owner, name, size, ptr, errp)) {
+        return false;
+    }
+    /* an I/O region to the access path (QEMU: memory_access_is_direct()
+     * is false for it), RAM to everything else; nobody sees @mr yet */
+    mr->priv.kind = MR_KIND_IO;
+    mr->priv.ram_device = true;
+    mr->priv.ops = &ram_device_ops;
+    mr->priv.opaque = mr;
+    return true;
+}
+
 ADDRSPACE_EXPORT bool
 memory_region_init_ram_from_fd(MemoryRegion *mr, MemoryOwner *owner,
                                const char *name, uint64_t size, bool share,
@@ -165,7 +249,7 @@ memory_region_init_ram_from_fd(MemoryRegion *mr, MemoryOwner *owner,
 {
     RAMBlock *rb;
 
-    if (!region_check_init(mr, name, size, errp) ||
+    if (!region_check_ram_init(mr, name, size, errp) ||
         !(rb = ram_block_new_fd(size, share, fd, offset, errp))) {
         return false;
     }
@@ -179,7 +263,7 @@ ADDRSPACE_EXPORT bool memory_region_init_ram_memfd(MemoryRegion *mr,
 {
     RAMBlock *rb;
 
-    if (!region_check_init(mr, name, size, errp) ||
+    if (!region_check_ram_init(mr, name, size, errp) ||
         !(rb = ram_block_new_memfd(name, size, errp))) {
         return false;
     }
@@ -193,7 +277,7 @@ ADDRSPACE_EXPORT bool memory_region_init_rom(MemoryRegion *mr,
 {
     RAMBlock *rb;
 
-    if (!region_check_init(mr, name, size, errp) ||
+    if (!region_check_ram_init(mr, name, size, errp) ||
         !(rb = ram_block_new_anon(size, errp))) {
         return false;
     }
@@ -218,7 +302,7 @@ memory_region_init_rom_device(MemoryRegion *mr, MemoryOwner *owner,
 {
     RAMBlock *rb;
 
-    if (!region_check_init(mr, name, size, errp) ||
+    if (!region_check_ram_init(mr, name, size, errp) ||
         !check_ops(ops, name, errp) || !(rb = ram_block_new_anon(size, errp))) {
         return false;
     }
@@ -234,8 +318,7 @@ ADDRSPACE_EXPORT bool memory_region_init_io(MemoryRegion *mr,
                                             void *opaque, const char *name,
                                             uint64_t size, GError **errp)
 {
-    if (!region_check_init(mr, name, size, errp) ||
-        !check_ops(ops, name, errp)) {
+    if (!region_check_init(mr, errp) || !check_ops(ops, name, errp)) {
         return false;
     }
     region_init_common(mr, owner, name, size, MR_KIND_IO);
@@ -250,7 +333,7 @@ ADDRSPACE_EXPORT bool
 memory_region_init_reservation(MemoryRegion *mr, MemoryOwner *owner,
                                const char *name, uint64_t size, GError **errp)
 {
-    if (!region_check_init(mr, name, size, errp)) {
+    if (!region_check_init(mr, errp)) {
         return false;
     }
     region_init_common(mr, owner, name, size, MR_KIND_RESERVATION);
@@ -302,7 +385,7 @@ memory_region_init_alias(MemoryRegion *mr, MemoryOwner *owner, const char *name,
                          MemoryRegion *orig, hwaddr offset, uint64_t size,
                          GError **errp)
 {
-    if (!region_check_init(mr, name, size, errp)) {
+    if (!region_check_init(mr, errp)) {
         return false;
     }
     if (!mr_is_initialised(orig)) {
@@ -381,11 +464,14 @@ ADDRSPACE_EXPORT uint64_t memory_region_size(const MemoryRegion *mr)
 {
     /* not the 128-bit size: memory_region_set_size() may change it under
      * the update lock meanwhile, and its two halves could be read torn */
-    uint64_t last = mr_size_last_relaxed(mr);
+    uint64_t last;
 
-    if (!mr_is_initialised(mr)) {
+    /* acquire: pairs with mr_set_size_locked()'s release of size_zero */
+    if (!mr_is_initialised(mr) ||
+        __atomic_load_n(&mr->priv.size_zero, __ATOMIC_ACQUIRE)) {
         return 0;
     }
+    last = mr_size_last_relaxed(mr);
     return last == UINT64_MAX ? UINT64_MAX : last + 1; /* 2^64: UINT64_MAX */
 }
 
@@ -428,6 +514,11 @@ ADDRSPACE_EXPORT bool memory_region_is_enabled(const MemoryRegion *mr)
 ADDRSPACE_EXPORT bool memory_region_is_readonly(const MemoryRegion *mr)
 {
     return mr->priv.readonly;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_nonvolatile(const MemoryRegion *mr)
+{
+    return mr->priv.nonvolatile;
 }
 
 ADDRSPACE_EXPORT void *memory_region_get_ram_ptr(MemoryRegion *mr)

@@ -206,16 +206,13 @@ ADDRSPACE_EXPORT bool memory_region_set_address(MemoryRegion *mr, hwaddr addr,
     return ok;
 }
 
-/* Whether @mr may take @size (@s as a size); caller holds the lock. */
-static bool check_size_locked(MemoryRegion *mr, uint64_t size, addrspace_u128 s,
-                              GError **errp)
+/*
+ * Whether @mr may take size @s; caller holds the lock. 0 is accepted, as
+ * in QEMU (q35 sizes its TSEG windows this way).
+ */
+static bool check_size_locked(MemoryRegion *mr, addrspace_u128 s, GError **errp)
 {
     if (!check_region(mr, "region", errp)) {
-        return false;
-    }
-    if (size == 0) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region \"%s\": size 0", memory_region_name(mr));
         return false;
     }
     if (mr->priv.ram_block && s > mr->priv.ram_block->size) {
@@ -236,7 +233,7 @@ ADDRSPACE_EXPORT bool memory_region_set_size(MemoryRegion *mr, uint64_t size,
     bool ok;
 
     memory_region_transaction_begin();
-    ok = check_size_locked(mr, size, s, errp);
+    ok = check_size_locked(mr, s, errp);
     if (ok && mr->priv.size != s) {
         mr_set_size_locked(mr, s);
         memory_region_changed_locked(mr);
@@ -349,7 +346,8 @@ ADDRSPACE_EXPORT bool memory_region_find_collision(MemoryRegion *mr,
 
     memory_update_lock();
     for (MemoryRegion *c = mr->priv.sub_first; c; c = c->priv.sub_next) {
-        if (!c->priv.may_overlap) {
+        /* a region of size 0 occupies nothing, so it collides with none */
+        if (!c->priv.may_overlap && c->priv.size) {
             g_ptr_array_add(fixed, c);
         }
     }

@@ -125,7 +125,7 @@ void iommu_notifier_init(
  * @ops: callbacks (static storage; translate is required).
  * @opaque: passed to the callbacks.
  * @name: name (copied).
- * @size: bytes, not 0; UINT64_MAX means 2^64.
+ * @size: bytes; UINT64_MAX means 2^64; 0 is accepted, as in QEMU.
  * @errp: error return.
  *
  * Return: true on success.

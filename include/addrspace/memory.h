@@ -74,13 +74,20 @@ struct MemoryOwner {
     char *name;
     /** @release: private; the callback given to memory_owner_init(). */
     void (*release)(MemoryOwner *owner);
+    /** @qom_device: private; memory_owner_set_qom()'s @is_device. */
+    bool qom_device;
+    /** @qom_path: private; owned copy of memory_owner_set_qom()'s @path. */
+    char *qom_path;
+    /** @qom_id: private; owned copy of memory_owner_set_qom()'s @id. */
+    char *qom_id;
 };
 
 /**
  * memory_owner_init() - Initialise an owner with one reference (the
  * caller's).
  * @owner: zero-filled storage, usually embedded in a device.
- * @name: name for diagnostics (copied).
+ * @name: name for diagnostics (copied); also the type name `info mtree -o`
+ *        shows for an owner without QOM path or id (memory_owner_set_qom()).
  * @release: called once the last reference is gone, on the RCU
  *           reclamation thread with no lock held; may be NULL.
  *
@@ -88,6 +95,29 @@ struct MemoryOwner {
  */
 void memory_owner_init(MemoryOwner *owner, const char *name,
                        void (*release)(MemoryOwner *owner));
+
+/**
+ * memory_owner_set_qom() - Say what the owner is in QEMU's object tree, for
+ * the owner column of mtree_info_flags() (MTREE_INFO_OWNER, QEMU's
+ * `info mtree -o`).
+ * @owner: an owner with at least one reference.
+ * @is_device: a device ("dev" in the dump, the default) or another object
+ *             ("obj", e.g. the memory backend "/objects/pc.ram").
+ * @path: its canonical QOM path ("/machine/unattached/device[3]"), or NULL;
+ *        copied.
+ * @id: a device's id (QEMU's `-device ...,id=ID`), or NULL; copied. As in
+ *      QEMU, a device with an id shows the id instead of the path, and an
+ *      object's id is not shown.
+ *
+ * The dump shows `owner:{dev id=ID}`, `owner:{dev path=PATH}` or
+ * `owner:{obj path=PATH}`; without id or path, `owner:{dev type=NAME}` with
+ * the name given to memory_owner_init() (QEMU: an object outside the
+ * composition tree shows its type). A new owner is a device without path
+ * or id. Replaces what an earlier call set.
+ * Context: any thread; takes the update lock.
+ */
+void memory_owner_set_qom(MemoryOwner *owner, bool is_device, const char *path,
+                          const char *id);
 
 /**
  * memory_owner_ref() - Take a reference on @owner.
@@ -125,7 +155,9 @@ void memory_owner_unref(MemoryOwner *owner);
  * - Bounds (beyond QEMU): an access with any byte past the region's end is
  *   refused. The dispatcher guarantees that a callback never sees
  *   @addr + @size beyond the region's size, and that @size is always a
- *   power of two within [impl.min_access_size, impl.max_access_size].
+ *   power of two within [impl.min_access_size, impl.max_access_size]. A
+ *   region resized to 0 keeps the bound of its last non-zero size while
+ *   FlatViews rendered before the resize still map it.
  * - Widening (impl.min_access_size larger than the access): QEMU calls the
  *   callback at the access's own, possibly unaligned, offset, and writes
  *   zeros to the extra bytes. We access the naturally aligned
@@ -258,6 +290,7 @@ struct MemoryRegion {
         uint8_t dirty_log_mask;
         addrspace_u128 size;
         uint64_t size_last; /* size - 1, for lock-free readers */
+        bool size_zero;     /* size is 0 (size_last keeps its last bound) */
         hwaddr addr;
         uint64_t add_seq;
         char *name;
@@ -287,7 +320,8 @@ struct MemoryRegion {
  * @mr: zero-filled storage.
  * @owner: owner or NULL.
  * @name: name (copied; may be NULL for an anonymous region).
- * @size: size in bytes; UINT64_MAX means 2^64. Must not be 0.
+ * @size: size in bytes; UINT64_MAX means 2^64. 0 is accepted, as in QEMU
+ *        (the region then renders nothing).
  * @errp: error return.
  *
  * Return: true on success.
@@ -324,6 +358,32 @@ bool memory_region_init_ram(MemoryRegion *mr, MemoryOwner *owner,
 bool memory_region_init_ram_ptr(MemoryRegion *mr, MemoryOwner *owner,
                                 const char *name, uint64_t size, void *ptr,
                                 GError **errp);
+
+/**
+ * memory_region_init_ram_device_ptr() - Initialise RAM that belongs to a
+ * device (QEMU: a VFIO BAR mapped into the guest), backed by the caller's
+ * memory as with memory_region_init_ram_ptr().
+ * @mr: zero-filled storage.
+ * @owner: owner or NULL.
+ * @name: name (copied).
+ * @size: bytes, not 0.
+ * @ptr: host memory of at least @size bytes; stays the caller's and must
+ *       outlive the region.
+ * @errp: error return.
+ *
+ * As in QEMU, the region is RAM (memory_region_is_ram(),
+ * memory_region_get_ram_ptr()) but accesses never copy directly: they go
+ * through the dispatcher as one host load or store of the access's size
+ * (1 to 8 bytes, unaligned allowed, host byte order), and
+ * address_space_map() bounces them. Dumps show it as "ramd";
+ * memory_region_kind() gives MR_KIND_IO. Writes are not dirty-tracked
+ * (QEMU's ram_device_mem_ops do not mark pages either). Deviation: an
+ * access with `attrs.memory` set is refused (QEMU lets it through).
+ * Return: true on success.
+ */
+bool memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
+                                       const char *name, uint64_t size,
+                                       void *ptr, GError **errp);
 
 /**
  * memory_region_init_ram_from_fd() - Initialise RAM mapped from a file
@@ -400,7 +460,7 @@ bool memory_region_init_rom_device(MemoryRegion *mr, MemoryOwner *owner,
  * @ops: callbacks (static storage; NULL is an error).
  * @opaque: passed to the callbacks.
  * @name: name (copied).
- * @size: bytes, not 0; UINT64_MAX means 2^64.
+ * @size: bytes; UINT64_MAX means 2^64; 0 is accepted, as in QEMU.
  * @errp: error return.
  *
  * Return: true on success.
@@ -417,7 +477,9 @@ bool memory_region_init_io(MemoryRegion *mr, MemoryOwner *owner,
  * @name: name (copied).
  * @orig: the aliased region (initialised; holds a reference on its owner).
  * @offset: window start in @orig.
- * @size: bytes, not 0; @offset + @size must not pass 2^64.
+ * @size: bytes (0 is accepted); @offset + @size must not pass 2^64. As in
+ *        QEMU, the window may pass the end of the target: only the part
+ *        inside the target renders, the rest is a hole.
  * @errp: error return (also for an alias cycle).
  *
  * Return: true on success.
@@ -433,7 +495,7 @@ bool memory_region_init_alias(MemoryRegion *mr, MemoryOwner *owner,
  * @mr: zero-filled storage.
  * @owner: owner or NULL.
  * @name: name (copied).
- * @size: bytes, not 0.
+ * @size: bytes; 0 is accepted, as in QEMU.
  * @errp: error return.
  *
  * Return: true on success.
@@ -525,7 +587,7 @@ bool memory_region_set_address(MemoryRegion *mr, hwaddr addr, GError **errp);
 /**
  * memory_region_set_size() - Change a region's size.
  * @mr: the region (not RAM-backed: RAM cannot be resized here).
- * @size: new size, not 0; UINT64_MAX means 2^64.
+ * @size: new size; UINT64_MAX means 2^64; 0 is accepted, as in QEMU.
  * @errp: error return.
  *
  * Return: true on success.
@@ -681,6 +743,14 @@ bool memory_region_is_enabled(const MemoryRegion *mr);
 bool memory_region_is_readonly(const MemoryRegion *mr);
 
 /**
+ * memory_region_is_nonvolatile() - The region's own nonvolatile flag
+ * (memory_region_set_nonvolatile()).
+ * @mr: the region.
+ * Return: the flag.
+ */
+bool memory_region_is_nonvolatile(const MemoryRegion *mr);
+
+/**
  * memory_region_get_ram_ptr() - Host address of the region's RAM.
  * @mr: a RAM-backed region, or an alias of one (the pointer then points at
  *      the alias's window).
@@ -760,9 +830,39 @@ bool memory_region_find_collision(MemoryRegion *mr, MemoryRegion **a,
  * @disabled: also print disabled regions, marked " [disabled]" (`-D`).
  *
  * Blocks are printed in a deterministic order (AddressSpace creation
- * order). Context: takes the update lock.
+ * order). Same as mtree_info_flags() with the matching flags.
+ * Context: takes the update lock.
  */
 void mtree_info(FILE *out, bool flatview, bool disabled);
+
+/**
+ * enum MtreeInfoFlags - options of mtree_info_flags(), QEMU's `info mtree`
+ * flags.
+ * @MTREE_INFO_FLATVIEW: the FlatViews instead of the tree (`-f`).
+ * @MTREE_INFO_OWNER: each region's owner (`-o`), in QEMU's text:
+ *                    ` owner:{dev path=...}`, ` owner:{dev id=...}`,
+ *                    ` owner:{obj path=...}` (memory_owner_set_qom());
+ *                    a region without owner shows
+ *                    ` parent:{obj path=/machine/unattached}`, where QEMU
+ *                    puts such regions, or ` orphan` when it has no name
+ *                    (QEMU gives an unnamed region no QOM parent).
+ * @MTREE_INFO_DISABLED: also disabled regions (`-D`; tree only, as QEMU).
+ */
+typedef enum MtreeInfoFlags {
+    MTREE_INFO_FLATVIEW = 1 << 0,
+    MTREE_INFO_OWNER = 1 << 1,
+    MTREE_INFO_DISABLED = 1 << 2,
+} MtreeInfoFlags;
+
+/**
+ * mtree_info_flags() - mtree_info() with QEMU's options, owners included.
+ * @out: the stream.
+ * @flags: MtreeInfoFlags OR-ed together (unknown bits are ignored).
+ *
+ * The owner column follows the rest of a line, as in QEMU 7.2's
+ * mtree_print_mr_owner(). Context: takes the update lock.
+ */
+void mtree_info_flags(FILE *out, unsigned int flags);
 
 /* ---- Dirty memory tracking (memory/dirty.c) ---------------------------- */
 

@@ -382,6 +382,8 @@ static void test_info_mtree(Fixture *f, gconstpointer data)
     g_autofree char *tree = run(f, "info mtree");
     g_autofree char *flat = run(f, "info mtree -f");
     g_autofree char *all = run(f, "info mtree -f -D");
+    g_autofree char *owners = run(f, "info mtree -o");
+    g_autofree char *flat_owners = run(f, "info mtree -o -f");
     g_autofree char *bad = run(f, "info mtree -x");
     g_autofree char *other = run(f, "info registers");
 
@@ -396,7 +398,16 @@ static void test_info_mtree(Fixture *f, gconstpointer data)
     /* no dump line is "OK": a client reads up to that line */
     g_assert_true(strstr(tree, "\nOK\n") + 4 == tree + strlen(tree));
     g_assert_true(strstr(flat, "\nOK\n") + 4 == flat + strlen(flat));
-    g_assert_cmpstr(bad, ==, "FAIL info mtree takes -f and -D\n");
+    /* -o: QEMU's owner column; the default board's regions have none */
+    g_assert_true(g_str_has_prefix(owners, "address-space: memory\n"));
+    g_assert_nonnull(strstr(owners, "(prio 0, i/o): hpet owner:{dev "
+                                    "type=hpet}\n"));
+    g_assert_nonnull(strstr(owners, "(prio 0, ram): ram parent:{obj "
+                                    "path=/machine/unattached}\n"));
+    g_assert_true(g_str_has_prefix(flat_owners, "FlatView #0\n"));
+    g_assert_nonnull(strstr(flat_owners, "(prio 0, i/o): hpet owner:{dev "
+                                         "type=hpet}\n"));
+    g_assert_cmpstr(bad, ==, "FAIL info mtree takes -f, -o and -D\n");
     g_assert_cmpstr(other, ==, "FAIL info supports only 'mtree'\n");
 }
 
