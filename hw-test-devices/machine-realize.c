@@ -392,6 +392,8 @@ static bool wire_devices(Machine *m, GError **errp)
 
 bool machine_realize(Machine *m, GError **errp)
 {
+    /* locators are prefixed to errors of the calls below */
+    ERRP_GUARD();
     bool ok = true;
 
     g_return_val_if_fail(!m->realized, false);

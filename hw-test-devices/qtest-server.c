@@ -62,8 +62,8 @@ static bool write_all(int fd, const char *buf, size_t len, GError **errp)
             continue;
         }
         if (n < 0) {
-            g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                        "write failed: %s", g_strerror(errno));
+            addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                                "write failed: %s", g_strerror(errno));
             return false;
         }
         buf += n;
@@ -86,8 +86,8 @@ bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
             continue;
         }
         if (n < 0) {
-            g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                        "read failed: %s", g_strerror(errno));
+            addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                                "read failed: %s", g_strerror(errno));
             ok = false;
             break;
         }
@@ -113,8 +113,8 @@ bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
 
 static bool socket_error(const char *what, const char *path, GError **errp)
 {
-    g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s %s: %s", what,
-                path, g_strerror(errno));
+    addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s %s: %s",
+                        what, path, g_strerror(errno));
     return false;
 }
 
@@ -126,8 +126,8 @@ bool qtest_serve_socket(Machine *m, const char *path, GError **errp)
     bool ok;
 
     if (strlen(path) >= sizeof(sa.sun_path)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "socket path too long: %s", path);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "socket path too long: %s", path);
         return false;
     }
     memcpy(sa.sun_path, path, strlen(path) + 1);
@@ -171,8 +171,8 @@ bool qtest_run_script(Machine *m, const char *path, FILE *out, GError **errp)
     bool ok = true;
 
     if (!f) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "cannot open %s: %s", path, g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot open %s: %s", path, g_strerror(errno));
         return false;
     }
     s = qtest_session_new(m);
@@ -183,8 +183,8 @@ bool qtest_run_script(Machine *m, const char *path, FILE *out, GError **errp)
         g_string_truncate(resp, 0);
     }
     if (ferror(f)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "cannot read %s: %s", path, g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot read %s: %s", path, g_strerror(errno));
         ok = false;
     } else {
         qtest_session_finish(s, resp);

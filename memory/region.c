@@ -58,19 +58,19 @@ static bool region_check_init(MemoryRegion *mr, const char *name, uint64_t size,
                               GError **errp)
 {
     if (!mr) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region storage is NULL");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "region storage is NULL");
         return false;
     }
     if (mr->priv.magic == MR_MAGIC) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
-                    "region \"%s\" is already initialised",
-                    memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                            "region \"%s\" is already initialised",
+                            memory_region_name(mr));
         return false;
     }
     if (size == 0) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region \"%s\" has size 0", name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "region \"%s\" has size 0", name ? name : "");
         return false;
     }
     return true;
@@ -144,14 +144,15 @@ ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
         return false;
     }
     if (size > (uint64_t)SIZE_MAX / 2) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
-                    "RAM size 0x%" PRIx64 " does not fit the host", size);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                            "RAM size 0x%" PRIx64 " does not fit the host",
+                            size);
         return false;
     }
     if (!ptr) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "RAM region \"%s\": host pointer is NULL",
-                    name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "RAM region \"%s\": host pointer is NULL",
+                            name ? name : "");
         return false;
     }
     return init_ram_kind(mr, owner, name, size, MR_KIND_RAM,
@@ -204,8 +205,9 @@ static bool check_ops(const MemoryRegionOps *ops, const char *name,
                       GError **errp)
 {
     if (!ops) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "MMIO region \"%s\": ops is NULL", name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "MMIO region \"%s\": ops is NULL",
+                            name ? name : "");
         return false;
     }
     return true;
@@ -306,16 +308,16 @@ memory_region_init_alias(MemoryRegion *mr, MemoryOwner *owner, const char *name,
         return false;
     }
     if (!mr_is_initialised(orig)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "alias \"%s\": target is not an initialised region",
-                    name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "alias \"%s\": target is not an initialised region",
+                            name ? name : "");
         return false;
     }
     if ((addrspace_u128)offset + mr_size_from_u64(size) > SIZE_2_64) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
-                    "alias \"%s\": window 0x%" PRIx64 "+0x%" PRIx64
-                    " passes 2^64",
-                    name ? name : "", offset, size);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                            "alias \"%s\": window 0x%" PRIx64 "+0x%" PRIx64
+                            " passes 2^64",
+                            name ? name : "", offset, size);
         return false;
     }
     /*

@@ -58,8 +58,8 @@ static bool check_region(const MemoryRegion *mr, const char *what,
                          GError **errp)
 {
     if (!mr_is_initialised(mr)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "%s is not an initialised region", what);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "%s is not an initialised region", what);
         return false;
     }
     return true;
@@ -69,9 +69,9 @@ static bool check_fits(const MemoryRegion *mr, hwaddr addr, addrspace_u128 size,
                        GError **errp)
 {
     if ((addrspace_u128)addr + size > SIZE_2_64) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
-                    "region \"%s\" at 0x%" PRIx64 " runs past 2^64",
-                    memory_region_name(mr), addr);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                            "region \"%s\" at 0x%" PRIx64 " runs past 2^64",
+                            memory_region_name(mr), addr);
         return false;
     }
     return true;
@@ -89,18 +89,18 @@ static bool add_subregion_common(MemoryRegion *mr, hwaddr offset,
     }
     memory_update_lock();
     if (sub->priv.container) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
-                    "region \"%s\" already has a parent (\"%s\")",
-                    memory_region_name(sub),
-                    memory_region_name(sub->priv.container));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                            "region \"%s\" already has a parent (\"%s\")",
+                            memory_region_name(sub),
+                            memory_region_name(sub->priv.container));
     } else if (mr->priv.kind == MR_KIND_ALIAS) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "alias \"%s\" cannot have subregions",
-                    memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "alias \"%s\" cannot have subregions",
+                            memory_region_name(mr));
     } else if (memory_region_reaches_locked(sub, mr)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_CYCLE,
-                    "adding \"%s\" under \"%s\" would create a cycle",
-                    memory_region_name(sub), memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_CYCLE,
+                            "adding \"%s\" under \"%s\" would create a cycle",
+                            memory_region_name(sub), memory_region_name(mr));
     } else if (check_fits(sub, offset, sub->priv.size, errp)) {
         memory_region_transaction_begin();
         sub->priv.addr = offset;
@@ -146,9 +146,9 @@ memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *sub, GError **errp)
     }
     memory_update_lock();
     if (sub->priv.container != mr) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
-                    "region \"%s\" is not a subregion of \"%s\"",
-                    memory_region_name(sub), memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
+                            "region \"%s\" is not a subregion of \"%s\"",
+                            memory_region_name(sub), memory_region_name(mr));
     } else {
         memory_region_transaction_begin();
         memory_region_changed_locked(sub);
@@ -214,15 +214,15 @@ static bool check_size_locked(MemoryRegion *mr, uint64_t size, addrspace_u128 s,
         return false;
     }
     if (size == 0) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region \"%s\": size 0", memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "region \"%s\": size 0", memory_region_name(mr));
         return false;
     }
     if (mr->priv.ram_block && s > mr->priv.ram_block->size) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region \"%s\": RAM cannot grow past its 0x%" PRIx64
-                    " bytes",
-                    memory_region_name(mr), mr->priv.ram_block->size);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "region \"%s\": RAM cannot grow past its 0x%" PRIx64
+                            " bytes",
+                            memory_region_name(mr), mr->priv.ram_block->size);
         return false;
     }
     return (!mr->priv.container || check_fits(mr, mr->priv.addr, s, errp)) &&
@@ -253,8 +253,9 @@ static bool check_alias_offset_locked(MemoryRegion *mr, hwaddr offset,
         return false;
     }
     if (mr->priv.kind != MR_KIND_ALIAS) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region \"%s\" is not an alias", memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "region \"%s\" is not an alias",
+                            memory_region_name(mr));
         return false;
     }
     return check_fits(mr, offset, mr->priv.size, errp);
