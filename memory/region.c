@@ -408,7 +408,8 @@ ADDRSPACE_EXPORT MemoryOwner *memory_region_owner(const MemoryRegion *mr)
 
 ADDRSPACE_EXPORT bool memory_region_is_ram(const MemoryRegion *mr)
 {
-    return mr->priv.ram_block != NULL;
+    /* QEMU's mr->ram: a ROM device has RAM but is not RAM */
+    return mr->priv.ram_block && mr->priv.kind != MR_KIND_ROM_DEVICE;
 }
 
 ADDRSPACE_EXPORT bool memory_region_is_rom(const MemoryRegion *mr)
@@ -430,6 +431,37 @@ ADDRSPACE_EXPORT bool memory_region_is_enabled(const MemoryRegion *mr)
 ADDRSPACE_EXPORT bool memory_region_is_readonly(const MemoryRegion *mr)
 {
     return mr->priv.readonly;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_nonvolatile(const MemoryRegion *mr)
+{
+    return mr->priv.nonvolatile;
+}
+
+/* QEMU's mapped_via_alias: @mr is the target of a mapped alias chain. */
+static bool mapped_via_alias_locked(const MemoryRegion *mr)
+{
+    for (GSList *l = mr->priv.alias_users; l; l = l->next) {
+        const MemoryRegion *user = l->data;
+
+        if (user->priv.container || mapped_via_alias_locked(user)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_mapped(const MemoryRegion *mr)
+{
+    bool mapped;
+
+    if (!mr_is_initialised(mr)) {
+        return false;
+    }
+    memory_update_lock();
+    mapped = mr->priv.container || mapped_via_alias_locked(mr);
+    memory_update_unlock();
+    return mapped;
 }
 
 ADDRSPACE_EXPORT void *memory_region_get_ram_ptr(MemoryRegion *mr)

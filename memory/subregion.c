@@ -276,6 +276,18 @@ memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset, GError **errp)
     return ok;
 }
 
+/*
+ * A flag that only rendering reads changed: QEMU 7.2 re-renders only when
+ * the region is enabled (memory_region_update_pending |= mr->enabled), so
+ * listeners hear nothing about a disabled region's flags.
+ */
+static void flag_changed_locked(MemoryRegion *mr)
+{
+    if (mr->priv.enabled) {
+        memory_region_changed_locked(mr);
+    }
+}
+
 ADDRSPACE_EXPORT void memory_region_set_readonly(MemoryRegion *mr,
                                                  bool readonly)
 {
@@ -285,7 +297,7 @@ ADDRSPACE_EXPORT void memory_region_set_readonly(MemoryRegion *mr,
     memory_region_transaction_begin();
     if (mr->priv.readonly != readonly) {
         mr->priv.readonly = readonly;
-        memory_region_changed_locked(mr);
+        flag_changed_locked(mr);
     }
     memory_region_transaction_commit();
 }
@@ -299,7 +311,7 @@ ADDRSPACE_EXPORT void memory_region_set_nonvolatile(MemoryRegion *mr,
     memory_region_transaction_begin();
     if (mr->priv.nonvolatile != nonvolatile) {
         mr->priv.nonvolatile = nonvolatile;
-        memory_region_changed_locked(mr);
+        flag_changed_locked(mr);
     }
     memory_region_transaction_commit();
 }
@@ -313,7 +325,7 @@ ADDRSPACE_EXPORT void memory_region_rom_device_set_romd(MemoryRegion *mr,
     memory_region_transaction_begin();
     if (mr->priv.romd_mode != romd_mode) {
         mr->priv.romd_mode = romd_mode;
-        memory_region_changed_locked(mr);
+        flag_changed_locked(mr);
     }
     memory_region_transaction_commit();
 }

@@ -256,6 +256,7 @@ struct MemoryRegion {
         bool ram_device;
         int priority;
         uint8_t dirty_log_mask;
+        uint8_t vga_logging_count; /* QEMU's: enables of DIRTY_MEMORY_VGA */
         addrspace_u128 size;
         uint64_t size_last; /* size - 1, for lock-free readers */
         hwaddr addr;
@@ -644,10 +645,11 @@ MemoryRegionKind memory_region_kind(const MemoryRegion *mr);
 MemoryOwner *memory_region_owner(const MemoryRegion *mr);
 
 /**
- * memory_region_is_ram() - Whether the region is RAM-backed (RAM, ROM, ROM
- * device).
+ * memory_region_is_ram() - Whether the region is RAM: RAM, ROM or a RAM
+ * device, not a ROM device (QEMU's memory_region_is_ram(); a ROM device in
+ * romd mode is memory_region_is_romd()).
  * @mr: the region.
- * Return: true for RAM-backed regions.
+ * Return: true for RAM.
  */
 bool memory_region_is_ram(const MemoryRegion *mr);
 
@@ -679,6 +681,26 @@ bool memory_region_is_enabled(const MemoryRegion *mr);
  * Return: the flag.
  */
 bool memory_region_is_readonly(const MemoryRegion *mr);
+
+/**
+ * memory_region_is_nonvolatile() - The region's own nonvolatile flag
+ * (memory_region_set_nonvolatile()).
+ * @mr: the region.
+ * Return: the flag.
+ */
+bool memory_region_is_nonvolatile(const MemoryRegion *mr);
+
+/**
+ * memory_region_is_mapped() - Whether the region is mapped into a parent,
+ * itself or through an alias (QEMU's memory_region_is_mapped(): @mr has a
+ * container, or some alias whose chain of alias targets reaches @mr has
+ * one; enabled or not, reached by an AddressSpace or not).
+ * @mr: the region.
+ * Context: takes the update lock; the answer may be stale as soon as
+ * another thread changes the tree.
+ * Return: true when mapped.
+ */
+bool memory_region_is_mapped(const MemoryRegion *mr);
 
 /**
  * memory_region_get_ram_ptr() - Host address of the region's RAM.
@@ -811,13 +833,26 @@ typedef struct DirtyBitmapSnapshot DirtyBitmapSnapshot;
  *          other values are ignored.
  *
  * Changes the region's dirty_log_mask and re-renders (a transaction of its
- * own, or part of the caller's): listeners get log_start / log_stop for
- * the sections of @mr. Unlike QEMU, which counts enables of DIRTY_MEMORY_VGA
- * only, every client is a plain on/off switch. Turning a client off keeps
- * its bits; turning it on again does not clear them.
+ * own, or part of the caller's; none when the region is disabled):
+ * listeners get log_start / log_stop for the sections of @mr.
+ * DIRTY_MEMORY_VGA counts as in QEMU 7.2: each call with @log true adds
+ * one enable, each with false removes one (an 8-bit count, wrapping as
+ * QEMU's does), and only a change between zero and non-zero enables turns
+ * logging on or off. QEMU allows no other client (it asserts); here
+ * DIRTY_MEMORY_CODE and DIRTY_MEMORY_MIGRATION are plain on/off switches.
+ * Turning a client off keeps its bits; turning it on again does not clear
+ * them.
  * Context: takes the update lock.
  */
 void memory_region_set_log(MemoryRegion *mr, bool log, unsigned client);
+
+/**
+ * memory_region_is_logging() - Whether @mr logs @client now.
+ * @mr: a region.
+ * @client: a DIRTY_MEMORY_* client.
+ * Return: true when the client's bit is in memory_region_get_dirty_log_mask().
+ */
+bool memory_region_is_logging(const MemoryRegion *mr, uint8_t client);
 
 /**
  * memory_region_get_dirty_log_mask() - The clients @mr logs now.
@@ -852,6 +887,20 @@ bool memory_region_get_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
  * Context: any thread; lock-free.
  */
 void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size);
+
+/**
+ * memory_region_flush_rom_device() - A ROM device's model changed the
+ * contents of its memory directly (memory_region_get_ram_ptr()): mark the
+ * pages touched by [@addr, @addr + @size) dirty for every client @mr logs
+ * now (QEMU's memory_region_flush_rom_device()).
+ * @mr: a ROM device in romd mode (QEMU asserts that; here other regions
+ *      are left alone).
+ * @addr: offset in @mr.
+ * @size: bytes; the range is clamped to the region.
+ *
+ * Context: any thread; lock-free.
+ */
+void memory_region_flush_rom_device(MemoryRegion *mr, hwaddr addr, hwaddr size);
 
 /**
  * memory_region_reset_dirty() - Clear @client's bits for the pages touched
