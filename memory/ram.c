@@ -164,3 +164,35 @@ void ram_block_free(RAMBlock *rb)
     ram_block_dirty_free(rb);
     g_free(rb);
 }
+
+/*
+ * The ops of a RAM device (QEMU's ram_device_mem_ops): one host access of
+ * exactly the callback's size, so memory behind a device (a BAR mapped
+ * from the host) never sees a memcpy's wider, narrower or repeated
+ * accesses. The dispatcher keeps every callback inside the region, and
+ * the region never outgrows its block (memory_region_set_size()).
+ */
+static uint64_t ram_device_read(void *opaque, hwaddr addr, unsigned size)
+{
+    MemoryRegion *mr = opaque;
+
+    return addrspace_host_load(mr->priv.ram_block->host + addr, size);
+}
+
+static void ram_device_write(void *opaque, hwaddr addr, uint64_t data,
+                             unsigned size)
+{
+    MemoryRegion *mr = opaque;
+
+    addrspace_host_store(mr->priv.ram_block->host + addr, size, data);
+}
+
+const MemoryRegionOps ram_device_mem_ops = {
+    .read = ram_device_read,
+    .write = ram_device_write,
+    /* QEMU's DEVICE_HOST_ENDIAN: the value is the host's view of the bytes */
+    .endianness =
+        G_BYTE_ORDER == G_BIG_ENDIAN ? DEVICE_BIG_ENDIAN : DEVICE_LITTLE_ENDIAN,
+    .valid = {.min_access_size = 1, .max_access_size = 8, .unaligned = true},
+    .impl = {.min_access_size = 1, .max_access_size = 8, .unaligned = true},
+};

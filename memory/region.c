@@ -134,11 +134,9 @@ ADDRSPACE_EXPORT bool memory_region_init_ram(MemoryRegion *mr,
     return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
 }
 
-ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
-                                                 MemoryOwner *owner,
-                                                 const char *name,
-                                                 uint64_t size, void *ptr,
-                                                 GError **errp)
+/* The checks of a region over the caller's memory, before any change. */
+static bool check_ram_ptr(MemoryRegion *mr, const char *name, uint64_t size,
+                          void *ptr, GError **errp)
 {
     if (!region_check_init(mr, name, size, errp)) {
         return false;
@@ -155,8 +153,40 @@ ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
                             name ? name : "");
         return false;
     }
+    return true;
+}
+
+ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
+                                                 MemoryOwner *owner,
+                                                 const char *name,
+                                                 uint64_t size, void *ptr,
+                                                 GError **errp)
+{
+    if (!check_ram_ptr(mr, name, size, ptr, errp)) {
+        return false;
+    }
     return init_ram_kind(mr, owner, name, size, MR_KIND_RAM,
                          ram_block_new_ptr(size, ptr));
+}
+
+ADDRSPACE_EXPORT bool
+memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
+                                  const char *name, uint64_t size, void *ptr,
+                                  GError **errp)
+{
+    if (!check_ram_ptr(mr, name, size, ptr, errp)) {
+        return false;
+    }
+    /* QEMU: RAM with ram_device_mem_ops; MMIO to everything but the
+     * RAM queries and the loader write */
+    region_init_common(mr, owner, name, size, MR_KIND_IO);
+    mr->priv.ram_block = ram_block_new_ptr(size, ptr);
+    mr->priv.ram_device = true;
+    mr->priv.ops = &ram_device_mem_ops;
+    mr->priv.opaque = mr;
+    mr->priv.terminates = true;
+    region_publish_init(mr);
+    return true;
 }
 
 ADDRSPACE_EXPORT bool
@@ -410,6 +440,11 @@ ADDRSPACE_EXPORT bool memory_region_is_ram(const MemoryRegion *mr)
 {
     /* QEMU's mr->ram: a ROM device has RAM but is not RAM */
     return mr->priv.ram_block && mr->priv.kind != MR_KIND_ROM_DEVICE;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_ram_device(const MemoryRegion *mr)
+{
+    return mr->priv.ram_device;
 }
 
 ADDRSPACE_EXPORT bool memory_region_is_rom(const MemoryRegion *mr)

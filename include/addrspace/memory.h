@@ -218,7 +218,9 @@ struct MemoryRegionOps {
  * @MR_KIND_RAM: RAM (anonymous, caller's pointer or file descriptor).
  * @MR_KIND_ROM: read-only RAM; writes are dropped.
  * @MR_KIND_ROM_DEVICE: RAM read directly in romd mode, else MMIO.
- * @MR_KIND_IO: MMIO / I/O with MemoryRegionOps.
+ * @MR_KIND_IO: MMIO / I/O with MemoryRegionOps; also a RAM device
+ *              (memory_region_init_ram_device_ptr()), whose ops access its
+ *              host memory.
  * @MR_KIND_ALIAS: a window on another region.
  * @MR_KIND_RESERVATION: occupies a range, decodes to errors.
  * @MR_KIND_IOMMU: translates into another AddressSpace.
@@ -359,6 +361,34 @@ bool memory_region_init_ram_from_fd(MemoryRegion *mr, MemoryOwner *owner,
 bool memory_region_init_ram_memfd(MemoryRegion *mr, MemoryOwner *owner,
                                   const char *name, uint64_t size,
                                   GError **errp);
+
+/**
+ * memory_region_init_ram_device_ptr() - Initialise a RAM device: memory
+ * of the caller's (typically a device's BAR mapped from the host, as with
+ * VFIO) that the guest accesses through MemoryRegionOps, never by memcpy.
+ * @mr: zero-filled storage.
+ * @owner: owner or NULL.
+ * @name: name (copied).
+ * @size: bytes, not 0.
+ * @ptr: host memory of at least @size bytes; stays the caller's and must
+ *       outlive the region (until its finalize).
+ * @errp: error return (NULL @ptr, size 0; QEMU asserts on a NULL @ptr).
+ *
+ * QEMU 7.2's memory_region_init_ram_device_ptr(): every access is
+ * dispatched (valid and impl sizes 1 to 8, unaligned allowed, host byte
+ * order) to ops that make one host access of the access's own size, so a
+ * device register sees no wider, narrower or repeated access. The region
+ * is RAM for memory_region_is_ram() and address_space_write_rom() (which
+ * copies into it), but not directly accessible: address_space_map() and
+ * MemoryRegionCache bounce or go through the dispatcher, and a FlatView's
+ * GuestRegion for it has no host address. memory_region_get_ram_ptr()
+ * returns @ptr; memory_region_kind() says MR_KIND_IO; `info mtree` prints
+ * "ramd".
+ * Return: true on success.
+ */
+bool memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
+                                       const char *name, uint64_t size,
+                                       void *ptr, GError **errp);
 
 /**
  * memory_region_init_rom() - Initialise read-only RAM (ROM).
@@ -652,6 +682,14 @@ MemoryOwner *memory_region_owner(const MemoryRegion *mr);
  * Return: true for RAM.
  */
 bool memory_region_is_ram(const MemoryRegion *mr);
+
+/**
+ * memory_region_is_ram_device() - Whether the region is a RAM device
+ * (memory_region_init_ram_device_ptr()).
+ * @mr: the region.
+ * Return: true for a RAM device.
+ */
+bool memory_region_is_ram_device(const MemoryRegion *mr);
 
 /**
  * memory_region_is_rom() - Whether the region is read-only RAM.

@@ -82,6 +82,13 @@ static void p_init_ram_ptr(GError **errp)
     memory_region_init_ram_ptr(&mr, NULL, "p", 4096, NULL, errp);
 }
 
+static void p_init_ram_device_ptr(GError **errp)
+{
+    MemoryRegion mr = {0};
+
+    memory_region_init_ram_device_ptr(&mr, NULL, "bar", 4096, NULL, errp);
+}
+
 static void p_init_ram_from_fd(GError **errp)
 {
     MemoryRegion mr = {0};
@@ -305,6 +312,8 @@ static const Case cases[] = {
     {"init-busy", p_init_busy, "*\"busy\" is already initialised*", NULL},
     {"init-ram", p_init_ram, "*RAM size 0x*does not fit*", NULL},
     {"init-ram-ptr", p_init_ram_ptr, "*\"p\": host pointer is NULL*", NULL},
+    {"init-ram-device-ptr", p_init_ram_device_ptr,
+     "*\"bar\": host pointer is NULL*", NULL},
     {"init-ram-from-fd", p_init_ram_from_fd, "*bad file descriptor -1*", NULL},
     {"init-ram-memfd", p_init_ram_memfd, "*\"m\" has size 0*", NULL},
     {"init-rom", p_init_rom, "*\"rom\" has size 0*", NULL},

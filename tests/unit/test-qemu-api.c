@@ -41,6 +41,13 @@ static void dev_done(MemoryRegion *parent, TestDev *dev)
     drain_call_rcu();
 }
 
+static void assert_log(TestDev *dev, const char *want)
+{
+    g_autofree char *got = testdev_log_format(dev);
+
+    g_assert_cmpstr(got, ==, want);
+}
+
 static uint8_t *ram_ptr(MemoryRegion *mr)
 {
     uint8_t *p = memory_region_get_ram_ptr(mr);
@@ -131,6 +138,453 @@ static void test_attrs_carried(Tree *t, gconstpointer data)
     dev_done(t->root, dev);
 }
 
+/* ---- address_space_write_rom() ------------------------------------------- */
+
+static void test_write_rom_rom(Tree *t, gconstpointer data)
+{
+    MemoryRegion *rom = tree_rom(t, "rom", 0x1000);
+    static const uint8_t img[4] = {0xde, 0xad, 0xbe, 0xef};
+    uint8_t got[4];
+
+    (void)data;
+    tree_add(t->root, 0x10000, rom);
+    /* an ordinary write is refused (QEMU 7.2: unassigned ops) */
+    g_assert_cmphex(address_space_write(t->as, 0x10010, unspec, img, 4), ==,
+                    DECODE);
+    g_assert_cmphex(ram_ptr(rom)[0x10], ==, 0);
+    /* the loader's write goes in */
+    g_assert_cmphex(address_space_write_rom(t->as, 0x10010, unspec, img, 4), ==,
+                    OK);
+    g_assert_cmpmem(ram_ptr(rom) + 0x10, 4, img, 4);
+    g_assert_cmphex(address_space_read(t->as, 0x10010, unspec, got, 4), ==, OK);
+    g_assert_cmpmem(got, 4, img, 4);
+}
+
+/* Read-only flags of the RAM itself, of an alias or of a container are
+ * ignored: only the region's memory counts. */
+static void test_write_rom_readonly(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x1000);
+    MemoryRegion *alias = tree_alias(t, "ro-alias", ram, 0x800, 0x800);
+    static const uint8_t v[2] = {0x5a, 0xa5};
+
+    (void)data;
+    tree_add(t->root, 0x0, ram);
+    tree_add(t->root, 0x8000, alias);
+    memory_region_set_readonly(ram, true);
+    memory_region_set_readonly(alias, true);
+    g_assert_cmphex(address_space_write(t->as, 0x10, unspec, v, 2), ==, DECODE);
+    g_assert_cmphex(address_space_write_rom(t->as, 0x10, unspec, v, 2), ==, OK);
+    g_assert_cmphex(address_space_write_rom(t->as, 0x8010, unspec, v, 2), ==,
+                    OK);
+    g_assert_cmpmem(ram_ptr(ram) + 0x10, 2, v, 2);
+    g_assert_cmpmem(ram_ptr(ram) + 0x810, 2, v, 2);
+}
+
+/*
+ * MMIO in the middle is skipped without a callback, in QEMU's chunks: a
+ * 2-byte device at 0x1000 is skipped 4 bytes at a time (valid max 4, the
+ * address aligned), so the RAM at 0x1002-0x1003 behind the chunk is not
+ * written either, and the copy goes on at 0x1004 with the matching bytes.
+ */
+static void test_write_rom_skips_mmio(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x2000);
+    TestDev *dev = dev_new((TestDevConfig){.size = 2});
+    uint8_t img[0x20];
+
+    (void)data;
+    for (unsigned i = 0; i < sizeof(img); i++) {
+        img[i] = (uint8_t)(0x80 + i);
+    }
+    tree_add(t->root, 0x0, ram);
+    tree_add_prio(t->root, 0x1000, testdev_region(dev), 1);
+    g_assert_cmphex(
+        address_space_write_rom(t->as, 0xff0, unspec, img, sizeof(img)), ==,
+        OK);
+    assert_log(dev, "");
+    g_assert_cmpmem(ram_ptr(ram) + 0xff0, 0x10, img, 0x10);
+    /* 0x1000-0x1003: one skipped chunk, device and RAM alike */
+    g_assert_cmphex(ram_ptr(ram)[0x1002], ==, 0);
+    g_assert_cmphex(ram_ptr(ram)[0x1003], ==, 0);
+    g_assert_cmpmem(ram_ptr(ram) + 0x1004, 0xc, img + 0x14, 0xc);
+    dev_done(t->root, dev);
+}
+
+/* A ROM device in romd mode is written directly; in MMIO mode it is
+ * skipped like any MMIO (QEMU: memory_region_is_romd() only). */
+static void test_write_rom_rom_device(Tree *t, gconstpointer data)
+{
+    MemoryRegion *flash = tree_rom_device(t, "flash", 0x1000);
+    static const uint8_t v[4] = {1, 2, 3, 4};
+    static const uint8_t w[4] = {5, 6, 7, 8};
+
+    (void)data;
+    tree_add(t->root, 0x40000, flash);
+    g_assert_cmphex(address_space_write_rom(t->as, 0x40100, unspec, v, 4), ==,
+                    OK);
+    g_assert_cmpmem(ram_ptr(flash) + 0x100, 4, v, 4);
+    memory_region_rom_device_set_romd(flash, false);
+    g_assert_cmphex(address_space_write_rom(t->as, 0x40100, unspec, w, 4), ==,
+                    OK);
+    g_assert_cmpmem(ram_ptr(flash) + 0x100, 4, v, 4);
+}
+
+/* Holes are skipped (MEMTX_OK all the same); the RAM after one gets the
+ * bytes of its own addresses. */
+static void test_write_rom_hole(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x1000);
+    uint8_t img[0x18];
+
+    (void)data;
+    memset(img, 0x77, sizeof(img));
+    img[0x10] = 0x01;
+    tree_add(t->root, 0x2010, ram);
+    g_assert_cmphex(
+        address_space_write_rom(t->as, 0x2000, unspec, img, sizeof(img)), ==,
+        OK);
+    g_assert_cmphex(ram_ptr(ram)[0], ==, 0x01);
+    g_assert_cmphex(ram_ptr(ram)[7], ==, 0x77);
+    g_assert_cmphex(ram_ptr(ram)[8], ==, 0);
+}
+
+/* The pages written are dirty for the clients the region logs. */
+static void test_write_rom_dirty(Tree *t, gconstpointer data)
+{
+    MemoryRegion *rom = tree_rom(t, "rom", 0x4000);
+    uint8_t b = 0xff;
+
+    (void)data;
+    tree_add(t->root, 0x0, rom);
+    memory_region_set_log(rom, true, DIRTY_MEMORY_VGA);
+    g_assert_false(memory_region_get_dirty(rom, 0, 0x4000, DIRTY_MEMORY_VGA));
+    address_space_write_rom(t->as, 0x2001, unspec, &b, 1);
+    g_assert_false(memory_region_get_dirty(rom, 0, 0x2000, DIRTY_MEMORY_VGA));
+    g_assert_true(
+        memory_region_get_dirty(rom, 0x2000, 0x1000, DIRTY_MEMORY_VGA));
+    g_assert_false(
+        memory_region_get_dirty(rom, 0x3000, 0x1000, DIRTY_MEMORY_VGA));
+    memory_region_set_log(rom, false, DIRTY_MEMORY_VGA);
+}
+
+/* Bytes past 2^64 are dropped; address 0 is never written. */
+static void test_write_rom_top(Tree *t, gconstpointer data)
+{
+    MemoryRegion *top = tree_rom(t, "top", 0x1000);
+    MemoryRegion *low = tree_ram(t, "low", 0x1000);
+    static const uint8_t v[4] = {0xa1, 0xa2, 0xa3, 0xa4};
+
+    (void)data;
+    tree_add(t->root, 0xfffffffffffff000ull, top);
+    tree_add(t->root, 0, low);
+    g_assert_cmphex(
+        address_space_write_rom(t->as, UINT64_MAX - 1, unspec, v, 4), ==, OK);
+    g_assert_cmpmem(ram_ptr(top) + 0xffe, 2, v, 2);
+    g_assert_cmphex(ram_ptr(low)[0], ==, 0);
+    g_assert_cmphex(ram_ptr(low)[1], ==, 0);
+}
+
+/* ---- address_space_set() ------------------------------------------------- */
+
+static void test_set_ram(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x2000);
+
+    (void)data;
+    tree_add(t->root, 0x0, ram);
+    g_assert_cmphex(address_space_set(t->as, 0x101, 0xc5, 1000, unspec), ==,
+                    OK);
+    g_assert_cmphex(ram_ptr(ram)[0x100], ==, 0);
+    for (unsigned i = 0; i < 1000; i++) {
+        g_assert_cmphex(ram_ptr(ram)[0x101 + i], ==, 0xc5);
+    }
+    g_assert_cmphex(ram_ptr(ram)[0x101 + 1000], ==, 0);
+    /* length 0: nothing */
+    g_assert_cmphex(address_space_set(t->as, 0, 0x11, 0, unspec), ==, OK);
+    g_assert_cmphex(ram_ptr(ram)[0], ==, 0);
+}
+
+/* MMIO gets the callbacks of a buffer write: aligned chunks of at most
+ * valid.max_access_size, each holding the fill byte. */
+static void test_set_mmio(Tree *t, gconstpointer data)
+{
+    TestDev *dev = dev_new((TestDevConfig){.size = 16});
+
+    (void)data;
+    tree_add(t->root, 0x3000, testdev_region(dev));
+    g_assert_cmphex(address_space_set(t->as, 0x3002, 0x5c, 10, unspec), ==, OK);
+    assert_log(dev, "w2@0x2 w4@0x4 w4@0x8");
+    g_assert_cmphex(testdev_log_get(dev, 1).value, ==, 0x5c5c5c5c);
+    dev_done(t->root, dev);
+}
+
+/* ROM and holes are reported as address_space_write() reports them; the
+ * RAM parts are filled anyway. */
+static void test_set_errors(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x1000);
+    MemoryRegion *rom = tree_rom(t, "rom", 0x1000);
+
+    (void)data;
+    tree_add(t->root, 0x0, ram);
+    tree_add(t->root, 0x1000, rom);
+    g_assert_cmphex(address_space_set(t->as, 0xff0, 0xee, 0x20, unspec), ==,
+                    DECODE);
+    g_assert_cmphex(ram_ptr(ram)[0xfff], ==, 0xee);
+    g_assert_cmphex(ram_ptr(rom)[0], ==, 0);
+    g_assert_cmphex(address_space_set(t->as, 0x2000, 0xee, 4, unspec), ==,
+                    DECODE);
+}
+
+/* A fill running past 2^64 stops there: a hole, never address 0. */
+static void test_set_top(Tree *t, gconstpointer data)
+{
+    MemoryRegion *top = tree_ram(t, "top", 0x1000);
+    MemoryRegion *low = tree_ram(t, "low", 0x1000);
+
+    (void)data;
+    tree_add(t->root, 0xfffffffffffff000ull, top);
+    tree_add(t->root, 0, low);
+    g_assert_cmphex(
+        address_space_set(t->as, UINT64_MAX - 3, 0x99, 0x1000, unspec), ==,
+        DECODE);
+    g_assert_cmphex(ram_ptr(top)[0xffc], ==, 0x99);
+    g_assert_cmphex(ram_ptr(top)[0xfff], ==, 0x99);
+    g_assert_cmphex(ram_ptr(low)[0], ==, 0);
+}
+
+/* ---- ld*_phys / st*_phys ------------------------------------------------- */
+
+static const uint8_t pattern[8] = {0x11, 0x22, 0x33, 0x44,
+                                   0x55, 0x66, 0x77, 0x88};
+
+static void test_ldst_phys(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x1000);
+    AddressSpace *as = t->as;
+    uint8_t *p;
+
+    (void)data;
+    tree_add(t->root, 0x0, ram);
+    p = ram_ptr(ram);
+    memcpy(p + 0x10, pattern, 8);
+    g_assert_cmphex(ldub_phys(as, 0x10), ==, 0x11);
+    g_assert_cmphex(lduw_le_phys(as, 0x10), ==, 0x2211);
+    g_assert_cmphex(lduw_be_phys(as, 0x10), ==, 0x1122);
+    g_assert_cmphex(ldl_le_phys(as, 0x10), ==, 0x44332211);
+    g_assert_cmphex(ldl_be_phys(as, 0x10), ==, 0x11223344);
+    g_assert_cmphex(ldq_le_phys(as, 0x10), ==, 0x8877665544332211ull);
+    g_assert_cmphex(ldq_be_phys(as, 0x10), ==, 0x1122334455667788ull);
+    /* target order: little by default, then big */
+    g_assert_cmphex(lduw_phys(as, 0x10), ==, 0x2211);
+    g_assert_cmphex(ldl_phys(as, 0x10), ==, 0x44332211);
+    g_assert_cmphex(ldq_phys(as, 0x10), ==, 0x8877665544332211ull);
+    address_space_set_big_endian(as, true);
+    g_assert_cmphex(lduw_phys(as, 0x10), ==, 0x1122);
+    g_assert_cmphex(ldl_phys(as, 0x10), ==, 0x11223344);
+    g_assert_cmphex(ldq_phys(as, 0x10), ==, 0x1122334455667788ull);
+
+    stb_phys(as, 0x20, 0x11);
+    stw_le_phys(as, 0x28, 0x2211);
+    stw_be_phys(as, 0x30, 0x1122);
+    stl_le_phys(as, 0x38, 0x44332211);
+    stl_be_phys(as, 0x40, 0x11223344);
+    stq_le_phys(as, 0x48, 0x8877665544332211ull);
+    stq_be_phys(as, 0x50, 0x1122334455667788ull);
+    stw_phys(as, 0x58, 0x1122); /* big endian now */
+    stl_phys(as, 0x60, 0x11223344);
+    stq_phys(as, 0x68, 0x1122334455667788ull);
+    address_space_set_big_endian(as, false);
+    stw_phys(as, 0x70, 0x2211);
+    stl_phys(as, 0x78, 0x44332211);
+    stq_phys(as, 0x80, 0x8877665544332211ull);
+    g_assert_cmpmem(p + 0x20, 1, pattern, 1);
+    for (hwaddr a = 0x28; a <= 0x80; a += 8) {
+        unsigned n = a == 0x28 || a == 0x30 || a == 0x58 || a == 0x70   ? 2
+                     : a == 0x38 || a == 0x40 || a == 0x60 || a == 0x78 ? 4
+                                                                        : 8;
+
+        g_assert_cmpmem(p + a, n, pattern, n);
+    }
+    /* a hole: 0, and nothing to report */
+    g_assert_cmphex(ldl_le_phys(as, 0x100000), ==, 0);
+    stl_le_phys(as, 0x100000, 1);
+}
+
+static void test_ldst_phys_cached(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x1000);
+    MemoryRegionCache cache;
+    uint8_t *p;
+
+    (void)data;
+    tree_add(t->root, 0x4000, ram);
+    p = ram_ptr(ram);
+    memcpy(p + 0x10, pattern, 8);
+    g_assert_cmpint(
+        address_space_cache_init(&cache, t->as, 0x4010, 0x100, true), ==,
+        0x100);
+    /* addresses are offsets in the cached range */
+    g_assert_cmphex(ldub_phys_cached(&cache, 1), ==, 0x22);
+    g_assert_cmphex(lduw_le_phys_cached(&cache, 0), ==, 0x2211);
+    g_assert_cmphex(lduw_be_phys_cached(&cache, 0), ==, 0x1122);
+    g_assert_cmphex(ldl_le_phys_cached(&cache, 0), ==, 0x44332211);
+    g_assert_cmphex(ldl_be_phys_cached(&cache, 0), ==, 0x11223344);
+    g_assert_cmphex(ldq_le_phys_cached(&cache, 0), ==, 0x8877665544332211ull);
+    g_assert_cmphex(ldq_be_phys_cached(&cache, 0), ==, 0x1122334455667788ull);
+    g_assert_cmphex(lduw_phys_cached(&cache, 0), ==, 0x2211);
+    g_assert_cmphex(ldl_phys_cached(&cache, 0), ==, 0x44332211);
+    g_assert_cmphex(ldq_phys_cached(&cache, 0), ==, 0x8877665544332211ull);
+    stb_phys_cached(&cache, 0x20, 0x11);
+    stw_le_phys_cached(&cache, 0x28, 0x2211);
+    stw_be_phys_cached(&cache, 0x30, 0x1122);
+    stl_le_phys_cached(&cache, 0x38, 0x44332211);
+    stl_be_phys_cached(&cache, 0x40, 0x11223344);
+    stq_le_phys_cached(&cache, 0x48, 0x8877665544332211ull);
+    stq_be_phys_cached(&cache, 0x50, 0x1122334455667788ull);
+    stw_phys_cached(&cache, 0x58, 0x2211);
+    stl_phys_cached(&cache, 0x60, 0x44332211);
+    stq_phys_cached(&cache, 0x68, 0x8877665544332211ull);
+    g_assert_cmpmem(p + 0x30, 1, pattern, 1);
+    for (hwaddr a = 0x38; a <= 0x78; a += 8) {
+        unsigned n = a == 0x38 || a == 0x40 || a == 0x68   ? 2
+                     : a == 0x48 || a == 0x50 || a == 0x70 ? 4
+                                                           : 8;
+
+        g_assert_cmpmem(p + a, n, pattern, n);
+    }
+    /* past the cached range: 0, dropped */
+    g_assert_cmphex(ldl_le_phys_cached(&cache, 0x100), ==, 0);
+    address_space_cache_destroy(&cache);
+}
+
+/* The shorthands pass MEMTXATTRS_UNSPECIFIED. */
+static void test_ldst_phys_attrs(Tree *t, gconstpointer data)
+{
+    TestDev *dev = dev_new((TestDevConfig){.size = 8});
+
+    (void)data;
+    tree_add(t->root, 0x5000, testdev_region(dev));
+    stl_le_phys(t->as, 0x5000, 0xabcdef01);
+    g_assert_cmphex(ldl_le_phys(t->as, 0x5000), ==, 0xabcdef01);
+    assert_log(dev, "w4@0x0 r4@0x0");
+    for (guint i = 0; i < 2; i++) {
+        g_assert_true(testdev_log_get(dev, i).attrs.unspecified);
+    }
+    dev_done(t->root, dev);
+}
+
+/* ---- RAM devices --------------------------------------------------------- */
+
+static MemoryRegion *ram_device(Tree *t, uint64_t size, void *ptr)
+{
+    MemoryRegion *mr = tree_storage(t);
+    GError *err = NULL;
+
+    tree_check(
+        memory_region_init_ram_device_ptr(mr, NULL, "bar", size, ptr, &err),
+        err);
+    return mr;
+}
+
+/* Every access reaches the caller's memory, through the dispatcher:
+ * values of every size and alignment are right, and nothing is direct. */
+static void test_ram_device_access(Tree *t, gconstpointer data)
+{
+    uint64_t *mem = g_new0(uint64_t, 512);
+    uint8_t *bytes = (uint8_t *)mem;
+    MemoryRegion *mr = ram_device(t, 0x1000, mem);
+    hwaddr len = 0x100;
+    const MemoryRegionSection *s;
+    uint8_t buf[16];
+    FlatView *fv;
+    void *p;
+
+    (void)data;
+    tree_add(t->root, 0x10000, mr);
+    g_assert_true(memory_region_is_ram(mr));
+    g_assert_true(memory_region_is_ram_device(mr));
+    g_assert_false(memory_region_is_rom(mr));
+    g_assert_cmpint(memory_region_kind(mr), ==, MR_KIND_IO);
+    g_assert_true(memory_region_get_ram_ptr(mr) == (void *)mem);
+    memcpy(bytes + 0x20, pattern, 8);
+    g_assert_cmphex(address_space_ldq_le(t->as, 0x10020, unspec, NULL), ==,
+                    0x8877665544332211ull);
+    g_assert_cmphex(address_space_ldl_be(t->as, 0x10021, unspec, NULL), ==,
+                    0x22334455);
+    address_space_stw_le(t->as, 0x10033, 0xbeef, unspec, NULL);
+    g_assert_cmphex(bytes[0x33], ==, 0xef);
+    g_assert_cmphex(bytes[0x34], ==, 0xbe);
+    g_assert_cmphex(address_space_read(t->as, 0x1001f, unspec, buf, 16), ==,
+                    OK);
+    g_assert_cmphex(buf[0], ==, 0);
+    g_assert_cmpmem(buf + 1, 8, pattern, 8);
+    /* attrs.memory accepts it: QEMU counts it as RAM */
+    g_assert_cmphex(
+        address_space_read(t->as, 0x10020, (MemTxAttrs){.memory = 1}, buf, 8),
+        ==, OK);
+    g_assert_cmpmem(buf, 8, pattern, 8);
+    /* not direct: map bounces, the GuestRegion has no host address */
+    p = address_space_map(t->as, 0x10020, &len, false, unspec);
+    g_assert_nonnull(p);
+    g_assert_true((uint8_t *)p < bytes || (uint8_t *)p >= bytes + 0x1000);
+    g_assert_cmpmem(p, 8, pattern, 8);
+    address_space_unmap(t->as, p, len, false, 0);
+    fv = tree_view(t->as);
+    s = flatview_lookup(fv, 0x10000);
+    g_assert_true(s && s->mr == mr);
+    g_assert_null(s->guest_region.host);
+    flatview_unref(fv);
+    /* the loader's write copies into it */
+    g_assert_cmphex(address_space_write_rom(t->as, 0x10100, unspec, "xy", 2),
+                    ==, OK);
+    g_assert_cmpmem(bytes + 0x100, 2, "xy", 2);
+    tree_del(t->root, mr);
+    drain_call_rcu();
+    memory_region_finalize(mr);
+    g_free(mem);
+}
+
+/* `info mtree` says "ramd", in the tree and in the flat view. */
+static void test_ram_device_mtree(Tree *t, gconstpointer data)
+{
+    uint64_t *mem = g_new0(uint64_t, 512);
+    MemoryRegion *mr = ram_device(t, 0x1000, mem);
+    g_autofree char *tree = NULL;
+    g_autofree char *flat = NULL;
+
+    (void)data;
+    tree_add(t->root, 0x10000, mr);
+    tree = mtree_dump(false);
+    flat = mtree_dump(true);
+    g_assert_nonnull(strstr(tree, "0000000000010000-0000000000010fff "
+                                  "(prio 0, ramd): bar\n"));
+    g_assert_nonnull(strstr(flat, "0000000000010000-0000000000010fff "
+                                  "(prio 0, ramd): bar\n"));
+    tree_del(t->root, mr);
+    drain_call_rcu();
+    memory_region_finalize(mr);
+    g_free(mem);
+}
+
+static void test_ram_device_errors(void)
+{
+    MemoryRegion mr = {0};
+    uint64_t mem[2];
+    GError *err = NULL;
+
+    g_assert_false(
+        memory_region_init_ram_device_ptr(&mr, NULL, "bar", 16, NULL, &err));
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID);
+    g_clear_error(&err);
+    g_assert_false(
+        memory_region_init_ram_device_ptr(&mr, NULL, "bar", 0, mem, &err));
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID);
+    g_clear_error(&err);
+    g_assert_cmpint(memory_region_kind(&mr), ==, MR_KIND_NONE);
+}
+
 /* ---- region queries and flags -------------------------------------------- */
 
 static void test_region_is_ram(Tree *t, gconstpointer data)
@@ -155,6 +609,8 @@ static void test_region_is_ram(Tree *t, gconstpointer data)
     g_assert_true(memory_region_is_rom(rom));
     g_assert_false(memory_region_is_rom(ram));
     g_assert_false(memory_region_is_rom(flash));
+    g_assert_false(memory_region_is_ram_device(ram));
+    g_assert_false(memory_region_is_ram_device(io));
 }
 
 /* QEMU 7.2's memory_region_get_ram_ptr(): the alias chain's offsets add up. */
@@ -328,6 +784,23 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/qemu-api/attrs/layout", test_attrs_layout);
     ADD("/qemu-api/attrs/carried", test_attrs_carried);
+    ADD("/qemu-api/write-rom/rom", test_write_rom_rom);
+    ADD("/qemu-api/write-rom/readonly-ignored", test_write_rom_readonly);
+    ADD("/qemu-api/write-rom/skips-mmio", test_write_rom_skips_mmio);
+    ADD("/qemu-api/write-rom/rom-device", test_write_rom_rom_device);
+    ADD("/qemu-api/write-rom/hole", test_write_rom_hole);
+    ADD("/qemu-api/write-rom/dirty", test_write_rom_dirty);
+    ADD("/qemu-api/write-rom/top-of-space", test_write_rom_top);
+    ADD("/qemu-api/set/ram", test_set_ram);
+    ADD("/qemu-api/set/mmio-chunks", test_set_mmio);
+    ADD("/qemu-api/set/errors", test_set_errors);
+    ADD("/qemu-api/set/top-of-space", test_set_top);
+    ADD("/qemu-api/ldst-phys/as", test_ldst_phys);
+    ADD("/qemu-api/ldst-phys/cached", test_ldst_phys_cached);
+    ADD("/qemu-api/ldst-phys/attrs", test_ldst_phys_attrs);
+    ADD("/qemu-api/ram-device/access", test_ram_device_access);
+    ADD("/qemu-api/ram-device/mtree", test_ram_device_mtree);
+    g_test_add_func("/qemu-api/ram-device/errors", test_ram_device_errors);
     ADD("/qemu-api/region/is-ram", test_region_is_ram);
     ADD("/qemu-api/region/get-ram-ptr", test_region_get_ram_ptr);
     ADD("/qemu-api/region/nonvolatile", test_region_nonvolatile);
