@@ -14,6 +14,7 @@
 #include <addrspace/flatview.h>
 #include <addrspace/address-space.h>
 #include <addrspace/ldst-phys.h>
+#include <addrspace/dma.h>
 #include <addrspace/iommu.h>
 #include <addrspace/listener.h>
 

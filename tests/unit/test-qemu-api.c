@@ -475,6 +475,251 @@ static void test_ldst_phys_attrs(Tree *t, gconstpointer data)
     dev_done(t->root, dev);
 }
 
+/* ---- dma.h --------------------------------------------------------------- */
+
+static void test_dma_rw(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x1000);
+    static const char msg[] = "from the device";
+    char got[sizeof(msg)];
+
+    (void)data;
+    tree_add(t->root, 0x0, ram);
+    g_assert_cmphex(dma_memory_write(t->as, 0x100, msg, sizeof(msg), unspec),
+                    ==, OK);
+    g_assert_cmpstr((char *)ram_ptr(ram) + 0x100, ==, msg);
+    memset(got, 0, sizeof(got));
+    g_assert_cmphex(dma_memory_read(t->as, 0x100, got, sizeof(got), unspec), ==,
+                    OK);
+    g_assert_cmpstr(got, ==, msg);
+    /* the direction picks read or write */
+    memset(got, 0, sizeof(got));
+    g_assert_cmphex(dma_memory_rw(t->as, 0x100, got, sizeof(got),
+                                  DMA_DIRECTION_TO_DEVICE, unspec),
+                    ==, OK);
+    g_assert_cmpstr(got, ==, msg);
+    got[0] = 'F';
+    g_assert_cmphex(dma_memory_rw(t->as, 0x100, got, sizeof(got),
+                                  DMA_DIRECTION_FROM_DEVICE, unspec),
+                    ==, OK);
+    g_assert_cmphex(ram_ptr(ram)[0x100], ==, 'F');
+    g_assert_cmphex(dma_memory_write_relaxed(t->as, 0x200, msg, sizeof(msg)),
+                    ==, OK);
+    memset(got, 0, sizeof(got));
+    g_assert_cmphex(dma_memory_read_relaxed(t->as, 0x200, got, sizeof(got)), ==,
+                    OK);
+    g_assert_cmpstr(got, ==, msg);
+    /* a hole: an error, as address_space_read() gives */
+    g_assert_cmphex(dma_memory_read(t->as, 0x10000, got, 4, unspec), ==,
+                    DECODE);
+    g_assert_cmpstr(DMA_ADDR_FMT, ==, "%" PRIx64);
+    g_assert_cmpuint(sizeof(dma_addr_t) * 8, ==, DMA_ADDR_BITS);
+}
+
+static void test_dma_valid(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x1000);
+    MemoryRegion *rom = tree_rom(t, "rom", 0x1000);
+
+    (void)data;
+    tree_add(t->root, 0x0, ram);
+    tree_add(t->root, 0x1000, rom);
+    g_assert_true(
+        dma_memory_valid(t->as, 0, 0x2000, DMA_DIRECTION_TO_DEVICE, unspec));
+    /* FROM_DEVICE writes: ROM refuses */
+    g_assert_false(
+        dma_memory_valid(t->as, 0, 0x2000, DMA_DIRECTION_FROM_DEVICE, unspec));
+    g_assert_true(
+        dma_memory_valid(t->as, 0, 0x1000, DMA_DIRECTION_FROM_DEVICE, unspec));
+    g_assert_false(dma_memory_valid(t->as, 0x1800, 0x1000,
+                                    DMA_DIRECTION_TO_DEVICE, unspec));
+}
+
+static void test_dma_set(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x1000);
+
+    (void)data;
+    tree_add(t->root, 0x0, ram);
+    g_assert_cmphex(dma_memory_set(t->as, 0x10, 0xab, 0x600, unspec), ==, OK);
+    g_assert_cmphex(ram_ptr(ram)[0xf], ==, 0);
+    g_assert_cmphex(ram_ptr(ram)[0x10], ==, 0xab);
+    g_assert_cmphex(ram_ptr(ram)[0x60f], ==, 0xab);
+    g_assert_cmphex(ram_ptr(ram)[0x610], ==, 0);
+    g_assert_cmphex(dma_memory_set(t->as, 0xff0, 0xab, 0x20, unspec), ==,
+                    DECODE);
+}
+
+static void test_dma_map(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x1000);
+    TestDev *dev = dev_new((TestDevConfig){.size = 16});
+    dma_addr_t len = 0x2000;
+    uint8_t *p;
+
+    (void)data;
+    tree_add(t->root, 0x0, ram);
+    tree_add(t->root, 0x8000, testdev_region(dev));
+    memory_region_set_log(ram, true, DIRTY_MEMORY_VGA);
+    /* RAM: a direct pointer, the length clamped to the region */
+    p = dma_memory_map(t->as, 0x800, &len, DMA_DIRECTION_FROM_DEVICE, unspec);
+    g_assert_true(p == ram_ptr(ram) + 0x800);
+    g_assert_cmphex(len, ==, 0x800);
+    p[0] = 0x42;
+    dma_memory_unmap(t->as, p, len, DMA_DIRECTION_FROM_DEVICE, 1);
+    g_assert_true(memory_region_get_dirty(ram, 0x800, 1, DIRTY_MEMORY_VGA));
+    g_assert_cmphex(ram_ptr(ram)[0x800], ==, 0x42);
+    /* MMIO: a bounce buffer filled by reads (TO_DEVICE) */
+    testdev_regs_write(dev, 0, pattern, 8);
+    len = 8;
+    p = dma_memory_map(t->as, 0x8000, &len, DMA_DIRECTION_TO_DEVICE, unspec);
+    g_assert_nonnull(p);
+    g_assert_cmphex(len, ==, 8);
+    g_assert_cmpmem(p, 8, pattern, 8);
+    dma_memory_unmap(t->as, p, len, DMA_DIRECTION_TO_DEVICE, 8);
+    assert_log(dev, "r4@0x0 r4@0x4");
+    memory_region_set_log(ram, false, DIRTY_MEMORY_VGA);
+    dev_done(t->root, dev);
+}
+
+/* Typed DMA accesses are buffer accesses: one that a device's maximum size
+ * refuses as a typed access is split instead. */
+static void test_dma_ldst(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x1000);
+    TestDev *dev = dev_new((TestDevConfig){.size = 16, .valid_max = 4});
+    uint8_t *p;
+    uint64_t q;
+    uint32_t l;
+    uint16_t w;
+    uint8_t b;
+
+    (void)data;
+    tree_add(t->root, 0x0, ram);
+    tree_add(t->root, 0x8000, testdev_region(dev));
+    p = ram_ptr(ram);
+    g_assert_cmphex(stb_dma(t->as, 0x10, 0x11, unspec), ==, OK);
+    g_assert_cmphex(stw_le_dma(t->as, 0x18, 0x2211, unspec), ==, OK);
+    g_assert_cmphex(stw_be_dma(t->as, 0x20, 0x1122, unspec), ==, OK);
+    g_assert_cmphex(stl_le_dma(t->as, 0x28, 0x44332211, unspec), ==, OK);
+    g_assert_cmphex(stl_be_dma(t->as, 0x30, 0x11223344, unspec), ==, OK);
+    g_assert_cmphex(stq_le_dma(t->as, 0x38, 0x8877665544332211ull, unspec), ==,
+                    OK);
+    g_assert_cmphex(stq_be_dma(t->as, 0x40, 0x1122334455667788ull, unspec), ==,
+                    OK);
+    g_assert_cmpmem(p + 0x10, 1, pattern, 1);
+    g_assert_cmpmem(p + 0x18, 2, pattern, 2);
+    g_assert_cmpmem(p + 0x20, 2, pattern, 2);
+    g_assert_cmpmem(p + 0x28, 4, pattern, 4);
+    g_assert_cmpmem(p + 0x30, 4, pattern, 4);
+    g_assert_cmpmem(p + 0x38, 8, pattern, 8);
+    g_assert_cmpmem(p + 0x40, 8, pattern, 8);
+    g_assert_cmphex(ldub_dma(t->as, 0x38, &b, unspec), ==, OK);
+    g_assert_cmphex(b, ==, 0x11);
+    g_assert_cmphex(lduw_le_dma(t->as, 0x38, &w, unspec), ==, OK);
+    g_assert_cmphex(w, ==, 0x2211);
+    g_assert_cmphex(lduw_be_dma(t->as, 0x38, &w, unspec), ==, OK);
+    g_assert_cmphex(w, ==, 0x1122);
+    g_assert_cmphex(ldl_le_dma(t->as, 0x38, &l, unspec), ==, OK);
+    g_assert_cmphex(l, ==, 0x44332211);
+    g_assert_cmphex(ldl_be_dma(t->as, 0x38, &l, unspec), ==, OK);
+    g_assert_cmphex(l, ==, 0x11223344);
+    g_assert_cmphex(ldq_le_dma(t->as, 0x38, &q, unspec), ==, OK);
+    g_assert_cmphex(q, ==, 0x8877665544332211ull);
+    g_assert_cmphex(ldq_be_dma(t->as, 0x38, &q, unspec), ==, OK);
+    g_assert_cmphex(q, ==, 0x1122334455667788ull);
+    /* 8 bytes to a device that takes at most 4: two callbacks */
+    g_assert_cmphex(stq_le_dma(t->as, 0x8000, 0x8877665544332211ull, unspec),
+                    ==, OK);
+    assert_log(dev, "w4@0x0 w4@0x4");
+    g_assert_cmphex(address_space_ldq_le(t->as, 0x8000, unspec, NULL), ==, 0);
+    g_assert_cmphex(ldq_le_dma(t->as, 0x8000, &q, unspec), ==, OK);
+    g_assert_cmphex(q, ==, 0x8877665544332211ull);
+    /* a hole: the error, and zeros */
+    q = 1;
+    g_assert_cmphex(ldq_le_dma(t->as, 0x100000, &q, unspec), ==, DECODE);
+    g_assert_cmphex(q, ==, 0);
+    dev_done(t->root, dev);
+}
+
+static int sg_released;
+
+static void sg_owner_release(MemoryOwner *owner)
+{
+    (void)owner;
+    __atomic_store_n(&sg_released, 1, __ATOMIC_RELEASE);
+}
+
+static void test_dma_sglist(Tree *t, gconstpointer data)
+{
+    MemoryRegion *ram = tree_ram(t, "ram", 0x1000);
+    MemoryOwner owner;
+    QEMUSGList sg;
+    dma_addr_t residual = 1;
+    char buf[12] = "abcdefghijk";
+    char back[16];
+    uint8_t *p;
+
+    (void)data;
+    tree_add(t->root, 0x0, ram);
+    p = ram_ptr(ram);
+    memory_owner_init(&owner, "sg-dev", sg_owner_release);
+    qemu_sglist_init(&sg, &owner, 1, t->as);
+    qemu_sglist_add(&sg, 0x300, 4);
+    qemu_sglist_add(&sg, 0x100, 2);
+    qemu_sglist_add(&sg, 0x200, 10);
+    g_assert_cmpint(sg.nsg, ==, 3);
+    g_assert_cmpint(sg.nalloc, ==, 3); /* 1, then 2 * 1 + 1 */
+    g_assert_cmpuint(sg.size, ==, 16);
+    /* the device's buffer goes out to guest memory, entry by entry */
+    g_assert_cmphex(dma_buf_read(buf, 12, &residual, &sg, unspec), ==, OK);
+    g_assert_cmpuint(residual, ==, 4);
+    g_assert_cmpmem(p + 0x300, 4, "abcd", 4);
+    g_assert_cmpmem(p + 0x100, 2, "ef", 2);
+    g_assert_cmpmem(p + 0x200, 6, "ghijk", 6);
+    g_assert_cmphex(p[0x206], ==, 0); /* the copy stopped at 12 bytes */
+    /* and back in: at most the list's 16 bytes */
+    memset(back, 0xff, sizeof(back));
+    g_assert_cmphex(dma_buf_write(back, sizeof(back), &residual, &sg, unspec),
+                    ==, OK);
+    g_assert_cmpuint(residual, ==, 0);
+    g_assert_cmpmem(back, 12, buf, 12);
+    g_assert_cmpmem(back + 12, 4, "\0\0\0\0", 4);
+    /* the list holds a reference on its owner */
+    memory_owner_unref(&owner);
+    drain_call_rcu();
+    g_assert_cmpint(__atomic_load_n(&sg_released, __ATOMIC_ACQUIRE), ==, 0);
+    qemu_sglist_destroy(&sg);
+    drain_call_rcu();
+    g_assert_cmpint(__atomic_load_n(&sg_released, __ATOMIC_ACQUIRE), ==, 1);
+    g_assert_null(sg.sg);
+    g_assert_cmpint(sg.nsg, ==, 0);
+}
+
+static void test_dma_pow2_mask(void)
+{
+    static const struct {
+        uint64_t start, end;
+        int bits;
+        uint64_t mask;
+    } cases[] = {
+        {0x1000, 0x1fff, 64, 0xfff}, /* one aligned 4 KiB block */
+        {0x1000, 0x2fff, 64, 0xfff}, /* the alignment of start bounds it */
+        {0x0, 0x2fff, 64, 0x1fff},   /* 0 is aligned: size rounds down */
+        {0x0, UINT64_MAX, 64, UINT64_MAX}, /* the whole space */
+        {0x0, 0xffff, 12, 0xfff},          /* bounded by the address bits */
+        {0x3, 0x3, 64, 0x0},               /* one byte */
+        {0x8000, 0xffffffff, 64, 0x7fff},
+        {0x0, 0x0, 64, 0x0},
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_assert_cmphex(
+            dma_aligned_pow2_mask(cases[i].start, cases[i].end, cases[i].bits),
+            ==, cases[i].mask);
+    }
+}
+
 /* ---- RAM devices --------------------------------------------------------- */
 
 static MemoryRegion *ram_device(Tree *t, uint64_t size, void *ptr)
@@ -798,6 +1043,13 @@ int main(int argc, char **argv)
     ADD("/qemu-api/ldst-phys/as", test_ldst_phys);
     ADD("/qemu-api/ldst-phys/cached", test_ldst_phys_cached);
     ADD("/qemu-api/ldst-phys/attrs", test_ldst_phys_attrs);
+    ADD("/qemu-api/dma/rw", test_dma_rw);
+    ADD("/qemu-api/dma/valid", test_dma_valid);
+    ADD("/qemu-api/dma/set", test_dma_set);
+    ADD("/qemu-api/dma/map-unmap", test_dma_map);
+    ADD("/qemu-api/dma/ldst", test_dma_ldst);
+    ADD("/qemu-api/dma/sglist", test_dma_sglist);
+    g_test_add_func("/qemu-api/dma/pow2-mask", test_dma_pow2_mask);
     ADD("/qemu-api/ram-device/access", test_ram_device_access);
     ADD("/qemu-api/ram-device/mtree", test_ram_device_mtree);
     g_test_add_func("/qemu-api/ram-device/errors", test_ram_device_errors);
