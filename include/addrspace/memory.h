@@ -428,7 +428,10 @@ bool memory_region_init_rom_device(MemoryRegion *mr, MemoryOwner *owner,
  * memory_region_init_io() - Initialise an MMIO / I/O region.
  * @mr: zero-filled storage.
  * @owner: owner or NULL.
- * @ops: callbacks (static storage; NULL is an error).
+ * @ops: callbacks (static storage), or NULL: as in QEMU 7.2, the region
+ *       then answers like unassigned memory (reads give 0, writes are
+ *       dropped, both MEMTX_DECODE_ERROR; a reservation that prints as
+ *       "i/o").
  * @opaque: passed to the callbacks.
  * @name: name (copied).
  * @size: bytes, not 0; UINT64_MAX means 2^64.

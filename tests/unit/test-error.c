@@ -56,6 +56,8 @@ static MemoryRegion *fresh_container(const char *name)
     return mr;
 }
 
+static const MemoryRegionOps null_ops = {.endianness = DEVICE_LITTLE_ENDIAN};
+
 static void p_init(GError **errp)
 {
     MemoryRegion mr = {0};
@@ -121,7 +123,7 @@ static void p_init_io(GError **errp)
 {
     MemoryRegion mr = {0};
 
-    memory_region_init_io(&mr, NULL, NULL, NULL, "io", 4096, errp);
+    memory_region_init_io(&mr, NULL, &null_ops, NULL, "io", 0, errp);
 }
 
 static void p_init_alias(GError **errp)
@@ -318,7 +320,7 @@ static const Case cases[] = {
     {"init-ram-memfd", p_init_ram_memfd, "*\"m\" has size 0*", NULL},
     {"init-rom", p_init_rom, "*\"rom\" has size 0*", NULL},
     {"init-rom-device", p_init_rom_device, "*\"flash\": ops is NULL*", NULL},
-    {"init-io", p_init_io, "*\"io\": ops is NULL*", NULL},
+    {"init-io", p_init_io, "*\"io\" has size 0*", NULL},
     {"init-alias", p_init_alias, "*target is not an initialised region*", NULL},
     {"init-reservation", p_init_reservation, "*\"res\" has size 0*", NULL},
     {"init-iommu", p_init_iommu, "*translate callback is NULL*", NULL},

@@ -858,6 +858,31 @@ static void test_region_is_ram(Tree *t, gconstpointer data)
     g_assert_false(memory_region_is_ram_device(io));
 }
 
+/* QEMU 7.2's memory_region_init_io() takes NULL ops: unassigned_mem_ops. */
+static void test_region_io_null_ops(Tree *t, gconstpointer data)
+{
+    MemoryRegion *mr = tree_storage(t);
+    g_autofree char *tree = NULL;
+    GError *err = NULL;
+    uint32_t v = 0xffffffff;
+    MemTxResult r;
+
+    (void)data;
+    tree_check(
+        memory_region_init_io(mr, NULL, NULL, NULL, "empty", 0x100, &err), err);
+    tree_add(t->root, 0x9000, mr);
+    g_assert_cmphex(address_space_read(t->as, 0x9000, unspec, &v, 4), ==,
+                    DECODE);
+    g_assert_cmphex(v, ==, 0);
+    g_assert_cmphex(address_space_write(t->as, 0x9004, unspec, &v, 4), ==,
+                    DECODE);
+    g_assert_cmphex(address_space_ldl_le(t->as, 0x9008, unspec, &r), ==, 0);
+    g_assert_cmphex(r, ==, DECODE);
+    tree = mtree_dump(false);
+    g_assert_nonnull(strstr(tree, "0000000000009000-00000000000090ff "
+                                  "(prio 0, i/o): empty\n"));
+}
+
 /* QEMU 7.2's memory_region_get_ram_ptr(): the alias chain's offsets add up. */
 static void test_region_get_ram_ptr(Tree *t, gconstpointer data)
 {
@@ -1054,6 +1079,7 @@ int main(int argc, char **argv)
     ADD("/qemu-api/ram-device/mtree", test_ram_device_mtree);
     g_test_add_func("/qemu-api/ram-device/errors", test_ram_device_errors);
     ADD("/qemu-api/region/is-ram", test_region_is_ram);
+    ADD("/qemu-api/region/io-null-ops", test_region_io_null_ops);
     ADD("/qemu-api/region/get-ram-ptr", test_region_get_ram_ptr);
     ADD("/qemu-api/region/nonvolatile", test_region_nonvolatile);
     ADD("/qemu-api/region/is-mapped", test_region_is_mapped);
