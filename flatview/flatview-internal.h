@@ -12,7 +12,7 @@
 
 /* MemoryRegionSection.access bits, fixed at render time. */
 enum {
-    SECTION_RAM = 1 << 0,          /* RAM or ROM (QEMU memory_region_is_ram) */
+    SECTION_RAM = 1 << 0,          /* RAM, ROM, RAM device (QEMU is_ram) */
     SECTION_DIRECT_READ = 1 << 1,  /* reads copy from host memory */
     SECTION_DIRECT_WRITE = 1 << 2, /* writes copy to host memory */
     SECTION_IOMMU = 1 << 3,        /* accesses are translated first */

@@ -114,24 +114,24 @@ static bool range_check(const GuestMemoryMmapRange *r, GError **errp)
 
     if (r->size == 0 || (r->flags & ~MMAP_FLAGS_ALL) ||
         (r->fd >= 0 && (r->flags & GUEST_MEMORY_MMAP_MEMFD))) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "range at 0x%" PRIx64 ": size 0, unknown flags, or "
-                    "both a file and MEMFD",
-                    r->addr);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "range at 0x%" PRIx64 ": size 0, unknown flags, or "
+                            "both a file and MEMFD",
+                            r->addr);
         return false;
     }
     if (!guest_addr_checked_end(r->addr, r->size, &last) ||
         r->size > (uint64_t)SIZE_MAX / 2) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
-                    "range of 0x%" PRIx64 " bytes at 0x%" PRIx64
-                    " passes 2^64 or does not fit the host",
-                    r->size, r->addr);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                            "range of 0x%" PRIx64 " bytes at 0x%" PRIx64
+                            " passes 2^64 or does not fit the host",
+                            r->size, r->addr);
         return false;
     }
     if (r->fd >= 0 && r->fd_offset % (uint64_t)sysconf(_SC_PAGESIZE)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "file offset 0x%" PRIx64 " is not page-aligned",
-                    r->fd_offset);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "file offset 0x%" PRIx64 " is not page-aligned",
+                            r->fd_offset);
         return false;
     }
     return true;
@@ -139,9 +139,9 @@ static bool range_check(const GuestMemoryMmapRange *r, GError **errp)
 
 static bool os_error(GError **errp, const char *what, hwaddr addr)
 {
-    g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                "range at 0x%" PRIx64 ": %s: %s", addr, what,
-                g_strerror(errno));
+    addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                        "range at 0x%" PRIx64 ": %s: %s", addr, what,
+                        g_strerror(errno));
     return false;
 }
 
@@ -175,10 +175,10 @@ static int region_fd(const GuestMemoryMmapRange *r, size_t len, GError **errp)
     if (S_ISREG(st.st_mode) &&
         (r->fd_offset > (uint64_t)st.st_size ||
          (uint64_t)st.st_size - r->fd_offset < r->size)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "range at 0x%" PRIx64 ": file of 0x%" PRIx64
-                    " bytes is too small",
-                    r->addr, (uint64_t)st.st_size);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "range at 0x%" PRIx64 ": file of 0x%" PRIx64
+                            " bytes is too small",
+                            r->addr, (uint64_t)st.st_size);
         return -2;
     }
     fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
@@ -344,10 +344,10 @@ static MmapRegion *table_overlap(const MmapTable *t, hwaddr start, hwaddr last)
 static bool overlap_error(GError **errp, const GuestMemoryMmapRange *r,
                           const MmapRegion *other)
 {
-    g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERLAP,
-                "range [0x%" PRIx64 ", +0x%" PRIx64 ") overlaps [0x%" PRIx64
-                ", 0x%" PRIx64 "]",
-                r->addr, r->size, other->gr.start, other->gr.last);
+    addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERLAP,
+                        "range [0x%" PRIx64 ", +0x%" PRIx64
+                        ") overlaps [0x%" PRIx64 ", 0x%" PRIx64 "]",
+                        r->addr, r->size, other->gr.start, other->gr.last);
     return false;
 }
 
@@ -488,8 +488,8 @@ ADDRSPACE_EXPORT bool guest_memory_mmap_remove_range(GuestMemoryMmap *m,
         publish_locked(m, table_edit(t, NULL, i - 1), t->regions[i - 1]);
         ok = true;
     } else {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
-                    "no range starts at 0x%" PRIx64, addr);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
+                            "no range starts at 0x%" PRIx64, addr);
     }
     g_mutex_unlock(&m->lock);
     return ok;

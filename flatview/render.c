@@ -336,6 +336,9 @@ static uint8_t section_access(const MemoryRegionSection *s)
     } else if (mr->priv.kind == MR_KIND_IOMMU) {
         access |= SECTION_IOMMU;
     } else {
+        if (mr->priv.ram_device) {
+            access |= SECTION_RAM; /* RAM, but reached through its ops */
+        }
         if (s->romd_mode) {
             access |= SECTION_DIRECT_READ;
         }

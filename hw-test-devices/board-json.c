@@ -567,6 +567,8 @@ Machine *board_json_load_data(const char *data, size_t len, GError **errp)
 
 Machine *board_json_load_file(const char *path, GError **errp)
 {
+    /* GLib fills errp itself, and the path is prefixed to errors */
+    ERRP_GUARD();
     g_autofree char *data = NULL;
     struct stat st;
     Machine *m;
@@ -574,8 +576,8 @@ Machine *board_json_load_file(const char *path, GError **errp)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0 || fstat(fd, &st) < 0) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s: %s", path,
-                    g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s: %s",
+                            path, g_strerror(errno));
         if (fd >= 0) {
             close(fd);
         }
@@ -584,9 +586,9 @@ Machine *board_json_load_file(const char *path, GError **errp)
     close(fd);
     /* a FIFO or /dev/zero would be read without end */
     if (!S_ISREG(st.st_mode) || st.st_size > BOARD_JSON_MAX_BYTES) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "%s: not a regular file of at most %u bytes", path,
-                    BOARD_JSON_MAX_BYTES);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "%s: not a regular file of at most %u bytes", path,
+                            BOARD_JSON_MAX_BYTES);
         return NULL;
     }
     if (!g_file_get_contents(path, &data, &len, errp)) {

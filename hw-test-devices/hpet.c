@@ -526,9 +526,9 @@ HPETState *hpet_new(VClock *clk, unsigned num_timers, GError **errp)
     HPETState *s;
 
     if (!clk || num_timers < HPET_MIN_TIMERS || num_timers > HPET_MAX_TIMERS) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "hpet: need a clock and %u to %u timers (got %u)",
-                    HPET_MIN_TIMERS, HPET_MAX_TIMERS, num_timers);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "hpet: need a clock and %u to %u timers (got %u)",
+                            HPET_MIN_TIMERS, HPET_MAX_TIMERS, num_timers);
         return NULL;
     }
     s = g_new0(HPETState, 1);

@@ -106,8 +106,9 @@ static void G_GNUC_PRINTF(3, 4) fail(Parser *p, size_t at, const char *fmt, ...)
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error(p->errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_PARSE,
-                "%s: %s (line %u, column %u)", path->str, msg, line, column);
+    addrspace_error_set(p->errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_PARSE,
+                        "%s: %s (line %u, column %u)", path->str, msg, line,
+                        column);
 }
 
 /* "invalid JSON: <what the byte at @at is not>" for an unexpected byte. */

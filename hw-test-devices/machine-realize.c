@@ -241,9 +241,9 @@ static bool init_ram_device(Machine *m, BoardRegion *br, GError **errp)
 
     if (host == MAP_FAILED) {
         /* located by init_region() */
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "cannot map 0x%" PRIx64 " bytes: %s", spec->size,
-                    g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot map 0x%" PRIx64 " bytes: %s", spec->size,
+                            g_strerror(errno));
         return false;
     }
     br->ram_device = host;
@@ -485,6 +485,8 @@ static bool wire_devices(Machine *m, GError **errp)
 
 bool machine_realize(Machine *m, GError **errp)
 {
+    /* locators are prefixed to errors of the calls below */
+    ERRP_GUARD();
     bool ok = true;
 
     g_return_val_if_fail(!m->realized, false);

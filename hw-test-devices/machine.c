@@ -74,8 +74,8 @@ void machine_set_error(GError **errp, int code, const char *where,
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error(errp, ADDRSPACE_ERROR, code, "%s%s%s: %s", where,
-                field ? "." : "", field ? field : "", msg);
+    addrspace_error_set(errp, ADDRSPACE_ERROR, code, "%s%s%s: %s", where,
+                        field ? "." : "", field ? field : "", msg);
     g_free(msg);
 }
 

@@ -63,8 +63,8 @@ static bool write_all(int fd, const char *buf, size_t len, GError **errp)
             continue;
         }
         if (n < 0) {
-            g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                        "write failed: %s", g_strerror(errno));
+            addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                                "write failed: %s", g_strerror(errno));
             return false;
         }
         buf += n;
@@ -102,8 +102,8 @@ bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
             continue;
         }
         if (n < 0) {
-            g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                        "read failed: %s", g_strerror(errno));
+            addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                                "read failed: %s", g_strerror(errno));
             ok = false;
             break;
         }
@@ -113,7 +113,7 @@ bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
             qtest_session_feed(s, buf, (size_t)n, out);
         }
         if (output.err) {
-            g_propagate_error(errp, output.err);
+            addrspace_error_propagate(errp, output.err);
             ok = false;
             break;
         }
@@ -129,8 +129,8 @@ bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
 
 static bool socket_error(const char *what, const char *path, GError **errp)
 {
-    g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s %s: %s", what,
-                path, g_strerror(errno));
+    addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s %s: %s",
+                        what, path, g_strerror(errno));
     return false;
 }
 
@@ -142,8 +142,8 @@ bool qtest_serve_socket(Machine *m, const char *path, GError **errp)
     bool ok;
 
     if (strlen(path) >= sizeof(sa.sun_path)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "socket path too long: %s", path);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "socket path too long: %s", path);
         return false;
     }
     memcpy(sa.sun_path, path, strlen(path) + 1);
@@ -192,8 +192,8 @@ bool qtest_run_script(Machine *m, const char *path, FILE *out, GError **errp)
     bool ok = true;
 
     if (!f) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "cannot open %s: %s", path, g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot open %s: %s", path, g_strerror(errno));
         return false;
     }
     s = qtest_session_new(m);
@@ -203,8 +203,8 @@ bool qtest_run_script(Machine *m, const char *path, FILE *out, GError **errp)
         qtest_session_feed(s, buf, n, resp);
     }
     if (ferror(f)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "cannot read %s: %s", path, g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot read %s: %s", path, g_strerror(errno));
         ok = false;
     } else {
         qtest_session_finish(s, resp);

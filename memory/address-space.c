@@ -199,20 +199,21 @@ ADDRSPACE_EXPORT bool address_space_init(AddressSpace *as, MemoryRegion *root,
                                          const char *name, GError **errp)
 {
     if (!as) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "address space storage is NULL");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "address space storage is NULL");
         return false;
     }
     if (as->priv.magic == AS_MAGIC) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
-                    "address space \"%s\" is already initialised",
-                    as->priv.name);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                            "address space \"%s\" is already initialised",
+                            as->priv.name);
         return false;
     }
     if (!mr_is_initialised(root)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "address space \"%s\": root is not an initialised region",
-                    name ? name : "");
+        addrspace_error_set(
+            errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+            "address space \"%s\": root is not an initialised region",
+            name ? name : "");
         return false;
     }
     memset(as, 0, sizeof(*as));

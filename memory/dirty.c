@@ -158,6 +158,21 @@ void memory_region_mark_written(MemoryRegion *mr, hwaddr offset, hwaddr len)
     }
 }
 
+ADDRSPACE_EXPORT bool memory_region_is_logging(const MemoryRegion *mr,
+                                               uint8_t client)
+{
+    return client < DIRTY_MEMORY_NUM &&
+           (memory_region_get_dirty_log_mask(mr) & (1u << client));
+}
+
+ADDRSPACE_EXPORT void memory_region_flush_rom_device(MemoryRegion *mr,
+                                                     hwaddr addr, hwaddr size)
+{
+    if (memory_region_is_romd(mr)) {
+        memory_region_set_dirty(mr, addr, size);
+    }
+}
+
 ADDRSPACE_EXPORT uint8_t
 memory_region_get_dirty_log_mask(const MemoryRegion *mr)
 {
@@ -174,6 +189,17 @@ ADDRSPACE_EXPORT void memory_region_set_log(MemoryRegion *mr, bool log,
         return;
     }
     memory_region_transaction_begin();
+    if (client == DIRTY_MEMORY_VGA) {
+        /* QEMU 7.2 counts VGA enables in 8 bits, wrapping; only a change
+         * between zero and non-zero touches the mask */
+        uint8_t count = mr->priv.vga_logging_count;
+
+        mr->priv.vga_logging_count = (uint8_t)(count + (log ? 1 : -1));
+        if (!count == !mr->priv.vga_logging_count) {
+            memory_region_transaction_commit();
+            return;
+        }
+    }
     old = mr->priv.dirty_log_mask;
     mask = log ? (uint8_t)(old | (1u << client))
                : (uint8_t)(old & ~(1u << client));

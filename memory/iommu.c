@@ -52,9 +52,9 @@ ADDRSPACE_EXPORT bool memory_region_init_iommu(MemoryRegion *mr,
     IOMMUState *st;
 
     if (!ops || !ops->translate) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "IOMMU region \"%s\": translate callback is NULL",
-                    name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "IOMMU region \"%s\": translate callback is NULL",
+                            name ? name : "");
         return false;
     }
     /* a reservation is the closest kind: terminating, no RAM, no ops */
@@ -90,22 +90,23 @@ ADDRSPACE_EXPORT bool memory_region_register_iommu_notifier(MemoryRegion *mr,
     bool ok = false;
 
     if (!mr_is_initialised(mr) || mr->priv.kind != MR_KIND_IOMMU) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region is not an IOMMU region");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "region is not an IOMMU region");
         return false;
     }
     if (!n || !n->notify || n->start > n->end ||
         !(n->flags & IOMMU_NOTIFIER_ALL)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "IOMMU notifier has no callback, no events or an empty "
-                    "range");
+        addrspace_error_set(
+            errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+            "IOMMU notifier has no callback, no events or an empty "
+            "range");
         return false;
     }
     memory_update_lock();
     if (n->priv_mr) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
-                    "IOMMU notifier is already registered on \"%s\"",
-                    memory_region_name(n->priv_mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                            "IOMMU notifier is already registered on \"%s\"",
+                            memory_region_name(n->priv_mr));
     } else {
         IOMMUState *st = mr->priv.iommu;
 

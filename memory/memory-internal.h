@@ -265,6 +265,9 @@ RAMBlock *ram_block_new_fd(uint64_t size, bool share, int fd, uint64_t offset,
 RAMBlock *ram_block_new_memfd(const char *name, uint64_t size, GError **errp);
 void ram_block_free(RAMBlock *rb);
 
+/* The ops of every RAM device (ram.c; QEMU's ram_device_mem_ops). */
+extern const MemoryRegionOps ram_device_mem_ops;
+
 /*
  * Dirty tracking (dirty.c). Set the bits of the clients in @mask for the
  * pages that [@offset, @offset + @len) touches in @rb (clamped to the

@@ -13,8 +13,9 @@
 static bool size_fits_host(uint64_t size, GError **errp)
 {
     if (size > (uint64_t)SIZE_MAX / 2) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
-                    "RAM size 0x%" PRIx64 " does not fit the host", size);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                            "RAM size 0x%" PRIx64 " does not fit the host",
+                            size);
         return false;
     }
     return true;
@@ -40,9 +41,9 @@ RAMBlock *ram_block_new_anon(uint64_t size, GError **errp)
     host = mmap(NULL, len, PROT_READ | PROT_WRITE,
                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (host == MAP_FAILED) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "cannot map 0x%" PRIx64 " bytes of RAM: %s", size,
-                    g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot map 0x%" PRIx64 " bytes of RAM: %s", size,
+                            g_strerror(errno));
         return NULL;
     }
     rb = g_new0(RAMBlock, 1);
@@ -76,31 +77,33 @@ RAMBlock *ram_block_new_fd(uint64_t size, bool share, int fd, uint64_t offset,
         return NULL;
     }
     if (fd < 0 || fstat(fd, &st) < 0) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "bad file descriptor %d: %s", fd,
-                    g_strerror(fd < 0 ? EBADF : errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "bad file descriptor %d: %s", fd,
+                            g_strerror(fd < 0 ? EBADF : errno));
         return NULL;
     }
     if (offset % (uint64_t)sysconf(_SC_PAGESIZE)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "file offset 0x%" PRIx64 " is not page-aligned", offset);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "file offset 0x%" PRIx64 " is not page-aligned",
+                            offset);
         return NULL;
     }
     if (S_ISREG(st.st_mode) && (offset > (uint64_t)st.st_size ||
                                 (uint64_t)st.st_size - offset < size)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "file of 0x%" PRIx64 " bytes is too small for 0x%" PRIx64
-                    " bytes at offset 0x%" PRIx64,
-                    (uint64_t)st.st_size, size, offset);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "file of 0x%" PRIx64
+                            " bytes is too small for 0x%" PRIx64
+                            " bytes at offset 0x%" PRIx64,
+                            (uint64_t)st.st_size, size, offset);
         return NULL;
     }
     len = page_round_up(size);
     host = mmap(NULL, len, PROT_READ | PROT_WRITE,
                 share ? MAP_SHARED : MAP_PRIVATE, fd, (off_t)offset);
     if (host == MAP_FAILED) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "cannot map 0x%" PRIx64 " bytes of fd %d: %s", size, fd,
-                    g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot map 0x%" PRIx64 " bytes of fd %d: %s", size,
+                            fd, g_strerror(errno));
         return NULL;
     }
     dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -108,8 +111,8 @@ RAMBlock *ram_block_new_fd(uint64_t size, bool share, int fd, uint64_t offset,
         int err = errno;
 
         munmap(host, len);
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "cannot duplicate fd %d: %s", fd, g_strerror(err));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot duplicate fd %d: %s", fd, g_strerror(err));
         return NULL;
     }
     rb = g_new0(RAMBlock, 1);
@@ -131,14 +134,14 @@ RAMBlock *ram_block_new_memfd(const char *name, uint64_t size, GError **errp)
     }
     fd = memfd_create(name && *name ? name : "addrspace-ram", MFD_CLOEXEC);
     if (fd < 0) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "memfd_create: %s", g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "memfd_create: %s", g_strerror(errno));
         return NULL;
     }
     if (ftruncate(fd, (off_t)page_round_up(size)) < 0) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "cannot size memfd to 0x%" PRIx64 ": %s", size,
-                    g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot size memfd to 0x%" PRIx64 ": %s", size,
+                            g_strerror(errno));
         close(fd);
         return NULL;
     }
@@ -161,3 +164,35 @@ void ram_block_free(RAMBlock *rb)
     ram_block_dirty_free(rb);
     g_free(rb);
 }
+
+/*
+ * The ops of a RAM device (QEMU's ram_device_mem_ops): one host access of
+ * exactly the callback's size, so memory behind a device (a BAR mapped
+ * from the host) never sees a memcpy's wider, narrower or repeated
+ * accesses. The dispatcher keeps every callback inside the region, and
+ * the region never outgrows its block (memory_region_set_size()).
+ */
+static uint64_t ram_device_read(void *opaque, hwaddr addr, unsigned size)
+{
+    MemoryRegion *mr = opaque;
+
+    return addrspace_host_load(mr->priv.ram_block->host + addr, size);
+}
+
+static void ram_device_write(void *opaque, hwaddr addr, uint64_t data,
+                             unsigned size)
+{
+    MemoryRegion *mr = opaque;
+
+    addrspace_host_store(mr->priv.ram_block->host + addr, size, data);
+}
+
+const MemoryRegionOps ram_device_mem_ops = {
+    .read = ram_device_read,
+    .write = ram_device_write,
+    /* QEMU's DEVICE_HOST_ENDIAN: the value is the host's view of the bytes */
+    .endianness =
+        G_BYTE_ORDER == G_BIG_ENDIAN ? DEVICE_BIG_ENDIAN : DEVICE_LITTLE_ENDIAN,
+    .valid = {.min_access_size = 1, .max_access_size = 8, .unaligned = true},
+    .impl = {.min_access_size = 1, .max_access_size = 8, .unaligned = true},
+};

@@ -85,14 +85,14 @@ ADDRSPACE_EXPORT void memory_region_unref(MemoryRegion *mr)
 static bool region_check_init(MemoryRegion *mr, GError **errp)
 {
     if (!mr) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region storage is NULL");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "region storage is NULL");
         return false;
     }
     if (mr->priv.magic == MR_MAGIC) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
-                    "region \"%s\" is already initialised",
-                    memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                            "region \"%s\" is already initialised",
+                            memory_region_name(mr));
         return false;
     }
     return true;
@@ -106,8 +106,9 @@ static bool region_check_ram_init(MemoryRegion *mr, const char *name,
         return false;
     }
     if (size == 0) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "RAM-backed region \"%s\" has size 0", name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "RAM-backed region \"%s\" has size 0",
+                            name ? name : "");
         return false;
     }
     return true;
@@ -172,73 +173,58 @@ ADDRSPACE_EXPORT bool memory_region_init_ram(MemoryRegion *mr,
     return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
 }
 
+/* The checks of a region over the caller's memory, before any change. */
+static bool check_ram_ptr(MemoryRegion *mr, const char *name, uint64_t size,
+                          void *ptr, GError **errp)
+{
+    if (!region_check_ram_init(mr, name, size, errp)) {
+        return false;
+    }
+    if (size > (uint64_t)SIZE_MAX / 2) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                            "RAM size 0x%" PRIx64 " does not fit the host",
+                            size);
+        return false;
+    }
+    if (!ptr) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "RAM region \"%s\": host pointer is NULL",
+                            name ? name : "");
+        return false;
+    }
+    return true;
+}
+
 ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
                                                  MemoryOwner *owner,
                                                  const char *name,
                                                  uint64_t size, void *ptr,
                                                  GError **errp)
 {
-    if (!region_check_ram_init(mr, name, size, errp)) {
-        return false;
-    }
-    if (size > (uint64_t)SIZE_MAX / 2) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
-                    "RAM size 0x%" PRIx64 " does not fit the host", size);
-        return false;
-    }
-    if (!ptr) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "RAM region \"%s\": host pointer is NULL",
-                    name ? name : "");
+    if (!check_ram_ptr(mr, name, size, ptr, errp)) {
         return false;
     }
     return init_ram_kind(mr, owner, name, size, MR_KIND_RAM,
                          ram_block_new_ptr(size, ptr));
 }
 
-/*
- * QEMU's ram_device_mem_ops: a RAM device is accessed through the
- * dispatcher, one host load or store of the access's size at a time, in
- * host byte order, any size from 1 to 8, unaligned too.
- */
-static uint64_t ram_device_read(void *opaque, hwaddr addr, unsigned size)
-{
-    MemoryRegion *mr = opaque;
-
-    return addrspace_host_load(mr->priv.ram_block->host + addr, size);
-}
-
-static void ram_device_write(void *opaque, hwaddr addr, uint64_t data,
-                             unsigned size)
-{
-    MemoryRegion *mr = opaque;
-
-    addrspace_host_store(mr->priv.ram_block->host + addr, size, data);
-}
-
-static const MemoryRegionOps ram_device_ops = {
-    .read = ram_device_read,
-    .write = ram_device_write,
-    .endianness =
-        G_BYTE_ORDER == G_BIG_ENDIAN ? DEVICE_BIG_ENDIAN : DEVICE_LITTLE_ENDIAN,
-    .valid = {.min_access_size = 1, .max_access_size = 8, .unaligned = true},
-    .impl = {.min_access_size = 1, .max_access_size = 8, .unaligned = true},
-};
-
 ADDRSPACE_EXPORT bool
 memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
                                   const char *name, uint64_t size, void *ptr,
                                   GError **errp)
 {
-    if (!memory_region_init_ram_ptr(mr, owner, name, size, ptr, errp)) {
+    if (!check_ram_ptr(mr, name, size, ptr, errp)) {
         return false;
     }
-    /* an I/O region to the access path (QEMU: memory_access_is_direct()
-     * is false for it), RAM to everything else; nobody sees @mr yet */
-    mr->priv.kind = MR_KIND_IO;
+    /* QEMU: RAM with ram_device_mem_ops; MMIO to everything but the
+     * RAM queries and the loader write */
+    region_init_common(mr, owner, name, size, MR_KIND_IO);
+    mr->priv.ram_block = ram_block_new_ptr(size, ptr);
     mr->priv.ram_device = true;
-    mr->priv.ops = &ram_device_ops;
+    mr->priv.ops = &ram_device_mem_ops;
     mr->priv.opaque = mr;
+    mr->priv.terminates = true;
+    region_publish_init(mr);
     return true;
 }
 
@@ -288,8 +274,9 @@ static bool check_ops(const MemoryRegionOps *ops, const char *name,
                       GError **errp)
 {
     if (!ops) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "MMIO region \"%s\": ops is NULL", name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "MMIO region \"%s\": ops is NULL",
+                            name ? name : "");
         return false;
     }
     return true;
@@ -318,7 +305,8 @@ ADDRSPACE_EXPORT bool memory_region_init_io(MemoryRegion *mr,
                                             void *opaque, const char *name,
                                             uint64_t size, GError **errp)
 {
-    if (!region_check_init(mr, errp) || !check_ops(ops, name, errp)) {
+    /* NULL ops: QEMU 7.2's unassigned_mem_ops, which dispatch applies */
+    if (!region_check_init(mr, errp)) {
         return false;
     }
     region_init_common(mr, owner, name, size, MR_KIND_IO);
@@ -389,16 +377,16 @@ memory_region_init_alias(MemoryRegion *mr, MemoryOwner *owner, const char *name,
         return false;
     }
     if (!mr_is_initialised(orig)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "alias \"%s\": target is not an initialised region",
-                    name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "alias \"%s\": target is not an initialised region",
+                            name ? name : "");
         return false;
     }
     if ((addrspace_u128)offset + mr_size_from_u64(size) > SIZE_2_64) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
-                    "alias \"%s\": window 0x%" PRIx64 "+0x%" PRIx64
-                    " passes 2^64",
-                    name ? name : "", offset, size);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                            "alias \"%s\": window 0x%" PRIx64 "+0x%" PRIx64
+                            " passes 2^64",
+                            name ? name : "", offset, size);
         return false;
     }
     /*
@@ -492,7 +480,13 @@ ADDRSPACE_EXPORT MemoryOwner *memory_region_owner(const MemoryRegion *mr)
 
 ADDRSPACE_EXPORT bool memory_region_is_ram(const MemoryRegion *mr)
 {
-    return mr->priv.ram_block != NULL;
+    /* QEMU's mr->ram: a ROM device has RAM but is not RAM */
+    return mr->priv.ram_block && mr->priv.kind != MR_KIND_ROM_DEVICE;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_ram_device(const MemoryRegion *mr)
+{
+    return mr->priv.ram_device;
 }
 
 ADDRSPACE_EXPORT bool memory_region_is_rom(const MemoryRegion *mr)
@@ -519,6 +513,32 @@ ADDRSPACE_EXPORT bool memory_region_is_readonly(const MemoryRegion *mr)
 ADDRSPACE_EXPORT bool memory_region_is_nonvolatile(const MemoryRegion *mr)
 {
     return mr->priv.nonvolatile;
+}
+
+/* QEMU's mapped_via_alias: @mr is the target of a mapped alias chain. */
+static bool mapped_via_alias_locked(const MemoryRegion *mr)
+{
+    for (GSList *l = mr->priv.alias_users; l; l = l->next) {
+        const MemoryRegion *user = l->data;
+
+        if (user->priv.container || mapped_via_alias_locked(user)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_mapped(const MemoryRegion *mr)
+{
+    bool mapped;
+
+    if (!mr_is_initialised(mr)) {
+        return false;
+    }
+    memory_update_lock();
+    mapped = mr->priv.container || mapped_via_alias_locked(mr);
+    memory_update_unlock();
+    return mapped;
 }
 
 ADDRSPACE_EXPORT void *memory_region_get_ram_ptr(MemoryRegion *mr)

@@ -180,6 +180,52 @@ MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
 bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
                                 bool is_write, MemTxAttrs attrs);
 
+/**
+ * address_space_write_rom() - Write @len bytes from @buf at @addr into
+ * RAM-backed memory, ROM included: QEMU's loader write (ROM images,
+ * firmware blobs, ROM-device contents).
+ * @as: the address space.
+ * @addr: the first address.
+ * @attrs: the attributes (used for IOMMU translation, as a write).
+ * @buf: source.
+ * @len: bytes.
+ *
+ * QEMU 7.2's address_space_write_rom(): each part of the range that lands
+ * in RAM, ROM, a RAM device (memory_region_init_ram_device_ptr()) or a ROM
+ * device in romd mode is copied directly into the region's memory, the
+ * region's and its aliases' and containers' read-only flags ignored, and
+ * the pages are marked dirty for every client the region logs now. Parts
+ * that land in MMIO (a ROM device in MMIO mode included), reservations or
+ * holes are skipped without any callback, in QEMU's chunks (as a buffer
+ * access would cut them). Unlike QEMU, a part in a romd ROM device stops
+ * at the end of the device's memory (QEMU copies the whole rest of the
+ * range there, past the end), and bytes past the top of the 2^64 space are
+ * skipped instead of wrapping to address 0.
+ * Context: any registered thread.
+ * Return: MEMTX_OK, always (QEMU's result: skipped parts are not errors).
+ */
+MemTxResult address_space_write_rom(AddressSpace *as, hwaddr addr,
+                                    MemTxAttrs attrs, const void *buf,
+                                    hwaddr len);
+
+/**
+ * address_space_set() - Fill @len bytes at @addr with the byte @c.
+ * @as: the address space.
+ * @addr: the first address.
+ * @c: the fill byte.
+ * @len: bytes.
+ * @attrs: the attributes.
+ *
+ * QEMU 7.2's address_space_set(): address_space_write() of a buffer of
+ * @c, 512 bytes at a time, so MMIO sees the same callbacks as 512-byte
+ * writes would give, and ROM, holes and refused parts are reported as
+ * address_space_write() reports them while the rest is written.
+ * Context: any registered thread.
+ * Return: the OR of the results of the writes.
+ */
+MemTxResult address_space_set(AddressSpace *as, hwaddr addr, uint8_t c,
+                              hwaddr len, MemTxAttrs attrs);
+
 #include <addrspace/static/access-inline.h>
 
 /*

@@ -13,6 +13,8 @@
 #include <addrspace/guest-memory.h>
 #include <addrspace/flatview.h>
 #include <addrspace/address-space.h>
+#include <addrspace/ldst-phys.h>
+#include <addrspace/dma.h>
 #include <addrspace/iommu.h>
 #include <addrspace/listener.h>
 

@@ -250,7 +250,9 @@ struct MemoryRegionOps {
  * @MR_KIND_RAM: RAM (anonymous, caller's pointer or file descriptor).
  * @MR_KIND_ROM: read-only RAM; writes are dropped.
  * @MR_KIND_ROM_DEVICE: RAM read directly in romd mode, else MMIO.
- * @MR_KIND_IO: MMIO / I/O with MemoryRegionOps.
+ * @MR_KIND_IO: MMIO / I/O with MemoryRegionOps; also a RAM device
+ *              (memory_region_init_ram_device_ptr()), whose ops access its
+ *              host memory.
  * @MR_KIND_ALIAS: a window on another region.
  * @MR_KIND_RESERVATION: occupies a range, decodes to errors.
  * @MR_KIND_IOMMU: translates into another AddressSpace.
@@ -288,6 +290,7 @@ struct MemoryRegion {
         bool ram_device;
         int priority;
         uint8_t dirty_log_mask;
+        uint8_t vga_logging_count; /* QEMU's: enables of DIRTY_MEMORY_VGA */
         addrspace_u128 size;
         uint64_t size_last; /* size - 1, for lock-free readers */
         bool size_zero;     /* size is 0 (size_last keeps its last bound) */
@@ -360,32 +363,6 @@ bool memory_region_init_ram_ptr(MemoryRegion *mr, MemoryOwner *owner,
                                 GError **errp);
 
 /**
- * memory_region_init_ram_device_ptr() - Initialise RAM that belongs to a
- * device (QEMU: a VFIO BAR mapped into the guest), backed by the caller's
- * memory as with memory_region_init_ram_ptr().
- * @mr: zero-filled storage.
- * @owner: owner or NULL.
- * @name: name (copied).
- * @size: bytes, not 0.
- * @ptr: host memory of at least @size bytes; stays the caller's and must
- *       outlive the region.
- * @errp: error return.
- *
- * As in QEMU, the region is RAM (memory_region_is_ram(),
- * memory_region_get_ram_ptr()) but accesses never copy directly: they go
- * through the dispatcher as one host load or store of the access's size
- * (1 to 8 bytes, unaligned allowed, host byte order), and
- * address_space_map() bounces them. Dumps show it as "ramd";
- * memory_region_kind() gives MR_KIND_IO. Writes are not dirty-tracked
- * (QEMU's ram_device_mem_ops do not mark pages either). Deviation: an
- * access with `attrs.memory` set is refused (QEMU lets it through).
- * Return: true on success.
- */
-bool memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
-                                       const char *name, uint64_t size,
-                                       void *ptr, GError **errp);
-
-/**
  * memory_region_init_ram_from_fd() - Initialise RAM mapped from a file
  * descriptor (memfd, shared memory or a regular file).
  * @mr: zero-filled storage.
@@ -418,6 +395,34 @@ bool memory_region_init_ram_from_fd(MemoryRegion *mr, MemoryOwner *owner,
 bool memory_region_init_ram_memfd(MemoryRegion *mr, MemoryOwner *owner,
                                   const char *name, uint64_t size,
                                   GError **errp);
+
+/**
+ * memory_region_init_ram_device_ptr() - Initialise a RAM device: memory
+ * of the caller's (typically a device's BAR mapped from the host, as with
+ * VFIO) that the guest accesses through MemoryRegionOps, never by memcpy.
+ * @mr: zero-filled storage.
+ * @owner: owner or NULL.
+ * @name: name (copied).
+ * @size: bytes, not 0.
+ * @ptr: host memory of at least @size bytes; stays the caller's and must
+ *       outlive the region (until its finalize).
+ * @errp: error return (NULL @ptr, size 0; QEMU asserts on a NULL @ptr).
+ *
+ * QEMU 7.2's memory_region_init_ram_device_ptr(): every access is
+ * dispatched (valid and impl sizes 1 to 8, unaligned allowed, host byte
+ * order) to ops that make one host access of the access's own size, so a
+ * device register sees no wider, narrower or repeated access. The region
+ * is RAM for memory_region_is_ram() and address_space_write_rom() (which
+ * copies into it), but not directly accessible: address_space_map() and
+ * MemoryRegionCache bounce or go through the dispatcher, and a FlatView's
+ * GuestRegion for it has no host address. memory_region_get_ram_ptr()
+ * returns @ptr; memory_region_kind() says MR_KIND_IO; `info mtree` prints
+ * "ramd".
+ * Return: true on success.
+ */
+bool memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
+                                       const char *name, uint64_t size,
+                                       void *ptr, GError **errp);
 
 /**
  * memory_region_init_rom() - Initialise read-only RAM (ROM).
@@ -457,7 +462,10 @@ bool memory_region_init_rom_device(MemoryRegion *mr, MemoryOwner *owner,
  * memory_region_init_io() - Initialise an MMIO / I/O region.
  * @mr: zero-filled storage.
  * @owner: owner or NULL.
- * @ops: callbacks (static storage; NULL is an error).
+ * @ops: callbacks (static storage), or NULL: as in QEMU 7.2, the region
+ *       then answers like unassigned memory (reads give 0, writes are
+ *       dropped, both MEMTX_DECODE_ERROR; a reservation that prints as
+ *       "i/o").
  * @opaque: passed to the callbacks.
  * @name: name (copied).
  * @size: bytes; UINT64_MAX means 2^64; 0 is accepted, as in QEMU.
@@ -706,12 +714,21 @@ MemoryRegionKind memory_region_kind(const MemoryRegion *mr);
 MemoryOwner *memory_region_owner(const MemoryRegion *mr);
 
 /**
- * memory_region_is_ram() - Whether the region is RAM-backed (RAM, ROM, ROM
- * device).
+ * memory_region_is_ram() - Whether the region is RAM: RAM, ROM or a RAM
+ * device, not a ROM device (QEMU's memory_region_is_ram(); a ROM device in
+ * romd mode is memory_region_is_romd()).
  * @mr: the region.
- * Return: true for RAM-backed regions.
+ * Return: true for RAM.
  */
 bool memory_region_is_ram(const MemoryRegion *mr);
+
+/**
+ * memory_region_is_ram_device() - Whether the region is a RAM device
+ * (memory_region_init_ram_device_ptr()).
+ * @mr: the region.
+ * Return: true for a RAM device.
+ */
+bool memory_region_is_ram_device(const MemoryRegion *mr);
 
 /**
  * memory_region_is_rom() - Whether the region is read-only RAM.
@@ -749,6 +766,18 @@ bool memory_region_is_readonly(const MemoryRegion *mr);
  * Return: the flag.
  */
 bool memory_region_is_nonvolatile(const MemoryRegion *mr);
+
+/**
+ * memory_region_is_mapped() - Whether the region is mapped into a parent,
+ * itself or through an alias (QEMU's memory_region_is_mapped(): @mr has a
+ * container, or some alias whose chain of alias targets reaches @mr has
+ * one; enabled or not, reached by an AddressSpace or not).
+ * @mr: the region.
+ * Context: takes the update lock; the answer may be stale as soon as
+ * another thread changes the tree.
+ * Return: true when mapped.
+ */
+bool memory_region_is_mapped(const MemoryRegion *mr);
 
 /**
  * memory_region_get_ram_ptr() - Host address of the region's RAM.
@@ -911,13 +940,26 @@ typedef struct DirtyBitmapSnapshot DirtyBitmapSnapshot;
  *          other values are ignored.
  *
  * Changes the region's dirty_log_mask and re-renders (a transaction of its
- * own, or part of the caller's): listeners get log_start / log_stop for
- * the sections of @mr. Unlike QEMU, which counts enables of DIRTY_MEMORY_VGA
- * only, every client is a plain on/off switch. Turning a client off keeps
- * its bits; turning it on again does not clear them.
+ * own, or part of the caller's; none when the region is disabled):
+ * listeners get log_start / log_stop for the sections of @mr.
+ * DIRTY_MEMORY_VGA counts as in QEMU 7.2: each call with @log true adds
+ * one enable, each with false removes one (an 8-bit count, wrapping as
+ * QEMU's does), and only a change between zero and non-zero enables turns
+ * logging on or off. QEMU allows no other client (it asserts); here
+ * DIRTY_MEMORY_CODE and DIRTY_MEMORY_MIGRATION are plain on/off switches.
+ * Turning a client off keeps its bits; turning it on again does not clear
+ * them.
  * Context: takes the update lock.
  */
 void memory_region_set_log(MemoryRegion *mr, bool log, unsigned client);
+
+/**
+ * memory_region_is_logging() - Whether @mr logs @client now.
+ * @mr: a region.
+ * @client: a DIRTY_MEMORY_* client.
+ * Return: true when the client's bit is in memory_region_get_dirty_log_mask().
+ */
+bool memory_region_is_logging(const MemoryRegion *mr, uint8_t client);
 
 /**
  * memory_region_get_dirty_log_mask() - The clients @mr logs now.
@@ -952,6 +994,20 @@ bool memory_region_get_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
  * Context: any thread; lock-free.
  */
 void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size);
+
+/**
+ * memory_region_flush_rom_device() - A ROM device's model changed the
+ * contents of its memory directly (memory_region_get_ram_ptr()): mark the
+ * pages touched by [@addr, @addr + @size) dirty for every client @mr logs
+ * now (QEMU's memory_region_flush_rom_device()).
+ * @mr: a ROM device in romd mode (QEMU asserts that; here other regions
+ *      are left alone).
+ * @addr: offset in @mr.
+ * @size: bytes; the range is clamped to the region.
+ *
+ * Context: any thread; lock-free.
+ */
+void memory_region_flush_rom_device(MemoryRegion *mr, hwaddr addr, hwaddr size);
 
 /**
  * memory_region_reset_dirty() - Clear @client's bits for the pages touched

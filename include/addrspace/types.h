@@ -29,6 +29,17 @@ typedef uint64_t hwaddr;
  * @user: the access is unprivileged.
  * @memory: the target must be RAM/ROM; MMIO and holes give MEMTX_ACCESS_ERROR.
  * @requester_id: bus requester id (PCI BDF) of the initiator.
+ * @byte_swap: QEMU's "invert endianness for this page" bit of a CPU TLB
+ *             entry; carried to callbacks unchanged, never interpreted here
+ *             (QEMU 7.2's memory API does not read it either: its softmmu
+ *             TLB swaps the access before it reaches the AddressSpace).
+ * @target_tlb_bit0: target-specific page-table bit, carried, not
+ *                   interpreted (as in QEMU).
+ * @target_tlb_bit1: likewise.
+ * @target_tlb_bit2: likewise.
+ *
+ * The fields and their order are QEMU 7.2's; the struct fits in 32 bits
+ * and is passed in one register.
  */
 typedef struct MemTxAttrs {
     unsigned int unspecified : 1;
@@ -36,7 +47,14 @@ typedef struct MemTxAttrs {
     unsigned int user : 1;
     unsigned int memory : 1;
     unsigned int requester_id : 16;
+    unsigned int byte_swap : 1;
+    unsigned int target_tlb_bit0 : 1;
+    unsigned int target_tlb_bit1 : 1;
+    unsigned int target_tlb_bit2 : 1;
 } MemTxAttrs;
+
+_Static_assert(sizeof(MemTxAttrs) == sizeof(uint32_t),
+               "MemTxAttrs is passed by value in one 32-bit register");
 
 /** Attributes of an access whose initiator said nothing more specific. */
 #define MEMTXATTRS_UNSPECIFIED ((MemTxAttrs){.unspecified = 1})

@@ -523,8 +523,7 @@ static void test_error_null_ops(Tree *t, gconstpointer data)
     (void)data;
     (void)p;
     snap = snapshot_take(t);
-    assert_error(memory_region_init_io(mr, NULL, NULL, NULL, "io", 0x100, &err),
-                 &err, ADDRSPACE_ERROR_INVALID);
+    /* QEMU asserts on a ROM device without ops (init_io accepts NULL) */
     assert_error(
         memory_region_init_rom_device(mr, NULL, NULL, NULL, "rd", 0x100, &err),
         &err, ADDRSPACE_ERROR_INVALID);
