@@ -315,6 +315,14 @@ void memory_listeners_remove_all_locked(AddressSpace *as);
 void memory_listeners_log_sync(MemoryRegion *mr);
 
 /*
+ * Whether a listener callback of a commit round is running (on the update
+ * lock's holder); if so, its listener's name (NULL if unnamed) in *@name
+ * and the callback's ("region_add", ...) in *@callback. Caller holds the
+ * update lock.
+ */
+bool memory_listener_running_locked(const char **name, const char **callback);
+
+/*
  * Count the listeners registered on @as in its group (address-space.c),
  * so that a commit skips the listener hook for groups without any.
  */

@@ -865,6 +865,158 @@ static void test_iommu_bogus_translations(Fix *f, gconstpointer data)
     memory_region_finalize(&iommu);
 }
 
+/* --- a listener author ----------------------------------------------------- */
+
+#define FLIP_A_ADDR 0x50000u
+#define FLIP_B_ADDR 0x60000u
+
+/* A listener that, whenever region a or b appears, disables it and enables
+ * the other: every commit round gives it a region_add, and it changes the
+ * tree again, forever. */
+typedef struct Flipper {
+    MemoryListener l;
+    MemoryRegion a, b;
+    unsigned begins, adds;
+    bool off;
+} Flipper;
+
+static void flip_begin(MemoryListener *l)
+{
+    ((Flipper *)(void *)l)->begins++;
+}
+
+static void flip_add(MemoryListener *l, MemoryRegionSection *s)
+{
+    Flipper *fl = (Flipper *)(void *)l;
+
+    fl->adds++;
+    if (!fl->off && (s->mr == &fl->a || s->mr == &fl->b)) {
+        memory_region_set_enabled(s->mr, false);
+        memory_region_set_enabled(s->mr == &fl->a ? &fl->b : &fl->a, true);
+    }
+}
+
+/* Both flip regions in f->root, disabled; the listener registered. */
+static void flipper_setup(Fix *f, Flipper *fl)
+{
+    GError *err = NULL;
+
+    memset(fl, 0, sizeof(*fl));
+    fl->l.name = "flipper";
+    fl->l.begin = flip_begin;
+    fl->l.region_add = flip_add;
+    ok_or_die(memory_region_init_ram(&fl->a, NULL, "flip-a", 0x1000, &err),
+              err);
+    ok_or_die(memory_region_init_ram(&fl->b, NULL, "flip-b", 0x1000, &err),
+              err);
+    memset(memory_region_get_ram_ptr(&fl->a), 0xa1, 0x1000);
+    memset(memory_region_get_ram_ptr(&fl->b), 0xb2, 0x1000);
+    memory_region_set_enabled(&fl->a, false);
+    memory_region_set_enabled(&fl->b, false);
+    ok_or_die(memory_region_add_subregion(&f->root, FLIP_A_ADDR, &fl->a, &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, FLIP_B_ADDR, &fl->b, &err),
+              err);
+    memory_listener_register(&fl->l, &f->as);
+}
+
+static void flipper_teardown(Fix *f, Flipper *fl)
+{
+    memory_listener_unregister(&fl->l);
+    memory_region_transaction_begin();
+    memory_region_del_subregion(&f->root, &fl->a, NULL);
+    memory_region_del_subregion(&f->root, &fl->b, NULL);
+    memory_region_transaction_commit();
+    drain_call_rcu();
+    memory_region_finalize(&fl->a);
+    memory_region_finalize(&fl->b);
+}
+
+/* What the view maps at @addr: the fill byte of its RAM, or -1 for a hole. */
+static int view_byte(Fix *f, hwaddr addr)
+{
+    MemTxResult res;
+    uint8_t v = address_space_ldub(&f->as, addr, U, &res);
+
+    return res == MEMTX_OK ? v : -1;
+}
+
+/*
+ * A listener that changes the tree in every commit round: the commit stops
+ * after MEMORY_TRANSACTION_MAX_ROUNDS rounds with ADDRSPACE_ERROR_LIMIT
+ * naming the listener; the views are those of the last round (consistent:
+ * one of the two regions); the change made in the last round is published
+ * by the next commit. Was an endless loop.
+ */
+static void test_listener_changes_tree_forever(Fix *f, gconstpointer data)
+{
+    Flipper fl;
+    GError *err = NULL;
+    bool ok;
+
+    (void)data;
+    flipper_setup(f, &fl);
+    fl.begins = 0;
+    memory_region_transaction_begin();
+    memory_region_set_enabled(&fl.a, true);
+    ok = memory_region_transaction_commit_checked(&err);
+    g_assert_false(ok);
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_LIMIT);
+    g_assert_nonnull(strstr(err->message, "\"flipper\" in its region_add"));
+    g_clear_error(&err);
+    /* one begin per round; round 1 mapped a, round 2 b, ..., round 64 b */
+    g_assert_cmpuint(fl.begins, ==, MEMORY_TRANSACTION_MAX_ROUNDS);
+    g_assert_cmpuint(MEMORY_TRANSACTION_MAX_ROUNDS % 2, ==, 0);
+    g_assert_cmpint(view_byte(f, FLIP_A_ADDR), ==, -1);
+    g_assert_cmpint(view_byte(f, FLIP_B_ADDR), ==, 0xb2);
+    /* the tree already holds round 64's change (a again): published by
+     * the next commit, once the listener stops flipping */
+    g_assert_true(memory_region_is_enabled(&fl.a));
+    fl.off = true;
+    memory_region_transaction_begin();
+    ok = memory_region_transaction_commit_checked(&err);
+    g_assert_no_error(err);
+    g_assert_true(ok);
+    g_assert_cmpint(view_byte(f, FLIP_A_ADDR), ==, 0xa1);
+    g_assert_cmpint(view_byte(f, FLIP_B_ADDR), ==, -1);
+    flipper_teardown(f, &fl);
+}
+
+/*
+ * The same through memory_region_transaction_commit() (and a plain
+ * setter, its own transaction): each commit stops at the limit; one
+ * critical message per process names the listener.
+ */
+static void test_listener_changes_tree_forever_logged(Fix *f,
+                                                      gconstpointer data)
+{
+    Flipper fl;
+
+    (void)data;
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+        g_test_trap_assert_passed();
+        g_test_trap_assert_stderr("*CRITICAL*MEMORY_TRANSACTION_MAX_ROUNDS*"
+                                  "\"flipper\" in its region_add*");
+        g_test_trap_assert_stderr_unmatched("*MAX_ROUNDS*MAX_ROUNDS*");
+        return;
+    }
+    g_log_set_always_fatal(G_LOG_FATAL_MASK); /* a critical: not fatal */
+    flipper_setup(f, &fl);
+    fl.begins = 0;
+    memory_region_set_enabled(&fl.a, true);
+    g_assert_cmpuint(fl.begins, ==, MEMORY_TRANSACTION_MAX_ROUNDS);
+    memory_region_transaction_begin();
+    memory_region_transaction_commit();
+    g_assert_cmpuint(fl.begins, ==, 2 * MEMORY_TRANSACTION_MAX_ROUNDS);
+    fl.off = true;
+    memory_region_transaction_begin();
+    memory_region_transaction_commit();
+    g_assert_cmpint(view_byte(f, FLIP_A_ADDR) == -1, !=,
+                    view_byte(f, FLIP_B_ADDR) == -1);
+    flipper_teardown(f, &fl);
+}
+
 /* --- board files --------------------------------------------------------- */
 
 /* A board file is refused with @code and a message that starts with the
@@ -969,6 +1121,10 @@ int main(int argc, char **argv)
     ADD_TEST("tree/overlapping-subregions", test_tree_overlapping_subregions);
     ADD_TEST("tree/absurd-sizes", test_tree_absurd_sizes);
     ADD_TEST("iommu/bogus-translations", test_iommu_bogus_translations);
+    ADD_TEST("listener/changes-tree-forever",
+             test_listener_changes_tree_forever);
+    ADD_TEST("listener/changes-tree-forever-logged",
+             test_listener_changes_tree_forever_logged);
     g_test_add_func("/hostile/board/cycle", test_board_cycle);
     g_test_add_func("/hostile/board/duplicate-names",
                     test_board_duplicate_names);
