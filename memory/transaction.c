@@ -13,6 +13,7 @@
 #include <pthread.h>
 
 #include "memory-internal.h"
+#include "../rcu/rcu-internal.h"
 
 static pthread_mutex_t update_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static unsigned int transaction_depth;                 /* under update_lock */
@@ -26,14 +27,31 @@ static uint64_t mark_epoch;                            /* under update_lock */
 static const char *round_listener, *round_callback;
 static gint round_limit_logged; /* the critical message is logged once */
 
+static __thread unsigned int update_lock_depth; /* this thread's */
+
 void memory_update_lock(void)
 {
     pthread_mutex_lock(&update_lock);
+    update_lock_depth++;
 }
 
 void memory_update_unlock(void)
 {
+    update_lock_depth--;
     pthread_mutex_unlock(&update_lock);
+}
+
+/* For the RCU exit handler: callbacks (owners' releases finalizing
+ * regions) may need the update lock, so an exit with it held must not
+ * wait for them. */
+static bool update_lock_held(void)
+{
+    return update_lock_depth != 0;
+}
+
+__attribute__((constructor)) static void register_exit_lock_check(void)
+{
+    rcu_set_exit_lock_check(update_lock_held);
 }
 
 void memory_region_changed_locked(MemoryRegion *mr)
