@@ -634,7 +634,7 @@ void memory_region_transaction_commit(void);
  * @errp: error return.
  *
  * Ends the transaction exactly like memory_region_transaction_commit(),
- * but instead of logging, reports through @errp: ADDRSPACE_ERROR_LIMIT
+ * but instead of logging, sets @errp to ADDRSPACE_ERROR_LIMIT
  * when the outermost commit stopped at MEMORY_TRANSACTION_MAX_ROUNDS
  * (the views are those of the last round; the remaining changes wait for
  * the next commit), ADDRSPACE_ERROR_INVALID for a commit without a
