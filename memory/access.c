@@ -277,6 +277,7 @@ static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                                uint8_t *buf, hwaddr len, bool is_write)
 {
     const MemoryRegionSection *s;
+    const FlatViewIndex *ix;
     MemTxResult res = MEMTX_OK;
     bool entered;
     FlatView *fv;
@@ -285,7 +286,17 @@ static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
         return MEMTX_OK;
     }
     entered = rcu_read_enter();
-    fv = container_of(address_space_index_rcu(as), FlatView, index);
+    ix = address_space_index_rcu(as);
+    if (__builtin_expect(ix->nr == 0, 0) &&
+        !address_space_check(as, is_write ? "address_space_write"
+                                          : "address_space_read")) {
+        rcu_read_exit(entered);
+        if (!is_write) {
+            memset(buf, 0, len);
+        }
+        return MEMTX_DECODE_ERROR;
+    }
+    fv = container_of(ix, FlatView, index);
     s = view_lookup(fv, addr);
     if (ram_copy(s, addr, buf, len, is_write)) {
         rcu_read_exit(entered);
@@ -537,6 +548,13 @@ ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(
     bool big = order_big(as, order);
     hwaddr offset;
 
+    /* a hole: also what an AddressSpace that is not initialised gives */
+    if (i == (size_t)-1 && !address_space_check(as, "address_space_ld")) {
+        if (result) {
+            *result = MEMTX_DECODE_ERROR;
+        }
+        return 0;
+    }
     if (section_is_fast(s, addr, size, SECTION_DIRECT_READ, &offset)) {
         /* MMIO's common case: no planning, no second frame */
         return memory_region_load_fast(s->mr, offset, size, big,
@@ -554,6 +572,12 @@ address_space_st_at_rcu(AddressSpace *as, const FlatViewIndex *ix, size_t i,
     bool big = order_big(as, order);
     hwaddr offset;
 
+    if (i == (size_t)-1 && !address_space_check(as, "address_space_st")) {
+        if (result) {
+            *result = MEMTX_DECODE_ERROR;
+        }
+        return;
+    }
     if (section_is_fast(s, addr, size, SECTION_DIRECT_WRITE, &offset)) {
         MemTxResult r = memory_region_store_fast(
             s->mr, offset, val, size, big, target_order(as, false), attrs);

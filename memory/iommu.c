@@ -200,7 +200,8 @@ memory_section_resolve_iommu_rcu(const MemoryRegionSection *s, hwaddr *addr,
             idx = st->ops->attrs_to_index(st->opaque, attrs);
         }
         e = st->ops->translate(st->opaque, off, want, idx);
-        if (!e.target_as || !(e.perm & want)) {
+        if (!e.target_as || !(e.perm & want) ||
+            !address_space_check_iommu_target(e.target_as, s->mr)) {
             s = NULL; /* QEMU: unassigned */
             break;
         }

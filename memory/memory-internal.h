@@ -96,6 +96,33 @@ void memory_region_forget_locked(MemoryRegion *mr);
 /* Effective root for FlatView sharing (QEMU's get_flatview_root rules). */
 MemoryRegion *memory_region_flatview_root_locked(MemoryRegion *mr);
 
+/*
+ * An AddressSpace handed to an entry point is not initialised (NULL, zero
+ * filled, destroyed, or garbage without AS_MAGIC): a caller bug. Logs one
+ * critical message per process naming @func; the entry point then answers
+ * as for a hole (MEMTX_DECODE_ERROR, reads give 0) or does nothing.
+ */
+void address_space_report_invalid(const AddressSpace *as, const char *func);
+
+/* Whether @as is initialised; if not, reports it (above). */
+static inline bool address_space_check(const AddressSpace *as, const char *func)
+{
+    if (__builtin_expect(as && as->priv.magic == AS_MAGIC, 1)) {
+        return true;
+    }
+    address_space_report_invalid(as, func);
+    return false;
+}
+
+/*
+ * For memory_section_resolve_iommu_rcu(): whether @target, the
+ * AddressSpace an IOMMU's translate callback returned for region @iommu,
+ * is initialised; if not, logs one critical message per process naming the
+ * IOMMU (the access is then a refused translation).
+ */
+bool address_space_check_iommu_target(const AddressSpace *target,
+                                      const MemoryRegion *iommu);
+
 /* Walk every initialised AddressSpace in creation order (update lock). */
 typedef void (*AddressSpaceVisitor)(AddressSpace *as, void *opaque);
 void address_space_foreach_locked(AddressSpaceVisitor fn, void *opaque);
@@ -325,6 +352,14 @@ void memory_listeners_view_changed_locked(AddressSpace *as, FlatView *old_view,
                                           FlatView *new_view);
 void memory_listeners_remove_all_locked(AddressSpace *as);
 void memory_listeners_log_sync(MemoryRegion *mr);
+
+/*
+ * Whether a listener callback of a commit round is running (on the update
+ * lock's holder); if so, its listener's name (NULL if unnamed) in *@name
+ * and the callback's ("region_add", ...) in *@callback. Caller holds the
+ * update lock.
+ */
+bool memory_listener_running_locked(const char **name, const char **callback);
 
 /*
  * Count the listeners registered on @as in its group (address-space.c),

@@ -17,4 +17,12 @@ static inline void rcu_tsan_after_grace_period(void)
 #endif
 }
 
+/*
+ * Give the exit handler of the reclamation thread a way to learn whether
+ * the exiting thread holds a lock that callbacks may need (memory/'s
+ * update lock): it then does not wait for them. rcu/ knows nothing of
+ * regions, so the layer above registers the check. Set once, at load.
+ */
+void rcu_set_exit_lock_check(bool (*holds_lock)(void));
+
 #endif /* ADDRSPACE_RCU_INTERNAL_H */

@@ -22,6 +22,21 @@ typedef struct AddressSpaceGroup AddressSpaceGroup;
 
 /**
  * struct AddressSpace - caller-allocated address space; fields private.
+ *
+ * Using an AddressSpace that is not initialised (zero-filled storage
+ * before address_space_init() succeeded on it, or after
+ * address_space_destroy(), which zero-fills it) is a caller bug. Beyond
+ * QEMU, which dereferences a NULL view, no call crashes on it: accesses
+ * answer as for a hole (MEMTX_DECODE_ERROR, reads give 0; translate gives
+ * the unassigned region, address_space_access_valid() false,
+ * address_space_map() NULL with length 0, address_space_cache_init() -1,
+ * address_space_to_flatview() an empty view), the map-client and bounce
+ * buffer calls do nothing, and one critical message per process names the
+ * first function that met such an AddressSpace. The same for the
+ * target_as an IOMMU's translate callback returns: the access is refused
+ * as unassigned and one critical message per process names the IOMMU
+ * region. Storage that was never zero-filled, and a NULL @as given to the
+ * inline typed loads and stores, remain undefined.
  */
 struct AddressSpace {
     /** @priv: private state. */
@@ -615,7 +630,8 @@ typedef struct MemoryRegionCache {
  * MEMTX_DECODE_ERROR, destroy is a no-op).
  * Context: any registered thread.
  * Return: @len, or -1 when @len is 0 or above INT64_MAX, the range
- * wraps, or @cache or @as is NULL.
+ * wraps, @cache or @as is NULL, or @as is not initialised (a caller bug,
+ * logged as described at struct AddressSpace).
  */
 int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
                                  hwaddr addr, hwaddr len, bool is_write);

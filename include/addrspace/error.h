@@ -37,6 +37,8 @@
  * @ADDRSPACE_ERROR_OVERLAP: ranges overlap where they may not.
  * @ADDRSPACE_ERROR_OS: the operating system refused (errno text attached).
  * @ADDRSPACE_ERROR_PARSE: malformed input text (board file, command).
+ * @ADDRSPACE_ERROR_LIMIT: a documented limit of the library was reached
+ *                         (e.g. MEMORY_TRANSACTION_MAX_ROUNDS).
  */
 typedef enum AddrspaceErrorCode {
     ADDRSPACE_ERROR_INVALID,
@@ -47,6 +49,7 @@ typedef enum AddrspaceErrorCode {
     ADDRSPACE_ERROR_OVERLAP,
     ADDRSPACE_ERROR_OS,
     ADDRSPACE_ERROR_PARSE,
+    ADDRSPACE_ERROR_LIMIT,
 } AddrspaceErrorCode;
 
 /**

@@ -138,7 +138,8 @@ void flatview_for_each_section(const FlatView *fv, FlatViewSectionCallback cb,
  * @as: the address space.
  *
  * Context: inside a read-side section; the view is valid until it ends.
- * Return: the view (never NULL).
+ * Return: the view (never NULL; an empty one, with a critical message,
+ * for an AddressSpace that is not initialised: see struct AddressSpace).
  */
 FlatView *address_space_to_flatview(AddressSpace *as);
 

@@ -37,7 +37,9 @@
  * Context of every callback: the thread that committed, with the library's
  * update lock held (the lock of memory.h). A callback may read the tree and
  * the views, and may change the tree (the changes are committed in a
- * further round with its own begin/commit); it must not call
+ * further round with its own begin/commit; a commit runs at most
+ * MEMORY_TRANSACTION_MAX_ROUNDS rounds, see
+ * memory_region_transaction_commit()); it must not call
  * synchronize_rcu() or drain_call_rcu() (the reclamation thread may need
  * the update lock: deadlock), must not register or unregister listeners,
  * and must not initialise or destroy AddressSpaces.

@@ -664,11 +664,56 @@ void memory_region_disable_reentrancy_guard(MemoryRegion *mr);
 void memory_region_transaction_begin(void);
 
 /**
+ * MEMORY_TRANSACTION_MAX_ROUNDS - Commit rounds one outermost commit runs
+ * at most.
+ *
+ * Listeners may change the tree from their callbacks; each change starts
+ * another round (re-render, publish, notify). A listener that changes the
+ * tree in every round would keep a commit going forever: after this many
+ * rounds the commit stops (see memory_region_transaction_commit()).
+ */
+#define MEMORY_TRANSACTION_MAX_ROUNDS 64
+
+/**
  * memory_region_transaction_commit() - End a transaction; at the outermost
  * level, re-render the changed roots, publish the new FlatViews, notify
  * listeners, and release the update lock.
+ *
+ * Changes that listener callbacks make to the tree are committed in
+ * further rounds, each with its own begin and commit on every listener,
+ * at most MEMORY_TRANSACTION_MAX_ROUNDS rounds. When the tree still
+ * changed in the last round (a listener that changes it in every round),
+ * the commit stops there: every view stays as that round published it
+ * (complete and consistent, listeners told), the changes made during the
+ * last round stay recorded and are published by the next commit, and the
+ * library logs one critical message per process naming the listener and
+ * its callback. memory_region_transaction_commit_checked() returns that
+ * error instead. Differs from QEMU 7.2, where a listener's change runs a
+ * whole nested commit inside the callback (the depth is decremented
+ * first), so such a listener recurses until the stack overflows.
+ *
+ * A commit without a matching begin on this thread is a caller bug: it
+ * logs a warning and does nothing else.
  */
 void memory_region_transaction_commit(void);
+
+/**
+ * memory_region_transaction_commit_checked() - End a transaction like
+ * memory_region_transaction_commit(), reporting a cut-short commit as an
+ * error.
+ * @errp: error return.
+ *
+ * Ends the transaction exactly like memory_region_transaction_commit(),
+ * but instead of logging, sets @errp to ADDRSPACE_ERROR_LIMIT
+ * when the outermost commit stopped at MEMORY_TRANSACTION_MAX_ROUNDS
+ * (the views are those of the last round; the remaining changes wait for
+ * the next commit), ADDRSPACE_ERROR_INVALID for a commit without a
+ * matching begin. Unlike other set-up calls, the state has changed even
+ * on ADDRSPACE_ERROR_LIMIT: the rounds that ran are published.
+ * Return: true when every change made so far is published (always true
+ * for an inner commit, which publishes nothing).
+ */
+bool memory_region_transaction_commit_checked(GError **errp);
 
 /**
  * memory_region_ref() - Take a reference on @mr's owner (no-op without

@@ -19,6 +19,20 @@
  * - call_rcu() callbacks run on the library's reclamation thread, with no
  *   lock held, after a grace period; they may take locks and enter
  *   read-side sections.
+ * - Process exit: an exit handler, registered with atexit() when the first
+ *   callback is queued (so it runs before the handlers a program registers
+ *   at start-up, which exit() runs later), waits until every pending
+ *   callback, and every callback those queue, has run, then stops the
+ *   reclamation thread: no callback starts after it, so none runs while
+ *   the rest of the exit tears the program down. It does not wait when the
+ *   exiting thread is inside a read-side section, holds the memory update
+ *   lock or is the reclamation thread, and gives up, with a line on
+ *   stderr, when no callback completes for 1 s (a thread stuck in a
+ *   read-side section, a blocked callback) or after 10 s in all; callbacks
+ *   still pending then, or queued later, never run. State that callbacks
+ *   use and that an exit handler registered after the first call_rcu()
+ *   frees must be drained first (drain_call_rcu()). QEMU 7.2 has no such
+ *   handler: its thread goes on running callbacks during exit.
  *
  * Publication and dereference are C11-style atomics (release store /
  * consume load) rather than liburcu's inline assembly, so ThreadSanitizer
@@ -180,6 +194,10 @@ void call_rcu1(struct rcu_head *head, RCUCBFunc *func);
 /**
  * drain_call_rcu() - Wait until every callback queued so far has run.
  *
+ * As in QEMU, callbacks that those callbacks queue (a FlatView's
+ * reclamation dropping an owner's last reference queues the owner's
+ * release) may still be pending: call it again to wait for them. Returns
+ * at once after the exit handler has stopped the reclamation thread.
  * Context: outside any read-side section and without the memory update
  * lock (the callbacks may need it).
  */

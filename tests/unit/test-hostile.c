@@ -898,6 +898,341 @@ static void test_iommu_bogus_translations(Fix *f, gconstpointer data)
     memory_region_finalize(&iommu);
 }
 
+/*
+ * Caller bugs are logged once per process as critical messages: a test of
+ * one runs itself again in a subprocess (criticals not fatal there).
+ * Returns true in that subprocess; in the parent, checks that it passed
+ * and that stderr matched @logged, and @once at most once, then returns
+ * false.
+ */
+static bool run_logging_once(const char *logged, const char *once)
+{
+    char *twice;
+
+    if (g_test_subprocess()) {
+        g_log_set_always_fatal(G_LOG_FATAL_MASK);
+        return true;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stderr(logged);
+    twice = g_strdup_printf("*%s*%s*", once, once);
+    g_test_trap_assert_stderr_unmatched(twice);
+    g_free(twice);
+    return false;
+}
+
+/* --- a caller's AddressSpace that is not initialised -------------------- */
+
+static void never_called(void *opaque)
+{
+    (void)opaque;
+    g_assert_not_reached();
+}
+
+/* Every entry point given @as (not initialised) answers as for a hole or
+ * does nothing, and writes nothing into @as. */
+static void assert_as_refused(AddressSpace *as)
+{
+    static const AddressSpace zero;
+    MemoryRegionCache cache;
+    MemTxResult res = MEMTX_OK;
+    uint8_t buf[16];
+    hwaddr xlat = 0, len = 8;
+    FlatView *fv;
+
+    memset(buf, 0x5a, sizeof(buf));
+    g_assert_cmphex(address_space_read(as, RAM_ADDR, U, buf, sizeof(buf)), ==,
+                    MEMTX_DECODE_ERROR);
+    assert_bytes(buf, 0, sizeof(buf));
+    g_assert_cmphex(address_space_write(as, RAM_ADDR, U, buf, sizeof(buf)), ==,
+                    MEMTX_DECODE_ERROR);
+    g_assert_cmphex(address_space_rw(as, DEV_ADDR, U, buf, 4, true), ==,
+                    MEMTX_DECODE_ERROR);
+    g_assert_cmphex(address_space_ldub(as, RAM_ADDR, U, &res), ==, 0);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    res = MEMTX_OK;
+    g_assert_cmphex(address_space_ldl_be(as, DEV_ADDR, U, &res), ==, 0);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    res = MEMTX_OK;
+    g_assert_cmphex(address_space_ldq(as, TOP_ADDR, U, &res), ==, 0);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    res = MEMTX_OK;
+    address_space_stw_le(as, RAM_ADDR, 0x1234, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    res = MEMTX_OK;
+    address_space_stq(as, DEV_ADDR, 1, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    rcu_read_lock();
+    g_assert_true(address_space_translate(as, RAM_ADDR + 4, &xlat, &len, false,
+                                          U) == memory_region_unassigned());
+    g_assert_cmphex(xlat, ==, RAM_ADDR + 4);
+    fv = address_space_to_flatview(as);
+    g_assert_cmpuint(flatview_nr_sections(fv), ==, 0);
+    rcu_read_unlock();
+    g_assert_false(address_space_access_valid(as, RAM_ADDR, 4, false, U));
+    len = 64;
+    g_assert_null(address_space_map(as, RAM_ADDR, &len, true, U));
+    g_assert_cmpuint(len, ==, 0);
+    address_space_unmap(as, buf, sizeof(buf), true, sizeof(buf));
+    address_space_register_map_client(as, never_called, NULL);
+    address_space_unregister_map_client(as, never_called, NULL);
+    address_space_set_max_bounce_buffer_size(as, 64);
+    g_assert_cmpint(address_space_cache_init(&cache, as, RAM_ADDR, 16, false),
+                    <, 0);
+    address_space_cache_destroy(&cache);
+    fv = address_space_get_flatview(as);
+    g_assert_cmpuint(flatview_nr_sections(fv), ==, 0);
+    flatview_unref(fv);
+    g_assert_true(memcmp(as, &zero, sizeof(zero)) == 0);
+}
+
+/*
+ * An AddressSpace that is zero-filled, or destroyed, handed to every entry
+ * point: hole answers (MEMTX_DECODE_ERROR, reads 0, map NULL, cache -1),
+ * one critical message per process naming the first function, the valid
+ * AddressSpace unaffected. Was a NULL dereference.
+ */
+static void test_as_uninitialised(Fix *f, gconstpointer data)
+{
+    AddressSpace zeroed, destroyed;
+    GError *err = NULL;
+    MemTxResult res;
+
+    (void)data;
+    if (!run_logging_once("*CRITICAL*address_space_read(): AddressSpace*"
+                          "not initialised*caller bug*",
+                          "not initialised")) {
+        return;
+    }
+    memset(&zeroed, 0, sizeof(zeroed));
+    assert_as_refused(&zeroed);
+    memset(&destroyed, 0, sizeof(destroyed));
+    ok_or_die(address_space_init(&destroyed, &f->root, "gone", &err), err);
+    address_space_destroy(&destroyed);
+    assert_as_refused(&destroyed);
+    g_assert_cmphex(address_space_ldub(&f->as, RAM_ADDR, U, &res), ==, 0xaa);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+}
+
+static IOMMUTLBEntry zeroed_target_translate(void *opaque, hwaddr addr,
+                                             IOMMUAccessFlags flag,
+                                             int iommu_idx)
+{
+    IOMMUTLBEntry e = {.target_as = opaque,
+                       .iova = addr & ~(hwaddr)0xfff,
+                       .translated_addr = RAM_ADDR,
+                       .addr_mask = 0xfff,
+                       .perm = IOMMU_RW};
+
+    (void)flag;
+    (void)iommu_idx;
+    return e;
+}
+
+static const IOMMUMemoryRegionOps zeroed_target_ops = {
+    .translate = zeroed_target_translate,
+};
+
+/*
+ * An IOMMU whose translate callback returns a zero-filled target
+ * AddressSpace: a refused translation (QEMU: unassigned), so
+ * MEMTX_DECODE_ERROR and reads 0, with one critical message naming the
+ * IOMMU region. Was a NULL dereference.
+ */
+static void test_iommu_uninitialised_target(Fix *f, gconstpointer data)
+{
+    AddressSpace zeroed;
+    MemoryRegion iommu;
+    GError *err = NULL;
+    MemTxResult res = MEMTX_OK;
+    uint8_t buf[8];
+    hwaddr xlat, len = 4;
+
+    (void)data;
+    if (!run_logging_once("*CRITICAL*IOMMU region \"zeroed-target\"*"
+                          "translate*not an initialised AddressSpace*",
+                          "IOMMU region")) {
+        return;
+    }
+    memset(&zeroed, 0, sizeof(zeroed));
+    memset(&iommu, 0, sizeof(iommu));
+    ok_or_die(memory_region_init_iommu(&iommu, NULL, &zeroed_target_ops,
+                                       &zeroed, "zeroed-target", 0x10000, &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR, &iommu, &err),
+              err);
+    memset(buf, 0x5a, sizeof(buf));
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR, U, buf, sizeof(buf)),
+                    ==, MEMTX_DECODE_ERROR);
+    assert_bytes(buf, 0, sizeof(buf));
+    g_assert_cmphex(address_space_write(&f->as, HOLE_ADDR, U, buf, sizeof(buf)),
+                    ==, MEMTX_DECODE_ERROR);
+    g_assert_cmphex(address_space_ldl_le(&f->as, HOLE_ADDR + 4, U, &res), ==,
+                    0);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    res = MEMTX_OK;
+    address_space_stl_le(&f->as, HOLE_ADDR + 4, 1, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    rcu_read_lock();
+    g_assert_true(address_space_translate(&f->as, HOLE_ADDR + 4, &xlat, &len,
+                                          false,
+                                          U) == memory_region_unassigned());
+    rcu_read_unlock();
+    assert_bytes(memory_region_get_ram_ptr(&f->ram), 0xaa, 0x1000);
+    ok_or_die(memory_region_del_subregion(&f->root, &iommu, &err), err);
+    drain_call_rcu();
+    memory_region_finalize(&iommu);
+}
+
+/* --- a listener author ----------------------------------------------------- */
+
+#define FLIP_A_ADDR 0x50000u
+#define FLIP_B_ADDR 0x60000u
+
+/* A listener that, whenever region a or b appears, disables it and enables
+ * the other: every commit round gives it a region_add, and it changes the
+ * tree again, forever. */
+typedef struct Flipper {
+    MemoryListener l;
+    MemoryRegion a, b;
+    unsigned begins, adds;
+    bool off;
+} Flipper;
+
+static void flip_begin(MemoryListener *l)
+{
+    ((Flipper *)(void *)l)->begins++;
+}
+
+static void flip_add(MemoryListener *l, MemoryRegionSection *s)
+{
+    Flipper *fl = (Flipper *)(void *)l;
+
+    fl->adds++;
+    if (!fl->off && (s->mr == &fl->a || s->mr == &fl->b)) {
+        memory_region_set_enabled(s->mr, false);
+        memory_region_set_enabled(s->mr == &fl->a ? &fl->b : &fl->a, true);
+    }
+}
+
+/* Both flip regions in f->root, disabled; the listener registered. */
+static void flipper_setup(Fix *f, Flipper *fl)
+{
+    GError *err = NULL;
+
+    memset(fl, 0, sizeof(*fl));
+    fl->l.name = "flipper";
+    fl->l.begin = flip_begin;
+    fl->l.region_add = flip_add;
+    ok_or_die(memory_region_init_ram(&fl->a, NULL, "flip-a", 0x1000, &err),
+              err);
+    ok_or_die(memory_region_init_ram(&fl->b, NULL, "flip-b", 0x1000, &err),
+              err);
+    memset(memory_region_get_ram_ptr(&fl->a), 0xa1, 0x1000);
+    memset(memory_region_get_ram_ptr(&fl->b), 0xb2, 0x1000);
+    memory_region_set_enabled(&fl->a, false);
+    memory_region_set_enabled(&fl->b, false);
+    ok_or_die(memory_region_add_subregion(&f->root, FLIP_A_ADDR, &fl->a, &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, FLIP_B_ADDR, &fl->b, &err),
+              err);
+    memory_listener_register(&fl->l, &f->as);
+}
+
+static void flipper_teardown(Fix *f, Flipper *fl)
+{
+    memory_listener_unregister(&fl->l);
+    memory_region_transaction_begin();
+    memory_region_del_subregion(&f->root, &fl->a, NULL);
+    memory_region_del_subregion(&f->root, &fl->b, NULL);
+    memory_region_transaction_commit();
+    drain_call_rcu();
+    memory_region_finalize(&fl->a);
+    memory_region_finalize(&fl->b);
+}
+
+/* What the view maps at @addr: the fill byte of its RAM, or -1 for a hole. */
+static int view_byte(Fix *f, hwaddr addr)
+{
+    MemTxResult res;
+    uint8_t v = address_space_ldub(&f->as, addr, U, &res);
+
+    return res == MEMTX_OK ? v : -1;
+}
+
+/*
+ * A listener that changes the tree in every commit round: the commit stops
+ * after MEMORY_TRANSACTION_MAX_ROUNDS rounds with ADDRSPACE_ERROR_LIMIT
+ * naming the listener; the views are those of the last round (consistent:
+ * one of the two regions); the change made in the last round is published
+ * by the next commit. Was an endless loop.
+ */
+static void test_listener_changes_tree_forever(Fix *f, gconstpointer data)
+{
+    Flipper fl;
+    GError *err = NULL;
+    bool ok;
+
+    (void)data;
+    flipper_setup(f, &fl);
+    fl.begins = 0;
+    memory_region_transaction_begin();
+    memory_region_set_enabled(&fl.a, true);
+    ok = memory_region_transaction_commit_checked(&err);
+    g_assert_false(ok);
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_LIMIT);
+    g_assert_nonnull(strstr(err->message, "\"flipper\" in its region_add"));
+    g_clear_error(&err);
+    /* one begin per round; round 1 mapped a, round 2 b, ..., round 64 b */
+    g_assert_cmpuint(fl.begins, ==, MEMORY_TRANSACTION_MAX_ROUNDS);
+    g_assert_cmpuint(MEMORY_TRANSACTION_MAX_ROUNDS % 2, ==, 0);
+    g_assert_cmpint(view_byte(f, FLIP_A_ADDR), ==, -1);
+    g_assert_cmpint(view_byte(f, FLIP_B_ADDR), ==, 0xb2);
+    /* the tree already holds round 64's change (a again): published by
+     * the next commit, once the listener stops flipping */
+    g_assert_true(memory_region_is_enabled(&fl.a));
+    fl.off = true;
+    memory_region_transaction_begin();
+    ok = memory_region_transaction_commit_checked(&err);
+    g_assert_no_error(err);
+    g_assert_true(ok);
+    g_assert_cmpint(view_byte(f, FLIP_A_ADDR), ==, 0xa1);
+    g_assert_cmpint(view_byte(f, FLIP_B_ADDR), ==, -1);
+    flipper_teardown(f, &fl);
+}
+
+/*
+ * The same through memory_region_transaction_commit() (and a plain
+ * setter, its own transaction): each commit stops at the limit; one
+ * critical message per process names the listener.
+ */
+static void test_listener_changes_tree_forever_logged(Fix *f,
+                                                      gconstpointer data)
+{
+    Flipper fl;
+
+    (void)data;
+    if (!run_logging_once("*CRITICAL*MEMORY_TRANSACTION_MAX_ROUNDS*"
+                          "\"flipper\" in its region_add*",
+                          "MAX_ROUNDS")) {
+        return;
+    }
+    flipper_setup(f, &fl);
+    fl.begins = 0;
+    memory_region_set_enabled(&fl.a, true);
+    g_assert_cmpuint(fl.begins, ==, MEMORY_TRANSACTION_MAX_ROUNDS);
+    memory_region_transaction_begin();
+    memory_region_transaction_commit();
+    g_assert_cmpuint(fl.begins, ==, 2 * MEMORY_TRANSACTION_MAX_ROUNDS);
+    fl.off = true;
+    memory_region_transaction_begin();
+    memory_region_transaction_commit();
+    g_assert_cmpint(view_byte(f, FLIP_A_ADDR) == -1, !=,
+                    view_byte(f, FLIP_B_ADDR) == -1);
+    flipper_teardown(f, &fl);
+}
+
 /* --- board files --------------------------------------------------------- */
 
 /* A board file is refused with @code and a message that starts with the
@@ -1211,6 +1546,12 @@ int main(int argc, char **argv)
     ADD_TEST("tree/overlapping-subregions", test_tree_overlapping_subregions);
     ADD_TEST("tree/absurd-sizes", test_tree_absurd_sizes);
     ADD_TEST("iommu/bogus-translations", test_iommu_bogus_translations);
+    ADD_TEST("iommu/uninitialised-target", test_iommu_uninitialised_target);
+    ADD_TEST("address-space/uninitialised", test_as_uninitialised);
+    ADD_TEST("listener/changes-tree-forever",
+             test_listener_changes_tree_forever);
+    ADD_TEST("listener/changes-tree-forever-logged",
+             test_listener_changes_tree_forever_logged);
     g_test_add_func("/hostile/board/cycle", test_board_cycle);
     g_test_add_func("/hostile/board/duplicate-ids", test_board_duplicate_ids);
     g_test_add_func("/hostile/board/overlapping-subregions",

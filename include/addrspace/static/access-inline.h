@@ -177,12 +177,19 @@ static inline bool address_space_order_swaps(const AddressSpace *as, int order)
  * address_space_index_rcu() - private: the current view's index.
  * @as: address space.
  * Context: inside a read-side section.
- * Return: the index.
+ * Return: the index; for an AddressSpace that is not initialised (zero
+ * filled or destroyed: no view slot), an empty one, so that every access
+ * takes the out-of-line path, which reports the caller bug.
  */
 static inline const FlatViewIndex *address_space_index_rcu(AddressSpace *as)
 {
-    return (const FlatViewIndex *)__atomic_load_n(as->priv.view_slot,
-                                                  __ATOMIC_CONSUME);
+    static const FlatViewIndex no_view;
+    FlatView **slot = as->priv.view_slot;
+
+    if (__builtin_expect(slot == NULL, 0)) {
+        return &no_view;
+    }
+    return (const FlatViewIndex *)__atomic_load_n(slot, __ATOMIC_CONSUME);
 }
 
 /**
