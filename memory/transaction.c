@@ -130,9 +130,9 @@ static bool commit(GError **errp)
         /* a caller bug (this thread holds no transaction, so it does not
          * hold the lock either), but no public function aborts on it */
         if (errp) {
-            g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                        "memory_region_transaction_commit() without a "
-                        "matching memory_region_transaction_begin()");
+            addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                                "memory_region_transaction_commit() without a "
+                                "matching memory_region_transaction_begin()");
         } else {
             g_warning("memory_region_transaction_commit() without a matching "
                       "memory_region_transaction_begin()");
@@ -155,8 +155,8 @@ static bool commit(GError **errp)
             rounds, who, rounds);
 
         if (errp) {
-            g_set_error_literal(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_LIMIT,
-                                msg);
+            addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_LIMIT,
+                                "%s", msg);
         } else if (g_atomic_int_compare_and_exchange(&round_limit_logged, 0,
                                                      1)) {
             g_critical("%s", msg);
