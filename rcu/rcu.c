@@ -16,10 +16,16 @@
 
 #include "rcu-internal.h"
 
-ADDRSPACE_EXPORT __thread unsigned int rcu_thread_registration_depth;
+/*
+ * Registrations by addrspace_rcu_register_thread() on this thread, and
+ * whether the first of them registered it with liburcu (false when liburcu
+ * had it registered already: then it stays liburcu's to unregister).
+ */
+static __thread unsigned int registration_depth;
+static __thread bool registered_by_us;
 
 #ifdef ADDRSPACE_TSAN
-ADDRSPACE_EXPORT char rcu_tsan_sync_object;
+ADDRSPACE_EXPORT char addrspace_rcu_tsan_sync_object;
 #endif
 
 /* Pending callbacks, oldest first, linked through head->next.next. */
@@ -30,7 +36,7 @@ static struct rcu_head *reclaim_last;
 static pthread_once_t reclaim_once = PTHREAD_ONCE_INIT;
 static __thread bool on_reclaim_thread;
 
-ADDRSPACE_EXPORT void rcu_unregistered_thread_fatal(void)
+ADDRSPACE_EXPORT void addrspace_rcu_unregistered_thread_fatal(void)
 {
     fprintf(stderr,
             "addrspace: rcu_read_lock() on a thread that is not registered; "
@@ -39,35 +45,40 @@ ADDRSPACE_EXPORT void rcu_unregistered_thread_fatal(void)
     abort();
 }
 
-ADDRSPACE_EXPORT void rcu_register_thread(void)
+ADDRSPACE_EXPORT bool addrspace_rcu_thread_is_registered(void)
 {
-    if (rcu_thread_registration_depth++ == 0) {
-        urcu_memb_register_thread();
+    return URCU_TLS(urcu_memb_reader).registered;
+}
+
+ADDRSPACE_EXPORT void addrspace_rcu_register_thread(void)
+{
+    if (registration_depth++ == 0) {
+        /* liburcu refuses a second registration of a thread */
+        registered_by_us = !addrspace_rcu_thread_is_registered();
+        if (registered_by_us) {
+            urcu_memb_register_thread();
+        }
     }
 }
 
-ADDRSPACE_EXPORT void rcu_unregister_thread(void)
+ADDRSPACE_EXPORT void addrspace_rcu_unregister_thread(void)
 {
-    if (rcu_thread_registration_depth == 0) {
+    if (registration_depth == 0) {
         /* a caller bug, but no public function aborts on caller input */
         fprintf(stderr, "addrspace: rcu_unregister_thread() on a thread "
                         "that is not registered; ignored\n");
         return;
     }
-    if (--rcu_thread_registration_depth == 0) {
+    if (--registration_depth == 0 && registered_by_us) {
+        registered_by_us = false;
         urcu_memb_unregister_thread();
     }
-}
-
-ADDRSPACE_EXPORT bool rcu_thread_is_registered(void)
-{
-    return rcu_thread_registration_depth != 0;
 }
 
 static void check_not_reading(const char *what)
 {
 #ifndef NDEBUG
-    if (rcu_thread_registration_depth && urcu_memb_read_ongoing()) {
+    if (addrspace_rcu_thread_is_registered() && urcu_memb_read_ongoing()) {
         fprintf(stderr,
                 "addrspace: %s() inside a read-side section would wait "
                 "for itself\n",
@@ -79,7 +90,7 @@ static void check_not_reading(const char *what)
 #endif
 }
 
-ADDRSPACE_EXPORT void synchronize_rcu(void)
+ADDRSPACE_EXPORT void addrspace_synchronize_rcu(void)
 {
     check_not_reading("synchronize_rcu");
     urcu_memb_synchronize_rcu();
@@ -148,7 +159,8 @@ static void reclaim_thread_start(void)
     }
 }
 
-ADDRSPACE_EXPORT void call_rcu1(struct rcu_head *head, RCUCBFunc *func)
+ADDRSPACE_EXPORT void addrspace_call_rcu1(struct rcu_head *head,
+                                          AddrspaceRCUCBFunc *func)
 {
     pthread_once(&reclaim_once, reclaim_thread_start);
     head->func = func;
@@ -179,7 +191,7 @@ static void drain_marker_reached(DrainMarker *marker)
     pthread_mutex_unlock(&marker->lock);
 }
 
-ADDRSPACE_EXPORT void drain_call_rcu(void)
+ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
 {
     DrainMarker marker = {.done = false};
 

@@ -14,6 +14,8 @@
 
 #include <addrspace/types.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 /** The GError domain of addrspace. */
 #define ADDRSPACE_ERROR (addrspace_error_quark())
 
@@ -48,5 +50,7 @@ typedef enum AddrspaceErrorCode {
  * Return: the quark.
  */
 GQuark addrspace_error_quark(void);
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_ERROR_H */

@@ -69,7 +69,7 @@ typedef struct AddrspaceDispatchGuard {
 } AddrspaceDispatchGuard;
 
 /** private: this thread's guard. */
-extern _Thread_local AddrspaceDispatchGuard addrspace_dispatch_guard;
+extern __thread AddrspaceDispatchGuard addrspace_dispatch_guard;
 
 /**
  * struct FlatViewIndex - private: the lookup index, the first member of
