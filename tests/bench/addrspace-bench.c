@@ -331,8 +331,14 @@ int main(int argc, char **argv)
 
     g_option_context_add_main_entries(octx, entries, NULL);
     if (!g_option_context_parse(octx, &argc, &argv, &err) || argc > 1) {
-        fprintf(stderr, "addrspace-bench: %s\n",
-                err ? err->message : "unexpected argument");
+        if (err) {
+            fprintf(stderr, "addrspace-bench: %s\n", err->message);
+            g_error_free(err);
+        } else {
+            fprintf(stderr, "addrspace-bench: unexpected argument '%s'\n",
+                    argv[1]);
+        }
+        g_option_context_free(octx);
         return 2;
     }
     g_option_context_free(octx);
