@@ -199,7 +199,11 @@ void addrspace_drain_call_rcu(void);
                 __typeof__(*(obj)), field));                      \
     })
 
-/** Helper of ADDRSPACE_RCU_READ_LOCK_GUARD(); not to be called directly. */
+/**
+ * addrspace_rcu_read_auto_unlock() - private: the cleanup of the guards'
+ * variables.
+ * @guard: the variable.
+ */
 static inline void addrspace_rcu_read_auto_unlock(int *guard)
 {
     (void)guard;
@@ -207,7 +211,12 @@ static inline void addrspace_rcu_read_auto_unlock(int *guard)
 }
 
 #define ADDRSPACE_CAT_(a, b) a##b
-/** Pastes @a and @b together after expanding them (unique guard names). */
+/**
+ * ADDRSPACE_CAT() - private: pastes @a and @b together after expanding
+ * them (unique guard names).
+ * @a: first part.
+ * @b: second part.
+ */
 #define ADDRSPACE_CAT(a, b) ADDRSPACE_CAT_(a, b)
 
 /**

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * addrspace-bench: the benchmark program (BENCHMARKS.md). Runs the
+ * addrspace-bench: the benchmark program (docs/benchmarks.md). Runs the
  * registered workloads and prints one record per figure:
  *     W0_rcu_read_lock ns_per_op=0.9 base_ns_per_op=0.3 ratio=3.0
  * or, with --json, a JSON array of the same records. The first line states

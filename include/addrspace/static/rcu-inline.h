@@ -19,14 +19,17 @@
 #error "include <addrspace/rcu.h>, not this file"
 #endif
 
-/** Reports a read-side section on an unregistered thread and aborts. */
+/**
+ * addrspace_rcu_unregistered_thread_fatal() - private: reports a read-side
+ * section on an unregistered thread and aborts.
+ */
 void addrspace_rcu_unregistered_thread_fatal(void)
     __attribute__((noreturn, cold));
 
 #ifdef ADDRSPACE_TSAN
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
-/** The one sync object between read-side ends and grace periods. */
+/** private: the one sync object between read-side ends and grace periods. */
 extern char addrspace_rcu_tsan_sync_object;
 #endif
 
