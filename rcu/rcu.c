@@ -18,11 +18,19 @@
 
 /*
  * Registrations by addrspace_rcu_register_thread() on this thread, and
- * whether the first of them registered it with liburcu (false when liburcu
- * had it registered already: then it stays liburcu's to unregister).
+ * whether the library registered it with liburcu (false when liburcu had
+ * it registered already: then it stays liburcu's to unregister).
  */
 static __thread unsigned int registration_depth;
 static __thread bool registered_by_us;
+/*
+ * The thread that loaded the library counts as registered from the start
+ * (QEMU registers its main thread in a constructor), but it is registered
+ * with liburcu only at its first read-side section: a program that uses
+ * liburcu itself registers its main thread with liburcu's own call, which
+ * refuses a thread registered twice.
+ */
+static __thread bool registration_pending;
 
 #ifdef ADDRSPACE_TSAN
 ADDRSPACE_EXPORT char addrspace_rcu_tsan_sync_object;
@@ -36,25 +44,39 @@ static struct rcu_head *reclaim_last;
 static pthread_once_t reclaim_once = PTHREAD_ONCE_INIT;
 static __thread bool on_reclaim_thread;
 
-ADDRSPACE_EXPORT void addrspace_rcu_unregistered_thread_fatal(void)
+ADDRSPACE_EXPORT void addrspace_rcu_read_lock_unregistered(void)
 {
+    if (registration_pending) {
+        registration_pending = false;
+        registered_by_us = true;
+        urcu_memb_register_thread();
+        return;
+    }
+#ifndef NDEBUG
     fprintf(stderr,
             "addrspace: rcu_read_lock() on a thread that is not registered; "
             "call rcu_register_thread() when the thread starts (see "
             "<addrspace/rcu.h>)\n");
     abort();
+#endif
+}
+
+/* Whether liburcu has the calling thread in its registry. */
+static bool liburcu_registered(void)
+{
+    return URCU_TLS(urcu_memb_reader).registered;
 }
 
 ADDRSPACE_EXPORT bool addrspace_rcu_thread_is_registered(void)
 {
-    return URCU_TLS(urcu_memb_reader).registered;
+    return liburcu_registered() || registration_pending;
 }
 
 ADDRSPACE_EXPORT void addrspace_rcu_register_thread(void)
 {
     if (registration_depth++ == 0) {
         /* liburcu refuses a second registration of a thread */
-        registered_by_us = !addrspace_rcu_thread_is_registered();
+        registered_by_us = !liburcu_registered();
         if (registered_by_us) {
             urcu_memb_register_thread();
         }
@@ -69,16 +91,19 @@ ADDRSPACE_EXPORT void addrspace_rcu_unregister_thread(void)
                         "that is not registered; ignored\n");
         return;
     }
-    if (--registration_depth == 0 && registered_by_us) {
-        registered_by_us = false;
-        urcu_memb_unregister_thread();
+    if (--registration_depth == 0) {
+        registration_pending = false;
+        if (registered_by_us) {
+            registered_by_us = false;
+            urcu_memb_unregister_thread();
+        }
     }
 }
 
 static void check_not_reading(const char *what)
 {
 #ifndef NDEBUG
-    if (addrspace_rcu_thread_is_registered() && urcu_memb_read_ongoing()) {
+    if (liburcu_registered() && urcu_memb_read_ongoing()) {
         fprintf(stderr,
                 "addrspace: %s() inside a read-side section would wait "
                 "for itself\n",
@@ -213,8 +238,9 @@ ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
     pthread_cond_destroy(&marker.cond);
 }
 
-/* QEMU registers its main thread in a constructor; so do we. */
+/* QEMU registers its main thread in a constructor; so do we (lazily). */
 __attribute__((constructor)) static void rcu_register_loading_thread(void)
 {
-    rcu_register_thread();
+    registration_depth = 1;
+    registration_pending = true;
 }

@@ -7,8 +7,10 @@
  * - Every thread that calls rcu_read_lock() (directly or through any
  *   address_space_*() access) must be registered with rcu_register_thread()
  *   first and unregistered with rcu_unregister_thread() before it exits.
- *   The thread that loads the library (normally the main thread) is
- *   registered by a constructor. A debug build (NDEBUG not defined) aborts
+ *   The thread that loads the library (normally the main thread) counts
+ *   as registered by a constructor; liburcu learns of it at its first
+ *   read-side section, so a program that registers it with liburcu's own
+ *   call must do so before that. A debug build (NDEBUG not defined) aborts
  *   with a clear message when an unregistered thread enters a read-side
  *   section; a release build would silently lose the protection.
  * - Read-side sections nest, never block on a writer and never allocate.
@@ -86,9 +88,10 @@ typedef void AddrspaceRCUCBFunc(struct rcu_head *head);
  *
  * Nested calls are counted. A thread that liburcu already has registered
  * (urcu_memb_register_thread()) is left as it is: the library then never
- * unregisters it. The library's constructor registers the thread that
- * loads it, so that thread must not be registered with liburcu's own call
- * again (liburcu refuses a second registration).
+ * unregisters it. The thread that loads the library counts as registered
+ * from the start; the library registers it with liburcu at its first
+ * read-side section, unless the program did so with liburcu's own call
+ * before (liburcu refuses a second registration).
  * Context: any thread, outside a read-side section.
  */
 void addrspace_rcu_register_thread(void);

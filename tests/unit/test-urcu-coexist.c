@@ -232,6 +232,60 @@ static void test_register_keeps_liburcu_registration(void)
     g_thread_join(g_thread_new("liburcu", registered_by_liburcu_main, NULL));
 }
 
+/*
+ * The loading thread (main, in a fresh subprocess) counts as registered,
+ * but reaches liburcu's registry only at its first read-side section: a
+ * program that registers it with liburcu's own call first must not be
+ * refused (liburcu aborts on a second registration).
+ */
+static void test_loading_thread_liburcu_first(void)
+{
+    if (g_test_subprocess()) {
+        g_assert_true(rcu_thread_is_registered());
+        urcu_memb_register_thread();
+        rcu_read_lock();
+        g_assert_true(urcu_memb_read_ongoing());
+        rcu_read_unlock();
+        synchronize_rcu();
+        urcu_memb_unregister_thread();
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+}
+
+/* Without liburcu's call, the first section registers the loading thread. */
+static gint synced;
+
+static gpointer sync_main(gpointer arg)
+{
+    (void)arg;
+    urcu_memb_synchronize_rcu();
+    g_atomic_int_set(&synced, 1);
+    return NULL;
+}
+
+static void test_loading_thread_lazily(void)
+{
+    if (g_test_subprocess()) {
+        GThread *t;
+
+        g_assert_false(URCU_TLS(urcu_memb_reader).registered);
+        g_assert_true(rcu_thread_is_registered());
+        rcu_read_lock();
+        g_assert_true(URCU_TLS(urcu_memb_reader).registered);
+        t = g_thread_new("sync", sync_main, NULL);
+        g_usleep(50000); /* a grace period that does not wait ends now */
+        g_assert_cmpint(g_atomic_int_get(&synced), ==, 0);
+        rcu_read_unlock();
+        g_thread_join(t);
+        g_assert_cmpint(g_atomic_int_get(&synced), ==, 1);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+}
+
 /* liburcu's pointer macros are there, with liburcu's meaning. */
 static void test_pointer_macros(void)
 {
@@ -267,6 +321,10 @@ int main(int argc, char **argv)
                     test_library_call_rcu_waits_for_liburcu_reader);
     g_test_add_func("/urcu-coexist/register/keeps-liburcu-registration",
                     test_register_keeps_liburcu_registration);
+    g_test_add_func("/urcu-coexist/register/loading-thread-liburcu-first",
+                    test_loading_thread_liburcu_first);
+    g_test_add_func("/urcu-coexist/register/loading-thread-at-first-section",
+                    test_loading_thread_lazily);
     g_test_add_func("/urcu-coexist/pointer/liburcu-macros",
                     test_pointer_macros);
     return g_test_run();

@@ -20,11 +20,11 @@
 #endif
 
 /**
- * addrspace_rcu_unregistered_thread_fatal() - private: reports a read-side
- * section on an unregistered thread and aborts.
+ * addrspace_rcu_read_lock_unregistered() - private: the first read-side
+ * section of a thread liburcu does not know: registers the thread that
+ * loaded the library, and reports any other (a debug build aborts).
  */
-void addrspace_rcu_unregistered_thread_fatal(void)
-    __attribute__((noreturn, cold));
+void addrspace_rcu_read_lock_unregistered(void) __attribute__((cold));
 
 #ifdef ADDRSPACE_TSAN
 void __tsan_acquire(void *addr);
@@ -45,12 +45,14 @@ extern char addrspace_rcu_tsan_sync_object;
  */
 static inline void addrspace_rcu_read_lock(void)
 {
-#ifndef NDEBUG
-    /* liburcu's own flag, so that threads it registered pass too */
+    /*
+     * liburcu's own flag, so that threads it registered pass too. The
+     * thread that loaded the library is registered with liburcu here, at
+     * its first section, unless the program registered it by then.
+     */
     if (__builtin_expect(!URCU_TLS(urcu_memb_reader).registered, 0)) {
-        addrspace_rcu_unregistered_thread_fatal();
+        addrspace_rcu_read_lock_unregistered();
     }
-#endif
 #ifdef ADDRSPACE_TSAN
     urcu_memb_read_lock();
 #else
