@@ -4,6 +4,7 @@
  * board (or a board file) and either runs a short self-describing demo or
  * serves QEMU's qtest protocol on stdin/stdout, a Unix socket or a script.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

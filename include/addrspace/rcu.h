@@ -45,9 +45,10 @@
  * (struct rcu_head, function; run by liburcu's call_rcu thread and waited
  * for by liburcu's rcu_barrier()). liburcu's other names (rcu_barrier(),
  * rcu_read_ongoing(), defer_rcu(), rcu_flavor, ...) are liburcu's.
- * Defining ADDRSPACE_RCU_NO_QEMU_NAMES before the first include keeps
- * every short name liburcu's (or free for a program's own) and leaves
- * only the addrspace_ names.
+ * Defining ADDRSPACE_RCU_NO_QEMU_NAMES before the first include leaves
+ * every short name as liburcu defines it (rcu_read_lock() is then
+ * liburcu's, call_rcu() takes two arguments) and the library's functions
+ * under their addrspace_ names only.
  */
 #ifndef ADDRSPACE_RCU_H
 #define ADDRSPACE_RCU_H
