@@ -25,12 +25,17 @@ static __thread unsigned int registration_depth;
 static __thread bool registered_by_us;
 /*
  * The thread that loaded the library counts as registered from the start
- * (QEMU registers its main thread in a constructor), but it is registered
- * with liburcu only at its first read-side section: a program that uses
- * liburcu itself registers its main thread with liburcu's own call, which
- * refuses a thread registered twice.
+ * (QEMU registers its main thread in a constructor): one registration
+ * held in loading_registrations, which only that thread touches. It is
+ * registered with liburcu at its first read-side section only, because a
+ * program that uses liburcu itself registers its main thread with
+ * liburcu's own call, which refuses a thread registered twice. Globals,
+ * not thread-locals, that the constructor sets: a compiler may fold a
+ * constructor's constant stores into the initial values, and a
+ * thread-local's initial value is every new thread's.
  */
-static __thread bool registration_pending;
+static pthread_t loading_thread;
+static unsigned int loading_registrations;
 
 #ifdef ADDRSPACE_TSAN
 ADDRSPACE_EXPORT char addrspace_rcu_tsan_sync_object;
@@ -44,10 +49,25 @@ static struct rcu_head *reclaim_last;
 static pthread_once_t reclaim_once = PTHREAD_ONCE_INIT;
 static __thread bool on_reclaim_thread;
 
+/* Whether liburcu has the calling thread in its registry. */
+static bool liburcu_registered(void)
+{
+    return URCU_TLS(urcu_memb_reader).registered;
+}
+
+/* The constructor's registration of the calling thread, if it has one. */
+static unsigned int *loading_registration(void)
+{
+    /* the thread first: only the loading thread reads the count */
+    return pthread_equal(pthread_self(), loading_thread) &&
+                   loading_registrations
+               ? &loading_registrations
+               : NULL;
+}
+
 ADDRSPACE_EXPORT void addrspace_rcu_read_lock_unregistered(void)
 {
-    if (registration_pending) {
-        registration_pending = false;
+    if (loading_registration()) {
         registered_by_us = true;
         urcu_memb_register_thread();
         return;
@@ -61,20 +81,14 @@ ADDRSPACE_EXPORT void addrspace_rcu_read_lock_unregistered(void)
 #endif
 }
 
-/* Whether liburcu has the calling thread in its registry. */
-static bool liburcu_registered(void)
-{
-    return URCU_TLS(urcu_memb_reader).registered;
-}
-
 ADDRSPACE_EXPORT bool addrspace_rcu_thread_is_registered(void)
 {
-    return liburcu_registered() || registration_pending;
+    return liburcu_registered() || loading_registration();
 }
 
 ADDRSPACE_EXPORT void addrspace_rcu_register_thread(void)
 {
-    if (registration_depth++ == 0) {
+    if (registration_depth++ == 0 && !loading_registration()) {
         /* liburcu refuses a second registration of a thread */
         registered_by_us = !liburcu_registered();
         if (registered_by_us) {
@@ -85,18 +99,21 @@ ADDRSPACE_EXPORT void addrspace_rcu_register_thread(void)
 
 ADDRSPACE_EXPORT void addrspace_rcu_unregister_thread(void)
 {
-    if (registration_depth == 0) {
+    unsigned int *loading = loading_registration();
+
+    if (registration_depth) {
+        registration_depth--;
+    } else if (loading) {
+        (*loading)--;
+    } else {
         /* a caller bug, but no public function aborts on caller input */
         fprintf(stderr, "addrspace: rcu_unregister_thread() on a thread "
                         "that is not registered; ignored\n");
         return;
     }
-    if (--registration_depth == 0) {
-        registration_pending = false;
-        if (registered_by_us) {
-            registered_by_us = false;
-            urcu_memb_unregister_thread();
-        }
+    if (!registration_depth && !loading_registration() && registered_by_us) {
+        registered_by_us = false;
+        urcu_memb_unregister_thread();
     }
 }
 
@@ -241,6 +258,6 @@ ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
 /* QEMU registers its main thread in a constructor; so do we (lazily). */
 __attribute__((constructor)) static void rcu_register_loading_thread(void)
 {
-    registration_depth = 1;
-    registration_pending = true;
+    loading_thread = pthread_self();
+    loading_registrations = 1;
 }

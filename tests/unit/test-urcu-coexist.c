@@ -233,6 +233,33 @@ static void test_register_keeps_liburcu_registration(void)
 }
 
 /*
+ * A thread the library registered leaves liburcu's registry when its last
+ * registration is dropped: a thread that exits still registered leaves
+ * freed memory in the registry for every later grace period.
+ */
+static gpointer register_nested_main(gpointer arg)
+{
+    (void)arg;
+    g_assert_false(URCU_TLS(urcu_memb_reader).registered);
+    rcu_register_thread();
+    rcu_register_thread();
+    rcu_read_lock();
+    rcu_read_unlock();
+    rcu_unregister_thread();
+    g_assert_true(URCU_TLS(urcu_memb_reader).registered);
+    rcu_unregister_thread();
+    g_assert_false(URCU_TLS(urcu_memb_reader).registered);
+    g_assert_false(rcu_thread_is_registered());
+    return NULL;
+}
+
+static void test_unregister_leaves_registry(void)
+{
+    g_thread_join(g_thread_new("nested", register_nested_main, NULL));
+    synchronize_rcu();
+}
+
+/*
  * The loading thread (main, in a fresh subprocess) counts as registered,
  * but reaches liburcu's registry only at its first read-side section: a
  * program that registers it with liburcu's own call first must not be
@@ -321,6 +348,8 @@ int main(int argc, char **argv)
                     test_library_call_rcu_waits_for_liburcu_reader);
     g_test_add_func("/urcu-coexist/register/keeps-liburcu-registration",
                     test_register_keeps_liburcu_registration);
+    g_test_add_func("/urcu-coexist/register/unregister-leaves-registry",
+                    test_unregister_leaves_registry);
     g_test_add_func("/urcu-coexist/register/loading-thread-liburcu-first",
                     test_loading_thread_liburcu_first);
     g_test_add_func("/urcu-coexist/register/loading-thread-at-first-section",
