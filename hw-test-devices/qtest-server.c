@@ -134,26 +134,39 @@ static bool socket_error(const char *what, const char *path, GError **errp)
     return false;
 }
 
+/* A stream socket and the address of @path; -1 with @errp set. */
+static int unix_socket(const char *path, struct sockaddr_un *sa, GError **errp)
+{
+    int fd;
+
+    *sa = (struct sockaddr_un){.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa->sun_path)) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "socket path too long: %s", path);
+        return -1;
+    }
+    memcpy(sa->sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        socket_error("cannot create socket for", path, errp);
+    }
+    return fd;
+}
+
 bool qtest_serve_socket(Machine *m, const char *path, GError **errp)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    struct sockaddr_un sa;
     struct stat st;
     int lfd, cfd;
     bool ok;
 
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                            "socket path too long: %s", path);
+    lfd = unix_socket(path, &sa, errp);
+    if (lfd < 0) {
         return false;
     }
-    memcpy(sa.sun_path, path, strlen(path) + 1);
     /* Replace a stale socket, never another kind of file. */
     if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
         unlink(path);
-    }
-    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (lfd < 0) {
-        return socket_error("cannot create socket for", path, errp);
     }
     if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
         listen(lfd, 1) < 0) {
@@ -174,6 +187,31 @@ bool qtest_serve_socket(Machine *m, const char *path, GError **errp)
     unlink(path);
     ok = qtest_serve_fd(m, cfd, cfd, errp);
     close(cfd);
+    return ok;
+}
+
+bool qtest_serve_unix_client(Machine *m, const char *path, GError **errp)
+{
+    struct sockaddr_un sa;
+    int fd = unix_socket(path, &sa, errp), r;
+    bool ok;
+
+    if (fd < 0) {
+        return false;
+    }
+    do {
+        r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        /* QEMU 7.2's words */
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "Failed to connect to '%s': %s", path,
+                            g_strerror(errno));
+        close(fd);
+        return false;
+    }
+    ok = qtest_serve_fd(m, fd, fd, errp);
+    close(fd);
     return ok;
 }
 

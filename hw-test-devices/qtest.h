@@ -211,6 +211,18 @@ bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp);
 bool qtest_serve_socket(Machine *m, const char *path, GError **errp);
 
 /**
+ * qtest_serve_unix_client() - Connect to a Unix socket that a test harness
+ * listens on (QEMU's `-qtest unix:PATH`) and serve the session on it.
+ * @m: the machine.
+ * @path: the socket's path.
+ * @errp: error return ("Failed to connect to 'PATH': ...", as QEMU).
+ *
+ * Context: as qtest_serve_fd().
+ * Return: true when the peer was served to its end of input.
+ */
+bool qtest_serve_unix_client(Machine *m, const char *path, GError **errp);
+
+/**
  * qtest_run_script() - Run the commands of a file, writing the responses.
  * @m: the machine.
  * @path: the script.

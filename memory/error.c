@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The ADDRSPACE_ERROR GError domain, and the one place where the library's
- * errors are set: QEMU's &error_fatal / &error_abort sentinels are handled
- * here (util/error.c's error_handle_fatal in QEMU 7.2).
+ * The ADDRSPACE_ERROR GError domain, the names of MemTxResults, and the one
+ * place where the library's errors are set: QEMU's &error_fatal /
+ * &error_abort sentinels are handled here (util/error.c's
+ * error_handle_fatal in QEMU 7.2).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,4 +80,21 @@ ADDRSPACE_EXPORT void addrspace_error_propagate(GError **dest, GError *src)
     }
     handle_sentinel(dest, src, NULL, 0, NULL);
     g_propagate_error(dest, src);
+}
+
+ADDRSPACE_EXPORT const char *memtx_result_name(MemTxResult result)
+{
+    /* indexed by the three error bits */
+    static const char *const names[] = {
+        "MEMTX_OK",
+        "MEMTX_ERROR",
+        "MEMTX_DECODE_ERROR",
+        "MEMTX_ERROR|MEMTX_DECODE_ERROR",
+        "MEMTX_ACCESS_ERROR",
+        "MEMTX_ERROR|MEMTX_ACCESS_ERROR",
+        "MEMTX_DECODE_ERROR|MEMTX_ACCESS_ERROR",
+        "MEMTX_ERROR|MEMTX_DECODE_ERROR|MEMTX_ACCESS_ERROR",
+    };
+
+    return result < G_N_ELEMENTS(names) ? names[result] : "MEMTX_UNKNOWN";
 }

@@ -13,7 +13,7 @@
 static inline void rcu_tsan_after_grace_period(void)
 {
 #ifdef ADDRSPACE_TSAN
-    __tsan_acquire(&rcu_tsan_sync_object);
+    __tsan_acquire(&addrspace_rcu_tsan_sync_object);
 #endif
 }
 

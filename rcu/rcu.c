@@ -27,10 +27,29 @@
 
 #include "rcu-internal.h"
 
-ADDRSPACE_EXPORT __thread unsigned int rcu_thread_registration_depth;
+/*
+ * Registrations by addrspace_rcu_register_thread() on this thread, and
+ * whether the library registered it with liburcu (false when liburcu had
+ * it registered already: then it stays liburcu's to unregister).
+ */
+static __thread unsigned int registration_depth;
+static __thread bool registered_by_us;
+/*
+ * The thread that loaded the library counts as registered from the start
+ * (QEMU registers its main thread in a constructor): one registration
+ * held in loading_registrations, which only that thread touches. It is
+ * registered with liburcu at its first read-side section only, because a
+ * program that uses liburcu itself registers its main thread with
+ * liburcu's own call, which refuses a thread registered twice. Globals,
+ * not thread-locals, that the constructor sets: a compiler may fold a
+ * constructor's constant stores into the initial values, and a
+ * thread-local's initial value is every new thread's.
+ */
+static pthread_t loading_thread;
+static unsigned int loading_registrations;
 
 #ifdef ADDRSPACE_TSAN
-ADDRSPACE_EXPORT char rcu_tsan_sync_object;
+ADDRSPACE_EXPORT char addrspace_rcu_tsan_sync_object;
 #endif
 
 /* Pending callbacks, oldest first, linked through head->next.next. */
@@ -64,44 +83,78 @@ void rcu_set_exit_lock_check(bool (*holds_lock)(void))
     exit_holds_lock = holds_lock;
 }
 
-ADDRSPACE_EXPORT void rcu_unregistered_thread_fatal(void)
+/* Whether liburcu has the calling thread in its registry. */
+static bool liburcu_registered(void)
 {
+    return URCU_TLS(urcu_memb_reader).registered;
+}
+
+/* The constructor's registration of the calling thread, if it has one. */
+static unsigned int *loading_registration(void)
+{
+    /* the thread first: only the loading thread reads the count */
+    return pthread_equal(pthread_self(), loading_thread) &&
+                   loading_registrations
+               ? &loading_registrations
+               : NULL;
+}
+
+ADDRSPACE_EXPORT void addrspace_rcu_read_lock_unregistered(void)
+{
+    if (loading_registration()) {
+        registered_by_us = true;
+        urcu_memb_register_thread();
+        return;
+    }
+#ifndef NDEBUG
     fprintf(stderr,
             "addrspace: rcu_read_lock() on a thread that is not registered; "
             "call rcu_register_thread() when the thread starts (see "
             "<addrspace/rcu.h>)\n");
     abort();
+#endif
 }
 
-ADDRSPACE_EXPORT void rcu_register_thread(void)
+ADDRSPACE_EXPORT bool addrspace_rcu_thread_is_registered(void)
 {
-    if (rcu_thread_registration_depth++ == 0) {
-        urcu_memb_register_thread();
+    return liburcu_registered() || loading_registration();
+}
+
+ADDRSPACE_EXPORT void addrspace_rcu_register_thread(void)
+{
+    if (registration_depth++ == 0 && !loading_registration()) {
+        /* liburcu refuses a second registration of a thread */
+        registered_by_us = !liburcu_registered();
+        if (registered_by_us) {
+            urcu_memb_register_thread();
+        }
     }
 }
 
-ADDRSPACE_EXPORT void rcu_unregister_thread(void)
+ADDRSPACE_EXPORT void addrspace_rcu_unregister_thread(void)
 {
-    if (rcu_thread_registration_depth == 0) {
+    unsigned int *loading = loading_registration();
+
+    if (registration_depth) {
+        registration_depth--;
+    } else if (loading) {
+        (*loading)--;
+    } else {
         /* a caller bug, but no public function aborts on caller input */
         fprintf(stderr, "addrspace: rcu_unregister_thread() on a thread "
                         "that is not registered; ignored\n");
         return;
     }
-    if (--rcu_thread_registration_depth == 0) {
+    if (!registration_depth && !loading_registration() && registered_by_us) {
+        registered_by_us = false;
         urcu_memb_unregister_thread();
     }
-}
-
-ADDRSPACE_EXPORT bool rcu_thread_is_registered(void)
-{
-    return rcu_thread_registration_depth != 0;
 }
 
 static void check_not_reading(const char *what)
 {
 #ifndef NDEBUG
-    if (rcu_thread_registration_depth && urcu_memb_read_ongoing()) {
+    if (liburcu_registered() && urcu_memb_read_ongoing()) {
         fprintf(stderr,
                 "addrspace: %s() inside a read-side section would wait "
                 "for itself\n",
@@ -113,7 +166,7 @@ static void check_not_reading(const char *what)
 #endif
 }
 
-ADDRSPACE_EXPORT void synchronize_rcu(void)
+ADDRSPACE_EXPORT void addrspace_synchronize_rcu(void)
 {
     check_not_reading("synchronize_rcu");
     urcu_memb_synchronize_rcu();
@@ -206,7 +259,7 @@ static void *reclaim_thread_main(void *arg)
 static void reclaim_at_exit(void)
 {
     bool wait = !on_reclaim_thread &&
-                !(rcu_thread_registration_depth && urcu_memb_read_ongoing()) &&
+                !(liburcu_registered() && urcu_memb_read_ongoing()) &&
                 !(exit_holds_lock && exit_holds_lock());
     gint64 start = g_get_monotonic_time(), progress = start;
     uint64_t seen = __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED);
@@ -280,7 +333,8 @@ static void reclaim_thread_start(void)
     }
 }
 
-ADDRSPACE_EXPORT void call_rcu1(struct rcu_head *head, RCUCBFunc *func)
+ADDRSPACE_EXPORT void addrspace_call_rcu1(struct rcu_head *head,
+                                          AddrspaceRCUCBFunc *func)
 {
     pthread_once(&reclaim_once, reclaim_thread_start);
     head->func = func;
@@ -311,7 +365,7 @@ static void drain_marker_reached(DrainMarker *marker)
     pthread_mutex_unlock(&marker->lock);
 }
 
-ADDRSPACE_EXPORT void drain_call_rcu(void)
+ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
 {
     DrainMarker marker = {.done = false};
 
@@ -336,8 +390,9 @@ ADDRSPACE_EXPORT void drain_call_rcu(void)
     pthread_cond_destroy(&marker.cond);
 }
 
-/* QEMU registers its main thread in a constructor; so do we. */
+/* QEMU registers its main thread in a constructor; so do we (lazily). */
 __attribute__((constructor)) static void rcu_register_loading_thread(void)
 {
-    rcu_register_thread();
+    loading_thread = pthread_self();
+    loading_registrations = 1;
 }

@@ -14,6 +14,8 @@
 
 #include <addrspace/flatview.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 /**
  * AddressSpaceGroup - private: the AddressSpaces that share one root region
  * and its published FlatView pointer (memory/address-space.c).
@@ -809,5 +811,7 @@ void address_space_stq_be_cached(MemoryRegionCache *cache, hwaddr addr,
                                  MemTxResult *result);
 
 /* --------------------- end of mapping and caches --------------------- */
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_ADDRESS_SPACE_H */

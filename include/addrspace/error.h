@@ -22,6 +22,8 @@
 
 #include <addrspace/types.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 /** The GError domain of addrspace. */
 #define ADDRSPACE_ERROR (addrspace_error_quark())
 
@@ -162,5 +164,19 @@ static inline void addrspace_errp_guard_end(AddrspaceErrpGuard *guard)
         errp = &addrspace_errp_guard_.local;                 \
     }                                                        \
     (void)0
+
+/**
+ * memtx_result_name() - The name of a data-path result, for messages.
+ * @result: a MemTxResult: MEMTX_OK or an OR of the error bits (the result
+ *          of an access split into several transactions).
+ *
+ * Return: a static string: "MEMTX_OK", "MEMTX_ERROR",
+ * "MEMTX_DECODE_ERROR", "MEMTX_ACCESS_ERROR", or the names of several
+ * bits joined by '|' ("MEMTX_ERROR|MEMTX_DECODE_ERROR"); a value with
+ * other bits set gives "MEMTX_UNKNOWN". Context: any thread.
+ */
+const char *memtx_result_name(MemTxResult result);
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_ERROR_H */

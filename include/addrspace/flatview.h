@@ -20,6 +20,8 @@
 #include <addrspace/guest-memory.h>
 #include <addrspace/memory.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 /** FlatView - an immutable rendered view (opaque; see above). */
 typedef struct FlatView FlatView;
 /** AddressSpace - see address-space.h. */
@@ -151,5 +153,7 @@ FlatView *address_space_to_flatview(AddressSpace *as);
  * Return: the view; release it with flatview_unref().
  */
 FlatView *address_space_get_flatview(AddressSpace *as);
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_FLATVIEW_H */

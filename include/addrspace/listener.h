@@ -55,6 +55,8 @@
 
 #include <addrspace/address-space.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 typedef struct MemoryListener MemoryListener;
 
 /**
@@ -149,5 +151,7 @@ void memory_listener_unregister(MemoryListener *listener);
  * Return: the AddressSpace, or NULL when unregistered.
  */
 AddressSpace *memory_listener_address_space(const MemoryListener *listener);
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_LISTENER_H */

@@ -50,6 +50,8 @@
 #include <addrspace/rcu.h>
 #include <addrspace/types.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 typedef struct MemoryRegion MemoryRegion;
 typedef struct MemoryRegionOps MemoryRegionOps;
 typedef struct MemoryOwner MemoryOwner;
@@ -1116,5 +1118,7 @@ bool memory_region_snapshot_get_dirty(MemoryRegion *mr,
 void memory_region_snapshot_free(DirtyBitmapSnapshot *snap);
 
 /* ---- End of dirty memory tracking --------------------------------------- */
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_MEMORY_H */

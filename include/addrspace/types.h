@@ -15,6 +15,21 @@
 /** Marks a symbol as part of the library's public ABI. */
 #define ADDRSPACE_EXPORT __attribute__((visibility("default")))
 
+#ifdef __cplusplus
+#define ADDRSPACE_BEGIN_DECLS extern "C" {
+#define ADDRSPACE_END_DECLS   }
+#else
+/**
+ * Opens the declarations of a public header: `extern "C" {` when compiled
+ * as C++, nothing in C.
+ */
+#define ADDRSPACE_BEGIN_DECLS
+/** Closes what ADDRSPACE_BEGIN_DECLS opened. */
+#define ADDRSPACE_END_DECLS
+#endif
+
+ADDRSPACE_BEGIN_DECLS
+
 /** An address in an address space, or an offset inside a region. */
 typedef uint64_t hwaddr;
 
@@ -53,11 +68,17 @@ typedef struct MemTxAttrs {
     unsigned int target_tlb_bit2 : 1;
 } MemTxAttrs;
 
+#ifdef __cplusplus
+static_assert(sizeof(MemTxAttrs) == sizeof(uint32_t),
+              "MemTxAttrs is passed by value in one 32-bit register");
+/* C++17 has neither compound literals nor designated initializers */
+#define MEMTXATTRS_UNSPECIFIED (MemTxAttrs{1, 0, 0, 0, 0, 0, 0, 0, 0})
+#else
 _Static_assert(sizeof(MemTxAttrs) == sizeof(uint32_t),
                "MemTxAttrs is passed by value in one 32-bit register");
-
 /** Attributes of an access whose initiator said nothing more specific. */
 #define MEMTXATTRS_UNSPECIFIED ((MemTxAttrs){.unspecified = 1})
+#endif
 
 /**
  * MemTxResult - outcome of a memory transaction. Bits; the results of an
@@ -85,5 +106,7 @@ enum device_endian {
     DEVICE_BIG_ENDIAN,
     DEVICE_LITTLE_ENDIAN,
 };
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_TYPES_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * addrspace-bench: the benchmark program (BENCHMARKS.md). Runs the
+ * addrspace-bench: the benchmark program (docs/benchmarks.md). Runs the
  * registered workloads and prints one record per figure:
  *     W0_rcu_read_lock ns_per_op=0.9 base_ns_per_op=0.3 ratio=3.0
  * or, with --json, a JSON array of the same records. The first line states
@@ -334,8 +334,12 @@ int main(int argc, char **argv)
 
     g_option_context_add_main_entries(octx, entries, NULL);
     if (!g_option_context_parse(octx, &argc, &argv, &err) || argc > 1) {
-        fprintf(stderr, "addrspace-bench: %s\n",
-                err ? err->message : "unexpected argument");
+        if (err) {
+            fprintf(stderr, "addrspace-bench: %s\n", err->message);
+        } else {
+            fprintf(stderr, "addrspace-bench: unexpected argument '%s'\n",
+                    argv[1]);
+        }
         return 2;
     }
     if (!parse_threads(threads, thread_list, G_N_ELEMENTS(thread_list),

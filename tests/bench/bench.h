@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The benchmark harness's interface to its workloads (BENCHMARKS.md).
+ * The benchmark harness's interface to its workloads (docs/benchmarks.md).
  *
  * Adding a workload: write tests/bench/wN-<what>.c defining
  *     const BenchWorkload bench_wN_<what> = {"WN_<what>", wN_run};

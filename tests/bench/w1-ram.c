@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The RAM-access workloads (BENCHMARKS.md):
+ * The RAM-access workloads (docs/benchmarks.md):
  *   W1h_ram_ld4       address_space_ldl_le, random 4-aligned addresses in a
  *                     16 KiB window of one RAM region (cache-resident);
  *   W1q_ram_ld4_held  the same inside one read-side section per 1024 loads;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The MMIO workloads (BENCHMARKS.md):
+ * The MMIO workloads (docs/benchmarks.md):
  *   W4_mmio_ld4         address_space_ldl_le on a 4 KiB MMIO region whose
  *                       read callback returns the offset;
  *   W4s_mmio_ld8_split  address_space_ldq_le on a region whose callbacks

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The many-region workloads (BENCHMARKS.md):
+ * The many-region workloads (docs/benchmarks.md):
  *   W5_many_ld4   4096 RAM regions of 64 KiB with 64 KiB gaps, random
  *                 4-byte loads across all of them;
  *   W7_cross      16-byte address_space_read straddling two adjacent RAM

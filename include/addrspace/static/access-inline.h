@@ -69,7 +69,7 @@ typedef struct AddrspaceDispatchGuard {
 } AddrspaceDispatchGuard;
 
 /** private: this thread's guard. */
-extern _Thread_local AddrspaceDispatchGuard addrspace_dispatch_guard;
+extern __thread AddrspaceDispatchGuard addrspace_dispatch_guard;
 
 /**
  * struct FlatViewIndex - private: the lookup index, the first member of
@@ -183,7 +183,7 @@ static inline bool address_space_order_swaps(const AddressSpace *as, int order)
  */
 static inline const FlatViewIndex *address_space_index_rcu(AddressSpace *as)
 {
-    static const FlatViewIndex no_view;
+    static const FlatViewIndex no_view = {0, NULL, NULL};
     FlatView **slot = as->priv.view_slot;
 
     if (__builtin_expect(slot == NULL, 0)) {
