@@ -15,7 +15,10 @@
  * - synchronize_rcu() and drain_call_rcu() must not be called inside a
  *   read-side section (that would wait for itself); a debug build aborts
  *   with a message. They must not be called while holding the memory
- *   update lock either (memory.h says which calls take it).
+ *   update lock either (memory.h says which calls take it), and
+ *   synchronize_rcu() not while holding the big lock (bql.h), which a
+ *   reader may be waiting for; drain_call_rcu() releases the big lock
+ *   while it waits, as QEMU's does.
  * - call_rcu() callbacks run on the library's reclamation thread, with no
  *   lock held, after a grace period; they may take locks and enter
  *   read-side sections.
@@ -126,7 +129,8 @@ bool rcu_thread_is_registered(void);
  * called has ended. Under ThreadSanitizer it also establishes
  * happens-before from those sections' ends to the caller.
  * Context: a registered or unregistered thread, outside any read-side
- * section and without the memory update lock.
+ * section, without the memory update lock and without the big lock
+ * (bql.h: a reader may be waiting for it).
  */
 void synchronize_rcu(void);
 
@@ -180,6 +184,9 @@ void call_rcu1(struct rcu_head *head, RCUCBFunc *func);
 /**
  * drain_call_rcu() - Wait until every callback queued so far has run.
  *
+ * If the calling thread holds the big lock (bql.h), it is released while
+ * waiting and taken again before returning, as in QEMU: the callbacks may
+ * need it.
  * Context: outside any read-side section and without the memory update
  * lock (the callbacks may need it).
  */
