@@ -20,15 +20,33 @@ static __thread unsigned int thread_transaction_depth; /* this thread's */
 static bool commit_running;                            /* under update_lock */
 static GPtrArray *changed_regions;                     /* under update_lock */
 static uint64_t mark_epoch;                            /* under update_lock */
+static __thread unsigned int thread_update_depth;      /* this thread's holds */
+static __thread bool thread_took_bql; /* the outermost hold took the BQL */
 
+/*
+ * Lock order (bql.h): the big lock before the update lock. A thread that
+ * changes the tree without holding the big lock takes it here and keeps
+ * it until its outermost release: topology changes run under the big lock,
+ * as in QEMU, and a callback that commits (big lock held) and a thread in
+ * a transaction that makes an MMIO access (update lock held) cannot take
+ * the two in opposite orders.
+ */
 void memory_update_lock(void)
 {
+    if (thread_update_depth++ == 0 && !bql_locked()) {
+        bql_lock();
+        thread_took_bql = true;
+    }
     pthread_mutex_lock(&update_lock);
 }
 
 void memory_update_unlock(void)
 {
     pthread_mutex_unlock(&update_lock);
+    if (--thread_update_depth == 0 && thread_took_bql) {
+        thread_took_bql = false;
+        bql_unlock();
+    }
 }
 
 void memory_region_changed_locked(MemoryRegion *mr)
