@@ -77,6 +77,8 @@ typedef void (*TestDevHook)(TestDev *dev, const TestDevAccess *access,
  * @no_write: install no write callback.
  * @accepts: ops valid.accepts (its opaque is the TestDev), or NULL for
  *           none; the device counts the calls (testdev_accepts_calls()).
+ * @no_global_locking: memory_region_clear_global_locking(): callbacks run
+ *                     without the big lock (bql.h).
  */
 typedef struct TestDevConfig {
     uint64_t size;
@@ -93,6 +95,7 @@ typedef struct TestDevConfig {
     bool no_write;
     bool (*accepts)(void *opaque, hwaddr offset, unsigned size, bool is_write,
                     MemTxAttrs attrs);
+    bool no_global_locking;
 } TestDevConfig;
 
 /** Size of the largest register file a testdev allocates. */
@@ -209,8 +212,8 @@ void testdev_regs_read(TestDev *dev, hwaddr offset, void *buf, size_t len);
 
 /**
  * testdev_violations() - Callbacks that broke the dispatcher's bounds
- * invariant (offset or size outside the region, size not a power of two or
- * outside the impl range); such callbacks touch nothing.
+ * invariant (a size outside 1 to 8, or a byte past the region's end); such
+ * callbacks touch nothing.
  * @dev: the device.
  * Return: the count (0 unless the dispatcher is wrong).
  */

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include <addrspace/bql.h>
+
 #include "vclock.h"
 
 /*
@@ -119,6 +121,7 @@ int64_t vclock_now_ns(VClock *clk)
 static unsigned run(VClock *clk, RunTarget what, int64_t arg, int64_t *now_out)
 {
     unsigned fired = 0;
+    bool took_bql;
     int64_t now;
     int64_t target;
 
@@ -131,6 +134,12 @@ static unsigned run(VClock *clk, RunTarget what, int64_t arg, int64_t *now_out)
     }
     pthread_mutex_unlock(&clk->lock);
 
+    /* timers run under the big lock, as QEMU's main loop runs them; it
+     * comes before the clock's locks (bql.h's lock order) */
+    took_bql = !bql_locked();
+    if (took_bql) {
+        bql_lock();
+    }
     pthread_mutex_lock(&clk->run_lock);
     pthread_mutex_lock(&clk->lock);
     clk->running = true;
@@ -172,6 +181,9 @@ static unsigned run(VClock *clk, RunTarget what, int64_t arg, int64_t *now_out)
     *now_out = now_locked(clk);
     pthread_mutex_unlock(&clk->lock);
     pthread_mutex_unlock(&clk->run_lock);
+    if (took_bql) {
+        bql_unlock();
+    }
     return fired;
 }
 

@@ -28,6 +28,9 @@
  * vclock_step_to_next_deadline(), vclock_run_due()) are serialised with
  * each other, so callbacks never run concurrently on one clock; a run
  * started from inside a callback returns at once without doing anything.
+ * A run holds the big lock (<addrspace/bql.h>) from start to end, taking
+ * it unless the caller holds it: the callbacks and the MMIO callbacks of
+ * devices are serialised, as in QEMU.
  * Because callbacks run unlocked, vclock_timer_del() cannot stop a callback
  * that another thread is already running; vclock_timer_del_sync() waits
  * for it.
@@ -50,7 +53,9 @@ typedef struct VClockTimer VClockTimer;
  * @opaque: the pointer given to vclock_timer_init().
  *
  * Runs on the thread that runs the clock (vclock_step() and friends), with
- * the clock's mutex not held and vclock_now_ns() equal to the timer's
+ * the big lock held (<addrspace/bql.h>: taken by the run unless the caller
+ * holds it; QEMU runs its timers under it too), the clock's mutex not held
+ * and vclock_now_ns() equal to the timer's
  * deadline (the current time if the deadline was already past when the
  * run started, and in real-time mode the real time). The timer is no longer pending when it runs, so
  * it may re-arm itself with vclock_timer_mod(), or free its storage.

@@ -180,14 +180,18 @@ uint64_t memory_section_access_step(const MemoryRegionSection *section,
     }
     if (t.section && t.mr->priv.kind != MR_KIND_RAM &&
         t.mr->priv.kind != MR_KIND_ROM) {
-        /* MMIO: one chunk to the region that decodes the first byte, never
-         * past the region's end (our invariant) */
-        uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
+        /* MMIO: one chunk (QEMU's memory_access_size(), not clamped to the
+         * section) to the region that decodes the first byte; for a region
+         * with callbacks never past the region's end (our invariant) */
         unsigned chunk;
         uint64_t val = 0;
 
-        if (region_left != 0 && l > region_left) {
-            l = region_left;
+        if (t.mr->priv.ops) {
+            uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
+
+            if (region_left != 0 && l > region_left) {
+                l = region_left;
+            }
         }
         chunk = memory_access_size(t.mr, (unsigned)MIN(l, 8), t.xlat);
         if (is_write) {
@@ -219,7 +223,9 @@ uint64_t memory_section_access_step(const MemoryRegionSection *section,
         return chunk;
     }
     if (!t.section) {
-        /* a hole: QEMU's unassigned region, chunked like MMIO (max 4) */
+        /* a hole: QEMU's unassigned region, chunked like MMIO (max 4,
+         * aligned) and, as in QEMU, not clamped to the hole: a chunk may
+         * swallow the first bytes of the region after it */
         unsigned chunk = 4;
 
         while (chunk > l || (addr & (chunk - 1))) {
@@ -358,6 +364,80 @@ ADDRSPACE_EXPORT MemTxResult address_space_rw(AddressSpace *as, hwaddr addr,
     return access_loop(as, addr, attrs, buf, len, is_write);
 }
 
+/* The largest chunk memory_access_size() gives @mr (offset 0 is aligned
+ * to every size). */
+static unsigned chunk_max(MemoryRegion *mr)
+{
+    return memory_access_size(mr, 8, 0);
+}
+
+/*
+ * flatview_access_valid()'s chunks over one MMIO translation: the access
+ * goes on at @addr (region offset @xlat) with @len bytes left; chunks may
+ * start in the next @span bytes (the section, or the IOMMU translation).
+ * Returns the bytes the valid chunks covered (the last may pass @span), or
+ * 0 when a chunk is refused.
+ *
+ * QEMU checks each chunk. Without valid.accepts the answer for a chunk
+ * depends only on its size and on its offset modulo its size, and once the
+ * chunks reach the largest size they keep it, with the same offset
+ * remainder, until the access, the region or @span ends: those are
+ * checked once and skipped, so the cost is a few chunks per translation,
+ * whatever the length. valid.accepts may answer differently for every
+ * offset, so it is asked for every chunk, as in QEMU.
+ */
+static uint64_t mmio_valid_span(MemoryRegion *mr, hwaddr xlat, hwaddr addr,
+                                uint64_t len, uint64_t span, bool is_write,
+                                MemTxAttrs attrs)
+{
+    bool asks = mr->priv.ops && mr->priv.ops->valid.accepts;
+    unsigned max = chunk_max(mr);
+    uint64_t done = 0;
+
+    while (done < len && done < span) {
+        uint64_t rest = len - done;
+        /* our invariant: a chunk never passes the region's end */
+        uint64_t region_left = mr_size_last_relaxed(mr) - (xlat + done) + 1;
+        uint64_t l = MIN(rest, 8);
+        unsigned c;
+
+        if (region_left != 0 && l > region_left) {
+            l = region_left;
+        }
+        /* QEMU 7.2 aligns by the address-space address here, not by the
+         * region offset that the validity check then gets */
+        c = memory_access_size(mr, (unsigned)l, addr + done);
+        if (!memory_region_access_valid(mr, xlat + done, c, is_write, attrs)) {
+            return 0;
+        }
+        done += c;
+        if (!asks && c == max) {
+            /* the steady state: every further chunk of this size is the
+             * same check, as long as it fits and starts inside @span */
+            uint64_t n = (len - done) / c;
+
+            if (region_left != 0) {
+                n = MIN(n, (region_left - c) / c);
+            }
+            if (done < span) {
+                n = MIN(n, (span - done - 1) / c + 1);
+            } else {
+                n = 0;
+            }
+            done += n * c;
+        }
+    }
+    return done;
+}
+
+/*
+ * QEMU 7.2's flatview_access_valid(): the chunks that address_space_read
+ * or _write would make, each checked by memory_region_access_valid()
+ * (MMIO) or accepted (direct RAM); holes and ROM writes are refused (the
+ * unassigned ops). RAM is one step per section, MMIO a few chunks per
+ * section (mmio_valid_span()), so the cost grows with the sections the
+ * range crosses, not its length, except over regions with valid.accepts.
+ */
 ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
                                                  hwaddr len, bool is_write,
                                                  MemTxAttrs attrs)
@@ -378,24 +458,22 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
             ok = false;
         } else if (t.section->access &
                    (is_write ? SECTION_DIRECT_WRITE : SECTION_DIRECT_READ)) {
-            l = MIN(l, t.section_left);
-        } else if (t.mr->priv.kind == MR_KIND_RAM ||
-                   t.mr->priv.kind == MR_KIND_ROM) {
-            ok = false; /* ROM write: unassigned ops refuse */
-        } else {
-            uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
-
-            if (region_left != 0 && l > region_left) {
-                l = region_left;
+            if (t.section->access & SECTION_RAM) {
+                l = MIN(l, t.section_left);
             }
-            l = memory_access_size(t.mr, (unsigned)MIN(l, 8), t.xlat);
-            ok = memory_region_access_valid(t.mr, t.xlat, (unsigned)l, is_write,
-                                            attrs);
+            /* romd: QEMU's translation does not clamp a ROM device's
+             * length (not RAM), so the rest of the range is accepted */
+        } else if (!t.mr->priv.ops) {
+            ok = false; /* RAM, ROM, reservations: the unassigned ops */
+        } else {
+            l = mmio_valid_span(t.mr, t.xlat, addr, l,
+                                MIN(t.section_left, limit), is_write, attrs);
+            ok = l != 0;
         }
         if (ok && l == room && room != UINT64_MAX && len > l) {
             ok = false; /* would wrap */
         }
-        len -= l;
+        len -= MIN(len, l);
         addr += l;
     }
     rcu_read_unlock();
@@ -412,7 +490,7 @@ MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
                                 uint64_t *value)
 {
     MemTxResult r = MEMTX_OK;
-    uint64_t val = 0, limit;
+    uint64_t val = 0, limit, room;
     hwaddr offset;
     Target t;
 
@@ -425,15 +503,28 @@ MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
     }
     section = resolve_iommu(section, &addr, false, attrs, &limit);
     target_of_section(section, addr, &t);
-    /* QEMU: an access longer than the translation goes the I/O way */
-    t.section_left = MIN(t.section_left, limit);
+    /* QEMU's length after translation: an IOMMU translation bounds it, a
+     * RAM section too (not a romd one: a ROM device is not RAM); shorter
+     * than the access, it goes the I/O way */
+    room = MIN(limit, size);
+    if (t.section && (t.section->access & SECTION_RAM)) {
+        room = MIN(room, t.section_left);
+    }
     if (t.section && (t.section->access & SECTION_DIRECT_READ) &&
-        t.section_left >= size) {
-        val = addrspace_host_load(
-            t.section->host + (addr - t.section->offset_within_address_space),
-            size);
-        if (big != host_big_endian) {
-            val = addrspace_bswap(val, size);
+        room >= size) {
+        if (!(t.section->access & SECTION_RAM) &&
+            t.xlat + size > t.mr->priv.ram_block->size) {
+            /* romd past the RAM block, where QEMU would read beyond it:
+             * refused (our bounds invariant) */
+            r = MEMTX_DECODE_ERROR;
+        } else {
+            val = addrspace_host_load(
+                t.section->host +
+                    (addr - t.section->offset_within_address_space),
+                size);
+            if (big != host_big_endian) {
+                val = addrspace_bswap(val, size);
+            }
         }
     } else if (t.section && t.mr->priv.kind != MR_KIND_RAM &&
                t.mr->priv.kind != MR_KIND_ROM) {

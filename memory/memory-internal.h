@@ -7,6 +7,7 @@
 #define ADDRSPACE_MEMORY_INTERNAL_H
 
 #include <addrspace/address-space.h>
+#include <addrspace/bql.h>
 #include <addrspace/error.h>
 #include <addrspace/memory.h>
 
@@ -73,7 +74,9 @@ static inline void mr_set_size_locked(MemoryRegion *mr, addrspace_u128 size)
     __atomic_store_n(&mr->priv.size_zero, size == 0, __ATOMIC_RELEASE);
 }
 
-/* The update lock: a recursive mutex serialising every tree mutation. */
+/* The update lock: a recursive mutex serialising every tree mutation.
+ * Taking it also takes the big lock if the thread does not hold it (the
+ * lock order of bql.h). */
 void memory_update_lock(void);
 void memory_update_unlock(void);
 
@@ -147,17 +150,23 @@ void address_spaces_commit_locked(uint64_t epoch);
  * @value is exchanged in the byte order @big_endian: serialising it that
  * way gives the bytes the guest sees at @offset..@offset+@size-1, where a
  * register's bytes are its value serialised in the device's endianness
- * (DEVICE_NATIVE_ENDIAN resolves to @target_big_endian). Applies QEMU's
- * valid/impl rules, the re-entrancy guard, the region lock, and the
- * callback-bounds invariant, as documented at struct MemoryRegionOps.
+ * (DEVICE_NATIVE_ENDIAN resolves to @target_big_endian). Applies QEMU
+ * 7.2's memory_region_dispatch_read/_write(): memory_region_access_valid()
+ * (valid.accepts first), access_with_adjusted_size() (callbacks of
+ * clamp(size, impl.min, impl.max) bytes at @offset + i, QEMU's shifts and
+ * masks), adjust_endianness(); then the big lock and the region lock
+ * around the callbacks, the re-entrancy guard, and the callback-bounds
+ * invariant, as documented at struct MemoryRegionOps.
  * ROM devices always go to their ops: callers handle romd-mode reads.
  * Return: MEMTX_DECODE_ERROR, with no callback and a read value of 0, for
  * regions without ops (reservations: QEMU's unassigned ops), other sizes,
- * any byte past the region's end, or what memory_region_access_valid()
- * refuses; MEMTX_ACCESS_ERROR, with no callback, from the re-entrancy
- * guard; otherwise the OR of the callbacks' results. Only the low @size
- * bytes of a written value are used; a read value has no other bytes set.
- * Context: inside a read-side section; any thread.
+ * any byte past the region's end, impl.min_access_size above 8, or what
+ * memory_region_access_valid() refuses; MEMTX_ACCESS_ERROR, with no
+ * callback, from the re-entrancy guard; otherwise the OR of the callbacks'
+ * results. Only the low @size bytes of a written value are used; a read
+ * value has no other bytes set.
+ * Context: inside a read-side section; any thread; takes the big lock
+ * (unless held or cleared for @mr) and @mr's lock.
  */
 MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr offset,
                                         uint64_t *value, unsigned size,
@@ -171,20 +180,20 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
 
 /*
  * The fast sizes of @ops: those whose naturally aligned accesses the ops
- * accept without asking (valid size range, no valid.accepts) and serve
- * without widening (not below impl.min_access_size), so that every such
- * access is size / piece ascending callbacks of piece = MIN(size, impl
- * max) bytes. A mask of the sizes themselves (1 | 2 | 4 | 8), 0 for NULL
- * ops. Ops never change after init, so render computes it once per
- * section (SECTION_FAST_SHIFT).
+ * accept without asking (valid size range, no valid.accepts) and serve in
+ * callbacks that neither widen the access nor overhang it, so that every
+ * such access is size / a ascending callbacks of a = MIN(size, piece size)
+ * bytes, a a power of two. A mask of the sizes themselves (1 | 2 | 4 | 8),
+ * 0 for NULL ops. Ops never change after init, so render computes it once
+ * per section (SECTION_FAST_SHIFT).
  */
 unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops);
 
 /*
- * The callbacks' size of a fast access wider than it (impl.max_access_size
- * made valid), 0 for ops without fast sizes: the inline MMIO path of
- * static/access-inline.h cuts accesses into such pieces
- * (FLATVIEW_ENTRY_PIECE_SHIFT).
+ * The piece size P of @ops' fast sizes (a fast access of s bytes makes
+ * callbacks of MIN(s, P) bytes), at most 8; 0 for ops without fast sizes:
+ * the inline MMIO path of static/access-inline.h cuts accesses into such
+ * pieces (FLATVIEW_ENTRY_PIECE_SHIFT).
  */
 unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops);
 
@@ -208,9 +217,10 @@ MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
 /*
  * QEMU's memory_region_access_valid(): whether the bus accepts the access
  * (true exactly when dispatch would not refuse it with
- * MEMTX_DECODE_ERROR). Besides QEMU's valid rules it checks the size, the
- * region's end and the impl range; it may call valid.accepts (under the
- * region lock), but never a read or write callback.
+ * MEMTX_DECODE_ERROR). Besides QEMU's valid rules it checks the size and
+ * the region's end (our invariant) and refuses impl.min_access_size above
+ * 8; it may call valid.accepts (under the big lock and the region lock,
+ * as dispatch does), but never a read or write callback.
  */
 bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
                                 bool is_write, MemTxAttrs attrs);

@@ -334,6 +334,13 @@ ADDRSPACE_EXPORT void memory_region_set_lock(MemoryRegion *mr, GRecMutex *lock)
     memory_update_unlock();
 }
 
+ADDRSPACE_EXPORT void memory_region_clear_global_locking(MemoryRegion *mr)
+{
+    memory_update_lock();
+    __atomic_store_n(&mr->priv.no_global_locking, true, __ATOMIC_RELAXED);
+    memory_update_unlock();
+}
+
 ADDRSPACE_EXPORT void memory_region_disable_reentrancy_guard(MemoryRegion *mr)
 {
     memory_update_lock();

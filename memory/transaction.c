@@ -27,18 +27,33 @@ static uint64_t mark_epoch;                            /* under update_lock */
 static const char *round_listener, *round_callback;
 static gint round_limit_logged; /* the critical message is logged once */
 
-static __thread unsigned int update_lock_depth; /* this thread's */
+static __thread unsigned int thread_update_depth; /* this thread's holds */
+static __thread bool thread_took_bql; /* the outermost hold took the BQL */
 
+/*
+ * Lock order (bql.h): the big lock before the update lock. A thread that
+ * changes the tree without holding the big lock takes it here and keeps
+ * it until its outermost release: topology changes run under the big lock,
+ * as in QEMU, and a callback that commits (big lock held) and a thread in
+ * a transaction that makes an MMIO access (update lock held) cannot take
+ * the two in opposite orders.
+ */
 void memory_update_lock(void)
 {
+    if (thread_update_depth++ == 0 && !bql_locked()) {
+        bql_lock();
+        thread_took_bql = true;
+    }
     pthread_mutex_lock(&update_lock);
-    update_lock_depth++;
 }
 
 void memory_update_unlock(void)
 {
-    update_lock_depth--;
     pthread_mutex_unlock(&update_lock);
+    if (--thread_update_depth == 0 && thread_took_bql) {
+        thread_took_bql = false;
+        bql_unlock();
+    }
 }
 
 /* For the RCU exit handler: callbacks (owners' releases finalizing
@@ -46,7 +61,7 @@ void memory_update_unlock(void)
  * wait for them. */
 static bool update_lock_held(void)
 {
-    return update_lock_depth != 0;
+    return thread_update_depth != 0;
 }
 
 __attribute__((constructor)) static void register_exit_lock_check(void)

@@ -368,6 +368,7 @@ static void drain_marker_reached(DrainMarker *marker)
 ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
 {
     DrainMarker marker = {.done = false};
+    unsigned bql_depth;
 
     check_not_reading("drain_call_rcu");
     if (on_reclaim_thread) {
@@ -380,12 +381,17 @@ ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
     }
     pthread_mutex_init(&marker.lock, NULL);
     pthread_cond_init(&marker.cond, NULL);
+    /* QEMU's drain_call_rcu() drops the big lock while it waits: the
+     * callbacks it waits for may need it (an owner's release changes the
+     * tree, which takes it) */
+    bql_depth = bql_release_all();
     call_rcu(&marker, drain_marker_reached, rcu);
     pthread_mutex_lock(&marker.lock);
     while (!marker.done) {
         pthread_cond_wait(&marker.cond, &marker.lock);
     }
     pthread_mutex_unlock(&marker.lock);
+    bql_reacquire(bql_depth);
     pthread_mutex_destroy(&marker.lock);
     pthread_cond_destroy(&marker.cond);
 }

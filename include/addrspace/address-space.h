@@ -139,10 +139,17 @@ MemoryRegion *address_space_translate(AddressSpace *as, hwaddr addr,
  * @buf: destination.
  * @len: bytes.
  *
- * QEMU's flatview_read: RAM is copied; MMIO is split into naturally aligned
- * chunks of at most valid.max_access_size bytes, each given to the region
- * that decodes its first byte (never past that region's end: beyond QEMU);
- * holes read as 0 with MEMTX_DECODE_ERROR. The loop continues after an
+ * QEMU 7.2's flatview_read_continue(): RAM is copied up to the end of its
+ * section; anything else goes in chunks of memory_access_size(): the
+ * largest power of two not above the bytes left, valid.max_access_size
+ * (0 means 4; at most 8 here, where QEMU aborts) and, unless
+ * impl.unaligned, the alignment of the region offset. A chunk goes whole
+ * to the region that decodes its first byte, even where that region's
+ * section ends sooner (QEMU), but never past that region's end if it has
+ * callbacks (ours). Holes are chunked the same way (at most 4 bytes,
+ * aligned) without regard to what follows: a hole just below a region
+ * that does not start 4-aligned swallows that region's first bytes, as in
+ * QEMU. Holes read as 0 with MEMTX_DECODE_ERROR. The loop continues after an
  * error and ORs the results. With @attrs.memory, non-RAM targets give
  * MEMTX_ACCESS_ERROR (and zeros, where QEMU leaves @buf untouched). Bytes
  * past the top of the 2^64 space are a hole, never a wrap.
@@ -192,6 +199,18 @@ MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
  * @len: bytes.
  * @is_write: the direction.
  * @attrs: the attributes.
+ *
+ * QEMU 7.2's flatview_access_valid(): the chunks address_space_read/write
+ * would make (see there), each MMIO chunk checked as
+ * memory_region_access_valid() does, RAM accepted, holes, ROM writes and
+ * reservations refused. As in QEMU, an MMIO chunk's size is bounded by the
+ * alignment of its address-space address (not its region offset), and a
+ * range that starts in a ROM device in romd mode is accepted to its end
+ * for reads. The cost grows with the number of sections the range
+ * crosses, not with its length, except over regions with
+ * valid.accepts: that is asked for every chunk, as in QEMU (under the big
+ * lock), so the cost there is proportional to the bytes such regions
+ * cover divided by their chunk size.
  * Return: true when valid.
  */
 bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
@@ -253,11 +272,15 @@ MemTxResult address_space_set(AddressSpace *as, hwaddr addr, uint8_t c,
  * whole to that section's region, which refuses it (MEMTX_DECODE_ERROR,
  * value 0). Aligned RAM accesses are single atomic accesses. Like QEMU,
  * attrs.memory is not checked here. @result may be NULL.
+ * An MMIO access that would pass its region's end is refused
+ * (MEMTX_DECODE_ERROR, no callback; QEMU would call the device), and so is
+ * a romd read past the ROM device's RAM.
  * Context: any registered thread. RAM accesses run inline (a lookup, a
  * bounds check and one host access), and so do MMIO accesses that need no
  * dispatch planning (aligned, a size the ops take whole or in impl-sized
- * pieces, outside any device callback, no region lock): the callbacks are
- * called from the caller's frame. Everything else goes out of line.
+ * pieces, outside any device callback, a region without the big lock and
+ * without a region lock): the callbacks are called from the caller's
+ * frame. Everything else goes out of line.
  */
 
 /** address_space_ldub() - Load a byte. @as: address space. @addr: address.

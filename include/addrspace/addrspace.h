@@ -9,6 +9,7 @@
 #include <addrspace/types.h>
 #include <addrspace/error.h>
 #include <addrspace/rcu.h>
+#include <addrspace/bql.h>
 #include <addrspace/memory.h>
 #include <addrspace/guest-memory.h>
 #include <addrspace/flatview.h>

@@ -24,6 +24,8 @@
 
 #include <addrspace/address-space.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 /**
  * enum DMADirection - who receives the data of a DMA transfer.
  * @DMA_DIRECTION_TO_DEVICE: the device reads guest memory.
@@ -513,5 +515,7 @@ MemTxResult dma_buf_write(void *ptr, dma_addr_t len, dma_addr_t *residual,
  * Return: the block size minus one.
  */
 uint64_t dma_aligned_pow2_mask(uint64_t start, uint64_t end, int max_addr_bits);
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_DMA_H */

@@ -24,6 +24,8 @@
 
 #include <addrspace/address-space.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 /* ---- On an AddressSpace ---- */
 
 /**
@@ -523,5 +525,7 @@ static inline void stq_be_phys_cached(MemoryRegionCache *cache, hwaddr addr,
 {
     address_space_stq_be_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
 }
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_LDST_PHYS_H */

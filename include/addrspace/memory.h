@@ -33,7 +33,11 @@
  * lock (a recursive mutex); a transaction holds it from
  * memory_region_transaction_begin() to the matching commit, so mutations
  * from several threads are serialised and a transaction is atomic for
- * other writers. Readers (the access path) never take it. Do not call
+ * other writers. A thread that does not hold the big lock (bql.h) takes
+ * that first and keeps it as long as it holds the update lock: topology
+ * changes run under the big lock, as in QEMU. Readers (the access path)
+ * never take the update lock; MMIO callbacks run under the big lock unless
+ * the region cleared global locking. Do not call
  * synchronize_rcu() or drain_call_rcu() while holding it (inside a
  * transaction or a listener callback).
  *
@@ -47,6 +51,7 @@
 
 #include <glib.h>
 
+#include <addrspace/bql.h>
 #include <addrspace/rcu.h>
 #include <addrspace/types.h>
 
@@ -143,56 +148,68 @@ void memory_owner_unref(MemoryOwner *owner);
  * Either @read/@write or @read_with_attrs/@write_with_attrs; when both are
  * set the _with_attrs form is used. A missing read callback reads 0 and a
  * missing write callback drops the value; both give MEMTX_OK (QEMU's rule).
- * Callbacks run in the accessing thread inside a read-side section, with
+ * Callbacks run in the accessing thread inside a read-side section, under
+ * the big lock (bql.h) unless the region cleared global locking, and with
  * the region's lock held if one was set (memory_region_set_lock()); they
  * may access memory (DMA) and even change the tree.
  *
- * An access is first checked against @valid and the region's size (refused:
- * MEMTX_DECODE_ERROR, reads give 0, nothing is called), then turned into
- * callback accesses allowed by @impl; the results of those are OR-ed. The
- * rules are QEMU's (memory_region_access_valid(), access_with_adjusted_size())
- * except where QEMU's code contradicts docs/devel/memory.rst or our
- * invariant:
+ * The rules are QEMU 7.2's code (softmmu/memory.c, physmem.c), so that a
+ * device model written for QEMU behaves identically here:
  *
- * - Bounds (beyond QEMU): an access with any byte past the region's end is
- *   refused. The dispatcher guarantees that a callback never sees
- *   @addr + @size beyond the region's size, and that @size is always a
- *   power of two within [impl.min_access_size, impl.max_access_size]. A
- *   region resized to 0 keeps the bound of its last non-zero size while
- *   FlatViews rendered before the resize still map it.
- * - Widening (impl.min_access_size larger than the access): QEMU calls the
- *   callback at the access's own, possibly unaligned, offset, and writes
- *   zeros to the extra bytes. We access the naturally aligned
- *   impl.min_access_size unit holding the bytes instead; a read extracts
- *   the requested bytes, a write is a read-modify-write of the unit (read
- *   it, merge the request's bytes, write it back, under the region lock if
- *   any). Devices whose reads have side effects must therefore not declare
- *   impl.min_access_size above valid.min_access_size. A unit that would
- *   pass the region's end makes the access refused.
- * - Unaligned accesses (valid.unaligned) when !impl.unaligned: QEMU passes
- *   them through unaligned. We split them into naturally aligned pieces (as
- *   large as impl.max_access_size allows), widened as above where a piece
- *   would be smaller than impl.min_access_size. With impl.unaligned the
- *   callback gets the unaligned offset, as in QEMU.
- * - Sizes: @impl sizes that are not powers of two round inwards (min up,
- *   max down, at most 8); an impl.max_access_size of 0 means 4, or
- *   impl.min_access_size when that is larger. An @impl range no size
- *   satisfies (min > max, min > 8) refuses every access.
- * - valid.accepts is asked last, once per access with its full size, and
- *   only when every other check passed (QEMU asks it first; it must have no
- *   side effects, so only the number of calls differs). It runs under the
- *   region lock.
- * - Re-entrancy: an access to a region whose owner (or the region itself,
- *   without owner) has a callback in progress on the same thread is refused
- *   with MEMTX_ACCESS_ERROR (QEMU 8's guard, per thread here; ROM devices
- *   are guarded too). A region that opted out
+ * - Validity (memory_region_access_valid()): @valid.accepts is asked
+ *   first, with the whole access; then an unaligned access is refused
+ *   unless @valid.unaligned; then, unless valid.max_access_size is 0
+ *   (every size accepted), the size must lie in [valid.min_access_size,
+ *   valid.max_access_size]. A refused access gives MEMTX_DECODE_ERROR,
+ *   reads give 0, no read or write callback is called.
+ * - Callback size (access_with_adjusted_size()): a = MAX(MIN(size,
+ *   impl.max_access_size), impl.min_access_size), where 0 means 4 and 1;
+ *   impl sizes are used as given (3 stays 3). The callbacks are made at
+ *   offset + i for i = 0, a, 2a, ... below the size, each with a bytes:
+ *   an access wider than impl.max_access_size is split; one narrower than
+ *   impl.min_access_size is made once, at its own (possibly unaligned)
+ *   offset, with the wider size: a write's value is zero-extended (a
+ *   big-endian device gets the access's bytes in the top bytes of the
+ *   wider value), a read keeps the access's bytes of the callback's value.
+ *   A write never causes a read callback. A little-endian device's piece
+ *   i is the value's bits from 8i up; a big-endian device's is shifted by
+ *   8 (size - a - i), down where that is negative. The results are OR-ed.
+ * - Unaligned accesses that @valid.unaligned accepts reach the callbacks
+ *   unaligned, split as above whatever @impl.unaligned says: QEMU 7.2 reads
+ *   impl.unaligned only to cut buffer accesses into chunks
+ *   (memory_access_size(), address-space.h).
+ * - Byte order: the value is converted between the access's byte order and
+ *   @endianness (DEVICE_NATIVE_ENDIAN: the AddressSpace's target order) for
+ *   the access's size (adjust_endianness()), before splitting a write and
+ *   after assembling a read.
+ *
+ * Deviations, for safety (each shown by a test):
+ *
+ * - Bounds: an access with any byte past the region's end is refused with
+ *   MEMTX_DECODE_ERROR before anything is called (valid.accepts
+ *   included); QEMU does not check. Where QEMU's callback would pass the
+ *   region's end although the access does not (widening near the end,
+ *   e.g. a byte at the last offset of a region whose impl.min_access_size
+ *   is 4; or an impl size that does not divide the access), that callback
+ *   is made with the rest of the access instead, at the same offset: the
+ *   byte write at the last offset reaches the callback as a 1-byte write
+ *   of the byte. So a callback never sees @addr + @size beyond the
+ *   region's size, and @size is always 1 to 8. A region resized to 0
+ *   keeps the bound of its last non-zero size while FlatViews rendered
+ *   before the resize still map it.
+ * - impl.min_access_size above 8 (QEMU's arithmetic is undefined there)
+ *   refuses every access with MEMTX_DECODE_ERROR.
+ * - Re-entrancy (QEMU 8's guard, not in 7.2): an access to a region whose
+ *   owner (or the region itself, without owner) has a callback in progress
+ *   on the same thread is refused with MEMTX_ACCESS_ERROR (ROM devices are
+ *   guarded too). A region that opted out
  *   (memory_region_disable_reentrancy_guard()) may be re-entered and does
  *   not mark its owner busy. At most 32 callbacks may be nested on one
  *   thread, opted out or not; deeper accesses get MEMTX_ACCESS_ERROR.
- * - The region lock is held for the whole access, so a split or widened
- *   access is atomic with respect to other threads using the region.
- *   Callbacks that access other locked devices must avoid lock-order
- *   inversions between threads.
+ *
+ * The big lock and the region lock are held for the whole access, so a
+ * split access is atomic with respect to other threads using the region.
+ * Callbacks that access other devices must follow bql.h's lock order.
  */
 struct MemoryRegionOps {
     /**
@@ -221,7 +238,8 @@ struct MemoryRegionOps {
          * @valid.max_access_size: largest access. 0, as in QEMU, accepts
          * every size (1 to 8) in the check, while buffer accesses
          * (address_space_read/write) are still cut into chunks of at most
-         * 4 bytes.
+         * 4 bytes; above 8, chunks stay at most 8 bytes (QEMU aborts on a
+         * wider one).
          */
         unsigned max_access_size;
         /** @valid.unaligned: whether unaligned accesses are accepted. */
@@ -232,7 +250,10 @@ struct MemoryRegionOps {
     } valid;
     /** @impl: what the callbacks implement; the dispatcher adapts. */
     struct {
-        /** @impl.min_access_size: smallest (0 means 1); see widening. */
+        /**
+         * @impl.min_access_size: smallest (0 means 1); narrower accesses
+         * are made with this size, at their own offset.
+         */
         unsigned min_access_size;
         /** @impl.max_access_size: largest (0 means 4); larger are split. */
         unsigned max_access_size;
@@ -289,6 +310,7 @@ struct MemoryRegion {
         bool terminates;
         bool may_overlap;
         bool reentrancy_guard_disabled;
+        bool no_global_locking;
         bool ram_device;
         int priority;
         uint8_t dirty_log_mask;
@@ -646,8 +668,29 @@ void memory_region_rom_device_set_romd(MemoryRegion *mr, bool romd_mode);
  * @lock: a recursive mutex (caller-owned, outlives the region) or NULL;
  *        recursive so that a callback re-entered with the guard disabled
  *        does not deadlock.
+ *
+ * An extension: QEMU protects callbacks with the big lock only. The lock
+ * is taken after the big lock when the region also takes that (the
+ * default; see memory_region_clear_global_locking()).
  */
 void memory_region_set_lock(MemoryRegion *mr, GRecMutex *lock);
+
+/**
+ * memory_region_clear_global_locking() - Have the dispatcher call @mr's
+ * callbacks without the big lock (bql.h).
+ * @mr: an MMIO region or ROM device.
+ *
+ * By default, as in QEMU 7.2 (which has no way out), every callback of a
+ * region with ops runs under the big lock, taken by the dispatcher unless
+ * the accessing thread holds it. After this call the callbacks run
+ * lock-free, or under the region's own lock (memory_region_set_lock()):
+ * they must then be thread-safe, and must not take the big lock (bql.h's
+ * lock order), so they must not change the tree. Only such regions (with
+ * no own lock either) take the inline MMIO path of the typed loads and
+ * stores. Call it before the region is mapped.
+ * Context: any thread; takes the update lock.
+ */
+void memory_region_clear_global_locking(MemoryRegion *mr);
 
 /**
  * memory_region_disable_reentrancy_guard() - Allow @mr's callbacks to be

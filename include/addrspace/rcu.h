@@ -17,7 +17,10 @@
  * - synchronize_rcu() and drain_call_rcu() must not be called inside a
  *   read-side section (that would wait for itself); a debug build aborts
  *   with a message. They must not be called while holding the memory
- *   update lock either (memory.h says which calls take it).
+ *   update lock either (memory.h says which calls take it), and
+ *   synchronize_rcu() not while holding the big lock (bql.h), which a
+ *   reader may be waiting for; drain_call_rcu() releases the big lock
+ *   while it waits, as QEMU's does.
  * - call_rcu() callbacks run on the library's reclamation thread, with no
  *   lock held, after a grace period; they may take locks and enter
  *   read-side sections.

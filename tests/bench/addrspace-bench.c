@@ -25,12 +25,12 @@
 
 /* The registry: one entry per workload file. */
 static const BenchWorkload *const bench_workloads[] = {
-    &bench_w0_rcu_read_lock, &bench_w1h_ram_ld4,        &bench_w1q_ram_ld4_held,
-    &bench_w1_ram_ld4,       &bench_w2_ram_st4,         &bench_w3_ram_read4k,
-    &bench_w4_mmio_ld4,      &bench_w4s_mmio_ld8_split, &bench_w5_many_ld4,
-    &bench_w6_commit,        &bench_w6b_batch,          &bench_w7_cross,
-    &bench_w8_many_as,       &bench_w9_rcu_scale,       &bench_w10_map4k,
-    &bench_w11_gm_ld4,       &bench_w12_huge_map,
+    &bench_w0_rcu_read_lock, &bench_w1h_ram_ld4,      &bench_w1q_ram_ld4_held,
+    &bench_w1_ram_ld4,       &bench_w2_ram_st4,       &bench_w3_ram_read4k,
+    &bench_w4_mmio_ld4,      &bench_w4b_mmio_ld4_bql, &bench_w4s_mmio_ld8_split,
+    &bench_w5_many_ld4,      &bench_w6_commit,        &bench_w6b_batch,
+    &bench_w7_cross,         &bench_w8_many_as,       &bench_w9_rcu_scale,
+    &bench_w10_map4k,        &bench_w11_gm_ld4,       &bench_w12_huge_map,
 };
 
 static bool opt_json;

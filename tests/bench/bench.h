@@ -240,6 +240,7 @@ extern const BenchWorkload bench_w1_ram_ld4;
 extern const BenchWorkload bench_w2_ram_st4;
 extern const BenchWorkload bench_w3_ram_read4k;
 extern const BenchWorkload bench_w4_mmio_ld4;
+extern const BenchWorkload bench_w4b_mmio_ld4_bql;
 extern const BenchWorkload bench_w4s_mmio_ld8_split;
 extern const BenchWorkload bench_w5_many_ld4;
 extern const BenchWorkload bench_w6_commit;

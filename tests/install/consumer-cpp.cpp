@@ -107,6 +107,17 @@ int main()
     MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
     ok &= check(attrs.unspecified && !attrs.secure, "MEMTXATTRS_UNSPECIFIED");
 
+    /* the headers added for QEMU device code link from C++ too */
+    uint32_t word = 0;
+    bql_lock();
+    ok &= check(bql_locked(), "bql_locked");
+    ok &= check(dma_memory_read(&as, 0x80, &word, sizeof(word), attrs) ==
+                        MEMTX_OK &&
+                    word == 0x55667788u,
+                "dma_memory_read");
+    bql_unlock();
+    ok &= check(ldl_le_phys(&as, 0x80) == 0x55667788u, "ldl_le_phys");
+
     /* RCU: publish, read under both guards, retire with QEMU's call_rcu */
     Item *item = new Item();
     item->value = 7;

@@ -247,6 +247,185 @@ static void test_mmio_past_end(Fix *f, gconstpointer data)
     assert_log(f->dev, "");
 }
 
+/* A byte access near the end of a device whose callbacks take 4 bytes:
+ * QEMU would call the device with 4 bytes running past the region's end;
+ * the callback gets the access's own size instead (ours), at the same
+ * offset. Away from the end, QEMU's widened callback. */
+static void test_mmio_widened_at_end(Fix *f, gconstpointer data)
+{
+    static const TestDevConfig cfg = {.size = 6,
+                                      .endianness = DEVICE_LITTLE_ENDIAN,
+                                      .impl_min = 4,
+                                      .impl_max = 4};
+    TestDev *dev = dev_new("wide", &cfg);
+    GError *err = NULL;
+    MemTxResult res = MEMTX_OK;
+    uint8_t buf[2];
+
+    (void)data;
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR,
+                                          testdev_region(dev), &err),
+              err);
+    address_space_stb(&f->as, HOLE_ADDR + 1, 0x11, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    address_space_stb(&f->as, HOLE_ADDR + 5, 0x55, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR + 4, U, buf, 2), ==,
+                    MEMTX_OK);
+    (void)address_space_lduw_le(&f->as, HOLE_ADDR + 2, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    assert_log(dev, "w4@0x1 w1@0x5 r2@0x4 r4@0x2");
+    g_assert_cmpuint(testdev_violations(dev), ==, 0);
+    ok_or_die(memory_region_del_subregion(&f->root, testdev_region(dev), &err),
+              err);
+    testdev_unref(dev);
+}
+
+/*
+ * A hole just below a region that does not start 4-aligned: QEMU 7.2 cuts
+ * the hole into aligned chunks of up to 4 bytes without stopping at the
+ * hole's end, so an access starting in the hole swallows the region's
+ * first bytes (reads give 0 there, writes are dropped, no callback).
+ */
+static void test_hole_before_unaligned_region(Fix *f, gconstpointer data)
+{
+    MemoryRegion ram;
+    GError *err = NULL;
+    TestDev *dev;
+    uint8_t buf[8], *p;
+    static const TestDevConfig cfg = {.size = 0x10,
+                                      .endianness = DEVICE_LITTLE_ENDIAN};
+
+    (void)data;
+    memset(&ram, 0, sizeof(ram));
+    ok_or_die(memory_region_init_ram(&ram, NULL, "odd-ram", 0x10, &err), err);
+    p = memory_region_get_ram_ptr(&ram);
+    for (unsigned i = 0; i < 0x10; i++) {
+        p[i] = (uint8_t)(0x10 + i);
+    }
+    dev = dev_new("odd-dev", &cfg);
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR + 3, &ram, &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR + 0x103,
+                                          testdev_region(dev), &err),
+              err);
+    /* RAM at +3: the chunk [0, 4) of the hole covers its byte 0 */
+    memset(buf, 0xee, sizeof(buf));
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR, U, buf, 8), ==,
+                    MEMTX_DECODE_ERROR);
+    g_assert_cmphex(buf[3], ==, 0);
+    g_assert_cmphex(buf[4], ==, 0x11);
+    g_assert_cmphex(buf[7], ==, 0x14);
+    memset(buf, 0x77, sizeof(buf));
+    g_assert_cmphex(address_space_write(&f->as, HOLE_ADDR + 2, U, buf, 4), ==,
+                    MEMTX_DECODE_ERROR);
+    g_assert_cmphex(p[0], ==, 0x10); /* swallowed: not written */
+    g_assert_cmphex(p[1], ==, 0x77);
+    /* an access starting in the region itself is not affected */
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR + 3, U, buf, 1), ==,
+                    MEMTX_OK);
+    g_assert_cmphex(buf[0], ==, 0x10);
+    /* a device at +0x103: its offset 0 is never called from the hole */
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR + 0x100, U, buf, 8),
+                    ==, MEMTX_DECODE_ERROR);
+    assert_log(dev, "r1@0x1 r2@0x2 r1@0x4");
+    ok_or_die(memory_region_del_subregion(&f->root, &ram, &err), err);
+    ok_or_die(memory_region_del_subregion(&f->root, testdev_region(dev), &err),
+              err);
+    drain_call_rcu();
+    memory_region_finalize(&ram);
+    testdev_unref(dev);
+}
+
+/*
+ * address_space_access_valid() over a huge MMIO range gives QEMU 7.2's
+ * answer at a cost that grows with the sections crossed, not the length
+ * (checking 2^46 bytes chunk by chunk would take hours); over a region
+ * with valid.accepts it asks for every chunk, as QEMU does.
+ */
+static gint accepts_count;
+
+static bool count_accepts(void *opaque, hwaddr offset, unsigned size,
+                          bool is_write, MemTxAttrs attrs)
+{
+    (void)opaque;
+    (void)offset;
+    (void)size;
+    (void)is_write;
+    (void)attrs;
+    g_atomic_int_inc(&accepts_count);
+    return true;
+}
+
+static void test_access_valid_huge_length(Fix *f, gconstpointer data)
+{
+    static const TestDevConfig big_cfg = {.size = 1ull << 48,
+                                          .endianness = DEVICE_LITTLE_ENDIAN,
+                                          .valid_min = 1,
+                                          .valid_max = 8};
+    static const TestDevConfig min8_cfg = {.size = 1ull << 40,
+                                           .endianness = DEVICE_LITTLE_ENDIAN,
+                                           .valid_min = 8,
+                                           .valid_max = 8};
+    static const TestDevConfig ask_cfg = {.size = 0x10000,
+                                          .endianness = DEVICE_LITTLE_ENDIAN,
+                                          .valid_max = 8,
+                                          .accepts = count_accepts};
+    const hwaddr big_addr = 1ull << 48, min8_addr = 1ull << 50;
+    const hwaddr ask_addr = 0x50000;
+    TestDev *big = dev_new("big", &big_cfg);
+    TestDev *min8 = dev_new("min8", &min8_cfg);
+    TestDev *ask = dev_new("ask", &ask_cfg);
+    GError *err = NULL;
+
+    (void)data;
+    memory_region_transaction_begin();
+    ok_or_die(memory_region_add_subregion(&f->root, big_addr,
+                                          testdev_region(big), &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, min8_addr,
+                                          testdev_region(min8), &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, ask_addr,
+                                          testdev_region(ask), &err),
+              err);
+    memory_region_transaction_commit();
+
+    /* 2^46 bytes from an odd address: chunks 1, 2, 4, then 8s */
+    g_assert_true(
+        address_space_access_valid(&f->as, big_addr + 1, 1ull << 46, true, U));
+    /* the whole region, then one byte of hole after it */
+    g_assert_true(
+        address_space_access_valid(&f->as, big_addr, 1ull << 48, false, U));
+    g_assert_false(address_space_access_valid(&f->as, big_addr,
+                                              (1ull << 48) + 1, false, U));
+    /* valid.min 8: aligned 8-byte chunks all pass; an odd start or an odd
+     * length makes one chunk too small */
+    g_assert_true(
+        address_space_access_valid(&f->as, min8_addr, 1ull << 39, false, U));
+    g_assert_false(address_space_access_valid(&f->as, min8_addr + 4, 1ull << 39,
+                                              false, U));
+    g_assert_false(address_space_access_valid(&f->as, min8_addr,
+                                              (1ull << 39) + 4, false, U));
+    /* valid.accepts: one call per chunk (8 KiB in 8-byte chunks) */
+    g_atomic_int_set(&accepts_count, 0);
+    g_assert_true(
+        address_space_access_valid(&f->as, ask_addr, 0x2000, true, U));
+    g_assert_cmpint(g_atomic_int_get(&accepts_count), ==, 0x2000 / 8);
+    assert_log(big, "");
+    assert_log(min8, "");
+    assert_log(ask, "");
+
+    memory_region_transaction_begin();
+    memory_region_del_subregion(&f->root, testdev_region(big), NULL);
+    memory_region_del_subregion(&f->root, testdev_region(min8), NULL);
+    memory_region_del_subregion(&f->root, testdev_region(ask), NULL);
+    memory_region_transaction_commit();
+    testdev_unref(big);
+    testdev_unref(min8);
+    testdev_unref(ask);
+}
+
 /* valid.unaligned = false: a misaligned access is refused, never split
  * into sizes the device does not accept. */
 static void test_unaligned_forbidden(Fix *f, gconstpointer data)
@@ -677,6 +856,9 @@ static void test_unplug_during_callback(Fix *f, gconstpointer data)
     ok_or_die(memory_region_init_io(&b->mmio, &b->owner, &blocking_ops, b,
                                     "blocking", 0x100, &err),
               err);
+    /* a callback that waits for another thread's unplug runs without the
+     * big lock, which the unplug (a tree change) takes */
+    memory_region_clear_global_locking(&b->mmio);
     ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR, &b->mmio, &err),
               err);
     t = g_thread_new("reader", reader_thread, &r);
@@ -1528,9 +1710,12 @@ int main(int argc, char **argv)
     ADD_TEST("mmio/size-5", test_mmio_size_5);
     ADD_TEST("mmio/size-16", test_mmio_size_16);
     ADD_TEST("mmio/past-region-end", test_mmio_past_end);
+    ADD_TEST("mmio/widened-at-region-end", test_mmio_widened_at_end);
     ADD_TEST("mmio/unaligned-forbidden", test_unaligned_forbidden);
     ADD_TEST("rom/write", test_rom_write);
     ADD_TEST("hole/read-write", test_hole_read);
+    ADD_TEST("hole/before-unaligned-region", test_hole_before_unaligned_region);
+    ADD_TEST("access-valid/huge-length", test_access_valid_huge_length);
     ADD_TEST("rom-device/shrunk-in-transaction",
              test_romd_shrunk_in_transaction);
     ADD_TEST("mmio/shrunk-to-zero-in-transaction",
