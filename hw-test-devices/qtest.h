@@ -20,8 +20,8 @@
  * | `memset ADDR SIZE VAL` | `OK` |
  * | `inb/inw/inl PORT` | `OK 0x%04x` (little-endian typed loads on "I/O") |
  * | `outb/outw/outl PORT VAL` | `OK` |
- * | `clock_step [NS]` | `OK <ns>`; `FAIL could not advance time`; without NS and no timer: `FAIL cannot advance clock to the next deadline because there is no pending deadline` |
- * | `clock_set NS` | `OK <ns>`, or `FAIL <ns>` when NS is in the past |
+ * | `clock_step [NS]` | `OK <ns>`, the time after the step, as QEMU 7.2: a step of 0, a negative one or one past 2^63 - 1 ns (the sum wraps) leaves the clock; without NS, to the next timer deadline, or nowhere when none is pending; `FAIL timer work budget exhausted: stopped at <ns> ns` when the step made MACHINE_CLOCK_BUDGET timer callbacks |
+ * | `clock_set NS` | `OK <ns>`, the time after it (unchanged when NS is in the past), as QEMU 7.2; the same FAIL as clock_step |
  * | `endianness` | `OK little` / `OK big` |
  * | `irq_intercept_in ioapic`, `irq_intercept_out DEVICE` | `OK`, `FAIL Unknown device`, `FAIL IRQ intercept already enabled`, `FAIL No intercepts installed` |
  * | `set_irq_in ioapic unnamed-gpio-in N LEVEL` | `OK` |

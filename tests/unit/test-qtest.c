@@ -232,22 +232,23 @@ static void test_pio(Fixture *f, gconstpointer data)
 
 static void test_clock(Fixture *f, gconstpointer data)
 {
+    /* QEMU 7.2's answers: the time after the command, moved or not */
     static const Step t[] = {
-        {"clock_step", "FAIL cannot advance clock to the next deadline because "
-                       "there is no pending deadline\n"},
+        {"clock_step", "OK 0\n"}, /* no deadline pending: no move */
         {"clock_step 100", "OK 100\n"},
-        {"clock_step 0", "FAIL could not advance time\n"},
-        {"clock_step -5", "FAIL could not advance time\n"},
+        {"clock_step 0", "OK 100\n"},
+        {"clock_step -5", "OK 100\n"},
         {"clock_set 1000", "OK 1000\n"},
         {"clock_set 1000", "OK 1000\n"},
-        {"clock_set 10", "FAIL 1000\n"}, /* the clock never goes back */
+        {"clock_set 10", "OK 1000\n"}, /* the clock never goes back */
         {"clock_set 0x800", "OK 2048\n"},
         {"clock_step x", "FAIL invalid time 'x'\n"},
         {"clock_set", "FAIL missing argument\n"},
-        /* saturates instead of overflowing */
-        {"clock_step 9223372036854775807", "OK 9223372036854775807\n"},
+        /* now + NS wraps below now: no move (QEMU builds with -fwrapv) */
+        {"clock_step 9223372036854775807", "OK 2048\n"},
         {"clock_step 9223372036854775808",
          "FAIL invalid time '9223372036854775808'\n"},
+        {"clock_set 9223372036854775807", "OK 9223372036854775807\n"},
     };
 
     (void)data;
@@ -266,8 +267,7 @@ static void test_clock_step_deadline(Fixture *f, gconstpointer data)
 {
     static const Step t[] = {
         {"clock_step", "OK 1000\n"}, /* straight to the timer's deadline */
-        {"clock_step", "FAIL cannot advance clock to the next deadline because "
-                       "there is no pending deadline\n"},
+        {"clock_step", "OK 1000\n"}, /* none left: no move */
     };
 
     (void)data;
