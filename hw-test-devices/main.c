@@ -164,12 +164,47 @@ static int demo(Machine *m)
     return 0;
 }
 
+/* QEMU spells some long options with one dash; GOption wants two. */
+static void qemu_spellings(int argc, char **argv)
+{
+    static char global[] = "--global", machine[] = "--machine";
+
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], global + 1) == 0) {
+            argv[i] = global;
+        } else if (strcmp(argv[i], machine + 1) == 0) {
+            argv[i] = machine;
+        }
+    }
+}
+
+/* Apply -global DRIVER.PROP=VALUE options, in order. */
+static bool apply_globals(Machine *m, char **globals, GError **errp)
+{
+    for (int i = 0; globals && globals[i]; i++) {
+        if (!machine_set_global(m, globals[i], errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     gboolean qtest = FALSE, dump_board = FALSE;
     char *socket_path = NULL, *script = NULL, *board = NULL;
+    char *machine_opt = NULL;
+    char **globals = NULL;
     gint64 ram_mib = 0;
     GOptionEntry entries[] = {
+        {"machine", 'M', 0, G_OPTION_ARG_STRING, &machine_opt,
+         "Default board flavour, as QEMU's -M: pc (default) or q35; "
+         "',pit=off' is accepted",
+         "TYPE"},
+        {"global", 0, 0, G_OPTION_ARG_STRING_ARRAY, &globals,
+         "Set a device property, as QEMU's -global: hpet.compat=qemu-7.2, "
+         "hpet.intcap=N",
+         "DRIVER.PROP=VALUE"},
         {"qtest", 0, 0, G_OPTION_ARG_NONE, &qtest,
          "Serve the qtest protocol on stdin/stdout", NULL},
         {"socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path,
@@ -195,13 +230,15 @@ int main(int argc, char **argv)
         ctx, "Without a mode option, prints the memory tree and runs a short "
              "demo of\nthe HPET, the DMA test device and the console.");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    qemu_spellings(argc, argv);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         fprintf(stderr, "addrspace-machine: %s\n", err->message);
         g_error_free(err);
         return 2;
     }
     if (argc > 1 || (!!qtest + !!socket_path + !!script + !!dump_board) > 1 ||
-        ram_mib < 0 || ram_mib > (64 << 10) || (board && ram_mib)) {
+        ram_mib < 0 || ram_mib > (64 << 10) ||
+        (board && (ram_mib || machine_opt))) {
         fprintf(stderr, "addrspace-machine: conflicting or unexpected "
                         "arguments (see --help)\n");
         return 2;
@@ -210,8 +247,19 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     cfg.ram_size = (uint64_t)ram_mib << 20;
+    if (machine_opt &&
+        !machine_flavour_parse(machine_opt, &cfg.flavour, &err)) {
+        fprintf(stderr, "addrspace-machine: -M %s: %s\n", machine_opt,
+                err->message);
+        g_error_free(err);
+        return 1;
+    }
     m = board ? board_json_load_file(board, &err)
               : machine_new_default(&cfg, &err);
+    if (m && !apply_globals(m, globals, &err)) {
+        machine_free(m);
+        m = NULL;
+    }
     if (!m) {
         fprintf(stderr, "addrspace-machine: %s\n", err->message);
         g_error_free(err);
@@ -244,5 +292,7 @@ int main(int argc, char **argv)
     g_free(socket_path);
     g_free(script);
     g_free(board);
+    g_free(machine_opt);
+    g_strfreev(globals);
     return status;
 }

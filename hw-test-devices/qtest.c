@@ -424,6 +424,15 @@ void qtest_session_process_line(QTestSession *s, const char *line, size_t len,
     if (nwords > 0 && words[0][0] != '#') {
         s->out = out;
         run_words(s, words, nwords, out);
+        /*
+         * QEMU's main loop runs the virtual-clock timers that are due
+         * (deadline not after now) between two commands of a client that
+         * waits for each answer, as libqtest does: a device may arm one
+         * for "now" (QEMU 7.2's HPET does, for a 32-bit timer whose
+         * counter's low half is all ones). Their IRQ lines follow the
+         * answer.
+         */
+        vclock_run_due(machine_clock(s->m));
         s->out = NULL;
     }
     g_free(copy);

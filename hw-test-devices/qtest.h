@@ -5,7 +5,9 @@
  *
  * One command per line, one response per command; asynchronous
  * `IRQ raise N` / `IRQ lower N` lines may come before a response (they are
- * produced while the command runs, e.g. by a timer firing in clock_step).
+ * produced while the command runs, e.g. by a timer firing in clock_step);
+ * timers due at once fire after each command, as in QEMU's main loop, and
+ * their lines follow its response.
  * Responses are byte-for-byte those of QEMU's system/qtest.c for valid
  * commands:
  *
