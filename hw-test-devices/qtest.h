@@ -45,10 +45,13 @@
  * empty line). Input lines longer than QTEST_MAX_LINE are discarded with
  * `FAIL line too long`.
  *
- * IRQ numbering: the board's HPET lines are wired one-to-one to the inputs
- * of a notional interrupt controller named "ioapic", so
- * `irq_intercept_in ioapic` (QEMU's idiom for a PC) and
- * `irq_intercept_out hpet` report the same numbers. QOM paths are reduced
+ * IRQ numbering: the board's HPET lines 0-23 are wired one-to-one to the
+ * inputs of a notional interrupt controller named "ioapic", as QEMU's pc
+ * and q35 machines wire HPET output n to GSI n (lines 24-31 are not
+ * connected), so `irq_intercept_in ioapic` (QEMU's idiom for a PC) and
+ * `irq_intercept_out hpet` report the same numbers. (QEMU's
+ * `irq_intercept_out` on its HPET would report the PIT-enable output
+ * instead.) QOM paths are reduced
  * to their last component ("/machine/ioapic" is "ioapic").
  *
  * Thread safety: a session is used by one thread at a time.
