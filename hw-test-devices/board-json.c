@@ -378,12 +378,45 @@ static bool load_region(Machine *m, JsonObject *o, const char *where,
     return machine_add_region(m, &spec, errp);
 }
 
+/* The hpet's "intcap" (route capability, not 0) and "compat" members. */
+static bool load_hpet_props(JsonObject *o, const char *where,
+                            MachineDeviceSpec *spec, GError **errp)
+{
+    const char *compat = NULL;
+    uint64_t intcap = 0;
+    bool has_intcap;
+
+    if (!get_u64(o, where, "intcap", false, &intcap, &has_intcap, errp) ||
+        !get_string(o, where, "compat", false, &compat, errp)) {
+        return false;
+    }
+    if ((has_intcap || compat) && spec->type != MACHINE_DEVICE_HPET) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where,
+                          has_intcap ? "intcap" : "compat",
+                          "only an hpet has this property");
+        return false;
+    }
+    if (has_intcap && (intcap == 0 || intcap > UINT32_MAX)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "intcap",
+                          "must be a non-zero 32-bit route capability");
+        return false;
+    }
+    if (compat && !hpet_compat_parse(compat, &spec->hpet_compat, NULL)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "compat",
+                          "must be \"default\" or \"qemu-7.2\"");
+        return false;
+    }
+    spec->hpet_intcap = (uint32_t)intcap;
+    return true;
+}
+
 static bool load_device(Machine *m, JsonObject *o, const char *where,
                         GError **errp)
 {
     static const char *const allowed[] = {
-        "id",      "name",   "type",          "parent", "addr", "priority",
-        "overlap", "timers", "address_space", "owner",  NULL};
+        "id",       "name",    "type",   "parent",        "addr",
+        "priority", "overlap", "timers", "address_space", "owner",
+        "intcap",   "compat",  NULL};
     MachineDeviceSpec spec = {.where = where};
     const char *type;
     int64_t timers = 0;
@@ -421,7 +454,8 @@ static bool load_device(Machine *m, JsonObject *o, const char *where,
         return false;
     }
     spec.hpet_timers = (unsigned)timers;
-    return machine_add_device(m, &spec, errp);
+    return load_hpet_props(o, where, &spec, errp) &&
+           machine_add_device(m, &spec, errp);
 }
 
 static bool load_space(Machine *m, JsonObject *o, const char *where,
@@ -712,6 +746,14 @@ static void write_device(JsonBuilder *b, const MachineDeviceSpec *s)
     if (s->type == MACHINE_DEVICE_HPET && s->hpet_timers) {
         json_builder_set_member_name(b, "timers");
         json_builder_add_int_value(b, s->hpet_timers);
+    }
+    if (s->type == MACHINE_DEVICE_HPET && s->hpet_intcap) {
+        g_autofree char *intcap = g_strdup_printf("0x%x", s->hpet_intcap);
+
+        add_string(b, "intcap", intcap);
+    }
+    if (s->type == MACHINE_DEVICE_HPET && s->hpet_compat) {
+        add_string(b, "compat", hpet_compat_name(s->hpet_compat));
     }
     if (s->dma_address_space) {
         add_string(b, "address_space", s->dma_address_space);

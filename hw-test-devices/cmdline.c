@@ -87,9 +87,9 @@ CmdlineResult cmdline_parse(const CmdlineProgram *prog, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        const char *name, *eq;
+        const char *name, *eq, *value;
         const CmdlineOption *o;
-        size_t len;
+        size_t len, n;
 
         if (arg[0] != '-' || arg[1] == '\0') {
             return cmdline_error(prog, "unexpected argument '%s'", arg);
@@ -119,17 +119,29 @@ CmdlineResult cmdline_parse(const CmdlineProgram *prog, int argc, char **argv)
                                      (int)(name - arg + len), arg);
             }
             *o->flag = true;
-        } else if (eq) {
-            *o->value = eq + 1;
-        } else if (i + 1 < argc &&
-                   (o->kind == CMDLINE_VALUE || argv[i + 1][0] != '-')) {
-            *o->value = argv[++i];
-        } else if (o->kind == CMDLINE_OPTIONAL_VALUE) {
-            *o->value = "";
-        } else {
+            continue;
+        }
+        value = eq ? eq + 1 : NULL;
+        if (!value && i + 1 < argc &&
+            (o->kind != CMDLINE_OPTIONAL_VALUE || argv[i + 1][0] != '-')) {
+            value = argv[++i];
+        } else if (!value && o->kind == CMDLINE_OPTIONAL_VALUE) {
+            value = "";
+        } else if (!value) {
             return cmdline_error(prog, "option '%s' needs a value (%s)", arg,
                                  o->metavar);
         }
+        if (o->kind != CMDLINE_LIST) {
+            *o->value = value;
+            continue;
+        }
+        for (n = 0; n < CMDLINE_LIST_MAX && o->value[n]; n++) {
+        }
+        if (n == CMDLINE_LIST_MAX) {
+            return cmdline_error(prog, "option '%s' given more than %d times",
+                                 arg, CMDLINE_LIST_MAX);
+        }
+        o->value[n] = value;
     }
     return CMDLINE_OK;
 }

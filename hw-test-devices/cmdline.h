@@ -27,11 +27,16 @@
  *                 *@CmdlineOption.value, the last one given winning.
  * @CMDLINE_OPTIONAL_VALUE: like CMDLINE_VALUE, but given without one (at
  *                 the end, or before another option) it stores "" instead.
+ * @CMDLINE_LIST: a value each time it is given (QEMU's -global): stored in
+ *                order into @CmdlineOption.value[0 .. CMDLINE_LIST_MAX - 1],
+ *                an array of CMDLINE_LIST_MAX + 1 entries that the caller
+ *                fills with NULL; one more is refused.
  */
 typedef enum CmdlineKind {
     CMDLINE_FLAG,
     CMDLINE_VALUE,
     CMDLINE_OPTIONAL_VALUE,
+    CMDLINE_LIST,
 } CmdlineKind;
 
 /**
@@ -40,7 +45,8 @@ typedef enum CmdlineKind {
  * @alias: another name, or NULL (a short one such as "M", or an old one).
  * @kind: what it takes.
  * @flag: where a CMDLINE_FLAG is stored.
- * @value: where a value is stored (NULL until the option is given).
+ * @value: where a value is stored (NULL until the option is given); for
+ *         CMDLINE_LIST an array (see there).
  * @metavar: the value's name in the usage ("FILE"), or NULL for a flag.
  * @help: one line of usage text.
  */
@@ -53,6 +59,9 @@ typedef struct CmdlineOption {
     const char *metavar;
     const char *help;
 } CmdlineOption;
+
+/** The most values a CMDLINE_LIST option takes. */
+#define CMDLINE_LIST_MAX 32
 
 /**
  * enum CmdlineResult - outcome of cmdline_parse().

@@ -50,7 +50,11 @@ struct Machine {
     GMutex irq_lock; /* protects the two fields below */
     MachineIrqHandler irq_handler;
     void *irq_opaque;
+    gsize irq_events; /* atomic: settings delivered to irq_handler */
 };
+
+/* Connect (or with no observer, disconnect) the HPETs' interrupt lines. */
+void machine_wire_hpet_irqs(Machine *m);
 
 /* Prefix an error set by the library with "WHERE.FIELD: ". */
 void machine_prefix_error(GError **errp, const char *where, const char *field);

@@ -75,6 +75,7 @@ static const MemoryRegionOps flash_ops = {
 };
 /* ---- realize ------------------------------------------------------------ */
 
+/* HPET output @line: a PC connects outputs 0-23 to GSIs 0-23 (QEMU). */
 static void board_hpet_irq(void *opaque, unsigned line, bool level)
 {
     BoardDevice *bd = opaque;
@@ -82,12 +83,32 @@ static void board_hpet_irq(void *opaque, unsigned line, bool level)
     MachineIrqHandler handler;
     void *handler_opaque;
 
+    if (line >= HPET_PC_GSI_LINES) {
+        return; /* not connected */
+    }
     g_mutex_lock(&m->irq_lock);
     handler = m->irq_handler;
     handler_opaque = m->irq_opaque;
     g_mutex_unlock(&m->irq_lock);
     if (handler) {
+        g_atomic_pointer_add(&m->irq_events, 1);
         handler(handler_opaque, bd->spec.id, (int)line, level);
+    }
+}
+
+void machine_wire_hpet_irqs(Machine *m)
+{
+    bool observed;
+
+    g_mutex_lock(&m->irq_lock);
+    observed = m->irq_handler != NULL;
+    g_mutex_unlock(&m->irq_lock);
+    for (guint i = 0; i < m->devices->len; i++) {
+        BoardDevice *bd = m->devices->pdata[i];
+
+        if (bd->spec.type == MACHINE_DEVICE_HPET && bd->dev) {
+            hpet_set_irq_handler(bd->dev, observed ? board_hpet_irq : NULL, bd);
+        }
     }
 }
 
@@ -101,7 +122,9 @@ static bool create_device(BoardDevice *bd, GError **errp)
             bd->m->clock,
             spec->hpet_timers ? spec->hpet_timers : HPET_MIN_TIMERS, errp);
         if (h) {
-            hpet_set_irq_handler(h, board_hpet_irq, bd);
+            hpet_set_intcap(h, spec->hpet_intcap ? spec->hpet_intcap
+                                                 : HPET_DEFAULT_INTCAP);
+            hpet_set_compat(h, spec->hpet_compat);
             bd->mr = hpet_mmio(h);
         }
         bd->dev = h;
@@ -449,11 +472,17 @@ static AddressSpace *space_by_id(Machine *m, const char *id)
 
 static bool wire_devices(Machine *m, GError **errp)
 {
+    machine_wire_hpet_irqs(m);
     for (guint i = 0; i < m->devices->len; i++) {
         BoardDevice *bd = m->devices->pdata[i];
         const char *as_id = bd->spec.dma_address_space;
         AddressSpace *as;
 
+        if (bd->spec.type == MACHINE_DEVICE_HPET) {
+            /* QEMU: FSB messages go to address_space_memory */
+            hpet_set_fsb_address_space(bd->dev, machine_address_space(m, NULL));
+            continue;
+        }
         if (bd->spec.type != MACHINE_DEVICE_DMA_TESTDEV) {
             continue;
         }

@@ -4,6 +4,7 @@
  * the board from its specs is machine-realize.c; the default board is
  * machine-default.c.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -467,6 +468,7 @@ Machine *machine_new(void)
     Machine *m = g_new0(Machine, 1);
 
     m->clock = vclock_new();
+    vclock_set_budget(m->clock, MACHINE_CLOCK_BUDGET);
     m->regions = g_ptr_array_new();
     m->devices = g_ptr_array_new();
     m->spaces = g_ptr_array_new();
@@ -660,6 +662,115 @@ void machine_set_irq_handler(Machine *m, MachineIrqHandler handler,
     m->irq_handler = handler;
     m->irq_opaque = opaque;
     g_mutex_unlock(&m->irq_lock);
+    if (m->realized) {
+        machine_wire_hpet_irqs(m);
+    }
+}
+
+uint64_t machine_irq_events(Machine *m)
+{
+    return (uint64_t)(gsize)g_atomic_pointer_get(&m->irq_events);
+}
+
+bool machine_flavour_parse(const char *text, MachineFlavour *flavour,
+                           GError **errp)
+{
+    g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+
+    if (strcmp(parts[0], "pc") == 0) {
+        *flavour = MACHINE_FLAVOUR_PC;
+    } else if (strcmp(parts[0], "q35") == 0) {
+        *flavour = MACHINE_FLAVOUR_Q35;
+    } else {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "unsupported machine type '%s' (pc, q35)",
+                            parts[0]);
+        return false;
+    }
+    for (int i = 1; parts[i]; i++) {
+        if (strcmp(parts[i], "pit=off") != 0) {
+            addrspace_error_set(
+                errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                "machine option '%s' not supported (only pit=off: "
+                "the board has no PIT)",
+                parts[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* "hpet.intcap" value: a C integer (0x prefix allowed), 32 bits. */
+static bool parse_intcap(const char *text, uint32_t *intcap, GError **errp)
+{
+    char *end = NULL;
+    guint64 v = 0;
+
+    if (g_ascii_isdigit(text[0])) {
+        errno = 0;
+        v = g_ascii_strtoull(text, &end, 0);
+    }
+    if (!end || *end || errno || v > UINT32_MAX) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "hpet.intcap: '%s' is not a 32-bit number", text);
+        return false;
+    }
+    *intcap = (uint32_t)v;
+    return true;
+}
+
+bool machine_set_global(Machine *m, const char *assignment, GError **errp)
+{
+    const char *eq = strchr(assignment, '=');
+    const char *dot = strchr(assignment, '.');
+    HPETCompat compat = HPET_COMPAT_DEFAULT;
+    uint32_t intcap = 0;
+    bool is_compat;
+
+    if (!eq || !dot || dot > eq) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_PARSE,
+                            "-global '%s': expected DRIVER.PROP=VALUE",
+                            assignment);
+        return false;
+    }
+    if ((size_t)(dot - assignment) != 4 ||
+        strncmp(assignment, "hpet", 4) != 0) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
+                            "-global '%s': unknown driver (only hpet)",
+                            assignment);
+        return false;
+    }
+    is_compat = strncmp(dot + 1, "compat=", 7) == 0;
+    if (!is_compat && strncmp(dot + 1, "intcap=", 7) != 0) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
+                            "-global '%s': unknown property (hpet.compat, "
+                            "hpet.intcap)",
+                            assignment);
+        return false;
+    }
+    if (is_compat ? !hpet_compat_parse(eq + 1, &compat, errp)
+                  : !parse_intcap(eq + 1, &intcap, errp)) {
+        return false;
+    }
+    for (guint i = 0; i < m->devices->len; i++) {
+        BoardDevice *bd = m->devices->pdata[i];
+
+        if (bd->spec.type != MACHINE_DEVICE_HPET || !bd->dev) {
+            continue;
+        }
+        if (is_compat) {
+            bd->spec.hpet_compat = compat;
+            hpet_set_compat(bd->dev, compat);
+        } else if ((uint8_t)intcap != 0) {
+            /*
+             * QEMU's pc machines read the property into a uint8_t and
+             * use their own value when that is 0.
+             */
+            bd->spec.hpet_intcap = intcap;
+            hpet_set_intcap(bd->dev, intcap);
+        }
+    }
+    return true;
 }
 
 void machine_set_console_output(Machine *m, FILE *out)

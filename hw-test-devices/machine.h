@@ -37,6 +37,7 @@
 
 #include <addrspace/addrspace.h>
 
+#include "hpet.h"
 #include "vclock.h"
 
 typedef struct Machine Machine;
@@ -160,8 +161,11 @@ typedef struct MachineRegionSpec {
 
 /**
  * enum MachineDeviceType - device models a board can instantiate.
- * @MACHINE_DEVICE_HPET: HPET (hpet.h); its interrupt lines are the
- *                       machine's IRQ lines (machine_set_irq_handler()).
+ * @MACHINE_DEVICE_HPET: HPET (hpet.h); its interrupt lines 0-23 are the
+ *                       machine's IRQ lines (machine_set_irq_handler()),
+ *                       wired like a PC's GSIs; lines 24-31 are not
+ *                       connected, as in QEMU. FSB deliveries go to the
+ *                       first AddressSpace.
  * @MACHINE_DEVICE_TESTDEV: testdev (testdev.h), 4 KiB, QEMU's defaults.
  * @MACHINE_DEVICE_DMA_TESTDEV: dma-testdev (dma-testdev.h).
  * @MACHINE_DEVICE_CONSOLE: console (console.h).
@@ -184,6 +188,9 @@ typedef enum MachineDeviceType {
  * @priority: priority in @parent.
  * @overlap: as in MachineRegionSpec.
  * @hpet_timers: HPET comparators (0: the model's default).
+ * @hpet_intcap: HPET route capability (0: HPET_DEFAULT_INTCAP, the pc
+ *               machine's; q35 uses HPET_Q35_INTCAP).
+ * @hpet_compat: HPET behaviour (hpet_set_compat()).
  * @dma_address_space: dma-testdev: id of the AddressSpace it copies
  *                     through, or NULL for the first one created.
  * @owner: what its owner is in QEMU's object tree (memory_owner_set_qom()
@@ -199,6 +206,8 @@ typedef struct MachineDeviceSpec {
     int priority;
     bool overlap;
     unsigned hpet_timers;
+    uint32_t hpet_intcap;
+    HPETCompat hpet_compat;
     const char *dma_address_space;
     MachineOwnerSpec owner;
 } MachineDeviceSpec;
@@ -222,16 +231,35 @@ typedef struct MachineSpaceSpec {
 } MachineSpaceSpec;
 
 /**
+ * enum MachineFlavour - the QEMU PC machine the default board stands for
+ * (QEMU's -M / --machine).
+ * @MACHINE_FLAVOUR_PC: "pc" (i440fx): the HPET's route capability is
+ *                      HPET_DEFAULT_INTCAP (0x4, input 2 only).
+ * @MACHINE_FLAVOUR_Q35: "q35" (ICH9): HPET_Q35_INTCAP (0x00ff0104).
+ * Both wire the HPET's outputs 0-23 to I/O APIC inputs 0-23; neither has
+ * a PIT or RTC (QEMU's -M pc,pit=off; the RTC raises no interrupt unless
+ * programmed to).
+ */
+typedef enum MachineFlavour {
+    MACHINE_FLAVOUR_PC,
+    MACHINE_FLAVOUR_Q35,
+} MachineFlavour;
+
+/**
  * struct MachineConfig - parameters of the default board.
  * @ram_size: RAM bytes (0: MACHINE_DEFAULT_RAM_SIZE). Above
  *            MACHINE_RAM_BELOW_4G_MAX the RAM is split like a PC's:
  *            "ram-below-4g" maps [0, 3 GiB) at 0 and "ram-above-4g" the
  *            rest at 4 GiB, both aliases of the unmapped "ram".
+ * @flavour: the machine (pc by default).
  */
 typedef struct MachineConfig {
     uint64_t ram_size;
+    MachineFlavour flavour;
 } MachineConfig;
 
+/** Most timer callbacks one clock_step may make (vclock_set_budget()). */
+#define MACHINE_CLOCK_BUDGET 1000000u
 /** RAM of the default board when MachineConfig.ram_size is 0. */
 #define MACHINE_DEFAULT_RAM_SIZE (128ull << 20)
 /** Most RAM mapped below 4 GiB before the board splits it. */
@@ -273,7 +301,20 @@ typedef void (*MachineIrqHandler)(void *opaque, const char *device, int line,
                                   int level);
 
 /**
- * machine_new() - Create an empty machine with its virtual clock.
+ * machine_flavour_parse() - Parse a QEMU machine option: "pc" or "q35",
+ * optionally followed by ",pit=off" (accepted: the board has no PIT).
+ * @text: the option's value.
+ * @flavour: set on success.
+ * @errp: error return (ADDRSPACE_ERROR_INVALID).
+ * Context: any thread.
+ * Return: true on success.
+ */
+bool machine_flavour_parse(const char *text, MachineFlavour *flavour,
+                           GError **errp);
+
+/**
+ * machine_new() - Create an empty machine with its virtual clock, whose
+ * runs are bounded by MACHINE_CLOCK_BUDGET callbacks.
  *
  * Context: the building thread.
  * Return: the machine (free with machine_free()).
@@ -431,10 +472,38 @@ const char *machine_find_device_type(Machine *m, MachineDeviceType type);
  * @handler: the observer, or NULL.
  * @opaque: passed to @handler.
  *
+ * Without an observer the HPET coalesces timer matches nobody can see
+ * (hpet.h), so work depends on whether lines are observed, not on what is
+ * printed.
  * Context: while no access runs.
  */
 void machine_set_irq_handler(Machine *m, MachineIrqHandler handler,
                              void *opaque);
+
+/**
+ * machine_irq_events() - Interrupt line settings delivered to the
+ * observer so far (a measure of the work a run did).
+ * @m: the machine.
+ * Context: any thread.
+ * Return: the count since machine_new().
+ */
+uint64_t machine_irq_events(Machine *m);
+
+/**
+ * machine_set_global() - Set a device property on every device of a type,
+ * as QEMU's -global DRIVER.PROP=VALUE.
+ * @m: a realized machine.
+ * @assignment: "hpet.compat=default|qemu-7.2" or "hpet.intcap=N" (N a
+ *              32-bit C integer; as on QEMU's pc machines, one whose low
+ *              byte is 0 leaves the board's value).
+ * @errp: error return: ADDRSPACE_ERROR_PARSE for a malformed assignment,
+ *        ADDRSPACE_ERROR_NOT_FOUND for an unknown driver or property,
+ *        ADDRSPACE_ERROR_INVALID for a bad value.
+ * The device specs follow (machine_device_spec()). Context: while no
+ * access runs.
+ * Return: true on success.
+ */
+bool machine_set_global(Machine *m, const char *assignment, GError **errp);
 
 /**
  * machine_set_console_output() - Have every console also write to @out.

@@ -249,21 +249,25 @@ static int demo(Machine *m)
     return 0;
 }
 
-/* Machine types for -machine / -M: the board each one builds. */
+/* Machine types for -machine / -M: the PC flavour the default board is. */
 static const struct {
     const char *name;
+    MachineFlavour flavour;
     const char *help;
 } machine_types[] = {
-    {"default", "the default test board (the default)"},
+    {"pc", MACHINE_FLAVOUR_PC,
+     "Standard PC (i440FX + PIIX): HPET route capability 0x4 (default)"},
+    {"q35", MACHINE_FLAVOUR_Q35,
+     "Standard PC (Q35 + ICH9): HPET route capability 0x00ff0104"},
 };
 
 /*
  * -machine [type=]TYPE[,PROP=VALUE...] as QEMU spells it; without a type,
- * the default one. Only the type is interpreted: the default board has no
- * properties.
+ * pc. The only property is pit=off: the board has no PIT either way.
  */
 static CmdlineResult apply_machine_option(const CmdlineProgram *prog,
-                                          const char *value)
+                                          const char *value,
+                                          MachineFlavour *flavour)
 {
     g_auto(GStrv) props = g_strsplit(value, ",", -1);
     const char *type = props[0];
@@ -279,7 +283,7 @@ static CmdlineResult apply_machine_option(const CmdlineProgram *prog,
     if (g_str_has_prefix(type, "type=")) {
         type += 5;
     } else if (strchr(type, '=')) {
-        type = "default";
+        type = "pc";
         i = 0;
     }
     for (size_t t = 0;; t++) {
@@ -290,8 +294,12 @@ static CmdlineResult apply_machine_option(const CmdlineProgram *prog,
                                  type);
         }
         if (!strcmp(type, machine_types[t].name)) {
+            *flavour = machine_types[t].flavour;
             break;
         }
+    }
+    while (props[i] && !strcmp(props[i], "pit=off")) {
+        i++;
     }
     if (props[i]) {
         return cmdline_error(prog,
@@ -374,11 +382,23 @@ static bool modes_exclusive(const CmdlineProgram *prog, const char **names,
     return true;
 }
 
+/* Apply -global DRIVER.PROP=VALUE options, in order. */
+static bool apply_globals(Machine *m, const char *const *globals, GError **errp)
+{
+    for (int i = 0; globals && globals[i]; i++) {
+        if (!machine_set_global(m, globals[i], errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     bool dump_board = false;
     const char *qtest = NULL, *socket_path = NULL, *script = NULL;
     const char *board = NULL, *ram = NULL, *machine_opt = NULL;
+    const char *globals[CMDLINE_LIST_MAX + 1] = {NULL};
     const CmdlineOption options[] = {
         {"qtest", NULL, CMDLINE_OPTIONAL_VALUE, NULL, &qtest, "CHARDEV",
          "Serve QEMU's qtest protocol on stdio (the default), unix:PATH "
@@ -391,7 +411,11 @@ int main(int argc, char **argv)
         {"board", NULL, CMDLINE_VALUE, NULL, &board, "FILE",
          "Build the board described by a board file (JSON)"},
         {"machine", "M", CMDLINE_VALUE, NULL, &machine_opt, "TYPE",
-         "The machine type (-machine help lists them)"},
+         "The machine type: pc (default) or q35, ',pit=off' accepted "
+         "(-machine help lists them)"},
+        {"global", NULL, CMDLINE_LIST, NULL, globals, "DRIVER.PROP=VALUE",
+         "Set a device property, as QEMU's -global: hpet.compat=qemu-7.2, "
+         "hpet.intcap=N"},
         {"m", "ram", CMDLINE_VALUE, NULL, &ram, "SIZE",
          "RAM of the default board: MiB, or a size with a K, M, G or T "
          "suffix (default 128M)"},
@@ -417,7 +441,7 @@ int main(int argc, char **argv)
     int status = 0;
 
     if (res == CMDLINE_OK && machine_opt) {
-        res = apply_machine_option(&prog, machine_opt);
+        res = apply_machine_option(&prog, machine_opt, &cfg.flavour);
     }
     if (res == CMDLINE_OK && ram) {
         res = parse_ram_size(&prog, ram, &cfg.ram_size);
@@ -452,6 +476,10 @@ int main(int argc, char **argv)
 
     m = board ? board_json_load_file(board, &err)
               : machine_new_default(&cfg, &err);
+    if (m && !apply_globals(m, globals, &err)) {
+        machine_free(m);
+        m = NULL;
+    }
     if (!m) {
         fprintf(stderr, "addrspace-machine: %s\n", err->message);
         g_error_free(err);

@@ -165,12 +165,42 @@ bool qtest_arg_port(char **words, int i, uint64_t *port, GString *out)
 
 /* ---- clock -------------------------------------------------------------- */
 
+/*
+ * QEMU 7.2's qtest_clock_warp(): run the clock up to @dest (nothing when
+ * it is not ahead) and answer "OK <now>". A run that hit the clock's
+ * callback budget (vclock_set_budget()) did not reach @dest: it answers
+ * FAIL instead. QEMU has no such bound (a timer re-arming itself every few
+ * ns makes it run on for years).
+ */
+static void clock_warp(VClock *clk, int64_t dest, GString *out)
+{
+    int64_t now = vclock_now_ns(clk);
+
+    if (dest > now) {
+        now = vclock_set(clk, dest);
+        if (vclock_budget_exhausted(clk)) {
+            g_string_append_printf(
+                out,
+                "FAIL timer work budget exhausted: stopped at %" PRIi64 " ns\n",
+                now);
+            return;
+        }
+    }
+    g_string_append_printf(out, "OK %" PRIi64 "\n", now);
+}
+
+/*
+ * clock_step [NS] as QEMU 7.2: to now + NS, in 64-bit arithmetic that
+ * wraps (QEMU builds with -fwrapv), so a step of 0, a negative one or one
+ * past 2^63 - 1 ns leaves the clock. Without NS: to the next deadline
+ * (QEMU: now - 1, no move, when there is none; no move either when it is
+ * already due). QEMU asserts on a malformed number; we answer FAIL.
+ */
 static void cmd_clock_step(QTestSession *s, const Command *cmd, char **words,
                            int nwords, GString *out)
 {
     VClock *clk = machine_clock(s->m);
-    int64_t old_ns = vclock_now_ns(clk);
-    int64_t new_ns = old_ns;
+    int64_t now = vclock_now_ns(clk);
     int64_t ns;
 
     (void)cmd;
@@ -179,31 +209,19 @@ static void cmd_clock_step(QTestSession *s, const Command *cmd, char **words,
             fail_number(out, "time", words[1]);
             return;
         }
-        /* QEMU's qemu_clock_advance_virtual_time(): never backwards. */
-        if (ns > 0) {
-            new_ns = vclock_step(clk, ns);
-        }
     } else {
-        if (vclock_next_deadline(clk) < 0) {
-            g_string_append(out, "FAIL cannot advance clock to the next "
-                                 "deadline because there is no pending "
-                                 "deadline\n");
-            return;
-        }
-        new_ns = vclock_step_to_next_deadline(clk);
+        int64_t deadline = vclock_next_deadline(clk);
+
+        ns = deadline < 0 ? -1 : MAX(deadline - now, 0);
     }
-    if (new_ns > old_ns) {
-        g_string_append_printf(out, "OK %" PRIi64 "\n", new_ns);
-    } else {
-        g_string_append(out, "FAIL could not advance time\n");
-    }
+    clock_warp(clk, (int64_t)((uint64_t)now + (uint64_t)ns), out);
 }
 
+/* clock_set NS as QEMU 7.2: to NS; a time in the past leaves the clock. */
 static void cmd_clock_set(QTestSession *s, const Command *cmd, char **words,
                           int nwords, GString *out)
 {
-    VClock *clk = machine_clock(s->m);
-    int64_t ns, new_ns;
+    int64_t ns;
 
     (void)cmd;
     (void)nwords;
@@ -211,12 +229,7 @@ static void cmd_clock_set(QTestSession *s, const Command *cmd, char **words,
         fail_number(out, "time", words[1]);
         return;
     }
-    new_ns = vclock_now_ns(clk);
-    if (ns > new_ns) {
-        new_ns = vclock_set(clk, ns);
-    }
-    g_string_append_printf(out, "%s %" PRIi64 "\n",
-                           new_ns == ns ? "OK" : "FAIL", new_ns);
+    clock_warp(machine_clock(s->m), ns, out);
 }
 
 static void cmd_endianness(QTestSession *s, const Command *cmd, char **words,
@@ -477,6 +490,15 @@ void qtest_session_process_line(QTestSession *s, const char *line, size_t len,
     if (nwords > 0 && words[0][0] != '#') {
         s->out = out;
         run_words(s, words, nwords, out);
+        /*
+         * QEMU's main loop runs the virtual-clock timers that are due
+         * (deadline not after now) between two commands of a client that
+         * waits for each answer, as libqtest does: a device may arm one
+         * for "now" (QEMU 7.2's HPET does, for a 32-bit timer whose
+         * counter's low half is all ones). Their IRQ lines follow the
+         * answer.
+         */
+        vclock_run_due(machine_clock(s->m));
         s->out = NULL;
     }
     g_free(copy);

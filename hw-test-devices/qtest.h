@@ -5,7 +5,9 @@
  *
  * One command per line, one response per command; asynchronous
  * `IRQ raise N` / `IRQ lower N` lines may come before a response (they are
- * produced while the command runs, e.g. by a timer firing in clock_step).
+ * produced while the command runs, e.g. by a timer firing in clock_step);
+ * timers due at once fire after each command, as in QEMU's main loop, and
+ * their lines follow its response.
  * Responses are byte-for-byte those of QEMU's system/qtest.c for valid
  * commands:
  *
@@ -20,8 +22,8 @@
  * | `memset ADDR SIZE VAL` | `OK` |
  * | `inb/inw/inl PORT` | `OK 0x%04x` (little-endian typed loads on "I/O") |
  * | `outb/outw/outl PORT VAL` | `OK` |
- * | `clock_step [NS]` | `OK <ns>`; `FAIL could not advance time`; without NS and no timer: `FAIL cannot advance clock to the next deadline because there is no pending deadline` |
- * | `clock_set NS` | `OK <ns>`, or `FAIL <ns>` when NS is in the past |
+ * | `clock_step [NS]` | `OK <ns>`, the time after the step, as QEMU 7.2: a step of 0, a negative one or one past 2^63 - 1 ns (the sum wraps) leaves the clock; without NS, to the next timer deadline, or nowhere when none is pending; `FAIL timer work budget exhausted: stopped at <ns> ns` when the step made MACHINE_CLOCK_BUDGET timer callbacks |
+ * | `clock_set NS` | `OK <ns>`, the time after it (unchanged when NS is in the past), as QEMU 7.2; the same FAIL as clock_step |
  * | `endianness` | `OK little` / `OK big` |
  * | `irq_intercept_in ioapic`, `irq_intercept_out DEVICE` | `OK`, `FAIL Unknown device`, `FAIL IRQ intercept already enabled`, `FAIL No intercepts installed` |
  * | `set_irq_in ioapic unnamed-gpio-in N LEVEL` | `OK` |
@@ -48,10 +50,13 @@
  * empty line). Input lines longer than QTEST_MAX_LINE are discarded with
  * `FAIL line too long`.
  *
- * IRQ numbering: the board's HPET lines are wired one-to-one to the inputs
- * of a notional interrupt controller named "ioapic", so
- * `irq_intercept_in ioapic` (QEMU's idiom for a PC) and
- * `irq_intercept_out hpet` report the same numbers. QOM paths are reduced
+ * IRQ numbering: the board's HPET lines 0-23 are wired one-to-one to the
+ * inputs of a notional interrupt controller named "ioapic", as QEMU's pc
+ * and q35 machines wire HPET output n to GSI n (lines 24-31 are not
+ * connected), so `irq_intercept_in ioapic` (QEMU's idiom for a PC) and
+ * `irq_intercept_out hpet` report the same numbers. (QEMU's
+ * `irq_intercept_out` on its HPET would report the PIT-enable output
+ * instead.) QOM paths are reduced
  * to their last component ("/machine/ioapic" is "ioapic").
  *
  * Output: a session given an output function (qtest_session_set_output(),

@@ -24,7 +24,11 @@ struct VClock {
     VClockTimer *head;   /* pending timers by deadline, then arming order */
     bool running;        /* a run is in progress ... */
     pthread_t runner;    /* ... on this thread */
+    int64_t target;      /* ... advancing to this time */
     VClockTimer *active; /* timer whose callback is running, or NULL */
+    uint64_t budget;     /* most callbacks in one run (0: unlimited) */
+    bool exhausted;      /* the last run stopped at the budget */
+    uint64_t callbacks;  /* callbacks run since creation */
 };
 
 /* What a run advances to. */
@@ -161,9 +165,16 @@ static unsigned run(VClock *clk, RunTarget what, int64_t arg, int64_t *now_out)
         target = now;
         break;
     }
+    clk->target = target;
+    clk->exhausted = false;
     while (clk->head && clk->head->priv.deadline <= target) {
         VClockTimer *t = clk->head;
 
+        if (clk->budget && fired >= clk->budget) {
+            /* stop where the work ran out: the time of the last callback */
+            clk->exhausted = true;
+            break;
+        }
         unlink_locked(t);
         advance_locked(clk, t->priv.deadline);
         clk->active = t;
@@ -175,8 +186,11 @@ static unsigned run(VClock *clk, RunTarget what, int64_t arg, int64_t *now_out)
         clk->active = NULL;
         pthread_cond_broadcast(&clk->idle);
         fired++;
+        clk->callbacks++;
     }
-    advance_locked(clk, target);
+    if (!clk->exhausted) {
+        advance_locked(clk, target);
+    }
     clk->running = false;
     *now_out = now_locked(clk);
     pthread_mutex_unlock(&clk->lock);
@@ -216,6 +230,45 @@ unsigned vclock_run_due(VClock *clk)
     int64_t now;
 
     return run(clk, RUN_DUE, 0, &now);
+}
+
+int64_t vclock_run_target(VClock *clk)
+{
+    int64_t target = -1;
+
+    pthread_mutex_lock(&clk->lock);
+    if (clk->running && pthread_equal(clk->runner, pthread_self())) {
+        target = clk->target;
+    }
+    pthread_mutex_unlock(&clk->lock);
+    return target;
+}
+
+void vclock_set_budget(VClock *clk, uint64_t max_callbacks)
+{
+    pthread_mutex_lock(&clk->lock);
+    clk->budget = max_callbacks;
+    pthread_mutex_unlock(&clk->lock);
+}
+
+bool vclock_budget_exhausted(VClock *clk)
+{
+    bool exhausted;
+
+    pthread_mutex_lock(&clk->lock);
+    exhausted = clk->exhausted;
+    pthread_mutex_unlock(&clk->lock);
+    return exhausted;
+}
+
+uint64_t vclock_callbacks_run(VClock *clk)
+{
+    uint64_t n;
+
+    pthread_mutex_lock(&clk->lock);
+    n = clk->callbacks;
+    pthread_mutex_unlock(&clk->lock);
+    return n;
 }
 
 int64_t vclock_next_deadline(VClock *clk)

@@ -147,6 +147,47 @@ int64_t vclock_set(VClock *clk, int64_t ns);
 int64_t vclock_step_to_next_deadline(VClock *clk);
 
 /**
+ * vclock_run_target() - The time the run in progress advances to.
+ * @clk: the clock.
+ * Lets a callback know which of its future deadlines still fall inside
+ * the current run (a device may then coalesce events nobody can observe).
+ * Context: a callback of @clk.
+ * Return: the target in ns; -1 when not called from a callback of @clk.
+ */
+int64_t vclock_run_target(VClock *clk);
+
+/**
+ * vclock_set_budget() - Bound the work of one run.
+ * @clk: the clock.
+ * @max_callbacks: the most callbacks one run (vclock_step(), vclock_set(),
+ *                 vclock_step_to_next_deadline(), vclock_run_due()) may
+ *                 make; 0 (the default) for no bound.
+ *
+ * A run that would make more stops after @max_callbacks callbacks, with
+ * the clock at the time of the last one and the remaining timers still
+ * pending; vclock_budget_exhausted() then says so. This keeps a timer
+ * that re-arms itself for the same instant (or every few nanoseconds)
+ * from making a run endless. Context: any thread.
+ */
+void vclock_set_budget(VClock *clk, uint64_t max_callbacks);
+
+/**
+ * vclock_budget_exhausted() - Whether the last run stopped at the budget.
+ * @clk: the clock.
+ * Context: any thread; meaningful after a run returned.
+ * Return: true when the last run did not reach its target.
+ */
+bool vclock_budget_exhausted(VClock *clk);
+
+/**
+ * vclock_callbacks_run() - Timer callbacks made since vclock_new().
+ * @clk: the clock.
+ * Context: any thread.
+ * Return: the count (a measure of the work virtual time cost).
+ */
+uint64_t vclock_callbacks_run(VClock *clk);
+
+/**
  * vclock_next_deadline() - The earliest pending deadline.
  * @clk: the clock.
  *

@@ -156,14 +156,21 @@ def machine_checks(exe, boards, tmp):
 
     # -machine / -M and -m
     expect(p + "/machine/help", [exe, "-machine", "help"], 0,
-           out=["default"])
-    expect(p + "/machine/default", [exe, "-M", "default", "-dump-board"], 0,
+           out=["pc ", "q35 "])
+    expect(p + "/machine/pc", [exe, "-M", "pc,pit=off", "-dump-board"], 0,
            out=['"hpet"'])
-    expect(p + "/machine/type-key", [exe, "-machine", "type=default",
-                                     "-dump-board"], 0, out=['"hpet"'])
+    expect(p + "/machine/type-key", [exe, "-machine", "type=q35",
+                                     "-dump-board"], 0,
+           out=['"intcap" : "0xff0104"'])
+    expect(p + "/global/hpet-compat",
+           [exe, "-global", "hpet.compat=qemu-7.2", "-global",
+            "hpet.intcap=0x14", "-dump-board"], 0,
+           out=['"compat" : "qemu-7.2"', '"intcap" : "0x14"'])
+    expect(p + "/global/unknown-driver", [exe, "-global", "rtc.base=0"], 1,
+           err=["rtc"])
     expect(p + "/machine/unknown-type", [exe, "-M", "nosuch"], 2,
            err=["unknown machine type 'nosuch'"])
-    expect(p + "/machine/unknown-property", [exe, "-M", "default,foo=bar"],
+    expect(p + "/machine/unknown-property", [exe, "-M", "pc,foo=bar"],
            2, err=["has no property 'foo=bar'"])
     expect(p + "/m/mib", [exe, "-m", "256", "-dump-board"], 0,
            out=['"size" : "0x10000000"'])

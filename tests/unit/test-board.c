@@ -224,7 +224,8 @@ static const char every_kind[] =
     "],"
     "\"devices\": ["
     " {\"name\": \"timer\", \"type\": \"hpet\", \"timers\": 5, "
-    "\"parent\": \"sys\", \"addr\": \"0x50000000\"},"
+    "\"parent\": \"sys\", \"addr\": \"0x50000000\", \"intcap\": "
+    "\"0xff0104\", \"compat\": \"qemu-7.2\"},"
     " {\"name\": \"rec\", \"type\": \"testdev\", \"parent\": \"sub\"},"
     " {\"name\": \"dma\", \"type\": \"dma-testdev\", \"address_space\": "
     "\"io\", \"parent\": \"sys\", \"addr\": \"0x60000000\"},"
@@ -252,7 +253,70 @@ static void test_round_trip_every_kind(void)
                     -1);
     g_assert_cmpuint(memory_region_get_address(machine_region(m, "rec")), ==,
                      0);
+    g_assert_cmpint(
+        hpet_get_compat(machine_device(m, "timer", MACHINE_DEVICE_HPET)), ==,
+        HPET_COMPAT_QEMU_7_2);
+    g_assert_cmphex(
+        address_space_ldl_le(as, 0x50000104, MEMTXATTRS_UNSPECIFIED, NULL), ==,
+        0x0000ff0104);
     round_trip(m);
+}
+
+/* QEMU's -M q35: the HPET's route capability; -global sets properties. */
+static void test_default_q35_and_globals(void)
+{
+    MachineConfig cfg = {0};
+    GError *err = NULL;
+    Machine *m;
+    AddressSpace *as;
+    MachineDeviceSpec spec;
+
+    g_assert_true(machine_flavour_parse("q35", &cfg.flavour, &err));
+    g_assert_cmpint(cfg.flavour, ==, MACHINE_FLAVOUR_Q35);
+    g_assert_true(machine_flavour_parse("pc,pit=off", &cfg.flavour, &err));
+    g_assert_cmpint(cfg.flavour, ==, MACHINE_FLAVOUR_PC);
+    g_assert_false(machine_flavour_parse("isapc", &cfg.flavour, &err));
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID);
+    g_clear_error(&err);
+    g_assert_false(machine_flavour_parse("pc,pit=on", &cfg.flavour, &err));
+    g_clear_error(&err);
+    cfg.flavour = MACHINE_FLAVOUR_Q35;
+    m = machine_new_default(&cfg, &err);
+    g_assert_no_error(err);
+    as = machine_address_space(m, NULL);
+    g_assert_cmphex(address_space_ldl_le(as, MACHINE_HPET_BASE + 0x104,
+                                         MEMTXATTRS_UNSPECIFIED, NULL),
+                    ==, HPET_Q35_INTCAP);
+    g_assert_true(machine_set_global(m, "hpet.compat=qemu-7.2", &err));
+    g_assert_true(machine_set_global(m, "hpet.intcap=0x14", &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(address_space_ldl_le(as, MACHINE_HPET_BASE + 0x124,
+                                         MEMTXATTRS_UNSPECIFIED, NULL),
+                    ==, 0x14);
+    machine_device_spec(m, 0, &spec);
+    g_assert_cmpint(spec.hpet_compat, ==, HPET_COMPAT_QEMU_7_2);
+    g_assert_cmphex(spec.hpet_intcap, ==, 0x14);
+    g_assert_false(machine_set_global(m, "hpet.compat=qemu-9", &err));
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID);
+    g_clear_error(&err);
+    /* QEMU's pc machines ignore a value whose low byte is 0 */
+    g_assert_true(machine_set_global(m, "hpet.intcap=0x100", &err));
+    g_assert_cmphex(address_space_ldl_le(as, MACHINE_HPET_BASE + 0x124,
+                                         MEMTXATTRS_UNSPECIFIED, NULL),
+                    ==, 0x14);
+    g_assert_false(machine_set_global(m, "hpet.intcap=0x100000000", &err));
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID);
+    g_clear_error(&err);
+    g_assert_false(machine_set_global(m, "hpet.timers=4", &err));
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND);
+    g_clear_error(&err);
+    g_assert_false(machine_set_global(m, "rtc.base=0", &err));
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND);
+    g_clear_error(&err);
+    g_assert_false(machine_set_global(m, "hpet-compat", &err));
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_PARSE);
+    g_clear_error(&err);
+    machine_free(m);
 }
 
 /* A board from its text; the test fails if it does not load. */
@@ -1060,6 +1124,21 @@ static const BadBoard bad_boards[] = {
      "deeper than 16 levels (line 1, column 28)"},
     {"invalid-utf8", "{\"regions\": [\"\xff\"]}",
      "$: invalid JSON: not UTF-8 text"},
+    {"hpet-intcap-zero",
+     BOARD_DEV("{\"name\": \"h\", \"type\": \"hpet\", \"intcap\": 0}"),
+     "$.devices[0].intcap: must be a non-zero 32-bit route capability"},
+    {"hpet-intcap-wide",
+     BOARD_DEV("{\"name\": \"h\", \"type\": \"hpet\", \"intcap\": "
+               "\"0x100000000\"}"),
+     "$.devices[0].intcap: must be a non-zero 32-bit route capability"},
+    {"hpet-compat-unknown",
+     BOARD_DEV("{\"name\": \"h\", \"type\": \"hpet\", \"compat\": "
+               "\"qemu-9.1\"}"),
+     "$.devices[0].compat: must be \"default\" or \"qemu-7.2\""},
+    {"compat-not-hpet",
+     BOARD_DEV("{\"name\": \"c\", \"type\": \"console\", \"compat\": "
+               "\"qemu-7.2\"}"),
+     "$.devices[0].compat: only an hpet has this property"},
 };
 
 static void test_bad_board(gconstpointer data)
@@ -1232,6 +1311,8 @@ int main(int argc, char **argv)
     g_test_add_func("/board/default/layout", test_default_layout);
     g_test_add_func("/board/default/split-ram-above-3g",
                     test_default_split_ram);
+    g_test_add_func("/board/default/q35-and-globals",
+                    test_default_q35_and_globals);
     g_test_add_func("/board/default/flash-romd-modes",
                     test_default_flash_modes);
     g_test_add_func("/board/round-trip/default", test_round_trip_default);

@@ -27,6 +27,7 @@
 
 #include "../../memory/memory-internal.h"
 #include "board-json.h"
+#include "machine.h"
 #include "qtest.h"
 #include "testdev.h"
 
@@ -1701,6 +1702,66 @@ static void test_testdev_log_flood(Fix *f, gconstpointer data)
     assert_log(f->dev, "w4@0x0");
 }
 
+/*
+ * Run qtest @lines on a fresh default machine; the last line's answer must
+ * end with @last_answer, and the whole session print at most @max_bytes.
+ */
+static void qtest_bounded(const char *const *lines, size_t n,
+                          const char *last_answer, size_t max_bytes)
+{
+    Machine *m = machine_new_default(NULL, NULL);
+    QTestSession *s = qtest_session_new(m);
+    GString *out = g_string_new(NULL);
+    size_t before = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        before = out->len;
+        qtest_session_process_line(s, lines[i], strlen(lines[i]), out);
+    }
+    g_assert_cmpuint(out->len, <=, max_bytes);
+    g_assert_true(g_str_has_suffix(out->str + before, last_answer));
+    g_string_free(out, TRUE);
+    qtest_session_free(s);
+    machine_free(m);
+}
+
+/* Issue: a 1-tick periodic HPET timer made clock_step endless. */
+static void test_clock_self_rearming_timer(void)
+{
+    const char *const quiet[] = {
+        "writel 0xfed00100 0x14c", "writel 0xfed00108 1",
+        "writel 0xfed00010 1",     "clock_step 300000000",
+        "readl 0xfed000f0",        "clock_step 9223372036854775807",
+    };
+    const char *const observed[] = {
+        "irq_intercept_in ioapic", "writel 0xfed00100 0x14c",
+        "writel 0xfed00108 1",     "writel 0xfed00010 1",
+        "clock_step 300000000",
+    };
+    const char *const storm_from_0[] = {
+        "writel 0xfed00100 0x14c",
+        "writel 0xfed00108 1",
+        "writel 0xfed00010 1",
+        "clock_step 9223372036854775807",
+    };
+
+    qtest_bounded(quiet, 5, "OK 0x0000000001c9c380\n", 100);
+    /* now + 2^63 - 1 wraps: QEMU 7.2 does not move the clock */
+    qtest_bounded(quiet, 6, "OK 300000000\n", 200);
+    qtest_bounded(storm_from_0, 4,
+                  "FAIL timer work budget exhausted: stopped at "
+                  "9223372036854775800 ns\n",
+                  200);
+    /*
+     * two IRQ lines a match: about 26 MB, not 720. The default HPET starts
+     * timers 1 and 2 with the counter (QEMU 9.1): their one-tick matches
+     * take 2 of the 1,000,000 callbacks.
+     */
+    qtest_bounded(observed, 5,
+                  "FAIL timer work budget exhausted: stopped at 9999980 ns\n",
+                  30u << 20);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1748,5 +1809,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hostile/qtest/b64write-invalid",
                     test_qtest_b64write_invalid);
     ADD_TEST("testdev/log-flood", test_testdev_log_flood);
+    g_test_add_func("/hostile/clock/self-rearming-timer",
+                    test_clock_self_rearming_timer);
     return g_test_run();
 }
