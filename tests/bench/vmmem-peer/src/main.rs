@@ -95,6 +95,7 @@ fn pattern_byte(offset: u64) -> u8 {
 /// bench_keep(): make `v` observable so its computation is kept.
 #[inline(always)]
 fn keep(v: u64) {
+    // SAFETY: an empty assembly statement that only takes a register.
     unsafe { asm!("/* {0} */", in(reg) v, options(nomem, nostack, preserves_flags)) }
 }
 
@@ -102,6 +103,8 @@ fn keep(v: u64) {
 /// buffer's contents are used, the copy cannot be dropped.
 #[inline(always)]
 fn clobber(p: *const u8) {
+    // SAFETY: an empty assembly statement; it neither reads nor writes
+    // memory, the compiler only has to assume it may.
     unsafe { asm!("/* {0} */", in(reg) p, options(nostack, preserves_flags)) }
 }
 
