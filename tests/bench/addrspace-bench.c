@@ -22,6 +22,7 @@
 
 #include "bench-config.h"
 #include "bench.h"
+#include "peer-vmmem.h"
 
 /* The registry: one entry per workload file. */
 static const BenchWorkload *const bench_workloads[] = {
@@ -353,6 +354,7 @@ int main(int argc, char **argv)
     ctx.min_rep_ns = quick ? 20000000u : 200000000u;
 
     print_header();
+    peer_vmmem_note();
     if (opt_json) {
         printf("[");
     }
