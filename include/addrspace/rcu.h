@@ -180,6 +180,11 @@ void call_rcu1(struct rcu_head *head, RCUCBFunc *func);
 /**
  * drain_call_rcu() - Wait until every callback queued so far has run.
  *
+ * Callbacks that those callbacks queue in turn may still be pending: a
+ * FlatView's reclamation that drops an owner's last reference queues the
+ * owner's release then, so waiting for that release after an unplug takes
+ * two calls (one per stage).
+ *
  * Context: outside any read-side section and without the memory update
  * lock (the callbacks may need it).
  */
