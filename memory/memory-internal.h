@@ -278,6 +278,26 @@ void ram_block_set_dirty_range(RAMBlock *rb, uint64_t offset, uint64_t len,
 void ram_block_dirty_free(RAMBlock *rb);
 
 /*
+ * Clear the bits of the clients in @mask for the pages [@offset, @offset +
+ * @len) touches (QEMU's cpu_physical_memory_clear_dirty_range()). Context:
+ * any thread; atomic per word.
+ */
+void ram_block_clear_dirty_range(RAMBlock *rb, uint64_t offset, uint64_t len,
+                                 uint8_t mask);
+
+/* @client's bitmap of @rb (NULL until the client was first enabled), and
+ * the number of pages (bits) it covers. */
+uint64_t *ram_block_dirty_bitmap(RAMBlock *rb, unsigned client);
+uint64_t ram_block_nr_pages(const RAMBlock *rb);
+
+/*
+ * Turn DIRTY_MEMORY_SNAPSHOT on or off for @mr (snapshot.c; the public
+ * memory_region_set_log() refuses that client). A transaction of its own
+ * or part of the caller's.
+ */
+void memory_region_set_snapshot_log(MemoryRegion *mr, bool log);
+
+/*
  * The access path's hook after a direct RAM write of @len bytes at
  * @offset in @section's region: marks the pages for the clients that were
  * logging when @section's view was rendered (its dirty_log_mask: no race
