@@ -15,5 +15,7 @@
 #include <addrspace/address-space.h>
 #include <addrspace/iommu.h>
 #include <addrspace/listener.h>
+#include <addrspace/ram-discard.h>
+#include <addrspace/snapshot.h>
 
 #endif /* ADDRSPACE_ADDRSPACE_H */

@@ -343,6 +343,74 @@ bool memory_region_init_ram(MemoryRegion *mr, MemoryOwner *owner,
                             const char *name, uint64_t size, GError **errp);
 
 /**
+ * memory_region_init_resizeable_ram() - Initialise anonymous RAM whose
+ * size can change later, up to @max_size (QEMU's resizeable RAM, used for
+ * firmware tables that grow between machine versions).
+ * @mr: zero-filled storage.
+ * @owner: owner or NULL.
+ * @name: name (copied; also the first argument of @resized).
+ * @size: the initial size in bytes (QEMU's used length), not 0.
+ * @max_size: the largest size it may take, at least @size.
+ * @resized: called after each change of the size by
+ *           memory_region_ram_resize() with the region's name, the new
+ *           size and the host address of the memory (which never moves);
+ *           may be NULL.
+ * @errp: error return.
+ *
+ * @max_size bytes (rounded up to the host page) are mapped at once with
+ * MAP_NORESERVE and stay mapped until the region is finalized, so host
+ * pointers, mappings and caches made at any size stay valid; the region's
+ * size (what renders) is @size, and memory past it is not reachable
+ * through an AddressSpace. As in QEMU, the RAM block keeps the size
+ * rounded up to the host page (QEMU's used_length): resizing inside one
+ * host page changes only the region's size.
+ * Return: true on success; false with ADDRSPACE_ERROR_INVALID (@size 0 or
+ * above @max_size, where QEMU asserts), ADDRSPACE_ERROR_OVERFLOW or
+ * ADDRSPACE_ERROR_OS.
+ */
+bool memory_region_init_resizeable_ram(
+    MemoryRegion *mr, MemoryOwner *owner, const char *name, uint64_t size,
+    uint64_t max_size,
+    void (*resized)(const char *name, uint64_t length, void *host),
+    GError **errp);
+
+/**
+ * memory_region_ram_resize() - Change the size of resizeable RAM (QEMU's
+ * memory_region_ram_resize() and qemu_ram_resize()).
+ * @mr: a RAM-backed region.
+ * @newsize: the new size in bytes, not 0.
+ * @errp: error return.
+ *
+ * As QEMU 7.2: the size is rounded up to the host page for the RAM block.
+ * When that rounded size is the block's current one, only the region's
+ * size changes (if it differs) and @resized is called; nothing else
+ * happens. Otherwise the region must be resizeable and the rounded size
+ * at most its maximum; then the dirty bits of the old used length are
+ * cleared and every page of the new used length is marked dirty, for
+ * every client whose bitmap exists (QEMU's DIRTY_CLIENTS_ALL; the
+ * snapshot client keeps its bits: the contents did not change), the
+ * region takes @newsize (memory_region_set_size(): one re-render, so
+ * FlatViews, listeners and new maps and caches follow the new size) and
+ * @resized is called with (name, @newsize, host). Shrinking does not give
+ * memory back to the host and growing does not clear it: bytes past the
+ * old size read as they were left. Mappings and MemoryRegionCaches made
+ * before a shrink keep their host pointer and length (as in QEMU): memory
+ * stays mapped up to the maximum, so they never fault, but they may reach
+ * bytes past the new size; re-create them (from a memory listener, as
+ * QEMU's virtio does) to follow the region. Not for regions with a
+ * RamDiscardManager.
+ * Context: takes the update lock (a transaction of its own or part of the
+ * caller's); @resized runs in the calling thread after the re-render, with
+ * the update lock held only if the caller holds it.
+ * Return: true on success; false with ADDRSPACE_ERROR_INVALID (not RAM,
+ * not resizeable with a different size (QEMU: "Size mismatch"), @newsize
+ * 0, a RamDiscardManager set) or ADDRSPACE_ERROR_OVERFLOW (above the
+ * maximum: "Size too large"), nothing changed.
+ */
+bool memory_region_ram_resize(MemoryRegion *mr, uint64_t newsize,
+                              GError **errp);
+
+/**
  * memory_region_init_ram_ptr() - Initialise RAM backed by the caller's
  * memory.
  * @mr: zero-filled storage.
