@@ -8,7 +8,7 @@
  * baseline plus 5 us, at every K. K = 0 is the fixed cost (a clean 64 MiB
  * restore: the bitmap pass).
  *
- * Also: W14_take (one ram_snapshot_take() of the 64 MiB, pattern-filled,
+ * Also: W14_take (ram_snapshot_take() of the 64 MiB, pattern-filled,
  * against memcpy() of 64 MiB into memory already touched) and W14_st4_logged
  * (address_space_stl_le() in a 16 KiB window while a dirty client logs the
  * region, as while a snapshot covers it: the stores take the logged path;
@@ -144,34 +144,46 @@ static void measure_k(BenchContext *ctx, W14 *w, unsigned k)
     }
 }
 
-static void take_record(BenchContext *ctx, W14 *w)
+/*
+ * W14_take: the median of 3 takes (1 with --quick), each mapping a fresh
+ * image (its page faults are most of the cost); the last one is kept as
+ * the snapshot the resets restore.
+ */
+static RamSnapshot *take_record(BenchContext *ctx, W14 *w)
 {
     MemoryRegion *regions[] = {&w->f->ram};
-    uint8_t *copy = malloc(BENCH_RAM_SIZE);
-    double ours[16], base[16];
-    unsigned reps = ctx->repetitions < 16 ? ctx->repetitions : 16;
-    uint64_t image = 0;
+    /* the baseline's destination, touched first (not with --quick: on a
+     * VM whose page faults are slow, touching 64 MiB takes seconds) */
+    uint8_t *copy = ctx->quick ? NULL : malloc(BENCH_RAM_SIZE);
+    unsigned reps = ctx->quick ? 1 : 3;
+    double ours[3], base[3] = {0};
+    RamSnapshot *s = NULL;
 
-    if (!copy) {
-        return;
+    if (copy) {
+        memset(copy, 1, BENCH_RAM_SIZE);
     }
-    memset(copy, 1, BENCH_RAM_SIZE);
     for (unsigned r = 0; r < reps; r++) {
-        uint64_t t0 = bench_now_ns();
-        RamSnapshot *s = ram_snapshot_take(regions, 1, NULL);
+        uint64_t t0;
 
-        ours[r] = (double)(bench_now_ns() - t0) / 1e6;
-        image = ram_snapshot_image_size(s);
         ram_snapshot_free(s);
         t0 = bench_now_ns();
-        memcpy(copy, w->f->host, BENCH_RAM_SIZE);
-        base[r] = (double)(bench_now_ns() - t0) / 1e6;
-        bench_keep(copy[r]);
+        s = ram_snapshot_take(regions, 1, NULL);
+        ours[r] = (double)(bench_now_ns() - t0) / 1e6;
+        if (copy) {
+            t0 = bench_now_ns();
+            memcpy(copy, w->f->host, BENCH_RAM_SIZE);
+            base[r] = (double)(bench_now_ns() - t0) / 1e6;
+            bench_keep(copy[r]);
+        }
     }
-    BENCH_REPORT(ctx, "W14_take", {"ms", bench_median(ours, reps)},
-                 {"base_ms", bench_median(base, reps)},
-                 {"image_mib", (double)image / (1 << 20)});
+    if (s) {
+        BENCH_REPORT(
+            ctx, "W14_take", {"ms", bench_median(ours, reps)},
+            {"base_ms", bench_median(base, reps)},
+            {"image_mib", (double)ram_snapshot_image_size(s) / (1 << 20)});
+    }
     free(copy);
+    return s;
 }
 
 static void st4(void *arg, uint64_t iters)
@@ -203,7 +215,6 @@ static void st4_logged(void *arg, uint64_t iters)
 static void w14_run(BenchContext *ctx)
 {
     static const unsigned ks[] = {0, 1, 16, 256, 4096};
-    MemoryRegion *regions[1];
     uint64_t state = BENCH_SEED + 14;
     W14 w = {0};
     BenchResult res;
@@ -212,7 +223,6 @@ static void w14_run(BenchContext *ctx)
     if (!w.f) {
         return;
     }
-    regions[0] = &w.f->ram;
     w.image = malloc(BENCH_RAM_SIZE);
     w.order = malloc(NR_PAGES * sizeof(uint32_t));
     w.sorted = malloc(NR_PAGES * sizeof(uint32_t));
@@ -228,9 +238,8 @@ static void w14_run(BenchContext *ctx)
         w.order[i] = w.order[j];
         w.order[j] = t;
     }
-    take_record(ctx, &w);
     memcpy(w.image, w.f->host, BENCH_RAM_SIZE);
-    w.snap = ram_snapshot_take(regions, 1, NULL);
+    w.snap = take_record(ctx, &w);
     if (!bench_check(ctx, w.snap != NULL, "ram_snapshot_take() failed")) {
         goto out;
     }
