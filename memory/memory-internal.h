@@ -42,9 +42,9 @@ struct RAMBlock {
     void (*resized)(const char *name, uint64_t length, void *host);
     /* discard.c: the region's RamDiscardManager; update lock */
     RamDiscardManager *rdm;
-    /* snapshot.c: RamSnapshotBlock of every live snapshot of the block,
-     * under the update lock */
-    GSList *snapshots;
+    /* snapshot.c: the blocks of every live snapshot of this block, linked
+     * through their own field (no allocation), under the update lock */
+    struct RamSnapshotBlock *snapshots;
     /*
      * Dirty page bitmaps, one per DIRTY_MEMORY_* client, one bit per
      * DIRTY_MEMORY_PAGE_SIZE page (dirty.c). NULL until the client is first

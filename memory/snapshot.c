@@ -36,6 +36,7 @@
 
 /* One covered block of one snapshot; in the block's snapshots list. */
 typedef struct RamSnapshotBlock {
+    struct RamSnapshotBlock *next; /* in RAMBlock.snapshots */
     MemoryRegion *mr;
     MemoryOwner *owner;   /* referenced; NULL for an owner-less region */
     RAMBlock *rb;         /* NULL once the block was freed */
@@ -147,8 +148,8 @@ static void harvest_locked(RAMBlock *rb)
         /* acquire: pairs with the writers' release fetch_or, so the
          * copy below comes after the write whose bit it took */
         bits = __atomic_exchange_n(&bm[w], 0, __ATOMIC_ACQ_REL);
-        for (GSList *l = rb->snapshots; l; l = l->next) {
-            ((RamSnapshotBlock *)l->data)->dirty[w] |= bits;
+        for (RamSnapshotBlock *e = rb->snapshots; e; e = e->next) {
+            e->dirty[w] |= bits;
         }
     }
 }
@@ -176,7 +177,12 @@ static bool region_snapshottable(MemoryRegion *mr, GError **errp)
 static void block_release_locked(RamSnapshotBlock *e)
 {
     if (e->rb) {
-        e->rb->snapshots = g_slist_remove(e->rb->snapshots, e);
+        RamSnapshotBlock **p = &e->rb->snapshots;
+
+        while (*p != e) {
+            p = &(*p)->next;
+        }
+        *p = e->next;
         if (!e->rb->snapshots) {
             memory_region_set_snapshot_log(e->mr, false);
         }
@@ -251,7 +257,8 @@ static RamSnapshot *take_begin_locked(MemoryRegion *const *regions, size_t nr,
         if (!rb->snapshots) {
             memory_region_set_snapshot_log(e->mr, true);
         }
-        rb->snapshots = g_slist_prepend(rb->snapshots, e);
+        e->next = rb->snapshots;
+        rb->snapshots = e;
         snap->nr++;
     }
     return snap;
@@ -361,9 +368,7 @@ ADDRSPACE_EXPORT RamSnapshot *ram_snapshot_take_address_space(AddressSpace *as,
 /* Mark pages [@p, @end) changed for the other snapshots of the block. */
 static void fan_out_locked(RamSnapshotBlock *e, uint64_t p, uint64_t end)
 {
-    for (GSList *l = e->rb->snapshots; l; l = l->next) {
-        RamSnapshotBlock *o = l->data;
-
+    for (RamSnapshotBlock *o = e->rb->snapshots; o; o = o->next) {
         if (o != e) {
             bitmap_assign(o->dirty, p, end - p, true);
         }
@@ -533,9 +538,8 @@ ADDRSPACE_EXPORT void ram_snapshot_free(RamSnapshot *snap)
 
 void ram_snapshot_block_gone_locked(RAMBlock *rb)
 {
-    for (GSList *l = rb->snapshots; l; l = l->next) {
-        ((RamSnapshotBlock *)l->data)->rb = NULL;
+    for (RamSnapshotBlock *e = rb->snapshots; e; e = e->next) {
+        e->rb = NULL;
     }
-    g_slist_free(rb->snapshots);
     rb->snapshots = NULL;
 }
