@@ -683,8 +683,15 @@ uint64_t *ram_plug_manager_save_locked(RamPlugManager *pm, uint64_t *nr_blocks)
 }
 
 bool ram_plug_manager_load_locked(RamPlugManager *pm, const uint64_t *bitmap,
-                                  GError **errp)
+                                  uint64_t nr_blocks, GError **errp)
 {
+    if (nr_blocks != pm->nr_blocks) {
+        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                    "region \"%s\": the plug manager has %" PRIu64
+                    " blocks, the saved state %" PRIu64,
+                    memory_region_name(pm->mr), pm->nr_blocks, nr_blocks);
+        return false;
+    }
     /* unplug first: a plug that a listener refuses leaves less plugged */
     for (int plug = 0; plug < 2; plug++) {
         for (uint64_t w = 0; w < bitmap_words(pm->nr_blocks); w++) {

@@ -352,13 +352,14 @@ void ram_snapshot_block_gone_locked(RAMBlock *rb);
  * ram_plug_manager_save_locked(): a copy of the plugged bitmap (one bit
  * per block, g_free() it), and the number of blocks.
  * ram_plug_manager_load_locked(): plug and unplug blocks until the state
- * is @bitmap, with the listeners' notifications; false when a listener
- * refuses a plug (the blocks done so far stay done).
+ * is @bitmap (of @nr_blocks blocks), with the listeners' notifications;
+ * false when a listener refuses a plug (the blocks done so far stay done)
+ * or @nr_blocks is not the manager's.
  */
 RamPlugManager *ram_plug_manager_of(RamDiscardManager *rdm);
 uint64_t *ram_plug_manager_save_locked(RamPlugManager *pm, uint64_t *nr_blocks);
 bool ram_plug_manager_load_locked(RamPlugManager *pm, const uint64_t *bitmap,
-                                  GError **errp);
+                                  uint64_t nr_blocks, GError **errp);
 
 /*
  * The access path's hook after a direct RAM write of @len bytes at

@@ -47,6 +47,8 @@ typedef struct RamSnapshotBlock {
     uint64_t *dirty;      /* pages written since take / last restore */
     RamPlugManager *pm;   /* the block's plug manager at take, or NULL */
     uint64_t *plugged;    /* its plugged blocks at take */
+    uint64_t plug_blocks; /* how many blocks it had */
+    uint64_t plug_size;   /* their size */
     uint64_t stored;      /* bytes of non-zero pages in the image */
 } RamSnapshotBlock;
 
@@ -122,10 +124,10 @@ static bool unplugged_at_take(const RamSnapshotBlock *e, uint64_t page)
 {
     uint64_t b;
 
-    if (!e->pm) {
+    if (!e->plugged) {
         return false;
     }
-    b = page * PAGE / ram_plug_manager_block_size(e->pm);
+    b = page * PAGE / e->plug_size;
     return !(e->plugged[b / BITS_PER_WORD] & (UINT64_C(1) << (b % 64)));
 }
 
@@ -284,9 +286,8 @@ static void take_finish_locked(RamSnapshot *snap)
             MIN(__atomic_load_n(&rb->used_length, __ATOMIC_RELAXED), rb->size);
         e->pm = ram_plug_manager_of(rb->rdm);
         if (e->pm) {
-            uint64_t nr_blocks;
-
-            e->plugged = ram_plug_manager_save_locked(e->pm, &nr_blocks);
+            e->plugged = ram_plug_manager_save_locked(e->pm, &e->plug_blocks);
+            e->plug_size = ram_plug_manager_block_size(e->pm);
         }
         pages = image_pages(e);
         for (uint64_t p = 0; p < pages; p++) {
@@ -382,7 +383,7 @@ static void fan_out_locked(RamSnapshotBlock *e, uint64_t p, uint64_t end)
  */
 static void rediscard_locked(RamSnapshotBlock *e, uint64_t p, uint64_t end)
 {
-    uint64_t bs = ram_plug_manager_block_size(e->pm);
+    uint64_t bs = e->plug_size;
     uint64_t first = p * PAGE / bs * bs;
     uint64_t last = ((end * PAGE - 1) / bs + 1) * bs;
 
@@ -452,8 +453,11 @@ static bool prepare_block_locked(RamSnapshotBlock *e, GError **errp)
         !memory_region_ram_resize(e->mr, e->region_size, errp)) {
         return false;
     }
+    /* the manager at take, if it still manages the block (the pointer is
+     * only compared: a manager freed since is not touched) */
     if (e->pm && ram_plug_manager_of(e->rb->rdm) == e->pm &&
-        !ram_plug_manager_load_locked(e->pm, e->plugged, errp)) {
+        !ram_plug_manager_load_locked(e->pm, e->plugged, e->plug_blocks,
+                                      errp)) {
         return false;
     }
     memory_listeners_log_sync(e->mr);
