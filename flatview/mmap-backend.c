@@ -19,6 +19,8 @@
 #include <addrspace/error.h>
 #include <addrspace/guest-memory.h>
 
+#include "../memory/bitmap.h"
+
 /* Dirty-bitmap granularity: one bit per 4 KiB, as the region tree uses. */
 #define MMAP_DIRTY_PAGE_BITS 12
 
@@ -61,26 +63,14 @@ static MmapRegion *region_of(GuestRegion *r)
 
 /* ---- Dirty bitmap ------------------------------------------------------- */
 
-static void mmap_mark_dirty(GuestRegion *r, hwaddr offset, uint64_t len)
+/*
+ * Apply @fn to the words of @mr's bitmap over the pages [@offset, @offset
+ * + @len) touches, a word (64 pages) at a time.
+ * Return: whether @fn found a page dirty.
+ */
+static bool for_each_dirty_word(MmapRegion *mr, hwaddr offset, uint64_t len,
+                                bool (*fn)(uint64_t *word, uint64_t mask))
 {
-    MmapRegion *mr = region_of(r);
-    uint64_t first, last;
-
-    if (!mr->dirty || len == 0) {
-        return;
-    }
-    first = offset >> MMAP_DIRTY_PAGE_BITS;
-    last = (offset + len - 1) >> MMAP_DIRTY_PAGE_BITS;
-    for (uint64_t p = first; p <= last && p < mr->nr_pages; p++) {
-        __atomic_fetch_or(&mr->dirty[p / 64], UINT64_C(1) << (p % 64),
-                          __ATOMIC_RELAXED);
-    }
-}
-
-static bool mmap_test_and_clear_dirty(GuestRegion *r, hwaddr offset,
-                                      uint64_t len)
-{
-    MmapRegion *mr = region_of(r);
     uint64_t first, last;
     bool dirty = false;
 
@@ -89,15 +79,37 @@ static bool mmap_test_and_clear_dirty(GuestRegion *r, hwaddr offset,
     }
     first = offset >> MMAP_DIRTY_PAGE_BITS;
     last = (offset + len - 1) >> MMAP_DIRTY_PAGE_BITS;
-    for (uint64_t p = first; p <= last && p < mr->nr_pages; p++) {
-        uint64_t bit = UINT64_C(1) << (p % 64);
+    last = last < mr->nr_pages ? last : mr->nr_pages - 1;
+    for (uint64_t w = first / 64; first <= last && w <= last / 64; w++) {
+        unsigned lo = w == first / 64 ? first % 64 : 0;
+        unsigned hi = w == last / 64 ? last % 64 : 63;
 
-        /* fetch-and-clear: a racing write is either seen or stays set */
-        dirty |=
-            __atomic_fetch_and(&mr->dirty[p / 64], ~bit, __ATOMIC_RELAXED) &
-            bit;
+        dirty |= fn(&mr->dirty[w], bitmap_word_mask(lo, hi));
     }
     return dirty;
+}
+
+static bool word_mark(uint64_t *word, uint64_t mask)
+{
+    __atomic_fetch_or(word, mask, __ATOMIC_RELAXED);
+    return false;
+}
+
+static bool word_test_and_clear(uint64_t *word, uint64_t mask)
+{
+    /* fetch-and-clear: a racing write is either seen or stays set */
+    return __atomic_fetch_and(word, ~mask, __ATOMIC_RELAXED) & mask;
+}
+
+static void mmap_mark_dirty(GuestRegion *r, hwaddr offset, uint64_t len)
+{
+    for_each_dirty_word(region_of(r), offset, len, word_mark);
+}
+
+static bool mmap_test_and_clear_dirty(GuestRegion *r, hwaddr offset,
+                                      uint64_t len)
+{
+    return for_each_dirty_word(region_of(r), offset, len, word_test_and_clear);
 }
 
 /* Plain memory: the wrappers' host fast path does every access. */

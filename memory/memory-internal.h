@@ -10,6 +10,7 @@
 #include <addrspace/bql.h>
 #include <addrspace/error.h>
 #include <addrspace/memory.h>
+#include <addrspace/ram-discard.h>
 
 #define MR_MAGIC 0x4d526731u /* "MRg1" */
 #define AS_MAGIC 0x41536731u /* "ASg1" */
@@ -22,10 +23,29 @@ __extension__ typedef __int128 addrspace_s128;
 /** A RAM block: the host memory behind RAM, ROM and ROM devices. */
 struct RAMBlock {
     uint8_t *host;
+    /*
+     * Bytes the block holds, fixed for its life: the region's size, or
+     * for resizeable RAM its host-page-aligned maximum (QEMU's
+     * max_length). Dirty bitmaps cover it all.
+     */
     uint64_t size;
     uint64_t mapped_size; /* what munmap() releases; 0 if not ours */
     int fd;               /* -1 without file */
     uint64_t fd_offset;
+    /*
+     * QEMU's used_length: the host-page-aligned part in use, <= @size.
+     * Written only by memory_region_ram_resize() under the update lock,
+     * read with atomic loads elsewhere.
+     */
+    uint64_t used_length;
+    bool resizeable;
+    /* QEMU's RAMBlock.resized callback (memory_region_ram_resize()) */
+    void (*resized)(const char *name, uint64_t length, void *host);
+    /* discard.c: the region's RamDiscardManager; update lock */
+    RamDiscardManager *rdm;
+    /* snapshot.c: the blocks of every live snapshot of this block, linked
+     * through their own field (no allocation), under the update lock */
+    struct RamSnapshotBlock *snapshots;
     /*
      * Dirty page bitmaps, one per DIRTY_MEMORY_* client, one bit per
      * DIRTY_MEMORY_PAGE_SIZE page (dirty.c). NULL until the client is first
@@ -300,10 +320,29 @@ RAMBlock *ram_block_new_ptr(uint64_t size, void *ptr);
 RAMBlock *ram_block_new_fd(uint64_t size, bool share, int fd, uint64_t offset,
                            GError **errp);
 RAMBlock *ram_block_new_memfd(const char *name, uint64_t size, GError **errp);
+RAMBlock *ram_block_new_resizeable(uint64_t size, uint64_t max_size,
+                                   GError **errp);
 void ram_block_free(RAMBlock *rb);
 
 /* The ops of every RAM device (ram.c; QEMU's ram_device_mem_ops). */
 extern const MemoryRegionOps ram_device_mem_ops;
+
+/* The host's page size (sysconf), and @size rounded up to it. */
+uint64_t ram_host_page_size(void);
+uint64_t ram_host_page_align(uint64_t size);
+
+/*
+ * QEMU's ram_block_discard_range(): give [@start, @start + @length) of
+ * @rb back to the host, so that it reads as zeros and uses no memory
+ * until written again: fallocate(PUNCH_HOLE) on the file of fd-backed
+ * blocks, then madvise(MADV_DONTNEED) on the mapping (MADV_REMOVE for
+ * shared memory without file). @start and @length must be host-page
+ * aligned and inside @rb. Dirty bits are not touched (QEMU's behaviour;
+ * callers that must tell snapshots mark DIRTY_MEMORY_SNAPSHOT).
+ * Return: false with @errp set (the OS's reason) on failure.
+ */
+bool ram_block_discard_range(RAMBlock *rb, uint64_t start, uint64_t length,
+                             GError **errp);
 
 /*
  * Dirty tracking (dirty.c). Set the bits of the clients in @mask for the
@@ -316,6 +355,51 @@ void ram_block_set_dirty_range(RAMBlock *rb, uint64_t offset, uint64_t len,
 
 /* Free the dirty bitmaps of @rb (ram_block_free(); no writer is left). */
 void ram_block_dirty_free(RAMBlock *rb);
+
+/*
+ * Clear the bits of the clients in @mask for the pages [@offset, @offset +
+ * @len) touches (QEMU's cpu_physical_memory_clear_dirty_range()). Context:
+ * any thread; atomic per word.
+ */
+void ram_block_clear_dirty_range(RAMBlock *rb, uint64_t offset, uint64_t len,
+                                 uint8_t mask);
+
+/* @client's bitmap of @rb (NULL until the client was first enabled), and
+ * the number of pages (bits) it covers. */
+uint64_t *ram_block_dirty_bitmap(RAMBlock *rb, unsigned client);
+uint64_t ram_block_nr_pages(const RAMBlock *rb);
+
+/*
+ * Turn DIRTY_MEMORY_SNAPSHOT on or off for @mr (snapshot.c; the public
+ * memory_region_set_log() refuses that client). A transaction of its own
+ * or part of the caller's.
+ */
+void memory_region_set_snapshot_log(MemoryRegion *mr, bool log);
+
+/*
+ * RAM snapshots (snapshot.c). ram_snapshot_block_gone_locked(): @rb is
+ * being freed (its region finalized while snapshots still covered it, a
+ * caller's mistake for owner-less regions); the snapshots forget it.
+ * Caller holds the update lock.
+ */
+void ram_snapshot_block_gone_locked(RAMBlock *rb);
+
+/*
+ * The plug manager's state for snapshots (discard.c). Caller holds the
+ * update lock for all of these.
+ * ram_plug_manager_of(): @rdm as a RamPlugManager, NULL for another
+ * implementation.
+ * ram_plug_manager_save_locked(): a copy of the plugged bitmap (one bit
+ * per block, g_free() it), and the number of blocks.
+ * ram_plug_manager_load_locked(): plug and unplug blocks until the state
+ * is @bitmap (of @nr_blocks blocks), with the listeners' notifications;
+ * false when a listener refuses a plug (the blocks done so far stay done)
+ * or @nr_blocks is not the manager's.
+ */
+RamPlugManager *ram_plug_manager_of(RamDiscardManager *rdm);
+uint64_t *ram_plug_manager_save_locked(RamPlugManager *pm, uint64_t *nr_blocks);
+bool ram_plug_manager_load_locked(RamPlugManager *pm, const uint64_t *bitmap,
+                                  uint64_t nr_blocks, GError **errp);
 
 /*
  * The access path's hook after a direct RAM write of @len bytes at

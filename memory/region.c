@@ -195,6 +195,31 @@ static bool check_ram_ptr(MemoryRegion *mr, const char *name, uint64_t size,
     return true;
 }
 
+ADDRSPACE_EXPORT bool memory_region_init_resizeable_ram(
+    MemoryRegion *mr, MemoryOwner *owner, const char *name, uint64_t size,
+    uint64_t max_size,
+    void (*resized)(const char *name, uint64_t length, void *host),
+    GError **errp)
+{
+    RAMBlock *rb;
+
+    if (!region_check_ram_init(mr, name, size, errp)) {
+        return false;
+    }
+    if (max_size < size) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "resizeable RAM \"%s\": size 0x%" PRIx64
+                            " is above the maximum 0x%" PRIx64,
+                            name ? name : "", size, max_size);
+        return false;
+    }
+    if (!(rb = ram_block_new_resizeable(size, max_size, errp))) {
+        return false;
+    }
+    rb->resized = resized;
+    return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
+}
+
 ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
                                                  MemoryOwner *owner,
                                                  const char *name,

@@ -18,5 +18,7 @@
 #include <addrspace/dma.h>
 #include <addrspace/iommu.h>
 #include <addrspace/listener.h>
+#include <addrspace/ram-discard.h>
+#include <addrspace/snapshot.h>
 
 #endif /* ADDRSPACE_ADDRSPACE_H */

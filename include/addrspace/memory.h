@@ -370,6 +370,74 @@ bool memory_region_init_ram(MemoryRegion *mr, MemoryOwner *owner,
                             const char *name, uint64_t size, GError **errp);
 
 /**
+ * memory_region_init_resizeable_ram() - Initialise anonymous RAM whose
+ * size can change later, up to @max_size (QEMU's resizeable RAM, used for
+ * firmware tables that grow between machine versions).
+ * @mr: zero-filled storage.
+ * @owner: owner or NULL.
+ * @name: name (copied; also the first argument of @resized).
+ * @size: the initial size in bytes (QEMU's used length), not 0.
+ * @max_size: the largest size it may take, at least @size.
+ * @resized: called after each change of the size by
+ *           memory_region_ram_resize() with the region's name, the new
+ *           size and the host address of the memory (which never moves);
+ *           may be NULL.
+ * @errp: error return.
+ *
+ * @max_size bytes (rounded up to the host page) are mapped at once with
+ * MAP_NORESERVE and stay mapped until the region is finalized, so host
+ * pointers, mappings and caches made at any size stay valid; the region's
+ * size (what renders) is @size, and memory past it is not reachable
+ * through an AddressSpace. As in QEMU, the RAM block keeps the size
+ * rounded up to the host page (QEMU's used_length): resizing inside one
+ * host page changes only the region's size.
+ * Return: true on success; false with ADDRSPACE_ERROR_INVALID (@size 0 or
+ * above @max_size, where QEMU asserts), ADDRSPACE_ERROR_OVERFLOW or
+ * ADDRSPACE_ERROR_OS.
+ */
+bool memory_region_init_resizeable_ram(
+    MemoryRegion *mr, MemoryOwner *owner, const char *name, uint64_t size,
+    uint64_t max_size,
+    void (*resized)(const char *name, uint64_t length, void *host),
+    GError **errp);
+
+/**
+ * memory_region_ram_resize() - Change the size of resizeable RAM (QEMU's
+ * memory_region_ram_resize() and qemu_ram_resize()).
+ * @mr: a RAM-backed region.
+ * @newsize: the new size in bytes, not 0.
+ * @errp: error return.
+ *
+ * As QEMU 7.2: the size is rounded up to the host page for the RAM block.
+ * When that rounded size is the block's current one, only the region's
+ * size changes (if it differs) and @resized is called; nothing else
+ * happens. Otherwise the region must be resizeable and the rounded size
+ * at most its maximum; then the dirty bits of the old used length are
+ * cleared and every page of the new used length is marked dirty, for
+ * every client whose bitmap exists (QEMU's DIRTY_CLIENTS_ALL; the
+ * snapshot client keeps its bits: the contents did not change), the
+ * region takes @newsize (memory_region_set_size(): one re-render, so
+ * FlatViews, listeners and new maps and caches follow the new size) and
+ * @resized is called with (name, @newsize, host). Shrinking does not give
+ * memory back to the host and growing does not clear it: bytes past the
+ * old size read as they were left. Mappings and MemoryRegionCaches made
+ * before a shrink keep their host pointer and length (as in QEMU): memory
+ * stays mapped up to the maximum, so they never fault, but they may reach
+ * bytes past the new size; re-create them (from a memory listener, as
+ * QEMU's virtio does) to follow the region. Not for regions with a
+ * RamDiscardManager.
+ * Context: takes the update lock (a transaction of its own or part of the
+ * caller's); @resized runs in the calling thread after the re-render, with
+ * the update lock held only if the caller holds it.
+ * Return: true on success; false with ADDRSPACE_ERROR_INVALID (not RAM,
+ * not resizeable with a different size (QEMU: "Size mismatch"), @newsize
+ * 0, a RamDiscardManager set) or ADDRSPACE_ERROR_OVERFLOW (above the
+ * maximum: "Size too large"), nothing changed.
+ */
+bool memory_region_ram_resize(MemoryRegion *mr, uint64_t newsize,
+                              GError **errp);
+
+/**
  * memory_region_init_ram_ptr() - Initialise RAM backed by the caller's
  * memory.
  * @mr: zero-filled storage.
@@ -986,17 +1054,38 @@ void mtree_info_flags(FILE *out, unsigned int flags);
 /* ---- Dirty memory tracking (memory/dirty.c) ---------------------------- */
 
 /*
- * Writes through an AddressSpace to RAM (buffer writes, typed stores, and
- * unmapping a buffer mapped for writing) set one bit per page in a bitmap
- * per client, for the clients enabled on the RAM region with
- * memory_region_set_log(). Clients fetch and clear the bits. Bitmaps
- * belong to the RAM block and live as long as the region. Writes the
- * device makes through memory_region_get_ram_ptr() are not seen: it calls
- * memory_region_set_dirty() itself (as in QEMU).
+ * Writes to RAM set one bit per page in a bitmap per client, for the
+ * clients enabled on the RAM region with memory_region_set_log(). Clients
+ * fetch and clear the bits. Bitmaps belong to the RAM block and live as
+ * long as the region. Which writes mark pages:
  *
- * Whether a write is logged is decided by the FlatView it went through:
- * a write that found its section before memory_region_set_log() committed
- * may still be unlogged, one that found it after is logged.
+ * - address_space_write()/_rw() and the typed stores address_space_st*()
+ *   (the inline fast path too: a section with any client logging is not
+ *   written inline, so logging costs nothing while it is off);
+ * - address_space_unmap() of a mapping made for writing: the @access_len
+ *   bytes written, for the clients the region logs at unmap time;
+ * - MemoryRegionCache writes and stores (address_space_write_cached(),
+ *   address_space_st*_cached());
+ * - the guest-memory interface over a FlatView (guest_memory_write(),
+ *   _store(), _write_obj(), _read_from_fd(), guest_region_mark_dirty()),
+ *   for the clients the region logs at the time of the write, even
+ *   through a view held since before memory_region_set_log();
+ * - memory_region_set_dirty().
+ *
+ * Not seen: writes through host pointers the caller obtained
+ * (memory_region_get_ram_ptr(), guest_memory_get_host_address(), a
+ * GuestRegion's host pointer, the bytes of an address_space_map()
+ * mapping past the @access_len given to address_space_unmap()) and
+ * writes to RAM devices
+ * (memory_region_init_ram_device_ptr(), as in QEMU). Whoever writes RAM
+ * that way calls memory_region_set_dirty() on the region afterwards, as
+ * QEMU's devices do; RAM snapshots (snapshot.h) miss such a write
+ * otherwise.
+ *
+ * Whether an AddressSpace access is logged is decided by the FlatView it
+ * went through: a write that found its section before
+ * memory_region_set_log() committed may still be unlogged, one that found
+ * it after is logged.
  */
 
 /** Dirty-tracking granularity, log2 (QEMU's TARGET_PAGE_BITS). */
@@ -1010,8 +1099,19 @@ void mtree_info_flags(FILE *out, unsigned int flags);
 #define DIRTY_MEMORY_CODE 1
 /** Dirty-tracking client: live migration. */
 #define DIRTY_MEMORY_MIGRATION 2
+/**
+ * Dirty-tracking client of RAM snapshots (snapshot.h), not in QEMU. The
+ * library switches it on for the regions a snapshot covers; callers may
+ * read it (memory_region_get_dirty(), memory_region_find_next_dirty())
+ * and listeners see it in log_start/log_stop masks (1 << 3), but
+ * memory_region_set_log(), memory_region_reset_dirty() and
+ * memory_region_snapshot_and_clear_dirty() ignore it.
+ */
+#define DIRTY_MEMORY_SNAPSHOT 3
 /** Number of dirty-tracking clients. */
-#define DIRTY_MEMORY_NUM 3
+#define DIRTY_MEMORY_NUM 4
+/** What the dirty-page searches return when no page is dirty. */
+#define DIRTY_PAGE_NONE UINT64_MAX
 
 /**
  * typedef DirtyBitmapSnapshot - a copy of one client's dirty bits over a
@@ -1027,7 +1127,7 @@ typedef struct DirtyBitmapSnapshot DirtyBitmapSnapshot;
  *      on other regions only the mask that listeners see changes.
  * @log: true to log.
  * @client: DIRTY_MEMORY_VGA, DIRTY_MEMORY_CODE or DIRTY_MEMORY_MIGRATION;
- *          other values are ignored.
+ *          other values (DIRTY_MEMORY_SNAPSHOT too) are ignored.
  *
  * Changes the region's dirty_log_mask and re-renders (a transaction of its
  * own, or part of the caller's; none when the region is disabled):
@@ -1108,7 +1208,8 @@ void memory_region_flush_rom_device(MemoryRegion *mr, hwaddr addr, hwaddr size);
  * @client: a DIRTY_MEMORY_* client.
  *
  * Every page the range touches is cleared, including partially covered
- * first and last pages (QEMU's rounding).
+ * first and last pages (QEMU's rounding). DIRTY_MEMORY_SNAPSHOT is
+ * ignored.
  * Context: any thread; lock-free, atomic per bitmap word.
  */
 void memory_region_reset_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
@@ -1130,8 +1231,8 @@ void memory_region_reset_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
  * Context: any registered thread, not inside a listener callback; takes
  * the update lock when a listener has log_sync.
  * Return: the snapshot (free with memory_region_snapshot_free()), or NULL
- * for regions without RAM and invalid clients. A client never enabled
- * gives an all-clean snapshot.
+ * for regions without RAM and invalid clients (DIRTY_MEMORY_SNAPSHOT
+ * too). A client never enabled gives an all-clean snapshot.
  */
 DirtyBitmapSnapshot *memory_region_snapshot_and_clear_dirty(MemoryRegion *mr,
                                                             hwaddr addr,
@@ -1153,6 +1254,120 @@ DirtyBitmapSnapshot *memory_region_snapshot_and_clear_dirty(MemoryRegion *mr,
 bool memory_region_snapshot_get_dirty(MemoryRegion *mr,
                                       const DirtyBitmapSnapshot *snap,
                                       hwaddr addr, hwaddr size);
+
+/**
+ * memory_region_find_next_dirty() - The first page dirty for @client among
+ * the pages [@addr, @addr + @size) of @mr touches.
+ * @mr: a RAM-backed region.
+ * @addr: offset in @mr.
+ * @size: bytes; the range is clamped to the region.
+ * @client: a DIRTY_MEMORY_* client (DIRTY_MEMORY_SNAPSHOT included).
+ *
+ * A word-at-a-time search (QEMU's find_next_bit() over the client's
+ * bitmap): one load per 64 pages, so a clean 64 MiB region costs 256
+ * loads. Bits are neither changed nor synced from listeners (as
+ * memory_region_get_dirty()). To walk every dirty page, call it again
+ * from the page after the one found, or use a DirtyPageIter.
+ * Context: any thread; lock-free.
+ * Return: the offset of that page in @mr (a multiple of
+ * DIRTY_MEMORY_PAGE_SIZE, possibly below @addr when @addr is inside the
+ * page), or DIRTY_PAGE_NONE: no dirty page, a region without RAM, an
+ * invalid client or one never enabled, an empty range.
+ */
+hwaddr memory_region_find_next_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
+                                     unsigned client);
+
+/**
+ * memory_region_snapshot_find_next_dirty() - memory_region_find_next_dirty()
+ * over a DirtyBitmapSnapshot.
+ * @mr: the region the snapshot was taken of.
+ * @snap: a snapshot of @mr.
+ * @addr: offset in @mr.
+ * @size: bytes.
+ *
+ * Pages outside the snapshot's range count as clean.
+ * Context: any thread.
+ * Return: the offset of the first dirty page, or DIRTY_PAGE_NONE.
+ */
+hwaddr memory_region_snapshot_find_next_dirty(MemoryRegion *mr,
+                                              const DirtyBitmapSnapshot *snap,
+                                              hwaddr addr, hwaddr size);
+
+/**
+ * struct DirtyPageIter - iterator over the runs of dirty pages of a
+ * region, for one client's bitmap or a DirtyBitmapSnapshot.
+ *
+ * Caller-allocated (on the stack); fields private. Set up with
+ * dirty_page_iter_init() or dirty_page_iter_init_snapshot(), then call
+ * dirty_page_iter_next() until it returns false. Nothing to release.
+ * Example, a display redrawing what changed::
+ *
+ *     DirtyBitmapSnapshot *snap = memory_region_snapshot_and_clear_dirty(
+ *         vram, 0, size, DIRTY_MEMORY_VGA);
+ *     DirtyPageIter it;
+ *     hwaddr off, len;
+ *
+ *     dirty_page_iter_init_snapshot(&it, vram, snap, 0, size);
+ *     while (dirty_page_iter_next(&it, &off, &len)) {
+ *         redraw(off, len);
+ *     }
+ *     memory_region_snapshot_free(snap);
+ */
+typedef struct DirtyPageIter {
+    /** @priv: private. */
+    struct {
+        MemoryRegion *mr;
+        const DirtyBitmapSnapshot *snap;
+        unsigned client;
+        uint64_t next; /* next page to look at */
+        uint64_t last; /* last page of the range */
+        bool done;
+    } priv;
+} DirtyPageIter;
+
+/**
+ * dirty_page_iter_init() - Iterate over the pages dirty for @client among
+ * those [@addr, @addr + @size) of @mr touches.
+ * @it: the iterator.
+ * @mr: a RAM-backed region (others: no runs); must stay initialised while
+ *      the iterator is used.
+ * @addr: offset in @mr.
+ * @size: bytes; clamped to the region.
+ * @client: a DIRTY_MEMORY_* client.
+ *
+ * The live bitmap is read as dirty_page_iter_next() goes: a page marked
+ * meanwhile ahead of the iterator is found, behind it is not. Nothing is
+ * cleared.
+ */
+void dirty_page_iter_init(DirtyPageIter *it, MemoryRegion *mr, hwaddr addr,
+                          hwaddr size, unsigned client);
+
+/**
+ * dirty_page_iter_init_snapshot() - Iterate over the dirty pages of @snap
+ * among those [@addr, @addr + @size) of @mr touches.
+ * @it: the iterator.
+ * @mr: the region the snapshot was taken of.
+ * @snap: the snapshot; must outlive the iteration.
+ * @addr: offset in @mr.
+ * @size: bytes.
+ */
+void dirty_page_iter_init_snapshot(DirtyPageIter *it, MemoryRegion *mr,
+                                   const DirtyBitmapSnapshot *snap, hwaddr addr,
+                                   hwaddr size);
+
+/**
+ * dirty_page_iter_next() - The next run of consecutive dirty pages.
+ * @it: the iterator.
+ * @offset: set to the run's first byte in the region (page-aligned).
+ * @len: set to its length: whole pages, except that a run ending at the
+ *       region's partial last page stops at the region's end.
+ *
+ * Runs are whole pages even where the range given at init starts or ends
+ * inside a page. Cost: one load per 64 pages searched.
+ * Context: any thread.
+ * Return: true when a run was found; false when the range is exhausted.
+ */
+bool dirty_page_iter_next(DirtyPageIter *it, hwaddr *offset, hwaddr *len);
 
 /**
  * memory_region_snapshot_free() - Free a snapshot.
