@@ -33,11 +33,30 @@ ADDRSPACE_EXPORT void memory_owner_set_qom(MemoryOwner *owner, bool is_device,
     g_free(old_id);
 }
 
+/* A reference taken or dropped on an owner that has none: a caller bug,
+ * logged once per process and function (@logged). */
+static void owner_report_no_reference(const MemoryOwner *owner,
+                                      const char *func, gint *logged)
+{
+    if (g_atomic_int_compare_and_exchange(logged, 0, 1)) {
+        g_critical("%s(): owner %p has no reference left (its release is "
+                   "queued or has run): a caller bug; ignored (logged once)",
+                   func, (const void *)owner);
+    }
+}
+
 ADDRSPACE_EXPORT void memory_owner_ref(MemoryOwner *owner)
 {
-    int old = __atomic_fetch_add(&owner->refcount, 1, __ATOMIC_RELAXED);
+    static gint logged;
+    int old = __atomic_load_n(&owner->refcount, __ATOMIC_RELAXED);
 
-    g_assert(old > 0);
+    do {
+        if (old <= 0) {
+            owner_report_no_reference(owner, "memory_owner_ref", &logged);
+            return;
+        }
+    } while (!__atomic_compare_exchange_n(&owner->refcount, &old, old + 1, true,
+                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 }
 
 static void owner_release_rcu(MemoryOwner *owner)
@@ -57,8 +76,18 @@ static void owner_release_rcu(MemoryOwner *owner)
 
 ADDRSPACE_EXPORT void memory_owner_unref(MemoryOwner *owner)
 {
+    static gint logged;
+    int old = __atomic_load_n(&owner->refcount, __ATOMIC_RELAXED);
+
     /* acq_rel: every use by other holders happens before the release */
-    if (__atomic_sub_fetch(&owner->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+    do {
+        if (old <= 0) {
+            owner_report_no_reference(owner, "memory_owner_unref", &logged);
+            return;
+        }
+    } while (!__atomic_compare_exchange_n(&owner->refcount, &old, old - 1, true,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+    if (old == 1) {
         call_rcu(owner, owner_release_rcu, rcu);
     }
 }

@@ -129,6 +129,11 @@ void memory_owner_set_qom(MemoryOwner *owner, bool is_device, const char *path,
 /**
  * memory_owner_ref() - Take a reference on @owner.
  * @owner: an owner with at least one reference.
+ *
+ * On an owner whose count reached zero (its release is queued or has run)
+ * it does nothing: a caller bug, logged as one critical message per
+ * process.
+ * Context: any thread, also inside a read-side section or a transaction.
  */
 void memory_owner_ref(MemoryOwner *owner);
 
@@ -138,6 +143,8 @@ void memory_owner_ref(MemoryOwner *owner);
  *
  * When the count reaches zero the release callback is queued with
  * call_rcu(), so it runs after a grace period on the reclamation thread.
+ * On an owner with no reference left it does nothing: a caller bug,
+ * logged as one critical message per process.
  * Context: any thread, also inside a read-side section or a transaction.
  */
 void memory_owner_unref(MemoryOwner *owner);

@@ -346,6 +346,45 @@ static void test_reader_thread_delays_release(Tree *t, gconstpointer data)
     g_cond_clear(&r.cond);
 }
 
+/* --- caller bugs on owners ----------------------------------------------- */
+
+static gint static_owner_released;
+
+static void static_owner_release(MemoryOwner *owner)
+{
+    (void)owner;
+    g_atomic_int_inc(&static_owner_released);
+}
+
+/*
+ * Taking a reference on an owner whose count reached zero (its release is
+ * queued) is a caller bug: one critical message per process, the call does
+ * nothing, the release runs once. So does dropping a reference it does not
+ * have. Runs in a subprocess, where criticals are not fatal.
+ */
+static void test_owner_ref_at_zero_ignored(void)
+{
+    static MemoryOwner owner;
+
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+        g_test_trap_assert_passed();
+        g_test_trap_assert_stderr("*memory_owner_ref()*no reference left*");
+        g_test_trap_assert_stderr_unmatched("*memory_owner_ref()*"
+                                            "memory_owner_ref()*");
+        g_test_trap_assert_stderr("*memory_owner_unref()*no reference left*");
+        return;
+    }
+    g_log_set_always_fatal(G_LOG_FATAL_MASK);
+    memory_owner_init(&owner, "dev", static_owner_release);
+    memory_owner_unref(&owner); /* the release is queued */
+    memory_owner_ref(&owner);
+    memory_owner_ref(&owner); /* logged once */
+    memory_owner_unref(&owner);
+    drain_call_rcu();
+    g_assert_cmpint(g_atomic_int_get(&static_owner_released), ==, 1);
+}
+
 #define ADD(path, fn) \
     g_test_add(path, Tree, NULL, tree_setup, fn, tree_teardown)
 
@@ -395,6 +434,8 @@ int main(int argc, char **argv)
         test_address_space_pins_root);
     ADD("/lifetime/reader/thread-delays-release",
         test_reader_thread_delays_release);
+    g_test_add_func("/lifetime/owner/ref-at-zero-ignored",
+                    test_owner_ref_at_zero_ignored);
     g_test_add_func("/lifetime/exit/in-transaction-does-not-wait",
                     test_exit_in_transaction_does_not_wait);
     return g_test_run();
