@@ -50,9 +50,12 @@ void memory_update_lock(void)
 void memory_update_unlock(void)
 {
     pthread_mutex_unlock(&update_lock);
-    if (--thread_update_depth == 0 && thread_took_bql) {
-        thread_took_bql = false;
-        bql_unlock();
+    if (--thread_update_depth == 0) {
+        if (thread_took_bql) {
+            thread_took_bql = false;
+            bql_unlock();
+        }
+        rcu_reclaim_throttle(); /* backpressure, outside both locks */
     }
 }
 
@@ -64,9 +67,41 @@ static bool update_lock_held(void)
     return thread_update_depth != 0;
 }
 
+/*
+ * fork(): the child must not inherit the update lock held by a thread it
+ * does not have (its first tree change would wait forever). rcu/'s fork
+ * handlers call these: the prepare handler once the reclamation thread is
+ * parked, since a release callback in progress may need the lock. The
+ * child takes the lock afresh as often as the forking thread held it.
+ */
+static void update_lock_fork_prepare(void)
+{
+    pthread_mutex_lock(&update_lock);
+}
+
+static void update_lock_fork_parent(void)
+{
+    pthread_mutex_unlock(&update_lock);
+}
+
+static void update_lock_fork_child(void)
+{
+    pthread_mutexattr_t attr;
+
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&update_lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    for (unsigned int i = 0; i < thread_update_depth; i++) {
+        pthread_mutex_lock(&update_lock);
+    }
+}
+
 __attribute__((constructor)) static void register_exit_lock_check(void)
 {
     rcu_set_exit_lock_check(update_lock_held);
+    rcu_set_fork_hooks(update_lock_fork_prepare, update_lock_fork_parent,
+                       update_lock_fork_child);
 }
 
 void memory_region_changed_locked(MemoryRegion *mr)

@@ -75,3 +75,25 @@ void bql_reacquire(unsigned depth)
         bql_depth = depth;
     }
 }
+
+void bql_fork_prepare(void)
+{
+    if (!bql_depth) {
+        pthread_mutex_lock(&bql);
+    }
+}
+
+void bql_fork_parent(void)
+{
+    if (!bql_depth) {
+        pthread_mutex_unlock(&bql);
+    }
+}
+
+void bql_fork_child(void)
+{
+    pthread_mutex_init(&bql, NULL);
+    if (bql_depth) {
+        pthread_mutex_lock(&bql);
+    }
+}

@@ -19,10 +19,11 @@ static inline void rcu_tsan_after_grace_period(void)
 }
 
 /*
- * Give the exit handler of the reclamation thread a way to learn whether
- * the exiting thread holds a lock that callbacks may need (memory/'s
- * update lock): it then does not wait for them. rcu/ knows nothing of
- * regions, so the layer above registers the check. Set once, at load.
+ * Give the reclamation thread's exit and fork handlers a way to learn
+ * whether the calling thread holds a lock that callbacks may need
+ * (memory/'s update lock): they then do not wait for callbacks. rcu/
+ * knows nothing of regions, so the layer above registers the check. Set
+ * once, at load.
  */
 void rcu_set_exit_lock_check(bool (*holds_lock)(void));
 
@@ -41,5 +42,56 @@ void bql_unlock_taken(void);
  */
 unsigned bql_release_all(void);
 void bql_reacquire(unsigned depth);
+
+/*
+ * fork(): the big lock must not stay held in the child by a thread the
+ * child does not have. rcu.c's prepare handler takes it (unless the
+ * forking thread holds it), parent releases what prepare took, child
+ * initialises it afresh, held again if the forking thread held it.
+ */
+void bql_fork_prepare(void);
+void bql_fork_parent(void);
+void bql_fork_child(void);
+
+/*
+ * Let the layer above hold its own lock across fork() (memory/'s update
+ * lock: a child must not inherit it held by a thread it does not have).
+ * rcu/'s prepare handler calls @prepare after parking the reclamation
+ * thread (whose callbacks may need that lock) and before excluding grace
+ * periods; @parent and @child run after rcu/'s own. Set once, at load.
+ */
+void rcu_set_fork_hooks(void (*prepare)(void), void (*parent)(void),
+                        void (*child)(void));
+
+/* Whether the calling thread is registered and inside a read-side section. */
+bool rcu_thread_in_read_section(void);
+
+/* Aborts, in a debug build, when the caller is inside a read-side section:
+ * @what() would wait for itself. */
+void rcu_check_not_reading(const char *what);
+
+/* Callbacks queued and not run yet (a snapshot, for tests). */
+uint64_t rcu_reclaim_pending(void);
+
+/*
+ * Backpressure (rcu.h): called by memory/ after a thread released the
+ * update lock for the last time; waits while too many callbacks are
+ * pending, if the thread may wait. Returns at once otherwise.
+ */
+void rcu_reclaim_throttle(void);
+
+/* Set the backpressure limit (callbacks pending; 0: none). For tests. */
+void rcu_reclaim_set_queue_max(uint64_t max);
+
+/*
+ * The reclamation thread's part of fork() (reclaim.c), called by rcu.c's
+ * fork handlers in this order: prepare (parks the thread between two
+ * callbacks, before rcu.c excludes grace periods: a callback may wait for
+ * one), lock (takes the queue's lock, last), then parent or child.
+ */
+void rcu_reclaim_fork_prepare(void);
+void rcu_reclaim_fork_lock(void);
+void rcu_reclaim_fork_parent(void);
+void rcu_reclaim_fork_child(void);
 
 #endif /* ADDRSPACE_RCU_INTERNAL_H */

@@ -39,7 +39,9 @@
  * never take the update lock; MMIO callbacks run under the big lock unless
  * the region cleared global locking. Do not call
  * synchronize_rcu() or drain_call_rcu() while holding it (inside a
- * transaction or a listener callback).
+ * transaction or a listener callback). A thread that releases it for the
+ * last time may wait there for the reclamation thread when too many
+ * callbacks are pending (backpressure, rcu.h).
  *
  * Errors: set-up calls return bool and fill @errp (domain ADDRSPACE_ERROR,
  * error.h); on failure nothing changed.
@@ -142,9 +144,10 @@ void memory_owner_ref(MemoryOwner *owner);
  * @owner: the owner.
  *
  * When the count reaches zero the release callback is queued with
- * call_rcu(), so it runs after a grace period on the reclamation thread.
- * On an owner with no reference left it does nothing: a caller bug,
- * logged as one critical message per process.
+ * call_rcu(), so it runs after a grace period on the reclamation thread;
+ * one drain_call_rcu() waits for it, also when a FlatView's reclamation
+ * drops the last reference. On an owner with no reference left it does
+ * nothing: a caller bug, logged as one critical message per process.
  * Context: any thread, also inside a read-side section or a transaction.
  */
 void memory_owner_unref(MemoryOwner *owner);

@@ -38,6 +38,36 @@
  *   use and that an exit handler registered after the first call_rcu()
  *   frees must be drained first (drain_call_rcu()). QEMU 7.2 has no such
  *   handler: its thread goes on running callbacks during exit.
+ * - fork(): as in QEMU 7.2, the child gets a reclamation thread of its own
+ *   (started when it first queues or drains callbacks, or at its exit if
+ *   callbacks are pending) and runs the callbacks the parent had queued,
+ *   each once, on its own copy of the objects. Only the forking thread
+ *   exists in the child: the other threads' registrations are dropped, so
+ *   the child's grace periods never wait for them, and its new threads may
+ *   register. The library's fork handlers wait for the reclamation thread
+ *   to finish the callback it is running (unless the forking thread is
+ *   inside a read-side section, holds the memory update lock or is the
+ *   reclamation thread; or no callback completes for 1 s: the callbacks
+ *   that thread had taken then never run in the child), for a grace period
+ *   in progress, and for the big lock and the memory update lock. So
+ *   fork() must not be called inside a read-side section while another
+ *   thread may be waiting for a grace period (the child's grace periods
+ *   may then never end; a line on stderr says so), nor while holding a
+ *   lock that a callback in progress or a thread holding the big lock
+ *   waits for. Threads that the program registered with liburcu's own
+ *   call stay in liburcu's registry: liburcu's fork rules apply to them.
+ * - Backpressure: when more than 10000 callbacks are pending, a thread
+ *   that ends a change of the memory tree (releases the memory update lock
+ *   for the last time) waits until the oldest of them, down to half that
+ *   number, have run; callbacks keep their order. It never waits inside a
+ *   read-side section, with the update lock or the big lock held (a
+ *   thread that held the big lock before the change) or on the
+ *   reclamation thread; it gives up when no callback completes for 1 s (a callback
+ *   waiting for a lock the thread holds) and then does not wait again
+ *   until one does. Measured without it: two threads creating and
+ *   destroying AddressSpaces grew the queue by 10000 callbacks a second,
+ *   without end. call_rcu() itself never waits. QEMU 7.2 has no such
+ *   bound.
  *
  * Publication and dereference are C11-style atomics (release store /
  * consume load) rather than liburcu's inline assembly, so ThreadSanitizer
@@ -155,7 +185,9 @@ void addrspace_synchronize_rcu(void);
  * @func: callback, run on the library's reclamation thread with no lock
  *        held.
  *
- * Never blocks and never allocates. Prefer the typed addrspace_call_rcu().
+ * Never blocks. Allocates only when called by a callback (on the
+ * reclamation thread), to note which callback queued it (drain_call_rcu()
+ * waits for it too). Prefer the typed addrspace_call_rcu().
  * Context: any thread, also inside a read-side section.
  */
 void addrspace_call_rcu1(struct rcu_head *head, AddrspaceRCUCBFunc *func);
@@ -165,13 +197,20 @@ void addrspace_call_rcu1(struct rcu_head *head, AddrspaceRCUCBFunc *func);
  * addrspace_call_rcu1(), addrspace_call_rcu() or addrspace_g_free_rcu() has
  * run (QEMU name: drain_call_rcu()).
  *
- * As in QEMU, callbacks that those callbacks queue (a FlatView's
- * reclamation dropping an owner's last reference queues the owner's
- * release) may still be pending: call it again to wait for them. Returns
- * at once after the exit handler has stopped the reclamation thread.
- * liburcu's rcu_barrier() is the same for liburcu's two-argument call_rcu().
+ * It also waits for every callback those callbacks queue, at any depth:
+ * one call is enough for what the library queues on behalf of earlier
+ * work. A FlatView's reclamation that drops an owner's last reference
+ * queues the owner's release, whose memory_region_finalize() calls may
+ * queue more; all of it has run when this returns, so device memory may be
+ * freed then. Callbacks queued later by other threads, and what those
+ * queue, are not waited for. A callback that queues callbacks without end
+ * makes it wait without end. Unlike QEMU 7.2, whose drain_call_rcu() waits
+ * only for the callbacks queued before it (call it again for theirs).
+ * Releases the big lock while it waits, as QEMU's does. Returns at once
+ * after the exit handler has stopped the reclamation thread. liburcu's
+ * rcu_barrier() is the same for liburcu's two-argument call_rcu().
  * Context: outside any read-side section and without the memory update
- * lock (the callbacks may need it).
+ * lock (the callbacks may need it); not from a callback.
  */
 void addrspace_drain_call_rcu(void);
 

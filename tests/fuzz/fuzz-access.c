@@ -175,6 +175,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the releases that machine_free() queued run now, inside this input:
      * libFuzzer's leak check then finds every allocation freed */
     drain_call_rcu();
-    drain_call_rcu();
     return 0;
 }

@@ -119,6 +119,29 @@ void stress_reader_loop(StressReadFn *read_once, void *arg, bool bursts,
     rcu_unregister_thread();
 }
 
+void stress_run_threads(const StressOptions *opts, StressThreadFn *reader,
+                        void *reader_arg, StressThreadFn *writer, void *writers,
+                        size_t writer_size, int *stop)
+{
+    GThread **threads = g_new0(GThread *, opts->readers + opts->writers);
+
+    for (unsigned int i = 0; i < opts->readers; i++) {
+        threads[i] = g_thread_new("reader", reader, reader_arg);
+    }
+    for (unsigned int i = 0; i < opts->writers; i++) {
+        threads[opts->readers + i] = g_thread_new(
+            "writer", writer, (char *)writers + (size_t)i * writer_size);
+    }
+    for (unsigned int i = 0; i < opts->writers; i++) {
+        g_thread_join(threads[opts->readers + i]);
+    }
+    g_atomic_int_set(stop, 1);
+    for (unsigned int i = 0; i < opts->readers; i++) {
+        g_thread_join(threads[i]);
+    }
+    g_free(threads);
+}
+
 /*
  * Under ASan the allocator poisons freed memory itself and reports any
  * access to it; a memset of ours would open a window (between the memset

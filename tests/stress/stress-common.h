@@ -105,6 +105,27 @@ typedef void StressReadFn(void *arg);
 void stress_reader_loop(StressReadFn *read_once, void *arg, bool bursts,
                         int *stop);
 
+/** Signature of a stress thread's body (GLib's GThreadFunc). */
+typedef void *StressThreadFn(void *arg);
+
+/**
+ * stress_run_threads() - Run a stress test's readers and writers.
+ * @opts: opts->readers threads run @reader(@reader_arg), opts->writers
+ *        threads run @writer with their own element of @writers.
+ * @reader: body of a reader thread; it runs until *@stop is set.
+ * @reader_arg: passed to every reader.
+ * @writer: body of a writer thread; it returns when its run is over.
+ * @writers: array of opts->writers elements of @writer_size bytes.
+ * @writer_size: size of one element of @writers.
+ * @stop: set (atomically) once every writer returned.
+ *
+ * Starts the readers, then the writers; joins the writers, sets *@stop and
+ * joins the readers.
+ */
+void stress_run_threads(const StressOptions *opts, StressThreadFn *reader,
+                        void *reader_arg, StressThreadFn *writer, void *writers,
+                        size_t writer_size, int *stop);
+
 /**
  * stress_poison_free() - Overwrite an object with STRESS_POISON_BYTE, then
  * g_free() it.

@@ -790,13 +790,8 @@ static void world_destroy(void)
         }
     }
     address_space_destroy(&as);
-    /* the views go first; their last owner references queue the releases */
-    for (int i = 0; i < 10 && g_atomic_int_get(&devs_released) !=
-                                  g_atomic_int_get(&devs_created);
-         i++) {
-        drain_call_rcu();
-    }
-    drain_call_rcu(); /* the view of the root */
+    /* the views, and the releases their last owner references queue */
+    drain_call_rcu();
     for (unsigned r = 0; r < NRAM; r++) {
         memory_region_finalize(&ram[r]);
     }

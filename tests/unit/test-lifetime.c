@@ -7,8 +7,24 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tree-helpers.h"
+
+/*
+ * ThreadSanitizer kills a child that starts a thread after a fork() of a
+ * process with threads unless told not to; the child's reclamation thread
+ * is what /lifetime/fork/ tests. Options given in TSAN_OPTIONS still take
+ * precedence.
+ */
+const char *__tsan_default_options(void);
+
+const char *__tsan_default_options(void)
+{
+    return "die_after_fork=0";
+}
 
 #define DEV_SIZE 0x4000 /* container: ram at 0, mmio at 0x1000 */
 #define RAM_SIZE 0x1000
@@ -79,17 +95,6 @@ static void device_unref(Device *dev)
     memory_owner_unref(&dev->owner);
 }
 
-/*
- * Wait for the reclamation that is queued now, and for what it queues in
- * turn (a view's destruction drops the owner's last reference, which
- * queues the release callback behind it).
- */
-static void drain_twice(void)
-{
-    drain_call_rcu();
-    drain_call_rcu();
-}
-
 /* Whether @sec shows the device's RAM (name and every byte). */
 static bool section_shows_ram(const MemoryRegionSection *sec, uint8_t pattern)
 {
@@ -116,7 +121,7 @@ static void test_released_after_removal(Tree *t, gconstpointer data)
     (void)data;
     tree_add(t->root, 0x10000, &dev->container);
     device_unref(dev); /* the tree and the view keep it */
-    drain_twice();
+    drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released), ==, 0);
 
     rcu_read_lock();
@@ -127,7 +132,7 @@ static void test_released_after_removal(Tree *t, gconstpointer data)
     g_assert_cmpint(g_atomic_int_get(&released), ==, 0);
     rcu_read_unlock();
     tree_assert_view_empty(t->as);
-    drain_twice();
+    drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released), ==, 1);
 }
 
@@ -142,15 +147,14 @@ static void test_held_by_view_reference(Tree *t, gconstpointer data)
     held = tree_view(t->as);
     tree_del(t->root, &dev->container);
     device_unref(dev);
-    drain_twice();
-    drain_twice();
+    drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released), ==, 0);
     /* outside any read-side section: the reference is what keeps it */
     g_assert_true(section_shows_ram(flatview_lookup(held, 0x10000), 0x22));
     g_assert_cmpstr(memory_region_name(flatview_lookup(held, 0x11000)->mr), ==,
                     "dev-mmio");
     flatview_unref(held);
-    drain_twice();
+    drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released), ==, 1);
 }
 
@@ -185,7 +189,7 @@ static void test_alias_of_own_region(Tree *t, gconstpointer data)
                      {0x12000, 0x1000, &dev->ram, 0, false});
     tree_del(t->root, &dev->container);
     device_unref(dev);
-    drain_twice();
+    drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released), ==, 1);
 }
 
@@ -200,15 +204,15 @@ static void test_alias_pins_target(Tree *t, gconstpointer data)
     tree_add(t->root, 0x40000, alias);
     tree_del(t->root, &dev->container);
     device_unref(dev);
-    drain_twice();
+    drain_call_rcu();
     /* still mapped through an alias of another owner */
     g_assert_cmpint(g_atomic_int_get(&released), ==, 0);
     tree_assert_view(t->as, {0x40000, RAM_SIZE, &dev->ram, 0, false});
     tree_del(t->root, alias);
-    drain_twice();
+    drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released), ==, 0); /* alias holds it */
     memory_region_finalize(alias);
-    drain_twice();
+    drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released), ==, 1);
 }
 
@@ -224,14 +228,13 @@ static void test_link_pins_other_owner(Tree *t, gconstpointer data)
     tree_add(&a->container, 0x2000, &b->ram);
     tree_add(t->root, 0x10000, &a->container);
     device_unref(b);
-    drain_twice();
+    drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released_b), ==, 0);
     tree_del(t->root, &a->container);
-    drain_twice();
+    drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released_b), ==, 0); /* a's link */
     device_unref(a);
     /* a's release unlinks b's RAM, which drops b's last reference */
-    drain_twice();
     drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released_a), ==, 1);
     g_assert_cmpint(g_atomic_int_get(&released_b), ==, 1);
@@ -248,10 +251,9 @@ static void test_address_space_pins_root(Tree *t, gconstpointer data)
     (void)data;
     tree_check(address_space_init(&as, &dev->container, "dev-as", &err), err);
     device_unref(dev);
-    drain_twice();
+    drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released), ==, 0);
     address_space_destroy(&as);
-    drain_twice();
     drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released), ==, 1);
 }
@@ -336,7 +338,7 @@ static void test_reader_thread_delays_release(Tree *t, gconstpointer data)
     device_unref(dev);
     /* from here the reclamation thread may try to release the device */
     reader_set_stage(&r, 2);
-    drain_twice(); /* returns only after the reader is done */
+    drain_call_rcu(); /* returns only after the reader is done */
     g_thread_join(thread);
     g_assert_cmpint(g_atomic_int_get(&released), ==, 1);
     g_assert_cmpint(g_atomic_int_get(&early_releases), ==, 0);
@@ -344,6 +346,183 @@ static void test_reader_thread_delays_release(Tree *t, gconstpointer data)
     g_assert_cmpuint(r.bad, ==, 0);
     g_mutex_clear(&r.lock);
     g_cond_clear(&r.cond);
+}
+
+/*
+ * One drain_call_rcu() is enough: the view's reclamation drops a's last
+ * reference, a's release unlinks b's RAM from a's container, which drops
+ * b's last reference; each release is queued by the callback before it.
+ * The test holds the view until both devices are unreferenced, so the
+ * chain is certain (else the view could go first and the last unref here
+ * would queue a's release itself).
+ */
+static void test_one_drain_runs_chained_releases(Tree *t, gconstpointer data)
+{
+    gint released_a = 0, released_b = 0;
+    Device *a = device_new("a", 0x13, &released_a);
+    Device *b = device_new("b", 0x14, &released_b);
+    FlatView *held;
+
+    (void)data;
+    tree_del(&b->container, &b->ram);
+    tree_add(&a->container, 0x2000, &b->ram);
+    tree_add(t->root, 0x10000, &a->container);
+    held = tree_view(t->as);
+    device_unref(b);
+    tree_del(t->root, &a->container);
+    device_unref(a);
+    flatview_unref(held); /* the view holds the last references */
+    drain_call_rcu();
+    g_assert_cmpint(g_atomic_int_get(&released_a), ==, 1);
+    g_assert_cmpint(g_atomic_int_get(&released_b), ==, 1);
+}
+
+/* --- fork() ------------------------------------------------------------ */
+
+#define FORK_CALLBACKS 2000
+
+typedef struct Counted {
+    struct rcu_head rcu;
+    gint *count;
+} Counted;
+
+static void counted_reclaim(Counted *c)
+{
+    g_atomic_int_inc(c->count);
+    g_free(c);
+}
+
+/* What another thread does while the test forks. */
+typedef enum ForkOther {
+    FORK_OTHER_NONE,    /* nothing; callbacks are pending */
+    FORK_OTHER_READING, /* it is inside a read-side section */
+    FORK_OTHER_WRITING, /* it is inside a transaction (holds the lock) */
+} ForkOther;
+
+typedef struct ForkPeer {
+    ForkOther what;
+    gint state; /* 1: inside; 2: the fork is starting */
+} ForkPeer;
+
+static gpointer fork_peer_main(gpointer opaque)
+{
+    ForkPeer *peer = opaque;
+
+    rcu_register_thread();
+    if (peer->what == FORK_OTHER_READING) {
+        rcu_read_lock();
+    } else {
+        memory_region_transaction_begin();
+    }
+    g_atomic_int_set(&peer->state, 1);
+    while (g_atomic_int_get(&peer->state) != 2) {
+        g_usleep(1000);
+    }
+    if (peer->what == FORK_OTHER_READING) {
+        g_usleep(1000);
+        rcu_read_unlock();
+    } else {
+        g_usleep(20000); /* the fork waits for the commit */
+        memory_region_transaction_commit();
+    }
+    rcu_unregister_thread();
+    return NULL;
+}
+
+/*
+ * The child's part: a device mapped in an AddressSpace of its own, removed
+ * and unreferenced, then one drain. Return: the exit status (0: released,
+ * and @count reached @expected: the parent's callbacks ran once each).
+ */
+static int fork_child_work(Tree *t, gint *count, int expected)
+{
+    gint released = 0;
+    Device *dev = device_new("child-dev", 0x5c, &released);
+    AddressSpace *as = tree_as(t, &dev->container, "child-as");
+    MemTxResult res;
+
+    alarm(100); /* a hang fails the test (SIGALRM) instead of stalling it */
+    tree_add(t->root, 0x10000, &dev->container);
+    res = address_space_write(t->as, 0x10000, MEMTXATTRS_UNSPECIFIED, "x", 1);
+    tree_del(t->root, &dev->container);
+    address_space_destroy(as);
+    g_ptr_array_remove(t->spaces, as);
+    g_free(as);
+    device_unref(dev);
+    drain_call_rcu();
+    if (res != MEMTX_OK || g_atomic_int_get(&released) != 1) {
+        return 3;
+    }
+    return g_atomic_int_get(count) == expected ? 0 : 4;
+}
+
+/*
+ * fork() while @other happens in another thread. The child gets a
+ * reclamation thread: it runs every callback the parent had queued exactly
+ * once, and one drain there releases a device (with the old library the
+ * child had no thread and the drain never returned). A reader thread of
+ * the parent does not exist in the child: the child's grace periods must
+ * not wait for it (no callbacks are pending then: fork() waits for a grace
+ * period in progress, which waits for that reader). A transaction in
+ * progress ends before the fork: the child's update lock is free.
+ */
+static void fork_and_check(Tree *t, ForkOther other)
+{
+    int callbacks = other == FORK_OTHER_NONE ? FORK_CALLBACKS : 0;
+    ForkPeer peer = {.what = other};
+    GThread *thread = NULL;
+    gint count = 0;
+    int status;
+    pid_t pid;
+
+    drain_call_rcu(); /* no grace period in progress while reading */
+    if (other != FORK_OTHER_NONE) {
+        thread = g_thread_new("peer", fork_peer_main, &peer);
+        while (g_atomic_int_get(&peer.state) != 1) {
+            g_usleep(1000);
+        }
+    }
+    for (int i = 0; i < callbacks; i++) {
+        Counted *c = g_new0(Counted, 1);
+
+        c->count = &count;
+        call_rcu(c, counted_reclaim, rcu);
+    }
+    if (other == FORK_OTHER_WRITING) {
+        g_atomic_int_set(&peer.state, 2);
+    }
+    pid = fork();
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        exit(fork_child_work(t, &count, callbacks)); /* sanitizers report */
+    }
+    if (thread) {
+        g_atomic_int_set(&peer.state, 2);
+        g_thread_join(thread);
+    }
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+    drain_call_rcu();
+    g_assert_cmpint(g_atomic_int_get(&count), ==, callbacks);
+}
+
+static void test_fork_child_reclaims(Tree *t, gconstpointer data)
+{
+    (void)data;
+    fork_and_check(t, FORK_OTHER_NONE);
+}
+
+static void test_fork_reader_in_section(Tree *t, gconstpointer data)
+{
+    (void)data;
+    fork_and_check(t, FORK_OTHER_READING);
+}
+
+static void test_fork_writer_in_transaction(Tree *t, gconstpointer data)
+{
+    (void)data;
+    fork_and_check(t, FORK_OTHER_WRITING);
 }
 
 /* --- caller bugs on owners ----------------------------------------------- */
@@ -434,6 +613,12 @@ int main(int argc, char **argv)
         test_address_space_pins_root);
     ADD("/lifetime/reader/thread-delays-release",
         test_reader_thread_delays_release);
+    ADD("/lifetime/drain/one-drain-runs-chained-releases",
+        test_one_drain_runs_chained_releases);
+    ADD("/lifetime/fork/child-reclaims", test_fork_child_reclaims);
+    ADD("/lifetime/fork/reader-in-section", test_fork_reader_in_section);
+    ADD("/lifetime/fork/writer-in-transaction",
+        test_fork_writer_in_transaction);
     g_test_add_func("/lifetime/owner/ref-at-zero-ignored",
                     test_owner_ref_at_zero_ignored);
     g_test_add_func("/lifetime/exit/in-transaction-does-not-wait",

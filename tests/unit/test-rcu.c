@@ -6,6 +6,8 @@
 
 #include <addrspace/rcu.h>
 
+#include "../../rcu/rcu-internal.h"
+
 typedef struct Obj {
     struct rcu_head rcu;
     int *counter;
@@ -51,6 +53,146 @@ static void test_g_free_rcu_offset(void)
         g_free_rcu(in, rcu);
     }
     drain_call_rcu();
+}
+
+/* --- drains and the callbacks that callbacks queue ---------------------- */
+
+typedef struct Link {
+    struct rcu_head rcu;
+    int left;  /* links still to queue after this one */
+    gint *ran; /* links run */
+} Link;
+
+static void link_reclaim(Link *link)
+{
+    g_atomic_int_inc(link->ran);
+    if (link->left > 0) {
+        Link *next = g_new0(Link, 1);
+
+        next->left = link->left - 1;
+        next->ran = link->ran;
+        call_rcu(next, link_reclaim, rcu);
+    }
+    g_free(link);
+}
+
+/* A chain of @length callbacks, each queued by the one before. */
+static void queue_chain(int length, gint *ran)
+{
+    Link *link = g_new0(Link, 1);
+
+    link->left = length - 1;
+    link->ran = ran;
+    call_rcu(link, link_reclaim, rcu);
+}
+
+/* One drain waits for a callback, the one it queues, and so on: every
+ * descendant of what was queued before the drain. */
+static void test_drain_waits_for_descendants(void)
+{
+    gint ran = 0;
+
+    queue_chain(5, &ran);
+    drain_call_rcu();
+    g_assert_cmpint(g_atomic_int_get(&ran), ==, 5);
+}
+
+typedef struct Gate {
+    struct rcu_head rcu;
+    GMutex lock;
+    GCond cond;
+    bool entered;
+    bool open;
+} Gate;
+
+/* Holds the reclamation thread until the gate opens. */
+static void gate_reclaim(Gate *gate)
+{
+    g_mutex_lock(&gate->lock);
+    gate->entered = true;
+    g_cond_broadcast(&gate->cond);
+    while (!gate->open) {
+        g_cond_wait(&gate->cond, &gate->lock);
+    }
+    g_mutex_unlock(&gate->lock);
+}
+
+typedef struct Forever {
+    struct rcu_head rcu;
+    gint *stop;
+    gint *ran;
+} Forever;
+
+/* Queues itself again until told to stop. */
+static void forever_reclaim(Forever *f)
+{
+    g_atomic_int_inc(f->ran);
+    if (!g_atomic_int_get(f->stop)) {
+        call_rcu(f, forever_reclaim, rcu);
+    } else {
+        g_free(f);
+    }
+}
+
+typedef struct Drainer {
+    gint *chain_ran;
+    gint seen; /* chain_ran when the drain returned */
+} Drainer;
+
+static gpointer drainer_main(gpointer opaque)
+{
+    Drainer *d = opaque;
+
+    rcu_register_thread();
+    drain_call_rcu();
+    g_atomic_int_set(&d->seen, g_atomic_int_get(d->chain_ran));
+    rcu_unregister_thread();
+    return NULL;
+}
+
+/*
+ * A drain waits for the descendants of what was queued before it, not for
+ * those of callbacks queued after it: a chain queued after the drain that
+ * never ends does not hold the drain (and the chain queued before it has
+ * run entirely when it returns).
+ */
+static void test_drain_ignores_later_chains(void)
+{
+    Gate gate = {.open = false};
+    Forever *forever = g_new0(Forever, 1);
+    gint chain_ran = 0, forever_ran = 0, stop = 0;
+    Drainer d = {.chain_ran = &chain_ran};
+    uint64_t base;
+    GThread *drainer;
+
+    g_mutex_init(&gate.lock);
+    g_cond_init(&gate.cond);
+    call_rcu(&gate, gate_reclaim, rcu); /* the thread waits here */
+    g_mutex_lock(&gate.lock);
+    while (!gate.entered) {
+        g_cond_wait(&gate.cond, &gate.lock);
+    }
+    g_mutex_unlock(&gate.lock);
+    base = rcu_reclaim_pending();
+    queue_chain(3, &chain_ran);
+    drainer = g_thread_new("drainer", drainer_main, &d);
+    while (rcu_reclaim_pending() < base + 2) { /* the chain, the marker */
+        g_usleep(1000);
+    }
+    forever->stop = &stop;
+    forever->ran = &forever_ran;
+    call_rcu(forever, forever_reclaim, rcu);
+    g_mutex_lock(&gate.lock);
+    gate.open = true;
+    g_cond_broadcast(&gate.cond);
+    g_mutex_unlock(&gate.lock);
+    g_thread_join(drainer);
+    g_assert_cmpint(g_atomic_int_get(&d.seen), ==, 3);
+    g_atomic_int_set(&stop, 1);
+    drain_call_rcu();
+    g_assert_cmpint(g_atomic_int_get(&forever_ran), >, 0);
+    g_mutex_clear(&gate.lock);
+    g_cond_clear(&gate.cond);
 }
 
 static void test_guard_nests(void)
@@ -288,6 +430,10 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/rcu/call-rcu/fifo-order", test_call_rcu_fifo);
     g_test_add_func("/rcu/g-free-rcu/any-offset", test_g_free_rcu_offset);
+    g_test_add_func("/rcu/drain/waits-for-descendants",
+                    test_drain_waits_for_descendants);
+    g_test_add_func("/rcu/drain/ignores-later-chains",
+                    test_drain_ignores_later_chains);
     g_test_add_func("/rcu/guard/nests", test_guard_nests);
     g_test_add_func("/rcu/guard/return-unlocks", test_guard_return);
     g_test_add_func("/rcu/enter-exit/nests", test_enter_exit);

@@ -921,7 +921,6 @@ static void test_ref_held_view_unchanged(Tree *t, gconstpointer data)
     old = tree_view(t->as);
     tree_del(t->root, r);
     drain_call_rcu();
-    drain_call_rcu();
     /* the held view still shows what it showed */
     g_assert_cmpuint(flatview_nr_sections(old), ==, 1);
     g_assert_true(flatview_lookup(old, 0x800)->mr == r);

@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reclamation thread: call_rcu()'s queue, drain_call_rcu(), the exit
+ * handler and the queue's side of fork().
+ *
+ * Reclamation uses a thread of our own rather than liburcu's call_rcu:
+ * its queue is a mutex-protected list and each batch is preceded by
+ * synchronize_rcu() plus a TSan acquire, so ThreadSanitizer sees the grace
+ * period without suppressions (liburcu's wait-free queue is inline asm).
+ *
+ * Drains follow lineage. A callback queued by a thread other than the
+ * reclamation thread is a root; one queued by a callback, on the
+ * reclamation thread, descends from the root of that callback. A FlatView's
+ * reclamation dropping an owner's last reference queues the owner's
+ * release that way; the release may finalize regions and queue more. A
+ * drain waits for every callback whose root was queued before its marker.
+ * The thread numbers roots in the order it runs them (the queue is FIFO)
+ * and keeps the root of each pending descendant in a ring, in queue order.
+ * When the marker runs, every callback queued before it has run, so every
+ * descendant still pending descends from a root before the marker: the
+ * drain waits for that many, plus what those queue in turn, counted as
+ * they are queued and run.
+ *
+ * Process exit: the thread would otherwise go on running callbacks (owners'
+ * release callbacks: device code) while exit() runs the program's exit
+ * handlers and destructors, which may free what those callbacks touch, or
+ * be killed in the middle of them. A handler registered with atexit() when
+ * the thread first starts (so it runs before every handler registered
+ * earlier, such as those a program installs at start-up) lets the thread
+ * finish the queue, callbacks queued by callbacks included, then stops it
+ * for good: no callback starts after the handler returned.
+ *
+ * fork(): the child has no reclamation thread. The prepare handler parks
+ * the thread between two callbacks (a batch it has taken goes back to the
+ * front of the queue), so the child inherits a whole queue and no callback
+ * half done; the child starts a thread of its own when it next queues or
+ * drains callbacks, or at exit when callbacks are pending. As QEMU 7.2's
+ * child, it runs the callbacks the parent had queued (on its own copy of
+ * the objects).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <glib.h>
+
+#include "rcu-internal.h"
+
+/* Backpressure: callbacks pending above which rcu_reclaim_throttle() waits
+ * (rcu.h). */
+#define RECLAIM_QUEUE_MAX 10000
+
+/* Pending callbacks, oldest first, linked through head->next.next. */
+static pthread_mutex_t reclaim_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reclaim_cond = PTHREAD_COND_INITIALIZER; /* work */
+/* A batch ended or the thread parked; a drain completed. */
+static pthread_cond_t reclaim_idle = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t reclaim_drained = PTHREAD_COND_INITIALIZER;
+static struct rcu_head *reclaim_first;
+static struct rcu_head *reclaim_last;
+static __thread bool on_reclaim_thread;
+/* Under reclaim_lock: a thread runs in this process; the exit handler is
+ * registered; a batch is being run; the thread is parked for fork(). */
+static bool reclaim_started;
+static bool reclaim_exit_registered;
+static bool reclaim_busy;
+static bool reclaim_parked;
+/* fork() preparations in progress: the thread parks. Atomic; written
+ * under reclaim_lock. */
+static unsigned int reclaim_forks;
+/* Set once, by the exit handler: no callback starts any more. Atomic. */
+static bool reclaim_stopped;
+/* Callbacks run so far (progress, for the exit and fork handlers). Atomic. */
+static uint64_t reclaim_done;
+/* Callbacks queued so far. Atomic; written under reclaim_lock. */
+static uint64_t reclaim_queued;
+/* Backpressure: more callbacks pending than this (0: no limit), and a
+ * thread that ends a tree change waits (rcu_reclaim_throttle()). Atomic. */
+static uint64_t reclaim_queue_max = RECLAIM_QUEUE_MAX;
+/* 1 + reclaim_done when this thread last gave up waiting: it does not wait
+ * again until a callback completed. */
+static __thread uint64_t throttle_gave_up_at;
+/* Asked by the exit and fork handlers whether the calling thread holds a
+ * lock that callbacks may need (memory/'s update lock); NULL: none. */
+static bool (*exit_holds_lock)(void);
+
+/* No callback completed for this long: the exit handler stops waiting. */
+#define EXIT_STALL_US (1 * G_USEC_PER_SEC)
+/* Nor does it wait longer than this in all (callbacks queueing more
+ * callbacks without end). */
+#define EXIT_MAX_US (10 * G_USEC_PER_SEC)
+
+/*
+ * A drain's marker, queued like a callback. Allocated by drain_call_rcu(),
+ * which frees it once done; a fork child frees its orphans.
+ */
+typedef struct DrainMarker {
+    struct rcu_head rcu;
+    struct DrainMarker *next; /* in drain_waiting */
+    uint64_t root;            /* waits for descendants of roots below */
+    size_t count;             /* those still pending */
+    bool done;                /* under reclaim_lock */
+    bool orphaned;            /* in a fork child: nobody waits for it */
+} DrainMarker;
+
+/* A pending callback queued by a callback, and its root. */
+typedef struct Descendant {
+    struct rcu_head *head;
+    uint64_t root;
+} Descendant;
+
+/*
+ * Lineage: used by the reclamation thread alone (and by the fork child
+ * handler, when nothing else runs). A ring of the pending descendants in
+ * queue order; the number of roots run so far; the root of the callback
+ * running now; the drains whose marker ran and that wait for descendants.
+ */
+static Descendant *descendants;
+static size_t descendants_size, descendants_start, descendants_len;
+static uint64_t roots_run;
+static uint64_t running_root;
+static DrainMarker *drain_waiting;
+
+void rcu_set_exit_lock_check(bool (*holds_lock)(void))
+{
+    exit_holds_lock = holds_lock;
+}
+
+/* Whether the calling thread may wait for callbacks to run. */
+static bool can_wait_for_callbacks(void)
+{
+    return !on_reclaim_thread && !rcu_thread_in_read_section() &&
+           !(exit_holds_lock && exit_holds_lock());
+}
+
+static void drain_complete(DrainMarker *marker)
+{
+    pthread_mutex_lock(&reclaim_lock);
+    if (marker->orphaned) {
+        pthread_mutex_unlock(&reclaim_lock);
+        g_free(marker);
+        return;
+    }
+    marker->done = true;
+    pthread_cond_broadcast(&reclaim_drained);
+    pthread_mutex_unlock(&reclaim_lock);
+}
+
+/* Called on the reclamation thread when a callback queues @head. */
+static void lineage_queued(struct rcu_head *head)
+{
+    if (descendants_len == descendants_size) {
+        size_t size = descendants_size ? 2 * descendants_size : 64;
+        Descendant *ring = g_new(Descendant, size);
+
+        for (size_t i = 0; i < descendants_len; i++) {
+            ring[i] = descendants[(descendants_start + i) % descendants_size];
+        }
+        g_free(descendants);
+        descendants = ring;
+        descendants_size = size;
+        descendants_start = 0;
+    }
+    descendants[(descendants_start + descendants_len++) % descendants_size] =
+        (Descendant){.head = head, .root = running_root};
+    for (DrainMarker *m = drain_waiting; m; m = m->next) {
+        if (running_root < m->root) {
+            m->count++;
+        }
+    }
+}
+
+/* @head is about to run: sets running_root. Return: whether @head is a
+ * descendant. */
+static bool lineage_enter(struct rcu_head *head)
+{
+    if (descendants_len && descendants[descendants_start].head == head) {
+        running_root = descendants[descendants_start].root;
+        descendants_start = (descendants_start + 1) % descendants_size;
+        descendants_len--;
+        return true;
+    }
+    running_root = roots_run++;
+    return false;
+}
+
+/* A descendant of running_root has run: the drains waiting for it. */
+static void lineage_descendant_ran(void)
+{
+    DrainMarker **link = &drain_waiting;
+
+    while (*link) {
+        DrainMarker *m = *link;
+
+        if (running_root < m->root && --m->count == 0) {
+            *link = m->next;
+            drain_complete(m);
+        } else {
+            link = &m->next;
+        }
+    }
+}
+
+/* The marker's callback: every callback queued before it has run. */
+static void drain_marker_reached(DrainMarker *marker)
+{
+    if (descendants_len == 0) {
+        drain_complete(marker);
+        return;
+    }
+    /* each pending descendant descends from a callback that ran before */
+    marker->root = running_root;
+    marker->count = descendants_len;
+    marker->next = drain_waiting;
+    drain_waiting = marker;
+}
+
+static void run_callback(struct rcu_head *head)
+{
+    AddrspaceRCUCBFunc *func = head->func;
+    uintptr_t offset = (uintptr_t)func;
+
+    if (offset < RCU_FREE_OFFSET_LIMIT) {
+        g_free((char *)head - offset);
+    } else {
+        func(head);
+    }
+}
+
+/* Run @batch in order; stop early, returning what is left, once the exit
+ * handler has stopped the thread or a fork() waits for it to park. */
+static struct rcu_head *run_batch(struct rcu_head *batch)
+{
+    while (batch) {
+        struct rcu_head *next = (struct rcu_head *)batch->next.next;
+        bool descendant;
+
+        if (__atomic_load_n(&reclaim_stopped, __ATOMIC_ACQUIRE) ||
+            __atomic_load_n(&reclaim_forks, __ATOMIC_RELAXED)) {
+            return batch;
+        }
+        descendant = lineage_enter(batch);
+        run_callback(batch);
+        if (descendant) {
+            lineage_descendant_ran();
+        }
+        __atomic_fetch_add(&reclaim_done, 1, __ATOMIC_RELAXED);
+        batch = next;
+    }
+    return NULL;
+}
+
+/* Put @rest, not run, back in front of the queue (order unchanged). */
+static void requeue_front_locked(struct rcu_head *rest)
+{
+    struct rcu_head *tail = rest;
+
+    if (!rest) {
+        return;
+    }
+    while (tail->next.next) {
+        tail = (struct rcu_head *)tail->next.next;
+    }
+    tail->next.next = reclaim_first ? &reclaim_first->next : NULL;
+    if (!reclaim_first) {
+        reclaim_last = tail;
+    }
+    reclaim_first = rest;
+}
+
+static void *reclaim_thread_main(void *arg)
+{
+    (void)arg;
+    on_reclaim_thread = true;
+    rcu_register_thread();
+    pthread_mutex_lock(&reclaim_lock);
+    for (;;) {
+        struct rcu_head *batch;
+
+        if (__atomic_load_n(&reclaim_forks, __ATOMIC_RELAXED)) {
+            reclaim_parked = true;
+            pthread_cond_broadcast(&reclaim_idle);
+            while (__atomic_load_n(&reclaim_forks, __ATOMIC_RELAXED)) {
+                pthread_cond_wait(&reclaim_cond, &reclaim_lock);
+            }
+            reclaim_parked = false;
+            continue;
+        }
+        if (!reclaim_first ||
+            __atomic_load_n(&reclaim_stopped, __ATOMIC_RELAXED)) {
+            pthread_cond_wait(&reclaim_cond, &reclaim_lock);
+            continue;
+        }
+        batch = reclaim_first;
+        reclaim_first = reclaim_last = NULL;
+        reclaim_busy = true;
+        pthread_mutex_unlock(&reclaim_lock);
+
+        /* Everything in the batch was queued before this grace period. */
+        synchronize_rcu();
+        batch = run_batch(batch);
+
+        pthread_mutex_lock(&reclaim_lock);
+        requeue_front_locked(batch); /* stopped, or parking for fork() */
+        reclaim_busy = false;
+        pthread_cond_broadcast(&reclaim_idle);
+    }
+    return NULL;
+}
+
+static bool thread_idle_locked(uint64_t unused)
+{
+    (void)unused;
+    return !reclaim_first && !reclaim_busy;
+}
+
+static bool thread_parked_locked(uint64_t unused)
+{
+    (void)unused;
+    return reclaim_parked;
+}
+
+static bool callbacks_done_locked(uint64_t target)
+{
+    return __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED) >= target;
+}
+
+/*
+ * Wait, reclaim_lock held, until @done(@arg) holds. Gives up when no
+ * callback completed for EXIT_STALL_US (a reader stuck in a read-side
+ * section, a blocked callback) or after EXIT_MAX_US in all. Return: NULL,
+ * or why it gave up.
+ */
+static const char *wait_for_thread_locked(bool (*done)(uint64_t arg),
+                                          uint64_t arg)
+{
+    gint64 start = g_get_monotonic_time(), progress = start;
+    uint64_t seen = __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED);
+
+    while (!done(arg)) {
+        gint64 now = g_get_monotonic_time();
+        uint64_t ran = __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED);
+        struct timespec until;
+
+        if (ran != seen) {
+            seen = ran;
+            progress = now;
+        } else if (now - progress > EXIT_STALL_US) {
+            return "made no progress for 1 s (a thread stuck in a "
+                   "read-side section, or a blocked callback)";
+        }
+        if (now - start > EXIT_MAX_US) {
+            return "kept running for 10 s";
+        }
+        /* poll: progress is counted per callback, the wake-up is per batch */
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 10 * 1000 * 1000;
+        if (until.tv_nsec >= 1000 * 1000 * 1000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000 * 1000 * 1000;
+        }
+        pthread_cond_timedwait(&reclaim_idle, &reclaim_lock, &until);
+    }
+    return NULL;
+}
+
+/*
+ * The exit handler. Waits, when the exiting thread can let callbacks
+ * finish, until the queue is empty and no batch runs (callbacks queued by
+ * callbacks run too), then stops the thread: the callback it may be
+ * running completes, no other starts. It does not wait when the exiting
+ * thread is the reclamation thread, is inside a read-side section (the
+ * grace period would wait for it) or holds the update lock; it gives up
+ * when no callback completed for EXIT_STALL_US or after EXIT_MAX_US: the
+ * callbacks left never run.
+ */
+static void reclaim_at_exit(void);
+
+/* Start the thread in this process if it does not run yet. */
+static void reclaim_start_locked(void)
+{
+    pthread_t tid;
+    pthread_attr_t attr;
+    sigset_t all, old;
+    int err;
+
+    if (reclaim_started) {
+        return;
+    }
+    /* The worker takes no signals meant for the application. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    err = pthread_create(&tid, &attr, reclaim_thread_main, NULL);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err) {
+        fprintf(stderr, "addrspace: cannot start the RCU thread: %s\n",
+                g_strerror(err));
+        abort();
+    }
+    reclaim_started = true;
+    /* registered now, after the program's start-up handlers: runs first */
+    if (!reclaim_exit_registered) {
+        reclaim_exit_registered = true;
+        if (atexit(reclaim_at_exit) != 0) {
+            fprintf(stderr, "addrspace: cannot register the RCU exit "
+                            "handler; callbacks may run while the process "
+                            "exits\n");
+        }
+    }
+}
+
+static void reclaim_at_exit(void)
+{
+    bool wait = can_wait_for_callbacks();
+    const char *gave_up = NULL;
+
+    pthread_mutex_lock(&reclaim_lock);
+    if (wait && !thread_idle_locked(0)) {
+        reclaim_start_locked(); /* a fork child may not have one yet */
+        gave_up = wait_for_thread_locked(thread_idle_locked, 0);
+    }
+    __atomic_store_n(&reclaim_stopped, true, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&reclaim_lock);
+    if (gave_up) {
+        fprintf(stderr,
+                "addrspace: at exit, the RCU callbacks %s; the pending ones "
+                "will not run\n",
+                gave_up);
+    }
+}
+
+ADDRSPACE_EXPORT void addrspace_call_rcu1(struct rcu_head *head,
+                                          AddrspaceRCUCBFunc *func)
+{
+    head->func = func;
+    head->next.next = NULL;
+    if (on_reclaim_thread) {
+        lineage_queued(head); /* the ring is the thread's own */
+    }
+    pthread_mutex_lock(&reclaim_lock);
+    reclaim_start_locked();
+    if (reclaim_last) {
+        reclaim_last->next.next = &head->next;
+    } else {
+        reclaim_first = head;
+    }
+    reclaim_last = head;
+    __atomic_store_n(&reclaim_queued, reclaim_queued + 1, __ATOMIC_RELAXED);
+    pthread_cond_signal(&reclaim_cond);
+    pthread_mutex_unlock(&reclaim_lock);
+}
+
+ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
+{
+    DrainMarker *marker;
+    unsigned bql_depth;
+
+    rcu_check_not_reading("drain_call_rcu");
+    if (on_reclaim_thread) {
+        fprintf(stderr, "addrspace: drain_call_rcu() from a call_rcu "
+                        "callback would wait for itself\n");
+        abort();
+    }
+    if (__atomic_load_n(&reclaim_stopped, __ATOMIC_ACQUIRE)) {
+        return; /* after the exit handler: nothing will run any more */
+    }
+    marker = g_new0(DrainMarker, 1);
+    /* QEMU's drain_call_rcu() drops the big lock while it waits: the
+     * callbacks it waits for may need it (an owner's release changes the
+     * tree, which takes it) */
+    bql_depth = bql_release_all();
+    call_rcu(marker, drain_marker_reached, rcu);
+    pthread_mutex_lock(&reclaim_lock);
+    while (!marker->done) {
+        pthread_cond_wait(&reclaim_drained, &reclaim_lock);
+    }
+    pthread_mutex_unlock(&reclaim_lock);
+    bql_reacquire(bql_depth);
+    g_free(marker);
+}
+
+uint64_t rcu_reclaim_pending(void)
+{
+    /* done first: a callback is counted as queued before it is done */
+    uint64_t done = __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED);
+
+    return __atomic_load_n(&reclaim_queued, __ATOMIC_RELAXED) - done;
+}
+
+void rcu_reclaim_set_queue_max(uint64_t max)
+{
+    __atomic_store_n(&reclaim_queue_max, max, __ATOMIC_RELAXED);
+}
+
+/*
+ * Backpressure. Producers faster than the reclamation thread (two threads
+ * creating and destroying AddressSpaces: measured 10000 more callbacks
+ * pending every second, without end) would grow the queue, and the memory
+ * it holds, without bound. Called by memory/ when a thread releases the
+ * update lock for the last time; when more than reclaim_queue_max
+ * callbacks are pending, the thread waits until the oldest of them, down
+ * to half that number, have run. Callbacks keep their order; nothing that
+ * the reclamation thread may wait for is held: not inside a read-side
+ * section, not with the update lock, not on the reclamation thread. A
+ * lock of the caller's own that a callback needs would stall the thread:
+ * the wait gives up after a second without progress, and the caller does
+ * not wait again until a callback completed.
+ */
+void rcu_reclaim_throttle(void)
+{
+    uint64_t max = __atomic_load_n(&reclaim_queue_max, __ATOMIC_RELAXED);
+    uint64_t done = __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED);
+    uint64_t queued = __atomic_load_n(&reclaim_queued, __ATOMIC_RELAXED);
+
+    /* the big lock: a release callback may need it (it changes the tree) */
+    if (!max || queued - done <= max || throttle_gave_up_at == done + 1 ||
+        !can_wait_for_callbacks() || bql_locked()) {
+        return;
+    }
+    pthread_mutex_lock(&reclaim_lock);
+    if (reclaim_started && !__atomic_load_n(&reclaim_forks, __ATOMIC_RELAXED) &&
+        !__atomic_load_n(&reclaim_stopped, __ATOMIC_RELAXED) &&
+        wait_for_thread_locked(callbacks_done_locked,
+                               reclaim_queued - max / 2)) {
+        throttle_gave_up_at =
+            __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED) + 1;
+    }
+    pthread_mutex_unlock(&reclaim_lock);
+}
+
+void rcu_reclaim_fork_prepare(void)
+{
+    pthread_mutex_lock(&reclaim_lock);
+    __atomic_store_n(&reclaim_forks, reclaim_forks + 1, __ATOMIC_RELAXED);
+    if (reclaim_started && can_wait_for_callbacks()) {
+        /* may give up (a callback that blocks): its batch is then lost to
+         * the child */
+        pthread_cond_signal(&reclaim_cond);
+        (void)wait_for_thread_locked(thread_parked_locked, 0);
+    }
+    pthread_mutex_unlock(&reclaim_lock);
+}
+
+void rcu_reclaim_fork_lock(void)
+{
+    pthread_mutex_lock(&reclaim_lock);
+    if (reclaim_started && !reclaim_parked && can_wait_for_callbacks()) {
+        /* it was in a long grace period, over now: try again */
+        (void)wait_for_thread_locked(thread_parked_locked, 0);
+    }
+}
+
+void rcu_reclaim_fork_parent(void)
+{
+    __atomic_store_n(&reclaim_forks, reclaim_forks - 1, __ATOMIC_RELAXED);
+    pthread_cond_broadcast(&reclaim_cond);
+    pthread_mutex_unlock(&reclaim_lock);
+}
+
+/*
+ * In the child only the forking thread runs: the lock and condition
+ * variables are initialised afresh (the other threads' waits are gone with
+ * them, and a signal could wait for them), and so are the drains' callers.
+ */
+void rcu_reclaim_fork_child(void)
+{
+    pthread_mutex_init(&reclaim_lock, NULL);
+    pthread_cond_init(&reclaim_cond, NULL);
+    pthread_cond_init(&reclaim_idle, NULL);
+    pthread_cond_init(&reclaim_drained, NULL);
+    __atomic_store_n(&reclaim_forks, 0, __ATOMIC_RELAXED);
+    reclaim_parked = false;
+    for (struct rcu_head *h = reclaim_first; h;
+         h = (struct rcu_head *)h->next.next) {
+        if (h->func == (AddrspaceRCUCBFunc *)drain_marker_reached) {
+            ((DrainMarker *)h)->orphaned = true;
+        }
+    }
+    while (drain_waiting) {
+        DrainMarker *m = drain_waiting;
+
+        drain_waiting = m->next;
+        g_free(m);
+    }
+    if (!on_reclaim_thread) {
+        /* the thread is gone: every pending callback becomes a root */
+        reclaim_started = false;
+        reclaim_busy = false;
+        descendants_len = 0;
+        roots_run = 0;
+    }
+}
