@@ -62,12 +62,12 @@
  *   number, have run; callbacks keep their order. It never waits inside a
  *   read-side section, with the update lock or the big lock held (a
  *   thread that held the big lock before the change) or on the
- *   reclamation thread; it gives up when no callback completes for 1 s (a callback
- *   waiting for a lock the thread holds) and then does not wait again
- *   until one does. Measured without it: two threads creating and
- *   destroying AddressSpaces grew the queue by 10000 callbacks a second,
- *   without end. call_rcu() itself never waits. QEMU 7.2 has no such
- *   bound.
+ *   reclamation thread; it gives up when no callback completes for 1 s
+ *   (a callback waiting for a lock the thread holds) and then does not
+ *   wait again until one does. Measured without it: two threads creating
+ *   and destroying AddressSpaces had 313000 callbacks pending and 472 MiB
+ *   of RSS after 16 s, growing without end; with it, 10002 and 23 MiB.
+ *   call_rcu() itself never waits. QEMU 7.2 has no such bound.
  *
  * Publication and dereference are C11-style atomics (release store /
  * consume load) rather than liburcu's inline assembly, so ThreadSanitizer

@@ -5,7 +5,7 @@
  * remove a region a few times, access them, destroy and drop them: every
  * step retires views, every device queues a release. Two such writers make
  * callbacks faster than the one reclamation thread runs them (measured
- * without a limit: 10000 more pending every second, without end). With the
+ * without a limit: 20000 more pending every second, without end). With the
  * limit (set low here, LIMIT), a writer ending a tree change waits while
  * too many are pending: a monitor samples the number pending and the run
  * fails (exit status 1) if it ever exceeds twice the limit. A reader keeps
@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <glib.h>
 
@@ -25,7 +26,9 @@
 #include "../../rcu/rcu-internal.h"
 #include "stress-common.h"
 
-#define LIMIT    1000
+#ifndef LIMIT
+#define LIMIT 1000 /* set low: the bound is reached quickly */
+#endif
 #define DEV_SIZE 0x100000
 #define RAM_SIZE 0x1000
 
@@ -173,6 +176,7 @@ int main(int argc, char **argv)
     Writer *writers;
     GThread *monitor;
     uint64_t total = 0;
+    struct rusage usage;
 
     stress_parse_options(argc, argv, &opts, 16, 60);
 #ifdef PLANT_NO_LIMIT
@@ -193,10 +197,11 @@ int main(int argc, char **argv)
     address_space_destroy(&shared->as);
     memory_owner_unref(&shared->owner);
     drain_call_rcu();
+    getrusage(RUSAGE_SELF, &usage); /* a measurement, printed, not checked */
     printf("test-reclaim-backpressure: writers=%u devices=%" PRIu64
-           " released=%d limit=%d max pending=%" PRIu64 "\n",
-           opts.writers, total, g_atomic_int_get(&released), LIMIT,
-           max_pending);
+           " released=%d limit=%d max pending=%" PRIu64 " peak rss=%ld KiB\n",
+           opts.writers, total, g_atomic_int_get(&released), LIMIT, max_pending,
+           usage.ru_maxrss);
     g_free(writers);
     if (total == 0 || g_atomic_int_get(&released) != (int)total + 1) {
         fprintf(stderr, "test-reclaim-backpressure: nothing tested, or "
