@@ -61,9 +61,11 @@ ADDRSPACE_EXPORT char addrspace_rcu_tsan_sync_object;
 static pthread_rwlock_t gp_lock =
     PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 /* The liburcu reader state of every thread the library registered with
- * liburcu, under readers_lock. */
+ * liburcu, under readers_lock. A plain array: GLib's slice allocator keeps
+ * per-thread caches, which a fork child would leak with their threads. */
 static pthread_mutex_t readers_lock = PTHREAD_MUTEX_INITIALIZER;
-static GPtrArray *readers;
+static struct urcu_reader **readers;
+static size_t readers_len, readers_size;
 /* Set by the prepare handler of the forking thread: it holds gp_lock. */
 static __thread bool fork_holds_gp_lock;
 /* The layer above's fork handlers (rcu_set_fork_hooks()); NULL: none. */
@@ -83,10 +85,11 @@ static void liburcu_register(void)
     pthread_rwlock_rdlock(&gp_lock);
     urcu_memb_register_thread();
     pthread_mutex_lock(&readers_lock);
-    if (!readers) {
-        readers = g_ptr_array_new();
+    if (readers_len == readers_size) {
+        readers_size = readers_size ? 2 * readers_size : 16;
+        readers = g_renew(struct urcu_reader *, readers, readers_size);
     }
-    g_ptr_array_add(readers, &URCU_TLS(urcu_memb_reader));
+    readers[readers_len++] = &URCU_TLS(urcu_memb_reader);
     pthread_mutex_unlock(&readers_lock);
     pthread_rwlock_unlock(&gp_lock);
 }
@@ -95,7 +98,12 @@ static void liburcu_unregister(void)
 {
     pthread_rwlock_rdlock(&gp_lock);
     pthread_mutex_lock(&readers_lock);
-    g_ptr_array_remove_fast(readers, &URCU_TLS(urcu_memb_reader));
+    for (size_t i = 0; i < readers_len; i++) {
+        if (readers[i] == &URCU_TLS(urcu_memb_reader)) {
+            readers[i] = readers[--readers_len];
+            break;
+        }
+    }
     pthread_mutex_unlock(&readers_lock);
     urcu_memb_unregister_thread();
     pthread_rwlock_unlock(&gp_lock);
@@ -245,19 +253,17 @@ static void fork_child(void)
     struct urcu_reader *self =
         registered_by_us ? &URCU_TLS(urcu_memb_reader) : NULL;
 
-    for (guint i = 0; readers && i < readers->len; i++) {
-        struct urcu_reader *reader = g_ptr_array_index(readers, i);
+    for (size_t i = 0; i < readers_len; i++) {
+        struct urcu_reader *reader = readers[i];
 
         if (reader != self) {
             cds_list_del(&reader->node);
             reader->registered = 0;
         }
     }
-    if (readers) {
-        g_ptr_array_set_size(readers, 0);
-        if (self) {
-            g_ptr_array_add(readers, self);
-        }
+    readers_len = 0;
+    if (self) {
+        readers[readers_len++] = self; /* it was in the array */
     }
     pthread_mutex_init(&readers_lock, NULL);
     gp_lock =
