@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Owner lifetime: the reference counts that keep a device's regions alive
+ * while the tree, aliases, AddressSpaces or FlatViews (their sections)
+ * still reach them, and the release callback deferred past a grace period.
+ * memory_region_ref()/unref() are the region-level form: a region without
+ * owner is not counted (its user keeps it alive).
+ */
+#include <string.h>
+
+#include "memory-internal.h"
+
+ADDRSPACE_EXPORT void memory_owner_init(MemoryOwner *owner, const char *name,
+                                        void (*release)(MemoryOwner *owner))
+{
+    memset(owner, 0, sizeof(*owner));
+    owner->refcount = 1;
+    owner->name = g_strdup(name ? name : "");
+    owner->release = release;
+}
+
+ADDRSPACE_EXPORT void memory_owner_ref(MemoryOwner *owner)
+{
+    int old = __atomic_fetch_add(&owner->refcount, 1, __ATOMIC_RELAXED);
+
+    g_assert(old > 0);
+}
+
+static void owner_release_rcu(MemoryOwner *owner)
+{
+    void (*release)(MemoryOwner *) = owner->release;
+
+    g_free(owner->name);
+    owner->name = NULL;
+    if (release) {
+        release(owner);
+    }
+}
+
+ADDRSPACE_EXPORT void memory_owner_unref(MemoryOwner *owner)
+{
+    /* acq_rel: every use by other holders happens before the release */
+    if (__atomic_sub_fetch(&owner->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+        call_rcu(owner, owner_release_rcu, rcu);
+    }
+}
+
+ADDRSPACE_EXPORT void memory_region_ref(MemoryRegion *mr)
+{
+    if (mr->priv.owner) {
+        memory_owner_ref(mr->priv.owner);
+    }
+}
+
+ADDRSPACE_EXPORT void memory_region_unref(MemoryRegion *mr)
+{
+    if (mr->priv.owner) {
+        memory_owner_unref(mr->priv.owner);
+    }
+}
