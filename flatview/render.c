@@ -340,8 +340,7 @@ static uint8_t section_access(const MemoryRegionSection *s)
             access |= SECTION_DIRECT_READ;
         }
         /* what goes to the ops: the sizes that need no dispatch planning */
-        access |= (uint8_t)(memory_region_ops_fast_sizes(mr->priv.ops)
-                            << SECTION_FAST_SHIFT);
+        access |= (uint8_t)(mr->priv.fast_sizes << SECTION_FAST_SHIFT);
     }
     return access;
 }
@@ -382,15 +381,14 @@ static FlatViewEntry section_entry(const MemoryRegionSection *s)
     if (UINTPTR_MAX >= UINT64_MAX &&
         !(s->access & (SECTION_RAM | SECTION_DIRECT_READ | SECTION_IOMMU))) {
         /* MMIO (not romd): the sizes the inline path serves, and how */
-        const MemoryRegionOps *ops = s->mr->priv.ops;
-        unsigned fast = memory_region_ops_fast_sizes(ops);
+        unsigned fast = s->mr->priv.fast_sizes;
 
         if (fast) {
             e.rdelta = (uintptr_t)s->mr;
             e.wdelta = (uintptr_t)s->offset_within_region -
                        (uintptr_t)s->offset_within_address_space;
             e.flags |= (uintptr_t)fast << FLATVIEW_ENTRY_MMIO_SHIFT |
-                       (uintptr_t)memory_region_ops_piece_size(ops)
+                       (uintptr_t)s->mr->priv.piece_size
                            << FLATVIEW_ENTRY_PIECE_SHIFT;
         }
     }

@@ -139,8 +139,8 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
  * without widening (not below impl.min_access_size), so that every such
  * access is size / piece ascending callbacks of piece = MIN(size, impl
  * max) bytes. A mask of the sizes themselves (1 | 2 | 4 | 8), 0 for NULL
- * ops. Ops never change after init, so render computes it once per
- * section (SECTION_FAST_SHIFT).
+ * ops. Computed once when a region's ops are set (region.c stores it in
+ * mr->priv.fast_sizes, which render copies into sections).
  */
 unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops);
 
@@ -148,7 +148,7 @@ unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops);
  * The callbacks' size of a fast access wider than it (impl.max_access_size
  * made valid), 0 for ops without fast sizes: the inline MMIO path of
  * static/access-inline.h cuts accesses into such pieces
- * (FLATVIEW_ENTRY_PIECE_SHIFT).
+ * (FLATVIEW_ENTRY_PIECE_SHIFT). Stored in mr->priv.piece_size at init.
  */
 unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops);
 

@@ -151,6 +151,20 @@ ADDRSPACE_EXPORT bool memory_region_init_rom(MemoryRegion *mr,
     return init_ram_kind(mr, owner, name, size, MR_KIND_ROM, rb);
 }
 
+/*
+ * Set @mr's ops and the facts derived from them, computed once here (their
+ * only writer) so that render copies them into sections without asking the
+ * dispatcher.
+ */
+static void region_set_ops(MemoryRegion *mr, const MemoryRegionOps *ops,
+                           void *opaque)
+{
+    mr->priv.ops = ops;
+    mr->priv.opaque = opaque;
+    mr->priv.fast_sizes = (uint8_t)memory_region_ops_fast_sizes(ops);
+    mr->priv.piece_size = (uint8_t)memory_region_ops_piece_size(ops);
+}
+
 static bool check_ops(const MemoryRegionOps *ops, const char *name,
                       GError **errp)
 {
@@ -174,8 +188,7 @@ memory_region_init_rom_device(MemoryRegion *mr, MemoryOwner *owner,
         return false;
     }
     init_ram_kind(mr, owner, name, size, MR_KIND_ROM_DEVICE, rb);
-    mr->priv.ops = ops;
-    mr->priv.opaque = opaque;
+    region_set_ops(mr, ops, opaque);
     return true;
 }
 
@@ -190,8 +203,7 @@ ADDRSPACE_EXPORT bool memory_region_init_io(MemoryRegion *mr,
         return false;
     }
     region_init_common(mr, owner, name, size, MR_KIND_IO);
-    mr->priv.ops = ops;
-    mr->priv.opaque = opaque;
+    region_set_ops(mr, ops, opaque);
     mr->priv.terminates = true;
     region_publish_init(mr);
     return true;

@@ -256,6 +256,10 @@ struct MemoryRegion {
         bool ram_device;
         int priority;
         uint8_t dirty_log_mask;
+        /* derived from ops when they are set (region.c, the only writer):
+         * the sizes dispatch serves without planning, their piece size */
+        uint8_t fast_sizes;
+        uint8_t piece_size;
         addrspace_u128 size;
         uint64_t size_last; /* size - 1, for lock-free readers */
         hwaddr addr;
