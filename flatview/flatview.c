@@ -1,21 +1,46 @@
 /* SPDX-License-Identifier: MIT */
-/* FlatView lifetime (references, RCU reclamation) and lookup. */
+/* FlatView lifetime (references, RCU reclamation), lookup and sections. */
 #include "flatview-internal.h"
-#include "../memory/memory-internal.h"
+
+FlatView *flatview_assemble(MemoryRegion *root, FlatChunk *const *chunks,
+                            size_t n, FlatLineage *l, FlatView *prev,
+                            FlatChunk *const *retired, size_t nr_retired)
+{
+    FlatView *fv = g_malloc0(sizeof(FlatView) + n * sizeof(FlatViewSlot));
+    FlatViewSlot *slots = (FlatViewSlot *)(void *)(fv + 1);
+    size_t nr = 0;
+
+    fv->chunk_first = g_new(size_t, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        slots[i] = (FlatViewSlot){chunks[i]->starts[0], chunks[i]};
+        fv->chunk_first[i] = nr;
+        nr += chunks[i]->nr;
+    }
+    fv->chunk_first[n] = nr;
+    fv->index.nr_chunks = n;
+    fv->index.slots = slots;
+    fv->ref = 1;
+    fv->root = root;
+    fv->nr = nr;
+    fv->root_addr = root ? root->priv.addr : 0;
+    fv->root_size = root ? root->priv.size : 0;
+    fv->root_owner = root ? root->priv.owner : NULL;
+    if (fv->root_owner) {
+        memory_owner_ref(fv->root_owner);
+    }
+    flat_lineage_add(l, fv, prev, retired, nr_retired);
+    return fv;
+}
 
 static void flatview_destroy(struct rcu_head *head)
 {
     FlatView *fv = container_of(head, FlatView, rcu);
 
-    /* the regions themselves may be gone (owner-less, finalized): only the
-     * owners, kept alive by these references, are touched */
-    for (size_t i = 0; i < fv->nr_owners; i++) {
-        memory_owner_unref(fv->owners[i]);
+    flat_lineage_view_gone(fv);
+    if (fv->root_owner) {
+        memory_owner_unref(fv->root_owner);
     }
-    g_free(fv->owners);
-    g_free(fv->sections);
-    g_free(fv->starts);
-    g_free(fv->entries);
+    g_free(fv->chunk_first);
     g_free(fv);
 }
 
@@ -51,27 +76,107 @@ ADDRSPACE_EXPORT size_t flatview_nr_sections(const FlatView *fv)
     return fv->nr;
 }
 
-ADDRSPACE_EXPORT const MemoryRegionSection *flatview_section(const FlatView *fv,
-                                                             size_t i)
+void flat_section_describe(const FlatSection *s, FlatView *fv,
+                           MemoryRegionSection *out)
 {
-    return i < fv->nr ? &fv->sections[i] : NULL;
+    *out = (MemoryRegionSection){
+        .size = (addrspace_u128)(s->region.last - s->region.start) + 1,
+        .mr = s->mr,
+        .fv = fv,
+        .offset_within_region = s->offset,
+        .offset_within_address_space = s->region.start,
+        .readonly = (s->flags & FLAT_SECTION_READONLY) != 0,
+        .nonvolatile = (s->flags & FLAT_SECTION_NONVOLATILE) != 0,
+        .romd_mode = (s->flags & FLAT_SECTION_ROMD) != 0,
+        .dirty_log_mask = (uint8_t)(s->flags >> FLAT_SECTION_LOG_SHIFT),
+    };
 }
 
-ADDRSPACE_EXPORT const MemoryRegionSection *flatview_lookup(const FlatView *fv,
-                                                            hwaddr addr)
+const FlatSection *flatview_nth(const FlatView *fv, size_t i)
 {
-    size_t i = flatview_index_find(&fv->index, addr);
+    size_t lo = 0, n = fv->index.nr_chunks;
 
-    return i == (size_t)-1 ? NULL : &fv->sections[i];
+    if (i >= fv->nr) {
+        return NULL;
+    }
+    /* the last chunk whose first section is at or before i */
+    while (n > 1) {
+        size_t half = n / 2;
+
+        lo = fv->chunk_first[lo + half] <= i ? lo + half : lo;
+        n -= half;
+    }
+    return &fv->index.slots[lo].chunk->sections[i - fv->chunk_first[lo]];
 }
 
-ADDRSPACE_EXPORT void flatview_for_each_section(const FlatView *fv,
+/* Describe @s (of @fv) in @section, if there is one. */
+static bool describe(const FlatSection *s, FlatView *fv,
+                     MemoryRegionSection *section)
+{
+    if (s) {
+        flat_section_describe(s, fv, section);
+    }
+    return s != NULL;
+}
+
+ADDRSPACE_EXPORT bool flatview_section(FlatView *fv, size_t i,
+                                       MemoryRegionSection *section)
+{
+    return describe(flatview_nth(fv, i), fv, section);
+}
+
+ADDRSPACE_EXPORT bool flatview_lookup(FlatView *fv, hwaddr addr,
+                                      MemoryRegionSection *section)
+{
+    return describe(flatview_find(fv, addr), fv, section);
+}
+
+ADDRSPACE_EXPORT void flatview_for_each_section(FlatView *fv,
                                                 FlatViewSectionCallback cb,
                                                 void *opaque)
 {
-    for (size_t i = 0; i < fv->nr; i++) {
-        if (cb(&fv->sections[i], opaque)) {
+    FlatViewIter it;
+    const FlatSection *s;
+
+    flatview_iter_init(&it, fv);
+    while ((s = flatview_iter_get(&it))) {
+        MemoryRegionSection section;
+
+        flat_section_describe(s, fv, &section);
+        if (cb(&section, opaque)) {
             break;
         }
+        flatview_iter_next(&it);
     }
+}
+
+ADDRSPACE_EXPORT MemoryRegionSection *
+memory_region_section_new_copy(const MemoryRegionSection *s)
+{
+    MemoryRegionSection *copy = g_memdup2(s, sizeof(*s));
+
+    if (copy->mr) {
+        memory_region_ref(copy->mr);
+    }
+    if (copy->fv) {
+        /* the caller holds the view (its section is valid), so this works */
+        bool ok = flatview_ref(copy->fv);
+
+        g_assert(ok);
+    }
+    return copy;
+}
+
+ADDRSPACE_EXPORT void memory_region_section_free_copy(MemoryRegionSection *s)
+{
+    if (!s) {
+        return;
+    }
+    if (s->fv) {
+        flatview_unref(s->fv);
+    }
+    if (s->mr) {
+        memory_region_unref(s->mr);
+    }
+    g_free(s);
 }

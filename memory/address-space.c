@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "memory-internal.h"
-#include "../flatview/flatview-internal.h"
 
 struct AddressSpaceGroup {
     struct rcu_head rcu; /* first: g_free_rcu() */
@@ -76,6 +75,13 @@ void address_space_listeners_changed_locked(AddressSpace *as, int delta)
     as->priv.group->nr_listeners += delta;
 }
 
+/* Whether @g's view must be replaced: its effective root is now @eff. */
+static bool group_changed(const AddressSpaceGroup *g, MemoryRegion *eff,
+                          uint64_t epoch)
+{
+    return g->view->root != eff || (eff && eff->priv.mark == epoch);
+}
+
 void address_spaces_commit_locked(uint64_t epoch)
 {
     /* effective root -> view valid for this commit */
@@ -91,30 +97,32 @@ void address_spaces_commit_locked(uint64_t epoch)
     eff = g_new(MemoryRegion *, nr_groups ? nr_groups : 1);
     /* QEMU: begin/commit go to every listener on every re-rendering commit */
     memory_listeners_begin_locked();
-    /* First pass: views that stay valid can be shared by changed groups. */
+    /* Views that stay valid can be shared by changed groups. */
     i = 0;
     for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
         eff[i] = memory_region_flatview_root_locked(g->root);
-        if (g->view->root == eff[i] &&
-            (!eff[i] || eff[i]->priv.mark != epoch)) {
+        if (!group_changed(g, eff[i], epoch)) {
             g_hash_table_insert(views, eff[i], g->view);
+        }
+    }
+    /* Every view is rendered before any is published (QEMU renders all
+     * views, then tells each AddressSpace's listeners). */
+    i = 0;
+    for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
+        if (group_changed(g, eff[i], epoch) &&
+            !g_hash_table_lookup(views, eff[i])) {
+            FlatView *view =
+                flatview_render_locked(eff[i], &flatview_region_ops);
+
+            g_hash_table_insert(views, eff[i], view);
+            g_ptr_array_add(fresh, view);
         }
     }
     i = 0;
     for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
-        FlatView *view;
-
-        if (g->view->root == eff[i] &&
-            (!eff[i] || eff[i]->priv.mark != epoch)) {
-            continue;
+        if (group_changed(g, eff[i], epoch)) {
+            group_publish(g, g_hash_table_lookup(views, eff[i]));
         }
-        view = g_hash_table_lookup(views, eff[i]);
-        if (!view) {
-            view = flatview_render_locked(eff[i]);
-            g_hash_table_insert(views, eff[i], view);
-            g_ptr_array_add(fresh, view);
-        }
-        group_publish(g, view);
     }
     /* drop the render references; groups hold their own */
     for (i = 0; i < fresh->len; i++) {
@@ -172,7 +180,7 @@ static AddressSpaceGroup *group_get_locked(MemoryRegion *root)
     if (view) {
         group_publish(g, view);
     } else {
-        view = flatview_render_locked(eff);
+        view = flatview_render_locked(eff, &flatview_region_ops);
         group_publish(g, view);
         flatview_unref(view);
     }

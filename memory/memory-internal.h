@@ -10,30 +10,11 @@
 #include <addrspace/error.h>
 #include <addrspace/memory.h>
 
+#include "tree.h"
+#include "../flatview/view.h"
+
 #define MR_MAGIC 0x4d526731u /* "MRg1" */
 #define AS_MAGIC 0x41536731u /* "ASg1" */
-
-/** 2^64 as a 128-bit size. */
-#define SIZE_2_64 (((addrspace_u128)1) << 64)
-
-__extension__ typedef __int128 addrspace_s128;
-
-/** A RAM block: the host memory behind RAM, ROM and ROM devices. */
-struct RAMBlock {
-    uint8_t *host;
-    uint64_t size;
-    uint64_t mapped_size; /* what munmap() releases; 0 if not ours */
-    int fd;               /* -1 without file */
-    uint64_t fd_offset;
-    /*
-     * Dirty page bitmaps, one per DIRTY_MEMORY_* client, one bit per
-     * DIRTY_MEMORY_PAGE_SIZE page (dirty.c). NULL until the client is first
-     * enabled on the block; allocated under the update lock and published
-     * with a release store, read with acquire loads; freed only with the
-     * block. Bits are changed only by atomic read-modify-writes.
-     */
-    uint64_t *dirty[DIRTY_MEMORY_NUM];
-};
 
 static inline bool mr_is_initialised(const MemoryRegion *mr)
 {
@@ -200,12 +181,14 @@ void memory_region_iommu_free(MemoryRegion *mr);
  * number of bytes from there that the translation covers (UINT64_MAX: no
  * limit). Returns NULL for a hole, a refused permission or a chain deeper
  * than IOMMU_MAX_CHAIN (QEMU: unassigned); @s itself when it is not an
- * IOMMU. Context: inside a read-side section.
+ * IOMMU. When @view is not NULL, *@view (in: @s's view) is set to the view
+ * of the returned section. Context: inside a read-side section.
  */
-const MemoryRegionSection *
-memory_section_resolve_iommu_rcu(const MemoryRegionSection *s, hwaddr *addr,
-                                 bool is_write, MemTxAttrs attrs,
-                                 uint64_t *limit);
+const FlatSection *memory_section_resolve_iommu_rcu(const FlatSection *s,
+                                                    hwaddr *addr, bool is_write,
+                                                    MemTxAttrs attrs,
+                                                    uint64_t *limit,
+                                                    FlatView **view);
 
 /*
  * Release @as's mapping state (map.c): bounce buffers, references held by
@@ -233,20 +216,24 @@ MemoryRegion *memory_region_unassigned(void);
  * memory_section_load()/_store(): one typed access, never split (QEMU's
  * address_space_ld*_internal); @big is the value's byte order.
  */
-uint64_t memory_section_access_step(const MemoryRegionSection *section,
-                                    hwaddr addr, uint8_t *buf, uint64_t len,
-                                    bool is_write, MemTxAttrs attrs,
-                                    const AddressSpace *as,
+uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
+                                    uint8_t *buf, uint64_t len, bool is_write,
+                                    MemTxAttrs attrs, const AddressSpace *as,
                                     bool target_big_endian, MemTxResult *res);
-MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
+MemTxResult memory_section_load(const FlatSection *section, hwaddr addr,
                                 unsigned size, bool big, MemTxAttrs attrs,
                                 const AddressSpace *as, bool target_big_endian,
                                 uint64_t *value);
-MemTxResult memory_section_store(const MemoryRegionSection *section,
-                                 hwaddr addr, unsigned size, uint64_t val,
-                                 bool big, MemTxAttrs attrs,
-                                 const AddressSpace *as,
+MemTxResult memory_section_store(const FlatSection *section, hwaddr addr,
+                                 unsigned size, uint64_t val, bool big,
+                                 MemTxAttrs attrs, const AddressSpace *as,
                                  bool target_big_endian);
+
+/*
+ * The region interface of views' sections (guest-view.c): the ops every
+ * section's GuestRegion header is rendered with.
+ */
+extern const GuestRegionOps flatview_region_ops;
 
 /* RAM blocks (ram.c). */
 RAMBlock *ram_block_new_anon(uint64_t size, GError **errp);
@@ -275,12 +262,13 @@ void ram_block_dirty_free(RAMBlock *rb);
  * with memory_region_set_log()). One byte test when logging is off.
  * Context: inside the read-side section that found @section.
  */
-static inline void ram_block_mark_dirty(const MemoryRegionSection *section,
+static inline void ram_block_mark_dirty(const FlatSection *section,
                                         hwaddr offset, hwaddr len)
 {
-    if (__builtin_expect(section->dirty_log_mask != 0, 0)) {
-        ram_block_set_dirty_range(section->mr->priv.ram_block, offset, len,
-                                  section->dirty_log_mask);
+    if (__builtin_expect((section->flags & FLAT_SECTION_LOG_MASK) != 0, 0)) {
+        ram_block_set_dirty_range(
+            section->mr->priv.ram_block, offset, len,
+            (uint8_t)(section->flags >> FLAT_SECTION_LOG_SHIFT));
     }
 }
 

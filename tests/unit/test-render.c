@@ -174,9 +174,9 @@ static void test_container_holes_stay_holes(Tree *t, gconstpointer data)
     tree_assert_view(t->as, {0x1000, 0x800, a, 0, RW},
                      {0x3000, 0x800, b, 0, RW});
     fv = tree_view(t->as);
-    g_assert_null(flatview_lookup(fv, 0x1800));
-    g_assert_null(flatview_lookup(fv, 0x2fff));
-    g_assert_null(flatview_lookup(fv, 0x3800)); /* end of c */
+    g_assert_null(view_lookup(fv, 0x1800));
+    g_assert_null(view_lookup(fv, 0x2fff));
+    g_assert_null(view_lookup(fv, 0x3800)); /* end of c */
     flatview_unref(fv);
 }
 
@@ -220,7 +220,7 @@ static void test_alias_window_past_target(Tree *t, gconstpointer data)
     tree_add(t->root, 0x8000, a);
     tree_assert_view(t->as, {0x8000, 0x800, r, 0x3800, RW});
     fv = tree_view(t->as);
-    g_assert_null(flatview_lookup(fv, 0x8800));
+    g_assert_null(view_lookup(fv, 0x8800));
     flatview_unref(fv);
 }
 
@@ -421,15 +421,15 @@ static void test_nonvolatile_propagates(Tree *t, gconstpointer data)
     memory_region_set_nonvolatile(c, true);
     memory_region_set_nonvolatile(a, true);
     fv = tree_view(t->as);
-    g_assert_true(flatview_lookup(fv, 0)->nonvolatile);
-    g_assert_false(flatview_lookup(fv, 0x10000)->nonvolatile);
-    g_assert_true(flatview_lookup(fv, 0x20000)->nonvolatile);
-    g_assert_true(flatview_lookup(fv, 0x20000)->mr == plain);
-    g_assert_false(flatview_lookup(fv, 0x20000)->readonly);
+    g_assert_true(view_lookup(fv, 0)->nonvolatile);
+    g_assert_false(view_lookup(fv, 0x10000)->nonvolatile);
+    g_assert_true(view_lookup(fv, 0x20000)->nonvolatile);
+    g_assert_true(view_lookup(fv, 0x20000)->mr == plain);
+    g_assert_false(view_lookup(fv, 0x20000)->readonly);
     flatview_unref(fv);
     memory_region_set_nonvolatile(c, false);
     fv = tree_view(t->as);
-    g_assert_false(flatview_lookup(fv, 0)->nonvolatile);
+    g_assert_false(view_lookup(fv, 0)->nonvolatile);
     flatview_unref(fv);
 }
 
@@ -446,9 +446,9 @@ static void test_romd_initial(Tree *t, gconstpointer data)
     tree_add(t->root, 0x1000, ram);
     g_assert_true(memory_region_is_romd(rd));
     fv = tree_view(t->as);
-    g_assert_true(flatview_lookup(fv, 0)->romd_mode);
-    g_assert_true(flatview_lookup(fv, 0)->mr == rd);
-    g_assert_false(flatview_lookup(fv, 0x1000)->romd_mode);
+    g_assert_true(view_lookup(fv, 0)->romd_mode);
+    g_assert_true(view_lookup(fv, 0)->mr == rd);
+    g_assert_false(view_lookup(fv, 0x1000)->romd_mode);
     flatview_unref(fv);
 }
 
@@ -466,14 +466,14 @@ static void test_romd_set_romd(Tree *t, gconstpointer data)
     g_assert_false(memory_region_is_romd(rd));
     v1 = tree_view(t->as);
     g_assert_true(v1 != v0); /* a mode switch re-renders */
-    g_assert_true(flatview_lookup(v0, 0)->romd_mode);
-    g_assert_false(flatview_lookup(v1, 0)->romd_mode);
-    g_assert_false(flatview_lookup(v1, 0x8000)->romd_mode); /* via alias */
+    g_assert_true(view_lookup(v0, 0)->romd_mode);
+    g_assert_false(view_lookup(v1, 0)->romd_mode);
+    g_assert_false(view_lookup(v1, 0x8000)->romd_mode); /* via alias */
     flatview_unref(v1);
     memory_region_rom_device_set_romd(rd, true);
     v1 = tree_view(t->as);
-    g_assert_true(flatview_lookup(v1, 0)->romd_mode);
-    g_assert_true(flatview_lookup(v1, 0x8000)->romd_mode);
+    g_assert_true(view_lookup(v1, 0)->romd_mode);
+    g_assert_true(view_lookup(v1, 0x8000)->romd_mode);
     flatview_unref(v0);
     flatview_unref(v1);
 }
@@ -537,8 +537,8 @@ static void test_merge_not_different_nonvolatile(Tree *t, gconstpointer data)
     tree_assert_view(t->as, {0x10000, 0x1000, r, 0, RW},
                      {0x11000, 0x1000, r, 0x1000, RW});
     fv = tree_view(t->as);
-    g_assert_true(flatview_section(fv, 0)->nonvolatile);
-    g_assert_false(flatview_section(fv, 1)->nonvolatile);
+    g_assert_true(view_section(fv, 0)->nonvolatile);
+    g_assert_false(view_section(fv, 1)->nonvolatile);
     flatview_unref(fv);
 }
 
@@ -578,8 +578,8 @@ static void test_top_whole_space(Tree *t, gconstpointer data)
     tree_add(t->root, 0, whole);
     tree_assert_view(t->as, {0, TREE_SIZE_2_64, whole, 0, RW});
     fv = tree_view(t->as);
-    g_assert_true(flatview_lookup(fv, 0)->mr == whole);
-    g_assert_true(flatview_lookup(fv, UINT64_MAX)->mr == whole);
+    g_assert_true(view_lookup(fv, 0)->mr == whole);
+    g_assert_true(view_lookup(fv, UINT64_MAX)->mr == whole);
     flatview_unref(fv);
 }
 
@@ -592,10 +592,12 @@ static void test_top_last_page(Tree *t, gconstpointer data)
     tree_add(t->root, TOP_PAGE, r);
     tree_assert_view(t->as, {TOP_PAGE, 0x1000, r, 0, RW});
     fv = tree_view(t->as);
-    g_assert_true(flatview_lookup(fv, UINT64_MAX) == flatview_section(fv, 0));
-    g_assert_true(flatview_lookup(fv, TOP_PAGE) == flatview_section(fv, 0));
-    g_assert_null(flatview_lookup(fv, TOP_PAGE - 1));
-    g_assert_null(flatview_lookup(fv, 0));
+    g_assert_true(
+        section_copy_equal(view_lookup(fv, UINT64_MAX), view_section(fv, 0)));
+    g_assert_true(
+        section_copy_equal(view_lookup(fv, TOP_PAGE), view_section(fv, 0)));
+    g_assert_null(view_lookup(fv, TOP_PAGE - 1));
+    g_assert_null(view_lookup(fv, 0));
     flatview_unref(fv);
 }
 
@@ -643,17 +645,17 @@ static void test_lookup_holes(Tree *t, gconstpointer data)
 
     (void)data;
     fv = tree_view(t->as);
-    g_assert_null(flatview_lookup(fv, 0));
-    g_assert_null(flatview_lookup(fv, UINT64_MAX));
+    g_assert_null(view_lookup(fv, 0));
+    g_assert_null(view_lookup(fv, UINT64_MAX));
     flatview_unref(fv);
     tree_add(t->root, 0x1000, a);
     tree_add(t->root, 0x3000, b);
     fv = tree_view(t->as);
-    g_assert_null(flatview_lookup(fv, 0));      /* before the first */
-    g_assert_null(flatview_lookup(fv, 0x2000)); /* between */
-    g_assert_null(flatview_lookup(fv, 0x2fff)); /* between */
-    g_assert_null(flatview_lookup(fv, 0x3010)); /* after the last */
-    g_assert_null(flatview_lookup(fv, UINT64_MAX));
+    g_assert_null(view_lookup(fv, 0));      /* before the first */
+    g_assert_null(view_lookup(fv, 0x2000)); /* between */
+    g_assert_null(view_lookup(fv, 0x2fff)); /* between */
+    g_assert_null(view_lookup(fv, 0x3010)); /* after the last */
+    g_assert_null(view_lookup(fv, UINT64_MAX));
     flatview_unref(fv);
 }
 
@@ -673,22 +675,29 @@ static void test_lookup_boundaries(Tree *t, gconstpointer data)
     fv = tree_view(t->as);
     g_assert_cmpuint(flatview_nr_sections(fv), ==, G_N_ELEMENTS(rs));
     for (size_t i = 0; i < flatview_nr_sections(fv); i++) {
-        const MemoryRegionSection *s = flatview_section(fv, i);
+        const MemoryRegionSection *s = view_section(fv, i);
         hwaddr first = s->offset_within_address_space;
         hwaddr last = first + (hwaddr)s->size - 1;
-        const MemoryRegionSection *before = flatview_lookup(fv, first - 1);
-        const MemoryRegionSection *after = flatview_lookup(fv, last + 1);
+        const MemoryRegionSection *before = view_lookup(fv, first - 1);
+        const MemoryRegionSection *after = view_lookup(fv, last + 1);
 
         g_assert_true(s->mr == rs[i]);
-        g_assert_true(flatview_lookup(fv, first) == s);
-        g_assert_true(flatview_lookup(fv, last) == s);
-        g_assert_true(flatview_lookup(fv, first + (last - first) / 2) == s);
-        g_assert_true(before == (i > 0 && i % 3 != 1 ? s - 1 : NULL));
+        g_assert_true(section_copy_equal(view_lookup(fv, first), s));
+        g_assert_true(section_copy_equal(view_lookup(fv, last), s));
         g_assert_true(
-            after ==
-            (i + 1 < flatview_nr_sections(fv) && i % 3 != 0 ? s + 1 : NULL));
+            section_copy_equal(view_lookup(fv, first + (last - first) / 2), s));
+        if (i > 0 && i % 3 != 1) {
+            g_assert_true(section_copy_equal(before, view_section(fv, i - 1)));
+        } else {
+            g_assert_null(before);
+        }
+        if (i + 1 < flatview_nr_sections(fv) && i % 3 != 0) {
+            g_assert_true(section_copy_equal(after, view_section(fv, i + 1)));
+        } else {
+            g_assert_null(after);
+        }
     }
-    g_assert_null(flatview_section(fv, G_N_ELEMENTS(rs)));
+    g_assert_null(view_section(fv, G_N_ELEMENTS(rs)));
     flatview_unref(fv);
 }
 
@@ -723,8 +732,8 @@ static void test_lookup_empty_view(Tree *t, gconstpointer data)
 
     (void)data;
     g_assert_cmpuint(flatview_nr_sections(fv), ==, 0);
-    g_assert_null(flatview_lookup(fv, 0));
-    g_assert_null(flatview_section(fv, 0));
+    g_assert_null(view_lookup(fv, 0));
+    g_assert_null(view_section(fv, 0));
     g_assert_null(flatview_root(fv)); /* QEMU: no enabled child, no root */
     flatview_unref(fv);
 }
@@ -813,8 +822,8 @@ static void test_share_not_partial_alias(Tree *t, gconstpointer data)
     g_assert_true(v1 != v0);
     g_assert_true(v2 != v0);
     g_assert_true(v1 != v2);
-    g_assert_true(flatview_lookup(v1, 0)->mr ==
-                  flatview_lookup(v0, 0x1000)->mr);
+    g_assert_true(view_lookup(v1, 0)->mr ==
+                  view_lookup(v0, 0x1000)->mr);
     flatview_unref(v0);
     flatview_unref(v1);
     flatview_unref(v2);
@@ -844,9 +853,9 @@ static void test_share_second_child_unshares(Tree *t, gconstpointer data)
     v2 = tree_view(as2);
     g_assert_true(v1 != v2);
     g_assert_true(flatview_root(v2) == w);
-    g_assert_true(flatview_lookup(v2, 0x10000)->mr == extra);
-    g_assert_true(flatview_lookup(v2, 0x1000)->mr == r);
-    g_assert_null(flatview_lookup(v1, 0x10000));
+    g_assert_true(view_lookup(v2, 0x10000)->mr == extra);
+    g_assert_true(view_lookup(v2, 0x1000)->mr == r);
+    g_assert_null(view_lookup(v1, 0x10000));
     flatview_unref(v1);
     flatview_unref(v2);
     memory_region_set_enabled(extra, false);
@@ -924,8 +933,8 @@ static void test_ref_held_view_unchanged(Tree *t, gconstpointer data)
     drain_call_rcu();
     /* the held view still shows what it showed */
     g_assert_cmpuint(flatview_nr_sections(old), ==, 1);
-    g_assert_true(flatview_lookup(old, 0x800)->mr == r);
-    g_assert_cmpstr(memory_region_name(flatview_lookup(old, 0)->mr), ==, "r");
+    g_assert_true(view_lookup(old, 0x800)->mr == r);
+    g_assert_cmpstr(memory_region_name(view_lookup(old, 0)->mr), ==, "r");
     tree_assert_view_empty(t->as);
     flatview_unref(old);
 }

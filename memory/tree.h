@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The region tree as render reads it: the one header of memory/ that
+ * flatview/ sources include (the other direction is flatview/view.h). Render
+ * reads regions' fields (include/addrspace/memory.h) and the RAM blocks
+ * behind them; it changes nothing here.
+ */
+#ifndef ADDRSPACE_MEMORY_TREE_H
+#define ADDRSPACE_MEMORY_TREE_H
+
+#include <addrspace/memory.h>
+
+/** 2^64 as a 128-bit size. */
+#define SIZE_2_64 (((addrspace_u128)1) << 64)
+
+__extension__ typedef __int128 addrspace_s128;
+
+/** A RAM block: the host memory behind RAM, ROM and ROM devices. */
+struct RAMBlock {
+    uint8_t *host;
+    uint64_t size;
+    uint64_t mapped_size; /* what munmap() releases; 0 if not ours */
+    int fd;               /* -1 without file */
+    uint64_t fd_offset;
+    /*
+     * Dirty page bitmaps, one per DIRTY_MEMORY_* client, one bit per
+     * DIRTY_MEMORY_PAGE_SIZE page (dirty.c). NULL until the client is first
+     * enabled on the block; allocated under the update lock and published
+     * with a release store, read with acquire loads; freed only with the
+     * block. Bits are changed only by atomic read-modify-writes.
+     */
+    uint64_t *dirty[DIRTY_MEMORY_NUM];
+};
+
+#endif /* ADDRSPACE_MEMORY_TREE_H */
