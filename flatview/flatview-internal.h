@@ -32,7 +32,8 @@ FlatSection flat_section_clip(const FlatSection *s, hwaddr start, hwaddr last);
 /*
  * render.c: append to @out the sections of @root's rendering that lie in
  * [@start, @end) (view addresses; @end <= 2^64), merged, in address order.
- * Update lock held.
+ * A window narrower than the whole space walks only the subregions that
+ * meet it (the containers' address-ordered index). Update lock held.
  */
 void flatview_render_window_locked(MemoryRegion *root, addrspace_u128 start,
                                    addrspace_u128 end,

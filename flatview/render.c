@@ -13,6 +13,11 @@
  *    rank, computes that directly.
  * 3. Adjacent ranges of the same region with contiguous offsets and equal
  *    attributes merge (QEMU's flatview_simplify).
+ *
+ * Where the walk is clipped to less than a wide container's range (a
+ * window of the address space, an alias window, a parent's end), it visits
+ * only the subregions that meet the clip, through the container's
+ * address-ordered index (memory/child-index.c), in render order.
  */
 #include <string.h>
 
@@ -32,7 +37,11 @@ typedef struct RenderCtx {
     Piece *pieces;
     size_t nr, cap;
     uint32_t next_rank;
+    GPtrArray *children; /* a stack of index query results */
 } RenderCtx;
+
+/* Containers with more subregions than this walk their index in windows. */
+#define RENDER_INDEX_MIN 16
 
 /*
  * Scratch arrays kept between renders (under the update lock): a commit on
@@ -86,15 +95,34 @@ static void render_region(RenderCtx *ctx, MemoryRegion *mr, addrspace_s128 base,
                           addrspace_s128 clip_start, addrspace_s128 clip_end,
                           bool readonly, bool nonvolatile);
 
-/* The subregions of @mr (at @base) in render order, clipped to [@start,
- * @end) (inside @mr's range). */
+/*
+ * The subregions of @mr (at @base) in render order, clipped to [@start,
+ * @end) (inside @mr's range). A window narrower than a wide container
+ * visits only the subregions that meet it.
+ */
 static void render_children(RenderCtx *ctx, MemoryRegion *mr,
                             addrspace_s128 base, addrspace_s128 start,
                             addrspace_s128 end, bool readonly, bool nonvolatile)
 {
-    for (MemoryRegion *c = mr->priv.sub_first; c; c = c->priv.sub_next) {
-        render_region(ctx, c, base, start, end, readonly, nonvolatile);
+    size_t from, n;
+
+    if (mr->priv.nr_subregions <= RENDER_INDEX_MIN ||
+        (start == base && end == base + (addrspace_s128)mr->priv.size)) {
+        for (MemoryRegion *c = mr->priv.sub_first; c; c = c->priv.sub_next) {
+            render_region(ctx, c, base, start, end, readonly, nonvolatile);
+        }
+        return;
     }
+    from = ctx->children->len;
+    n = memory_region_children_in_locked(mr, (addrspace_u128)(start - base),
+                                         (addrspace_u128)(end - base),
+                                         ctx->children);
+    for (size_t i = 0; i < n; i++) {
+        /* by position: the recursion may grow (move) the array */
+        render_region(ctx, ctx->children->pdata[from + i], base, start, end,
+                      readonly, nonvolatile);
+    }
+    g_ptr_array_set_size(ctx->children, from);
 }
 
 static void render_region(RenderCtx *ctx, MemoryRegion *mr, addrspace_s128 base,
@@ -345,13 +373,15 @@ void flatview_render_window_locked(MemoryRegion *root, addrspace_u128 start,
                                    const GuestRegionOps *region_ops,
                                    FlatSectionVec *out)
 {
-    RenderCtx ctx = {scratch.pieces, 0, scratch.pieces_cap, 0};
+    RenderCtx ctx = {scratch.pieces, 0, scratch.pieces_cap, 0,
+                     g_ptr_array_new()};
 
     if (root) {
         render_region(&ctx, root, 0, (addrspace_s128)start, (addrspace_s128)end,
                       false, false);
     }
     sweep(ctx.pieces, ctx.nr, region_ops, out);
+    g_ptr_array_free(ctx.children, true);
     scratch.pieces_cap = ctx.cap;
     scratch.pieces = scratch_trim(ctx.pieces, &scratch.pieces_cap);
     scratch.keys = scratch_trim(scratch.keys, &scratch.keys_cap);

@@ -62,6 +62,14 @@ void memory_region_changed_locked(MemoryRegion *mr);
  */
 bool memory_region_reaches_locked(MemoryRegion *from, MemoryRegion *to);
 
+/*
+ * The address-ordered index of @mr's subregions (child-index.c): add @sub
+ * once it is linked (address, size and add_seq set), delete it before its
+ * address, size or add_seq change or it is unlinked. Update lock held.
+ */
+void memory_region_child_index_add_locked(MemoryRegion *mr, MemoryRegion *sub);
+void memory_region_child_index_del_locked(MemoryRegion *mr, MemoryRegion *sub);
+
 /* Drop @mr from the pending change set (it is being finalized). */
 void memory_region_forget_locked(MemoryRegion *mr);
 

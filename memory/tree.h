@@ -2,8 +2,9 @@
 /*
  * The region tree as render reads it: the one header of memory/ that
  * flatview/ sources include (the other direction is flatview/view.h). Render
- * reads regions' fields (include/addrspace/memory.h) and the RAM blocks
- * behind them; it changes nothing here.
+ * reads regions' fields (include/addrspace/memory.h), the RAM blocks behind
+ * them and, for containers with many subregions, their address-ordered
+ * index; it changes nothing here.
  */
 #ifndef ADDRSPACE_MEMORY_TREE_H
 #define ADDRSPACE_MEMORY_TREE_H
@@ -31,5 +32,15 @@ struct RAMBlock {
      */
     uint64_t *dirty[DIRTY_MEMORY_NUM];
 };
+
+/*
+ * Append to @out the subregions of container @mr whose range, [addr, addr +
+ * size) in @mr's addresses, meets [@lo, @hi), in render order (priority
+ * descending, later added first); return how many. Uses the container's
+ * address-ordered index (child-index.c): O(log n + k) for k results.
+ * Caller holds the update lock.
+ */
+size_t memory_region_children_in_locked(MemoryRegion *mr, addrspace_u128 lo,
+                                        addrspace_u128 hi, GPtrArray *out);
 
 #endif /* ADDRSPACE_MEMORY_TREE_H */

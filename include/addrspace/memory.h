@@ -277,6 +277,13 @@ struct MemoryRegion {
         MemoryRegion *sub_next;
         MemoryRegion *sub_prev;
         unsigned int nr_subregions;
+        /* subregions by address (memory/child-index.c): the root of the
+         * index as a container, the node links and subtree end as a child */
+        MemoryRegion *cx_root;
+        MemoryRegion *cx_left;
+        MemoryRegion *cx_right;
+        addrspace_u128 cx_max_end;
+        uint32_t cx_prio;
         GSList *alias_users;
         RAMBlock *ram_block;
         GRecMutex *lock;

@@ -822,8 +822,7 @@ static void test_share_not_partial_alias(Tree *t, gconstpointer data)
     g_assert_true(v1 != v0);
     g_assert_true(v2 != v0);
     g_assert_true(v1 != v2);
-    g_assert_true(view_lookup(v1, 0)->mr ==
-                  view_lookup(v0, 0x1000)->mr);
+    g_assert_true(view_lookup(v1, 0)->mr == view_lookup(v0, 0x1000)->mr);
     flatview_unref(v0);
     flatview_unref(v1);
     flatview_unref(v2);
@@ -939,6 +938,75 @@ static void test_ref_held_view_unchanged(Tree *t, gconstpointer data)
     flatview_unref(old);
 }
 
+/*
+ * @v shows @w's content for [@off, @off + @len) at @at: every 16th address
+ * answers with the region and offset @w's own mapping at @w_at gives.
+ */
+static void assert_same_window(FlatView *v, hwaddr w_at, hwaddr at, hwaddr off,
+                               hwaddr len)
+{
+    for (hwaddr d = 0; d < len; d += 0x10) {
+        const MemoryRegionSection *a = view_lookup(v, w_at + off + d);
+        const MemoryRegionSection *b = view_lookup(v, at + d);
+
+        g_assert_true((a == NULL) == (b == NULL));
+        if (a) {
+            g_assert_true(a->mr == b->mr);
+            g_assert_cmphex(
+                a->offset_within_region +
+                    (w_at + off + d - a->offset_within_address_space),
+                ==,
+                b->offset_within_region +
+                    (at + d - b->offset_within_address_space));
+        }
+    }
+}
+
+static void test_index_wide_container(Tree *t, gconstpointer data)
+{
+    enum { KIDS = 48, WIN = 6 };
+    GRand *rand = g_rand_new_with_seed(14);
+    MemoryRegion *w = tree_container(t, "w", 0x10000), *kids[KIDS];
+    hwaddr off[WIN], len[WIN];
+    FlatView *v;
+
+    (void)data;
+    /* overlapping children, every priority order, later-added ties */
+    for (unsigned i = 0; i < KIDS; i++) {
+        uint64_t size = 0x100 * (uint64_t)g_rand_int_range(rand, 1, 32);
+
+        kids[i] = tree_ram(t, "k", size);
+        tree_add_prio(w, 0x100 * (hwaddr)g_rand_int_range(rand, 0, 0xf0),
+                      kids[i], g_rand_int_range(rand, -2, 3));
+    }
+    /* @w whole (no clip: list walk) and through alias windows (clipped:
+     * its address index) */
+    tree_add(t->root, 0x100000, w);
+    for (unsigned k = 0; k < WIN; k++) {
+        off[k] = 0x10 * (hwaddr)g_rand_int_range(rand, 0, 0xe00);
+        len[k] = 0x10 * (hwaddr)g_rand_int_range(rand, 1, 0x200);
+        tree_add(t->root, 0x20000 * (k + 1),
+                 tree_alias(t, "win", w, off[k], len[k]));
+    }
+    for (unsigned round = 0; round < 3; round++) {
+        v = tree_view(t->as);
+        for (unsigned k = 0; k < WIN; k++) {
+            assert_same_window(v, 0x100000, 0x20000 * (k + 1), off[k], len[k]);
+        }
+        flatview_unref(v);
+        /* the index follows moves, resizes, removals and re-additions */
+        for (unsigned i = 0; i < KIDS; i += 3) {
+            tree_set_address(kids[i],
+                             0x100 * (hwaddr)g_rand_int_range(rand, 0, 0xf0));
+            tree_check(memory_region_set_size(kids[i + 1], 0x100, NULL), NULL);
+            tree_del(w, kids[i + 2]);
+            tree_add_prio(w, 0x100 * (hwaddr)g_rand_int_range(rand, 0, 0xf0),
+                          kids[i + 2], g_rand_int_range(rand, -2, 3));
+        }
+    }
+    g_rand_free(rand);
+}
+
 #define ADD(path, fn) \
     g_test_add(path, Tree, NULL, tree_setup, fn, tree_teardown)
 
@@ -999,6 +1067,7 @@ int main(int argc, char **argv)
     ADD("/render/lookup/boundaries", test_lookup_boundaries);
     ADD("/render/lookup/for-each-stops", test_lookup_for_each);
     ADD("/render/lookup/empty-view", test_lookup_empty_view);
+    ADD("/render/index/wide-container", test_index_wide_container);
     ADD("/flatview/share/same-root", test_share_same_root);
     ADD("/flatview/share/whole-alias", test_share_whole_alias);
     ADD("/flatview/share/not-partial-alias", test_share_not_partial_alias);
