@@ -401,8 +401,7 @@ static void check_view(State *s)
     }
     for (size_t i = 0; i < nr; i++) {
         const MemoryRegionSection *sec = view_section(fv, i);
-        const MemoryRegionSection *prev =
-            i ? view_section(fv, i - 1) : NULL;
+        const MemoryRegionSection *prev = i ? view_section(fv, i - 1) : NULL;
 
         if (sec->size == 0 || sec->fv != fv ||
             sec->offset_within_region + sec->size >

@@ -144,8 +144,7 @@ static bool check_invariants(Model *m, FlatView *fv)
 
     for (size_t i = 0; i < nr; i++) {
         const MemoryRegionSection *s = view_section(fv, i);
-        const MemoryRegionSection *prev =
-            i ? view_section(fv, i - 1) : NULL;
+        const MemoryRegionSection *prev = i ? view_section(fv, i - 1) : NULL;
 
         if (s->size == 0 || s->fv != fv ||
             s->offset_within_region + s->size >

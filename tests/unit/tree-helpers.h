@@ -221,8 +221,8 @@ static inline void tree_print_view(FlatView *fv)
 }
 
 /* @fv consists of exactly the @n sections of @exp, in address order. */
-static inline void tree_assert_sections(FlatView *fv,
-                                        const ExpSection *exp, size_t n)
+static inline void tree_assert_sections(FlatView *fv, const ExpSection *exp,
+                                        size_t n)
 {
     bool same = flatview_nr_sections(fv) == n;
 
