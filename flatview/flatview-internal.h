@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internal interface of flatview/ (render.c, chunk.c, flatview.c): building sections, chunks and views. Not for memory/, which
+ * Internal interface of flatview/ (render.c, chunk.c, update.c,
+ * flatview.c): building sections, chunks and views. Not for memory/, which
  * includes view.h only.
  */
 #ifndef ADDRSPACE_FLATVIEW_INTERNAL_H

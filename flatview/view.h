@@ -2,7 +2,7 @@
 /*
  * The view layer as memory/ uses it: the one header of flatview/ that
  * memory/ sources include (the other direction is memory/tree.h). It gives the
- * FlatView's layout, the render entry point, the
+ * FlatView's layout, the render entry points (full and incremental), the
  * lookup and iteration over a view's sections, and the public section form
  * built from the stored one. Nothing here calls into memory/.
  */
@@ -33,6 +33,12 @@ struct FlatView {
     size_t *chunk_first;      /* [nr_chunks + 1]: first section of each */
 };
 
+/* A range [start, end) of a root region's own addresses (end <= 2^64). */
+typedef struct FlatWindow {
+    addrspace_u128 start;
+    addrspace_u128 end;
+} FlatWindow;
+
 /*
  * Render the tree under @root (NULL: an empty view) into a new FlatView
  * with one reference. @region_ops: the region interface of the sections
@@ -40,6 +46,16 @@ struct FlatView {
  * lock.
  */
 FlatView *flatview_render_locked(MemoryRegion *root,
+                                 const GuestRegionOps *region_ops);
+
+/*
+ * The view of @old's root after a change confined to @nr windows @w (in
+ * the root's own addresses, any order, may overlap): a new FlatView with
+ * one reference that shares every chunk of @old that the windows do not
+ * touch, re-rendering only the windows. Equal, section for section, to
+ * flatview_render_locked() of the root. Caller holds the update lock.
+ */
+FlatView *flatview_update_locked(FlatView *old, const FlatWindow *w, size_t nr,
                                  const GuestRegionOps *region_ops);
 
 /* The section holding @addr, or NULL. Context: holding @fv. */
@@ -85,6 +101,25 @@ static inline void flatview_iter_next(FlatViewIter *it)
         it->chunk++;
         it->i = 0;
     }
+}
+
+/*
+ * The chunk @it is at the start of, or NULL when it is inside one (or past
+ * the end): two iterators at the start of the same chunk walk equal
+ * sections until its end.
+ */
+static inline const FlatChunk *flatview_iter_chunk(const FlatViewIter *it)
+{
+    if (it->i || it->chunk >= it->fv->index.nr_chunks) {
+        return NULL;
+    }
+    return it->fv->index.slots[it->chunk].chunk;
+}
+
+/* Move @it, at the start of a chunk, to the start of the next one. */
+static inline void flatview_iter_skip_chunk(FlatViewIter *it)
+{
+    it->chunk++;
 }
 
 #endif /* ADDRSPACE_FLATVIEW_VIEW_H */

@@ -82,7 +82,29 @@ static bool group_changed(const AddressSpaceGroup *g, MemoryRegion *eff,
     return g->view->root != eff || (eff && eff->priv.mark == epoch);
 }
 
-void address_spaces_commit_locked(uint64_t epoch)
+/* The view of @eff after this round, @old being the group's current one. */
+static FlatView *next_view(FlatView *old, MemoryRegion *eff,
+                           const ChangeWindows *cw)
+{
+    GArray *w;
+    FlatView *view;
+
+    if (old->root != eff) {
+        return flatview_render_locked(eff, &flatview_region_ops);
+    }
+    /* same root: only the windows the changes reached are re-rendered */
+    w = g_array_new(false, false, sizeof(FlatWindow));
+    if (memory_change_windows_of_locked(cw, eff, w)) {
+        view = flatview_update_locked(old, (const FlatWindow *)(void *)w->data,
+                                      w->len, &flatview_region_ops);
+    } else {
+        view = flatview_render_locked(eff, &flatview_region_ops);
+    }
+    g_array_free(w, true);
+    return view;
+}
+
+void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw)
 {
     /* effective root -> view valid for this commit */
     GHashTable *views = g_hash_table_new(NULL, NULL);
@@ -111,8 +133,7 @@ void address_spaces_commit_locked(uint64_t epoch)
     for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
         if (group_changed(g, eff[i], epoch) &&
             !g_hash_table_lookup(views, eff[i])) {
-            FlatView *view =
-                flatview_render_locked(eff[i], &flatview_region_ops);
+            FlatView *view = next_view(g->view, eff[i], cw);
 
             g_hash_table_insert(views, eff[i], view);
             g_ptr_array_add(fresh, view);

@@ -116,6 +116,17 @@ static void call_listeners(AddressSpace *as, enum Callback cb,
     }
 }
 
+/* Whether a listener of @as has a region_nop callback. */
+static bool any_nop(const AddressSpace *as)
+{
+    for (GList *l = as->priv.listeners; l; l = l->next) {
+        if (((MemoryListener *)l->data)->region_nop) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The addition pass's calls for @n, equal to the old view's @o. */
 static void pass_unchanged(AddressSpace *as, const FlatSection *o,
                            const FlatSection *n, FlatView *new_view)
@@ -135,24 +146,35 @@ static void pass_unchanged(AddressSpace *as, const FlatSection *o,
  * QEMU's address_space_update_topology_pass(): walk both views in address
  * order; the deletion pass reports old sections that have no equal new
  * one, the addition pass reports new sections as added or unchanged.
+ * Where both walks stand at the start of one chunk the views share, its
+ * sections are equal, with equal dirty masks: the deletion pass has nothing
+ * to say about them, the addition pass only region_nop, so without a
+ * region_nop listener the chunk is skipped whole. A commit then costs the
+ * listeners the sections it changed, not the size of the view.
  */
 static void update_pass(AddressSpace *as, FlatView *old_view,
                         FlatView *new_view, bool adding)
 {
+    bool skip_shared = !adding || !any_nop(as);
     FlatViewIter io, in;
     const FlatSection *o, *n;
 
     flatview_iter_init(&io, old_view);
     flatview_iter_init(&in, new_view);
     for (;;) {
+        const FlatChunk *shared = flatview_iter_chunk(&io);
+
         o = flatview_iter_get(&io);
         n = flatview_iter_get(&in);
         if (!o && !n) {
             break;
         }
-        if (o &&
-            (!n || o->region.start < n->region.start ||
-             (o->region.start == n->region.start && !section_equal(o, n)))) {
+        if (skip_shared && shared && shared == flatview_iter_chunk(&in)) {
+            flatview_iter_skip_chunk(&io);
+            flatview_iter_skip_chunk(&in);
+        } else if (o && (!n || o->region.start < n->region.start ||
+                         (o->region.start == n->region.start &&
+                          !section_equal(o, n)))) {
             /* only in the old view, or changed */
             if (!adding) {
                 call_listeners(as, CB_DEL, o, old_view, 0, 0);

@@ -88,11 +88,33 @@ void address_space_foreach_locked(AddressSpaceVisitor fn, void *opaque);
 FlatView *address_space_view_locked(AddressSpace *as);
 
 /*
- * Re-render and publish the views of AddressSpaces affected by the changes
- * recorded since the last commit (mark epoch @epoch). Caller holds the
- * update lock. Implemented in address-space.c.
+ * The address windows a commit round may have changed (change-windows.c).
+ * memory_change_windows_note_locked(): @mr is changing (called where
+ * memory_region_changed_locked() is): its content may change everywhere it
+ * is rendered, and its range in its container, as it is now, may too.
+ * memory_change_windows_forget_locked(): drop what was noted about @mr
+ * (it is being finalized). memory_change_windows_take_locked(): the notes
+ * of this round (new notes start the next one).
+ * memory_change_windows_of_locked(): the windows, in @root's own
+ * addresses, that the notes may have changed in @root's rendering, carried
+ * up through containers and alias windows, appended to @out (FlatWindow);
+ * false when that is not known (too many notes or steps): render @root
+ * whole. All under the update lock.
  */
-void address_spaces_commit_locked(uint64_t epoch);
+typedef struct ChangeWindows ChangeWindows;
+void memory_change_windows_note_locked(MemoryRegion *mr);
+void memory_change_windows_forget_locked(MemoryRegion *mr);
+ChangeWindows *memory_change_windows_take_locked(void);
+bool memory_change_windows_of_locked(const ChangeWindows *cw,
+                                     MemoryRegion *root, GArray *out);
+void memory_change_windows_free(ChangeWindows *cw);
+
+/*
+ * Re-render and publish the views of AddressSpaces affected by the changes
+ * recorded since the last commit (mark epoch @epoch; @cw: their windows).
+ * Caller holds the update lock. Implemented in address-space.c.
+ */
+void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw);
 
 /*
  * MMIO dispatch (dispatch.c): one access of @size (1, 2, 4 or 8) bytes at

@@ -245,6 +245,8 @@ ADDRSPACE_EXPORT bool memory_region_set_size(MemoryRegion *mr, uint64_t size,
     if (ok && mr->priv.size != s) {
         MemoryRegion *parent = mr->priv.container;
 
+        /* before the change: the commit needs the old range too */
+        memory_region_changed_locked(mr);
         if (parent) {
             memory_region_child_index_del_locked(parent, mr);
         }
@@ -252,7 +254,6 @@ ADDRSPACE_EXPORT bool memory_region_set_size(MemoryRegion *mr, uint64_t size,
         if (parent) {
             memory_region_child_index_add_locked(parent, mr);
         }
-        memory_region_changed_locked(mr);
     }
     memory_region_transaction_commit();
     return ok;
