@@ -157,6 +157,8 @@ size_t memory_region_children_in_locked(MemoryRegion *mr, addrspace_u128 lo,
 
     collect(mr->priv.cx_root, lo, hi, out);
     n = out->len - from;
-    qsort(out->pdata + from, n, sizeof(void *), render_order);
+    if (n > 1) {
+        qsort(out->pdata + from, n, sizeof(void *), render_order);
+    }
     return n;
 }
