@@ -14,7 +14,9 @@
  * until the enclosing read-side section ends; one obtained with
  * address_space_get_flatview() (or kept with flatview_ref()) is valid until
  * the matching flatview_unref(), on any thread. A FlatView holds references
- * on the owners of every region it maps, so those regions stay valid too.
+ * on the owners of every region it maps (through the chunks it holds), so
+ * those regions stay valid too. A chunk is freed, after a grace period,
+ * once no view holding it is left.
  */
 #ifndef ADDRSPACE_FLATVIEW_H
 #define ADDRSPACE_FLATVIEW_H
