@@ -18,6 +18,7 @@
  * owners' release callbacks wait for a further grace period
  * (memory_owner_unref()). A commit costs the lineage the chunks it changed.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "flatview-internal.h"
@@ -131,8 +132,9 @@ static void chunk_free(FlatChunk *c)
 
 struct FlatLineage {
     /* views are made under the update lock but reclaimed on the RCU
-     * thread: everything below, and the views' @last_of, under @lock */
-    GMutex lock;
+     * thread: everything below, and the views' @last_of, under @lock (a
+     * pthread mutex: ThreadSanitizer does not see GLib's futex GMutex) */
+    pthread_mutex_t lock;
     uint64_t next_gen; /* of the next view */
     uint64_t newest;   /* generation of the newest view */
     GPtrArray *live;   /* views not yet reclaimed, by generation */
@@ -142,7 +144,7 @@ FlatLineage *flat_lineage_new(void)
 {
     FlatLineage *l = g_new0(FlatLineage, 1);
 
-    g_mutex_init(&l->lock);
+    pthread_mutex_init(&l->lock, NULL);
     l->live = g_ptr_array_new();
     return l;
 }
@@ -179,7 +181,7 @@ static FlatView *lineage_newest_in(const FlatLineage *l, uint64_t from,
 void flat_lineage_add(FlatLineage *l, FlatView *fv, FlatView *prev,
                       FlatChunk *const *retired, size_t nr_retired)
 {
-    g_mutex_lock(&l->lock);
+    pthread_mutex_lock(&l->lock);
     fv->lineage = l;
     fv->gen = l->next_gen++;
     fv->last_of = g_ptr_array_new();
@@ -198,7 +200,7 @@ void flat_lineage_add(FlatLineage *l, FlatView *fv, FlatView *prev,
         retired[i]->death = fv->gen;
         g_ptr_array_add(prev->last_of, retired[i]);
     }
-    g_mutex_unlock(&l->lock);
+    pthread_mutex_unlock(&l->lock);
 }
 
 /* @c has lost its newest holder, @fv: hand it to the next one, or free it. */
@@ -218,7 +220,7 @@ void flat_lineage_view_gone(FlatView *fv)
     FlatLineage *l = fv->lineage;
     bool last;
 
-    g_mutex_lock(&l->lock);
+    pthread_mutex_lock(&l->lock);
     g_ptr_array_remove(l->live, fv);
     if (fv->gen == l->newest) {
         /* no view will follow it: it is the newest holder of its chunks */
@@ -234,11 +236,11 @@ void flat_lineage_view_gone(FlatView *fv)
     }
     g_ptr_array_free(fv->last_of, true);
     last = l->live->len == 0;
-    g_mutex_unlock(&l->lock);
+    pthread_mutex_unlock(&l->lock);
     if (last) {
         /* every chunk went with the newest view or before it */
         g_ptr_array_free(l->live, true);
-        g_mutex_clear(&l->lock);
+        pthread_mutex_destroy(&l->lock);
         g_free(l);
     }
 }
