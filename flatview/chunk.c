@@ -88,14 +88,15 @@ static void chunk_take_owners(FlatChunk *c)
     c->owners = n ? g_memdup2(found, n * sizeof(found[0])) : NULL;
 }
 
-/* A chunk holding the @n (1 to FLAT_CHUNK_SIZE) sections @s, unborn. */
+/* A chunk holding the @n (1 to FLAT_CHUNK_SIZE) sections @s, not yet in
+ * a view (flat_lineage_add() sets its birth). */
 static FlatChunk *chunk_new(const FlatSection *s, uint32_t n)
 {
     FlatChunk *c =
         g_malloc(sizeof(FlatChunk) + (size_t)n * sizeof(FlatSection));
 
     c->nr = n;
-    c->birth = c->death = UINT64_MAX;
+    c->death = UINT64_MAX;
     memcpy(c->sections, s, n * sizeof(FlatSection));
     for (uint32_t i = 0; i < FLAT_CHUNK_SIZE; i++) {
         /* unused keys above every address: never below a lookup's */
@@ -179,6 +180,7 @@ static FlatView *lineage_newest_in(const FlatLineage *l, uint64_t from,
 }
 
 void flat_lineage_add(FlatLineage *l, FlatView *fv, FlatView *prev,
+                      FlatChunk *const *born, size_t nr_born,
                       FlatChunk *const *retired, size_t nr_retired)
 {
     pthread_mutex_lock(&l->lock);
@@ -187,12 +189,8 @@ void flat_lineage_add(FlatLineage *l, FlatView *fv, FlatView *prev,
     fv->last_of = g_ptr_array_new();
     l->newest = fv->gen;
     g_ptr_array_add(l->live, fv);
-    for (size_t i = 0; i < fv->index.nr_chunks; i++) {
-        FlatChunk *c = (FlatChunk *)(uintptr_t)fv->index.slots[i].chunk;
-
-        if (c->birth == UINT64_MAX) {
-            c->birth = fv->gen;
-        }
+    for (size_t i = 0; i < nr_born; i++) {
+        born[i]->birth = fv->gen;
     }
     /* @prev, the view @fv was made from, is live (its group holds it) and
      * the newest view that holds the chunks @fv drops */

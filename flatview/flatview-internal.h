@@ -50,8 +50,8 @@ void flatview_render_window_locked(MemoryRegion *root, addrspace_u128 start,
  * render starts a new one. flat_lineage_new(): an empty lineage.
  * flat_lineage_is_newest(): whether @fv is the newest view of its lineage
  * (only that one may get a successor). flat_lineage_add(): give @fv the
- * lineage's next generation; its chunks without a birth are born in it;
- * the @nr_retired chunks @retired of @prev (the view @fv was made from, or
+ * lineage's next generation; the @nr_born chunks @born are born in it; the
+ * @nr_retired chunks @retired of @prev (the view @fv was made from, or
  * NULL when there are none) die in it. flat_lineage_view_gone(): @fv is
  * being reclaimed (its RCU callback): frees the chunks no remaining view
  * of the lineage holds, and the lineage with its last view.
@@ -60,16 +60,35 @@ void flat_chunks_pack(const FlatSection *s, size_t n, GPtrArray *out);
 FlatLineage *flat_lineage_new(void);
 bool flat_lineage_is_newest(const FlatView *fv);
 void flat_lineage_add(FlatLineage *l, FlatView *fv, FlatView *prev,
+                      FlatChunk *const *born, size_t nr_born,
                       FlatChunk *const *retired, size_t nr_retired);
 void flat_lineage_view_gone(FlatView *fv);
 
 /*
- * flatview.c: a view of @root made of @n chunks (the caller's array), in
- * lineage @l (see flat_lineage_add() for @prev and @retired), with one
- * reference.
+ * flatview.c: the chunks of a view under construction, in address order.
+ * view_builder_share() takes chunks [@from, @to) of @old as they are,
+ * without touching them (the slots and section counts come from @old's
+ * index); view_builder_add() appends new chunks (FlatChunk *);
+ * view_builder_retire() records that chunks [@from, @to) of @old are not
+ * in the new view. view_builder_finish(): the view of @root, with one
+ * reference, in lineage @l after @prev (NULL for a new lineage); frees the
+ * builder's arrays.
  */
-FlatView *flatview_assemble(MemoryRegion *root, FlatChunk *const *chunks,
-                            size_t n, FlatLineage *l, FlatView *prev,
-                            FlatChunk *const *retired, size_t nr_retired);
+typedef struct ViewBuilder {
+    FlatView *fv;       /* its slots follow it in the same allocation */
+    size_t cap;         /* slots allocated */
+    size_t nr;          /* sections so far */
+    GPtrArray *born;    /* the new chunks */
+    GPtrArray *retired; /* chunks of the previous view it drops */
+} ViewBuilder;
+
+void view_builder_init(ViewBuilder *b, size_t nr_chunks);
+void view_builder_share(ViewBuilder *b, const FlatView *old, size_t from,
+                        size_t to);
+void view_builder_add(ViewBuilder *b, GPtrArray *chunks);
+void view_builder_retire(ViewBuilder *b, const FlatView *old, size_t from,
+                         size_t to);
+FlatView *view_builder_finish(ViewBuilder *b, MemoryRegion *root,
+                              FlatLineage *l, FlatView *prev);
 
 #endif /* ADDRSPACE_FLATVIEW_INTERNAL_H */

@@ -1,34 +1,100 @@
 /* SPDX-License-Identifier: MIT */
 /* FlatView lifetime (references, RCU reclamation), lookup and sections. */
+#include <string.h>
+
 #include "flatview-internal.h"
 
-FlatView *flatview_assemble(MemoryRegion *root, FlatChunk *const *chunks,
-                            size_t n, FlatLineage *l, FlatView *prev,
-                            FlatChunk *const *retired, size_t nr_retired)
+static FlatViewSlot *builder_slots(ViewBuilder *b)
 {
-    FlatView *fv = g_malloc0(sizeof(FlatView) + n * sizeof(FlatViewSlot));
-    FlatViewSlot *slots = (FlatViewSlot *)(void *)(fv + 1);
-    size_t nr = 0;
+    return (FlatViewSlot *)(void *)(b->fv + 1);
+}
 
-    fv->chunk_first = g_new(size_t, n + 1);
-    for (size_t i = 0; i < n; i++) {
-        slots[i] = (FlatViewSlot){chunks[i]->starts[0], chunks[i]};
-        fv->chunk_first[i] = nr;
-        nr += chunks[i]->nr;
+/* Room for @more chunks. */
+static void builder_reserve(ViewBuilder *b, size_t more)
+{
+    size_t n = b->fv->index.nr_chunks;
+
+    if (n + more > b->cap) {
+        b->cap = MAX(2 * b->cap, n + more);
+        b->fv =
+            g_realloc(b->fv, sizeof(FlatView) + b->cap * sizeof(FlatViewSlot));
+        b->fv->chunk_first = g_renew(size_t, b->fv->chunk_first, b->cap + 1);
     }
-    fv->chunk_first[n] = nr;
-    fv->index.nr_chunks = n;
-    fv->index.slots = slots;
+}
+
+void view_builder_init(ViewBuilder *b, size_t nr_chunks)
+{
+    b->cap = nr_chunks + 4;
+    b->fv = g_malloc(sizeof(FlatView) + b->cap * sizeof(FlatViewSlot));
+    memset(b->fv, 0, sizeof(FlatView));
+    b->fv->chunk_first = g_new(size_t, b->cap + 1);
+    b->nr = 0;
+    b->born = g_ptr_array_new();
+    b->retired = g_ptr_array_new();
+}
+
+void view_builder_share(ViewBuilder *b, const FlatView *old, size_t from,
+                        size_t to)
+{
+    size_t n = b->fv->index.nr_chunks, shift = b->nr - old->chunk_first[from];
+    size_t *first;
+
+    /* from the old index alone: a commit does not read shared chunks */
+    builder_reserve(b, to - from);
+    first = b->fv->chunk_first + n;
+    memcpy(builder_slots(b) + n, old->index.slots + from,
+           (to - from) * sizeof(FlatViewSlot));
+    for (size_t i = from; i < to; i++) {
+        *first++ = old->chunk_first[i] + shift;
+    }
+    b->fv->index.nr_chunks = n + (to - from);
+    b->nr += old->chunk_first[to] - old->chunk_first[from];
+}
+
+void view_builder_add(ViewBuilder *b, GPtrArray *chunks)
+{
+    builder_reserve(b, chunks->len);
+    for (guint i = 0; i < chunks->len; i++) {
+        FlatChunk *c = chunks->pdata[i];
+        size_t n = b->fv->index.nr_chunks++;
+
+        builder_slots(b)[n] = (FlatViewSlot){c->starts[0], c};
+        b->fv->chunk_first[n] = b->nr;
+        g_ptr_array_add(b->born, c);
+        b->nr += c->nr;
+    }
+}
+
+void view_builder_retire(ViewBuilder *b, const FlatView *old, size_t from,
+                         size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        g_ptr_array_add(b->retired,
+                        (void *)(uintptr_t)old->index.slots[i].chunk);
+    }
+}
+
+FlatView *view_builder_finish(ViewBuilder *b, MemoryRegion *root,
+                              FlatLineage *l, FlatView *prev)
+{
+    FlatView *fv = b->fv;
+
+    fv->index.slots = builder_slots(b);
+    fv->chunk_first[fv->index.nr_chunks] = b->nr;
     fv->ref = 1;
     fv->root = root;
-    fv->nr = nr;
+    fv->nr = b->nr;
     fv->root_addr = root ? root->priv.addr : 0;
     fv->root_size = root ? root->priv.size : 0;
     fv->root_owner = root ? root->priv.owner : NULL;
     if (fv->root_owner) {
         memory_owner_ref(fv->root_owner);
     }
-    flat_lineage_add(l, fv, prev, retired, nr_retired);
+    flat_lineage_add(l, fv, prev, (FlatChunk *const *)b->born->pdata,
+                     b->born->len, (FlatChunk *const *)b->retired->pdata,
+                     b->retired->len);
+    g_ptr_array_free(b->born, true);
+    g_ptr_array_free(b->retired, true);
     return fv;
 }
 

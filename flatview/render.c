@@ -393,14 +393,14 @@ FlatView *flatview_render_locked(MemoryRegion *root,
 {
     FlatSectionVec vec = {NULL, 0, 0};
     GPtrArray *chunks = g_ptr_array_new();
-    FlatView *fv;
+    ViewBuilder b;
 
     flatview_render_window_locked(root, 0, SIZE_2_64, region_ops, &vec);
     flat_chunks_pack(vec.v, vec.nr, chunks);
     g_free(vec.v);
-    /* nothing shared with an earlier view: a new lineage */
-    fv = flatview_assemble(root, (FlatChunk *const *)chunks->pdata, chunks->len,
-                           flat_lineage_new(), NULL, NULL, 0);
+    view_builder_init(&b, chunks->len);
+    view_builder_add(&b, chunks);
     g_ptr_array_free(chunks, true);
-    return fv;
+    /* nothing shared with an earlier view: a new lineage */
+    return view_builder_finish(&b, root, flat_lineage_new(), NULL);
 }

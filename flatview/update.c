@@ -172,17 +172,18 @@ static void push_chunk(FlatSectionVec *out, const FlatView *fv, size_t i)
 }
 
 /*
- * Rebuild @r (step 2) into @chunks; a small result takes in the chunk after
- * the run (runs are at least one chunk apart), so only a view's last chunk
- * can be less than half full. Sets *@free_lo to the first old chunk after
- * what the run used.
+ * Rebuild @r (step 2) into @b; a small result takes in the chunk after the
+ * run (runs are at least one chunk apart), so only a view's last chunk can
+ * be less than half full. Sets *@free_lo to the first old chunk after what
+ * the run used.
  */
 static void run_build(FlatView *old, Run *r, const FlatWindow *w,
                       size_t *free_lo, const GuestRegionOps *region_ops,
-                      GPtrArray *chunks, GPtrArray *retired)
+                      ViewBuilder *b)
 {
     FlatSectionVec out = {NULL, 0, 0};
     ptrdiff_t nr_chunks = (ptrdiff_t)old->index.nr_chunks;
+    GPtrArray *chunks = g_ptr_array_new();
     Cursor c = {.hi = r->hi};
 
     flatview_iter_init(&c.it, old);
@@ -198,31 +199,21 @@ static void run_build(FlatView *old, Run *r, const FlatWindow *w,
         push_chunk(&out, old, (size_t)++r->hi);
     }
     flat_chunks_pack(out.v, out.nr, chunks);
-    for (ptrdiff_t i = r->lo; i <= r->hi; i++) {
-        g_ptr_array_add(retired, (void *)(uintptr_t)old->index.slots[i].chunk);
-    }
+    view_builder_add(b, chunks);
+    view_builder_retire(b, old, (size_t)r->lo, (size_t)(r->hi + 1));
     *free_lo = (size_t)(r->hi + 1);
+    g_ptr_array_free(chunks, true);
     g_free(out.v);
-}
-
-/* Append the old chunks [@from, @to) to @chunks: shared, untouched. */
-static void share_chunks(const FlatView *old, size_t from, size_t to,
-                         GPtrArray *chunks)
-{
-    for (size_t i = from; i < to; i++) {
-        g_ptr_array_add(chunks, (void *)(uintptr_t)old->index.slots[i].chunk);
-    }
 }
 
 FlatView *flatview_update_locked(FlatView *old, const FlatWindow *w, size_t nr,
                                  const GuestRegionOps *region_ops)
 {
     MemoryRegion *root = old->root;
-    FlatWindow *win;
-    GPtrArray *chunks, *retired;
     size_t nw, nruns, free_lo = 0;
+    FlatWindow *win;
+    ViewBuilder b;
     Run *runs;
-    FlatView *fv;
 
     /* the root itself moved or resized: every address may have changed;
      * and only the newest view of a lineage may get a successor */
@@ -232,21 +223,15 @@ FlatView *flatview_update_locked(FlatView *old, const FlatWindow *w, size_t nr,
     }
     win = g_new(FlatWindow, nr ? nr : 1);
     runs = g_new(Run, nr ? nr : 1);
-    chunks = g_ptr_array_new();
-    retired = g_ptr_array_new();
     nw = windows_normalize(w, nr, root->priv.addr, win);
     nruns = runs_of(old, win, nw, runs);
+    view_builder_init(&b, old->index.nr_chunks);
     for (size_t i = 0; i < nruns; i++) {
-        share_chunks(old, free_lo, (size_t)runs[i].lo, chunks);
-        run_build(old, &runs[i], win, &free_lo, region_ops, chunks, retired);
+        view_builder_share(&b, old, free_lo, (size_t)runs[i].lo);
+        run_build(old, &runs[i], win, &free_lo, region_ops, &b);
     }
-    share_chunks(old, free_lo, old->index.nr_chunks, chunks);
-    fv = flatview_assemble(root, (FlatChunk *const *)chunks->pdata, chunks->len,
-                           old->lineage, old,
-                           (FlatChunk *const *)retired->pdata, retired->len);
-    g_ptr_array_free(retired, true);
-    g_ptr_array_free(chunks, true);
+    view_builder_share(&b, old, free_lo, old->index.nr_chunks);
     g_free(runs);
     g_free(win);
-    return fv;
+    return view_builder_finish(&b, root, old->lineage, old);
 }
