@@ -315,17 +315,17 @@ static FlatSection section_make(const Piece *p, addrspace_u128 from,
 
     return (FlatSection){
         .flags = flags,
-        .mr = mr,
-        .offset = offset,
         .region =
             {
-                .ops = region_ops,
                 .start = (hwaddr)from,
                 .last = (hwaddr)(to - 1),
                 .host = (flags & FLAT_SECTION_HOST) ? rb->host + offset : NULL,
-                .fd = fd ? rb->fd : -1,
+                .ops = region_ops,
                 .fd_offset = fd ? rb->fd_offset + offset : 0,
+                .fd = fd ? rb->fd : -1,
             },
+        .mr = mr,
+        .offset = offset,
     };
 }
 

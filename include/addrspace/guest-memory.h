@@ -148,8 +148,7 @@ struct GuestRegionOps {
  * Read-only for users; immutable while the region is reachable.
  */
 struct GuestRegion {
-    /** @ops: the implementation's table. */
-    const GuestRegionOps *ops;
+    /* start, last and host first: the access paths read them together */
     /** @start: guest address of the first byte. */
     hwaddr start;
     /**
@@ -163,13 +162,15 @@ struct GuestRegion {
      * memory (RAM readable and writable directly), else NULL.
      */
     uint8_t *host;
+    /** @ops: the implementation's table. */
+    const GuestRegionOps *ops;
+    /** @fd_offset: offset in @fd of the region's first byte. */
+    uint64_t fd_offset;
     /**
      * @fd: file descriptor the memory is mapped from, for sharing it with
      * another process, or -1. Owned by the region; do not close it.
      */
     int fd;
-    /** @fd_offset: offset in @fd of the region's first byte. */
-    uint64_t fd_offset;
 };
 
 /**

@@ -58,18 +58,19 @@
  * once its chunk is published, and shared by every view holding the chunk:
  * it points at no view.
  * @flags: FLAT_SECTION_* bits.
- * @mr: the region that answers accesses in the range.
- * @offset: offset in @mr of the range's first byte.
  * @region: the range as a GuestRegion: @region.start and @region.last are
  * its first and last address, @region.host the host address of its first
  * byte when FLAT_SECTION_HOST (else NULL), @region.fd / @region.fd_offset
  * the file behind it.
+ * @mr: the region that answers accesses in the range.
+ * @offset: offset in @mr of the range's first byte.
  */
 typedef struct FlatSection {
+    /* flags then the range: the RAM fast path reads the first 32 bytes */
     uint32_t flags;
+    GuestRegion region;
     MemoryRegion *mr;
     hwaddr offset;
-    GuestRegion region;
 } FlatSection;
 
 /** Sections per chunk at most. */
