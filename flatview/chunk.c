@@ -28,7 +28,7 @@
  * derived from those: flags). */
 static bool section_can_merge(const FlatSection *a, const FlatSection *b)
 {
-    return a->mr == b->mr && a->flags == b->flags &&
+    return a->mr == b->mr && a->region.impl_flags == b->region.impl_flags &&
            a->region.last != UINT64_MAX &&
            a->region.last + 1 == b->region.start &&
            (addrspace_u128)a->offset + (b->region.start - a->region.start) ==
@@ -92,8 +92,8 @@ static void chunk_take_owners(FlatChunk *c)
  * a view (flat_lineage_add() sets its birth). */
 static FlatChunk *chunk_new(const FlatSection *s, uint32_t n)
 {
-    FlatChunk *c =
-        g_malloc(sizeof(FlatChunk) + (size_t)n * sizeof(FlatSection));
+    FlatChunk *c = g_aligned_alloc(
+        1, sizeof(FlatChunk) + (size_t)n * sizeof(FlatSection), 64);
 
     c->nr = n;
     c->death = UINT64_MAX;
@@ -128,7 +128,7 @@ static void chunk_free(FlatChunk *c)
         memory_owner_unref(c->owners[i]);
     }
     g_free(c->owners);
-    g_free(c);
+    g_aligned_free(c);
 }
 
 struct FlatLineage {
@@ -223,7 +223,7 @@ void flat_lineage_view_gone(FlatView *fv)
     if (fv->gen == l->newest) {
         /* no view will follow it: it is the newest holder of its chunks */
         for (size_t k = 0; k < fv->index.nr_chunks; k++) {
-            FlatChunk *c = (FlatChunk *)(uintptr_t)fv->index.slots[k].chunk;
+            FlatChunk *c = (FlatChunk *)(uintptr_t)flatview_slots(fv)[k].chunk;
 
             c->death = fv->gen + 1;
             chunk_holder_gone(l, fv, c);

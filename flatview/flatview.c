@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* FlatView lifetime (references, RCU reclamation), lookup and sections. */
+#include <stddef.h>
 #include <string.h>
 
 #include "flatview-internal.h"
 
 static FlatViewSlot *builder_slots(ViewBuilder *b)
 {
-    return (FlatViewSlot *)(void *)(b->fv + 1);
+    return (FlatViewSlot *)(uintptr_t)flatview_slots(b->fv);
+}
+
+/* Bytes of a view with @cap slots (they follow its index). */
+static size_t view_bytes(size_t cap)
+{
+    return offsetof(FlatView, index) + sizeof(FlatViewIndex) +
+           cap * sizeof(FlatViewSlot);
 }
 
 /* Room for @more chunks. */
@@ -16,8 +24,7 @@ static void builder_reserve(ViewBuilder *b, size_t more)
 
     if (n + more > b->cap) {
         b->cap = MAX(2 * b->cap, n + more);
-        b->fv =
-            g_realloc(b->fv, sizeof(FlatView) + b->cap * sizeof(FlatViewSlot));
+        b->fv = g_realloc(b->fv, view_bytes(b->cap));
         b->fv->chunk_first = g_renew(size_t, b->fv->chunk_first, b->cap + 1);
     }
 }
@@ -25,8 +32,8 @@ static void builder_reserve(ViewBuilder *b, size_t more)
 void view_builder_init(ViewBuilder *b, size_t nr_chunks)
 {
     b->cap = nr_chunks + 4;
-    b->fv = g_malloc(sizeof(FlatView) + b->cap * sizeof(FlatViewSlot));
-    memset(b->fv, 0, sizeof(FlatView));
+    b->fv = g_malloc(view_bytes(b->cap));
+    memset(b->fv, 0, offsetof(FlatView, index) + sizeof(FlatViewIndex));
     b->fv->chunk_first = g_new(size_t, b->cap + 1);
     b->nr = 0;
     b->born = g_ptr_array_new();
@@ -42,7 +49,7 @@ void view_builder_share(ViewBuilder *b, const FlatView *old, size_t from,
     /* from the old index alone: a commit does not read shared chunks */
     builder_reserve(b, to - from);
     first = b->fv->chunk_first + n;
-    memcpy(builder_slots(b) + n, old->index.slots + from,
+    memcpy(builder_slots(b) + n, flatview_slots(old) + from,
            (to - from) * sizeof(FlatViewSlot));
     for (size_t i = from; i < to; i++) {
         *first++ = old->chunk_first[i] + shift;
@@ -70,7 +77,7 @@ void view_builder_retire(ViewBuilder *b, const FlatView *old, size_t from,
 {
     for (size_t i = from; i < to; i++) {
         g_ptr_array_add(b->retired,
-                        (void *)(uintptr_t)old->index.slots[i].chunk);
+                        (void *)(uintptr_t)flatview_slots(old)[i].chunk);
     }
 }
 
@@ -79,7 +86,6 @@ FlatView *view_builder_finish(ViewBuilder *b, MemoryRegion *root,
 {
     FlatView *fv = b->fv;
 
-    fv->index.slots = builder_slots(b);
     fv->chunk_first[fv->index.nr_chunks] = b->nr;
     fv->ref = 1;
     fv->root = root;
@@ -151,10 +157,11 @@ void flat_section_describe(const FlatSection *s, FlatView *fv,
         .fv = fv,
         .offset_within_region = s->offset,
         .offset_within_address_space = s->region.start,
-        .readonly = (s->flags & FLAT_SECTION_READONLY) != 0,
-        .nonvolatile = (s->flags & FLAT_SECTION_NONVOLATILE) != 0,
-        .romd_mode = (s->flags & FLAT_SECTION_ROMD) != 0,
-        .dirty_log_mask = (uint8_t)(s->flags >> FLAT_SECTION_LOG_SHIFT),
+        .readonly = (s->region.impl_flags & FLAT_SECTION_READONLY) != 0,
+        .nonvolatile = (s->region.impl_flags & FLAT_SECTION_NONVOLATILE) != 0,
+        .romd_mode = (s->region.impl_flags & FLAT_SECTION_ROMD) != 0,
+        .dirty_log_mask =
+            (uint8_t)(s->region.impl_flags >> FLAT_SECTION_LOG_SHIFT),
     };
 }
 
@@ -172,7 +179,7 @@ const FlatSection *flatview_nth(const FlatView *fv, size_t i)
         lo = fv->chunk_first[lo + half] <= i ? lo + half : lo;
         n -= half;
     }
-    return &fv->index.slots[lo].chunk->sections[i - fv->chunk_first[lo]];
+    return &flatview_slots(fv)[lo].chunk->sections[i - fv->chunk_first[lo]];
 }
 
 /* Describe @s (of @fv) in @section, if there is one. */

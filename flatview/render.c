@@ -314,7 +314,6 @@ static FlatSection section_make(const Piece *p, addrspace_u128 from,
     bool fd = rb && rb->fd >= 0;
 
     return (FlatSection){
-        .flags = flags,
         .region =
             {
                 .start = (hwaddr)from,
@@ -323,6 +322,7 @@ static FlatSection section_make(const Piece *p, addrspace_u128 from,
                 .ops = region_ops,
                 .fd_offset = fd ? rb->fd_offset + offset : 0,
                 .fd = fd ? rb->fd : -1,
+                .impl_flags = flags,
             },
         .mr = mr,
         .offset = offset,

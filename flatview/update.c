@@ -73,7 +73,7 @@ static size_t windows_normalize(const FlatWindow *w, size_t n, hwaddr base,
 /* The last chunk of @fv starting at or below @addr, or -1. */
 static ptrdiff_t slot_of(const FlatView *fv, hwaddr addr)
 {
-    const FlatViewSlot *slots = fv->index.slots;
+    const FlatViewSlot *slots = flatview_slots(fv);
     size_t lo = 0, n = fv->index.nr_chunks;
 
     if (n == 0 || addr < slots[0].start) {
@@ -164,7 +164,7 @@ static void run_window(Cursor *c, MemoryRegion *root, const FlatWindow *w,
 /* Append the sections of old chunk @i to @out. */
 static void push_chunk(FlatSectionVec *out, const FlatView *fv, size_t i)
 {
-    const FlatChunk *c = fv->index.slots[i].chunk;
+    const FlatChunk *c = flatview_slots(fv)[i].chunk;
 
     for (uint32_t k = 0; k < c->nr; k++) {
         flat_vec_push(out, &c->sections[k]);

@@ -19,7 +19,6 @@ typedef struct FlatLineage FlatLineage;
  * library keeps beside it. Immutable once published.
  */
 struct FlatView {
-    FlatViewIndex index; /* first: the inline fast path reads it */
     struct rcu_head rcu;
     int ref;
     FlatLineage *lineage;
@@ -31,7 +30,21 @@ struct FlatView {
     MemoryOwner *root_owner;  /* one reference, or NULL */
     size_t nr;                /* sections */
     size_t *chunk_first;      /* [nr_chunks + 1]: first section of each */
+    FlatViewIndex index; /* last: its slots follow; AddressSpaces publish it */
 };
+
+/* The view whose index is @ix. */
+static inline FlatView *flatview_of_index(const FlatViewIndex *ix)
+{
+    return (FlatView *)(void *)((char *)(uintptr_t)ix -
+                                __builtin_offsetof(FlatView, index));
+}
+
+/* The slots of @fv. */
+static inline const FlatViewSlot *flatview_slots(const FlatView *fv)
+{
+    return flatview_index_slots(&fv->index);
+}
 
 /* A range [start, end) of a root region's own addresses (end <= 2^64). */
 typedef struct FlatWindow {
@@ -92,12 +105,12 @@ static inline const FlatSection *flatview_iter_get(const FlatViewIter *it)
     if (it->chunk >= it->fv->index.nr_chunks) {
         return NULL;
     }
-    return &it->fv->index.slots[it->chunk].chunk->sections[it->i];
+    return &flatview_slots(it->fv)[it->chunk].chunk->sections[it->i];
 }
 
 static inline void flatview_iter_next(FlatViewIter *it)
 {
-    if (++it->i == it->fv->index.slots[it->chunk].chunk->nr) {
+    if (++it->i == flatview_slots(it->fv)[it->chunk].chunk->nr) {
         it->chunk++;
         it->i = 0;
     }
@@ -113,7 +126,7 @@ static inline const FlatChunk *flatview_iter_chunk(const FlatViewIter *it)
     if (it->i || it->chunk >= it->fv->index.nr_chunks) {
         return NULL;
     }
-    return it->fv->index.slots[it->chunk].chunk;
+    return flatview_slots(it->fv)[it->chunk].chunk;
 }
 
 /* Move @it, at the start of a chunk, to the start of the next one. */

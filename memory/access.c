@@ -63,7 +63,7 @@ static inline const FlatSection *resolve_iommu(const FlatSection *s,
                                                MemTxAttrs attrs,
                                                uint64_t *limit)
 {
-    if (__builtin_expect(s && (s->flags & FLAT_SECTION_IOMMU), 0)) {
+    if (__builtin_expect(s && (s->region.impl_flags & FLAT_SECTION_IOMMU), 0)) {
         return memory_section_resolve_iommu_rcu(s, addr, is_write, attrs, limit,
                                                 NULL);
     }
@@ -96,7 +96,7 @@ static inline bool target_order(const AddressSpace *as, bool target_big_endian)
 static inline bool section_is_fast(const FlatSection *s, hwaddr addr,
                                    unsigned size, hwaddr *offset)
 {
-    if (!s || !(s->flags & (size << FLAT_SECTION_FAST_SHIFT))) {
+    if (!s || !(s->region.impl_flags & (size << FLAT_SECTION_FAST_SHIFT))) {
         return false;
     }
     *offset = s->offset + (addr - s->region.start);
@@ -124,7 +124,7 @@ address_space_translate(AddressSpace *as, hwaddr addr, hwaddr *xlat,
 
     target_of(address_space_to_flatview(as), addr, is_write, attrs, &t, &limit);
     *xlat = t.xlat;
-    if (t.section && (t.section->flags & FLAT_SECTION_RAM) &&
+    if (t.section && (t.section->region.impl_flags & FLAT_SECTION_RAM) &&
         *plen > t.section_left) {
         *plen = t.section_left;
     }
@@ -146,7 +146,7 @@ static uint64_t step_direct(const Target *t, hwaddr addr, uint8_t *buf,
 {
     uint8_t *host = section_host(t->section, addr);
 
-    if (!(t->section->flags & FLAT_SECTION_RAM)) {
+    if (!(t->section->region.impl_flags & FLAT_SECTION_RAM)) {
         /* romd: QEMU copies up to the end of the RAM block, not of the
          * region: inside a transaction the region may already have shrunk
          * below this view's section (its size would give 0 bytes here, and
@@ -238,7 +238,7 @@ uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
     section = resolve_iommu(section, &addr, is_write, attrs, &limit);
     len = MIN(len, limit);
     target_of_section(section, addr, &t);
-    flags = section ? section->flags : 0;
+    flags = section ? section->region.impl_flags : 0;
     /* QEMU clamps RAM to the section */
     l = (flags & FLAT_SECTION_RAM) ? MIN(len, t.section_left) : len;
     if (attrs.memory && !(flags & FLAT_SECTION_RAM)) {
@@ -269,8 +269,8 @@ static inline bool ram_copy(const FlatSection *s, hwaddr addr, uint8_t *buf,
 {
     uint8_t *host;
 
-    if (!s || !(s->flags & FLAT_SECTION_RAM) ||
-        !(s->flags &
+    if (!s || !(s->region.impl_flags & FLAT_SECTION_RAM) ||
+        !(s->region.impl_flags &
           (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ)) ||
         len - 1 > s->region.last - addr) {
         return false;
@@ -377,10 +377,10 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
         l = MIN(l, limit);
         if (!t.section) {
             ok = false;
-        } else if (t.section->flags &
+        } else if (t.section->region.impl_flags &
                    (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ)) {
             l = MIN(l, t.section_left);
-        } else if (t.section->flags & FLAT_SECTION_RAM) {
+        } else if (t.section->region.impl_flags & FLAT_SECTION_RAM) {
             ok = false; /* ROM write: unassigned ops refuse */
         } else {
             uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
@@ -427,13 +427,15 @@ MemTxResult memory_section_load(const FlatSection *section, hwaddr addr,
     target_of_section(section, addr, &t);
     /* QEMU: an access longer than the translation goes the I/O way */
     t.section_left = MIN(t.section_left, limit);
-    if (t.section && (t.section->flags & FLAT_SECTION_DIRECT_READ) &&
+    if (t.section &&
+        (t.section->region.impl_flags & FLAT_SECTION_DIRECT_READ) &&
         t.section_left >= size) {
         val = addrspace_host_load(section_host(t.section, addr), size);
         if (big != host_big_endian) {
             val = addrspace_bswap(val, size);
         }
-    } else if (t.section && !(t.section->flags & FLAT_SECTION_RAM)) {
+    } else if (t.section &&
+               !(t.section->region.impl_flags & FLAT_SECTION_RAM)) {
         uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
 
         if (region_left != 0 && size > region_left) {
@@ -468,14 +470,15 @@ MemTxResult memory_section_store(const FlatSection *section, hwaddr addr,
     section = resolve_iommu(section, &addr, true, attrs, &limit);
     target_of_section(section, addr, &t);
     t.section_left = MIN(t.section_left, limit);
-    if (t.section && (t.section->flags & FLAT_SECTION_HOST) &&
+    if (t.section && (t.section->region.impl_flags & FLAT_SECTION_HOST) &&
         t.section_left >= size) {
         if (big != host_big_endian) {
             val = addrspace_bswap(val, size);
         }
         addrspace_host_store(section_host(t.section, addr), size, val);
         ram_block_mark_dirty(t.section, t.xlat, size);
-    } else if (t.section && !(t.section->flags & FLAT_SECTION_RAM)) {
+    } else if (t.section &&
+               !(t.section->region.impl_flags & FLAT_SECTION_RAM)) {
         uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
 
         if (region_left != 0 && size > region_left) {

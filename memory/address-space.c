@@ -15,7 +15,8 @@
 struct AddressSpaceGroup {
     struct rcu_head rcu; /* first: g_free_rcu() */
     MemoryRegion *root;
-    FlatView *view; /* RCU-published; the group holds one reference */
+    FlatView *view;       /* the group holds one reference; under the lock */
+    FlatViewIndex *index; /* &view->index, RCU-published for readers */
     AddressSpace *members;
     unsigned int nr_members;
     unsigned int nr_listeners; /* on all members: 0 skips the hook */
@@ -58,7 +59,8 @@ static void group_publish(AddressSpaceGroup *g, FlatView *view)
     bool ok = flatview_ref(view);
 
     g_assert(ok);
-    rcu_assign_pointer(g->view, view);
+    g->view = view;
+    rcu_assign_pointer(g->index, &view->index);
     if (old) {
         /* listener hook: @old stays referenced until they have seen it */
         if (g->nr_listeners) {
@@ -158,7 +160,7 @@ void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw)
 static void group_add_member(AddressSpaceGroup *g, AddressSpace *as)
 {
     as->priv.group = g;
-    as->priv.view_slot = &g->view;
+    as->priv.index_slot = &g->index;
     as->priv.group_prev = NULL;
     as->priv.group_next = g->members;
     if (g->members) {
@@ -302,7 +304,7 @@ ADDRSPACE_EXPORT bool address_space_is_big_endian(const AddressSpace *as)
 
 ADDRSPACE_EXPORT FlatView *address_space_to_flatview(AddressSpace *as)
 {
-    return rcu_dereference(*as->priv.view_slot);
+    return flatview_of_index(rcu_dereference(*as->priv.index_slot));
 }
 
 ADDRSPACE_EXPORT FlatView *address_space_get_flatview(AddressSpace *as)

@@ -181,7 +181,8 @@ const FlatSection *memory_section_resolve_iommu_rcu(const FlatSection *s,
     hwaddr a = *addr;
     uint64_t lim = UINT64_MAX;
 
-    for (int depth = 0; s && (s->flags & FLAT_SECTION_IOMMU); depth++) {
+    for (int depth = 0; s && (s->region.impl_flags & FLAT_SECTION_IOMMU);
+         depth++) {
         IOMMUState *st = s->mr->priv.iommu;
         hwaddr off = s->offset + (a - s->region.start);
         uint64_t in_section = s->region.last - a + 1; /* 0: 2^64, no limit */

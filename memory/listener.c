@@ -35,13 +35,14 @@ static bool section_equal(const FlatSection *a, const FlatSection *b)
 {
     return a->mr == b->mr && a->region.start == b->region.start &&
            a->region.last == b->region.last && a->offset == b->offset &&
-           (a->flags & SECTION_ATTRS) == (b->flags & SECTION_ATTRS);
+           (a->region.impl_flags & SECTION_ATTRS) ==
+               (b->region.impl_flags & SECTION_ATTRS);
 }
 
 /* The dirty-logging clients of @s. */
 static int section_log(const FlatSection *s)
 {
-    return (int)(s->flags >> FLAT_SECTION_LOG_SHIFT) & 0xff;
+    return (int)(s->region.impl_flags >> FLAT_SECTION_LOG_SHIFT) & 0xff;
 }
 
 void memory_listeners_begin_locked(void)

@@ -182,7 +182,7 @@ hwaddr address_space_direct_run_rcu(FlatView *fv, hwaddr addr, hwaddr len,
         MEMTXATTRS_UNSPECIFIED, &limit, &fv);
     hwaddr base, done;
 
-    if (!s || (s->flags & need) != need) {
+    if (!s || (s->region.impl_flags & need) != need) {
         return 0;
     }
     /* behind an IOMMU the run stays in the translated block, in the
@@ -198,7 +198,7 @@ hwaddr address_space_direct_run_rcu(FlatView *fv, hwaddr addr, hwaddr len,
         hwaddr next = s->region.last + 1;
         const FlatSection *n = flatview_find(fv, next);
 
-        if (!n || n->mr != *pmr || (n->flags & need) != need ||
+        if (!n || n->mr != *pmr || (n->region.impl_flags & need) != need ||
             n->offset != base + done) {
             break;
         }

@@ -295,10 +295,11 @@ void ram_block_dirty_free(RAMBlock *rb);
 static inline void ram_block_mark_dirty(const FlatSection *section,
                                         hwaddr offset, hwaddr len)
 {
-    if (__builtin_expect((section->flags & FLAT_SECTION_LOG_MASK) != 0, 0)) {
+    if (__builtin_expect(
+            (section->region.impl_flags & FLAT_SECTION_LOG_MASK) != 0, 0)) {
         ram_block_set_dirty_range(
             section->mr->priv.ram_block, offset, len,
-            (uint8_t)(section->flags >> FLAT_SECTION_LOG_SHIFT));
+            (uint8_t)(section->region.impl_flags >> FLAT_SECTION_LOG_SHIFT));
     }
 }
 

@@ -171,6 +171,12 @@ struct GuestRegion {
      * another process, or -1. Owned by the region; do not close it.
      */
     int fd;
+    /**
+     * @impl_flags: free for the implementation's own use (a FlatView keeps
+     * its section's FLAT_SECTION_* bits here); the generic code and users
+     * never read it.
+     */
+    uint32_t impl_flags;
 };
 
 /**

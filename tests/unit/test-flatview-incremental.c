@@ -345,8 +345,8 @@ static void random_op(World *w)
 
 static bool flat_equal(const FlatSection *a, const FlatSection *b)
 {
-    return a->flags == b->flags && a->mr == b->mr && a->offset == b->offset &&
-           a->region.ops == b->region.ops &&
+    return a->region.impl_flags == b->region.impl_flags && a->mr == b->mr &&
+           a->offset == b->offset && a->region.ops == b->region.ops &&
            a->region.start == b->region.start &&
            a->region.last == b->region.last &&
            a->region.host == b->region.host && a->region.fd == b->region.fd &&
@@ -365,15 +365,15 @@ static uint64_t view_sum(const FlatView *fv)
     uint64_t h = fv->index.nr_chunks;
 
     for (size_t c = 0; c < fv->index.nr_chunks; c++) {
-        const FlatChunk *ch = fv->index.slots[c].chunk;
+        const FlatChunk *ch = flatview_slots(fv)[c].chunk;
 
-        h = mix(h, fv->index.slots[c].start);
+        h = mix(h, flatview_slots(fv)[c].start);
         h = mix(h, ch->nr);
         for (uint32_t i = 0; i < ch->nr; i++) {
             const FlatSection *s = &ch->sections[i];
 
             h = mix(h, ch->starts[i]);
-            h = mix(h, s->flags);
+            h = mix(h, s->region.impl_flags);
             h = mix(h, (uintptr_t)s->mr);
             h = mix(h, s->offset);
             h = mix(h, s->region.start);
@@ -390,13 +390,13 @@ static void check_shape(const FlatView *fv)
     size_t nr = 0;
 
     for (size_t c = 0; c < fv->index.nr_chunks; c++) {
-        const FlatChunk *ch = fv->index.slots[c].chunk;
+        const FlatChunk *ch = flatview_slots(fv)[c].chunk;
 
         g_assert_cmpuint(ch->nr, >=, 1);
         if (c + 1 < fv->index.nr_chunks) {
             g_assert_cmpuint(ch->nr, >=, FLAT_CHUNK_SIZE / 2);
         }
-        g_assert_cmphex(fv->index.slots[c].start, ==, ch->starts[0]);
+        g_assert_cmphex(flatview_slots(fv)[c].start, ==, ch->starts[0]);
         for (uint32_t i = 0; i < ch->nr; i++) {
             g_assert_cmphex(ch->starts[i], ==, ch->sections[i].region.start);
         }
@@ -424,8 +424,9 @@ static void check_scratch(FlatView *fv)
             g_test_message("section %zu: 0x%" PRIx64 "-0x%" PRIx64
                            " flags %#x, from scratch 0x%" PRIx64 "-0x%" PRIx64
                            " flags %#x",
-                           i, x->region.start, x->region.last, x->flags,
-                           y->region.start, y->region.last, y->flags);
+                           i, x->region.start, x->region.last,
+                           x->region.impl_flags, y->region.start,
+                           y->region.last, y->region.impl_flags);
             g_assert_not_reached();
         }
         flatview_iter_next(&a);
@@ -439,7 +440,7 @@ static void count_shared(World *w, const FlatView *prev, const FlatView *fv)
 {
     for (size_t c = 0; c < fv->index.nr_chunks; c++) {
         for (size_t k = 0; prev && k < prev->index.nr_chunks; k++) {
-            if (prev->index.slots[k].chunk == fv->index.slots[c].chunk) {
+            if (flatview_slots(prev)[k].chunk == flatview_slots(fv)[c].chunk) {
                 w->shared++;
                 break;
             }

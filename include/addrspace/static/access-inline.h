@@ -116,8 +116,7 @@ static inline bool address_space_order_swaps(const AddressSpace *as, int order)
  */
 static inline const FlatViewIndex *address_space_index_rcu(AddressSpace *as)
 {
-    return (const FlatViewIndex *)__atomic_load_n(as->priv.view_slot,
-                                                  __ATOMIC_CONSUME);
+    return __atomic_load_n(as->priv.index_slot, __ATOMIC_CONSUME);
 }
 
 /**
@@ -138,7 +137,7 @@ flatview_index_direct(const FlatViewIndex *ix, hwaddr addr, unsigned size,
     const FlatSection *f = flatview_index_find(ix, addr);
 
     *s = f;
-    if (__builtin_expect(f && (f->flags & flags) == want &&
+    if (__builtin_expect(f && (f->region.impl_flags & flags) == want &&
                              f->region.last - addr >= size - 1,
                          1)) {
         return f;
@@ -340,7 +339,7 @@ static inline MemoryRegion *flatview_section_mmio(const FlatSection *s,
 {
     unsigned p;
 
-    if (!s || !(s->flags & (size << FLAT_SECTION_FAST_SHIFT)) ||
+    if (!s || !(s->region.impl_flags & (size << FLAT_SECTION_FAST_SHIFT)) ||
         s->region.last - addr < size - 1) {
         return NULL;
     }
@@ -348,7 +347,7 @@ static inline MemoryRegion *flatview_section_mmio(const FlatSection *s,
     if (*offset & (size - 1)) {
         return NULL;
     }
-    p = (s->flags >> FLAT_SECTION_PIECE_SHIFT) & 15;
+    p = (s->region.impl_flags >> FLAT_SECTION_PIECE_SHIFT) & 15;
     *piece = p < size ? p : size;
     return memory_region_mmio_inline_ok(s->mr, *offset, size) ? s->mr : NULL;
 }

@@ -8,9 +8,11 @@
  * sections each, in address order. Consecutive views of one root share
  * every chunk a commit did not touch (flatview/update.c). The index is two
  * levels: the view's slots (first address and chunk of each chunk, in the
- * view) and each chunk's own array of section starts. A lookup is two
- * branch-free binary searches; compared with one flat array it costs one
- * more dependent load (the chunk pointer of the slot found).
+ * view, right after its index) and each chunk's own array of section
+ * starts. A lookup is two branch-free binary searches, and as many
+ * dependent loads as one search of a flat array reached through a pointer:
+ * the published index, a slot (whose chunk pointer comes with it), the
+ * chunk's starts, the section.
  */
 #ifndef ADDRSPACE_STATIC_FLATVIEW_INLINE_H
 #define ADDRSPACE_STATIC_FLATVIEW_INLINE_H
@@ -57,21 +59,21 @@
  * calls get a MemoryRegionSection built from it (flatview.h). Immutable
  * once its chunk is published, and shared by every view holding the chunk:
  * it points at no view.
- * @flags: FLAT_SECTION_* bits.
  * @region: the range as a GuestRegion: @region.start and @region.last are
  * its first and last address, @region.host the host address of its first
  * byte when FLAT_SECTION_HOST (else NULL), @region.fd / @region.fd_offset
- * the file behind it.
+ * the file behind it, @region.impl_flags its FLAT_SECTION_* bits.
  * @mr: the region that answers accesses in the range.
  * @offset: offset in @mr of the range's first byte.
  */
 typedef struct FlatSection {
-    /* flags then the range: the RAM fast path reads the first 32 bytes */
-    uint32_t flags;
     GuestRegion region;
     MemoryRegion *mr;
     hwaddr offset;
 } FlatSection;
+
+/* One cache line each (chunk.c aligns them): a lookup misses once. */
+_Static_assert(sizeof(FlatSection) == 64, "FlatSection is one cache line");
 
 /** Sections per chunk at most. */
 #define FLAT_CHUNK_SIZE 64
@@ -87,7 +89,9 @@ typedef struct FlatSection {
  * @owners: one reference on each distinct owner of the sections' regions.
  * @starts: the index of the chunk: @sections[i].region.start, written by
  * the chunk's builder together with the sections (the only copy of them).
- * @sections: the sections, in address order.
+ * @pad: private.
+ * @sections: the sections, in address order; the chunk is allocated on a
+ * cache line, so each section is one.
  */
 typedef struct FlatChunk {
     uint32_t nr;
@@ -96,8 +100,12 @@ typedef struct FlatChunk {
     uint64_t death;
     MemoryOwner **owners;
     hwaddr starts[FLAT_CHUNK_SIZE];
+    uint8_t pad[32]; /* @sections at a multiple of 64 bytes */
     FlatSection sections[];
 } FlatChunk;
+
+_Static_assert(__builtin_offsetof(FlatChunk, sections) % 64 == 0,
+               "a chunk's sections start on a cache line");
 
 /**
  * struct FlatViewSlot - private: one chunk of a view.
@@ -110,15 +118,25 @@ typedef struct FlatViewSlot {
 } FlatViewSlot;
 
 /**
- * struct FlatViewIndex - private: the lookup index, the first member of
- * every FlatView.
+ * struct FlatViewIndex - private: the lookup index, the last member of
+ * every FlatView and what AddressSpaces publish; its @nr_chunks slots (the
+ * chunks in address order) follow it in memory, so a lookup reads them
+ * without loading a pointer first.
  * @nr_chunks: number of chunks.
- * @slots: the chunks in address order.
  */
 typedef struct FlatViewIndex {
     size_t nr_chunks;
-    const FlatViewSlot *slots;
 } FlatViewIndex;
+
+/**
+ * flatview_index_slots() - private: the slots of @ix.
+ * @ix: the index.
+ * Return: its slots, which follow it.
+ */
+static inline const FlatViewSlot *flatview_index_slots(const FlatViewIndex *ix)
+{
+    return (const FlatViewSlot *)(const void *)(ix + 1);
+}
 
 /**
  * flatview_index_find() - private: the section holding @addr.
@@ -129,7 +147,7 @@ typedef struct FlatViewIndex {
 static inline const FlatSection *flatview_index_find(const FlatViewIndex *ix,
                                                      hwaddr addr)
 {
-    const FlatViewSlot *slots = ix->slots;
+    const FlatViewSlot *slots = flatview_index_slots(ix);
     const FlatSection *s;
     const FlatChunk *c;
     size_t lo = 0, n = ix->nr_chunks;
