@@ -263,12 +263,73 @@ def document_forward_typedefs(text, shadow, inserts, defined):
             m.group(1), m.group(2))
 
 
+PRIVATE = re.compile(
+    r"^(?:(?:(?:struct|union|enum|typedef)\s+)?[A-Za-z_]\w*(?:\(\))?\s+-\s+)?"
+    r"private:")
+
+
+def is_private(body):
+    """Whether a doc comment says its item is private ("name() - private:
+    ..." or "private: ..."): internals that public headers must declare
+    for their inline code, left out of the reference."""
+    for line in body.split("\n"):
+        t = line.strip().lstrip("*").strip()
+        if t:
+            return PRIVATE.match(t) is not None
+    return False
+
+
+def declaration_end(shadow, i):
+    """Index just past the declaration that starts after position @i: a
+    macro's last line, a ';' at depth 0, or a function body's '}'."""
+    while i < len(shadow) and shadow[i].isspace():
+        i += 1
+    if shadow.startswith("#", i):
+        while True:
+            nl = shadow.find("\n", i)
+            if nl < 0:
+                return len(shadow)
+            if shadow[:nl].rstrip().endswith("\\"):
+                i = nl + 1
+                continue
+            return nl
+    depth = 0
+    while i < len(shadow):
+        ch = shadow[i]
+        if ch in "([{":
+            if ch == "{" and depth == 0:
+                is_body = shadow[:i].rstrip().endswith(")")
+                depth += 1
+                i += 1
+                while i < len(shadow) and depth > 0:
+                    depth += shadow[i] in "([{"
+                    depth -= shadow[i] in ")]}"
+                    i += 1
+                if is_body:
+                    return i
+                continue
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == ";" and depth == 0:
+            return i + 1
+        i += 1
+    return i
+
+
 def filter_text(text, defined=frozenset()):
     shadow = blank_comments(text)
     pieces = []
     inserts = {}
     last = 0
     for m in COMMENT.finditer(text):
+        if is_private(m.group(1)):
+            # a plain comment inside a section Doxygen skips
+            pieces.append((m.start(), m.end(),
+                           "/** @cond */ /*" + m.group(1) + "*/"))
+            end = declaration_end(shadow, m.end())
+            inserts[end] = inserts.get(end, "") + " /** @endcond */"
+            continue
         body, members, aggregate = convert_comment(m.group(1))
         pieces.append((m.start(), m.end(), "/**" + body + "*/"))
         if not (aggregate and members):

@@ -239,9 +239,9 @@ static ssize_t fd_io(int fd, void *p, size_t n, bool to_fd)
 
 static void set_os_error(GError **errp, int fd, bool to_fd, int err)
 {
-    g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s fd %d: %s",
-                to_fd ? "cannot write to" : "cannot read from", fd,
-                g_strerror(err));
+    addrspace_error_set(
+        errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s fd %d: %s",
+        to_fd ? "cannot write to" : "cannot read from", fd, g_strerror(err));
 }
 
 /*

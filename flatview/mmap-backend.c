@@ -19,6 +19,8 @@
 #include <addrspace/error.h>
 #include <addrspace/guest-memory.h>
 
+#include "../memory/bitmap.h"
+
 /* Dirty-bitmap granularity: one bit per 4 KiB, as the region tree uses. */
 #define MMAP_DIRTY_PAGE_BITS 12
 
@@ -61,26 +63,14 @@ static MmapRegion *region_of(GuestRegion *r)
 
 /* ---- Dirty bitmap ------------------------------------------------------- */
 
-static void mmap_mark_dirty(GuestRegion *r, hwaddr offset, uint64_t len)
+/*
+ * Apply @fn to the words of @mr's bitmap over the pages [@offset, @offset
+ * + @len) touches, a word (64 pages) at a time.
+ * Return: whether @fn found a page dirty.
+ */
+static bool for_each_dirty_word(MmapRegion *mr, hwaddr offset, uint64_t len,
+                                bool (*fn)(uint64_t *word, uint64_t mask))
 {
-    MmapRegion *mr = region_of(r);
-    uint64_t first, last;
-
-    if (!mr->dirty || len == 0) {
-        return;
-    }
-    first = offset >> MMAP_DIRTY_PAGE_BITS;
-    last = (offset + len - 1) >> MMAP_DIRTY_PAGE_BITS;
-    for (uint64_t p = first; p <= last && p < mr->nr_pages; p++) {
-        __atomic_fetch_or(&mr->dirty[p / 64], UINT64_C(1) << (p % 64),
-                          __ATOMIC_RELAXED);
-    }
-}
-
-static bool mmap_test_and_clear_dirty(GuestRegion *r, hwaddr offset,
-                                      uint64_t len)
-{
-    MmapRegion *mr = region_of(r);
     uint64_t first, last;
     bool dirty = false;
 
@@ -89,15 +79,37 @@ static bool mmap_test_and_clear_dirty(GuestRegion *r, hwaddr offset,
     }
     first = offset >> MMAP_DIRTY_PAGE_BITS;
     last = (offset + len - 1) >> MMAP_DIRTY_PAGE_BITS;
-    for (uint64_t p = first; p <= last && p < mr->nr_pages; p++) {
-        uint64_t bit = UINT64_C(1) << (p % 64);
+    last = last < mr->nr_pages ? last : mr->nr_pages - 1;
+    for (uint64_t w = first / 64; first <= last && w <= last / 64; w++) {
+        unsigned lo = w == first / 64 ? first % 64 : 0;
+        unsigned hi = w == last / 64 ? last % 64 : 63;
 
-        /* fetch-and-clear: a racing write is either seen or stays set */
-        dirty |=
-            __atomic_fetch_and(&mr->dirty[p / 64], ~bit, __ATOMIC_RELAXED) &
-            bit;
+        dirty |= fn(&mr->dirty[w], bitmap_word_mask(lo, hi));
     }
     return dirty;
+}
+
+static bool word_mark(uint64_t *word, uint64_t mask)
+{
+    __atomic_fetch_or(word, mask, __ATOMIC_RELAXED);
+    return false;
+}
+
+static bool word_test_and_clear(uint64_t *word, uint64_t mask)
+{
+    /* fetch-and-clear: a racing write is either seen or stays set */
+    return __atomic_fetch_and(word, ~mask, __ATOMIC_RELAXED) & mask;
+}
+
+static void mmap_mark_dirty(GuestRegion *r, hwaddr offset, uint64_t len)
+{
+    for_each_dirty_word(region_of(r), offset, len, word_mark);
+}
+
+static bool mmap_test_and_clear_dirty(GuestRegion *r, hwaddr offset,
+                                      uint64_t len)
+{
+    return for_each_dirty_word(region_of(r), offset, len, word_test_and_clear);
 }
 
 /* Plain memory: the wrappers' host fast path does every access. */
@@ -114,24 +126,24 @@ static bool range_check(const GuestMemoryMmapRange *r, GError **errp)
 
     if (r->size == 0 || (r->flags & ~MMAP_FLAGS_ALL) ||
         (r->fd >= 0 && (r->flags & GUEST_MEMORY_MMAP_MEMFD))) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "range at 0x%" PRIx64 ": size 0, unknown flags, or "
-                    "both a file and MEMFD",
-                    r->addr);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "range at 0x%" PRIx64 ": size 0, unknown flags, or "
+                            "both a file and MEMFD",
+                            r->addr);
         return false;
     }
     if (!guest_addr_checked_end(r->addr, r->size, &last) ||
         r->size > (uint64_t)SIZE_MAX / 2) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
-                    "range of 0x%" PRIx64 " bytes at 0x%" PRIx64
-                    " passes 2^64 or does not fit the host",
-                    r->size, r->addr);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                            "range of 0x%" PRIx64 " bytes at 0x%" PRIx64
+                            " passes 2^64 or does not fit the host",
+                            r->size, r->addr);
         return false;
     }
     if (r->fd >= 0 && r->fd_offset % (uint64_t)sysconf(_SC_PAGESIZE)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "file offset 0x%" PRIx64 " is not page-aligned",
-                    r->fd_offset);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "file offset 0x%" PRIx64 " is not page-aligned",
+                            r->fd_offset);
         return false;
     }
     return true;
@@ -139,9 +151,9 @@ static bool range_check(const GuestMemoryMmapRange *r, GError **errp)
 
 static bool os_error(GError **errp, const char *what, hwaddr addr)
 {
-    g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                "range at 0x%" PRIx64 ": %s: %s", addr, what,
-                g_strerror(errno));
+    addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                        "range at 0x%" PRIx64 ": %s: %s", addr, what,
+                        g_strerror(errno));
     return false;
 }
 
@@ -175,10 +187,10 @@ static int region_fd(const GuestMemoryMmapRange *r, size_t len, GError **errp)
     if (S_ISREG(st.st_mode) &&
         (r->fd_offset > (uint64_t)st.st_size ||
          (uint64_t)st.st_size - r->fd_offset < r->size)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "range at 0x%" PRIx64 ": file of 0x%" PRIx64
-                    " bytes is too small",
-                    r->addr, (uint64_t)st.st_size);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "range at 0x%" PRIx64 ": file of 0x%" PRIx64
+                            " bytes is too small",
+                            r->addr, (uint64_t)st.st_size);
         return -2;
     }
     fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
@@ -344,10 +356,10 @@ static MmapRegion *table_overlap(const MmapTable *t, hwaddr start, hwaddr last)
 static bool overlap_error(GError **errp, const GuestMemoryMmapRange *r,
                           const MmapRegion *other)
 {
-    g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERLAP,
-                "range [0x%" PRIx64 ", +0x%" PRIx64 ") overlaps [0x%" PRIx64
-                ", 0x%" PRIx64 "]",
-                r->addr, r->size, other->gr.start, other->gr.last);
+    addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERLAP,
+                        "range [0x%" PRIx64 ", +0x%" PRIx64
+                        ") overlaps [0x%" PRIx64 ", 0x%" PRIx64 "]",
+                        r->addr, r->size, other->gr.start, other->gr.last);
     return false;
 }
 
@@ -488,8 +500,8 @@ ADDRSPACE_EXPORT bool guest_memory_mmap_remove_range(GuestMemoryMmap *m,
         publish_locked(m, table_edit(t, NULL, i - 1), t->regions[i - 1]);
         ok = true;
     } else {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
-                    "no range starts at 0x%" PRIx64, addr);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
+                            "no range starts at 0x%" PRIx64, addr);
     }
     g_mutex_unlock(&m->lock);
     return ok;

@@ -295,6 +295,9 @@ static uint32_t section_flags(const MemoryRegion *mr, bool readonly,
     } else if (romd) {
         f |= FLAT_SECTION_DIRECT_READ;
     } else {
+        if (mr->priv.ram_device) {
+            f |= FLAT_SECTION_RAM; /* RAM, but reached through its ops */
+        }
         /* what goes to the ops: the sizes that need no dispatch planning */
         f |= (uint32_t)mr->priv.fast_sizes << FLAT_SECTION_FAST_SHIFT |
              (uint32_t)mr->priv.piece_size << FLAT_SECTION_PIECE_SHIFT;

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "board-json.h"
+#include "json-strict.h"
 
 /* ---- reading members ---------------------------------------------------- */
 
@@ -140,8 +141,9 @@ static bool parse_number(const char *s, addrspace_u128 *v)
 
 /*
  * An unsigned member (size, address, offset): a JSON integer or a string.
- * Sizes are 1 to 2^64 (2^64 becomes UINT64_MAX, the API's spelling);
- * addresses are 0 to 2^64 - 1. @present tells whether it was there.
+ * Sizes are 0 to 2^64 (2^64 becomes UINT64_MAX, the API's spelling; QEMU
+ * accepts size 0); addresses are 0 to 2^64 - 1. @present tells whether it
+ * was there.
  */
 static bool get_u64(JsonObject *o, const char *where, const char *key,
                     bool is_size, uint64_t *out, bool *present, GError **errp)
@@ -163,15 +165,11 @@ static bool get_u64(JsonObject *o, const char *where, const char *key,
                json_node_get_value_type(n) == G_TYPE_STRING) {
         ok = parse_number(json_node_get_string(n), &v);
     }
-    if (is_size) {
-        ok = ok && v > 0 && v <= limit;
-    } else {
-        ok = ok && v < limit;
-    }
+    ok = ok && (is_size ? v <= limit : v < limit);
     if (!ok) {
         machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, key,
                           is_size
-                              ? "must be a positive integer (at most 2^64)"
+                              ? "must be a non-negative integer (at most 2^64)"
                               : "must be a non-negative integer below 2^64");
         return false;
     }
@@ -207,7 +205,7 @@ static bool get_placement(JsonObject *o, const char *where, const char **parent,
 
 static bool kind_from_name(const char *name, MachineRegionKind *kind)
 {
-    for (int k = MACHINE_REGION_RAM; k <= MACHINE_REGION_RESERVATION; k++) {
+    for (int k = MACHINE_REGION_RAM; k <= MACHINE_REGION_LAST; k++) {
         if (strcmp(name, machine_region_kind_name(k)) == 0) {
             *kind = k;
             return true;
@@ -227,17 +225,102 @@ static bool type_from_name(const char *name, MachineDeviceType *type)
     return false;
 }
 
+/* "owner": {"kind": "dev" or "obj", "path": ..., "id": ...}. */
+static bool get_owner(JsonObject *o, const char *where, MachineOwnerSpec *owner,
+                      GError **errp)
+{
+    static const char *const allowed[] = {"kind", "path", "id", NULL};
+    JsonNode *n = json_object_get_member(o, "owner");
+    g_autofree char *at = g_strdup_printf("%s.owner", where);
+    JsonObject *obj;
+    const char *kind;
+
+    if (!n) {
+        return true;
+    }
+    if (!JSON_NODE_HOLDS_OBJECT(n)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "owner",
+                          "must be an object");
+        return false;
+    }
+    obj = json_node_get_object(n);
+    if (!check_members(obj, at, allowed, errp) ||
+        !get_string(obj, at, "kind", false, &kind, errp) ||
+        !get_string(obj, at, "path", false, &owner->path, errp) ||
+        !get_string(obj, at, "id", false, &owner->id, errp)) {
+        return false;
+    }
+    if (kind && strcmp(kind, "dev") != 0 && strcmp(kind, "obj") != 0) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, at, "kind",
+                          "must be \"dev\" or \"obj\"");
+        return false;
+    }
+    if (!owner->path && !owner->id) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, at, NULL,
+                          "needs a path or an id");
+        return false;
+    }
+    owner->object = kind && kind[0] == 'o';
+    return true;
+}
+
+static const char *const perm_names[] = {
+    [IOMMU_NONE] = "none",
+    [IOMMU_RO] = "ro",
+    [IOMMU_WO] = "wo",
+    [IOMMU_RW] = "rw",
+};
+
+/* The IOMMU members: address_space, offset (the alias's member), page_size,
+ * perm. */
+static bool get_iommu(JsonObject *o, const char *where, MachineIommuSpec *io,
+                      GError **errp)
+{
+    const char *perm = NULL;
+    bool present;
+
+    io->perm = IOMMU_RW;
+    if (!get_string(o, where, "address_space", false, &io->address_space,
+                    errp) ||
+        !get_u64(o, where, "page_size", false, &io->page_size, &present,
+                 errp) ||
+        !get_string(o, where, "perm", false, &perm, errp)) {
+        return false;
+    }
+    if (present && io->page_size == 0) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "page_size",
+                          "must be a power of two");
+        return false;
+    }
+    if (!perm) {
+        return true;
+    }
+    for (int p = IOMMU_NONE; p <= IOMMU_RW; p++) {
+        if (strcmp(perm, perm_names[p]) == 0) {
+            io->perm = p;
+            return true;
+        }
+    }
+    machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "perm",
+                      "must be \"rw\", \"ro\", \"wo\" or \"none\"");
+    return false;
+}
+
 static bool load_region(Machine *m, JsonObject *o, const char *where,
                         GError **errp)
 {
     static const char *const allowed[] = {
-        "name",    "kind",    "size",     "parent", "addr",   "priority",
-        "overlap", "enabled", "readonly", "target", "offset", NULL};
+        "id",          "name",     "kind",    "size",          "parent",
+        "addr",        "priority", "overlap", "enabled",       "readonly",
+        "nonvolatile", "target",   "offset",  "address_space", "page_size",
+        "perm",        "owner",    NULL};
     MachineRegionSpec spec = {.where = where};
     const char *kind;
     bool present, enabled = true;
+    hwaddr offset = 0;
 
     if (!check_members(o, where, allowed, errp) ||
+        !get_string(o, where, "id", false, &spec.id, errp) ||
         !get_string(o, where, "name", true, &spec.name, errp) ||
         !get_string(o, where, "kind", true, &kind, errp)) {
         return false;
@@ -245,7 +328,7 @@ static bool load_region(Machine *m, JsonObject *o, const char *where,
     if (!kind_from_name(kind, &spec.kind)) {
         machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "kind",
                           "unknown kind '%s' (ram, rom, romd, io, container, "
-                          "alias, reservation)",
+                          "alias, reservation, iommu, ram-device)",
                           kind);
         return false;
     }
@@ -261,31 +344,85 @@ static bool load_region(Machine *m, JsonObject *o, const char *where,
                        &spec.overlap, errp) ||
         !get_bool(o, where, "enabled", &enabled, errp) ||
         !get_bool(o, where, "readonly", &spec.readonly, errp) ||
+        !get_bool(o, where, "nonvolatile", &spec.nonvolatile, errp) ||
         !get_string(o, where, "target", false, &spec.alias_target, errp) ||
-        !get_u64(o, where, "offset", false, &spec.alias_offset, &present,
-                 errp)) {
+        !get_u64(o, where, "offset", false, &offset, &present, errp) ||
+        !get_owner(o, where, &spec.owner, errp)) {
         return false;
     }
-    if (present && spec.kind != MACHINE_REGION_ALIAS) {
+    if (spec.kind == MACHINE_REGION_IOMMU) {
+        spec.iommu.offset = offset;
+        if (!get_iommu(o, where, &spec.iommu, errp)) {
+            return false;
+        }
+    } else if (json_object_has_member(o, "page_size") ||
+               json_object_has_member(o, "perm")) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where,
+                          json_object_has_member(o, "perm") ? "perm"
+                                                            : "page_size",
+                          "only IOMMUs have one");
+        return false;
+    } else if (!get_string(o, where, "address_space", false,
+                           &spec.iommu.address_space, errp)) {
+        return false; /* refused by machine_add_region() when present */
+    } else {
+        spec.alias_offset = offset;
+    }
+    if (present && spec.kind != MACHINE_REGION_ALIAS &&
+        spec.kind != MACHINE_REGION_IOMMU) {
         machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "offset",
-                          "only aliases have an offset");
+                          "only aliases and IOMMUs have an offset");
         return false;
     }
     spec.disabled = !enabled;
     return machine_add_region(m, &spec, errp);
 }
 
+/* The hpet's "intcap" (route capability, not 0) and "compat" members. */
+static bool load_hpet_props(JsonObject *o, const char *where,
+                            MachineDeviceSpec *spec, GError **errp)
+{
+    const char *compat = NULL;
+    uint64_t intcap = 0;
+    bool has_intcap;
+
+    if (!get_u64(o, where, "intcap", false, &intcap, &has_intcap, errp) ||
+        !get_string(o, where, "compat", false, &compat, errp)) {
+        return false;
+    }
+    if ((has_intcap || compat) && spec->type != MACHINE_DEVICE_HPET) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where,
+                          has_intcap ? "intcap" : "compat",
+                          "only an hpet has this property");
+        return false;
+    }
+    if (has_intcap && (intcap == 0 || intcap > UINT32_MAX)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "intcap",
+                          "must be a non-zero 32-bit route capability");
+        return false;
+    }
+    if (compat && !hpet_compat_parse(compat, &spec->hpet_compat, NULL)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "compat",
+                          "must be \"default\" or \"qemu-7.2\"");
+        return false;
+    }
+    spec->hpet_intcap = (uint32_t)intcap;
+    return true;
+}
+
 static bool load_device(Machine *m, JsonObject *o, const char *where,
                         GError **errp)
 {
-    static const char *const allowed[] = {"name",   "type",          "parent",
-                                          "addr",   "priority",      "overlap",
-                                          "timers", "address_space", NULL};
+    static const char *const allowed[] = {
+        "id",       "name",    "type",   "parent",        "addr",
+        "priority", "overlap", "timers", "address_space", "owner",
+        "intcap",   "compat",  NULL};
     MachineDeviceSpec spec = {.where = where};
     const char *type;
     int64_t timers = 0;
 
     if (!check_members(o, where, allowed, errp) ||
+        !get_string(o, where, "id", false, &spec.id, errp) ||
         !get_string(o, where, "name", true, &spec.name, errp) ||
         !get_string(o, where, "type", true, &type, errp)) {
         return false;
@@ -302,7 +439,8 @@ static bool load_device(Machine *m, JsonObject *o, const char *where,
                        &spec.overlap, errp) ||
         !get_int(o, where, "timers", 1, 1024, &timers, errp) ||
         !get_string(o, where, "address_space", false, &spec.dma_address_space,
-                    errp)) {
+                    errp) ||
+        !get_owner(o, where, &spec.owner, errp)) {
         return false;
     }
     if (timers && spec.type != MACHINE_DEVICE_HPET) {
@@ -316,18 +454,22 @@ static bool load_device(Machine *m, JsonObject *o, const char *where,
         return false;
     }
     spec.hpet_timers = (unsigned)timers;
-    return machine_add_device(m, &spec, errp);
+    return load_hpet_props(o, where, &spec, errp) &&
+           machine_add_device(m, &spec, errp);
 }
 
 static bool load_space(Machine *m, JsonObject *o, const char *where,
                        GError **errp)
 {
-    static const char *const allowed[] = {"name", "root", "endianness", NULL};
-    const char *name, *root, *endianness;
+    static const char *const allowed[] = {"id", "name", "root", "endianness",
+                                          NULL};
+    MachineSpaceSpec spec = {.where = where};
+    const char *endianness;
 
     if (!check_members(o, where, allowed, errp) ||
-        !get_string(o, where, "name", true, &name, errp) ||
-        !get_string(o, where, "root", true, &root, errp) ||
+        !get_string(o, where, "id", false, &spec.id, errp) ||
+        !get_string(o, where, "name", true, &spec.name, errp) ||
+        !get_string(o, where, "root", true, &spec.root, errp) ||
         !get_string(o, where, "endianness", false, &endianness, errp)) {
         return false;
     }
@@ -337,8 +479,8 @@ static bool load_space(Machine *m, JsonObject *o, const char *where,
                           "must be \"little\" or \"big\"");
         return false;
     }
-    return machine_add_address_space(m, where, name, root,
-                                     endianness && endianness[0] == 'b', errp);
+    spec.big_endian = endianness && endianness[0] == 'b';
+    return machine_add_space(m, &spec, errp);
 }
 
 typedef bool (*LoadEntryFn)(Machine *m, JsonObject *o, const char *where,
@@ -385,11 +527,18 @@ static bool load_array(Machine *m, JsonObject *root, const char *key, guint max,
     return true;
 }
 
-/* json-glib's parser recurses per nesting level: bound it before parsing. */
+/*
+ * json-glib is lenient (comments, single quotes, duplicate names, strings
+ * cut at \u0000) and recurses per nesting level: only strict JSON within
+ * the board limits reaches it.
+ */
 static bool check_text(const char *data, size_t len, GError **errp)
 {
-    bool in_string = false, escaped = false;
-    int depth = 0;
+    static const JsonStrictLimits limits = {
+        .max_depth = BOARD_JSON_MAX_DEPTH,
+        .max_entries = BOARD_JSON_MAX_REGIONS,
+        .max_values = BOARD_JSON_MAX_VALUES,
+    };
 
     if (len > BOARD_JSON_MAX_BYTES) {
         machine_set_error(errp, ADDRSPACE_ERROR_PARSE, "$", NULL,
@@ -401,29 +550,7 @@ static bool check_text(const char *data, size_t len, GError **errp)
                           "invalid JSON: not UTF-8 text");
         return false;
     }
-    for (size_t i = 0; i < len; i++) {
-        char c = data[i];
-
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if ((c == '[' || c == '{') && ++depth > BOARD_JSON_MAX_DEPTH) {
-            machine_set_error(errp, ADDRSPACE_ERROR_PARSE, "$", NULL,
-                              "nested deeper than %d levels",
-                              BOARD_JSON_MAX_DEPTH);
-            return false;
-        } else if (c == ']' || c == '}') {
-            depth--;
-        }
-    }
-    return true;
+    return json_strict_check(data, len, &limits, errp);
 }
 
 Machine *board_json_load_data(const char *data, size_t len, GError **errp)
@@ -474,6 +601,8 @@ Machine *board_json_load_data(const char *data, size_t len, GError **errp)
 
 Machine *board_json_load_file(const char *path, GError **errp)
 {
+    /* GLib fills errp itself, and the path is prefixed to errors */
+    ERRP_GUARD();
     g_autofree char *data = NULL;
     struct stat st;
     Machine *m;
@@ -481,8 +610,8 @@ Machine *board_json_load_file(const char *path, GError **errp)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0 || fstat(fd, &st) < 0) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s: %s", path,
-                    g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s: %s",
+                            path, g_strerror(errno));
         if (fd >= 0) {
             close(fd);
         }
@@ -491,9 +620,9 @@ Machine *board_json_load_file(const char *path, GError **errp)
     close(fd);
     /* a FIFO or /dev/zero would be read without end */
     if (!S_ISREG(st.st_mode) || st.st_size > BOARD_JSON_MAX_BYTES) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "%s: not a regular file of at most %u bytes", path,
-                    BOARD_JSON_MAX_BYTES);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "%s: not a regular file of at most %u bytes", path,
+                            BOARD_JSON_MAX_BYTES);
         return NULL;
     }
     if (!g_file_get_contents(path, &data, &len, errp)) {
@@ -546,15 +675,53 @@ static void add_placement(JsonBuilder *b, const char *parent, hwaddr addr,
     }
 }
 
+/* "id" only where it is not the name (the default). */
+static void add_id_name(JsonBuilder *b, const char *id, const char *name)
+{
+    if (id && strcmp(id, name) != 0) {
+        add_string(b, "id", id);
+    }
+    add_string(b, "name", name);
+}
+
+static void add_owner(JsonBuilder *b, const MachineOwnerSpec *o)
+{
+    if (!o->path && !o->id) {
+        return;
+    }
+    json_builder_set_member_name(b, "owner");
+    json_builder_begin_object(b);
+    if (o->object) {
+        add_string(b, "kind", "obj");
+    }
+    if (o->path) {
+        add_string(b, "path", o->path);
+    }
+    if (o->id) {
+        add_string(b, "id", o->id);
+    }
+    json_builder_end_object(b);
+}
+
 static void write_region(JsonBuilder *b, const MachineRegionSpec *s)
 {
     json_builder_begin_object(b);
-    add_string(b, "name", s->name);
+    add_id_name(b, s->id, s->name);
     add_string(b, "kind", machine_region_kind_name(s->kind));
     add_hex(b, "size", s->size, true);
     if (s->kind == MACHINE_REGION_ALIAS) {
         add_string(b, "target", s->alias_target);
         add_hex(b, "offset", s->alias_offset, false);
+    }
+    if (s->kind == MACHINE_REGION_IOMMU) {
+        add_string(b, "address_space", s->iommu.address_space);
+        add_hex(b, "offset", s->iommu.offset, false);
+        if (s->iommu.page_size != MACHINE_IOMMU_PAGE_SIZE) {
+            add_hex(b, "page_size", s->iommu.page_size, false);
+        }
+        if (s->iommu.perm != IOMMU_RW) {
+            add_string(b, "perm", perm_names[s->iommu.perm]);
+        }
     }
     add_placement(b, s->parent, s->addr, s->priority, s->overlap);
     if (s->disabled) {
@@ -563,22 +730,35 @@ static void write_region(JsonBuilder *b, const MachineRegionSpec *s)
     if (s->readonly) {
         add_bool(b, "readonly", true);
     }
+    if (s->nonvolatile) {
+        add_bool(b, "nonvolatile", true);
+    }
+    add_owner(b, &s->owner);
     json_builder_end_object(b);
 }
 
 static void write_device(JsonBuilder *b, const MachineDeviceSpec *s)
 {
     json_builder_begin_object(b);
-    add_string(b, "name", s->name);
+    add_id_name(b, s->id, s->name);
     add_string(b, "type", machine_device_type_name(s->type));
     add_placement(b, s->parent, s->addr, s->priority, s->overlap);
     if (s->type == MACHINE_DEVICE_HPET && s->hpet_timers) {
         json_builder_set_member_name(b, "timers");
         json_builder_add_int_value(b, s->hpet_timers);
     }
+    if (s->type == MACHINE_DEVICE_HPET && s->hpet_intcap) {
+        g_autofree char *intcap = g_strdup_printf("0x%x", s->hpet_intcap);
+
+        add_string(b, "intcap", intcap);
+    }
+    if (s->type == MACHINE_DEVICE_HPET && s->hpet_compat) {
+        add_string(b, "compat", hpet_compat_name(s->hpet_compat));
+    }
     if (s->dma_address_space) {
         add_string(b, "address_space", s->dma_address_space);
     }
+    add_owner(b, &s->owner);
     json_builder_end_object(b);
 }
 
@@ -611,14 +791,13 @@ char *board_json_to_data(Machine *m)
     json_builder_set_member_name(b, "address_spaces");
     json_builder_begin_array(b);
     for (guint i = 0; i < machine_nr_address_spaces(m); i++) {
-        const char *name, *root_name;
-        bool big;
+        MachineSpaceSpec s;
 
-        machine_address_space_spec(m, i, &name, &root_name, &big);
+        machine_space_spec(m, i, &s);
         json_builder_begin_object(b);
-        add_string(b, "name", name);
-        add_string(b, "root", root_name);
-        add_string(b, "endianness", big ? "big" : "little");
+        add_id_name(b, s.id, s.name);
+        add_string(b, "root", s.root);
+        add_string(b, "endianness", s.big_endian ? "big" : "little");
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

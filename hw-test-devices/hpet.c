@@ -1,37 +1,50 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * HPET (hpet.h), written from the IA-PC HPET specification 1.0a and what
- * QEMU 7.2's model shows a guest. Where QEMU 7.2 departs from the
- * specification in a way QEMU later recognised as a bug (most were fixed
- * in QEMU 9.1), the specification wins; each place says "QEMU 7.2: ...".
+ * HPET (hpet.h): the algorithm of QEMU 7.2's hw/timer/hpet.c, written anew,
+ * with the two later QEMU changes the default behaviour takes (ISR_FIX,
+ * CMP_HI_FIX below). Every rule that looks odd is QEMU's; each says so.
  *
- * Time: while the main counter runs, its value is counter + (now -
- * ns_base) / 10, so tick T is reached exactly at ns_base + (T - counter) *
- * 10 ns and a timer callback, run by the VClock at its deadline, reads the
- * counter value of its match.
+ * Time, as in QEMU: while the main counter runs it reads
+ * (now + offset) / 10 in unsigned 64-bit arithmetic, offset being
+ * counter * 10 - now at the moment it was enabled. A timer is armed for
+ * "now + 10 * diff" ns, diff being the ticks from the current counter to
+ * the comparator (at least 1): the deadline is counted from the arming
+ * time, not from the tick boundary.
+ *
+ * Bounded work: a periodic timer whose matches nobody can observe
+ * (coalesce_allowed()) jumps over the matches that fall inside the VClock
+ * run in progress instead of taking a callback for each (fast_forward()).
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "hpet.h"
 
-/* Configuration bits that read as 1 on every timer. */
+#define TICK_NS ((uint64_t)HPET_CLK_PERIOD_NS)
+
+/* Configuration bits that read as 1 on every timer after reset. */
 #define HPET_TN_CFG_CAPS (HPET_TN_PERIODIC_CAP | HPET_TN_SIZE_CAP)
+/* Writable bits of the general configuration register. */
+#define HPET_CFG_WRITE_MASK (HPET_CFG_ENABLE | HPET_CFG_LEGACY)
+/* Window offsets decoded as timer registers (QEMU: 0x100 to 0x3ff). */
+#define HPET_TN_WINDOW_END 0x400u
+/* Matches simulated in one callback before fast_forward() gives up. */
+#define FF_MAX_STEPS 64
+/* Relative states remembered to find the cycle of a periodic timer. */
+#define FF_HISTORY 8
 
 typedef struct HPETTimer {
     HPETState *s;
     unsigned tn;
     VClockTimer vt;
+    bool armed; /* vt carries this timer's current event */
     /* guest-visible registers */
     uint64_t config; /* low: configuration; high: route capability */
     uint64_t cmp;    /* comparator; the accumulator in periodic mode */
-    uint64_t fsb;    /* FSB route: stored only (no FSB capability) */
-    /* hidden state */
-    uint64_t period; /* periodic mode: the value last written */
-    uint64_t match;  /* main counter value of the next comparator match */
-    bool armed;      /* vt carries the current event (pending or firing) */
-    bool wrap_next;  /* the armed event is the 32-bit wrap before match */
-    bool line_high;  /* level mode: holds @line raised */
-    unsigned line;
+    uint64_t fsb;    /* FSB route: value low, address high */
+    /* hidden state, as QEMU's */
+    uint64_t period;
+    bool wrap_flag; /* the armed event is the 32-bit wrap before the match */
 } HPETTimer;
 
 struct HPETState {
@@ -44,40 +57,123 @@ struct HPETState {
     GRecMutex lock; /* the region's lock; protects everything below */
     HPETIrqHandler irq_fn;
     void *irq_opaque;
+    AddressSpace *fsb_as;
+    HPETCompat compat;
     uint32_t intcap;
-    bool detached; /* hpet_free() ran: no clock, no interrupts */
+    bool detached;         /* hpet_free() ran: no clock, no interrupts */
+    uint64_t frozen_ticks; /* the counter from then on */
+    uint32_t lines_high;   /* lines whose last setting was a raise */
     uint64_t config;
     uint64_t isr;
-    uint64_t counter; /* halted: the main counter; running: its value at */
-    int64_t ns_base;  /* this clock time */
-    unsigned line_users[HPET_NUM_IRQ_LINES]; /* level timers raising each */
+    uint64_t counter; /* QEMU's hpet_counter: valid while halted */
+    uint64_t offset;  /* QEMU's hpet_offset */
+    /*
+     * QEMU decodes timer num_timers too; the window reaches timer 23 at
+     * most, so for blocks of up to 23 timers that one is in the array.
+     */
     HPETTimer timer[HPET_MAX_TIMERS];
 };
 
-static uint64_t deposit_half(uint64_t reg, bool high, uint32_t val)
+/*
+ * Later-QEMU changes of the default behaviour:
+ * ISR_FIX: QEMU 9.1 commit f0ccf770789e, "hpet: fix and cleanup persistence
+ *   of interrupt status": a level timer sets its status bit even with its
+ *   interrupt disabled, timers keep running while disabled, enabling the
+ *   interrupt (or the counter) raises the line of a set status bit, and
+ *   switching to edge mode clears the bit.
+ * CMP_HI_FIX: QEMU 9.1 commit 9eb7fad3546a, "hpet: ignore high bits of
+ *   comparator in 32-bit mode".
+ */
+static bool isr_fix(const HPETState *s)
 {
-    return high ? (reg & 0xffffffffu) | (uint64_t)val << 32
-                : (reg & ~(uint64_t)0xffffffffu) | val;
+    return s->compat == HPET_COMPAT_DEFAULT;
 }
 
-static bool hpet_running(const HPETState *s)
+static bool cmp_hi_fix(const HPETState *s)
 {
-    return (s->config & HPET_CFG_ENABLE) && !s->detached;
+    return s->compat == HPET_COMPAT_DEFAULT;
 }
 
-static uint64_t hpet_ticks(HPETState *s)
+/* QEMU computes a timer's status bit as the int "1 << tn", sign-extended. */
+static uint64_t timer_mask(unsigned tn)
 {
-    if (!hpet_running(s)) {
-        return s->counter;
+    return tn == 31 ? 0xffffffff80000000ull : 1ull << tn;
+}
+
+static bool hpet_enabled(const HPETState *s)
+{
+    return s->config & HPET_CFG_ENABLE;
+}
+
+static bool timer_enabled(const HPETTimer *t)
+{
+    return t->config & HPET_TN_ENABLE;
+}
+
+static bool timer_periodic(const HPETTimer *t)
+{
+    return t->config & HPET_TN_PERIODIC;
+}
+
+static bool timer_32bit(const HPETTimer *t)
+{
+    return t->config & HPET_TN_32BIT;
+}
+
+static bool timer_fsb(const HPETTimer *t)
+{
+    return t->config & HPET_TN_FSB_ENABLE;
+}
+
+static int64_t now_ns(HPETState *s)
+{
+    return vclock_now_ns(s->clk);
+}
+
+/* The counter as QEMU reads it while running, at clock time @ns. */
+static uint64_t ticks_at(const HPETState *s, int64_t ns)
+{
+    return ((uint64_t)ns + s->offset) / TICK_NS;
+}
+
+static uint64_t hpet_get_ticks(HPETState *s)
+{
+    return s->detached ? s->frozen_ticks : ticks_at(s, now_ns(s));
+}
+
+/*
+ * Ticks from @cur to the comparator, at least 1: a comparator up to 2^31
+ * (2^63) ticks behind counts as 1 tick ahead (QEMU's hpet_calculate_diff).
+ */
+static uint64_t calc_diff(const HPETTimer *t, uint64_t cur)
+{
+    if (timer_32bit(t)) {
+        uint32_t diff = (uint32_t)t->cmp - (uint32_t)cur;
+
+        return (int32_t)diff > 0 ? diff : 1;
     }
-    return s->counter +
-           (uint64_t)(vclock_now_ns(s->clk) - s->ns_base) / HPET_CLK_PERIOD_NS;
+    return (int64_t)(t->cmp - cur) > 0 ? t->cmp - cur : 1;
+}
+
+/*
+ * The deadline QEMU 7.2 computes for @diff ticks after @now: 64-bit
+ * arithmetic that wraps (QEMU builds with -fwrapv), so a far comparator
+ * can give a time in the past.
+ */
+static int64_t deadline_after(int64_t now, uint64_t diff)
+{
+    return (int64_t)((uint64_t)now + diff * TICK_NS);
 }
 
 /* ---- interrupt lines ---------------------------------------------- */
 
-static void hpet_set_line(HPETState *s, unsigned line, bool level)
+static void set_line(HPETState *s, unsigned line, bool level)
 {
+    if (level) {
+        s->lines_high |= 1u << line;
+    } else {
+        s->lines_high &= ~(1u << line);
+    }
     if (s->irq_fn) {
         s->irq_fn(s->irq_opaque, line, level);
     }
@@ -85,69 +181,64 @@ static void hpet_set_line(HPETState *s, unsigned line, bool level)
 
 static unsigned timer_route(const HPETTimer *t)
 {
-    /* QEMU: legacy mode sends timer 0 to output 0, timer 1 to output 8 */
+    /* legacy mode: timer 0 to output 0, timer 1 to output 8 (the RTC's) */
     if (t->tn <= 1 && (t->s->config & HPET_CFG_LEGACY)) {
         return t->tn == 0 ? HPET_LEGACY_TIMER0_LINE : HPET_LEGACY_TIMER1_LINE;
     }
     return (t->config & HPET_TN_INT_ROUTE_MASK) >> HPET_TN_INT_ROUTE_SHIFT;
 }
 
-static bool timer_irq_enabled(const HPETTimer *t)
+static void fsb_deliver(HPETTimer *t)
 {
-    return (t->config & HPET_TN_ENABLE) && hpet_running(t->s);
+    if (t->s->fsb_as) {
+        address_space_stl_le(t->s->fsb_as, t->fsb >> 32, (uint32_t)t->fsb,
+                             MEMTXATTRS_UNSPECIFIED, NULL);
+    }
 }
 
 /*
- * Make a level-triggered timer's line follow its state: raised while its
- * status bit is set and its interrupt is enabled. Lines are wired-OR
- * (level interrupts may be shared): a line falls when its last holder
- * lets go. QEMU 7.2 has no such count and lowers a shared line early.
+ * QEMU's update_irq(): @set is a match (or a re-raise of a set status
+ * bit); !@set clears the status and lowers the line. There is no line
+ * state: a lowered line is lowered whoever else holds it, and an FSB
+ * timer neither raises nor lowers a line.
  */
-static void timer_update_line(HPETTimer *t)
+static void update_irq(HPETTimer *t, bool set)
 {
     HPETState *s = t->s;
-    bool want = (t->config & HPET_TN_TYPE_LEVEL) &&
-                (s->isr & (1ull << t->tn)) && timer_irq_enabled(t);
-    unsigned line = timer_route(t);
+    unsigned route = timer_route(t);
+    uint64_t mask = timer_mask(t->tn);
+    bool level = t->config & HPET_TN_TYPE_LEVEL;
+    bool fire = set && timer_enabled(t) && hpet_enabled(s);
 
-    if (t->line_high && (!want || t->line != line)) {
-        t->line_high = false;
-        if (--s->line_users[t->line] == 0) {
-            hpet_set_line(s, t->line, false);
-        }
+    if (isr_fix(s)) {
+        /* the status bit follows the match, enabled or not */
+        s->isr = set && level ? s->isr | mask : s->isr & ~mask;
+    } else if (!fire) {
+        s->isr &= ~mask; /* QEMU 7.2: a disabled timer clears it */
+    } else if (!timer_fsb(t)) {
+        s->isr = level ? s->isr | mask : s->isr & ~mask;
     }
-    if (want && !t->line_high) {
-        t->line_high = true;
-        t->line = line;
-        if (s->line_users[line]++ == 0) {
-            hpet_set_line(s, line, true);
+    if (!fire) {
+        if (!timer_fsb(t)) {
+            set_line(s, route, false);
         }
-    }
-}
-
-/* A comparator match (or 32-bit wrap) of @t. */
-static void timer_fire(HPETTimer *t)
-{
-    HPETState *s = t->s;
-    unsigned line = timer_route(t);
-
-    if (t->config & HPET_TN_TYPE_LEVEL) {
-        /*
-         * Specification: with Tn_INT_ENB_CNF clear "the timer will still
-         * operate and generate appropriate status bits". QEMU 7.2 stopped
-         * the timer and cleared the bit instead (fixed in QEMU 9.1).
-         */
-        s->isr |= 1ull << t->tn;
-        timer_update_line(t);
-    } else if (timer_irq_enabled(t) && s->line_users[line] == 0) {
-        /* edge: a pulse; status stays 0 (QEMU). On a line a level timer
-         * holds raised a pulse makes no edge. */
-        hpet_set_line(s, line, true);
-        hpet_set_line(s, line, false);
+    } else if (timer_fsb(t)) {
+        fsb_deliver(t);
+    } else if (level) {
+        set_line(s, route, true);
+    } else {
+        set_line(s, route, true); /* qemu_irq_pulse() */
+        set_line(s, route, false);
     }
 }
 
 /* ---- comparators -------------------------------------------------- */
+
+static void timer_arm_at(HPETTimer *t, int64_t deadline)
+{
+    vclock_timer_mod(&t->vt, deadline);
+    t->armed = true;
+}
 
 static void timer_disarm(HPETTimer *t)
 {
@@ -155,104 +246,244 @@ static void timer_disarm(HPETTimer *t)
         vclock_timer_del(&t->vt);
     }
     t->armed = false;
-    t->wrap_next = false;
 }
 
-/* Arm @t's clock event for the instant the main counter reaches @tick. */
-static void timer_schedule(HPETTimer *t, uint64_t tick)
+/* QEMU's hpet_set_timer(): arm for the next match (or 32-bit wrap). */
+static void hpet_set_timer(HPETTimer *t)
 {
     HPETState *s = t->s;
-    uint64_t ticks = tick - s->counter; /* tick is ahead of the counter */
+    uint64_t cur = hpet_get_ticks(s);
+    uint64_t diff = calc_diff(t, cur);
 
-    if (ticks > (uint64_t)(INT64_MAX - s->ns_base) / HPET_CLK_PERIOD_NS) {
-        timer_disarm(t); /* beyond the clock's range: never */
+    if (s->detached) {
         return;
     }
-    vclock_timer_mod(&t->vt,
-                     s->ns_base + (int64_t)(ticks * HPET_CLK_PERIOD_NS));
-    t->armed = true;
-}
-
-/*
- * Compute @t's next comparator match from the current counter and arm it.
- * Specification: the match happens when the counter becomes equal to the
- * comparator (in 32-bit mode: its low half), so a comparator the counter
- * has reached or passed matches again only after the counter wraps: 2^32
- * ticks in 32-bit mode, never in 64-bit mode. QEMU 7.2 instead treats a
- * comparator up to 2^31 (2^63) ticks behind as due and fires it one tick
- * later, so enabling a timer whose comparator is still all ones
- * interrupts after 10 ns; QEMU 9.1 follows the specification in 32-bit
- * mode.
- */
-static void timer_update(HPETTimer *t)
-{
-    uint64_t cur;
-    uint64_t match;
-
-    if (!hpet_running(t->s)) {
-        timer_disarm(t);
-        return;
-    }
-    cur = hpet_ticks(t->s);
-    t->wrap_next = false;
-    if (t->config & HPET_TN_32BIT) {
-        uint64_t dist = (uint32_t)((uint32_t)t->cmp - (uint32_t)cur);
-        uint64_t wrap = (cur | 0xffffffffu) + 1; /* 0: past 2^64 */
-
-        if (__builtin_add_overflow(cur, dist ? dist : 1ull << 32, &match)) {
-            timer_disarm(t);
-            return;
-        }
-        t->match = match;
+    t->wrap_flag = false;
+    if (timer_32bit(t) && !timer_periodic(t)) {
         /*
-         * A one-shot 32-bit timer also interrupts when the counter's low
-         * half wraps before the match (QEMU, citing the specification).
-         * QEMU 7.2 fires it one tick early, at low half 0xffffffff; this
-         * fires at the wrap itself, as QEMU 9.1 does.
+         * A one-shot 32-bit timer also fires when the counter's low half
+         * wraps before the match. QEMU 7.2 (and later QEMU up to 9.0)
+         * counts to low half 0xffffffff, one tick before the wrap.
          */
-        if (!(t->config & HPET_TN_PERIODIC) && wrap && wrap < match) {
-            t->wrap_next = true;
-            timer_schedule(t, wrap);
-            return;
+        uint32_t wrap_diff = 0xffffffffu - (uint32_t)cur;
+
+        if (wrap_diff < (uint32_t)diff) {
+            diff = wrap_diff;
+            t->wrap_flag = true;
         }
-    } else if (t->cmp > cur) {
-        t->match = t->cmp;
-    } else {
-        timer_disarm(t);
-        return;
     }
-    timer_schedule(t, t->match);
+    timer_arm_at(t, deadline_after(now_ns(s), diff));
+}
+
+/* QEMU's hpet_del_timer(). */
+static void hpet_del_timer(HPETTimer *t)
+{
+    timer_disarm(t);
+    if (!isr_fix(t->s)) {
+        update_irq(t, false);
+    } else if (t->s->isr & timer_mask(t->tn)) {
+        update_irq(t, true); /* keeps a level status bit, lowers the line */
+    }
 }
 
 /*
- * Periodic mode, at a match: the accumulator moves on by the period.
- * Periods missed (a late callback in real-time mode) are skipped, as in
- * QEMU. QEMU 7.2 only moves on once the counter is strictly past the
- * comparator, so under a virtual clock, where the callback runs exactly at
- * the match, it re-arms one tick later and interrupts twice a period.
+ * Periodic mode at a match: QEMU adds the period to the accumulator while
+ * the counter is strictly after it ("while (hpet_time_after(cur, cmp))
+ * cmp += period"), in 32-bit arithmetic in 32-bit mode. The loop is done
+ * here in closed form, so a comparator far behind costs nothing. With a
+ * period of 0 modulo 2^32 in 32-bit mode QEMU never leaves the loop: false.
  */
-static void timer_next_period(HPETTimer *t)
+static bool advance_accumulator(HPETTimer *t, uint64_t cur)
 {
-    uint64_t cur = hpet_ticks(t->s);
-    uint64_t next;
+    uint64_t p = t->period;
 
-    if (__builtin_add_overflow(t->match, t->period, &next)) {
-        timer_disarm(t);
-        return;
+    if (timer_32bit(t)) {
+        /* behind: (uint32)(cur - cmp) in [1, 2^31] */
+        uint64_t x = (uint32_t)(cur - t->cmp);
+        uint64_t p32 = (uint32_t)p;
+        uint64_t k;
+
+        if (x == 0 || x > 0x80000000u) {
+            return true;
+        }
+        if (p32 == 0) {
+            return false;
+        }
+        if (p32 <= 0x80000000u) {
+            k = (x - 1) / p32 + 1;
+        } else {
+            /* subtracting p32 mod 2^32 adds q: leaves once past 2^31 */
+            uint64_t q = 0x100000000ull - p32;
+
+            k = (0x80000000u - x) / q + 1;
+        }
+        t->cmp = (uint32_t)(t->cmp + k * p);
+        return true;
     }
-    if (next <= cur) {
-        uint64_t skip;
+    /* behind: cur - cmp in [1, 2^63] */
+    uint64_t x = cur - t->cmp;
+    uint64_t k;
 
-        if (__builtin_mul_overflow((cur - next) / t->period + 1, t->period,
-                                   &skip) ||
-            __builtin_add_overflow(next, skip, &next)) {
-            timer_disarm(t);
-            return;
+    if (x == 0 || x > 0x8000000000000000ull) {
+        return true;
+    }
+    if (p <= 0x8000000000000000ull) {
+        k = (x - 1) / p + 1;
+    } else {
+        uint64_t q = 0 - p;
+
+        k = (0x8000000000000000ull - x) / q + 1;
+    }
+    t->cmp += k * p;
+    return true;
+}
+
+/*
+ * One match of a periodic timer at clock time @ns (counter @cur): advance
+ * the accumulator and return the next deadline. False: QEMU would loop
+ * forever (see advance_accumulator()).
+ */
+static bool periodic_step(HPETTimer *t, int64_t ns, uint64_t cur, int64_t *next)
+{
+    if (!advance_accumulator(t, cur)) {
+        return false;
+    }
+    *next = deadline_after(ns, calc_diff(t, cur));
+    return true;
+}
+
+/*
+ * Whether the matches of @t can be coalesced: nobody receives the lines
+ * and no timer of the block delivers by FSB (a memory write, observable
+ * and ordered against the others). Then a match only sets the timer's own
+ * status bit and accumulator, and N matches leave what the last one left.
+ */
+static bool coalesce_allowed(HPETState *s)
+{
+    if (s->irq_fn || vclock_is_realtime(s->clk)) {
+        return false;
+    }
+    for (unsigned i = 0; i < HPET_MAX_TIMERS; i++) {
+        if (timer_fsb(&s->timer[i])) {
+            return false;
         }
     }
-    t->match = next;
-    t->cmp = (t->config & HPET_TN_32BIT) ? (uint32_t)next : next;
-    timer_schedule(t, next);
+    return true;
+}
+
+typedef struct FFState {
+    uint64_t rel; /* accumulator minus counter, the state that repeats */
+    int64_t ns;
+    uint64_t cmp;
+} FFState;
+
+static uint64_t ff_rel(const HPETTimer *t, uint64_t cur)
+{
+    uint64_t rel = t->cmp - cur;
+
+    return timer_32bit(t) ? (uint32_t)rel : rel;
+}
+
+/*
+ * Jump over whole cycles: from @from to @to the relative state repeated,
+ * so the timer moves on by the same time and accumulator each cycle.
+ * Jump as many cycles as fit before @target and before (now + offset)
+ * wraps (the counter is linear in time only up to there).
+ */
+static void ff_jump(HPETTimer *t, const FFState *from, const FFState *to,
+                    int64_t target, int64_t *ns)
+{
+    uint64_t dns = (uint64_t)(to->ns - from->ns);
+    uint64_t dcmp = to->cmp - from->cmp;
+    uint64_t base = (uint64_t)to->ns + t->s->offset;
+    uint64_t n;
+
+    if (dns == 0 || to->ns > target ||
+        (uint64_t)from->ns + t->s->offset > base) {
+        return; /* no progress, or the counter wrapped in between */
+    }
+    n = (uint64_t)(target - to->ns) / dns;
+    n = MIN(n, (UINT64_MAX - base) / dns);
+    *ns = to->ns + (int64_t)(n * dns);
+    t->cmp =
+        timer_32bit(t) ? (uint32_t)(to->cmp + n * dcmp) : to->cmp + n * dcmp;
+}
+
+/*
+ * Periodic timer @t matched at @ns and its next match is due at @next:
+ * process the later matches up to the current run's target without
+ * callbacks (coalesce_allowed()). Each simulated match does what QEMU's
+ * callback does at that time; the relative state repeats after one or two
+ * matches, and ff_jump() skips the repetitions in one go. The state always
+ * reflects the matches before the returned time, the next one due: after
+ * the target, or one left for a real callback because its own next
+ * deadline would not be after it (QEMU's 64-bit wrap-around, or an
+ * endless loop), so that callback runs at the right time.
+ */
+static int64_t fast_forward(HPETTimer *t, int64_t ns, int64_t next)
+{
+    int64_t target = vclock_run_target(t->s->clk);
+    FFState hist[FF_HISTORY];
+    unsigned nhist = 0;
+    bool jumped = false;
+
+    for (int i = 0; i < FF_MAX_STEPS && next <= target && next > ns; i++) {
+        uint64_t cmp = t->cmp;
+        uint64_t cur = ticks_at(t->s, next);
+        uint64_t rel = ff_rel(t, cur);
+        int64_t after;
+
+        for (unsigned j = 0; !jumped && j < nhist; j++) {
+            if (hist[j].rel == rel) {
+                FFState here = {rel, next, t->cmp};
+
+                ff_jump(t, &hist[j], &here, target, &next);
+                jumped = true;
+                cmp = t->cmp;
+                cur = ticks_at(t->s, next);
+            }
+        }
+        if (!jumped && nhist < FF_HISTORY) {
+            hist[nhist++] = (FFState){rel, next, t->cmp};
+        }
+        if (!periodic_step(t, next, cur, &after) || after <= next) {
+            t->cmp = cmp; /* leave this match to its callback */
+            return next;
+        }
+        ns = next;
+        next = after;
+    }
+    return next;
+}
+
+/* QEMU's hpet_timer(): the timer's event. */
+static void hpet_timer(HPETTimer *t)
+{
+    HPETState *s = t->s;
+    int64_t ns = now_ns(s);
+    uint64_t cur = hpet_get_ticks(s);
+
+    if (timer_periodic(t) && t->period != 0) {
+        int64_t next;
+
+        if (!periodic_step(t, ns, cur, &next)) {
+            /*
+             * QEMU 7.2 never leaves its catch-up loop and never raises
+             * the interrupt: fire again at once, until the clock's
+             * callback budget ends the run.
+             */
+            timer_arm_at(t, ns);
+            return;
+        }
+        if (coalesce_allowed(s)) {
+            next = fast_forward(t, ns, next);
+        }
+        timer_arm_at(t, next);
+    } else if (timer_32bit(t) && !timer_periodic(t) && t->wrap_flag) {
+        timer_arm_at(t, deadline_after(ns, calc_diff(t, cur)));
+        t->wrap_flag = false;
+    }
+    update_irq(t, true);
 }
 
 static void timer_expired(void *opaque)
@@ -266,203 +497,247 @@ static void timer_expired(void *opaque)
      * on another thread may have disarmed the timer or armed a new event:
      * then this one is stale.
      */
-    if (t->armed && !vclock_timer_pending(&t->vt)) {
+    if (t->armed && !s->detached && !vclock_timer_pending(&t->vt)) {
         t->armed = false;
-        if (t->wrap_next) {
-            t->wrap_next = false;
-            timer_schedule(t, t->match);
-        } else if ((t->config & HPET_TN_PERIODIC) && t->period) {
-            /* QEMU: a period of 0 makes a periodic timer fire once */
-            timer_next_period(t);
-        }
-        timer_fire(t);
+        hpet_timer(t);
     }
     g_rec_mutex_unlock(&s->lock);
 }
 
 /* ---- registers ---------------------------------------------------- */
 
-static void timer_write_config(HPETTimer *t, uint32_t val)
+static uint64_t set_low(uint64_t reg, uint64_t val)
 {
-    HPETState *s = t->s;
-    uint64_t old = t->config;
-    uint64_t cfg =
-        (old & ~(uint64_t)HPET_TN_WRITABLE) | (val & HPET_TN_WRITABLE);
-    unsigned route = (val & HPET_TN_INT_ROUTE_MASK) >> HPET_TN_INT_ROUTE_SHIFT;
-
-    /*
-     * Specification: a route the timer cannot use "will not match what is
-     * written" when read back; it is ignored. QEMU 7.2 accepts any route.
-     * Likewise Tn_FSB_EN_CNF stays 0 without Tn_FSB_INT_DEL_CAP, where
-     * QEMU 7.2 lets it be set and then sends the interrupts as memory
-     * writes.
-     */
-    if (!(s->intcap & (1u << route))) {
-        cfg = (cfg & ~(uint64_t)HPET_TN_INT_ROUTE_MASK) |
-              (old & HPET_TN_INT_ROUTE_MASK);
-    }
-    t->config = cfg;
-    if (cfg & HPET_TN_32BIT) {
-        t->cmp = (uint32_t)t->cmp;
-        t->period = (uint32_t)t->period;
-    }
-    if ((old & HPET_TN_TYPE_LEVEL) && !(cfg & HPET_TN_TYPE_LEVEL)) {
-        /* edge mode keeps no status; QEMU 7.2 left the bit and line set */
-        s->isr &= ~(1ull << t->tn);
-    }
-    /* enable, type or route changed; QEMU 7.2 cleared the status bit
-     * when the interrupt was disabled and did not raise the line for a
-     * set status bit when it was enabled again */
-    timer_update_line(t);
-    if ((old ^ cfg) & (HPET_TN_32BIT | HPET_TN_PERIODIC)) {
-        timer_update(t);
-    }
+    return (reg & ~0xffffffffull) | val;
 }
 
-static void timer_write_cmp(HPETTimer *t, bool high, uint32_t val)
+static uint64_t set_high(uint64_t reg, uint64_t val)
 {
-    bool periodic = t->config & HPET_TN_PERIODIC;
-
-    if (high && (t->config & HPET_TN_32BIT)) {
-        /* specification: the upper half is ignored in 32-bit mode;
-         * QEMU 7.2 stored it */
-        return;
-    }
-    /*
-     * One-shot: the comparator. Periodic: the period, and with
-     * Tn_VAL_SET_CNF also the accumulator, for either half. QEMU 7.2 did
-     * not set the period's high half when Tn_VAL_SET_CNF was set.
-     */
-    if (!periodic || (t->config & HPET_TN_SETVAL)) {
-        t->cmp = deposit_half(t->cmp, high, val);
-    }
-    if (periodic) {
-        t->period = deposit_half(t->period, high, val);
-    }
-    t->config &= ~(uint64_t)HPET_TN_SETVAL; /* clears itself */
-    timer_update(t);
+    return (reg & 0xffffffffull) | val << 32;
 }
 
-static void hpet_write_config(HPETState *s, uint32_t val)
+/* QEMU decodes timer ids up to num_timers inclusive ("id > num_timers"). */
+static HPETTimer *timer_at(HPETState *s, hwaddr addr)
 {
-    uint64_t old = s->config;
-    uint64_t cfg = val & (HPET_CFG_ENABLE | HPET_CFG_LEGACY);
+    unsigned id = (unsigned)((addr - HPET_TN_BASE(0)) / 0x20);
 
-    if (s->detached) {
-        s->config = cfg;
-        return;
-    }
-    if ((old & ~cfg) & HPET_CFG_ENABLE) {
-        s->counter = hpet_ticks(s); /* halt */
-    } else if ((cfg & ~old) & HPET_CFG_ENABLE) {
-        s->ns_base = vclock_now_ns(s->clk);
-    }
-    s->config = cfg;
-    for (unsigned i = 0; i < s->num_timers; i++) {
-        if ((old ^ cfg) & HPET_CFG_ENABLE) {
-            timer_update(&s->timer[i]);
-        }
-        timer_update_line(&s->timer[i]);
-    }
+    return id > s->num_timers ? NULL : &s->timer[id];
 }
 
-static void hpet_write_status(HPETState *s, uint32_t val)
-{
-    for (unsigned i = 0; i < s->num_timers; i++) {
-        if (val & s->isr & (1ull << i)) {
-            s->isr &= ~(1ull << i);
-            timer_update_line(&s->timer[i]);
-        }
-    }
-}
-
-/* The timer whose registers hold @addr, or NULL (reserved). */
-static HPETTimer *hpet_timer_at(HPETState *s, hwaddr addr)
-{
-    hwaddr n = (addr - HPET_TN_BASE(0)) / 0x20;
-
-    /* QEMU 7.2 checks "n > num_timers" and so also decodes the timer
-     * after the last one */
-    return n < s->num_timers ? &s->timer[n] : NULL;
-}
-
-/* The 64-bit register that holds @addr (8-byte aligned). */
-static uint64_t hpet_read_reg(HPETState *s, hwaddr addr)
+/* QEMU's hpet_ram_read(): one aligned 32-bit register half. */
+static uint32_t hpet_read32(HPETState *s, hwaddr addr)
 {
     if (addr >= HPET_TN_BASE(0)) {
-        HPETTimer *t = hpet_timer_at(s, addr);
+        HPETTimer *t = timer_at(s, addr);
 
-        switch (t ? addr & 0x18 : 0x18) {
+        switch (t ? (addr - HPET_TN_BASE(0)) % 0x20 : 0x18) {
         case HPET_TN_CFG:
-            return t->config;
+            return (uint32_t)t->config;
+        case HPET_TN_CFG + 4:
+            return (uint32_t)(t->config >> 32);
         case HPET_TN_CMP:
-            return t->cmp;
+            return (uint32_t)t->cmp;
+        case HPET_TN_CMP + 4:
+            return (uint32_t)(t->cmp >> 32);
         case HPET_TN_ROUTE:
-            return t->fsb;
+            return (uint32_t)t->fsb;
+        case HPET_TN_ROUTE + 4:
+            return (uint32_t)(t->fsb >> 32);
         default:
             return 0;
         }
     }
     switch (addr) {
     case HPET_ID:
-        return s->capability;
+        return (uint32_t)s->capability;
+    case HPET_PERIOD:
+        return (uint32_t)(s->capability >> 32);
     case HPET_CFG:
-        return s->config;
+        return (uint32_t)s->config;
     case HPET_STATUS:
-        return s->isr;
+        return (uint32_t)s->isr;
     case HPET_COUNTER:
-        return hpet_ticks(s);
+    case HPET_COUNTER + 4: {
+        uint64_t ticks = hpet_enabled(s) ? hpet_get_ticks(s) : s->counter;
+
+        return (uint32_t)(addr == HPET_COUNTER ? ticks : ticks >> 32);
+    }
     default:
-        return 0;
+        return 0; /* including the high halves of CFG and STATUS */
     }
 }
 
-static void hpet_write_reg(HPETState *s, hwaddr addr, bool high, uint32_t val)
+static bool activating(uint32_t old, uint32_t val, uint32_t bit)
 {
-    if (addr >= HPET_TN_BASE(0)) {
-        HPETTimer *t = hpet_timer_at(s, addr);
+    return !(old & bit) && (val & bit);
+}
 
-        switch (t ? addr & 0x18 : 0x18) {
-        case HPET_TN_CFG:
-            if (!high) { /* the high half is the route capability */
-                timer_write_config(t, val);
+static bool deactivating(uint32_t old, uint32_t val, uint32_t bit)
+{
+    return (old & bit) && !(val & bit);
+}
+
+static void timer_write_config(HPETTimer *t, uint32_t old, uint32_t val)
+{
+    HPETState *s = t->s;
+    uint64_t low = (val & HPET_TN_CFG_WRITE_MASK) |
+                   (old & ~(uint32_t)HPET_TN_CFG_WRITE_MASK);
+
+    if (isr_fix(s)) {
+        if (deactivating(old, val, HPET_TN_TYPE_LEVEL)) {
+            update_irq(t, false); /* before the FSB bit can change */
+        }
+    } else if (activating(old, val, HPET_TN_FSB_ENABLE)) {
+        update_irq(t, false);
+    }
+    t->config = set_low(t->config, low);
+    if (isr_fix(s) && activating(old, val, HPET_TN_ENABLE) &&
+        (s->isr & timer_mask(t->tn))) {
+        update_irq(t, true);
+    }
+    if (val & HPET_TN_32BIT) {
+        t->cmp = (uint32_t)t->cmp;
+        t->period = (uint32_t)t->period;
+    }
+    if (isr_fix(s)) {
+        if (hpet_enabled(s)) {
+            hpet_set_timer(t); /* also while disabled: it sets the status */
+        }
+    } else if (activating(old, val, HPET_TN_ENABLE) && hpet_enabled(s)) {
+        hpet_set_timer(t);
+    } else if (deactivating(old, val, HPET_TN_ENABLE)) {
+        hpet_del_timer(t);
+    }
+}
+
+/*
+ * Comparator halves. One-shot: the comparator. Periodic: the period (QEMU
+ * keeps it below 2^31, or 2^63 in 64-bit mode), and with Tn_VAL_SET_CNF
+ * the accumulator instead of the period's high half (QEMU 7.2 sets the
+ * high half of one or the other, never both).
+ */
+static void timer_write_cmp(HPETTimer *t, bool high, uint32_t val)
+{
+    HPETState *s = t->s;
+    bool periodic = timer_periodic(t);
+    bool setval = t->config & HPET_TN_SETVAL;
+    uint64_t pmask = (timer_32bit(t) ? 0xffffffffull : UINT64_MAX) >> 1;
+
+    if (high && timer_32bit(t) && cmp_hi_fix(s)) {
+        return;
+    }
+    if (!periodic || setval) {
+        t->cmp = high ? set_high(t->cmp, val) : set_low(t->cmp, val);
+    }
+    if (periodic && (!high || !setval)) {
+        t->period = high ? set_high(t->period, val & pmask)
+                         : set_low(t->period, val & pmask);
+    }
+    t->config &= ~(uint64_t)HPET_TN_SETVAL; /* clears itself */
+    if (hpet_enabled(s)) {
+        hpet_set_timer(t);
+    }
+}
+
+static void hpet_write_config(HPETState *s, uint32_t old, uint32_t val)
+{
+    s->config = (val & HPET_CFG_WRITE_MASK) | (old & ~HPET_CFG_WRITE_MASK);
+    if (activating(old, val, HPET_CFG_ENABLE) && !s->detached) {
+        s->offset = s->counter * TICK_NS - (uint64_t)now_ns(s);
+        for (unsigned i = 0; i < s->num_timers; i++) {
+            HPETTimer *t = &s->timer[i];
+
+            if (isr_fix(s)) {
+                if (timer_enabled(t) && (s->isr & timer_mask(i))) {
+                    update_irq(t, true);
+                }
+                hpet_set_timer(t);
+            } else if (t->cmp != UINT64_MAX) {
+                /* QEMU 7.2 starts only timers whose comparator was set */
+                hpet_set_timer(t);
             }
+        }
+    } else if (deactivating(old, val, HPET_CFG_ENABLE)) {
+        s->counter = hpet_get_ticks(s);
+        for (unsigned i = 0; i < s->num_timers; i++) {
+            hpet_del_timer(&s->timer[i]);
+        }
+    }
+    /* the legacy route takes lines 0 and 8 from the PIT and the RTC */
+    if (activating(old, val, HPET_CFG_LEGACY)) {
+        set_line(s, HPET_LEGACY_TIMER0_LINE, false);
+        set_line(s, HPET_LEGACY_TIMER1_LINE, false);
+    } else if (deactivating(old, val, HPET_CFG_LEGACY)) {
+        set_line(s, HPET_LEGACY_TIMER0_LINE, false);
+        set_line(s, HPET_LEGACY_TIMER1_LINE, false); /* no RTC: level 0 */
+    }
+}
+
+static void hpet_write_status(HPETState *s, uint32_t val)
+{
+    uint64_t cleared = val & s->isr;
+
+    for (unsigned i = 0; i < s->num_timers; i++) {
+        if (cleared & timer_mask(i)) {
+            update_irq(&s->timer[i], false);
+        }
+    }
+}
+
+/* QEMU's hpet_ram_write(): one aligned 32-bit register half. */
+static void hpet_write32(HPETState *s, hwaddr addr, uint32_t val)
+{
+    uint32_t old = hpet_read32(s, addr);
+
+    if (addr >= HPET_TN_BASE(0)) {
+        HPETTimer *t = timer_at(s, addr);
+
+        switch (t ? (addr - HPET_TN_BASE(0)) % 0x20 : 0x18) {
+        case HPET_TN_CFG:
+            timer_write_config(t, old, val);
             break;
         case HPET_TN_CMP:
-            timer_write_cmp(t, high, val);
+        case HPET_TN_CMP + 4:
+            timer_write_cmp(t, addr & 4, val);
             break;
         case HPET_TN_ROUTE:
-            t->fsb = deposit_half(t->fsb, high, val);
+            t->fsb = set_low(t->fsb, val);
+            break;
+        case HPET_TN_ROUTE + 4:
+            t->fsb = set_high(t->fsb, val);
             break;
         default:
-            break;
+            break; /* the route capability is read-only */
         }
         return;
     }
-    switch (high ? 0 : addr) { /* general registers: high halves read-only */
+    switch (addr) {
     case HPET_CFG:
-        hpet_write_config(s, val);
+        hpet_write_config(s, old, val);
         break;
     case HPET_STATUS:
         hpet_write_status(s, val);
         break;
+    case HPET_COUNTER:
+        /* stored even while running, where it has no effect (QEMU) */
+        s->counter = set_low(s->counter, val);
+        break;
+    case HPET_COUNTER + 4:
+        s->counter = set_high(s->counter, val);
+        break;
     default:
         break;
-    }
-    if (addr == HPET_COUNTER && !(s->config & HPET_CFG_ENABLE)) {
-        /* writable only while halted; QEMU 7.2 drops other writes too */
-        s->counter = deposit_half(s->counter, high, val);
     }
 }
 
 static uint64_t hpet_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     HPETState *s = opaque;
-    uint64_t val;
+    uint32_t val;
 
     (void)size; /* always 4 (ops) */
     g_rec_mutex_lock(&s->lock);
-    val = (uint32_t)(hpet_read_reg(s, addr & ~(hwaddr)7) >> ((addr & 4) * 8));
+    val = addr < HPET_TN_WINDOW_END ? hpet_read32(s, addr) : 0;
     g_rec_mutex_unlock(&s->lock);
     return val;
 }
@@ -474,7 +749,9 @@ static void hpet_mmio_write(void *opaque, hwaddr addr, uint64_t val,
 
     (void)size;
     g_rec_mutex_lock(&s->lock);
-    hpet_write_reg(s, addr & ~(hwaddr)7, addr & 4, (uint32_t)val);
+    if (addr < HPET_TN_WINDOW_END) {
+        hpet_write32(s, addr, (uint32_t)val);
+    }
     g_rec_mutex_unlock(&s->lock);
 }
 
@@ -498,17 +775,15 @@ static void hpet_reset_locked(HPETState *s)
     for (unsigned i = 0; i < s->num_timers; i++) {
         HPETTimer *t = &s->timer[i];
 
-        timer_disarm(t);
-        t->config = HPET_TN_CFG_CAPS | (uint64_t)s->intcap << 32;
+        hpet_del_timer(t);
         t->cmp = UINT64_MAX;
+        t->config = HPET_TN_CFG_CAPS | (uint64_t)s->intcap << 32;
         t->period = 0;
+        t->wrap_flag = false;
     }
-    s->config = 0;
-    s->isr = 0;
     s->counter = 0;
-    for (unsigned i = 0; i < s->num_timers; i++) {
-        timer_update_line(&s->timer[i]);
-    }
+    s->offset = 0;
+    s->config = 0;
 }
 
 static void hpet_release(MemoryOwner *owner)
@@ -526,9 +801,9 @@ HPETState *hpet_new(VClock *clk, unsigned num_timers, GError **errp)
     HPETState *s;
 
     if (!clk || num_timers < HPET_MIN_TIMERS || num_timers > HPET_MAX_TIMERS) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "hpet: need a clock and %u to %u timers (got %u)",
-                    HPET_MIN_TIMERS, HPET_MAX_TIMERS, num_timers);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "hpet: need a clock and %u to %u timers (got %u)",
+                            HPET_MIN_TIMERS, HPET_MAX_TIMERS, num_timers);
         return NULL;
     }
     s = g_new0(HPETState, 1);
@@ -538,7 +813,7 @@ HPETState *hpet_new(VClock *clk, unsigned num_timers, GError **errp)
     s->capability = (uint64_t)HPET_CLK_PERIOD_FS << 32 | HPET_ID_VENDOR_INTEL |
                     HPET_ID_LEG_RT_CAP | HPET_ID_COUNT_SIZE_CAP |
                     (num_timers - 1) << HPET_ID_NUM_TIM_SHIFT | HPET_ID_REV;
-    for (unsigned i = 0; i < num_timers; i++) {
+    for (unsigned i = 0; i < G_N_ELEMENTS(s->timer); i++) {
         s->timer[i].s = s;
         s->timer[i].tn = i;
         vclock_timer_init(&s->timer[i].vt, clk, timer_expired, &s->timer[i]);
@@ -571,13 +846,62 @@ void hpet_set_irq_handler(HPETState *s, HPETIrqHandler fn, void *opaque)
     g_rec_mutex_unlock(&s->lock);
 }
 
+void hpet_set_compat(HPETState *s, HPETCompat compat)
+{
+    g_rec_mutex_lock(&s->lock);
+    s->compat = compat;
+    g_rec_mutex_unlock(&s->lock);
+}
+
+HPETCompat hpet_get_compat(HPETState *s)
+{
+    HPETCompat compat;
+
+    g_rec_mutex_lock(&s->lock);
+    compat = s->compat;
+    g_rec_mutex_unlock(&s->lock);
+    return compat;
+}
+
+static const char *const compat_names[] = {
+    [HPET_COMPAT_DEFAULT] = "default",
+    [HPET_COMPAT_QEMU_7_2] = "qemu-7.2",
+};
+
+bool hpet_compat_parse(const char *name, HPETCompat *compat, GError **errp)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(compat_names); i++) {
+        if (name && strcmp(name, compat_names[i]) == 0) {
+            *compat = (HPETCompat)i;
+            return true;
+        }
+    }
+    addrspace_error_set(
+        errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+        "hpet: compat must be 'default' or 'qemu-7.2' (got '%s')",
+        name ? name : "(null)");
+    return false;
+}
+
+const char *hpet_compat_name(HPETCompat compat)
+{
+    return (unsigned)compat < G_N_ELEMENTS(compat_names) ? compat_names[compat]
+                                                         : "?";
+}
+
+void hpet_set_fsb_address_space(HPETState *s, AddressSpace *as)
+{
+    g_rec_mutex_lock(&s->lock);
+    s->fsb_as = as;
+    g_rec_mutex_unlock(&s->lock);
+}
+
 void hpet_set_intcap(HPETState *s, uint32_t intcap)
 {
     g_rec_mutex_lock(&s->lock);
     s->intcap = intcap;
     for (unsigned i = 0; i < s->num_timers; i++) {
-        s->timer[i].config = (uint32_t)s->timer[i].config | (uint64_t)intcap
-                                                                << 32;
+        s->timer[i].config = set_high(s->timer[i].config, intcap);
     }
     g_rec_mutex_unlock(&s->lock);
 }
@@ -595,18 +919,21 @@ void hpet_free(HPETState *s)
         return;
     }
     g_rec_mutex_lock(&s->lock);
-    s->counter = hpet_ticks(s); /* frozen from now on */
-    for (unsigned i = 0; i < s->num_timers; i++) {
+    s->frozen_ticks = hpet_enabled(s) ? hpet_get_ticks(s) : s->counter;
+    for (unsigned i = 0; i < G_N_ELEMENTS(s->timer); i++) {
         timer_disarm(&s->timer[i]);
     }
     s->detached = true;
-    for (unsigned i = 0; i < s->num_timers; i++) {
-        timer_update_line(&s->timer[i]); /* lowers what is raised */
+    for (unsigned line = 0; line < HPET_NUM_IRQ_LINES; line++) {
+        if (s->lines_high & (1u << line)) {
+            set_line(s, line, false);
+        }
     }
     s->irq_fn = NULL;
+    s->fsb_as = NULL;
     g_rec_mutex_unlock(&s->lock);
     /* a callback already taken by the clock sees !armed and returns */
-    for (unsigned i = 0; i < s->num_timers; i++) {
+    for (unsigned i = 0; i < G_N_ELEMENTS(s->timer); i++) {
         vclock_timer_del_sync(&s->timer[i].vt);
     }
     memory_owner_unref(&s->owner);

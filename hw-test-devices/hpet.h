@@ -1,14 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file hpet.h
- * @brief HPET: the IA-PC High Precision Event Timer (specification 1.0a)
- * as QEMU 7.2's hw/timer/hpet.c shows it to a guest.
+ * @brief HPET: the IA-PC High Precision Event Timer as QEMU 7.2's
+ * hw/timer/hpet.c models it, register for register and interrupt for
+ * interrupt.
  *
  * One event timer block: a 64-bit main counter at 100 MHz (10 ns a tick)
  * driven by a VClock, 3 to 32 comparators (3 by default, as in QEMU), each
- * one-shot or periodic, 64- or 32-bit, edge or level triggered, and the
- * legacy replacement route. Interrupts are output lines 0-31 (the I/O APIC
- * inputs a timer may be routed to), reported through a callback.
+ * one-shot or periodic, 64- or 32-bit, edge or level triggered, the legacy
+ * replacement route and FSB (message) delivery. Interrupts are output
+ * lines 0-31, reported through a callback; on a PC board lines 0-23 are
+ * the I/O APIC inputs (GSIs) and 24-31 are not connected.
+ *
+ * Two behaviours, chosen with hpet_set_compat():
+ * - HPET_COMPAT_QEMU_7_2 reproduces QEMU 7.2.0 exactly (what a qtest
+ *   script observes: register values, interrupt line changes, timer
+ *   deadlines, FSB memory writes), quirks included.
+ * - HPET_COMPAT_DEFAULT is QEMU 7.2 except in two places where later QEMU
+ *   changed the model (both in QEMU 9.1.0): the interrupt status bit of a
+ *   level-triggered timer is set even while the timer's interrupt is
+ *   disabled, and the timer keeps running to set it (QEMU commit
+ *   f0ccf770789e "hpet: fix and cleanup persistence of interrupt
+ *   status"); in 32-bit mode writes to the comparator's high half are
+ *   ignored (QEMU commit 9eb7fad3546a "hpet: ignore high bits of
+ *   comparator in 32-bit mode"). The README lists the details.
  *
  * Register window (HPET_MMIO_SIZE bytes, little endian; the guest may only
  * make aligned 4-byte accesses, as with QEMU 7.2's valid.min/max 4: 1- and
@@ -20,15 +35,26 @@
  * | 0x000 | capabilities and ID (rev 1, NUM_TIM_CAP, 64-bit counter, legacy route capable, vendor 0x8086; period 10^7 fs in the high half) | no |
  * | 0x010 | configuration: ENABLE_CNF, LEG_RT_CNF | bits 0-1 |
  * | 0x020 | interrupt status, one bit per timer (level mode) | write 1 to clear |
- * | 0x0f0 | main counter | only while halted |
- * | 0x100 + 0x20 n | timer n configuration (low) and route capability (high) | HPET_TN_WRITABLE bits |
- * | 0x108 + 0x20 n | timer n comparator | yes (see below) |
+ * | 0x0f0 | main counter | yes (takes effect while halted) |
+ * | 0x100 + 0x20 n | timer n configuration (low) and route capability (high) | HPET_TN_CFG_WRITE_MASK |
+ * | 0x108 + 0x20 n | timer n comparator | yes (see hpet.c) |
  * | 0x110 + 0x20 n | timer n FSB route (value low, address high) | yes |
  *
- * Every other offset reads 0 and ignores writes, as do the registers of
- * timers beyond the configured count. The window has room for 24 timers
- * only (the specification's layout); timers 24-31 of a 32-timer block are
- * counted in NUM_TIM_CAP but not addressable, as in QEMU.
+ * Every other offset reads 0 and ignores writes. As in QEMU, the registers
+ * of the timer just after the last one (timer num_timers, if it is below
+ * 24) are decoded too: that timer has no capabilities, is not reset and
+ * is not started or stopped with the main counter, but it can be
+ * programmed and fires. The window has room for 24 timers only; timers
+ * 24-31 of a 32-timer block are counted in NUM_TIM_CAP but not
+ * addressable, as in QEMU.
+ *
+ * Work: a periodic timer re-arms itself after each match. While nobody
+ * receives the interrupt lines (no handler set) and no FSB delivery is
+ * active, the matches that fall inside one VClock run are coalesced into
+ * one callback (they have no effect but the final register state), so
+ * stepping the clock by any amount costs a bounded number of callbacks.
+ * With a handler set every match is delivered; the VClock's per-run
+ * callback budget (vclock_set_budget()) then bounds the work.
  *
  * Lifetime: hpet_new() returns a device holding one reference (the
  * creator's) on its embedded MemoryOwner; mapping hpet_mmio() takes more.
@@ -77,6 +103,10 @@ typedef struct HPETState HPETState;
  * uses 0x00ff0104 (inputs 2, 8 and 16-23). See hpet_set_intcap().
  */
 #define HPET_DEFAULT_INTCAP 0x00000004u
+/** Route capability QEMU 7.2's q35 machine gives its HPET. */
+#define HPET_Q35_INTCAP 0x00ff0104u
+/** Lines wired to the I/O APIC on a PC (QEMU's GSI_NUM_PINS). */
+#define HPET_PC_GSI_LINES 24u
 
 /* Register offsets (QEMU's and Linux's names). */
 #define HPET_ID      0x000u /* capabilities and ID; +4: tick period */
@@ -113,12 +143,26 @@ typedef struct HPETState HPETState;
 #define HPET_TN_32BIT           0x0100u /* Tn_32MODE_CNF */
 #define HPET_TN_INT_ROUTE_SHIFT 9
 #define HPET_TN_INT_ROUTE_MASK  0x3e00u /* Tn_INT_ROUTE_CNF */
-#define HPET_TN_FSB_ENABLE      0x4000u /* read-only 0: no FSB capability */
-#define HPET_TN_FSB_CAP         0x8000u /* read-only 0 */
-/** Bits of a timer's configuration a guest can change. */
-#define HPET_TN_WRITABLE                                                       \
-    (HPET_TN_TYPE_LEVEL | HPET_TN_ENABLE | HPET_TN_PERIODIC | HPET_TN_SETVAL | \
-     HPET_TN_32BIT | HPET_TN_INT_ROUTE_MASK)
+#define HPET_TN_FSB_ENABLE      0x4000u /* Tn_FSB_EN_CNF */
+#define HPET_TN_FSB_CAP         0x8000u /* Tn_FSB_INT_DEL_CAP, read-only 0 */
+/**
+ * Bits of a timer's configuration a guest can change: QEMU's
+ * HPET_TN_CFG_WRITE_MASK (0x7f4e). Any route may be written, whatever the
+ * route capability says, and Tn_FSB_EN_CNF may be set although
+ * Tn_FSB_INT_DEL_CAP reads 0 (QEMU 7.2 and later QEMU alike).
+ */
+#define HPET_TN_CFG_WRITE_MASK 0x7f4eu
+
+/**
+ * enum HPETCompat - which QEMU's HPET the device reproduces.
+ * @HPET_COMPAT_DEFAULT: QEMU 7.2 with the two changes of QEMU 9.1 named in
+ *                       this file's description ("default").
+ * @HPET_COMPAT_QEMU_7_2: QEMU 7.2.0 exactly ("qemu-7.2").
+ */
+typedef enum HPETCompat {
+    HPET_COMPAT_DEFAULT,
+    HPET_COMPAT_QEMU_7_2,
+} HPETCompat;
 
 /**
  * HPETIrqHandler - receives the level of an interrupt output line.
@@ -126,10 +170,13 @@ typedef struct HPETState HPETState;
  * @line: the line, 0 to HPET_NUM_IRQ_LINES - 1.
  * @level: true when raised.
  *
- * Called on every change of a line: a level-triggered timer raises its line
- * until its status bit is cleared (lines are wired-OR: a line shared by
- * level-triggered timers stays raised while any of them holds it); an
- * edge-triggered timer pulses it (raised, then lowered, in two calls).
+ * Called every time the device sets a line, as QEMU's qemu_set_irq(): a
+ * level-triggered timer raises its line when it fires and lowers it when
+ * its status is cleared; an edge-triggered timer pulses it (raised, then
+ * lowered, in two calls). As in QEMU the device keeps no line state: it
+ * may raise a raised line or lower a low one again, and a timer lowers
+ * its line even when another timer holds the same line raised; receivers
+ * that report changes (qtest) compare with the last level.
  * Context: with the device's lock held, on the thread that accessed a
  * register or runs the clock; it may read the device's registers but must
  * not step the clock or call hpet_free().
@@ -164,9 +211,61 @@ MemoryRegion *hpet_mmio(HPETState *s);
  * @opaque: passed to @fn; must stay valid until hpet_free() or the next
  *          call.
  *
+ * Without a handler the lines are not observable, which lets the device
+ * coalesce the matches of periodic timers (see the file's description).
  * Context: any thread, not from the handler itself.
  */
 void hpet_set_irq_handler(HPETState *s, HPETIrqHandler fn, void *opaque);
+
+/**
+ * hpet_set_compat() - Choose the QEMU behaviour to reproduce (QEMU-style
+ * property "compat"; command line -global hpet.compat=qemu-7.2).
+ * @s: the device.
+ * @compat: the behaviour.
+ *
+ * Takes effect for the accesses and timer matches that follow; a board
+ * sets it before the guest runs. Context: any thread.
+ */
+void hpet_set_compat(HPETState *s, HPETCompat compat);
+
+/**
+ * hpet_get_compat() - The behaviour set by hpet_set_compat().
+ * @s: the device.
+ * Context: any thread.
+ * Return: the behaviour (HPET_COMPAT_DEFAULT after hpet_new()).
+ */
+HPETCompat hpet_get_compat(HPETState *s);
+
+/**
+ * hpet_compat_parse() - Parse a value of the "compat" property.
+ * @name: "default" or "qemu-7.2".
+ * @compat: set on success.
+ * @errp: error return (ADDRSPACE_ERROR_INVALID naming the valid values).
+ * Context: any thread.
+ * Return: true on success.
+ */
+bool hpet_compat_parse(const char *name, HPETCompat *compat, GError **errp);
+
+/**
+ * hpet_compat_name() - The property value of a behaviour.
+ * @compat: the behaviour.
+ * Context: any thread.
+ * Return: a static string ("default", "qemu-7.2").
+ */
+const char *hpet_compat_name(HPETCompat compat);
+
+/**
+ * hpet_set_fsb_address_space() - Where FSB deliveries go.
+ * @s: the device.
+ * @as: the AddressSpace (QEMU: address_space_memory), or NULL to drop
+ *      them; must stay valid until hpet_free() or the next call.
+ *
+ * A timer with Tn_FSB_EN_CNF set delivers its interrupt as a 4-byte
+ * little-endian store of the FSB route's low half at the address in its
+ * high half, as QEMU does, from the timer callback with the device's lock
+ * held. Context: board set-up, any thread.
+ */
+void hpet_set_fsb_address_space(HPETState *s, AddressSpace *as);
 
 /**
  * hpet_set_intcap() - Set which lines the timers may be routed to: the
@@ -174,17 +273,20 @@ void hpet_set_irq_handler(HPETState *s, HPETIrqHandler fn, void *opaque);
  * @s: the device.
  * @intcap: bit n set means line n is a valid route.
  *
- * A guest write of a route outside @intcap leaves the route unchanged
- * (the specification: the value read back will not match). Routes already
- * programmed are kept. Context: board set-up, any thread.
+ * Only the value read back changes: as in QEMU, a guest may write any
+ * route and the timer uses it (a route written outside @intcap can be
+ * written back to 0). Routes already programmed are kept. QEMU's "intcap"
+ * property. Context: board set-up, any thread.
  */
 void hpet_set_intcap(HPETState *s, uint32_t intcap);
 
 /**
  * hpet_reset() - Reset the device (QEMU's device reset): counter halted at
- * 0, configuration and status 0, comparators all ones, timers one-shot,
- * edge, disabled, route 0; raised lines are lowered. The FSB route
- * registers keep their values, as in QEMU.
+ * 0, configuration 0, comparators all ones, timers one-shot, edge,
+ * disabled, route 0, their lines lowered. The FSB route registers keep
+ * their values, as in QEMU. The status register is cleared with
+ * HPET_COMPAT_QEMU_7_2; by default a level timer's set status bit
+ * survives, as in QEMU 9.1 and later.
  * @s: the device.
  *
  * Context: any thread, not from the interrupt handler.

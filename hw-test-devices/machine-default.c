@@ -78,11 +78,13 @@ Machine *machine_new_default(const MachineConfig *cfg, GError **errp)
 {
     uint64_t ram =
         cfg && cfg->ram_size ? cfg->ram_size : MACHINE_DEFAULT_RAM_SIZE;
+    bool q35 = cfg && cfg->flavour == MACHINE_FLAVOUR_Q35;
     const MachineDeviceSpec devices[] = {
         {.type = MACHINE_DEVICE_HPET,
          .name = "hpet",
          .parent = "system",
-         .addr = MACHINE_HPET_BASE},
+         .addr = MACHINE_HPET_BASE,
+         .hpet_intcap = q35 ? HPET_Q35_INTCAP : 0},
         {.type = MACHINE_DEVICE_TESTDEV,
          .name = "testdev",
          .parent = "system",

@@ -12,15 +12,17 @@
 #define BOARD_TESTDEV_SIZE 0x1000u
 
 typedef struct BoardRegion {
-    MachineRegionSpec spec; /* strings owned */
+    MachineRegionSpec spec; /* strings owned; spec.id never NULL */
     MemoryRegion *mr;       /* allocated at realize */
     bool inited;
     bool visiting; /* alias resolution in progress (cycle detection) */
     MemoryRegion *parent_mr;
+    void *ram_device;       /* ram-device: its memory (mmap), or NULL */
+    AddressSpace *iommu_as; /* iommu: the target, set once realized */
 } BoardRegion;
 
 typedef struct BoardDevice {
-    MachineDeviceSpec spec; /* strings owned */
+    MachineDeviceSpec spec; /* strings owned; spec.id never NULL */
     Machine *m;
     void *dev;
     MemoryRegion *mr;
@@ -29,6 +31,7 @@ typedef struct BoardDevice {
 
 typedef struct BoardSpace {
     char *where;
+    char *id;
     char *name;
     char *root;
     bool big_endian;
@@ -41,31 +44,45 @@ struct Machine {
     GPtrArray *regions; /* BoardRegion *, in the order added */
     GPtrArray *devices; /* BoardDevice * */
     GPtrArray *spaces;  /* BoardSpace * */
-    GHashTable *names;  /* region and device names */
+    GHashTable *names;  /* region and device ids */
+    GHashTable *owners; /* owner key -> MemoryOwner * (one reference) */
     bool realized;
     GMutex irq_lock; /* protects the two fields below */
     MachineIrqHandler irq_handler;
     void *irq_opaque;
+    gsize irq_events; /* atomic: settings delivered to irq_handler */
 };
+
+/* Connect (or with no observer, disconnect) the HPETs' interrupt lines. */
+void machine_wire_hpet_irqs(Machine *m);
 
 /* Prefix an error set by the library with "WHERE.FIELD: ". */
 void machine_prefix_error(GError **errp, const char *where, const char *field);
 
-/* The board region or device record named @name, or NULL. */
-BoardRegion *machine_find_region(Machine *m, const char *name);
-BoardDevice *machine_find_device(Machine *m, const char *name);
+/* The board region or device record with id @id, or NULL. */
+BoardRegion *machine_find_region(Machine *m, const char *id);
+BoardDevice *machine_find_device(Machine *m, const char *id);
 
-/* The live region named @name (a board region or a device's), or NULL. */
-MemoryRegion *machine_lookup_mr(Machine *m, const char *name);
+/* The AddressSpace record with id @id, or NULL. */
+BoardSpace *machine_find_space(Machine *m, const char *id);
+
+/* The live region with id @id (a board region or a device's), or NULL. */
+MemoryRegion *machine_lookup_mr(Machine *m, const char *id);
 
 /*
- * The record that owns the live region @mr: its name, its locator and its
+ * The record that owns the live region @mr: its id, its locator and its
  * index in add order (regions first, then devices). False when none.
  */
-bool machine_find_mr(Machine *m, MemoryRegion *mr, const char **name,
+bool machine_find_mr(Machine *m, MemoryRegion *mr, const char **id,
                      const char **where, guint *order);
 
-/* The board name of a live region (its record's name), or NULL. */
+/* The board id of a live region (its record's id), or NULL. */
 const char *machine_name_of_mr(Machine *m, MemoryRegion *mr);
+
+/*
+ * The shared MemoryOwner for @spec (created on first use, the machine
+ * holding one reference), or NULL when @spec names no owner.
+ */
+MemoryOwner *machine_owner(Machine *m, const MachineOwnerSpec *spec);
 
 #endif /* HW_TEST_DEVICES_MACHINE_INTERNAL_H */

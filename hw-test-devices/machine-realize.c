@@ -4,7 +4,9 @@
  * API (devices, regions with alias targets first, mapping in the order
  * added, collision check, AddressSpaces, device wiring).
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "console.h"
 #include "dma-testdev.h"
@@ -73,6 +75,7 @@ static const MemoryRegionOps flash_ops = {
 };
 /* ---- realize ------------------------------------------------------------ */
 
+/* HPET output @line: a PC connects outputs 0-23 to GSIs 0-23 (QEMU). */
 static void board_hpet_irq(void *opaque, unsigned line, bool level)
 {
     BoardDevice *bd = opaque;
@@ -80,12 +83,32 @@ static void board_hpet_irq(void *opaque, unsigned line, bool level)
     MachineIrqHandler handler;
     void *handler_opaque;
 
+    if (line >= HPET_PC_GSI_LINES) {
+        return; /* not connected */
+    }
     g_mutex_lock(&m->irq_lock);
     handler = m->irq_handler;
     handler_opaque = m->irq_opaque;
     g_mutex_unlock(&m->irq_lock);
     if (handler) {
-        handler(handler_opaque, bd->spec.name, (int)line, level);
+        g_atomic_pointer_add(&m->irq_events, 1);
+        handler(handler_opaque, bd->spec.id, (int)line, level);
+    }
+}
+
+void machine_wire_hpet_irqs(Machine *m)
+{
+    bool observed;
+
+    g_mutex_lock(&m->irq_lock);
+    observed = m->irq_handler != NULL;
+    g_mutex_unlock(&m->irq_lock);
+    for (guint i = 0; i < m->devices->len; i++) {
+        BoardDevice *bd = m->devices->pdata[i];
+
+        if (bd->spec.type == MACHINE_DEVICE_HPET && bd->dev) {
+            hpet_set_irq_handler(bd->dev, observed ? board_hpet_irq : NULL, bd);
+        }
     }
 }
 
@@ -99,7 +122,9 @@ static bool create_device(BoardDevice *bd, GError **errp)
             bd->m->clock,
             spec->hpet_timers ? spec->hpet_timers : HPET_MIN_TIMERS, errp);
         if (h) {
-            hpet_set_irq_handler(h, board_hpet_irq, bd);
+            hpet_set_intcap(h, spec->hpet_intcap ? spec->hpet_intcap
+                                                 : HPET_DEFAULT_INTCAP);
+            hpet_set_compat(h, spec->hpet_compat);
             bd->mr = hpet_mmio(h);
         }
         bd->dev = h;
@@ -132,26 +157,33 @@ static bool create_device(BoardDevice *bd, GError **errp)
         machine_prefix_error(errp, spec->where, NULL);
         return false;
     }
+    if (spec->owner.path || spec->owner.id) {
+        memory_owner_set_qom(memory_region_owner(bd->mr), !spec->owner.object,
+                             spec->owner.path, spec->owner.id);
+    }
     return true;
 }
 
-static bool init_alias(Machine *m, BoardRegion *br, GError **errp);
+static bool init_region(Machine *m, BoardRegion *br, GError **errp);
 
-/* The region an alias points at, initialising alias targets first. */
+/*
+ * The region an alias points at, initialised first when the file lists it
+ * later (any kind; aliases of aliases are followed, refusing cycles).
+ */
 static MemoryRegion *alias_target(Machine *m, BoardRegion *br, GError **errp)
 {
     BoardRegion *target = machine_find_region(m, br->spec.alias_target);
     BoardDevice *dev;
 
     if (target) {
-        if (target->spec.kind == MACHINE_REGION_ALIAS && !target->inited) {
+        if (!target->inited) {
             if (target->visiting) {
                 machine_set_error(errp, ADDRSPACE_ERROR_CYCLE, br->spec.where,
                                   "target", "alias cycle through '%s'",
-                                  target->spec.name);
+                                  target->spec.id);
                 return NULL;
             }
-            if (!init_alias(m, target, errp)) {
+            if (!init_region(m, target, errp)) {
                 return NULL;
             }
         }
@@ -173,6 +205,7 @@ static addrspace_u128 size128(const MemoryRegion *mr)
     return size == UINT64_MAX ? (addrspace_u128)1 << 64 : size;
 }
 
+/* The window may pass the target's end: QEMU accepts it (q35's tseg). */
 static bool init_alias(Machine *m, BoardRegion *br, GError **errp)
 {
     const MachineRegionSpec *spec = &br->spec;
@@ -185,15 +218,9 @@ static bool init_alias(Machine *m, BoardRegion *br, GError **errp)
     if (!target) {
         return false;
     }
-    if ((addrspace_u128)spec->alias_offset + spec->size > size128(target)) {
-        machine_set_error(errp, ADDRSPACE_ERROR_OVERFLOW, spec->where, "size",
-                          "window 0x%" PRIx64 "+0x%" PRIx64
-                          " passes the end of '%s'",
-                          spec->alias_offset, spec->size, spec->alias_target);
-        return false;
-    }
-    ok = memory_region_init_alias(br->mr, NULL, spec->name, target,
-                                  spec->alias_offset, spec->size, errp);
+    ok = memory_region_init_alias(br->mr, machine_owner(m, &spec->owner),
+                                  spec->name, target, spec->alias_offset,
+                                  spec->size, errp);
     if (!ok) {
         machine_prefix_error(errp, spec->where, "target");
         return false;
@@ -202,36 +229,97 @@ static bool init_alias(Machine *m, BoardRegion *br, GError **errp)
     return true;
 }
 
+/*
+ * Board IOMMUs: offset x of the region is offset + x of the target
+ * AddressSpace, one page at a time, with the spec's permissions.
+ */
+static IOMMUTLBEntry board_iommu_translate(void *opaque, hwaddr addr,
+                                           IOMMUAccessFlags flag, int iommu_idx)
+{
+    const BoardRegion *br = opaque;
+    const MachineIommuSpec *io = &br->spec.iommu;
+    hwaddr mask = io->page_size - 1;
+
+    (void)flag;
+    (void)iommu_idx;
+    return (IOMMUTLBEntry){
+        .target_as = br->iommu_as,
+        .iova = addr & ~mask,
+        .translated_addr = io->offset + (addr & ~mask),
+        .addr_mask = mask,
+        .perm = (IOMMUAccessFlags)io->perm,
+    };
+}
+
+static const IOMMUMemoryRegionOps board_iommu_ops = {
+    .translate = board_iommu_translate,
+};
+
+/* Zero-filled memory for a ram-device region (unmapped by machine_free). */
+static bool init_ram_device(Machine *m, BoardRegion *br, GError **errp)
+{
+    const MachineRegionSpec *spec = &br->spec;
+    void *host = mmap(NULL, spec->size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+    if (host == MAP_FAILED) {
+        /* located by init_region() */
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot map 0x%" PRIx64 " bytes: %s", spec->size,
+                            g_strerror(errno));
+        return false;
+    }
+    br->ram_device = host;
+    return memory_region_init_ram_device_ptr(
+        br->mr, machine_owner(m, &spec->owner), spec->name, spec->size, host,
+        errp);
+}
+
 static bool init_region(Machine *m, BoardRegion *br, GError **errp)
 {
     const MachineRegionSpec *spec = &br->spec;
     MemoryRegion *mr = br->mr;
+    MemoryOwner *owner;
     bool ok = false;
 
+    if (br->inited) {
+        return true; /* an alias target initialised early */
+    }
+    if (spec->kind == MACHINE_REGION_ALIAS) {
+        return init_alias(m, br, errp);
+    }
+    owner = machine_owner(m, &spec->owner);
     switch (spec->kind) {
     case MACHINE_REGION_RAM:
-        ok = memory_region_init_ram(mr, NULL, spec->name, spec->size, errp);
+        ok = memory_region_init_ram(mr, owner, spec->name, spec->size, errp);
         break;
     case MACHINE_REGION_ROM:
-        ok = memory_region_init_rom(mr, NULL, spec->name, spec->size, errp);
+        ok = memory_region_init_rom(mr, owner, spec->name, spec->size, errp);
         break;
     case MACHINE_REGION_ROMD:
-        ok = memory_region_init_rom_device(mr, NULL, &flash_ops, br, spec->name,
-                                           spec->size, errp);
+        ok = memory_region_init_rom_device(mr, owner, &flash_ops, br,
+                                           spec->name, spec->size, errp);
         break;
     case MACHINE_REGION_IO:
-        ok = memory_region_init_io(mr, NULL, &ones_ops, NULL, spec->name,
+        ok = memory_region_init_io(mr, owner, &ones_ops, NULL, spec->name,
                                    spec->size, errp);
         break;
     case MACHINE_REGION_CONTAINER:
-        ok = memory_region_init(mr, NULL, spec->name, spec->size, errp);
+        ok = memory_region_init(mr, owner, spec->name, spec->size, errp);
         break;
     case MACHINE_REGION_RESERVATION:
-        ok = memory_region_init_reservation(mr, NULL, spec->name, spec->size,
+        ok = memory_region_init_reservation(mr, owner, spec->name, spec->size,
                                             errp);
         break;
+    case MACHINE_REGION_IOMMU:
+        ok = memory_region_init_iommu(mr, owner, &board_iommu_ops, br,
+                                      spec->name, spec->size, errp);
+        break;
+    case MACHINE_REGION_RAM_DEVICE:
+        ok = init_ram_device(m, br, errp);
+        break;
     case MACHINE_REGION_ALIAS:
-        return br->inited || init_alias(m, br, errp);
+        g_assert_not_reached();
     }
     if (!ok) {
         machine_prefix_error(errp, spec->where, "size");
@@ -284,6 +372,9 @@ static bool map_all(Machine *m, GError **errp)
         }
         if (spec->readonly) {
             memory_region_set_readonly(br->mr, true);
+        }
+        if (spec->nonvolatile) {
+            memory_region_set_nonvolatile(br->mr, true);
         }
         if (spec->parent &&
             !map_one(m, spec->where, br->mr, spec->parent, spec->addr,
@@ -368,30 +459,63 @@ static bool init_spaces(Machine *m, GError **errp)
     return true;
 }
 
+/* The AddressSpace with id @id (NULL: the first one), or NULL. */
+static AddressSpace *space_by_id(Machine *m, const char *id)
+{
+    BoardSpace *bs = id ? machine_find_space(m, id) : NULL;
+
+    if (!id) {
+        return machine_address_space(m, NULL);
+    }
+    return bs && bs->inited ? &bs->as : NULL;
+}
+
 static bool wire_devices(Machine *m, GError **errp)
 {
+    machine_wire_hpet_irqs(m);
     for (guint i = 0; i < m->devices->len; i++) {
         BoardDevice *bd = m->devices->pdata[i];
-        const char *as_name = bd->spec.dma_address_space;
+        const char *as_id = bd->spec.dma_address_space;
         AddressSpace *as;
 
+        if (bd->spec.type == MACHINE_DEVICE_HPET) {
+            /* QEMU: FSB messages go to address_space_memory */
+            hpet_set_fsb_address_space(bd->dev, machine_address_space(m, NULL));
+            continue;
+        }
         if (bd->spec.type != MACHINE_DEVICE_DMA_TESTDEV) {
             continue;
         }
-        as = machine_address_space(m, as_name);
-        if (!as && as_name) {
+        as = space_by_id(m, as_id);
+        if (!as && as_id) {
             machine_set_error(errp, ADDRSPACE_ERROR_NOT_FOUND, bd->spec.where,
                               "address_space", "unknown address space '%s'",
-                              as_name);
+                              as_id);
             return false;
         }
         dma_testdev_set_address_space(bd->dev, as);
+    }
+    for (guint i = 0; i < m->regions->len; i++) {
+        BoardRegion *br = m->regions->pdata[i];
+
+        if (br->spec.kind != MACHINE_REGION_IOMMU) {
+            continue;
+        }
+        br->iommu_as = space_by_id(m, br->spec.iommu.address_space);
+        if (!br->iommu_as) {
+            machine_set_error(errp, ADDRSPACE_ERROR_NOT_FOUND, br->spec.where,
+                              "address_space", "unknown address space '%s'",
+                              br->spec.iommu.address_space);
+            return false;
+        }
     }
     return true;
 }
 
 bool machine_realize(Machine *m, GError **errp)
 {
+    /* locators are prefixed to errors of the calls below */
+    ERRP_GUARD();
     bool ok = true;
 
     g_return_val_if_fail(!m->realized, false);

@@ -4,7 +4,11 @@
  * the board from its specs is machine-realize.c; the default board is
  * machine-default.c.
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#include <addrspace/iommu.h>
 
 #include "console.h"
 #include "dma-testdev.h"
@@ -12,8 +16,10 @@
 #include "machine-internal.h"
 #include "testdev.h"
 
-/* Longest region, device or AddressSpace name. */
+/* Longest region, device or AddressSpace name or id. */
 #define NAME_MAX_LEN 128
+/* Longest QOM path or device id of an owner. */
+#define OWNER_MAX_LEN 512
 /* Largest RAM-backed region (RAM is mapped MAP_NORESERVE: cap it). */
 #define RAM_SIZE_MAX (64ull << 30)
 
@@ -25,6 +31,8 @@ static const char *const region_kind_names[] = {
     [MACHINE_REGION_CONTAINER] = "container",
     [MACHINE_REGION_ALIAS] = "alias",
     [MACHINE_REGION_RESERVATION] = "reservation",
+    [MACHINE_REGION_IOMMU] = "iommu",
+    [MACHINE_REGION_RAM_DEVICE] = "ram-device",
 };
 
 static const char *const device_type_names[] = {
@@ -67,39 +75,131 @@ void machine_set_error(GError **errp, int code, const char *where,
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error(errp, ADDRSPACE_ERROR, code, "%s%s%s: %s", where,
-                field ? "." : "", field ? field : "", msg);
+    addrspace_error_set(errp, ADDRSPACE_ERROR, code, "%s%s%s: %s", where,
+                        field ? "." : "", field ? field : "", msg);
     g_free(msg);
 }
 
-static bool check_name(Machine *m, const char *where, const char *name,
-                       GError **errp)
+/* A name, id or path: not empty, at most @max bytes, no control chars. */
+static bool check_label(const char *where, const char *field, const char *s,
+                        size_t max, GError **errp)
 {
-    if (!name || !*name || strlen(name) > NAME_MAX_LEN) {
-        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "name",
-                          "must be a non-empty string of at most %d bytes",
-                          NAME_MAX_LEN);
+    if (!s || !*s || strlen(s) > max) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, field,
+                          "must be a non-empty string of at most %zu bytes",
+                          max);
         return false;
     }
-    for (const char *p = name; *p; p++) {
+    for (const char *p = s; *p; p++) {
         if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-            machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "name",
+            machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, field,
                               "must not contain control characters");
             return false;
         }
     }
-    if (g_hash_table_contains(m->names, name)) {
-        machine_set_error(errp, ADDRSPACE_ERROR_BUSY, where, "name",
-                          "duplicate name '%s'", name);
+    return true;
+}
+
+/*
+ * A region's or device's name and id (NULL: the name): well formed, and
+ * the id not taken. Names may repeat (QEMU allows it); ids may not.
+ */
+static bool check_name_id(Machine *m, const char *where, const char *name,
+                          const char *id, GError **errp)
+{
+    if (!check_label(where, "name", name, NAME_MAX_LEN, errp) ||
+        (id && !check_label(where, "id", id, NAME_MAX_LEN, errp))) {
+        return false;
+    }
+    if (g_hash_table_contains(m->names, id ? id : name)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_BUSY, where, id ? "id" : "name",
+                          id ? "duplicate id '%s'"
+                             : "duplicate id '%s' (names may repeat: give "
+                               "this one an \"id\" of its own)",
+                          id ? id : name);
         return false;
     }
     return true;
 }
 
+static bool check_owner(const char *where, const MachineOwnerSpec *o,
+                        GError **errp)
+{
+    if ((o->path &&
+         !check_label(where, "owner.path", o->path, OWNER_MAX_LEN, errp)) ||
+        (o->id &&
+         !check_label(where, "owner.id", o->id, OWNER_MAX_LEN, errp))) {
+        return false;
+    }
+    if (o->object && o->id) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "owner.id",
+                          "only a device owner has an id");
+        return false;
+    }
+    if (o->object && !o->path) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "owner.path",
+                          "an object owner needs a path");
+        return false;
+    }
+    return true;
+}
+
+static void owner_copy(MachineOwnerSpec *o)
+{
+    o->path = g_strdup(o->path);
+    o->id = g_strdup(o->id);
+}
+
+static void owner_free(MachineOwnerSpec *o)
+{
+    g_free((char *)o->path);
+    g_free((char *)o->id);
+}
+
 static bool kind_is_ram(MachineRegionKind kind)
 {
     return kind == MACHINE_REGION_RAM || kind == MACHINE_REGION_ROM ||
-           kind == MACHINE_REGION_ROMD;
+           kind == MACHINE_REGION_ROMD || kind == MACHINE_REGION_RAM_DEVICE;
+}
+
+static bool check_iommu(const char *where, const MachineRegionSpec *spec,
+                        GError **errp)
+{
+    const MachineIommuSpec *io = &spec->iommu;
+    uint64_t page = io->page_size ? io->page_size : MACHINE_IOMMU_PAGE_SIZE;
+
+    if (spec->kind != MACHINE_REGION_IOMMU) {
+        if (io->address_space) {
+            machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where,
+                              "address_space",
+                              "only IOMMUs have an address space");
+            return false;
+        }
+        return true;
+    }
+    if (!io->address_space) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "address_space",
+                          "an IOMMU needs the address space it translates "
+                          "into");
+        return false;
+    }
+    if (page & (page - 1)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "page_size",
+                          "must be a power of two");
+        return false;
+    }
+    if (io->offset & (page - 1)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "offset",
+                          "must be a multiple of the page size 0x%" PRIx64,
+                          page);
+        return false;
+    }
+    if (io->perm < IOMMU_NONE || io->perm > IOMMU_RW) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "perm",
+                          "unknown permissions");
+        return false;
+    }
+    return true;
 }
 
 bool machine_add_region(Machine *m, const MachineRegionSpec *spec,
@@ -117,12 +217,13 @@ bool machine_add_region(Machine *m, const MachineRegionSpec *spec,
                           "unknown kind");
         return false;
     }
-    if (!check_name(m, where, spec->name, errp)) {
+    if (!check_name_id(m, where, spec->name, spec->id, errp)) {
         return false;
     }
-    if (spec->size == 0) {
+    /* QEMU accepts size 0 for every kind without RAM (q35's TSEG windows) */
+    if (spec->size == 0 && kind_is_ram(spec->kind)) {
         machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "size",
-                          "must be a positive integer");
+                          "RAM-backed regions need at least one byte");
         return false;
     }
     if (kind_is_ram(spec->kind) && spec->size > RAM_SIZE_MAX) {
@@ -142,13 +243,23 @@ bool machine_add_region(Machine *m, const MachineRegionSpec *spec,
                           "a non-zero priority needs overlap");
         return false;
     }
+    if (!check_iommu(where, spec, errp) ||
+        !check_owner(where, &spec->owner, errp)) {
+        return false;
+    }
     br = g_new0(BoardRegion, 1);
     br->spec = *spec;
     br->spec.where = g_steal_pointer(&where);
     br->spec.name = g_strdup(spec->name);
+    br->spec.id = g_strdup(spec->id ? spec->id : spec->name);
     br->spec.parent = g_strdup(spec->parent);
     br->spec.alias_target = g_strdup(spec->alias_target);
-    g_hash_table_add(m->names, (char *)br->spec.name);
+    br->spec.iommu.address_space = g_strdup(spec->iommu.address_space);
+    if (spec->kind == MACHINE_REGION_IOMMU && !spec->iommu.page_size) {
+        br->spec.iommu.page_size = MACHINE_IOMMU_PAGE_SIZE;
+    }
+    owner_copy(&br->spec.owner);
+    g_hash_table_add(m->names, (char *)br->spec.id);
     g_ptr_array_add(m->regions, br);
     return true;
 }
@@ -167,7 +278,8 @@ bool machine_add_device(Machine *m, const MachineDeviceSpec *spec,
                           "unknown device type");
         return false;
     }
-    if (!check_name(m, where, spec->name, errp)) {
+    if (!check_name_id(m, where, spec->name, spec->id, errp) ||
+        !check_owner(where, &spec->owner, errp)) {
         return false;
     }
     if (spec->type == MACHINE_DEVICE_HPET && spec->hpet_timers &&
@@ -187,88 +299,114 @@ bool machine_add_device(Machine *m, const MachineDeviceSpec *spec,
     bd->spec = *spec;
     bd->spec.where = g_steal_pointer(&where);
     bd->spec.name = g_strdup(spec->name);
+    bd->spec.id = g_strdup(spec->id ? spec->id : spec->name);
     bd->spec.parent = g_strdup(spec->parent);
     bd->spec.dma_address_space = g_strdup(spec->dma_address_space);
-    g_hash_table_add(m->names, (char *)bd->spec.name);
+    owner_copy(&bd->spec.owner);
+    g_hash_table_add(m->names, (char *)bd->spec.id);
     g_ptr_array_add(m->devices, bd);
     return true;
 }
 
-bool machine_add_address_space(Machine *m, const char *where, const char *name,
-                               const char *root, bool big_endian, GError **errp)
+bool machine_add_space(Machine *m, const MachineSpaceSpec *spec, GError **errp)
 {
     g_autofree char *loc =
-        where ? g_strdup(where) : g_strdup_printf("address space '%s'", name);
+        spec->where ? g_strdup(spec->where)
+                    : g_strdup_printf("address space '%s'", spec->name);
+    const char *id = spec->id ? spec->id : spec->name;
     BoardSpace *bs;
 
     g_return_val_if_fail(!m->realized, false);
-    if (!name || !*name || strlen(name) > NAME_MAX_LEN) {
-        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, loc, "name",
-                          "must be a non-empty string of at most %d bytes",
-                          NAME_MAX_LEN);
+    if (!check_label(loc, "name", spec->name, NAME_MAX_LEN, errp) ||
+        (spec->id && !check_label(loc, "id", spec->id, NAME_MAX_LEN, errp))) {
         return false;
     }
-    for (guint i = 0; i < m->spaces->len; i++) {
-        if (strcmp(((BoardSpace *)m->spaces->pdata[i])->name, name) == 0) {
-            machine_set_error(errp, ADDRSPACE_ERROR_BUSY, loc, "name",
-                              "duplicate address space '%s'", name);
-            return false;
-        }
+    /* names may repeat, as in QEMU; ids may not */
+    if (machine_find_space(m, id)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_BUSY, loc,
+                          spec->id ? "id" : "name",
+                          spec->id ? "duplicate address space id '%s'"
+                                   : "duplicate address space id '%s' (names "
+                                     "may repeat: give this one an \"id\" "
+                                     "of its own)",
+                          id);
+        return false;
     }
-    if (!root || !*root) {
+    if (!spec->root || !*spec->root) {
         machine_set_error(errp, ADDRSPACE_ERROR_INVALID, loc, "root",
                           "must name a region");
         return false;
     }
     bs = g_new0(BoardSpace, 1);
     bs->where = g_steal_pointer(&loc);
-    bs->name = g_strdup(name);
-    bs->root = g_strdup(root);
-    bs->big_endian = big_endian;
+    bs->id = g_strdup(id);
+    bs->name = g_strdup(spec->name);
+    bs->root = g_strdup(spec->root);
+    bs->big_endian = spec->big_endian;
     g_ptr_array_add(m->spaces, bs);
     return true;
 }
 
+bool machine_add_address_space(Machine *m, const char *where, const char *name,
+                               const char *root, bool big_endian, GError **errp)
+{
+    MachineSpaceSpec spec = {
+        .where = where, .name = name, .root = root, .big_endian = big_endian};
+
+    return machine_add_space(m, &spec, errp);
+}
+
 /* ---- lookup ------------------------------------------------------------- */
 
-BoardRegion *machine_find_region(Machine *m, const char *name)
+BoardRegion *machine_find_region(Machine *m, const char *id)
 {
     for (guint i = 0; i < m->regions->len; i++) {
         BoardRegion *br = m->regions->pdata[i];
 
-        if (strcmp(br->spec.name, name) == 0) {
+        if (strcmp(br->spec.id, id) == 0) {
             return br;
         }
     }
     return NULL;
 }
 
-BoardDevice *machine_find_device(Machine *m, const char *name)
+BoardDevice *machine_find_device(Machine *m, const char *id)
 {
     for (guint i = 0; i < m->devices->len; i++) {
         BoardDevice *bd = m->devices->pdata[i];
 
-        if (strcmp(bd->spec.name, name) == 0) {
+        if (strcmp(bd->spec.id, id) == 0) {
             return bd;
         }
     }
     return NULL;
 }
 
-/* The live region named @name (a board region or a device's), or NULL. */
-MemoryRegion *machine_lookup_mr(Machine *m, const char *name)
+BoardSpace *machine_find_space(Machine *m, const char *id)
 {
-    BoardRegion *br = machine_find_region(m, name);
+    for (guint i = 0; i < m->spaces->len; i++) {
+        BoardSpace *bs = m->spaces->pdata[i];
+
+        if (strcmp(bs->id, id) == 0) {
+            return bs;
+        }
+    }
+    return NULL;
+}
+
+MemoryRegion *machine_lookup_mr(Machine *m, const char *id)
+{
+    BoardRegion *br = machine_find_region(m, id);
     BoardDevice *bd;
 
     if (br) {
         return br->inited ? br->mr : NULL;
     }
-    bd = machine_find_device(m, name);
+    bd = machine_find_device(m, id);
     return bd ? bd->mr : NULL;
 }
 
-bool machine_find_mr(Machine *m, MemoryRegion *mr, const char **name,
+bool machine_find_mr(Machine *m, MemoryRegion *mr, const char **id,
                      const char **where, guint *order)
 {
     guint n = m->regions->len;
@@ -278,7 +416,7 @@ bool machine_find_mr(Machine *m, MemoryRegion *mr, const char **name,
         BoardDevice *bd = i < n ? NULL : m->devices->pdata[i - n];
 
         if ((br ? br->mr : bd->mr) == mr) {
-            *name = br ? br->spec.name : bd->spec.name;
+            *id = br ? br->spec.id : bd->spec.id;
             *where = br ? br->spec.where : bd->spec.where;
             *order = i;
             return true;
@@ -289,10 +427,38 @@ bool machine_find_mr(Machine *m, MemoryRegion *mr, const char **name,
 
 const char *machine_name_of_mr(Machine *m, MemoryRegion *mr)
 {
-    const char *name, *where;
+    const char *id, *where;
     guint order;
 
-    return machine_find_mr(m, mr, &name, &where, &order) ? name : NULL;
+    return machine_find_mr(m, mr, &id, &where, &order) ? id : NULL;
+}
+
+static void board_owner_release(MemoryOwner *owner)
+{
+    g_free(owner);
+}
+
+MemoryOwner *machine_owner(Machine *m, const MachineOwnerSpec *spec)
+{
+    g_autofree char *key = NULL;
+    MemoryOwner *owner;
+
+    if (!spec->path && !spec->id) {
+        return NULL;
+    }
+    /* unit separators: the strings hold no control characters */
+    key =
+        g_strdup_printf("%c\x1f%s\x1f%s", spec->object ? 'o' : 'd',
+                        spec->path ? spec->path : "", spec->id ? spec->id : "");
+    owner = g_hash_table_lookup(m->owners, key);
+    if (!owner) {
+        owner = g_new0(MemoryOwner, 1);
+        memory_owner_init(owner, spec->id ? spec->id : spec->path,
+                          board_owner_release);
+        memory_owner_set_qom(owner, !spec->object, spec->path, spec->id);
+        g_hash_table_insert(m->owners, g_steal_pointer(&key), owner);
+    }
+    return owner;
 }
 
 /* ---- lifetime ----------------------------------------------------------- */
@@ -302,10 +468,12 @@ Machine *machine_new(void)
     Machine *m = g_new0(Machine, 1);
 
     m->clock = vclock_new();
+    vclock_set_budget(m->clock, MACHINE_CLOCK_BUDGET);
     m->regions = g_ptr_array_new();
     m->devices = g_ptr_array_new();
     m->spaces = g_ptr_array_new();
     m->names = g_hash_table_new(g_str_hash, g_str_equal);
+    m->owners = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_mutex_init(&m->irq_lock);
     return m;
 }
@@ -345,6 +513,13 @@ static void unref_device(BoardDevice *bd)
     }
 }
 
+static void unref_owner(gpointer key, gpointer value, gpointer opaque)
+{
+    (void)key;
+    (void)opaque;
+    memory_owner_unref(value);
+}
+
 void machine_free(Machine *m)
 {
     if (!m) {
@@ -382,13 +557,23 @@ void machine_free(Machine *m)
         if (br->inited) {
             memory_region_finalize(br->mr);
         }
+        if (br->ram_device) {
+            munmap(br->ram_device, br->spec.size);
+        }
         g_free(br->mr);
         g_free((char *)br->spec.where);
+        g_free((char *)br->spec.id);
         g_free((char *)br->spec.name);
         g_free((char *)br->spec.parent);
         g_free((char *)br->spec.alias_target);
+        g_free((char *)br->spec.iommu.address_space);
+        owner_free(&br->spec.owner);
         g_free(br);
     }
+    /* the regions are gone: drop the machine's references on their owners
+     * (released after a grace period, waited for below) */
+    g_hash_table_foreach(m->owners, unref_owner, NULL);
+    g_hash_table_destroy(m->owners);
     for (guint i = 0; i < m->devices->len; i++) {
         BoardDevice *bd = m->devices->pdata[i];
 
@@ -396,21 +581,24 @@ void machine_free(Machine *m)
             unref_device(bd);
         }
     }
-    /* devices are released on the reclamation thread: wait for it */
+    /* devices and owners are released on the reclamation thread: wait */
     drain_call_rcu();
     for (guint i = 0; i < m->devices->len; i++) {
         BoardDevice *bd = m->devices->pdata[i];
 
         g_free((char *)bd->spec.where);
+        g_free((char *)bd->spec.id);
         g_free((char *)bd->spec.name);
         g_free((char *)bd->spec.parent);
         g_free((char *)bd->spec.dma_address_space);
+        owner_free(&bd->spec.owner);
         g_free(bd);
     }
     for (guint i = 0; i < m->spaces->len; i++) {
         BoardSpace *bs = m->spaces->pdata[i];
 
         g_free(bs->where);
+        g_free(bs->id);
         g_free(bs->name);
         g_free(bs->root);
         g_free(bs);
@@ -461,7 +649,7 @@ const char *machine_find_device_type(Machine *m, MachineDeviceType type)
         BoardDevice *bd = m->devices->pdata[i];
 
         if (bd->spec.type == type) {
-            return bd->spec.name;
+            return bd->spec.id;
         }
     }
     return NULL;
@@ -474,6 +662,115 @@ void machine_set_irq_handler(Machine *m, MachineIrqHandler handler,
     m->irq_handler = handler;
     m->irq_opaque = opaque;
     g_mutex_unlock(&m->irq_lock);
+    if (m->realized) {
+        machine_wire_hpet_irqs(m);
+    }
+}
+
+uint64_t machine_irq_events(Machine *m)
+{
+    return (uint64_t)(gsize)g_atomic_pointer_get(&m->irq_events);
+}
+
+bool machine_flavour_parse(const char *text, MachineFlavour *flavour,
+                           GError **errp)
+{
+    g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+
+    if (strcmp(parts[0], "pc") == 0) {
+        *flavour = MACHINE_FLAVOUR_PC;
+    } else if (strcmp(parts[0], "q35") == 0) {
+        *flavour = MACHINE_FLAVOUR_Q35;
+    } else {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "unsupported machine type '%s' (pc, q35)",
+                            parts[0]);
+        return false;
+    }
+    for (int i = 1; parts[i]; i++) {
+        if (strcmp(parts[i], "pit=off") != 0) {
+            addrspace_error_set(
+                errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                "machine option '%s' not supported (only pit=off: "
+                "the board has no PIT)",
+                parts[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* "hpet.intcap" value: a C integer (0x prefix allowed), 32 bits. */
+static bool parse_intcap(const char *text, uint32_t *intcap, GError **errp)
+{
+    char *end = NULL;
+    guint64 v = 0;
+
+    if (g_ascii_isdigit(text[0])) {
+        errno = 0;
+        v = g_ascii_strtoull(text, &end, 0);
+    }
+    if (!end || *end || errno || v > UINT32_MAX) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "hpet.intcap: '%s' is not a 32-bit number", text);
+        return false;
+    }
+    *intcap = (uint32_t)v;
+    return true;
+}
+
+bool machine_set_global(Machine *m, const char *assignment, GError **errp)
+{
+    const char *eq = strchr(assignment, '=');
+    const char *dot = strchr(assignment, '.');
+    HPETCompat compat = HPET_COMPAT_DEFAULT;
+    uint32_t intcap = 0;
+    bool is_compat;
+
+    if (!eq || !dot || dot > eq) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_PARSE,
+                            "-global '%s': expected DRIVER.PROP=VALUE",
+                            assignment);
+        return false;
+    }
+    if ((size_t)(dot - assignment) != 4 ||
+        strncmp(assignment, "hpet", 4) != 0) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
+                            "-global '%s': unknown driver (only hpet)",
+                            assignment);
+        return false;
+    }
+    is_compat = strncmp(dot + 1, "compat=", 7) == 0;
+    if (!is_compat && strncmp(dot + 1, "intcap=", 7) != 0) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
+                            "-global '%s': unknown property (hpet.compat, "
+                            "hpet.intcap)",
+                            assignment);
+        return false;
+    }
+    if (is_compat ? !hpet_compat_parse(eq + 1, &compat, errp)
+                  : !parse_intcap(eq + 1, &intcap, errp)) {
+        return false;
+    }
+    for (guint i = 0; i < m->devices->len; i++) {
+        BoardDevice *bd = m->devices->pdata[i];
+
+        if (bd->spec.type != MACHINE_DEVICE_HPET || !bd->dev) {
+            continue;
+        }
+        if (is_compat) {
+            bd->spec.hpet_compat = compat;
+            hpet_set_compat(bd->dev, compat);
+        } else if ((uint8_t)intcap != 0) {
+            /*
+             * QEMU's pc machines read the property into a uint8_t and
+             * use their own value when that is 0.
+             */
+            bd->spec.hpet_intcap = intcap;
+            hpet_set_intcap(bd->dev, intcap);
+        }
+    }
+    return true;
 }
 
 void machine_set_console_output(Machine *m, FILE *out)
@@ -512,6 +809,7 @@ void machine_region_spec(Machine *m, guint i, MachineRegionSpec *spec)
     /* a ROM is read-only by nature, not by a flag of the board */
     spec->readonly =
         memory_region_is_readonly(mr) && spec->kind != MACHINE_REGION_ROM;
+    spec->nonvolatile = memory_region_is_nonvolatile(mr);
     spec->alias_offset = memory_region_get_alias_offset(mr);
     if (memory_region_get_container(mr)) {
         spec->parent = machine_name_of_mr(m, memory_region_get_container(mr));
@@ -545,6 +843,20 @@ void machine_device_spec(Machine *m, guint i, MachineDeviceSpec *spec)
 guint machine_nr_address_spaces(Machine *m)
 {
     return m->spaces->len;
+}
+
+void machine_space_spec(Machine *m, guint i, MachineSpaceSpec *spec)
+{
+    BoardSpace *bs = m->spaces->pdata[i];
+
+    *spec = (MachineSpaceSpec){
+        .where = bs->where,
+        .id = bs->id,
+        .name = bs->name,
+        .root = bs->root,
+        .big_endian =
+            bs->inited ? address_space_is_big_endian(&bs->as) : bs->big_endian,
+    };
 }
 
 void machine_address_space_spec(Machine *m, guint i, const char **name,

@@ -37,6 +37,7 @@
 
 #include <addrspace/addrspace.h>
 
+#include "hpet.h"
 #include "vclock.h"
 
 typedef struct Machine Machine;
@@ -55,6 +56,11 @@ typedef struct Machine Machine;
  * @MACHINE_REGION_CONTAINER: a container.
  * @MACHINE_REGION_ALIAS: an alias of a region or of a device's region.
  * @MACHINE_REGION_RESERVATION: a reservation.
+ * @MACHINE_REGION_IOMMU: an IOMMU with a fixed translation (struct
+ *                        MachineIommuSpec).
+ * @MACHINE_REGION_RAM_DEVICE: zero-filled RAM of a device, reached through
+ *                             the dispatcher like QEMU's ram_device regions
+ *                             (memory_region_init_ram_device_ptr()).
  */
 typedef enum MachineRegionKind {
     MACHINE_REGION_RAM,
@@ -64,16 +70,62 @@ typedef enum MachineRegionKind {
     MACHINE_REGION_CONTAINER,
     MACHINE_REGION_ALIAS,
     MACHINE_REGION_RESERVATION,
+    MACHINE_REGION_IOMMU,
+    MACHINE_REGION_RAM_DEVICE,
 } MachineRegionKind;
+
+/** The last MachineRegionKind. */
+#define MACHINE_REGION_LAST MACHINE_REGION_RAM_DEVICE
+
+/**
+ * struct MachineOwnerSpec - what owns a region, as QEMU's `info mtree -o`
+ * shows it (memory_owner_set_qom()). Strings are copied.
+ * @object: not a device ("obj" in the dump, e.g. a memory backend); false
+ *          for a device ("dev").
+ * @path: canonical QOM path ("/machine/unattached/device[2]"), or NULL.
+ * @id: a device's id, or NULL (shown instead of the path).
+ *
+ * No owner when both @path and @id are NULL. Board regions whose owner
+ * specs are equal share one MemoryOwner (one device owning several
+ * regions, which matters to the re-entrancy guard as in QEMU).
+ */
+typedef struct MachineOwnerSpec {
+    bool object;
+    const char *path;
+    const char *id;
+} MachineOwnerSpec;
+
+/**
+ * struct MachineIommuSpec - the translation of a board IOMMU: offset
+ * @offset + x of the target AddressSpace for offset x of the region, page
+ * by page, with fixed permissions.
+ * @address_space: id of the AddressSpace accesses continue in.
+ * @offset: where the region's offset 0 lands (a multiple of @page_size;
+ *          the sum wraps at 2^64).
+ * @page_size: translation granule, a power of two (0: 4096).
+ * @perm: the permissions (IOMMU_RW etc., include/addrspace/iommu.h).
+ */
+typedef struct MachineIommuSpec {
+    const char *address_space;
+    hwaddr offset;
+    uint64_t page_size;
+    int perm;
+} MachineIommuSpec;
+
+/** MachineIommuSpec.page_size when 0. */
+#define MACHINE_IOMMU_PAGE_SIZE 4096u
 
 /**
  * struct MachineRegionSpec - one board region. Strings are copied.
  * @where: locator for error messages (e.g. "$.regions[3]"), or NULL for
  *         "region 'NAME'".
  * @kind: the kind.
- * @name: unique among the machine's regions and devices, not empty.
- * @size: bytes, not 0; UINT64_MAX means 2^64.
- * @parent: name of the region or device to map into, or NULL for a region
+ * @id: the identity other specs refer to (parents, alias targets, roots);
+ *      unique among the machine's regions and devices; NULL: @name.
+ * @name: the region's name (what dumps show), not empty; may repeat, as in
+ *        QEMU ("pam-ram" 13 times on q35).
+ * @size: bytes; UINT64_MAX means 2^64; 0 only for kinds without RAM.
+ * @parent: id of the region or device to map into, or NULL for a region
  *          that is not mapped (a root, or only an alias target).
  * @addr: address in @parent.
  * @priority: priority in @parent.
@@ -81,12 +133,17 @@ typedef enum MachineRegionKind {
  *           overlap siblings); otherwise with memory_region_add_subregion().
  * @disabled: map the region disabled (memory_region_set_enabled()).
  * @readonly: memory_region_set_readonly().
- * @alias_target: for aliases, the name of the aliased region or device.
- * @alias_offset: for aliases, the window start in the target.
+ * @nonvolatile: memory_region_set_nonvolatile().
+ * @alias_target: for aliases, the id of the aliased region or device.
+ * @alias_offset: for aliases, the window start in the target (the window
+ *                may pass the target's end, as in QEMU).
+ * @iommu: for IOMMUs, the translation.
+ * @owner: the owner, if any.
  */
 typedef struct MachineRegionSpec {
     const char *where;
     MachineRegionKind kind;
+    const char *id;
     const char *name;
     uint64_t size;
     const char *parent;
@@ -95,14 +152,20 @@ typedef struct MachineRegionSpec {
     bool overlap;
     bool disabled;
     bool readonly;
+    bool nonvolatile;
     const char *alias_target;
     hwaddr alias_offset;
+    MachineIommuSpec iommu;
+    MachineOwnerSpec owner;
 } MachineRegionSpec;
 
 /**
  * enum MachineDeviceType - device models a board can instantiate.
- * @MACHINE_DEVICE_HPET: HPET (hpet.h); its interrupt lines are the
- *                       machine's IRQ lines (machine_set_irq_handler()).
+ * @MACHINE_DEVICE_HPET: HPET (hpet.h); its interrupt lines 0-23 are the
+ *                       machine's IRQ lines (machine_set_irq_handler()),
+ *                       wired like a PC's GSIs; lines 24-31 are not
+ *                       connected, as in QEMU. FSB deliveries go to the
+ *                       first AddressSpace.
  * @MACHINE_DEVICE_TESTDEV: testdev (testdev.h), 4 KiB, QEMU's defaults.
  * @MACHINE_DEVICE_DMA_TESTDEV: dma-testdev (dma-testdev.h).
  * @MACHINE_DEVICE_CONSOLE: console (console.h).
@@ -118,26 +181,69 @@ typedef enum MachineDeviceType {
  * struct MachineDeviceSpec - one device instance. Strings are copied.
  * @where: locator for error messages, or NULL for "device 'NAME'".
  * @type: the model.
- * @name: unique among regions and devices; also names its region.
- * @parent: region to map the device's region into, or NULL (unmapped).
+ * @id: identity, unique among regions and devices; NULL: @name.
+ * @name: names its region (the HPET's is always "hpet").
+ * @parent: id of the region to map the device's region into, or NULL.
  * @addr: address in @parent.
  * @priority: priority in @parent.
  * @overlap: as in MachineRegionSpec.
  * @hpet_timers: HPET comparators (0: the model's default).
- * @dma_address_space: dma-testdev: name of the AddressSpace it copies
+ * @hpet_intcap: HPET route capability (0: HPET_DEFAULT_INTCAP, the pc
+ *               machine's; q35 uses HPET_Q35_INTCAP).
+ * @hpet_compat: HPET behaviour (hpet_set_compat()).
+ * @dma_address_space: dma-testdev: id of the AddressSpace it copies
  *                     through, or NULL for the first one created.
+ * @owner: what its owner is in QEMU's object tree (memory_owner_set_qom()
+ *         on the device's own owner), or none.
  */
 typedef struct MachineDeviceSpec {
     const char *where;
     MachineDeviceType type;
+    const char *id;
     const char *name;
     const char *parent;
     hwaddr addr;
     int priority;
     bool overlap;
     unsigned hpet_timers;
+    uint32_t hpet_intcap;
+    HPETCompat hpet_compat;
     const char *dma_address_space;
+    MachineOwnerSpec owner;
 } MachineDeviceSpec;
+
+/**
+ * struct MachineSpaceSpec - one AddressSpace. Strings are copied.
+ * @where: locator for error messages, or NULL for "address space 'NAME'".
+ * @id: identity other specs refer to, unique among the AddressSpaces;
+ *      NULL: @name.
+ * @name: the AddressSpace's name; may repeat, as in QEMU (two devices of
+ *        one type).
+ * @root: id of its root region or device.
+ * @big_endian: the target byte order.
+ */
+typedef struct MachineSpaceSpec {
+    const char *where;
+    const char *id;
+    const char *name;
+    const char *root;
+    bool big_endian;
+} MachineSpaceSpec;
+
+/**
+ * enum MachineFlavour - the QEMU PC machine the default board stands for
+ * (QEMU's -M / --machine).
+ * @MACHINE_FLAVOUR_PC: "pc" (i440fx): the HPET's route capability is
+ *                      HPET_DEFAULT_INTCAP (0x4, input 2 only).
+ * @MACHINE_FLAVOUR_Q35: "q35" (ICH9): HPET_Q35_INTCAP (0x00ff0104).
+ * Both wire the HPET's outputs 0-23 to I/O APIC inputs 0-23; neither has
+ * a PIT or RTC (QEMU's -M pc,pit=off; the RTC raises no interrupt unless
+ * programmed to).
+ */
+typedef enum MachineFlavour {
+    MACHINE_FLAVOUR_PC,
+    MACHINE_FLAVOUR_Q35,
+} MachineFlavour;
 
 /**
  * struct MachineConfig - parameters of the default board.
@@ -145,11 +251,15 @@ typedef struct MachineDeviceSpec {
  *            MACHINE_RAM_BELOW_4G_MAX the RAM is split like a PC's:
  *            "ram-below-4g" maps [0, 3 GiB) at 0 and "ram-above-4g" the
  *            rest at 4 GiB, both aliases of the unmapped "ram".
+ * @flavour: the machine (pc by default).
  */
 typedef struct MachineConfig {
     uint64_t ram_size;
+    MachineFlavour flavour;
 } MachineConfig;
 
+/** Most timer callbacks one clock_step may make (vclock_set_budget()). */
+#define MACHINE_CLOCK_BUDGET 1000000u
 /** RAM of the default board when MachineConfig.ram_size is 0. */
 #define MACHINE_DEFAULT_RAM_SIZE (128ull << 20)
 /** Most RAM mapped below 4 GiB before the board splits it. */
@@ -180,7 +290,7 @@ typedef struct MachineConfig {
 /**
  * MachineIrqHandler - observer of a device's interrupt lines.
  * @opaque: the pointer given to machine_set_irq_handler().
- * @device: name of the device raising or lowering the line.
+ * @device: id of the device raising or lowering the line.
  * @line: the line number.
  * @level: the new level (0 or 1).
  *
@@ -191,7 +301,20 @@ typedef void (*MachineIrqHandler)(void *opaque, const char *device, int line,
                                   int level);
 
 /**
- * machine_new() - Create an empty machine with its virtual clock.
+ * machine_flavour_parse() - Parse a QEMU machine option: "pc" or "q35",
+ * optionally followed by ",pit=off" (accepted: the board has no PIT).
+ * @text: the option's value.
+ * @flavour: set on success.
+ * @errp: error return (ADDRSPACE_ERROR_INVALID).
+ * Context: any thread.
+ * Return: true on success.
+ */
+bool machine_flavour_parse(const char *text, MachineFlavour *flavour,
+                           GError **errp);
+
+/**
+ * machine_new() - Create an empty machine with its virtual clock, whose
+ * runs are bounded by MACHINE_CLOCK_BUDGET callbacks.
  *
  * Context: the building thread.
  * Return: the machine (free with machine_free()).
@@ -251,7 +374,19 @@ bool machine_add_device(Machine *m, const MachineDeviceSpec *spec,
                         GError **errp);
 
 /**
- * machine_add_address_space() - Record an AddressSpace.
+ * machine_add_space() - Record an AddressSpace.
+ * @m: a machine not yet realized.
+ * @spec: the spec (copied).
+ * @errp: error return: empty name, id or root, duplicate id.
+ *
+ * Context: the building thread, before machine_realize().
+ * Return: true on success.
+ */
+bool machine_add_space(Machine *m, const MachineSpaceSpec *spec, GError **errp);
+
+/**
+ * machine_add_address_space() - Record an AddressSpace whose id is its
+ * name (machine_add_space()).
  * @m: a machine not yet realized.
  * @where: locator for error messages, or NULL.
  * @name: the AddressSpace's name (unique among the machine's).
@@ -292,7 +427,9 @@ VClock *machine_clock(Machine *m);
  * machine_address_space() - An AddressSpace by name.
  * @m: a realized machine.
  * @name: the name, or NULL for the first one created ("memory" on the
- *        default board).
+ *        default board). Names may repeat: the first one added with @name
+ *        is returned (the qtest front end serves in/out through the first
+ *        one named "I/O").
  * Context: any thread, once realized.
  * Return: the AddressSpace (owned by the machine), or NULL.
  */
@@ -300,18 +437,18 @@ AddressSpace *machine_address_space(Machine *m, const char *name);
 
 /**
  * machine_region() - A region of the board or a device's main region, by
- * name.
+ * id.
  * @m: a realized machine.
- * @name: the region's or the device's name.
+ * @name: the region's or the device's id.
  * Context: any thread, once realized.
  * Return: the region (owned by the machine or the device), or NULL.
  */
 MemoryRegion *machine_region(Machine *m, const char *name);
 
 /**
- * machine_device() - A device instance by name.
+ * machine_device() - A device instance by id.
  * @m: a realized machine.
- * @name: the device's name.
+ * @name: the device's id.
  * @type: the expected type.
  *
  * Context: any thread, once realized.
@@ -325,7 +462,7 @@ void *machine_device(Machine *m, const char *name, MachineDeviceType type);
  * @m: a realized machine.
  * @type: the type.
  * Context: any thread.
- * Return: the device's name (owned by the machine), or NULL.
+ * Return: the device's id (owned by the machine), or NULL.
  */
 const char *machine_find_device_type(Machine *m, MachineDeviceType type);
 
@@ -335,10 +472,38 @@ const char *machine_find_device_type(Machine *m, MachineDeviceType type);
  * @handler: the observer, or NULL.
  * @opaque: passed to @handler.
  *
+ * Without an observer the HPET coalesces timer matches nobody can see
+ * (hpet.h), so work depends on whether lines are observed, not on what is
+ * printed.
  * Context: while no access runs.
  */
 void machine_set_irq_handler(Machine *m, MachineIrqHandler handler,
                              void *opaque);
+
+/**
+ * machine_irq_events() - Interrupt line settings delivered to the
+ * observer so far (a measure of the work a run did).
+ * @m: the machine.
+ * Context: any thread.
+ * Return: the count since machine_new().
+ */
+uint64_t machine_irq_events(Machine *m);
+
+/**
+ * machine_set_global() - Set a device property on every device of a type,
+ * as QEMU's -global DRIVER.PROP=VALUE.
+ * @m: a realized machine.
+ * @assignment: "hpet.compat=default|qemu-7.2" or "hpet.intcap=N" (N a
+ *              32-bit C integer; as on QEMU's pc machines, one whose low
+ *              byte is 0 leaves the board's value).
+ * @errp: error return: ADDRSPACE_ERROR_PARSE for a malformed assignment,
+ *        ADDRSPACE_ERROR_NOT_FOUND for an unknown driver or property,
+ *        ADDRSPACE_ERROR_INVALID for a bad value.
+ * The device specs follow (machine_device_spec()). Context: while no
+ * access runs.
+ * Return: true on success.
+ */
+bool machine_set_global(Machine *m, const char *assignment, GError **errp);
 
 /**
  * machine_set_console_output() - Have every console also write to @out.
@@ -351,9 +516,9 @@ void machine_set_console_output(Machine *m, FILE *out);
 /**
  * machine_device_irq_lines() - How many interrupt lines a device has.
  * @m: the machine.
- * @name: the device's name.
+ * @name: the device's id.
  * Context: any thread.
- * Return: the count (0 for devices without lines or unknown names).
+ * Return: the count (0 for devices without lines or unknown ids).
  */
 int machine_device_irq_lines(Machine *m, const char *name);
 
@@ -376,7 +541,7 @@ void machine_set_error(GError **errp, int code, const char *where,
  * @kind: the kind.
  * Context: any thread.
  * Return: a static string ("ram", "rom", "romd", "io", "container",
- * "alias", "reservation").
+ * "alias", "reservation", "iommu", "ram-device").
  */
 const char *machine_region_kind_name(MachineRegionKind kind);
 
@@ -432,6 +597,15 @@ void machine_device_spec(Machine *m, guint i, MachineDeviceSpec *spec);
  * Return: the count.
  */
 guint machine_nr_address_spaces(Machine *m);
+
+/**
+ * machine_space_spec() - AddressSpace spec @i.
+ * @m: the machine.
+ * @i: index below machine_nr_address_spaces().
+ * @spec: filled (id set, never NULL); strings belong to the machine.
+ * Context: any thread.
+ */
+void machine_space_spec(Machine *m, guint i, MachineSpaceSpec *spec);
 
 /**
  * machine_address_space_spec() - AddressSpace spec @i.

@@ -14,8 +14,12 @@ struct QTestSession {
     bool discarding; /* the current input line is too long */
     char *intercept; /* device whose lines are reported, or NULL */
     int irq_levels[QTEST_MAX_IRQ];
-    GString *out;     /* responses of the command being run */
-    GString *pending; /* IRQ lines produced outside a command */
+    GString *out;            /* responses of the command being run */
+    GString *pending;        /* IRQ lines produced outside a command */
+    QTestOutputFn output_fn; /* where output is streamed, or NULL */
+    void *output_opaque;
+    bool output_failed;   /* output_fn refused: later output is dropped */
+    size_t peak_buffered; /* most output bytes held at once */
 };
 
 typedef struct Command Command;
@@ -37,6 +41,17 @@ bool qtest_arg_u64(char **words, int i, const char *what, uint64_t *v,
 bool qtest_arg_size(char **words, int i, uint64_t *len, GString *out);
 /* A PORT argument, at most 0xffff; else answer FAIL. */
 bool qtest_arg_port(char **words, int i, uint64_t *port, GString *out);
+
+/*
+ * Called after each bounded piece (at most QTEST_OUTPUT_SLACK bytes) a
+ * command appends to @out (the session's output or its pending IRQ
+ * lines): with an output function, passes the buffer on once it holds
+ * QTEST_OUTPUT_CHUNK bytes, so no reply is ever held whole.
+ */
+void qtest_out_progress(QTestSession *s, GString *out);
+
+/* At the end of a command: pass @out on to the output function, if any. */
+void qtest_out_flush(QTestSession *s, GString *out);
 
 /* The AddressSpace of memory commands (the first); NULL after FAIL. */
 AddressSpace *qtest_memory_as(QTestSession *s, GString *out);

@@ -98,10 +98,18 @@ static uint8_t *read_block(QTestSession *s, char **words, bool zero_ok,
     return data;
 }
 
+/*
+ * Bytes of memory encoded per piece of a read/b64read reply: the reply
+ * goes out in pieces (qtest_out_progress()), never whole. A multiple of 3
+ * so that base64 pieces join without padding.
+ */
+#define READ_PIECE 3072u
+
 void qtest_cmd_read(QTestSession *s, const Command *cmd, char **words,
                     int nwords, GString *out)
 {
     static const char hex[] = "0123456789abcdef";
+    char text[2 * READ_PIECE];
     uint64_t len;
     uint8_t *data = read_block(s, words, false, &len, out);
 
@@ -111,9 +119,16 @@ void qtest_cmd_read(QTestSession *s, const Command *cmd, char **words,
         return;
     }
     g_string_append(out, "OK 0x");
-    for (uint64_t i = 0; i < len; i++) {
-        g_string_append_c(out, hex[data[i] >> 4]);
-        g_string_append_c(out, hex[data[i] & 0xf]);
+    for (uint64_t done = 0; done < len;) {
+        size_t n = (size_t)MIN(len - done, (uint64_t)READ_PIECE);
+
+        for (size_t i = 0; i < n; i++) {
+            text[2 * i] = hex[data[done + i] >> 4];
+            text[2 * i + 1] = hex[data[done + i] & 0xf];
+        }
+        g_string_append_len(out, text, (gssize)(2 * n));
+        qtest_out_progress(s, out);
+        done += n;
     }
     g_string_append_c(out, '\n');
     g_free(data);
@@ -122,18 +137,30 @@ void qtest_cmd_read(QTestSession *s, const Command *cmd, char **words,
 void qtest_cmd_b64read(QTestSession *s, const Command *cmd, char **words,
                        int nwords, GString *out)
 {
+    /* g_base64_encode_step()'s bound: (len / 3 + 1) * 4 + 4 */
+    char text[(READ_PIECE / 3 + 1) * 4 + 4];
+    int state = 0, save = 0;
     uint64_t len;
     uint8_t *data = read_block(s, words, true, &len, out);
-    char *b64;
 
     (void)cmd;
     (void)nwords;
     if (!data) {
         return;
     }
-    b64 = g_base64_encode(data, len);
-    g_string_append_printf(out, "OK %s\n", b64);
-    g_free(b64);
+    g_string_append(out, "OK ");
+    for (uint64_t done = 0; done < len;) {
+        size_t n = (size_t)MIN(len - done, (uint64_t)READ_PIECE);
+        size_t k =
+            g_base64_encode_step(data + done, n, FALSE, text, &state, &save);
+
+        g_string_append_len(out, text, (gssize)k);
+        qtest_out_progress(s, out);
+        done += n;
+    }
+    g_string_append_len(
+        out, text, (gssize)g_base64_encode_close(FALSE, text, &state, &save));
+    g_string_append_c(out, '\n');
     g_free(data);
 }
 
@@ -171,6 +198,64 @@ static bool decode_hex(const char *w, uint8_t *data, uint64_t len, GString *out)
     return true;
 }
 
+static int b64_value(char c)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *at = c ? strchr(alphabet, c) : NULL;
+
+    return at ? (int)(at - alphabet) : -1;
+}
+
+/*
+ * Strict base64 (RFC 4648, padded) into at most @len bytes of @data; the
+ * rest stays zero (as decode_hex()). False after answering why not.
+ */
+static bool decode_b64(const char *w, uint8_t *data, uint64_t len, GString *out)
+{
+    size_t n = strlen(w);
+    size_t pad =
+        n >= 1 && w[n - 1] == '=' ? (n >= 2 && w[n - 2] == '=' ? 2 : 1) : 0;
+    uint64_t pos = 0;
+
+    if (n % 4 != 0) {
+        g_string_append(out, "FAIL invalid base64 data (length not a "
+                             "multiple of 4)\n");
+        return false;
+    }
+    for (size_t i = 0; i < n; i += 4) {
+        uint32_t group = 0;
+        size_t quads = i + 4 == n ? 4 - pad : 4;
+
+        for (size_t j = 0; j < quads; j++) {
+            int v = b64_value(w[i + j]);
+
+            if (v < 0) {
+                g_string_append(out, w[i + j] == '='
+                                         ? "FAIL invalid base64 data "
+                                           "(misplaced padding)\n"
+                                         : "FAIL invalid base64 data "
+                                           "(invalid character)\n");
+                return false;
+            }
+            group |= (uint32_t)v << (18 - 6 * j);
+        }
+        /* the bits below the last whole byte must be zero */
+        if ((quads == 2 && (group & 0xffff)) ||
+            (quads == 3 && (group & 0xff))) {
+            g_string_append(out, "FAIL invalid base64 data (bits after the "
+                                 "last byte)\n");
+            return false;
+        }
+        for (size_t b = 0; b + 1 < quads; b++, pos++) {
+            if (pos < len) {
+                data[pos] = (uint8_t)(group >> (16 - 8 * b));
+            }
+        }
+    }
+    return true;
+}
+
 void qtest_cmd_write(QTestSession *s, const Command *cmd, char **words,
                      int nwords, GString *out)
 {
@@ -189,14 +274,9 @@ void qtest_cmd_write(QTestSession *s, const Command *cmd, char **words,
         return;
     }
     data = g_malloc0(len ? len : 1);
-    if (b64) {
-        gsize dlen;
-        guchar *dec = g_base64_decode(words[3], &dlen);
-
-        /* QEMU truncates to SIZE; short data is zero-filled here. */
-        memcpy(data, dec, MIN((uint64_t)dlen, len));
-        g_free(dec);
-    } else if (!decode_hex(words[3], data, len, out)) {
+    /* QEMU truncates to SIZE; short data is zero-filled here. */
+    if (b64 ? !decode_b64(words[3], data, len, out)
+            : !decode_hex(words[3], data, len, out)) {
         g_free(data);
         return;
     }

@@ -34,6 +34,7 @@ void qtest_session_feed(QTestSession *s, const char *data, size_t len,
         }
         if (s->discarding) {
             g_string_append(out, "FAIL line too long\n");
+            qtest_out_flush(s, out);
             s->discarding = false;
         } else {
             qtest_session_process_line(s, s->inbuf->str, s->inbuf->len, out);
@@ -62,8 +63,8 @@ static bool write_all(int fd, const char *buf, size_t len, GError **errp)
             continue;
         }
         if (n < 0) {
-            g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                        "write failed: %s", g_strerror(errno));
+            addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                                "write failed: %s", g_strerror(errno));
             return false;
         }
         buf += n;
@@ -72,13 +73,28 @@ static bool write_all(int fd, const char *buf, size_t len, GError **errp)
     return true;
 }
 
+/* The drivers' output function: responses go out as they are made. */
+typedef struct FdOutput {
+    int fd;
+    GError *err; /* the first write error */
+} FdOutput;
+
+static bool fd_output(void *opaque, const char *data, size_t len)
+{
+    FdOutput *o = opaque;
+
+    return !o->err && write_all(o->fd, data, len, &o->err);
+}
+
 bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
 {
     QTestSession *s = qtest_session_new(m);
+    FdOutput output = {.fd = out_fd};
     GString *out = g_string_new(NULL);
     char *buf = g_malloc(65536);
     bool ok = true;
 
+    qtest_session_set_output(s, fd_output, &output);
     for (;;) {
         ssize_t n = read(in_fd, buf, 65536);
 
@@ -86,8 +102,8 @@ bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
             continue;
         }
         if (n < 0) {
-            g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                        "read failed: %s", g_strerror(errno));
+            addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                                "read failed: %s", g_strerror(errno));
             ok = false;
             break;
         }
@@ -96,11 +112,11 @@ bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
         } else {
             qtest_session_feed(s, buf, (size_t)n, out);
         }
-        if (!write_all(out_fd, out->str, out->len, errp)) {
+        if (output.err) {
+            addrspace_error_propagate(errp, output.err);
             ok = false;
             break;
         }
-        g_string_truncate(out, 0);
         if (n == 0) {
             break;
         }
@@ -113,31 +129,44 @@ bool qtest_serve_fd(Machine *m, int in_fd, int out_fd, GError **errp)
 
 static bool socket_error(const char *what, const char *path, GError **errp)
 {
-    g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s %s: %s", what,
-                path, g_strerror(errno));
+    addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS, "%s %s: %s",
+                        what, path, g_strerror(errno));
     return false;
+}
+
+/* A stream socket and the address of @path; -1 with @errp set. */
+static int unix_socket(const char *path, struct sockaddr_un *sa, GError **errp)
+{
+    int fd;
+
+    *sa = (struct sockaddr_un){.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa->sun_path)) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "socket path too long: %s", path);
+        return -1;
+    }
+    memcpy(sa->sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        socket_error("cannot create socket for", path, errp);
+    }
+    return fd;
 }
 
 bool qtest_serve_socket(Machine *m, const char *path, GError **errp)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    struct sockaddr_un sa;
     struct stat st;
     int lfd, cfd;
     bool ok;
 
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "socket path too long: %s", path);
+    lfd = unix_socket(path, &sa, errp);
+    if (lfd < 0) {
         return false;
     }
-    memcpy(sa.sun_path, path, strlen(path) + 1);
     /* Replace a stale socket, never another kind of file. */
     if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
         unlink(path);
-    }
-    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (lfd < 0) {
-        return socket_error("cannot create socket for", path, errp);
     }
     if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
         listen(lfd, 1) < 0) {
@@ -161,6 +190,36 @@ bool qtest_serve_socket(Machine *m, const char *path, GError **errp)
     return ok;
 }
 
+bool qtest_serve_unix_client(Machine *m, const char *path, GError **errp)
+{
+    struct sockaddr_un sa;
+    int fd = unix_socket(path, &sa, errp), r;
+    bool ok;
+
+    if (fd < 0) {
+        return false;
+    }
+    do {
+        r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        /* QEMU 7.2's words */
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "Failed to connect to '%s': %s", path,
+                            g_strerror(errno));
+        close(fd);
+        return false;
+    }
+    ok = qtest_serve_fd(m, fd, fd, errp);
+    close(fd);
+    return ok;
+}
+
+static bool file_output(void *opaque, const char *data, size_t len)
+{
+    return fwrite(data, 1, len, opaque) == len;
+}
+
 bool qtest_run_script(Machine *m, const char *path, FILE *out, GError **errp)
 {
     FILE *f = fopen(path, "rb");
@@ -171,24 +230,22 @@ bool qtest_run_script(Machine *m, const char *path, FILE *out, GError **errp)
     bool ok = true;
 
     if (!f) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "cannot open %s: %s", path, g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot open %s: %s", path, g_strerror(errno));
         return false;
     }
     s = qtest_session_new(m);
+    qtest_session_set_output(s, file_output, out);
     resp = g_string_new(NULL);
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
         qtest_session_feed(s, buf, n, resp);
-        fwrite(resp->str, 1, resp->len, out);
-        g_string_truncate(resp, 0);
     }
     if (ferror(f)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
-                    "cannot read %s: %s", path, g_strerror(errno));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OS,
+                            "cannot read %s: %s", path, g_strerror(errno));
         ok = false;
     } else {
         qtest_session_finish(s, resp);
-        fwrite(resp->str, 1, resp->len, out);
     }
     fflush(out);
     fclose(f);

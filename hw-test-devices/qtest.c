@@ -4,7 +4,9 @@
  * line parser that never aborts. Input splitting and the stdin/stdout,
  * Unix socket and script drivers are in qtest-server.c.
  */
+#define _GNU_SOURCE /* fopencookie(): info mtree streams its dump */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "qtest-internal.h"
@@ -13,6 +15,49 @@
 #define QTEST_MAX_WORDS 6
 /* Longest word echoed back in an error message. */
 #define QTEST_ECHO_MAX 64
+
+/* ---- output ------------------------------------------------------------- */
+
+static void note_buffered(QTestSession *s, const GString *out)
+{
+    size_t n = out->len + (out != s->pending ? s->pending->len : 0);
+
+    s->peak_buffered = MAX(s->peak_buffered, n);
+}
+
+void qtest_out_flush(QTestSession *s, GString *out)
+{
+    note_buffered(s, out);
+    if (!s->output_fn || !out->len) {
+        return;
+    }
+    if (!s->output_failed &&
+        !s->output_fn(s->output_opaque, out->str, out->len)) {
+        s->output_failed = true;
+    }
+    g_string_truncate(out, 0);
+}
+
+void qtest_out_progress(QTestSession *s, GString *out)
+{
+    if (out->len >= QTEST_OUTPUT_CHUNK) {
+        qtest_out_flush(s, out);
+    } else {
+        note_buffered(s, out);
+    }
+}
+
+void qtest_session_set_output(QTestSession *s, QTestOutputFn fn, void *opaque)
+{
+    s->output_fn = fn;
+    s->output_opaque = opaque;
+    s->output_failed = false;
+}
+
+size_t qtest_session_peak_buffered(QTestSession *s)
+{
+    return s->peak_buffered;
+}
 
 /* ---- IRQ reporting ------------------------------------------------------ */
 
@@ -34,6 +79,7 @@ static void session_irq(QTestSession *s, const char *device, int line,
         s->irq_levels[line] = level;
         g_string_append_printf(out, "IRQ %s %d\n", level ? "raise" : "lower",
                                line);
+        qtest_out_progress(s, out);
     }
 }
 
@@ -119,12 +165,42 @@ bool qtest_arg_port(char **words, int i, uint64_t *port, GString *out)
 
 /* ---- clock -------------------------------------------------------------- */
 
+/*
+ * QEMU 7.2's qtest_clock_warp(): run the clock up to @dest (nothing when
+ * it is not ahead) and answer "OK <now>". A run that hit the clock's
+ * callback budget (vclock_set_budget()) did not reach @dest: it answers
+ * FAIL instead. QEMU has no such bound (a timer re-arming itself every few
+ * ns makes it run on for years).
+ */
+static void clock_warp(VClock *clk, int64_t dest, GString *out)
+{
+    int64_t now = vclock_now_ns(clk);
+
+    if (dest > now) {
+        now = vclock_set(clk, dest);
+        if (vclock_budget_exhausted(clk)) {
+            g_string_append_printf(
+                out,
+                "FAIL timer work budget exhausted: stopped at %" PRIi64 " ns\n",
+                now);
+            return;
+        }
+    }
+    g_string_append_printf(out, "OK %" PRIi64 "\n", now);
+}
+
+/*
+ * clock_step [NS] as QEMU 7.2: to now + NS, in 64-bit arithmetic that
+ * wraps (QEMU builds with -fwrapv), so a step of 0, a negative one or one
+ * past 2^63 - 1 ns leaves the clock. Without NS: to the next deadline
+ * (QEMU: now - 1, no move, when there is none; no move either when it is
+ * already due). QEMU asserts on a malformed number; we answer FAIL.
+ */
 static void cmd_clock_step(QTestSession *s, const Command *cmd, char **words,
                            int nwords, GString *out)
 {
     VClock *clk = machine_clock(s->m);
-    int64_t old_ns = vclock_now_ns(clk);
-    int64_t new_ns = old_ns;
+    int64_t now = vclock_now_ns(clk);
     int64_t ns;
 
     (void)cmd;
@@ -133,31 +209,19 @@ static void cmd_clock_step(QTestSession *s, const Command *cmd, char **words,
             fail_number(out, "time", words[1]);
             return;
         }
-        /* QEMU's qemu_clock_advance_virtual_time(): never backwards. */
-        if (ns > 0) {
-            new_ns = vclock_step(clk, ns);
-        }
     } else {
-        if (vclock_next_deadline(clk) < 0) {
-            g_string_append(out, "FAIL cannot advance clock to the next "
-                                 "deadline because there is no pending "
-                                 "deadline\n");
-            return;
-        }
-        new_ns = vclock_step_to_next_deadline(clk);
+        int64_t deadline = vclock_next_deadline(clk);
+
+        ns = deadline < 0 ? -1 : MAX(deadline - now, 0);
     }
-    if (new_ns > old_ns) {
-        g_string_append_printf(out, "OK %" PRIi64 "\n", new_ns);
-    } else {
-        g_string_append(out, "FAIL could not advance time\n");
-    }
+    clock_warp(clk, (int64_t)((uint64_t)now + (uint64_t)ns), out);
 }
 
+/* clock_set NS as QEMU 7.2: to NS; a time in the past leaves the clock. */
 static void cmd_clock_set(QTestSession *s, const Command *cmd, char **words,
                           int nwords, GString *out)
 {
-    VClock *clk = machine_clock(s->m);
-    int64_t ns, new_ns;
+    int64_t ns;
 
     (void)cmd;
     (void)nwords;
@@ -165,12 +229,7 @@ static void cmd_clock_set(QTestSession *s, const Command *cmd, char **words,
         fail_number(out, "time", words[1]);
         return;
     }
-    new_ns = vclock_now_ns(clk);
-    if (ns > new_ns) {
-        new_ns = vclock_set(clk, ns);
-    }
-    g_string_append_printf(out, "%s %" PRIi64 "\n",
-                           new_ns == ns ? "OK" : "FAIL", new_ns);
+    clock_warp(machine_clock(s->m), ns, out);
 }
 
 static void cmd_endianness(QTestSession *s, const Command *cmd, char **words,
@@ -268,15 +327,34 @@ static void cmd_set_irq_in(QTestSession *s, const Command *cmd, char **words,
 
 /* ---- extensions --------------------------------------------------------- */
 
+typedef struct DumpSink {
+    QTestSession *s;
+    GString *out;
+} DumpSink;
+
+/* fopencookie() write: the dump goes to the output in bounded pieces. */
+static ssize_t dump_write(void *cookie, const char *buf, size_t len)
+{
+    DumpSink *d = cookie;
+
+    for (size_t done = 0; done < len;) {
+        size_t n = MIN(len - done, QTEST_OUTPUT_SLACK / 2);
+
+        g_string_append_len(d->out, buf + done, (gssize)n);
+        qtest_out_progress(d->s, d->out);
+        done += n;
+    }
+    return (ssize_t)len;
+}
+
 static void cmd_info(QTestSession *s, const Command *cmd, char **words,
                      int nwords, GString *out)
 {
-    bool flat = false, disabled = false;
-    char *dump = NULL;
-    size_t dump_len = 0;
+    static const cookie_io_functions_t dump_io = {.write = dump_write};
+    DumpSink sink = {.s = s, .out = out};
+    unsigned int flags = 0;
     FILE *f;
 
-    (void)s;
     (void)cmd;
     if (strcmp(words[1], "mtree") != 0) {
         g_string_append(out, "FAIL info supports only 'mtree'\n");
@@ -284,23 +362,23 @@ static void cmd_info(QTestSession *s, const Command *cmd, char **words,
     }
     for (int i = 2; i < nwords; i++) {
         if (strcmp(words[i], "-f") == 0) {
-            flat = true;
+            flags |= MTREE_INFO_FLATVIEW;
+        } else if (strcmp(words[i], "-o") == 0) {
+            flags |= MTREE_INFO_OWNER;
         } else if (strcmp(words[i], "-D") == 0) {
-            disabled = true;
+            flags |= MTREE_INFO_DISABLED;
         } else {
-            g_string_append(out, "FAIL info mtree takes -f and -D\n");
+            g_string_append(out, "FAIL info mtree takes -f, -o and -D\n");
             return;
         }
     }
-    f = open_memstream(&dump, &dump_len);
+    f = fopencookie(&sink, "w", dump_io);
     if (!f) {
         g_string_append(out, "FAIL out of memory\n");
         return;
     }
-    mtree_info(f, flat, disabled);
+    mtree_info_flags(f, flags);
     fclose(f);
-    g_string_append_len(out, dump, (gssize)dump_len);
-    free(dump);
     g_string_append(out, "OK\n");
 }
 
@@ -403,6 +481,7 @@ void qtest_session_process_line(QTestSession *s, const char *line, size_t len,
 
         if ((c < 0x20 && c != '\t') || c == 0x7f) {
             g_string_append(out, "FAIL invalid character in command\n");
+            qtest_out_flush(s, out);
             return;
         }
     }
@@ -411,9 +490,19 @@ void qtest_session_process_line(QTestSession *s, const char *line, size_t len,
     if (nwords > 0 && words[0][0] != '#') {
         s->out = out;
         run_words(s, words, nwords, out);
+        /*
+         * QEMU's main loop runs the virtual-clock timers that are due
+         * (deadline not after now) between two commands of a client that
+         * waits for each answer, as libqtest does: a device may arm one
+         * for "now" (QEMU 7.2's HPET does, for a 32-bit timer whose
+         * counter's low half is all ones). Their IRQ lines follow the
+         * answer.
+         */
+        vclock_run_due(machine_clock(s->m));
         s->out = NULL;
     }
     g_free(copy);
+    qtest_out_flush(s, out);
 }
 
 QTestSession *qtest_session_new(Machine *m)

@@ -9,14 +9,18 @@ struct TestDev {
     MemoryRegion mmio;
     MemoryRegionOps ops; /* per instance: built from the config */
     TestDevConfig cfg;
-    unsigned impl_min; /* effective impl range, for the invariant check */
-    unsigned impl_max;
     bool big_endian; /* byte order of the register file */
     uint64_t regs_size;
     uint8_t *regs;
 
     GMutex lock; /* protects everything below */
-    GArray *log; /* TestDevAccess */
+    /* the log: the last log_len records, oldest at log[log_head]; a ring
+     * of log_cap (grown up to TESTDEV_LOG_MAX) records */
+    TestDevAccess *log;
+    guint log_cap;
+    guint log_len;
+    guint log_head;
+    guint64 log_dropped;
     MemTxResult read_result;
     MemTxResult write_result;
     TestDevHook hook;
@@ -46,14 +50,14 @@ static void regs_store(uint8_t *p, unsigned n, uint64_t v, bool big_endian)
     }
 }
 
-/* What the dispatcher promises every callback (memory.h). */
+/* What the dispatcher promises every callback (memory.h): 1 to 8 bytes,
+ * none past the region's end. */
 static bool callback_in_bounds(const TestDev *dev, hwaddr offset, unsigned size)
 {
     uint64_t last =
         dev->cfg.size == UINT64_MAX ? UINT64_MAX : dev->cfg.size - 1;
 
-    if (size == 0 || (size & (size - 1)) || size < dev->impl_min ||
-        size > dev->impl_max) {
+    if (size == 0 || size > 8) {
         return false;
     }
     return size - 1 <= last && offset <= last - (size - 1);
@@ -68,6 +72,28 @@ static void enter_callback(TestDev *dev)
            !g_atomic_int_compare_and_exchange(&dev->max_active, max, now)) {
         max = g_atomic_int_get(&dev->max_active);
     }
+}
+
+/* Append @rec to the log; once it is full, over the oldest record. */
+static void log_append(TestDev *dev, const TestDevAccess *rec)
+{
+    if (dev->log_len == dev->log_cap && dev->log_cap < TESTDEV_LOG_MAX) {
+        /* not wrapped yet (log_head is 0): grow */
+        dev->log_cap = MIN(MAX(dev->log_cap * 2, 16u), TESTDEV_LOG_MAX);
+        dev->log = g_renew(TestDevAccess, dev->log, dev->log_cap);
+    }
+    if (dev->log_len < dev->log_cap) {
+        dev->log[(dev->log_head + dev->log_len++) % dev->log_cap] = *rec;
+    } else {
+        dev->log[dev->log_head] = *rec;
+        dev->log_head = (dev->log_head + 1) % dev->log_cap;
+        dev->log_dropped++;
+    }
+}
+
+static const TestDevAccess *log_at(const TestDev *dev, guint i)
+{
+    return &dev->log[(dev->log_head + i) % dev->log_cap];
 }
 
 /*
@@ -104,7 +130,7 @@ static MemTxResult serve(TestDev *dev, bool is_write, hwaddr offset,
         *value = 0; /* past the register file: reads as zero */
     }
     rec.value = *value;
-    g_array_append_val(dev->log, rec);
+    log_append(dev, &rec);
     result = is_write ? dev->write_result : dev->read_result;
     hook = dev->hook;
     hook_opaque = dev->hook_opaque;
@@ -160,30 +186,10 @@ static void testdev_release(MemoryOwner *owner)
         (TestDev *)(void *)((char *)owner - offsetof(TestDev, owner));
 
     memory_region_finalize(&dev->mmio);
-    g_array_free(dev->log, TRUE);
+    g_free(dev->log);
     g_mutex_clear(&dev->lock);
     g_free(dev->regs);
     g_free(dev);
-}
-
-static unsigned pow2_at_least(unsigned v)
-{
-    unsigned p = 1;
-
-    while (p < v) {
-        p <<= 1;
-    }
-    return p;
-}
-
-static unsigned pow2_at_most(unsigned v)
-{
-    unsigned p = 1;
-
-    while (p * 2 <= v) {
-        p <<= 1;
-    }
-    return p;
 }
 
 TestDev *testdev_new(const char *name, const TestDevConfig *cfg, GError **errp)
@@ -207,10 +213,6 @@ TestDev *testdev_new(const char *name, const TestDevConfig *cfg, GError **errp)
         ops->read_with_attrs = cfg->no_read ? NULL : testdev_read_with_attrs;
         ops->write_with_attrs = cfg->no_write ? NULL : testdev_write_with_attrs;
     }
-    /* the dispatcher's rule: 0 means 1 / 4, a lone larger min is the max */
-    dev->impl_min = pow2_at_least(cfg->impl_min ? cfg->impl_min : 1);
-    dev->impl_max = cfg->impl_max ? pow2_at_most(MIN(cfg->impl_max, 8u))
-                                  : MAX(4u, dev->impl_min);
     switch (cfg->endianness) {
     case DEVICE_BIG_ENDIAN:
         dev->big_endian = true;
@@ -225,15 +227,16 @@ TestDev *testdev_new(const char *name, const TestDevConfig *cfg, GError **errp)
     dev->regs_size = MIN(cfg->size, (uint64_t)TESTDEV_REGS_MAX);
     dev->regs = g_malloc0(dev->regs_size ? dev->regs_size : 1);
     g_mutex_init(&dev->lock);
-    dev->log = g_array_new(FALSE, TRUE, sizeof(TestDevAccess));
 
     if (!memory_region_init_io(&dev->mmio, &dev->owner, ops, dev, name,
                                cfg->size, errp)) {
-        g_array_free(dev->log, TRUE);
         g_mutex_clear(&dev->lock);
         g_free(dev->regs);
         g_free(dev);
         return NULL;
+    }
+    if (cfg->no_global_locking) {
+        memory_region_clear_global_locking(&dev->mmio);
     }
     memory_owner_init(&dev->owner, name, testdev_release);
     return dev;
@@ -278,9 +281,19 @@ guint testdev_log_len(TestDev *dev)
     guint len;
 
     g_mutex_lock(&dev->lock);
-    len = dev->log->len;
+    len = dev->log_len;
     g_mutex_unlock(&dev->lock);
     return len;
+}
+
+guint64 testdev_log_dropped(TestDev *dev)
+{
+    guint64 n;
+
+    g_mutex_lock(&dev->lock);
+    n = dev->log_dropped;
+    g_mutex_unlock(&dev->lock);
+    return n;
 }
 
 TestDevAccess testdev_log_get(TestDev *dev, guint i)
@@ -288,8 +301,8 @@ TestDevAccess testdev_log_get(TestDev *dev, guint i)
     TestDevAccess rec;
 
     g_mutex_lock(&dev->lock);
-    g_assert(i < dev->log->len);
-    rec = g_array_index(dev->log, TestDevAccess, i);
+    g_assert(i < dev->log_len);
+    rec = *log_at(dev, i);
     g_mutex_unlock(&dev->lock);
     return rec;
 }
@@ -299,8 +312,8 @@ char *testdev_log_format(TestDev *dev)
     GString *s = g_string_new("");
 
     g_mutex_lock(&dev->lock);
-    for (guint i = 0; i < dev->log->len; i++) {
-        const TestDevAccess *a = &g_array_index(dev->log, TestDevAccess, i);
+    for (guint i = 0; i < dev->log_len; i++) {
+        const TestDevAccess *a = log_at(dev, i);
 
         g_string_append_printf(s, "%s%c%u@0x%" PRIx64, i ? " " : "",
                                a->is_write ? 'w' : 'r', a->size, a->offset);
@@ -312,7 +325,9 @@ char *testdev_log_format(TestDev *dev)
 void testdev_log_clear(TestDev *dev)
 {
     g_mutex_lock(&dev->lock);
-    g_array_set_size(dev->log, 0);
+    dev->log_len = 0;
+    dev->log_head = 0;
+    dev->log_dropped = 0;
     g_mutex_unlock(&dev->lock);
 }
 

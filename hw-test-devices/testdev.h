@@ -16,6 +16,10 @@
  * reclamation thread once nothing references it (drain_call_rcu() waits
  * for that).
  *
+ * The log keeps the last TESTDEV_LOG_MAX callbacks (a ring: older records
+ * are dropped and counted, testdev_log_dropped()), so a guest that hammers
+ * the device cannot grow the process without bound.
+ *
  * Thread safety: callbacks may run on any number of threads at once; the
  * log and the register file are protected by an internal mutex, which is
  * not held while the hook runs.
@@ -73,6 +77,8 @@ typedef void (*TestDevHook)(TestDev *dev, const TestDevAccess *access,
  * @no_write: install no write callback.
  * @accepts: ops valid.accepts (its opaque is the TestDev), or NULL for
  *           none; the device counts the calls (testdev_accepts_calls()).
+ * @no_global_locking: memory_region_clear_global_locking(): callbacks run
+ *                     without the big lock (bql.h).
  */
 typedef struct TestDevConfig {
     uint64_t size;
@@ -89,10 +95,13 @@ typedef struct TestDevConfig {
     bool no_write;
     bool (*accepts)(void *opaque, hwaddr offset, unsigned size, bool is_write,
                     MemTxAttrs attrs);
+    bool no_global_locking;
 } TestDevConfig;
 
 /** Size of the largest register file a testdev allocates. */
 #define TESTDEV_REGS_MAX 4096u
+/** Most callbacks the log keeps (about 40 bytes each). */
+#define TESTDEV_LOG_MAX 16384u
 
 /**
  * testdev_new() - Create a testdev.
@@ -145,16 +154,25 @@ void testdev_set_hook(TestDev *dev, TestDevHook hook, void *opaque);
 void testdev_set_result(TestDev *dev, bool is_write, MemTxResult result);
 
 /**
- * testdev_log_len() - Number of callbacks recorded.
+ * testdev_log_len() - Number of callbacks the log holds: those since the
+ * last testdev_log_clear(), at most TESTDEV_LOG_MAX (the latest ones).
  * @dev: the device.
  * Return: the count.
  */
 guint testdev_log_len(TestDev *dev);
 
 /**
+ * testdev_log_dropped() - Callbacks dropped from the full log (the oldest
+ * first) since the last testdev_log_clear().
+ * @dev: the device.
+ * Return: the count.
+ */
+guint64 testdev_log_dropped(TestDev *dev);
+
+/**
  * testdev_log_get() - One recorded callback.
  * @dev: the device.
- * @i: index, below testdev_log_len().
+ * @i: index, below testdev_log_len(); 0 is the oldest one kept.
  * Return: a copy of the record.
  */
 TestDevAccess testdev_log_get(TestDev *dev, guint i);
@@ -168,7 +186,7 @@ TestDevAccess testdev_log_get(TestDev *dev, guint i);
 char *testdev_log_format(TestDev *dev);
 
 /**
- * testdev_log_clear() - Forget the recorded callbacks.
+ * testdev_log_clear() - Forget the recorded callbacks and the drop count.
  * @dev: the device.
  */
 void testdev_log_clear(TestDev *dev);
@@ -194,8 +212,8 @@ void testdev_regs_read(TestDev *dev, hwaddr offset, void *buf, size_t len);
 
 /**
  * testdev_violations() - Callbacks that broke the dispatcher's bounds
- * invariant (offset or size outside the region, size not a power of two or
- * outside the impl range); such callbacks touch nothing.
+ * invariant (a size outside 1 to 8, or a byte past the region's end); such
+ * callbacks touch nothing.
  * @dev: the device.
  * Return: the count (0 unless the dispatcher is wrong).
  */

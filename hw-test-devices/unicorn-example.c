@@ -49,8 +49,12 @@
  * unicorn-example-planted, should_fail), the guest's first HPET read is
  * 2 bytes wide: the HPET refuses it and the run must fail.
  *
- * Usage: addrspace-unicorn-example [--trace]   (--trace: print every
- * forwarded MMIO access). Exit status 0 only when every check passed.
+ * Usage: addrspace-unicorn-example [-trace] [-board FILE] (-trace: print
+ * every forwarded MMIO access; -board: run the same guest on a board
+ * file's board, whose first AddressSpace is handed to Unicorn: the guest
+ * expects the default board's layout, so on another board the checks
+ * name what failed). Exit status 0 only when every check passed, 2 for a
+ * usage error.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -59,6 +63,8 @@
 
 #include <unicorn/unicorn.h>
 
+#include "board-json.h"
+#include "cmdline.h"
 #include "console.h"
 #include "dma-testdev.h"
 #include "hpet.h"
@@ -374,9 +380,10 @@ static void note_access(Example *ex, bool write, hwaddr addr, unsigned size,
         ex->mmio_reads++;
     }
     if (ex->trace || res != MEMTX_OK) {
-        printf("  mmio %s%u 0x%" PRIx64 " %s 0x%" PRIx64 "%s\n",
+        printf("  mmio %s%u 0x%" PRIx64 " %s 0x%" PRIx64 "%s%s\n",
                write ? "write" : "read", size * 8, addr, write ? "<-" : "->",
-               val, res == MEMTX_OK ? "" : " (failed)");
+               val, res == MEMTX_OK ? "" : " FAILED with ",
+               res == MEMTX_OK ? "" : memtx_result_name(res));
     }
     if (res != MEMTX_OK) {
         ex->mmio_errors++;
@@ -496,15 +503,14 @@ static bool map_flatview(Example *ex, FlatView *fv)
 }
 
 /* Load the guest and its data into RAM through the AddressSpace. */
-static bool load_guest(Example *ex)
+static MemTxResult load_guest(Example *ex)
 {
     MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
 
     return address_space_write(ex->as, GUEST_CODE, attrs, guest_code,
-                               sizeof(guest_code)) == MEMTX_OK &&
+                               sizeof(guest_code)) |
            address_space_write(ex->as, GUEST_CONSOLE_MSG, attrs,
-                               GUEST_CONSOLE_TEXT,
-                               sizeof(GUEST_CONSOLE_TEXT)) == MEMTX_OK;
+                               GUEST_CONSOLE_TEXT, sizeof(GUEST_CONSOLE_TEXT));
 }
 
 /* Run the guest from GUEST_CODE to its hlt. */
@@ -545,9 +551,17 @@ static uint32_t result(const uint8_t *res, unsigned off)
 static void check_results(Example *ex)
 {
     MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
-    Console *con = machine_device(ex->m, "console", MACHINE_DEVICE_CONSOLE);
+    const char *con_name =
+        machine_find_device_type(ex->m, MACHINE_DEVICE_CONSOLE);
+    const char *dma_name =
+        machine_find_device_type(ex->m, MACHINE_DEVICE_DMA_TESTDEV);
+    Console *con = con_name
+                       ? machine_device(ex->m, con_name, MACHINE_DEVICE_CONSOLE)
+                       : NULL;
     DmaTestDev *dma =
-        machine_device(ex->m, "dma-testdev", MACHINE_DEVICE_DMA_TESTDEV);
+        dma_name ? machine_device(ex->m, dma_name, MACHINE_DEVICE_DMA_TESTDEV)
+                 : NULL;
+    unsigned copies = dma ? dma_testdev_copies(dma) : 0;
     uint8_t res[RES_SIZE], src[GUEST_DMA_LEN], dst[GUEST_DMA_LEN];
     uint8_t uc_dst[GUEST_DMA_LEN];
     MemTxResult r = MEMTX_OK;
@@ -556,7 +570,9 @@ static void check_results(Example *ex)
     char *out;
 
     /* Console: the bytes the guest transmitted. */
-    out = console_take_output(con, &out_len);
+    check(ex, con, "the board has no console");
+    out = con ? console_take_output(con, &out_len) : g_strdup("");
+    out_len = con ? out_len : 0;
     printf("console: \"");
     for (size_t i = 0; i < out_len; i++) {
         if (out[i] == '\n') {
@@ -602,24 +618,28 @@ static void check_results(Example *ex)
     /* DMA: the guest's message at the source and the copy. */
     r |= address_space_read(ex->as, GUEST_DMA_SRC, attrs, src, sizeof(src));
     r |= address_space_read(ex->as, GUEST_DMA_DST, attrs, dst, sizeof(dst));
-    check(ex, r == MEMTX_OK, "host accesses failed (0x%x)", (unsigned)r);
+    check(ex, r == MEMTX_OK, "host accesses failed with %s",
+          memtx_result_name(r));
     /* Unicorn's view of the same host memory. */
     check(ex,
           uc_mem_read(ex->uc, GUEST_DMA_DST, uc_dst, sizeof(uc_dst)) ==
               UC_ERR_OK,
           "uc_mem_read failed");
-    printf("DMA: %u copy, STATUS 0x%" PRIx32 ", DONE %" PRIu32 "; 0x%" PRIx64
-           " holds \"%.*s\"\n",
-           dma_testdev_copies(dma), result(res, RES_DMA_STATUS),
+    printf("DMA: %u copy, STATUS 0x%" PRIx32 " (%s), DONE %" PRIu32
+           "; 0x%" PRIx64 " holds \"%.*s\"\n",
+           copies, result(res, RES_DMA_STATUS),
+           memtx_result_name(result(res, RES_DMA_STATUS)),
            result(res, RES_DMA_DONE), (uint64_t)GUEST_DMA_DST, (int)sizeof(dst),
            (const char *)dst);
-    check(ex, dma_testdev_copies(dma) == 1, "%u DMA copies",
-          dma_testdev_copies(dma));
-    check(ex,
-          result(res, RES_DMA_STATUS) == MEMTX_OK &&
-              result(res, RES_DMA_DONE) == GUEST_DMA_LEN,
-          "DMA status 0x%" PRIx32 ", done %" PRIu32,
-          result(res, RES_DMA_STATUS), result(res, RES_DMA_DONE));
+    check(ex, copies == 1, "%u DMA copies", copies);
+    check(ex, result(res, RES_DMA_STATUS) == MEMTX_OK,
+          "the DMA copy failed with %s (DONE %" PRIu32
+          " counts the bytes the device went through, not bytes copied)",
+          memtx_result_name(result(res, RES_DMA_STATUS)),
+          result(res, RES_DMA_DONE));
+    check(ex, result(res, RES_DMA_DONE) == GUEST_DMA_LEN,
+          "DMA DONE %" PRIu32 ", not %u", result(res, RES_DMA_DONE),
+          (unsigned)GUEST_DMA_LEN);
     check(ex, memcmp(src, GUEST_DMA_TEXT, GUEST_DMA_LEN) == 0,
           "the guest's message is not at the DMA source");
     check(ex, memcmp(dst, GUEST_DMA_TEXT, GUEST_DMA_LEN) == 0,
@@ -631,22 +651,43 @@ static void check_results(Example *ex)
 int main(int argc, char **argv)
 {
     Example ex = {.ok = true};
+    const char *board = NULL;
+    const CmdlineOption options[] = {
+        {"trace", NULL, CMDLINE_FLAG, &ex.trace, NULL, NULL,
+         "Print every MMIO access forwarded to the dispatcher"},
+        {"board", NULL, CMDLINE_VALUE, NULL, &board, "FILE",
+         "Run the guest on a board file's board (JSON) instead of the "
+         "default one; the guest expects the default board's layout"},
+        {0},
+    };
+    const CmdlineProgram prog = {
+        .name = "addrspace-unicorn-example",
+        .summary = "Runs x86-64 guest code in Unicorn against the board's "
+                   "first AddressSpace\nand checks what it did; exit "
+                   "status 0 when every check passed.",
+        .options = options,
+    };
+    CmdlineResult res = cmdline_parse(&prog, argc, argv);
     GError *err = NULL;
     FlatView *fv = NULL;
     unsigned major, minor;
+    MemTxResult r;
     uc_err uerr;
 
-    ex.trace = argc > 1 && strcmp(argv[1], "--trace") == 0;
+    if (res != CMDLINE_OK) {
+        return res == CMDLINE_HELP ? 0 : 2;
+    }
     uc_version(&major, &minor);
-    printf("addrspace-unicorn-example: Unicorn %u.%u, the default board\n",
-           major, minor);
-    ex.m = machine_new_default(NULL, &err);
+    printf("addrspace-unicorn-example: Unicorn %u.%u, %s%s\n", major, minor,
+           board ? "the board of " : "the default board", board ? board : "");
+    ex.m = board ? board_json_load_file(board, &err)
+                 : machine_new_default(NULL, &err);
     if (!ex.m) {
         printf("machine: %s\n", err->message);
         g_error_free(err);
         return 1;
     }
-    ex.as = machine_address_space(ex.m, "memory");
+    ex.as = machine_address_space(ex.m, NULL);
     ex.clk = machine_clock(ex.m);
     vclock_set_realtime(ex.clk, false); /* driven by on_instruction() */
     ex.pointer_maps = g_array_new(FALSE, FALSE, sizeof(PointerMap));
@@ -659,9 +700,14 @@ int main(int argc, char **argv)
     } else {
         /* Keeps the sections' regions (and their RAM) alive. */
         fv = address_space_get_flatview(ex.as);
-        printf("FlatView of \"memory\" handed to Unicorn:\n");
-        if (!map_flatview(&ex, fv) || !load_guest(&ex)) {
+        printf("FlatView of \"%s\" handed to Unicorn:\n",
+               address_space_name(ex.as));
+        if (!map_flatview(&ex, fv)) {
             ex.ok = false;
+        } else if ((r = load_guest(&ex)) != MEMTX_OK) {
+            check(&ex, false,
+                  "loading the guest at 0x%" PRIx64 " failed with %s",
+                  (uint64_t)GUEST_CODE, memtx_result_name(r));
         } else {
             printf("guest: %zu bytes of x86-64 code at 0x%" PRIx64 "\n",
                    sizeof(guest_code), (uint64_t)GUEST_CODE);

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include <addrspace/bql.h>
+
 #include "vclock.h"
 
 /*
@@ -22,7 +24,11 @@ struct VClock {
     VClockTimer *head;   /* pending timers by deadline, then arming order */
     bool running;        /* a run is in progress ... */
     pthread_t runner;    /* ... on this thread */
+    int64_t target;      /* ... advancing to this time */
     VClockTimer *active; /* timer whose callback is running, or NULL */
+    uint64_t budget;     /* most callbacks in one run (0: unlimited) */
+    bool exhausted;      /* the last run stopped at the budget */
+    uint64_t callbacks;  /* callbacks run since creation */
 };
 
 /* What a run advances to. */
@@ -119,6 +125,7 @@ int64_t vclock_now_ns(VClock *clk)
 static unsigned run(VClock *clk, RunTarget what, int64_t arg, int64_t *now_out)
 {
     unsigned fired = 0;
+    bool took_bql;
     int64_t now;
     int64_t target;
 
@@ -131,6 +138,12 @@ static unsigned run(VClock *clk, RunTarget what, int64_t arg, int64_t *now_out)
     }
     pthread_mutex_unlock(&clk->lock);
 
+    /* timers run under the big lock, as QEMU's main loop runs them; it
+     * comes before the clock's locks (bql.h's lock order) */
+    took_bql = !bql_locked();
+    if (took_bql) {
+        bql_lock();
+    }
     pthread_mutex_lock(&clk->run_lock);
     pthread_mutex_lock(&clk->lock);
     clk->running = true;
@@ -152,9 +165,16 @@ static unsigned run(VClock *clk, RunTarget what, int64_t arg, int64_t *now_out)
         target = now;
         break;
     }
+    clk->target = target;
+    clk->exhausted = false;
     while (clk->head && clk->head->priv.deadline <= target) {
         VClockTimer *t = clk->head;
 
+        if (clk->budget && fired >= clk->budget) {
+            /* stop where the work ran out: the time of the last callback */
+            clk->exhausted = true;
+            break;
+        }
         unlink_locked(t);
         advance_locked(clk, t->priv.deadline);
         clk->active = t;
@@ -166,12 +186,18 @@ static unsigned run(VClock *clk, RunTarget what, int64_t arg, int64_t *now_out)
         clk->active = NULL;
         pthread_cond_broadcast(&clk->idle);
         fired++;
+        clk->callbacks++;
     }
-    advance_locked(clk, target);
+    if (!clk->exhausted) {
+        advance_locked(clk, target);
+    }
     clk->running = false;
     *now_out = now_locked(clk);
     pthread_mutex_unlock(&clk->lock);
     pthread_mutex_unlock(&clk->run_lock);
+    if (took_bql) {
+        bql_unlock();
+    }
     return fired;
 }
 
@@ -204,6 +230,45 @@ unsigned vclock_run_due(VClock *clk)
     int64_t now;
 
     return run(clk, RUN_DUE, 0, &now);
+}
+
+int64_t vclock_run_target(VClock *clk)
+{
+    int64_t target = -1;
+
+    pthread_mutex_lock(&clk->lock);
+    if (clk->running && pthread_equal(clk->runner, pthread_self())) {
+        target = clk->target;
+    }
+    pthread_mutex_unlock(&clk->lock);
+    return target;
+}
+
+void vclock_set_budget(VClock *clk, uint64_t max_callbacks)
+{
+    pthread_mutex_lock(&clk->lock);
+    clk->budget = max_callbacks;
+    pthread_mutex_unlock(&clk->lock);
+}
+
+bool vclock_budget_exhausted(VClock *clk)
+{
+    bool exhausted;
+
+    pthread_mutex_lock(&clk->lock);
+    exhausted = clk->exhausted;
+    pthread_mutex_unlock(&clk->lock);
+    return exhausted;
+}
+
+uint64_t vclock_callbacks_run(VClock *clk)
+{
+    uint64_t n;
+
+    pthread_mutex_lock(&clk->lock);
+    n = clk->callbacks;
+    pthread_mutex_unlock(&clk->lock);
+    return n;
 }
 
 int64_t vclock_next_deadline(VClock *clk)

@@ -28,6 +28,9 @@
  * vclock_step_to_next_deadline(), vclock_run_due()) are serialised with
  * each other, so callbacks never run concurrently on one clock; a run
  * started from inside a callback returns at once without doing anything.
+ * A run holds the big lock (<addrspace/bql.h>) from start to end, taking
+ * it unless the caller holds it: the callbacks and the MMIO callbacks of
+ * devices are serialised, as in QEMU.
  * Because callbacks run unlocked, vclock_timer_del() cannot stop a callback
  * that another thread is already running; vclock_timer_del_sync() waits
  * for it.
@@ -50,7 +53,9 @@ typedef struct VClockTimer VClockTimer;
  * @opaque: the pointer given to vclock_timer_init().
  *
  * Runs on the thread that runs the clock (vclock_step() and friends), with
- * the clock's mutex not held and vclock_now_ns() equal to the timer's
+ * the big lock held (<addrspace/bql.h>: taken by the run unless the caller
+ * holds it; QEMU runs its timers under it too), the clock's mutex not held
+ * and vclock_now_ns() equal to the timer's
  * deadline (the current time if the deadline was already past when the
  * run started, and in real-time mode the real time). The timer is no longer pending when it runs, so
  * it may re-arm itself with vclock_timer_mod(), or free its storage.
@@ -140,6 +145,47 @@ int64_t vclock_set(VClock *clk, int64_t ns);
  * Return: the new time.
  */
 int64_t vclock_step_to_next_deadline(VClock *clk);
+
+/**
+ * vclock_run_target() - The time the run in progress advances to.
+ * @clk: the clock.
+ * Lets a callback know which of its future deadlines still fall inside
+ * the current run (a device may then coalesce events nobody can observe).
+ * Context: a callback of @clk.
+ * Return: the target in ns; -1 when not called from a callback of @clk.
+ */
+int64_t vclock_run_target(VClock *clk);
+
+/**
+ * vclock_set_budget() - Bound the work of one run.
+ * @clk: the clock.
+ * @max_callbacks: the most callbacks one run (vclock_step(), vclock_set(),
+ *                 vclock_step_to_next_deadline(), vclock_run_due()) may
+ *                 make; 0 (the default) for no bound.
+ *
+ * A run that would make more stops after @max_callbacks callbacks, with
+ * the clock at the time of the last one and the remaining timers still
+ * pending; vclock_budget_exhausted() then says so. This keeps a timer
+ * that re-arms itself for the same instant (or every few nanoseconds)
+ * from making a run endless. Context: any thread.
+ */
+void vclock_set_budget(VClock *clk, uint64_t max_callbacks);
+
+/**
+ * vclock_budget_exhausted() - Whether the last run stopped at the budget.
+ * @clk: the clock.
+ * Context: any thread; meaningful after a run returned.
+ * Return: true when the last run did not reach its target.
+ */
+bool vclock_budget_exhausted(VClock *clk);
+
+/**
+ * vclock_callbacks_run() - Timer callbacks made since vclock_new().
+ * @clk: the clock.
+ * Context: any thread.
+ * Return: the count (a measure of the work virtual time cost).
+ */
+uint64_t vclock_callbacks_run(VClock *clk);
 
 /**
  * vclock_next_deadline() - The earliest pending deadline.

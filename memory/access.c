@@ -134,6 +134,16 @@ address_space_translate(AddressSpace *as, hwaddr addr, hwaddr *xlat,
     return t.mr;
 }
 
+/*
+ * Whether @t's region is reached through ops (MMIO, ROM devices, RAM
+ * devices, reservations): anything but RAM and ROM.
+ */
+static inline bool target_is_io(const Target *t)
+{
+    return t->section && t->mr->priv.kind != MR_KIND_RAM &&
+           t->mr->priv.kind != MR_KIND_ROM;
+}
+
 /* Bytes from @addr to the top of the space, saturated (0 means 2^64). */
 static uint64_t bytes_to_top(hwaddr addr)
 {
@@ -163,20 +173,24 @@ static uint64_t step_direct(const Target *t, hwaddr addr, uint8_t *buf,
 }
 
 /*
- * A step on an MMIO section: one chunk to the region that decodes the
- * first byte, never past the region's end (our invariant).
+ * A step on an MMIO section: one chunk (QEMU's memory_access_size(), not
+ * clamped to the section) to the region that decodes the first byte; for
+ * a region with callbacks never past the region's end (our invariant).
  */
 static uint64_t step_mmio(Target *t, hwaddr addr, uint8_t *buf, uint64_t l,
                           bool is_write, MemTxAttrs attrs, bool tbe,
                           MemTxResult *res)
 {
-    uint64_t region_left = mr_size_last_relaxed(t->mr) - t->xlat + 1;
     unsigned chunk;
     uint64_t val = 0;
     MemTxResult r;
 
-    if (region_left != 0 && l > region_left) {
-        l = region_left;
+    if (t->mr->priv.ops) {
+        uint64_t region_left = mr_size_last_relaxed(t->mr) - t->xlat + 1;
+
+        if (region_left != 0 && l > region_left) {
+            l = region_left;
+        }
     }
     chunk = memory_access_size(t->mr, (unsigned)MIN(l, 8), t->xlat);
     if (is_write) {
@@ -205,8 +219,10 @@ static uint64_t step_mmio(Target *t, hwaddr addr, uint8_t *buf, uint64_t l,
 }
 
 /*
- * A step on a hole (QEMU's unassigned region, chunked like MMIO, at most
- * 4 bytes) or a write to ROM: unassigned ops (QEMU 7.2).
+ * A step on a hole or a write to ROM: unassigned ops (QEMU 7.2). A hole is
+ * chunked like MMIO (at most 4 bytes, aligned) and, as in QEMU, not
+ * clamped to the hole: a chunk may swallow the first bytes of the region
+ * after it.
  */
 static uint64_t step_unassigned(bool hole, hwaddr addr, uint8_t *buf,
                                 uint64_t l, bool is_write, MemTxResult *res)
@@ -252,7 +268,7 @@ uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
     if (flags & (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ)) {
         return step_direct(&t, addr, buf, l, is_write);
     }
-    if (section && !(flags & FLAT_SECTION_RAM)) {
+    if (target_is_io(&t)) {
         return step_mmio(&t, addr, buf, l, is_write, attrs,
                          target_order(as, target_big_endian), res);
     }
@@ -298,6 +314,15 @@ static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
     }
     entered = rcu_read_enter();
     ix = address_space_index_rcu(as);
+    if (__builtin_expect(ix->nr_chunks == 0, 0) &&
+        !address_space_check(as, is_write ? "address_space_write"
+                                          : "address_space_read")) {
+        rcu_read_exit(entered);
+        if (!is_write) {
+            memset(buf, 0, len);
+        }
+        return MEMTX_DECODE_ERROR;
+    }
     s = flatview_index_find(ix, addr);
     if (ram_copy(s, addr, buf, len, is_write)) {
         rcu_read_exit(entered);
@@ -359,6 +384,86 @@ ADDRSPACE_EXPORT MemTxResult address_space_rw(AddressSpace *as, hwaddr addr,
     return access_loop(as, addr, attrs, buf, len, is_write);
 }
 
+/* The largest chunk memory_access_size() gives @mr (offset 0 is aligned
+ * to every size). */
+static unsigned chunk_max(MemoryRegion *mr)
+{
+    return memory_access_size(mr, 8, 0);
+}
+
+/*
+ * After a chunk of @c bytes (the largest) ending at @done: how many more of
+ * that size give the same check, as long as they fit the access (@len),
+ * the region (@region_left bytes from the chunk's start, 0 meaning 2^64)
+ * and start inside @span.
+ */
+static uint64_t same_chunks(uint64_t done, uint64_t len, uint64_t span,
+                            uint64_t region_left, unsigned c)
+{
+    uint64_t n = (len - done) / c;
+
+    if (region_left != 0) {
+        n = MIN(n, (region_left - c) / c);
+    }
+    return done < span ? MIN(n, (span - done - 1) / c + 1) : 0;
+}
+
+/*
+ * flatview_access_valid()'s chunks over one MMIO translation: the access
+ * goes on at @addr (region offset @xlat) with @len bytes left; chunks may
+ * start in the next @span bytes (the section, or the IOMMU translation).
+ * Returns the bytes the valid chunks covered (the last may pass @span), or
+ * 0 when a chunk is refused.
+ *
+ * QEMU checks each chunk. Without valid.accepts the answer for a chunk
+ * depends only on its size and on its offset modulo its size, and once the
+ * chunks reach the largest size they keep it, with the same offset
+ * remainder, until the access, the region or @span ends: those are
+ * checked once and skipped, so the cost is a few chunks per translation,
+ * whatever the length. valid.accepts may answer differently for every
+ * offset, so it is asked for every chunk, as in QEMU.
+ */
+static uint64_t mmio_valid_span(MemoryRegion *mr, hwaddr xlat, hwaddr addr,
+                                uint64_t len, uint64_t span, bool is_write,
+                                MemTxAttrs attrs)
+{
+    bool asks = mr->priv.ops && mr->priv.ops->valid.accepts;
+    unsigned max = chunk_max(mr);
+    uint64_t done = 0;
+
+    while (done < len && done < span) {
+        /* our invariant: a chunk never passes the region's end */
+        uint64_t region_left = mr_size_last_relaxed(mr) - (xlat + done) + 1;
+        uint64_t l = MIN(len - done, 8);
+        unsigned c;
+
+        if (region_left != 0 && l > region_left) {
+            l = region_left;
+        }
+        /* QEMU 7.2 aligns by the address-space address here, not by the
+         * region offset that the validity check then gets */
+        c = memory_access_size(mr, (unsigned)l, addr + done);
+        if (!memory_region_access_valid(mr, xlat + done, c, is_write, attrs)) {
+            return 0;
+        }
+        done += c;
+        if (!asks && c == max) {
+            /* the steady state: every further chunk of this size is the
+             * same check */
+            done += same_chunks(done, len, span, region_left, c) * c;
+        }
+    }
+    return done;
+}
+
+/*
+ * QEMU 7.2's flatview_access_valid(): the chunks that address_space_read
+ * or _write would make, each checked by memory_region_access_valid()
+ * (MMIO) or accepted (direct RAM); holes and ROM writes are refused (the
+ * unassigned ops). RAM is one step per section, MMIO a few chunks per
+ * section (mmio_valid_span()), so the cost grows with the sections the
+ * range crosses, not its length, except over regions with valid.accepts.
+ */
 ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
                                                  hwaddr len, bool is_write,
                                                  MemTxAttrs attrs)
@@ -379,23 +484,22 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
             ok = false;
         } else if (t.section->region.impl_flags &
                    (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ)) {
-            l = MIN(l, t.section_left);
-        } else if (t.section->region.impl_flags & FLAT_SECTION_RAM) {
-            ok = false; /* ROM write: unassigned ops refuse */
-        } else {
-            uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
-
-            if (region_left != 0 && l > region_left) {
-                l = region_left;
+            if (t.section->region.impl_flags & FLAT_SECTION_RAM) {
+                l = MIN(l, t.section_left);
             }
-            l = memory_access_size(t.mr, (unsigned)MIN(l, 8), t.xlat);
-            ok = memory_region_access_valid(t.mr, t.xlat, (unsigned)l, is_write,
-                                            attrs);
+            /* romd: QEMU's translation does not clamp a ROM device's
+             * length (not RAM), so the rest of the range is accepted */
+        } else if (!t.mr->priv.ops) {
+            ok = false; /* RAM, ROM, reservations: the unassigned ops */
+        } else {
+            l = mmio_valid_span(t.mr, t.xlat, addr, l,
+                                MIN(t.section_left, limit), is_write, attrs);
+            ok = l != 0;
         }
         if (ok && l == room && room != UINT64_MAX && len > l) {
             ok = false; /* would wrap */
         }
-        len -= l;
+        len -= MIN(len, l);
         addr += l;
     }
     rcu_read_unlock();
@@ -406,13 +510,30 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
  * Typed accesses (QEMU's address_space_ld*_internal): never split. @big
  * is the byte order in which the value is exchanged.
  */
+
+/* A typed load from @t, a section with direct reads. */
+static uint64_t load_direct(const Target *t, hwaddr addr, unsigned size,
+                            bool big, MemTxResult *r)
+{
+    uint64_t val;
+
+    if (!(t->section->region.impl_flags & FLAT_SECTION_RAM) &&
+        t->xlat + size > t->mr->priv.ram_block->size) {
+        /* romd past the RAM block, where QEMU would read beyond it:
+         * refused (our bounds invariant) */
+        *r = MEMTX_DECODE_ERROR;
+        return 0;
+    }
+    val = addrspace_host_load(section_host(t->section, addr), size);
+    return big != host_big_endian ? addrspace_bswap(val, size) : val;
+}
 MemTxResult memory_section_load(const FlatSection *section, hwaddr addr,
                                 unsigned size, bool big, MemTxAttrs attrs,
                                 const AddressSpace *as, bool target_big_endian,
                                 uint64_t *value)
 {
     MemTxResult r = MEMTX_OK;
-    uint64_t val = 0, limit;
+    uint64_t val = 0, limit, room;
     hwaddr offset;
     Target t;
 
@@ -425,17 +546,18 @@ MemTxResult memory_section_load(const FlatSection *section, hwaddr addr,
     }
     section = resolve_iommu(section, &addr, false, attrs, &limit);
     target_of_section(section, addr, &t);
-    /* QEMU: an access longer than the translation goes the I/O way */
-    t.section_left = MIN(t.section_left, limit);
+    /* QEMU's length after translation: an IOMMU translation bounds it, a
+     * RAM section too (not a romd one: a ROM device is not RAM); shorter
+     * than the access, it goes the I/O way */
+    room = MIN(limit, size);
+    if (t.section && (t.section->region.impl_flags & FLAT_SECTION_RAM)) {
+        room = MIN(room, t.section_left);
+    }
     if (t.section &&
         (t.section->region.impl_flags & FLAT_SECTION_DIRECT_READ) &&
-        t.section_left >= size) {
-        val = addrspace_host_load(section_host(t.section, addr), size);
-        if (big != host_big_endian) {
-            val = addrspace_bswap(val, size);
-        }
-    } else if (t.section &&
-               !(t.section->region.impl_flags & FLAT_SECTION_RAM)) {
+        room >= size) {
+        val = load_direct(&t, addr, size, big, &r);
+    } else if (target_is_io(&t)) {
         uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
 
         if (region_left != 0 && size > region_left) {
@@ -477,8 +599,7 @@ MemTxResult memory_section_store(const FlatSection *section, hwaddr addr,
         }
         addrspace_host_store(section_host(t.section, addr), size, val);
         ram_block_mark_dirty(t.section, t.xlat, size);
-    } else if (t.section &&
-               !(t.section->region.impl_flags & FLAT_SECTION_RAM)) {
+    } else if (target_is_io(&t)) {
         uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
 
         if (region_left != 0 && size > region_left) {
@@ -536,6 +657,13 @@ ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(AddressSpace *as,
     bool big = order_big(as, order);
     hwaddr offset;
 
+    /* a hole: also what an AddressSpace that is not initialised gives */
+    if (!s && !address_space_check(as, "address_space_ld")) {
+        if (result) {
+            *result = MEMTX_DECODE_ERROR;
+        }
+        return 0;
+    }
     if (section_is_fast(s, addr, size, &offset)) {
         /* MMIO's common case: no planning, no second frame */
         return memory_region_load_fast(s->mr, offset, size, big,
@@ -553,6 +681,12 @@ ADDRSPACE_EXPORT void address_space_st_at_rcu(AddressSpace *as,
     bool big = order_big(as, order);
     hwaddr offset;
 
+    if (!s && !address_space_check(as, "address_space_st")) {
+        if (result) {
+            *result = MEMTX_DECODE_ERROR;
+        }
+        return;
+    }
     if (section_is_fast(s, addr, size, &offset)) {
         MemTxResult r = memory_region_store_fast(
             s->mr, offset, val, size, big, target_order(as, false), attrs);

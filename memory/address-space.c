@@ -230,20 +230,21 @@ ADDRSPACE_EXPORT bool address_space_init(AddressSpace *as, MemoryRegion *root,
                                          const char *name, GError **errp)
 {
     if (!as) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "address space storage is NULL");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "address space storage is NULL");
         return false;
     }
     if (as->priv.magic == AS_MAGIC) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
-                    "address space \"%s\" is already initialised",
-                    as->priv.name);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                            "address space \"%s\" is already initialised",
+                            as->priv.name);
         return false;
     }
     if (!mr_is_initialised(root)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "address space \"%s\": root is not an initialised region",
-                    name ? name : "");
+        addrspace_error_set(
+            errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+            "address space \"%s\": root is not an initialised region",
+            name ? name : "");
         return false;
     }
     memset(as, 0, sizeof(*as));
@@ -302,8 +303,58 @@ ADDRSPACE_EXPORT bool address_space_is_big_endian(const AddressSpace *as)
     return __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED);
 }
 
+void address_space_report_invalid(const AddressSpace *as, const char *func)
+{
+    static gint logged;
+
+    if (g_atomic_int_compare_and_exchange(&logged, 0, 1)) {
+        g_critical("%s(): AddressSpace %p is not initialised (zero-filled, "
+                   "destroyed, or never passed to address_space_init()): a "
+                   "caller bug; its accesses fail with MEMTX_DECODE_ERROR "
+                   "and read 0 (logged once)",
+                   func, (const void *)as);
+    }
+}
+
+bool address_space_check_iommu_target(const AddressSpace *target,
+                                      const MemoryRegion *iommu)
+{
+    static gint logged;
+
+    if (target->priv.magic == AS_MAGIC) {
+        return true;
+    }
+    if (g_atomic_int_compare_and_exchange(&logged, 0, 1)) {
+        g_critical("IOMMU region \"%s\": its translate callback returned "
+                   "target_as %p, which is not an initialised AddressSpace: "
+                   "a bug in the callback; the access is refused as "
+                   "unassigned (MEMTX_DECODE_ERROR, reads give 0) "
+                   "(logged once)",
+                   memory_region_name(iommu), (const void *)target);
+    }
+    return false;
+}
+
+/* The view of an AddressSpace that is not initialised: empty (all holes),
+ * made once and never freed (its one reference is never dropped). */
+static gpointer invalid_view_new(gpointer unused)
+{
+    FlatView *fv;
+
+    (void)unused;
+    memory_update_lock();
+    fv = flatview_render_locked(NULL, &flatview_region_ops);
+    memory_update_unlock();
+    return fv;
+}
+
 ADDRSPACE_EXPORT FlatView *address_space_to_flatview(AddressSpace *as)
 {
+    static GOnce invalid_view = G_ONCE_INIT;
+
+    if (!address_space_check(as, "address_space_to_flatview")) {
+        return g_once(&invalid_view, invalid_view_new, NULL);
+    }
     return flatview_of_index(rcu_dereference(*as->priv.index_slot));
 }
 

@@ -37,7 +37,8 @@ ADDRSPACE_EXPORT int64_t address_space_cache_init(MemoryRegionCache *cache,
     }
     address_space_cache_init_empty(cache);
     /* the length must fit the return value and the range not wrap */
-    if (!as || len == 0 || len > INT64_MAX || len - 1 > UINT64_MAX - addr) {
+    if (!as || !address_space_check(as, "address_space_cache_init") ||
+        len == 0 || len > INT64_MAX || len - 1 > UINT64_MAX - addr) {
         return -1;
     }
     rcu_read_lock();

@@ -14,9 +14,8 @@
  */
 #include <string.h>
 
+#include "bitmap.h"
 #include "memory-internal.h"
-
-#define BITS_PER_WORD 64
 
 struct DirtyBitmapSnapshot {
     uint64_t first_page; /* page of the first bit; a multiple of 64 */
@@ -75,14 +74,6 @@ static bool page_range(const RAMBlock *rb, uint64_t offset, uint64_t len,
     return true;
 }
 
-/* Bits [@lo, @hi] (0..63) of a word. */
-static uint64_t word_mask(unsigned lo, unsigned hi)
-{
-    uint64_t upto = hi == 63 ? UINT64_MAX : (UINT64_C(1) << (hi + 1)) - 1;
-
-    return upto & ~((UINT64_C(1) << lo) - 1);
-}
-
 /* Calls @fn(word pointer, mask, opaque) for each word of pages [first,
  * last]; stops when it returns true. */
 typedef bool (*WordFn)(uint64_t *word, uint64_t mask, void *opaque);
@@ -96,7 +87,7 @@ static bool for_each_word(uint64_t *bm, uint64_t first, uint64_t last,
         unsigned lo = w == first / BITS_PER_WORD ? first % BITS_PER_WORD : 0;
         unsigned hi = w == wl ? last % BITS_PER_WORD : BITS_PER_WORD - 1;
 
-        if (fn(&bm[w], word_mask(lo, hi), opaque)) {
+        if (fn(&bm[w], bitmap_word_mask(lo, hi), opaque)) {
             return true;
         }
     }
@@ -149,12 +140,44 @@ void ram_block_set_dirty_range(RAMBlock *rb, uint64_t offset, uint64_t len,
     }
 }
 
+void ram_block_clear_dirty_range(RAMBlock *rb, uint64_t offset, uint64_t len,
+                                 uint8_t mask)
+{
+    uint64_t first, last;
+
+    if (!page_range(rb, offset, len, &first, &last)) {
+        return;
+    }
+    for (unsigned c = 0; c < DIRTY_MEMORY_NUM; c++) {
+        uint64_t *bm;
+
+        if ((mask & (1u << c)) && (bm = bitmap_get(rb, c))) {
+            for_each_word(bm, first, last, word_clear, NULL);
+        }
+    }
+}
+
 void memory_region_mark_written(MemoryRegion *mr, hwaddr offset, hwaddr len)
 {
     uint8_t mask = memory_region_get_dirty_log_mask(mr);
 
     if (mask && mr->priv.ram_block) {
         ram_block_set_dirty_range(mr->priv.ram_block, offset, len, mask);
+    }
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_logging(const MemoryRegion *mr,
+                                               uint8_t client)
+{
+    return client < DIRTY_MEMORY_NUM &&
+           (memory_region_get_dirty_log_mask(mr) & (1u << client));
+}
+
+ADDRSPACE_EXPORT void memory_region_flush_rom_device(MemoryRegion *mr,
+                                                     hwaddr addr, hwaddr size)
+{
+    if (memory_region_is_romd(mr)) {
+        memory_region_set_dirty(mr, addr, size);
     }
 }
 
@@ -165,15 +188,23 @@ memory_region_get_dirty_log_mask(const MemoryRegion *mr)
     return __atomic_load_n(&mr->priv.dirty_log_mask, __ATOMIC_RELAXED);
 }
 
-ADDRSPACE_EXPORT void memory_region_set_log(MemoryRegion *mr, bool log,
-                                            unsigned client)
+/* memory_region_set_log() for any client, snapshot.c's included. */
+static void set_log(MemoryRegion *mr, bool log, unsigned client)
 {
     uint8_t old, mask;
 
-    if (!mr_is_initialised(mr) || client >= DIRTY_MEMORY_NUM) {
-        return;
-    }
     memory_region_transaction_begin();
+    if (client == DIRTY_MEMORY_VGA) {
+        /* QEMU 7.2 counts VGA enables in 8 bits, wrapping; only a change
+         * between zero and non-zero touches the mask */
+        uint8_t count = mr->priv.vga_logging_count;
+
+        mr->priv.vga_logging_count = (uint8_t)(count + (log ? 1 : -1));
+        if (!count == !mr->priv.vga_logging_count) {
+            memory_region_transaction_commit();
+            return;
+        }
+    }
     old = mr->priv.dirty_log_mask;
     mask = log ? (uint8_t)(old | (1u << client))
                : (uint8_t)(old & ~(1u << client));
@@ -189,6 +220,36 @@ ADDRSPACE_EXPORT void memory_region_set_log(MemoryRegion *mr, bool log,
         }
     }
     memory_region_transaction_commit();
+}
+
+/* The clients callers may switch, reset and fetch: all but the one the
+ * library keeps for RAM snapshots. */
+static bool client_is_public(unsigned client)
+{
+    return client < DIRTY_MEMORY_NUM && client != DIRTY_MEMORY_SNAPSHOT;
+}
+
+ADDRSPACE_EXPORT void memory_region_set_log(MemoryRegion *mr, bool log,
+                                            unsigned client)
+{
+    if (mr_is_initialised(mr) && client_is_public(client)) {
+        set_log(mr, log, client);
+    }
+}
+
+void memory_region_set_snapshot_log(MemoryRegion *mr, bool log)
+{
+    set_log(mr, log, DIRTY_MEMORY_SNAPSHOT);
+}
+
+uint64_t *ram_block_dirty_bitmap(RAMBlock *rb, unsigned client)
+{
+    return bitmap_get(rb, client);
+}
+
+uint64_t ram_block_nr_pages(const RAMBlock *rb)
+{
+    return block_pages(rb);
 }
 
 static RAMBlock *region_block(MemoryRegion *mr)
@@ -231,7 +292,9 @@ ADDRSPACE_EXPORT void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr,
 ADDRSPACE_EXPORT void memory_region_reset_dirty(MemoryRegion *mr, hwaddr addr,
                                                 hwaddr size, unsigned client)
 {
-    region_for_each_word(mr, addr, size, client, word_clear);
+    if (client_is_public(client)) {
+        region_for_each_word(mr, addr, size, client, word_clear);
+    }
 }
 
 typedef struct SnapCtx {
@@ -266,7 +329,7 @@ memory_region_snapshot_and_clear_dirty(MemoryRegion *mr, hwaddr addr,
     uint64_t *bm;
     SnapCtx ctx;
 
-    if (!rb || client >= DIRTY_MEMORY_NUM) {
+    if (!rb || !client_is_public(client)) {
         return NULL;
     }
     memory_listeners_log_sync(mr);
@@ -286,31 +349,157 @@ memory_region_snapshot_and_clear_dirty(MemoryRegion *mr, hwaddr addr,
     return snap;
 }
 
+/*
+ * Dirty-page search. A BitsView is the bitmap to search: bit i of @words
+ * is page @base + i of the block, for @nbits pages; pages outside are
+ * clean. Searches go word by word (bitmap.h).
+ */
+typedef struct BitsView {
+    const uint64_t *words;
+    uint64_t base;
+    uint64_t nbits;
+} BitsView;
+
+/* @client's bitmap of @rb; false when it was never allocated. */
+static bool view_live(RAMBlock *rb, unsigned client, BitsView *v)
+{
+    v->words = client < DIRTY_MEMORY_NUM ? bitmap_get(rb, client) : NULL;
+    v->base = 0;
+    v->nbits = block_pages(rb);
+    return v->words != NULL;
+}
+
+static bool view_snapshot(const DirtyBitmapSnapshot *snap, BitsView *v)
+{
+    v->words = snap ? snap->words : NULL;
+    v->base = snap ? snap->first_page : 0;
+    v->nbits = snap ? snap->nr_pages : 0;
+    return v->nbits != 0;
+}
+
+#define NO_PAGE UINT64_MAX
+
+/* The first dirty page in [@first, @last] of @v, or NO_PAGE. */
+static uint64_t view_next_dirty(const BitsView *v, uint64_t first,
+                                uint64_t last)
+{
+    uint64_t lo, hi, found;
+
+    if (!v->nbits || last < v->base || first > v->base + v->nbits - 1) {
+        return NO_PAGE;
+    }
+    lo = MAX(first, v->base) - v->base;
+    hi = MIN(last, v->base + v->nbits - 1) - v->base;
+    found = find_next_bit(v->words, hi + 1, lo);
+    return found > hi ? NO_PAGE : v->base + found;
+}
+
+/* The first clean page after dirty page @first, at most @last + 1. */
+static uint64_t view_next_clean(const BitsView *v, uint64_t first,
+                                uint64_t last)
+{
+    uint64_t hi = MIN(last, v->base + v->nbits - 1) - v->base;
+
+    return v->base + find_next_zero_bit(v->words, hi + 1, first - v->base);
+}
+
 ADDRSPACE_EXPORT bool memory_region_snapshot_get_dirty(
     MemoryRegion *mr, const DirtyBitmapSnapshot *snap, hwaddr addr, hwaddr size)
 {
     RAMBlock *rb = region_block(mr);
-    uint64_t first, last, snap_last;
+    uint64_t first, last;
+    BitsView v;
 
-    if (!rb || !snap || !snap->nr_pages ||
-        !page_range(rb, addr, size, &first, &last)) {
+    return rb && view_snapshot(snap, &v) &&
+           page_range(rb, addr, size, &first, &last) &&
+           view_next_dirty(&v, first, last) != NO_PAGE;
+}
+
+/* The offset of the first dirty page of @v among those [@addr, @addr +
+ * @size) of @rb touches, or DIRTY_PAGE_NONE. */
+static hwaddr find_next_dirty(RAMBlock *rb, const BitsView *v, hwaddr addr,
+                              hwaddr size)
+{
+    uint64_t first, last, p;
+
+    if (!page_range(rb, addr, size, &first, &last) ||
+        (p = view_next_dirty(v, first, last)) == NO_PAGE) {
+        return DIRTY_PAGE_NONE;
+    }
+    return (hwaddr)p << DIRTY_MEMORY_PAGE_BITS;
+}
+
+ADDRSPACE_EXPORT hwaddr memory_region_find_next_dirty(MemoryRegion *mr,
+                                                      hwaddr addr, hwaddr size,
+                                                      unsigned client)
+{
+    RAMBlock *rb = region_block(mr);
+    BitsView v;
+
+    return rb && view_live(rb, client, &v) ? find_next_dirty(rb, &v, addr, size)
+                                           : DIRTY_PAGE_NONE;
+}
+
+ADDRSPACE_EXPORT hwaddr memory_region_snapshot_find_next_dirty(
+    MemoryRegion *mr, const DirtyBitmapSnapshot *snap, hwaddr addr, hwaddr size)
+{
+    RAMBlock *rb = region_block(mr);
+    BitsView v;
+
+    return rb && view_snapshot(snap, &v) ? find_next_dirty(rb, &v, addr, size)
+                                         : DIRTY_PAGE_NONE;
+}
+
+static void iter_init(DirtyPageIter *it, MemoryRegion *mr,
+                      const DirtyBitmapSnapshot *snap, unsigned client,
+                      hwaddr addr, hwaddr size)
+{
+    RAMBlock *rb = region_block(mr);
+
+    memset(it, 0, sizeof(*it));
+    it->priv.mr = mr;
+    it->priv.snap = snap;
+    it->priv.client = client;
+    it->priv.done =
+        !rb || !page_range(rb, addr, size, &it->priv.next, &it->priv.last);
+}
+
+ADDRSPACE_EXPORT void dirty_page_iter_init(DirtyPageIter *it, MemoryRegion *mr,
+                                           hwaddr addr, hwaddr size,
+                                           unsigned client)
+{
+    iter_init(it, mr, NULL, client, addr, size);
+}
+
+ADDRSPACE_EXPORT void
+dirty_page_iter_init_snapshot(DirtyPageIter *it, MemoryRegion *mr,
+                              const DirtyBitmapSnapshot *snap, hwaddr addr,
+                              hwaddr size)
+{
+    iter_init(it, mr, snap, DIRTY_MEMORY_NUM, addr, size);
+}
+
+ADDRSPACE_EXPORT bool dirty_page_iter_next(DirtyPageIter *it, hwaddr *offset,
+                                           hwaddr *len)
+{
+    RAMBlock *rb = region_block(it->priv.mr);
+    uint64_t p, end;
+    BitsView v;
+
+    if (it->priv.done || !rb ||
+        !(it->priv.snap ? view_snapshot(it->priv.snap, &v)
+                        : view_live(rb, it->priv.client, &v)) ||
+        (p = view_next_dirty(&v, it->priv.next, it->priv.last)) == NO_PAGE) {
+        it->priv.done = true;
         return false;
     }
-    snap_last = snap->first_page + snap->nr_pages - 1;
-    if (last < snap->first_page || first > snap_last) {
-        return false;
-    }
-    first = MAX(first, snap->first_page);
-    last = MIN(last, snap_last);
-    for (uint64_t p = first; p <= last; p++) {
-        uint64_t rel = p - snap->first_page;
-
-        if (snap->words[rel / BITS_PER_WORD] &
-            (UINT64_C(1) << (rel % BITS_PER_WORD))) {
-            return true;
-        }
-    }
-    return false;
+    end = view_next_clean(&v, p, it->priv.last);
+    *offset = (hwaddr)p << DIRTY_MEMORY_PAGE_BITS;
+    /* the block's last page may be partial */
+    *len = MIN((hwaddr)end << DIRTY_MEMORY_PAGE_BITS, rb->size) - *offset;
+    it->priv.next = end;
+    it->priv.done = end > it->priv.last;
+    return true;
 }
 
 ADDRSPACE_EXPORT void memory_region_snapshot_free(DirtyBitmapSnapshot *snap)

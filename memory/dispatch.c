@@ -1,49 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * MMIO dispatch: one access to a region with MemoryRegionOps, turned into
- * the callback calls its ops allow. Follows QEMU's system/memory.c rules
- * (memory_region_access_valid, access_with_adjusted_size, adjust_endianness,
- * the unassigned ops) and physmem.c's memory_access_size, with the
- * deviations listed at struct MemoryRegionOps in memory.h: accesses never
- * pass the region's end, widened and unaligned accesses are made of
- * aligned callback accesses, and a per-thread re-entrancy guard.
- *
- * The value of an access is handled as the bytes the guest sees: a register
- * of n bytes at offset o occupies bytes o..o+n-1, serialised in the
- * device's byte order. Splitting, widening and the exchange byte order are
- * all conversions to and from those bytes, so every combination agrees on
- * any host.
+ * the callback calls its ops ask for. Follows QEMU 7.2's softmmu/memory.c
+ * (memory_region_access_valid, access_with_adjusted_size with its shift
+ * arithmetic, adjust_endianness, the unassigned ops) and physmem.c
+ * (memory_access_size, prepare_mmio_access: the big lock), with the
+ * deviations listed at struct MemoryRegionOps in memory.h: a callback never
+ * sees a byte past its region's end, and a per-thread re-entrancy guard.
  */
 #include "memory-internal.h"
+#include "../rcu/rcu-internal.h"
 
 /* Nested callbacks one thread may have in progress (see the guard below). */
 #define DISPATCH_DEPTH_MAX ADDRSPACE_DISPATCH_DEPTH_MAX
-
-/* Callback accesses one access can need: 8 single bytes at most. */
-#define PLAN_PIECES_MAX 8
-
-/*
- * Byte lanes of an access: the request covers lanes [LANE_BIAS,
- * LANE_BIAS + size); a widened callback access may start up to 7 bytes
- * before it and end up to 7 bytes after it.
- */
-#define LANE_BIAS  8
-#define LANE_COUNT 24
-
-/* One callback access: @size bytes at region offset @offset. */
-typedef struct Piece {
-    hwaddr offset;
-    unsigned size;
-    int lane;     /* lane of the callback's first byte (may precede 0) */
-    bool partial; /* widened: covers bytes outside the request */
-} Piece;
-
-typedef struct Plan {
-    unsigned impl_min;
-    unsigned impl_max;
-    unsigned nr;
-    Piece piece[PLAN_PIECES_MAX];
-} Plan;
 
 static inline bool is_access_size(unsigned size)
 {
@@ -53,11 +22,6 @@ static inline bool is_access_size(unsigned size)
 static inline unsigned pow2_floor(unsigned v)
 {
     return v ? 1u << (31 - __builtin_clz(v)) : 0;
-}
-
-static inline unsigned pow2_ceil(unsigned v)
-{
-    return v <= 1 ? 1 : 1u << (32 - __builtin_clz(v - 1));
 }
 
 /* The low @size bytes; @size is 1 to 8. */
@@ -87,24 +51,6 @@ static bool device_big_endian(const MemoryRegionOps *ops,
     }
 }
 
-static uint64_t bytes_load(const uint8_t *p, unsigned n, bool big_endian)
-{
-    uint64_t v = 0;
-
-    for (unsigned i = 0; i < n; i++) {
-        v = (v << 8) | p[big_endian ? i : n - 1 - i];
-    }
-    return v;
-}
-
-static void bytes_store(uint8_t *p, unsigned n, uint64_t v, bool big_endian)
-{
-    for (unsigned i = 0; i < n; i++) {
-        p[big_endian ? n - 1 - i : i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
 static uint64_t swap_size(uint64_t v, unsigned size)
 {
     switch (size) {
@@ -120,75 +66,44 @@ static uint64_t swap_size(uint64_t v, unsigned size)
 }
 
 /*
- * The callback sizes the ops implement, as powers of two in [1, 8]; false
- * when the ops declare an empty range (min > max), which no access can
- * satisfy without breaking the callback-bounds invariant.
+ * The callbacks' size for an access of @size (1 to 8), as QEMU's
+ * access_with_adjusted_size() computes it: @size clamped to [impl.min,
+ * impl.max], impl.min winning when the range is empty, 0 meaning 1 and 4.
+ * Returns 0 when impl.min_access_size is above 8: QEMU's mask arithmetic
+ * is undefined there, and such ops are refused.
  */
-static bool impl_range(const MemoryRegionOps *ops, unsigned *min, unsigned *max)
+static inline unsigned callback_size(const MemoryRegionOps *ops, unsigned size)
 {
     unsigned lo = ops->impl.min_access_size ? ops->impl.min_access_size : 1;
-    unsigned hi = ops->impl.max_access_size;
+    unsigned hi = ops->impl.max_access_size ? ops->impl.max_access_size : 4;
 
     if (lo > 8) {
-        return false;
+        return 0;
     }
-    lo = pow2_ceil(lo);
-    /* 0 means 4, as in QEMU; a larger minimum alone implies the maximum */
-    hi = hi ? pow2_floor(MIN(hi, 8u)) : MAX(4u, lo);
-    if (lo > hi) {
-        return false;
-    }
-    *min = lo;
-    *max = hi;
-    return true;
+    return MAX(MIN(size, hi), lo);
 }
 
-/*
- * Cut an access into callback accesses. Each piece is the largest power of
- * two that fits the rest of the access and impl.max_access_size and, unless
- * impl.unaligned, is naturally aligned: this is QEMU's
- * access_with_adjusted_size() loop whenever the access is aligned. Where
- * that piece would be smaller than impl.min_access_size, the aligned
- * impl.min-sized unit holding the byte is accessed instead (widening).
- * Return: false if a widened unit would pass the region's end.
- */
-static bool plan_access(const MemoryRegionOps *ops, hwaddr offset,
-                        unsigned size, uint64_t last, Plan *plan)
+/* QEMU's memory_region_access_valid() without valid.accepts (asked first,
+ * by the callers, when there is one). */
+static inline bool valid_static(const MemoryRegionOps *ops, hwaddr offset,
+                                unsigned size)
 {
-    unsigned lo = plan->impl_min;
-    unsigned hi = plan->impl_max;
-    unsigned done = 0;
-
-    plan->nr = 0;
-    while (done < size) {
-        hwaddr pos = offset + done;
-        unsigned rest = size - done;
-        unsigned n = MIN(hi, pow2_floor(rest));
-        Piece *p = &plan->piece[plan->nr++];
-
-        if (!ops->impl.unaligned) {
-            while (pos & (n - 1)) {
-                n >>= 1;
-            }
-        }
-        if (n >= lo) {
-            *p = (Piece){.offset = pos, .size = n, .lane = (int)done};
-            done += n;
-            continue;
-        }
-        hwaddr unit = pos & ~(hwaddr)(lo - 1);
-        unsigned skip = (unsigned)(pos - unit);
-
-        if (!range_in_region(unit, lo, last)) {
-            return false;
-        }
-        *p = (Piece){.offset = unit,
-                     .size = lo,
-                     .lane = (int)done - (int)skip,
-                     .partial = true};
-        done += MIN(lo - skip, rest);
+    if (!ops->valid.unaligned && (offset & (size - 1))) {
+        return false;
     }
-    return true;
+    /* QEMU: a zero valid.max_access_size accepts every size */
+    return !ops->valid.max_access_size || (size <= ops->valid.max_access_size &&
+                                           size >= ops->valid.min_access_size);
+}
+
+/* Our checks before any of QEMU's: an access size, inside the region,
+ * ops whose callback size is defined. */
+static inline bool access_possible(const MemoryRegionOps *ops, hwaddr offset,
+                                   unsigned size, uint64_t last)
+{
+    /* no ops: QEMU's unassigned_mem_accepts() refuses everything */
+    return ops && is_access_size(size) && range_in_region(offset, size, last) &&
+           callback_size(ops, size);
 }
 
 static inline GRecMutex *region_lock(MemoryRegion *mr)
@@ -197,55 +112,64 @@ static inline GRecMutex *region_lock(MemoryRegion *mr)
     return __atomic_load_n(&mr->priv.lock, __ATOMIC_ACQUIRE);
 }
 
-/*
- * Every check of an access that needs no device callback except
- * valid.accepts, which is asked last. @last is the region's last offset,
- * read once per access so that checks and the invariant agree even if the
- * region is resized meanwhile.
- */
-static bool access_check(MemoryRegion *mr, const MemoryRegionOps *ops,
-                         hwaddr offset, unsigned size, bool is_write,
-                         MemTxAttrs attrs, uint64_t last, Plan *plan)
+/* The locks held around a region's callbacks: the big lock unless the
+ * thread holds it or the region cleared global locking (QEMU's
+ * prepare_mmio_access()), then the region's own lock, if any. */
+typedef struct Held {
+    GRecMutex *lock;
+    bool bql;
+} Held;
+
+static inline void locks_enter(MemoryRegion *mr, Held *h)
 {
-    bool ok = true;
+    h->bql = !__atomic_load_n(&mr->priv.no_global_locking, __ATOMIC_RELAXED) &&
+             bql_lock_unless_held();
+    h->lock = region_lock(mr);
+    if (h->lock) {
+        g_rec_mutex_lock(h->lock);
+    }
+}
 
-    if (!ops || !is_access_size(size) || !range_in_region(offset, size, last)) {
-        return false; /* no ops: QEMU's unassigned_mem_accepts() */
+static inline void locks_leave(Held *h)
+{
+    if (h->lock) {
+        g_rec_mutex_unlock(h->lock);
     }
-    /* QEMU's memory_region_access_valid() rules */
-    if (!ops->valid.unaligned && (offset & (size - 1))) {
-        return false;
+    if (h->bql) {
+        bql_unlock_taken();
     }
-    /* QEMU: a zero valid.max_access_size accepts every size */
-    if (ops->valid.max_access_size && (size > ops->valid.max_access_size ||
-                                       size < ops->valid.min_access_size)) {
-        return false;
-    }
-    if (!impl_range(ops, &plan->impl_min, &plan->impl_max) ||
-        !plan_access(ops, offset, size, last, plan)) {
-        return false;
-    }
-    if (ops->valid.accepts) {
-        GRecMutex *lock = region_lock(mr);
+}
 
-        if (lock) {
-            g_rec_mutex_lock(lock);
-        }
-        ok = ops->valid.accepts(mr->priv.opaque, offset, size, is_write, attrs);
-        if (lock) {
-            g_rec_mutex_unlock(lock);
-        }
+/* QEMU's memory_region_access_valid(), valid.accepts first; the region's
+ * locks are held. */
+static bool access_valid_locked(MemoryRegion *mr, const MemoryRegionOps *ops,
+                                hwaddr offset, unsigned size, bool is_write,
+                                MemTxAttrs attrs)
+{
+    if (ops->valid.accepts &&
+        !ops->valid.accepts(mr->priv.opaque, offset, size, is_write, attrs)) {
+        return false;
     }
-    return ok;
+    return valid_static(ops, offset, size);
 }
 
 bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
                                 bool is_write, MemTxAttrs attrs)
 {
-    Plan plan;
+    const MemoryRegionOps *ops = mr->priv.ops;
+    bool ok;
+    Held h;
 
-    return access_check(mr, mr->priv.ops, offset, size, is_write, attrs,
-                        mr_size_last_relaxed(mr), &plan);
+    if (!access_possible(ops, offset, size, mr_size_last_relaxed(mr))) {
+        return false;
+    }
+    if (!ops->valid.accepts) {
+        return valid_static(ops, offset, size);
+    }
+    locks_enter(mr, &h);
+    ok = access_valid_locked(mr, ops, offset, size, is_write, attrs);
+    locks_leave(&h);
+    return ok;
 }
 
 /*
@@ -292,133 +216,123 @@ static inline void guard_leave(Guard *g)
 }
 
 /* The callback-bounds invariant, checked before every callback. */
-static inline void assert_piece(const Plan *plan, const Piece *p, uint64_t last)
+static inline void assert_callback(hwaddr offset, unsigned size, uint64_t last)
 {
-    g_assert(is_access_size(p->size));
-    g_assert(p->size >= plan->impl_min && p->size <= plan->impl_max);
-    g_assert(range_in_region(p->offset, p->size, last));
-}
-
-/* One callback each (static/access-inline.h: shared with the inline
- * MMIO path); QEMU masks each callback's value to its size. */
-static inline MemTxResult call_read(MemoryRegion *mr,
-                                    const MemoryRegionOps *ops, hwaddr offset,
-                                    unsigned size, uint64_t *value,
-                                    MemTxAttrs attrs)
-{
-    return memory_region_mmio_read_piece(mr, ops, offset, size, attrs, value);
-}
-
-static inline MemTxResult call_write(MemoryRegion *mr,
-                                     const MemoryRegionOps *ops, hwaddr offset,
-                                     unsigned size, uint64_t value,
-                                     MemTxAttrs attrs)
-{
-    return memory_region_mmio_write_piece(mr, ops, offset, size, attrs, value);
+    g_assert(size >= 1 && size <= 8);
+    g_assert(range_in_region(offset, size, last));
 }
 
 /*
- * Run the planned callbacks; @lanes holds the request's bytes (for a write)
- * and receives them (for a read). A widened write reads its unit first and
- * writes it back with the request's bytes merged in (read-modify-write).
+ * The size of the callback at @pos for the rest of an access (@rest bytes
+ * from @pos, all inside the region): QEMU's @a, unless a callback of @a
+ * bytes would pass the region's end (widening at the end, or an impl size
+ * that does not divide the access); then the rest of the access itself
+ * (our deviation: never a byte past the end).
  */
-static MemTxResult run_plan(MemoryRegion *mr, const MemoryRegionOps *ops,
-                            const Plan *plan, unsigned size, bool is_write,
-                            bool dev_be, uint8_t *lanes, uint64_t last,
-                            MemTxAttrs attrs)
+static inline unsigned piece_size(hwaddr pos, unsigned a, unsigned rest,
+                                  uint64_t last)
+{
+    return range_in_region(pos, a, last) ? a : rest;
+}
+
+/*
+ * QEMU's access_with_adjusted_size() loop: callbacks of @a bytes at
+ * @offset + i for i = 0, a, 2a, ... below @size, the value's piece for
+ * each taken with QEMU's shift (i bytes up for little-endian devices,
+ * size - a - i for big-endian ones; negative means down) and mask. @v is
+ * in the device's order.
+ */
+static MemTxResult read_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
+                               hwaddr offset, unsigned size, unsigned a,
+                               bool dev_be, uint64_t last, MemTxAttrs attrs,
+                               uint64_t *value)
+{
+    MemTxResult r = MEMTX_OK;
+    uint64_t v = 0;
+
+    for (unsigned i = 0; i < size; i += a) {
+        unsigned p = piece_size(offset + i, a, size - i, last);
+        int shift = 8 * (dev_be ? (int)size - (int)p - (int)i : (int)i);
+        uint64_t t;
+
+        assert_callback(offset + i, p, last);
+        /* one callback (static/access-inline.h: shared with the inline
+         * path), its value masked to its size as QEMU does */
+        r |= memory_region_mmio_read_piece(mr, ops, offset + i, p, attrs, &t);
+        v |= shift >= 0 ? t << shift : t >> -shift;
+    }
+    *value = v & size_mask(size); /* QEMU's callers keep @size bytes */
+    return r;
+}
+
+static MemTxResult write_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
+                                hwaddr offset, unsigned size, unsigned a,
+                                bool dev_be, uint64_t last, MemTxAttrs attrs,
+                                uint64_t v)
 {
     MemTxResult r = MEMTX_OK;
 
-    for (unsigned i = 0; i < plan->nr; i++) {
-        const Piece *p = &plan->piece[i];
-        uint8_t *unit = lanes + LANE_BIAS + p->lane;
-        uint64_t v;
+    for (unsigned i = 0; i < size; i += a) {
+        unsigned p = piece_size(offset + i, a, size - i, last);
+        int shift = 8 * (dev_be ? (int)size - (int)p - (int)i : (int)i);
+        uint64_t t = (shift >= 0 ? v >> shift : v << -shift) & size_mask(p);
 
-        if (!is_write || p->partial) {
-            assert_piece(plan, p, last);
-            r |= call_read(mr, ops, p->offset, p->size, &v, attrs);
-            if (!is_write) {
-                bytes_store(unit, p->size, v, dev_be);
-                continue;
-            }
-            /* keep the request's bytes, take the others from the device */
-            uint8_t old[8];
-
-            bytes_store(old, p->size, v, dev_be);
-            for (unsigned b = 0; b < p->size; b++) {
-                int lane = p->lane + (int)b;
-
-                if (lane < 0 || lane >= (int)size) {
-                    unit[b] = old[b];
-                }
-            }
-        }
-        assert_piece(plan, p, last);
-        r |= call_write(mr, ops, p->offset, p->size,
-                        bytes_load(unit, p->size, dev_be), attrs);
+        assert_callback(offset + i, p, last);
+        r |= memory_region_mmio_write_piece(mr, ops, offset + i, p, attrs, t);
     }
     return r;
 }
 
 /*
- * The common part of a read and a write. @value is in and out; the exchange
- * byte order conversion happens here.
+ * The common part of a read and a write. @value is in and out, exchanged
+ * in byte order @big_endian (adjust_endianness() converts to and from the
+ * device's order).
  */
 static MemTxResult dispatch(MemoryRegion *mr, hwaddr offset, uint64_t *value,
                             unsigned size, bool is_write, bool big_endian,
                             bool target_big_endian, MemTxAttrs attrs)
 {
     const MemoryRegionOps *ops = mr->priv.ops;
+    /* read once: the checks and the invariant agree even if the region is
+     * resized meanwhile */
     uint64_t last = mr_size_last_relaxed(mr);
-    uint8_t lanes[LANE_COUNT] = {0};
     MemTxResult r;
-    GRecMutex *lock;
     bool dev_be;
     Guard *g;
-    Plan plan;
+    Held h;
 
-    if (!access_check(mr, ops, offset, size, is_write, attrs, last, &plan)) {
+    if (!access_possible(ops, offset, size, last) ||
+        (!ops->valid.accepts && !valid_static(ops, offset, size))) {
         /* QEMU 7.2: refused accesses go to the unassigned ops */
         return MEMTX_DECODE_ERROR;
     }
+    locks_enter(mr, &h);
+    if (ops->valid.accepts &&
+        !access_valid_locked(mr, ops, offset, size, is_write, attrs)) {
+        r = MEMTX_DECODE_ERROR;
+        goto out;
+    }
     g = guard_enter(mr);
     if (!g) {
-        return MEMTX_ACCESS_ERROR;
+        r = MEMTX_ACCESS_ERROR;
+        goto out;
     }
     dev_be = device_big_endian(ops, target_big_endian);
-    lock = region_lock(mr);
-    if (lock) {
-        /* for the whole access: split and read-modify-write are atomic */
-        g_rec_mutex_lock(lock);
-    }
-    if (plan.nr == 1 && !plan.piece[0].partial) {
-        /* one callback of the access's own size (QEMU's adjust_endianness) */
-        const Piece *p = &plan.piece[0];
-        uint64_t v = *value;
+    if (is_write) {
+        uint64_t v = big_endian == dev_be ? *value : swap_size(*value, size);
 
-        assert_piece(&plan, p, last);
-        if (is_write) {
-            r = call_write(mr, ops, p->offset, size,
-                           big_endian == dev_be ? v : swap_size(v, size),
-                           attrs);
-        } else {
-            r = call_read(mr, ops, p->offset, size, &v, attrs);
-            *value = big_endian == dev_be ? v : swap_size(v, size);
-        }
+        r = write_pieces(mr, ops, offset, size, callback_size(ops, size),
+                         dev_be, last, attrs, v);
     } else {
-        if (is_write) {
-            bytes_store(lanes + LANE_BIAS, size, *value, big_endian);
-        }
-        r = run_plan(mr, ops, &plan, size, is_write, dev_be, lanes, last,
-                     attrs);
-        if (!is_write) {
-            *value = bytes_load(lanes + LANE_BIAS, size, big_endian);
-        }
-    }
-    if (lock) {
-        g_rec_mutex_unlock(lock);
+        uint64_t v;
+
+        r = read_pieces(mr, ops, offset, size, callback_size(ops, size), dev_be,
+                        last, attrs, &v);
+        *value = big_endian == dev_be ? v : swap_size(v, size);
     }
     guard_leave(g);
+out:
+    locks_leave(&h);
     return r;
 }
 
@@ -447,26 +361,26 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
 
 /*
  * The fast path. For an aligned access of a size the ops accept, are not
- * asked about (no valid.accepts) and need not widen, plan_access() always
- * gives the same plan: size / piece callbacks of piece = MIN(size, impl
- * max) bytes, ascending, none partial. So it needs no plan and no byte
- * lanes: the pieces are shifts of the value in the device's byte order.
+ * asked about (no valid.accepts) and neither widen nor cut into pieces
+ * that overhang it, access_with_adjusted_size() makes size / a ascending
+ * callbacks of a = callback_size() bytes, all inside the access: the
+ * pieces are plain shifts of the value in the device's byte order.
  */
 
 unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops)
 {
-    unsigned mask = 0, lo, hi;
+    unsigned mask = 0;
 
     /* valid.accepts must see every access: no shortcut around it */
-    if (!ops || ops->valid.accepts || !impl_range(ops, &lo, &hi)) {
+    if (!ops || ops->valid.accepts) {
         return 0;
     }
-    for (unsigned size = lo; size <= 8; size *= 2) {
-        /* access_check()'s size rules; an aligned access passes the
-         * alignment rule */
-        if (!ops->valid.max_access_size ||
-            (size <= ops->valid.max_access_size &&
-             size >= ops->valid.min_access_size)) {
+    for (unsigned size = 1; size <= 8; size *= 2) {
+        unsigned a = callback_size(ops, size);
+
+        /* a power of two not above @size divides it; offset 0 stands for
+         * every aligned offset */
+        if (a && a <= size && !(a & (a - 1)) && valid_static(ops, 0, size)) {
             mask |= size;
         }
     }
@@ -475,22 +389,8 @@ unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops)
 
 unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops)
 {
-    unsigned lo, hi;
-
-    return memory_region_ops_fast_sizes(ops) && impl_range(ops, &lo, &hi) ? hi
-                                                                          : 0;
-}
-
-/* impl_range()'s maximum, the piece size of a fast access; quick for the
- * usual declarations (1, 2, 4 or 8). The ops' range is not empty. */
-static inline unsigned impl_max(const MemoryRegionOps *ops)
-{
-    unsigned hi = ops->impl.max_access_size, lo;
-
-    if (__builtin_expect(hi - 1 < 8 && !(hi & (hi - 1)), 1)) {
-        return hi;
-    }
-    return impl_range(ops, &lo, &hi) ? hi : 8;
+    /* for every fast size s, callback_size(s) == MIN(s, callback_size(8)) */
+    return memory_region_ops_fast_sizes(ops) ? callback_size(ops, 8) : 0;
 }
 
 uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
@@ -499,42 +399,28 @@ uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
 {
     const MemoryRegionOps *ops = mr->priv.ops;
     bool dev_be = device_big_endian(ops, target_big_endian);
-    unsigned piece = MIN(size, impl_max(ops));
+    unsigned piece = callback_size(ops, size);
     MemTxResult r = MEMTX_DECODE_ERROR;
-    GRecMutex *lock;
     uint64_t v = 0;
     Guard *g;
+    Held h;
 
     /* the callback-bounds invariant: the region may have shrunk since the
      * caller's view was rendered */
     if (!range_in_region(offset, size, mr_size_last_relaxed(mr))) {
         goto out;
     }
+    locks_enter(mr, &h);
     g = guard_enter(mr);
     if (!g) {
         r = MEMTX_ACCESS_ERROR;
+        locks_leave(&h);
         goto out;
     }
-    lock = region_lock(mr);
-    if (lock) {
-        g_rec_mutex_lock(lock);
-    }
-    if (piece == size) {
-        r = call_read(mr, ops, offset, size, &v, attrs);
-    } else {
-        r = MEMTX_OK;
-        for (unsigned done = 0; done < size; done += piece) {
-            unsigned lane = dev_be ? size - piece - done : done;
-            uint64_t pv;
-
-            r |= call_read(mr, ops, offset + done, piece, &pv, attrs);
-            v |= pv << (8 * lane);
-        }
-    }
-    if (lock) {
-        g_rec_mutex_unlock(lock);
-    }
+    r = memory_region_mmio_read_pieces(mr, ops, offset, size, piece, dev_be,
+                                       attrs, &v);
     guard_leave(g);
+    locks_leave(&h);
     if (big_endian != dev_be) {
         v = swap_size(v, size);
     }
@@ -552,36 +438,28 @@ MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
 {
     const MemoryRegionOps *ops = mr->priv.ops;
     bool dev_be = device_big_endian(ops, target_big_endian);
-    unsigned piece = MIN(size, impl_max(ops));
-    MemTxResult r = MEMTX_OK;
-    GRecMutex *lock;
+    unsigned piece = callback_size(ops, size);
+    MemTxResult r;
     Guard *g;
+    Held h;
 
     if (!range_in_region(offset, size, mr_size_last_relaxed(mr))) {
         return MEMTX_DECODE_ERROR;
-    }
-    g = guard_enter(mr);
-    if (!g) {
-        return MEMTX_ACCESS_ERROR;
     }
     value &= size_mask(size);
     if (big_endian != dev_be) {
         value = swap_size(value, size);
     }
-    lock = region_lock(mr);
-    if (lock) {
-        g_rec_mutex_lock(lock);
+    locks_enter(mr, &h);
+    g = guard_enter(mr);
+    if (!g) {
+        locks_leave(&h);
+        return MEMTX_ACCESS_ERROR;
     }
-    for (unsigned done = 0; done < size; done += piece) {
-        unsigned lane = dev_be ? size - piece - done : done;
-
-        r |= call_write(mr, ops, offset + done, piece,
-                        (value >> (8 * lane)) & size_mask(piece), attrs);
-    }
-    if (lock) {
-        g_rec_mutex_unlock(lock);
-    }
+    r = memory_region_mmio_write_pieces(mr, ops, offset, size, piece, dev_be,
+                                        attrs, value);
     guard_leave(g);
+    locks_leave(&h);
     return r;
 }
 

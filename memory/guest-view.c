@@ -38,6 +38,23 @@ static MemTxResult section_rw(GuestRegion *r, hwaddr offset, uint8_t *buf,
     return res;
 }
 
+/*
+ * A view held by reference (a GuestMemory) may predate the region's dirty
+ * logging: after a RAM write, mark the clients the region logs now that
+ * the view's section did not (the access step marked the section's).
+ */
+static void mark_late_clients(const FlatSection *s, hwaddr offset, uint64_t len)
+{
+    uint32_t f = s->region.impl_flags;
+    uint8_t late = (uint8_t)(memory_region_get_dirty_log_mask(s->mr) &
+                             ~(f >> FLAT_SECTION_LOG_SHIFT));
+
+    if (late && len && (f & FLAT_SECTION_RAM) && (f & FLAT_SECTION_HOST)) {
+        ram_block_set_dirty_range(s->mr->priv.ram_block, s->offset + offset,
+                                  len, late);
+    }
+}
+
 static MemTxResult section_read(GuestRegion *r, hwaddr offset, void *buf,
                                 uint64_t len, MemTxAttrs attrs,
                                 bool target_big_endian, uint64_t *done)
@@ -51,8 +68,11 @@ static MemTxResult section_write(GuestRegion *r, hwaddr offset, const void *buf,
                                  bool target_big_endian, uint64_t *done)
 {
     /* the step only reads from buf when is_write */
-    return section_rw(r, offset, (uint8_t *)(uintptr_t)buf, len, true, attrs,
-                      target_big_endian, done);
+    MemTxResult res = section_rw(r, offset, (uint8_t *)(uintptr_t)buf, len,
+                                 true, attrs, target_big_endian, done);
+
+    mark_late_clients(section_of(r), offset, *done);
+    return res;
 }
 
 static MemTxResult section_load(GuestRegion *r, hwaddr offset, unsigned size,
@@ -68,15 +88,23 @@ static MemTxResult section_store(GuestRegion *r, hwaddr offset, unsigned size,
                                  bool big_endian, MemTxAttrs attrs,
                                  bool target_big_endian, uint64_t value)
 {
-    return memory_section_store(section_of(r), r->start + offset, size, value,
-                                big_endian, attrs, NULL, target_big_endian);
+    MemTxResult res =
+        memory_section_store(section_of(r), r->start + offset, size, value,
+                             big_endian, attrs, NULL, target_big_endian);
+
+    if (res == MEMTX_OK) {
+        mark_late_clients(section_of(r), offset, size);
+    }
+    return res;
 }
 
 static void section_mark_dirty(GuestRegion *r, hwaddr offset, uint64_t len)
 {
     const FlatSection *s = section_of(r);
 
-    ram_block_mark_dirty(s, s->offset + offset, len);
+    /* the region's clients now, not the view's: a GuestMemory may hold
+     * its view across memory_region_set_log() or a RAM snapshot */
+    memory_region_mark_written(s->mr, s->offset + offset, len);
 }
 
 const GuestRegionOps flatview_region_ops = {

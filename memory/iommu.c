@@ -50,9 +50,9 @@ ADDRSPACE_EXPORT bool memory_region_init_iommu(MemoryRegion *mr,
     IOMMUState *st;
 
     if (!ops || !ops->translate) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "IOMMU region \"%s\": translate callback is NULL",
-                    name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "IOMMU region \"%s\": translate callback is NULL",
+                            name ? name : "");
         return false;
     }
     /* a reservation is the closest kind: terminating, no RAM, no ops */
@@ -88,22 +88,23 @@ ADDRSPACE_EXPORT bool memory_region_register_iommu_notifier(MemoryRegion *mr,
     bool ok = false;
 
     if (!mr_is_initialised(mr) || mr->priv.kind != MR_KIND_IOMMU) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region is not an IOMMU region");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "region is not an IOMMU region");
         return false;
     }
     if (!n || !n->notify || n->start > n->end ||
         !(n->flags & IOMMU_NOTIFIER_ALL)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "IOMMU notifier has no callback, no events or an empty "
-                    "range");
+        addrspace_error_set(
+            errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+            "IOMMU notifier has no callback, no events or an empty "
+            "range");
         return false;
     }
     memory_update_lock();
     if (n->priv_mr) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
-                    "IOMMU notifier is already registered on \"%s\"",
-                    memory_region_name(n->priv_mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                            "IOMMU notifier is already registered on \"%s\"",
+                            memory_region_name(n->priv_mr));
     } else {
         IOMMUState *st = mr->priv.iommu;
 
@@ -199,7 +200,8 @@ const FlatSection *memory_section_resolve_iommu_rcu(const FlatSection *s,
             idx = st->ops->attrs_to_index(st->opaque, attrs);
         }
         e = st->ops->translate(st->opaque, off, want, idx);
-        if (!e.target_as || !(e.perm & want)) {
+        if (!e.target_as || !(e.perm & want) ||
+            !address_space_check_iommu_target(e.target_as, s->mr)) {
             s = NULL; /* QEMU: unassigned */
             break;
         }

@@ -13,6 +13,31 @@
 
 static GList *all_listeners;     /* under the update lock */
 static unsigned int nr_log_sync; /* listeners with log_sync; atomic */
+/* The commit's listener callback that is running, and its name (for the
+ * report of the commit round limit); under the update lock. */
+static const MemoryListener *running;
+static const char *running_callback;
+
+bool memory_listener_running_locked(const char **name, const char **callback)
+{
+    if (!running) {
+        return false;
+    }
+    *name = running->name;
+    *callback = running_callback;
+    return true;
+}
+
+static void enter(const MemoryListener *ml, const char *callback)
+{
+    running = ml;
+    running_callback = callback;
+}
+
+static void leave(void)
+{
+    running = NULL;
+}
 
 /* QEMU's memory_listener_register(): after every listener of lower or
  * equal priority. */
@@ -51,7 +76,9 @@ void memory_listeners_begin_locked(void)
         MemoryListener *ml = l->data;
 
         if (ml->begin) {
+            enter(ml, "begin");
             ml->begin(ml);
+            leave();
         }
     }
 }
@@ -62,12 +89,19 @@ void memory_listeners_commit_locked(void)
         MemoryListener *ml = l->data;
 
         if (ml->commit) {
+            enter(ml, "commit");
             ml->commit(ml);
+            leave();
         }
     }
 }
 
 enum Callback { CB_ADD, CB_DEL, CB_NOP, CB_LOG_START, CB_LOG_STOP };
+static const char *const callback_names[] = {
+    [CB_ADD] = "region_add",    [CB_DEL] = "region_del",
+    [CB_NOP] = "region_nop",    [CB_LOG_START] = "log_start",
+    [CB_LOG_STOP] = "log_stop",
+};
 
 /*
  * One callback on every listener of @as: ascending priority, or
@@ -87,6 +121,7 @@ static void call_listeners(AddressSpace *as, enum Callback cb,
     for (; l; l = reverse ? l->prev : l->next) {
         MemoryListener *ml = l->data;
 
+        enter(ml, callback_names[cb]);
         switch (cb) {
         case CB_ADD:
             if (ml->region_add) {
@@ -114,6 +149,7 @@ static void call_listeners(AddressSpace *as, enum Callback cb,
             }
             break;
         }
+        leave();
     }
 }
 

@@ -298,17 +298,22 @@ ADDRSPACE_EXPORT void *address_space_map(AddressSpace *as, hwaddr addr,
                                          hwaddr *plen, bool is_write,
                                          MemTxAttrs attrs)
 {
-    MapState *st = map_state(as);
     Mapping tmpl = {.addr = addr, .attrs = attrs};
     const FlatSection *s;
     MemoryRegion *mr = NULL;
     uint8_t *host = NULL;
+    MapState *st;
     FlatView *fv;
     hwaddr l;
 
     if (*plen == 0) {
         return NULL;
     }
+    if (!address_space_check(as, "address_space_map")) {
+        *plen = 0;
+        return NULL;
+    }
+    st = map_state(as);
     rcu_read_lock();
     fv = address_space_to_flatview(as);
     l = address_space_direct_run_rcu(fv, addr, *plen,
@@ -353,11 +358,15 @@ ADDRSPACE_EXPORT void address_space_unmap(AddressSpace *as, void *buffer,
                                           hwaddr len, bool is_write,
                                           hwaddr access_len)
 {
-    MapState *st = map_state_peek(as);
     GPtrArray *clients;
+    MapState *st;
     Mapping *m;
 
     (void)len;
+    if (!address_space_check(as, "address_space_unmap")) {
+        return;
+    }
+    st = map_state_peek(as);
     if (!st || !buffer) {
         return;
     }
@@ -389,10 +398,15 @@ ADDRSPACE_EXPORT void
 address_space_register_map_client(AddressSpace *as,
                                   AddressSpaceMapClientFunc *func, void *opaque)
 {
-    MapState *st = map_state(as);
-    MapClient *c = g_new0(MapClient, 1);
     GPtrArray *now = NULL;
+    MapState *st;
+    MapClient *c;
 
+    if (!address_space_check(as, "address_space_register_map_client")) {
+        return;
+    }
+    st = map_state(as);
+    c = g_new0(MapClient, 1);
     c->func = func;
     c->opaque = opaque;
     pthread_mutex_lock(&st->lock);
@@ -439,9 +453,13 @@ static bool client_running_elsewhere(MapState *st,
 ADDRSPACE_EXPORT void address_space_unregister_map_client(
     AddressSpace *as, AddressSpaceMapClientFunc *func, void *opaque)
 {
-    MapState *st = map_state(as);
+    MapState *st;
     GList *l;
 
+    if (!address_space_check(as, "address_space_unregister_map_client")) {
+        return;
+    }
+    st = map_state(as);
     pthread_mutex_lock(&st->lock);
     if ((l = client_find_waiting(&st->clients, func, opaque))) {
         g_free(l->data);
@@ -463,9 +481,13 @@ ADDRSPACE_EXPORT void address_space_unregister_map_client(
 ADDRSPACE_EXPORT void address_space_set_max_bounce_buffer_size(AddressSpace *as,
                                                                size_t size)
 {
-    MapState *st = map_state(as);
     GPtrArray *clients = NULL;
+    MapState *st;
 
+    if (!address_space_check(as, "address_space_set_max_bounce_buffer_size")) {
+        return;
+    }
+    st = map_state(as);
     pthread_mutex_lock(&st->lock);
     st->bounce_max = size;
     if (st->bounce_used < st->bounce_max) {

@@ -7,8 +7,10 @@
 #define ADDRSPACE_MEMORY_INTERNAL_H
 
 #include <addrspace/address-space.h>
+#include <addrspace/bql.h>
 #include <addrspace/error.h>
 #include <addrspace/memory.h>
+#include <addrspace/ram-discard.h>
 
 #include "tree.h"
 #include "../flatview/view.h"
@@ -37,15 +39,26 @@ static inline uint64_t mr_size_last_relaxed(const MemoryRegion *mr)
     return __atomic_load_n(&mr->priv.size_last, __ATOMIC_RELAXED);
 }
 
-/* Sets size and size_last together; caller holds the update lock. */
+/*
+ * Sets size, size_last and size_zero together; caller holds the update
+ * lock. A size of 0 (QEMU accepts it) leaves size_last at its last bound:
+ * FlatViews rendered before still map the old range, and the dispatcher's
+ * bounds check must keep refusing what lies past it. size_zero is stored
+ * last, with release: a reader that sees it clear sees the new size_last.
+ */
 static inline void mr_set_size_locked(MemoryRegion *mr, addrspace_u128 size)
 {
     mr->priv.size = size;
-    __atomic_store_n(&mr->priv.size_last, (uint64_t)(size - 1),
-                     __ATOMIC_RELAXED);
+    if (size) {
+        __atomic_store_n(&mr->priv.size_last, (uint64_t)(size - 1),
+                         __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&mr->priv.size_zero, size == 0, __ATOMIC_RELEASE);
 }
 
-/* The update lock: a recursive mutex serialising every tree mutation. */
+/* The update lock: a recursive mutex serialising every tree mutation.
+ * Taking it also takes the big lock if the thread does not hold it (the
+ * lock order of bql.h). */
 void memory_update_lock(void);
 void memory_update_unlock(void);
 
@@ -75,6 +88,33 @@ void memory_region_forget_locked(MemoryRegion *mr);
 
 /* Effective root for FlatView sharing (QEMU's get_flatview_root rules). */
 MemoryRegion *memory_region_flatview_root_locked(MemoryRegion *mr);
+
+/*
+ * An AddressSpace handed to an entry point is not initialised (NULL, zero
+ * filled, destroyed, or garbage without AS_MAGIC): a caller bug. Logs one
+ * critical message per process naming @func; the entry point then answers
+ * as for a hole (MEMTX_DECODE_ERROR, reads give 0) or does nothing.
+ */
+void address_space_report_invalid(const AddressSpace *as, const char *func);
+
+/* Whether @as is initialised; if not, reports it (above). */
+static inline bool address_space_check(const AddressSpace *as, const char *func)
+{
+    if (__builtin_expect(as && as->priv.magic == AS_MAGIC, 1)) {
+        return true;
+    }
+    address_space_report_invalid(as, func);
+    return false;
+}
+
+/*
+ * For memory_section_resolve_iommu_rcu(): whether @target, the
+ * AddressSpace an IOMMU's translate callback returned for region @iommu,
+ * is initialised; if not, logs one critical message per process naming the
+ * IOMMU (the access is then a refused translation).
+ */
+bool address_space_check_iommu_target(const AddressSpace *target,
+                                      const MemoryRegion *iommu);
 
 /* Walk every initialised AddressSpace in creation order (update lock). */
 typedef void (*AddressSpaceVisitor)(AddressSpace *as, void *opaque);
@@ -122,17 +162,23 @@ void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw);
  * @value is exchanged in the byte order @big_endian: serialising it that
  * way gives the bytes the guest sees at @offset..@offset+@size-1, where a
  * register's bytes are its value serialised in the device's endianness
- * (DEVICE_NATIVE_ENDIAN resolves to @target_big_endian). Applies QEMU's
- * valid/impl rules, the re-entrancy guard, the region lock, and the
- * callback-bounds invariant, as documented at struct MemoryRegionOps.
+ * (DEVICE_NATIVE_ENDIAN resolves to @target_big_endian). Applies QEMU
+ * 7.2's memory_region_dispatch_read/_write(): memory_region_access_valid()
+ * (valid.accepts first), access_with_adjusted_size() (callbacks of
+ * clamp(size, impl.min, impl.max) bytes at @offset + i, QEMU's shifts and
+ * masks), adjust_endianness(); then the big lock and the region lock
+ * around the callbacks, the re-entrancy guard, and the callback-bounds
+ * invariant, as documented at struct MemoryRegionOps.
  * ROM devices always go to their ops: callers handle romd-mode reads.
  * Return: MEMTX_DECODE_ERROR, with no callback and a read value of 0, for
  * regions without ops (reservations: QEMU's unassigned ops), other sizes,
- * any byte past the region's end, or what memory_region_access_valid()
- * refuses; MEMTX_ACCESS_ERROR, with no callback, from the re-entrancy
- * guard; otherwise the OR of the callbacks' results. Only the low @size
- * bytes of a written value are used; a read value has no other bytes set.
- * Context: inside a read-side section; any thread.
+ * any byte past the region's end, impl.min_access_size above 8, or what
+ * memory_region_access_valid() refuses; MEMTX_ACCESS_ERROR, with no
+ * callback, from the re-entrancy guard; otherwise the OR of the callbacks'
+ * results. Only the low @size bytes of a written value are used; a read
+ * value has no other bytes set.
+ * Context: inside a read-side section; any thread; takes the big lock
+ * (unless held or cleared for @mr) and @mr's lock.
  */
 MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr offset,
                                         uint64_t *value, unsigned size,
@@ -146,20 +192,21 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
 
 /*
  * The fast sizes of @ops: those whose naturally aligned accesses the ops
- * accept without asking (valid size range, no valid.accepts) and serve
- * without widening (not below impl.min_access_size), so that every such
- * access is size / piece ascending callbacks of piece = MIN(size, impl
- * max) bytes. A mask of the sizes themselves (1 | 2 | 4 | 8), 0 for NULL
- * ops. Computed once when a region's ops are set (region.c stores it in
- * mr->priv.fast_sizes, which render copies into sections).
+ * accept without asking (valid size range, no valid.accepts) and serve in
+ * callbacks that neither widen the access nor overhang it, so that every
+ * such access is size / a ascending callbacks of a = MIN(size, piece size)
+ * bytes, a a power of two. A mask of the sizes themselves (1 | 2 | 4 | 8),
+ * 0 for NULL ops. Computed once when a region's ops are set (region.c
+ * stores it in mr->priv.fast_sizes, which render copies into sections).
  */
 unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops);
 
 /*
- * The callbacks' size of a fast access wider than it (impl.max_access_size
- * made valid), 0 for ops without fast sizes: the inline MMIO path of
- * static/access-inline.h cuts accesses into such pieces
- * (FLATVIEW_ENTRY_PIECE_SHIFT). Stored in mr->priv.piece_size at init.
+ * The piece size P of @ops' fast sizes (a fast access of s bytes makes
+ * callbacks of MIN(s, P) bytes), at most 8; 0 for ops without fast sizes:
+ * the inline MMIO path of static/access-inline.h cuts accesses into such
+ * pieces (FLAT_SECTION_PIECE_SHIFT). Stored in mr->priv.piece_size when
+ * the ops are set.
  */
 unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops);
 
@@ -183,9 +230,10 @@ MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
 /*
  * QEMU's memory_region_access_valid(): whether the bus accepts the access
  * (true exactly when dispatch would not refuse it with
- * MEMTX_DECODE_ERROR). Besides QEMU's valid rules it checks the size, the
- * region's end and the impl range; it may call valid.accepts (under the
- * region lock), but never a read or write callback.
+ * MEMTX_DECODE_ERROR). Besides QEMU's valid rules it checks the size and
+ * the region's end (our invariant) and refuses impl.min_access_size above
+ * 8; it may call valid.accepts (under the big lock and the region lock,
+ * as dispatch does), but never a read or write callback.
  */
 bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
                                 bool is_write, MemTxAttrs attrs);
@@ -271,7 +319,29 @@ RAMBlock *ram_block_new_ptr(uint64_t size, void *ptr);
 RAMBlock *ram_block_new_fd(uint64_t size, bool share, int fd, uint64_t offset,
                            GError **errp);
 RAMBlock *ram_block_new_memfd(const char *name, uint64_t size, GError **errp);
+RAMBlock *ram_block_new_resizeable(uint64_t size, uint64_t max_size,
+                                   GError **errp);
 void ram_block_free(RAMBlock *rb);
+
+/* The ops of every RAM device (ram.c; QEMU's ram_device_mem_ops). */
+extern const MemoryRegionOps ram_device_mem_ops;
+
+/* The host's page size (sysconf), and @size rounded up to it. */
+uint64_t ram_host_page_size(void);
+uint64_t ram_host_page_align(uint64_t size);
+
+/*
+ * QEMU's ram_block_discard_range(): give [@start, @start + @length) of
+ * @rb back to the host, so that it reads as zeros and uses no memory
+ * until written again: fallocate(PUNCH_HOLE) on the file of fd-backed
+ * blocks, then madvise(MADV_DONTNEED) on the mapping (MADV_REMOVE for
+ * shared memory without file). @start and @length must be host-page
+ * aligned and inside @rb. Dirty bits are not touched (QEMU's behaviour;
+ * callers that must tell snapshots mark DIRTY_MEMORY_SNAPSHOT).
+ * Return: false with @errp set (the OS's reason) on failure.
+ */
+bool ram_block_discard_range(RAMBlock *rb, uint64_t start, uint64_t length,
+                             GError **errp);
 
 /*
  * Dirty tracking (dirty.c). Set the bits of the clients in @mask for the
@@ -284,6 +354,51 @@ void ram_block_set_dirty_range(RAMBlock *rb, uint64_t offset, uint64_t len,
 
 /* Free the dirty bitmaps of @rb (ram_block_free(); no writer is left). */
 void ram_block_dirty_free(RAMBlock *rb);
+
+/*
+ * Clear the bits of the clients in @mask for the pages [@offset, @offset +
+ * @len) touches (QEMU's cpu_physical_memory_clear_dirty_range()). Context:
+ * any thread; atomic per word.
+ */
+void ram_block_clear_dirty_range(RAMBlock *rb, uint64_t offset, uint64_t len,
+                                 uint8_t mask);
+
+/* @client's bitmap of @rb (NULL until the client was first enabled), and
+ * the number of pages (bits) it covers. */
+uint64_t *ram_block_dirty_bitmap(RAMBlock *rb, unsigned client);
+uint64_t ram_block_nr_pages(const RAMBlock *rb);
+
+/*
+ * Turn DIRTY_MEMORY_SNAPSHOT on or off for @mr (snapshot.c; the public
+ * memory_region_set_log() refuses that client). A transaction of its own
+ * or part of the caller's.
+ */
+void memory_region_set_snapshot_log(MemoryRegion *mr, bool log);
+
+/*
+ * RAM snapshots (snapshot.c). ram_snapshot_block_gone_locked(): @rb is
+ * being freed (its region finalized while snapshots still covered it, a
+ * caller's mistake for owner-less regions); the snapshots forget it.
+ * Caller holds the update lock.
+ */
+void ram_snapshot_block_gone_locked(RAMBlock *rb);
+
+/*
+ * The plug manager's state for snapshots (discard.c). Caller holds the
+ * update lock for all of these.
+ * ram_plug_manager_of(): @rdm as a RamPlugManager, NULL for another
+ * implementation.
+ * ram_plug_manager_save_locked(): a copy of the plugged bitmap (one bit
+ * per block, g_free() it), and the number of blocks.
+ * ram_plug_manager_load_locked(): plug and unplug blocks until the state
+ * is @bitmap (of @nr_blocks blocks), with the listeners' notifications;
+ * false when a listener refuses a plug (the blocks done so far stay done)
+ * or @nr_blocks is not the manager's.
+ */
+RamPlugManager *ram_plug_manager_of(RamDiscardManager *rdm);
+uint64_t *ram_plug_manager_save_locked(RamPlugManager *pm, uint64_t *nr_blocks);
+bool ram_plug_manager_load_locked(RamPlugManager *pm, const uint64_t *bitmap,
+                                  uint64_t nr_blocks, GError **errp);
 
 /*
  * The access path's hook after a direct RAM write of @len bytes at
@@ -332,6 +447,14 @@ void memory_listeners_view_changed_locked(AddressSpace *as, FlatView *old_view,
                                           FlatView *new_view);
 void memory_listeners_remove_all_locked(AddressSpace *as);
 void memory_listeners_log_sync(MemoryRegion *mr);
+
+/*
+ * Whether a listener callback of a commit round is running (on the update
+ * lock's holder); if so, its listener's name (NULL if unnamed) in *@name
+ * and the callback's ("region_add", ...) in *@callback. Caller holds the
+ * update lock.
+ */
+bool memory_listener_running_locked(const char **name, const char **callback);
 
 /*
  * Count the listeners registered on @as in its group (address-space.c),

@@ -18,12 +18,13 @@
 #define MTREE_INDENT "  "
 
 /*
- * Last address of a range as QEMU prints it: first + size - 1 modulo 2^64
- * (sizes are never 0; a size of 2^64 gives first - 1, wrapped).
+ * Last address of a range as QEMU prints it (its MR_SIZE()): first +
+ * size - 1 modulo 2^64 (a size of 2^64 gives first - 1, wrapped), and
+ * first itself for a size of 0.
  */
 static hwaddr range_last(hwaddr first, addrspace_u128 size)
 {
-    return first + (hwaddr)(size - 1);
+    return size ? first + (hwaddr)(size - 1) : first;
 }
 
 /* QEMU's memory_region_type(): what the region is, as the dump names it. */
@@ -47,9 +48,48 @@ static const char *region_type(const MemoryRegion *mr)
     return "i/o";
 }
 
+/*
+ * Where QEMU hangs a named region created without owner (its QOM parent),
+ * as `info mtree -o` prints it.
+ */
+#define MTREE_UNATTACHED "/machine/unattached"
+
+/* QEMU's mtree_expand_owner(): " LABEL:{dev id=ID}" and the like. */
+static void print_owner_object(FILE *out, const char *label,
+                               const MemoryOwner *o)
+{
+    fprintf(out, " %s:{%s", label, o->qom_device ? "dev" : "obj");
+    if (o->qom_device && o->qom_id) {
+        fprintf(out, " id=%s", o->qom_id);
+    } else if (o->qom_path) {
+        fprintf(out, " path=%s", o->qom_path);
+    } else {
+        fprintf(out, " type=%s", o->name ? o->name : "");
+    }
+    fputc('}', out);
+}
+
+/*
+ * QEMU's mtree_print_mr_owner() (`-o`): the owner; a region without one
+ * shows its QOM parent, which QEMU makes /machine/unattached for a named
+ * region; an unnamed one has none ("orphan"). A region's QOM parent is its
+ * owner when it has one, so it is never printed twice.
+ */
+static void print_owner(FILE *out, const MemoryRegion *mr)
+{
+    if (mr->priv.owner) {
+        print_owner_object(out, "owner", mr->priv.owner);
+    } else if (mr->priv.name) {
+        fputs(" parent:{obj path=" MTREE_UNATTACHED "}", out);
+    } else {
+        fputs(" orphan", out);
+    }
+}
+
 /* State of one tree dump. */
 typedef struct TreeDump {
     FILE *out;
+    bool owner;         /* print owners (-o) */
     bool disabled;      /* print disabled regions too (-D) */
     GPtrArray *targets; /* alias targets, in order of discovery */
     GHashTable *queued; /* the set of @targets */
@@ -92,7 +132,13 @@ static void print_region_line(TreeDump *d, const MemoryRegion *mr,
     } else {
         fputs(memory_region_name(mr), d->out);
     }
-    fputs(mr->priv.enabled ? "\n" : " [disabled]\n", d->out);
+    if (!mr->priv.enabled) {
+        fputs(" [disabled]", d->out);
+    }
+    if (d->owner) {
+        print_owner(d->out, mr);
+    }
+    fputc('\n', d->out);
 }
 
 /*
@@ -178,10 +224,11 @@ static gint as_name_cmp(gconstpointer pa, gconstpointer pb)
     return g_strcmp0(a->priv.name, b->priv.name);
 }
 
-static void mtree_info_tree(FILE *out, bool disabled)
+static void mtree_info_tree(FILE *out, bool owner, bool disabled)
 {
     TreeDump d = {
         .out = out,
+        .owner = owner,
         .disabled = disabled,
         .targets = g_ptr_array_new(),
         .queued = g_hash_table_new(NULL, NULL),
@@ -216,9 +263,16 @@ static void mtree_info_tree(FILE *out, bool disabled)
     g_hash_table_destroy(d.queued);
 }
 
+/* State of one FlatView dump. */
+typedef struct FlatDump {
+    FILE *out;
+    bool owner; /* print owners (-o) */
+} FlatDump;
+
 static bool print_section(const MemoryRegionSection *s, void *opaque)
 {
-    FILE *out = opaque;
+    FlatDump *d = opaque;
+    FILE *out = d->out;
     const MemoryRegion *mr = s->mr;
     hwaddr first = s->offset_within_address_space;
 
@@ -231,13 +285,17 @@ static bool print_section(const MemoryRegionSection *s, void *opaque)
     if (s->offset_within_region) {
         fprintf(out, " @%016" PRIx64, s->offset_within_region);
     }
+    if (d->owner) {
+        print_owner(out, mr);
+    }
     fputc('\n', out);
     return false;
 }
 
-static void print_flatview(FILE *out, unsigned int n, FlatView *fv,
+static void print_flatview(FlatDump *d, unsigned int n, FlatView *fv,
                            GPtrArray *list)
 {
+    FILE *out = d->out;
     MemoryRegion *root = flatview_root(fv);
 
     fprintf(out, "FlatView #%u\n", n);
@@ -260,31 +318,40 @@ static void print_flatview(FILE *out, unsigned int n, FlatView *fv,
         fputs(MTREE_INDENT "No rendered FlatView\n\n", out);
         return;
     }
-    flatview_for_each_section(fv, print_section, out);
+    flatview_for_each_section(fv, print_section, d);
     fputc('\n', out);
 }
 
-static void mtree_info_flatviews(FILE *out)
+static void mtree_info_flatviews(FILE *out, bool owner)
 {
+    FlatDump d = {.out = out, .owner = owner};
     AsGroups views;
 
     as_groups_init(&views, true);
     for (guint i = 0; i < views.keys->len; i++) {
         FlatView *fv = views.keys->pdata[i];
 
-        print_flatview(out, i, fv, g_hash_table_lookup(views.members, fv));
+        print_flatview(&d, i, fv, g_hash_table_lookup(views.members, fv));
     }
     as_groups_destroy(&views);
 }
 
-ADDRSPACE_EXPORT void mtree_info(FILE *out, bool flatview, bool disabled)
+ADDRSPACE_EXPORT void mtree_info_flags(FILE *out, unsigned int flags)
 {
+    bool owner = flags & MTREE_INFO_OWNER;
+
     /* the lock keeps the tree, the AddressSpaces and their views still */
     memory_update_lock();
-    if (flatview) {
-        mtree_info_flatviews(out);
+    if (flags & MTREE_INFO_FLATVIEW) {
+        mtree_info_flatviews(out, owner);
     } else {
-        mtree_info_tree(out, disabled);
+        mtree_info_tree(out, owner, flags & MTREE_INFO_DISABLED);
     }
     memory_update_unlock();
+}
+
+ADDRSPACE_EXPORT void mtree_info(FILE *out, bool flatview, bool disabled)
+{
+    mtree_info_flags(out, (flatview ? MTREE_INFO_FLATVIEW : 0) |
+                              (disabled ? MTREE_INFO_DISABLED : 0));
 }

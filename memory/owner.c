@@ -17,6 +17,24 @@ ADDRSPACE_EXPORT void memory_owner_init(MemoryOwner *owner, const char *name,
     owner->refcount = 1;
     owner->name = g_strdup(name ? name : "");
     owner->release = release;
+    owner->qom_device = true;
+}
+
+ADDRSPACE_EXPORT void memory_owner_set_qom(MemoryOwner *owner, bool is_device,
+                                           const char *path, const char *id)
+{
+    char *old_path, *old_id;
+
+    /* under the lock: mtree_info_flags() reads these while it holds it */
+    memory_update_lock();
+    old_path = owner->qom_path;
+    old_id = owner->qom_id;
+    owner->qom_device = is_device;
+    owner->qom_path = g_strdup(path);
+    owner->qom_id = g_strdup(id);
+    memory_update_unlock();
+    g_free(old_path);
+    g_free(old_id);
 }
 
 ADDRSPACE_EXPORT void memory_owner_ref(MemoryOwner *owner)
@@ -32,6 +50,10 @@ static void owner_release_rcu(MemoryOwner *owner)
 
     g_free(owner->name);
     owner->name = NULL;
+    g_free(owner->qom_path);
+    owner->qom_path = NULL;
+    g_free(owner->qom_id);
+    owner->qom_id = NULL;
     if (release) {
         release(owner);
     }

@@ -4,24 +4,40 @@
 
 #include "memory-internal.h"
 
-/* The checks every memory_region_init*() makes before changing anything. */
-static bool region_check_init(MemoryRegion *mr, const char *name, uint64_t size,
-                              GError **errp)
+#include <addrspace/static/host-inline.h>
+
+/*
+ * The checks every memory_region_init*() makes before changing anything.
+ * Size 0 is accepted, as QEMU accepts it (q35's "tseg-blackhole"); a
+ * RAM-backed kind refuses it (region_check_ram_init()).
+ */
+static bool region_check_init(MemoryRegion *mr, GError **errp)
 {
     if (!mr) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region storage is NULL");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "region storage is NULL");
         return false;
     }
     if (mr->priv.magic == MR_MAGIC) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
-                    "region \"%s\" is already initialised",
-                    memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                            "region \"%s\" is already initialised",
+                            memory_region_name(mr));
+        return false;
+    }
+    return true;
+}
+
+/* RAM-backed regions need a RAM block: at least one byte. */
+static bool region_check_ram_init(MemoryRegion *mr, const char *name,
+                                  uint64_t size, GError **errp)
+{
+    if (!region_check_init(mr, errp)) {
         return false;
     }
     if (size == 0) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region \"%s\" has size 0", name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "RAM-backed region \"%s\" has size 0",
+                            name ? name : "");
         return false;
     }
     return true;
@@ -36,7 +52,8 @@ static void region_init_common(MemoryRegion *mr, MemoryOwner *owner,
     mr->priv.kind = kind;
     mr->priv.enabled = true;
     mr_set_size_locked(mr, mr_size_from_u64(size));
-    mr->priv.name = g_strdup(name ? name : "");
+    /* NULL stays NULL: QEMU's `info mtree -o` tells it from "" */
+    mr->priv.name = g_strdup(name);
     mr->priv.owner = owner;
 }
 
@@ -50,7 +67,7 @@ ADDRSPACE_EXPORT bool memory_region_init(MemoryRegion *mr, MemoryOwner *owner,
                                          const char *name, uint64_t size,
                                          GError **errp)
 {
-    if (!region_check_init(mr, name, size, errp)) {
+    if (!region_check_init(mr, errp)) {
         return false;
     }
     region_init_common(mr, owner, name, size, MR_KIND_CONTAINER);
@@ -78,10 +95,57 @@ ADDRSPACE_EXPORT bool memory_region_init_ram(MemoryRegion *mr,
 {
     RAMBlock *rb;
 
-    if (!region_check_init(mr, name, size, errp) ||
+    if (!region_check_ram_init(mr, name, size, errp) ||
         !(rb = ram_block_new_anon(size, errp))) {
         return false;
     }
+    return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
+}
+
+/* The checks of a region over the caller's memory, before any change. */
+static bool check_ram_ptr(MemoryRegion *mr, const char *name, uint64_t size,
+                          void *ptr, GError **errp)
+{
+    if (!region_check_ram_init(mr, name, size, errp)) {
+        return false;
+    }
+    if (size > (uint64_t)SIZE_MAX / 2) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                            "RAM size 0x%" PRIx64 " does not fit the host",
+                            size);
+        return false;
+    }
+    if (!ptr) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "RAM region \"%s\": host pointer is NULL",
+                            name ? name : "");
+        return false;
+    }
+    return true;
+}
+
+ADDRSPACE_EXPORT bool memory_region_init_resizeable_ram(
+    MemoryRegion *mr, MemoryOwner *owner, const char *name, uint64_t size,
+    uint64_t max_size,
+    void (*resized)(const char *name, uint64_t length, void *host),
+    GError **errp)
+{
+    RAMBlock *rb;
+
+    if (!region_check_ram_init(mr, name, size, errp)) {
+        return false;
+    }
+    if (max_size < size) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "resizeable RAM \"%s\": size 0x%" PRIx64
+                            " is above the maximum 0x%" PRIx64,
+                            name ? name : "", size, max_size);
+        return false;
+    }
+    if (!(rb = ram_block_new_resizeable(size, max_size, errp))) {
+        return false;
+    }
+    rb->resized = resized;
     return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
 }
 
@@ -91,64 +155,11 @@ ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
                                                  uint64_t size, void *ptr,
                                                  GError **errp)
 {
-    if (!region_check_init(mr, name, size, errp)) {
-        return false;
-    }
-    if (size > (uint64_t)SIZE_MAX / 2) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
-                    "RAM size 0x%" PRIx64 " does not fit the host", size);
-        return false;
-    }
-    if (!ptr) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "RAM region \"%s\": host pointer is NULL",
-                    name ? name : "");
+    if (!check_ram_ptr(mr, name, size, ptr, errp)) {
         return false;
     }
     return init_ram_kind(mr, owner, name, size, MR_KIND_RAM,
                          ram_block_new_ptr(size, ptr));
-}
-
-ADDRSPACE_EXPORT bool
-memory_region_init_ram_from_fd(MemoryRegion *mr, MemoryOwner *owner,
-                               const char *name, uint64_t size, bool share,
-                               int fd, uint64_t offset, GError **errp)
-{
-    RAMBlock *rb;
-
-    if (!region_check_init(mr, name, size, errp) ||
-        !(rb = ram_block_new_fd(size, share, fd, offset, errp))) {
-        return false;
-    }
-    return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
-}
-
-ADDRSPACE_EXPORT bool memory_region_init_ram_memfd(MemoryRegion *mr,
-                                                   MemoryOwner *owner,
-                                                   const char *name,
-                                                   uint64_t size, GError **errp)
-{
-    RAMBlock *rb;
-
-    if (!region_check_init(mr, name, size, errp) ||
-        !(rb = ram_block_new_memfd(name, size, errp))) {
-        return false;
-    }
-    return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
-}
-
-ADDRSPACE_EXPORT bool memory_region_init_rom(MemoryRegion *mr,
-                                             MemoryOwner *owner,
-                                             const char *name, uint64_t size,
-                                             GError **errp)
-{
-    RAMBlock *rb;
-
-    if (!region_check_init(mr, name, size, errp) ||
-        !(rb = ram_block_new_anon(size, errp))) {
-        return false;
-    }
-    return init_ram_kind(mr, owner, name, size, MR_KIND_ROM, rb);
 }
 
 /*
@@ -165,12 +176,74 @@ static void region_set_ops(MemoryRegion *mr, const MemoryRegionOps *ops,
     mr->priv.piece_size = (uint8_t)memory_region_ops_piece_size(ops);
 }
 
+ADDRSPACE_EXPORT bool
+memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
+                                  const char *name, uint64_t size, void *ptr,
+                                  GError **errp)
+{
+    if (!check_ram_ptr(mr, name, size, ptr, errp)) {
+        return false;
+    }
+    /* QEMU: RAM with ram_device_mem_ops; MMIO to everything but the
+     * RAM queries and the loader write */
+    region_init_common(mr, owner, name, size, MR_KIND_IO);
+    mr->priv.ram_block = ram_block_new_ptr(size, ptr);
+    mr->priv.ram_device = true;
+    region_set_ops(mr, &ram_device_mem_ops, mr);
+    mr->priv.terminates = true;
+    region_publish_init(mr);
+    return true;
+}
+
+ADDRSPACE_EXPORT bool
+memory_region_init_ram_from_fd(MemoryRegion *mr, MemoryOwner *owner,
+                               const char *name, uint64_t size, bool share,
+                               int fd, uint64_t offset, GError **errp)
+{
+    RAMBlock *rb;
+
+    if (!region_check_ram_init(mr, name, size, errp) ||
+        !(rb = ram_block_new_fd(size, share, fd, offset, errp))) {
+        return false;
+    }
+    return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
+}
+
+ADDRSPACE_EXPORT bool memory_region_init_ram_memfd(MemoryRegion *mr,
+                                                   MemoryOwner *owner,
+                                                   const char *name,
+                                                   uint64_t size, GError **errp)
+{
+    RAMBlock *rb;
+
+    if (!region_check_ram_init(mr, name, size, errp) ||
+        !(rb = ram_block_new_memfd(name, size, errp))) {
+        return false;
+    }
+    return init_ram_kind(mr, owner, name, size, MR_KIND_RAM, rb);
+}
+
+ADDRSPACE_EXPORT bool memory_region_init_rom(MemoryRegion *mr,
+                                             MemoryOwner *owner,
+                                             const char *name, uint64_t size,
+                                             GError **errp)
+{
+    RAMBlock *rb;
+
+    if (!region_check_ram_init(mr, name, size, errp) ||
+        !(rb = ram_block_new_anon(size, errp))) {
+        return false;
+    }
+    return init_ram_kind(mr, owner, name, size, MR_KIND_ROM, rb);
+}
+
 static bool check_ops(const MemoryRegionOps *ops, const char *name,
                       GError **errp)
 {
     if (!ops) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "MMIO region \"%s\": ops is NULL", name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "MMIO region \"%s\": ops is NULL",
+                            name ? name : "");
         return false;
     }
     return true;
@@ -183,7 +256,7 @@ memory_region_init_rom_device(MemoryRegion *mr, MemoryOwner *owner,
 {
     RAMBlock *rb;
 
-    if (!region_check_init(mr, name, size, errp) ||
+    if (!region_check_ram_init(mr, name, size, errp) ||
         !check_ops(ops, name, errp) || !(rb = ram_block_new_anon(size, errp))) {
         return false;
     }
@@ -198,8 +271,8 @@ ADDRSPACE_EXPORT bool memory_region_init_io(MemoryRegion *mr,
                                             void *opaque, const char *name,
                                             uint64_t size, GError **errp)
 {
-    if (!region_check_init(mr, name, size, errp) ||
-        !check_ops(ops, name, errp)) {
+    /* NULL ops: QEMU 7.2's unassigned_mem_ops, which dispatch applies */
+    if (!region_check_init(mr, errp)) {
         return false;
     }
     region_init_common(mr, owner, name, size, MR_KIND_IO);
@@ -213,7 +286,7 @@ ADDRSPACE_EXPORT bool
 memory_region_init_reservation(MemoryRegion *mr, MemoryOwner *owner,
                                const char *name, uint64_t size, GError **errp)
 {
-    if (!region_check_init(mr, name, size, errp)) {
+    if (!region_check_init(mr, errp)) {
         return false;
     }
     region_init_common(mr, owner, name, size, MR_KIND_RESERVATION);
@@ -265,20 +338,20 @@ memory_region_init_alias(MemoryRegion *mr, MemoryOwner *owner, const char *name,
                          MemoryRegion *orig, hwaddr offset, uint64_t size,
                          GError **errp)
 {
-    if (!region_check_init(mr, name, size, errp)) {
+    if (!region_check_init(mr, errp)) {
         return false;
     }
     if (!mr_is_initialised(orig)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "alias \"%s\": target is not an initialised region",
-                    name ? name : "");
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "alias \"%s\": target is not an initialised region",
+                            name ? name : "");
         return false;
     }
     if ((addrspace_u128)offset + mr_size_from_u64(size) > SIZE_2_64) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
-                    "alias \"%s\": window 0x%" PRIx64 "+0x%" PRIx64
-                    " passes 2^64",
-                    name ? name : "", offset, size);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                            "alias \"%s\": window 0x%" PRIx64 "+0x%" PRIx64
+                            " passes 2^64",
+                            name ? name : "", offset, size);
         return false;
     }
     /*
@@ -344,11 +417,14 @@ ADDRSPACE_EXPORT uint64_t memory_region_size(const MemoryRegion *mr)
 {
     /* not the 128-bit size: memory_region_set_size() may change it under
      * the update lock meanwhile, and its two halves could be read torn */
-    uint64_t last = mr_size_last_relaxed(mr);
+    uint64_t last;
 
-    if (!mr_is_initialised(mr)) {
+    /* acquire: pairs with mr_set_size_locked()'s release of size_zero */
+    if (!mr_is_initialised(mr) ||
+        __atomic_load_n(&mr->priv.size_zero, __ATOMIC_ACQUIRE)) {
         return 0;
     }
+    last = mr_size_last_relaxed(mr);
     return last == UINT64_MAX ? UINT64_MAX : last + 1; /* 2^64: UINT64_MAX */
 }
 
@@ -369,7 +445,13 @@ ADDRSPACE_EXPORT MemoryOwner *memory_region_owner(const MemoryRegion *mr)
 
 ADDRSPACE_EXPORT bool memory_region_is_ram(const MemoryRegion *mr)
 {
-    return mr->priv.ram_block != NULL;
+    /* QEMU's mr->ram: a ROM device has RAM but is not RAM */
+    return mr->priv.ram_block && mr->priv.kind != MR_KIND_ROM_DEVICE;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_ram_device(const MemoryRegion *mr)
+{
+    return mr->priv.ram_device;
 }
 
 ADDRSPACE_EXPORT bool memory_region_is_rom(const MemoryRegion *mr)
@@ -391,6 +473,37 @@ ADDRSPACE_EXPORT bool memory_region_is_enabled(const MemoryRegion *mr)
 ADDRSPACE_EXPORT bool memory_region_is_readonly(const MemoryRegion *mr)
 {
     return mr->priv.readonly;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_nonvolatile(const MemoryRegion *mr)
+{
+    return mr->priv.nonvolatile;
+}
+
+/* QEMU's mapped_via_alias: @mr is the target of a mapped alias chain. */
+static bool mapped_via_alias_locked(const MemoryRegion *mr)
+{
+    for (GSList *l = mr->priv.alias_users; l; l = l->next) {
+        const MemoryRegion *user = l->data;
+
+        if (user->priv.container || mapped_via_alias_locked(user)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+ADDRSPACE_EXPORT bool memory_region_is_mapped(const MemoryRegion *mr)
+{
+    bool mapped;
+
+    if (!mr_is_initialised(mr)) {
+        return false;
+    }
+    memory_update_lock();
+    mapped = mr->priv.container || mapped_via_alias_locked(mr);
+    memory_update_unlock();
+    return mapped;
 }
 
 ADDRSPACE_EXPORT void *memory_region_get_ram_ptr(MemoryRegion *mr)

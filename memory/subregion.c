@@ -60,8 +60,8 @@ static bool check_region(const MemoryRegion *mr, const char *what,
                          GError **errp)
 {
     if (!mr_is_initialised(mr)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "%s is not an initialised region", what);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "%s is not an initialised region", what);
         return false;
     }
     return true;
@@ -71,9 +71,9 @@ static bool check_fits(const MemoryRegion *mr, hwaddr addr, addrspace_u128 size,
                        GError **errp)
 {
     if ((addrspace_u128)addr + size > SIZE_2_64) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
-                    "region \"%s\" at 0x%" PRIx64 " runs past 2^64",
-                    memory_region_name(mr), addr);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_OVERFLOW,
+                            "region \"%s\" at 0x%" PRIx64 " runs past 2^64",
+                            memory_region_name(mr), addr);
         return false;
     }
     return true;
@@ -91,18 +91,18 @@ static bool add_subregion_common(MemoryRegion *mr, hwaddr offset,
     }
     memory_update_lock();
     if (sub->priv.container) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
-                    "region \"%s\" already has a parent (\"%s\")",
-                    memory_region_name(sub),
-                    memory_region_name(sub->priv.container));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_BUSY,
+                            "region \"%s\" already has a parent (\"%s\")",
+                            memory_region_name(sub),
+                            memory_region_name(sub->priv.container));
     } else if (mr->priv.kind == MR_KIND_ALIAS) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "alias \"%s\" cannot have subregions",
-                    memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "alias \"%s\" cannot have subregions",
+                            memory_region_name(mr));
     } else if (memory_region_reaches_locked(sub, mr)) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_CYCLE,
-                    "adding \"%s\" under \"%s\" would create a cycle",
-                    memory_region_name(sub), memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_CYCLE,
+                            "adding \"%s\" under \"%s\" would create a cycle",
+                            memory_region_name(sub), memory_region_name(mr));
     } else if (check_fits(sub, offset, sub->priv.size, errp)) {
         memory_region_transaction_begin();
         sub->priv.addr = offset;
@@ -148,9 +148,9 @@ memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *sub, GError **errp)
     }
     memory_update_lock();
     if (sub->priv.container != mr) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
-                    "region \"%s\" is not a subregion of \"%s\"",
-                    memory_region_name(sub), memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
+                            "region \"%s\" is not a subregion of \"%s\"",
+                            memory_region_name(sub), memory_region_name(mr));
     } else {
         memory_region_transaction_begin();
         memory_region_changed_locked(sub);
@@ -211,23 +211,20 @@ ADDRSPACE_EXPORT bool memory_region_set_address(MemoryRegion *mr, hwaddr addr,
     return ok;
 }
 
-/* Whether @mr may take @size (@s as a size); caller holds the lock. */
-static bool check_size_locked(MemoryRegion *mr, uint64_t size, addrspace_u128 s,
-                              GError **errp)
+/*
+ * Whether @mr may take size @s; caller holds the lock. 0 is accepted, as
+ * in QEMU (q35 sizes its TSEG windows this way).
+ */
+static bool check_size_locked(MemoryRegion *mr, addrspace_u128 s, GError **errp)
 {
     if (!check_region(mr, "region", errp)) {
         return false;
     }
-    if (size == 0) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region \"%s\": size 0", memory_region_name(mr));
-        return false;
-    }
     if (mr->priv.ram_block && s > mr->priv.ram_block->size) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region \"%s\": RAM cannot grow past its 0x%" PRIx64
-                    " bytes",
-                    memory_region_name(mr), mr->priv.ram_block->size);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "region \"%s\": RAM cannot grow past its 0x%" PRIx64
+                            " bytes",
+                            memory_region_name(mr), mr->priv.ram_block->size);
         return false;
     }
     return (!mr->priv.container || check_fits(mr, mr->priv.addr, s, errp)) &&
@@ -241,7 +238,7 @@ ADDRSPACE_EXPORT bool memory_region_set_size(MemoryRegion *mr, uint64_t size,
     bool ok;
 
     memory_region_transaction_begin();
-    ok = check_size_locked(mr, size, s, errp);
+    ok = check_size_locked(mr, s, errp);
     if (ok && mr->priv.size != s) {
         MemoryRegion *parent = mr->priv.container;
 
@@ -267,8 +264,9 @@ static bool check_alias_offset_locked(MemoryRegion *mr, hwaddr offset,
         return false;
     }
     if (mr->priv.kind != MR_KIND_ALIAS) {
-        g_set_error(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                    "region \"%s\" is not an alias", memory_region_name(mr));
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "region \"%s\" is not an alias",
+                            memory_region_name(mr));
         return false;
     }
     return check_fits(mr, offset, mr->priv.size, errp);
@@ -289,6 +287,18 @@ memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset, GError **errp)
     return ok;
 }
 
+/*
+ * A flag that only rendering reads changed: QEMU 7.2 re-renders only when
+ * the region is enabled (memory_region_update_pending |= mr->enabled), so
+ * listeners hear nothing about a disabled region's flags.
+ */
+static void flag_changed_locked(MemoryRegion *mr)
+{
+    if (mr->priv.enabled) {
+        memory_region_changed_locked(mr);
+    }
+}
+
 ADDRSPACE_EXPORT void memory_region_set_readonly(MemoryRegion *mr,
                                                  bool readonly)
 {
@@ -298,7 +308,7 @@ ADDRSPACE_EXPORT void memory_region_set_readonly(MemoryRegion *mr,
     memory_region_transaction_begin();
     if (mr->priv.readonly != readonly) {
         mr->priv.readonly = readonly;
-        memory_region_changed_locked(mr);
+        flag_changed_locked(mr);
     }
     memory_region_transaction_commit();
 }
@@ -312,7 +322,7 @@ ADDRSPACE_EXPORT void memory_region_set_nonvolatile(MemoryRegion *mr,
     memory_region_transaction_begin();
     if (mr->priv.nonvolatile != nonvolatile) {
         mr->priv.nonvolatile = nonvolatile;
-        memory_region_changed_locked(mr);
+        flag_changed_locked(mr);
     }
     memory_region_transaction_commit();
 }
@@ -326,7 +336,7 @@ ADDRSPACE_EXPORT void memory_region_rom_device_set_romd(MemoryRegion *mr,
     memory_region_transaction_begin();
     if (mr->priv.romd_mode != romd_mode) {
         mr->priv.romd_mode = romd_mode;
-        memory_region_changed_locked(mr);
+        flag_changed_locked(mr);
     }
     memory_region_transaction_commit();
 }
@@ -335,6 +345,13 @@ ADDRSPACE_EXPORT void memory_region_set_lock(MemoryRegion *mr, GRecMutex *lock)
 {
     memory_update_lock();
     __atomic_store_n(&mr->priv.lock, lock, __ATOMIC_RELEASE);
+    memory_update_unlock();
+}
+
+ADDRSPACE_EXPORT void memory_region_clear_global_locking(MemoryRegion *mr)
+{
+    memory_update_lock();
+    __atomic_store_n(&mr->priv.no_global_locking, true, __ATOMIC_RELAXED);
     memory_update_unlock();
 }
 
@@ -363,7 +380,8 @@ ADDRSPACE_EXPORT bool memory_region_find_collision(MemoryRegion *mr,
 
     memory_update_lock();
     for (MemoryRegion *c = mr->priv.sub_first; c; c = c->priv.sub_next) {
-        if (!c->priv.may_overlap) {
+        /* a region of size 0 occupies nothing, so it collides with none */
+        if (!c->priv.may_overlap && c->priv.size) {
             g_ptr_array_add(fixed, c);
         }
     }

@@ -15,6 +15,7 @@
 #include <pthread.h>
 
 #include "memory-internal.h"
+#include "../rcu/rcu-internal.h"
 
 static pthread_mutex_t update_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static unsigned int transaction_depth;                 /* under update_lock */
@@ -22,19 +23,59 @@ static __thread unsigned int thread_transaction_depth; /* this thread's */
 static bool commit_running;                            /* under update_lock */
 static GPtrArray *changed_regions;                     /* under update_lock */
 static uint64_t mark_epoch;                            /* under update_lock */
+/* Who changed the tree during the running commit round (for the report of
+ * MEMORY_TRANSACTION_MAX_ROUNDS); under update_lock, valid until the
+ * commit ends (listeners cannot unregister from their callbacks). */
+static const char *round_listener, *round_callback;
+static gint round_limit_logged; /* the critical message is logged once */
 
+static __thread unsigned int thread_update_depth; /* this thread's holds */
+static __thread bool thread_took_bql; /* the outermost hold took the BQL */
+
+/*
+ * Lock order (bql.h): the big lock before the update lock. A thread that
+ * changes the tree without holding the big lock takes it here and keeps
+ * it until its outermost release: topology changes run under the big lock,
+ * as in QEMU, and a callback that commits (big lock held) and a thread in
+ * a transaction that makes an MMIO access (update lock held) cannot take
+ * the two in opposite orders.
+ */
 void memory_update_lock(void)
 {
+    if (thread_update_depth++ == 0 && !bql_locked()) {
+        bql_lock();
+        thread_took_bql = true;
+    }
     pthread_mutex_lock(&update_lock);
 }
 
 void memory_update_unlock(void)
 {
     pthread_mutex_unlock(&update_lock);
+    if (--thread_update_depth == 0 && thread_took_bql) {
+        thread_took_bql = false;
+        bql_unlock();
+    }
+}
+
+/* For the RCU exit handler: callbacks (owners' releases finalizing
+ * regions) may need the update lock, so an exit with it held must not
+ * wait for them. */
+static bool update_lock_held(void)
+{
+    return thread_update_depth != 0;
+}
+
+__attribute__((constructor)) static void register_exit_lock_check(void)
+{
+    rcu_set_exit_lock_check(update_lock_held);
 }
 
 void memory_region_changed_locked(MemoryRegion *mr)
 {
+    if (commit_running) {
+        memory_listener_running_locked(&round_listener, &round_callback);
+    }
     if (!changed_regions) {
         changed_regions = g_ptr_array_new();
     }
@@ -72,34 +113,93 @@ ADDRSPACE_EXPORT void memory_region_transaction_begin(void)
     thread_transaction_depth++;
 }
 
-ADDRSPACE_EXPORT void memory_region_transaction_commit(void)
+/*
+ * The commit rounds of an outermost commit. Changes made by listeners
+ * during a round start another; after MEMORY_TRANSACTION_MAX_ROUNDS the
+ * loop stops with the views of the last round published and the changes
+ * recorded since kept for the next commit. Return: whether nothing is left.
+ */
+static bool commit_rounds_locked(unsigned int *rounds)
 {
+    commit_running = true;
+    for (*rounds = 0; changed_regions && changed_regions->len; ++*rounds) {
+        uint64_t epoch;
+        ChangeWindows *cw;
+
+        if (*rounds == MEMORY_TRANSACTION_MAX_ROUNDS) {
+            break;
+        }
+        epoch = ++mark_epoch;
+        cw = memory_change_windows_take_locked();
+        for (guint i = 0; i < changed_regions->len; i++) {
+            mark_upwards(changed_regions->pdata[i], epoch);
+        }
+        g_ptr_array_set_size(changed_regions, 0);
+        round_listener = round_callback = NULL;
+        address_spaces_commit_locked(epoch, cw);
+        memory_change_windows_free(cw);
+    }
+    commit_running = false;
+    return !changed_regions || !changed_regions->len;
+}
+
+static bool commit(GError **errp)
+{
+    bool done = true;
+    unsigned int rounds = 0;
+
     if (thread_transaction_depth == 0) {
         /* a caller bug (this thread holds no transaction, so it does not
          * hold the lock either), but no public function aborts on it */
-        g_warning("memory_region_transaction_commit() without a matching "
-                  "memory_region_transaction_begin()");
-        return;
+        if (errp) {
+            addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                                "memory_region_transaction_commit() without a "
+                                "matching memory_region_transaction_begin()");
+        } else {
+            g_warning("memory_region_transaction_commit() without a matching "
+                      "memory_region_transaction_begin()");
+        }
+        return false;
     }
     if (transaction_depth == 1 && !commit_running) {
-        /* Changes made by listeners during a commit start another round. */
-        commit_running = true;
-        while (changed_regions && changed_regions->len) {
-            uint64_t epoch = ++mark_epoch;
-            ChangeWindows *cw = memory_change_windows_take_locked();
+        done = commit_rounds_locked(&rounds);
+    }
+    if (!done) {
+        char *who = round_callback
+                        ? g_strdup_printf("listener \"%s\" in its %s callback",
+                                          round_listener ? round_listener : "",
+                                          round_callback)
+                        : g_strdup("outside any listener callback");
+        char *msg = g_strdup_printf(
+            "a commit still changed the tree after %u rounds (MEMORY_"
+            "TRANSACTION_MAX_ROUNDS), last %s; the views stay as round %u "
+            "published them, the remaining changes wait for the next commit",
+            rounds, who, rounds);
 
-            for (guint i = 0; i < changed_regions->len; i++) {
-                mark_upwards(changed_regions->pdata[i], epoch);
-            }
-            g_ptr_array_set_size(changed_regions, 0);
-            address_spaces_commit_locked(epoch, cw);
-            memory_change_windows_free(cw);
+        if (errp) {
+            addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_LIMIT,
+                                "%s", msg);
+        } else if (g_atomic_int_compare_and_exchange(&round_limit_logged, 0,
+                                                     1)) {
+            g_critical("%s", msg);
         }
-        commit_running = false;
+        g_free(msg);
+        g_free(who);
     }
     transaction_depth--;
     thread_transaction_depth--;
     memory_update_unlock();
+    return done;
+}
+
+ADDRSPACE_EXPORT void memory_region_transaction_commit(void)
+{
+    (void)commit(NULL);
+}
+
+ADDRSPACE_EXPORT bool memory_region_transaction_commit_checked(GError **errp)
+{
+    return commit(errp);
 }
 
 MemoryRegion *memory_region_flatview_root_locked(MemoryRegion *mr)

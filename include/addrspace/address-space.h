@@ -14,6 +14,8 @@
 
 #include <addrspace/flatview.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 /**
  * AddressSpaceGroup - private: the AddressSpaces that share one root region
  * and its published FlatView pointer (memory/address-space.c).
@@ -22,6 +24,21 @@ typedef struct AddressSpaceGroup AddressSpaceGroup;
 
 /**
  * struct AddressSpace - caller-allocated address space; fields private.
+ *
+ * Using an AddressSpace that is not initialised (zero-filled storage
+ * before address_space_init() succeeded on it, or after
+ * address_space_destroy(), which zero-fills it) is a caller bug. Beyond
+ * QEMU, which dereferences a NULL view, no call crashes on it: accesses
+ * answer as for a hole (MEMTX_DECODE_ERROR, reads give 0; translate gives
+ * the unassigned region, address_space_access_valid() false,
+ * address_space_map() NULL with length 0, address_space_cache_init() -1,
+ * address_space_to_flatview() an empty view), the map-client and bounce
+ * buffer calls do nothing, and one critical message per process names the
+ * first function that met such an AddressSpace. The same for the
+ * target_as an IOMMU's translate callback returns: the access is refused
+ * as unassigned and one critical message per process names the IOMMU
+ * region. Storage that was never zero-filled, and a NULL @as given to the
+ * inline typed loads and stores, remain undefined.
  */
 struct AddressSpace {
     /** @priv: private state. */
@@ -122,10 +139,17 @@ MemoryRegion *address_space_translate(AddressSpace *as, hwaddr addr,
  * @buf: destination.
  * @len: bytes.
  *
- * QEMU's flatview_read: RAM is copied; MMIO is split into naturally aligned
- * chunks of at most valid.max_access_size bytes, each given to the region
- * that decodes its first byte (never past that region's end: beyond QEMU);
- * holes read as 0 with MEMTX_DECODE_ERROR. The loop continues after an
+ * QEMU 7.2's flatview_read_continue(): RAM is copied up to the end of its
+ * section; anything else goes in chunks of memory_access_size(): the
+ * largest power of two not above the bytes left, valid.max_access_size
+ * (0 means 4; at most 8 here, where QEMU aborts) and, unless
+ * impl.unaligned, the alignment of the region offset. A chunk goes whole
+ * to the region that decodes its first byte, even where that region's
+ * section ends sooner (QEMU), but never past that region's end if it has
+ * callbacks (ours). Holes are chunked the same way (at most 4 bytes,
+ * aligned) without regard to what follows: a hole just below a region
+ * that does not start 4-aligned swallows that region's first bytes, as in
+ * QEMU. Holes read as 0 with MEMTX_DECODE_ERROR. The loop continues after an
  * error and ORs the results. With @attrs.memory, non-RAM targets give
  * MEMTX_ACCESS_ERROR (and zeros, where QEMU leaves @buf untouched). Bytes
  * past the top of the 2^64 space are a hole, never a wrap.
@@ -175,10 +199,68 @@ MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
  * @len: bytes.
  * @is_write: the direction.
  * @attrs: the attributes.
+ *
+ * QEMU 7.2's flatview_access_valid(): the chunks address_space_read/write
+ * would make (see there), each MMIO chunk checked as
+ * memory_region_access_valid() does, RAM accepted, holes, ROM writes and
+ * reservations refused. As in QEMU, an MMIO chunk's size is bounded by the
+ * alignment of its address-space address (not its region offset), and a
+ * range that starts in a ROM device in romd mode is accepted to its end
+ * for reads. The cost grows with the number of sections the range
+ * crosses, not with its length, except over regions with
+ * valid.accepts: that is asked for every chunk, as in QEMU (under the big
+ * lock), so the cost there is proportional to the bytes such regions
+ * cover divided by their chunk size.
  * Return: true when valid.
  */
 bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
                                 bool is_write, MemTxAttrs attrs);
+
+/**
+ * address_space_write_rom() - Write @len bytes from @buf at @addr into
+ * RAM-backed memory, ROM included: QEMU's loader write (ROM images,
+ * firmware blobs, ROM-device contents).
+ * @as: the address space.
+ * @addr: the first address.
+ * @attrs: the attributes (used for IOMMU translation, as a write).
+ * @buf: source.
+ * @len: bytes.
+ *
+ * QEMU 7.2's address_space_write_rom(): each part of the range that lands
+ * in RAM, ROM, a RAM device (memory_region_init_ram_device_ptr()) or a ROM
+ * device in romd mode is copied directly into the region's memory, the
+ * region's and its aliases' and containers' read-only flags ignored, and
+ * the pages are marked dirty for every client the region logs now. Parts
+ * that land in MMIO (a ROM device in MMIO mode included), reservations or
+ * holes are skipped without any callback, in QEMU's chunks (as a buffer
+ * access would cut them). Unlike QEMU, a part in a romd ROM device stops
+ * at the end of the device's memory (QEMU copies the whole rest of the
+ * range there, past the end), and bytes past the top of the 2^64 space are
+ * skipped instead of wrapping to address 0.
+ * Context: any registered thread.
+ * Return: MEMTX_OK, always (QEMU's result: skipped parts are not errors).
+ */
+MemTxResult address_space_write_rom(AddressSpace *as, hwaddr addr,
+                                    MemTxAttrs attrs, const void *buf,
+                                    hwaddr len);
+
+/**
+ * address_space_set() - Fill @len bytes at @addr with the byte @c.
+ * @as: the address space.
+ * @addr: the first address.
+ * @c: the fill byte.
+ * @len: bytes.
+ * @attrs: the attributes.
+ *
+ * QEMU 7.2's address_space_set(): address_space_write() of a buffer of
+ * @c, 512 bytes at a time, so MMIO sees the same callbacks as 512-byte
+ * writes would give, and ROM, holes and refused parts are reported as
+ * address_space_write() reports them while the rest is written.
+ * Context: any registered thread.
+ * Return: the OR of the results of the writes.
+ */
+MemTxResult address_space_set(AddressSpace *as, hwaddr addr, uint8_t c,
+                              hwaddr len, MemTxAttrs attrs);
 
 #include <addrspace/static/access-inline.h>
 
@@ -190,11 +272,15 @@ bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
  * whole to that section's region, which refuses it (MEMTX_DECODE_ERROR,
  * value 0). Aligned RAM accesses are single atomic accesses. Like QEMU,
  * attrs.memory is not checked here. @result may be NULL.
+ * An MMIO access that would pass its region's end is refused
+ * (MEMTX_DECODE_ERROR, no callback; QEMU would call the device), and so is
+ * a romd read past the ROM device's RAM.
  * Context: any registered thread. RAM accesses run inline (a lookup, a
  * bounds check and one host access), and so do MMIO accesses that need no
  * dispatch planning (aligned, a size the ops take whole or in impl-sized
- * pieces, outside any device callback, no region lock): the callbacks are
- * called from the caller's frame. Everything else goes out of line.
+ * pieces, outside any device callback, a region without the big lock and
+ * without a region lock): the callbacks are called from the caller's
+ * frame. Everything else goes out of line.
  */
 
 /** address_space_ldub() - Load a byte. @as: address space. @addr: address.
@@ -569,7 +655,8 @@ typedef struct MemoryRegionCache {
  * MEMTX_DECODE_ERROR, destroy is a no-op).
  * Context: any registered thread.
  * Return: @len, or -1 when @len is 0 or above INT64_MAX, the range
- * wraps, or @cache or @as is NULL.
+ * wraps, @cache or @as is NULL, or @as is not initialised (a caller bug,
+ * logged as described at struct AddressSpace).
  */
 int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
                                  hwaddr addr, hwaddr len, bool is_write);
@@ -747,5 +834,7 @@ void address_space_stq_be_cached(MemoryRegionCache *cache, hwaddr addr,
                                  MemTxResult *result);
 
 /* --------------------- end of mapping and caches --------------------- */
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_ADDRESS_SPACE_H */

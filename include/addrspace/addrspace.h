@@ -9,11 +9,16 @@
 #include <addrspace/types.h>
 #include <addrspace/error.h>
 #include <addrspace/rcu.h>
+#include <addrspace/bql.h>
 #include <addrspace/memory.h>
 #include <addrspace/guest-memory.h>
 #include <addrspace/flatview.h>
 #include <addrspace/address-space.h>
+#include <addrspace/ldst-phys.h>
+#include <addrspace/dma.h>
 #include <addrspace/iommu.h>
 #include <addrspace/listener.h>
+#include <addrspace/ram-discard.h>
+#include <addrspace/snapshot.h>
 
 #endif /* ADDRSPACE_ADDRSPACE_H */

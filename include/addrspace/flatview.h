@@ -24,6 +24,8 @@
 #include <addrspace/guest-memory.h>
 #include <addrspace/memory.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 /** FlatView - an immutable rendered view (opaque; see above). */
 typedef struct FlatView FlatView;
 /** AddressSpace - see address-space.h. */
@@ -155,7 +157,8 @@ void flatview_for_each_section(FlatView *fv, FlatViewSectionCallback cb,
  * @as: the address space.
  *
  * Context: inside a read-side section; the view is valid until it ends.
- * Return: the view (never NULL).
+ * Return: the view (never NULL; an empty one, with a critical message,
+ * for an AddressSpace that is not initialised: see struct AddressSpace).
  */
 FlatView *address_space_to_flatview(AddressSpace *as);
 
@@ -169,5 +172,7 @@ FlatView *address_space_to_flatview(AddressSpace *as);
 FlatView *address_space_get_flatview(AddressSpace *as);
 
 #include <addrspace/static/flatview-inline.h>
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_FLATVIEW_H */

@@ -46,6 +46,8 @@
 #include <addrspace/rcu.h>
 #include <addrspace/types.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 /** GuestRegion - one region (see struct GuestRegion). */
 typedef struct GuestRegion GuestRegion;
 /** GuestRegionOps - operations of a region kind (struct GuestRegionOps). */
@@ -354,32 +356,44 @@ static inline uint64_t be64_get(be64 v)
 /** le16_make() - The field holding @v. @v: host value. Return: field. */
 static inline le16 le16_make(uint16_t v)
 {
-    return (le16){GUINT16_TO_LE(v)};
+    le16 field = {GUINT16_TO_LE(v)};
+
+    return field;
 }
 /** le32_make() - The field holding @v. @v: host value. Return: field. */
 static inline le32 le32_make(uint32_t v)
 {
-    return (le32){GUINT32_TO_LE(v)};
+    le32 field = {GUINT32_TO_LE(v)};
+
+    return field;
 }
 /** le64_make() - The field holding @v. @v: host value. Return: field. */
 static inline le64 le64_make(uint64_t v)
 {
-    return (le64){GUINT64_TO_LE(v)};
+    le64 field = {GUINT64_TO_LE(v)};
+
+    return field;
 }
 /** be16_make() - The field holding @v. @v: host value. Return: field. */
 static inline be16 be16_make(uint16_t v)
 {
-    return (be16){GUINT16_TO_BE(v)};
+    be16 field = {GUINT16_TO_BE(v)};
+
+    return field;
 }
 /** be32_make() - The field holding @v. @v: host value. Return: field. */
 static inline be32 be32_make(uint32_t v)
 {
-    return (be32){GUINT32_TO_BE(v)};
+    be32 field = {GUINT32_TO_BE(v)};
+
+    return field;
 }
 /** be64_make() - The field holding @v. @v: host value. Return: field. */
 static inline be64 be64_make(uint64_t v)
 {
-    return (be64){GUINT64_TO_BE(v)};
+    be64 field = {GUINT64_TO_BE(v)};
+
+    return field;
 }
 
 /* ---- Generic operations over any GuestMemory (guest-memory.c) ---------- */
@@ -709,5 +723,7 @@ bool guest_memory_mmap_remove_range(GuestMemoryMmap *m, hwaddr addr,
                                     GError **errp);
 
 #include <addrspace/static/guest-memory-inline.h>
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_GUEST_MEMORY_H */

@@ -18,6 +18,8 @@
 
 #include <addrspace/address-space.h>
 
+ADDRSPACE_BEGIN_DECLS
+
 /** Deepest chain of IOMMUs an access follows before it fails. */
 #define IOMMU_MAX_CHAIN 8
 
@@ -125,7 +127,7 @@ void iommu_notifier_init(
  * @ops: callbacks (static storage; translate is required).
  * @opaque: passed to the callbacks.
  * @name: name (copied).
- * @size: bytes, not 0; UINT64_MAX means 2^64.
+ * @size: bytes; UINT64_MAX means 2^64; 0 is accepted, as in QEMU.
  * @errp: error return.
  *
  * Return: true on success.
@@ -178,5 +180,7 @@ void memory_region_unregister_iommu_notifier(MemoryRegion *mr,
  */
 void memory_region_notify_iommu(MemoryRegion *mr, int iommu_idx,
                                 const IOMMUTLBEntry *entry);
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_IOMMU_H */

@@ -37,7 +37,9 @@
  * Context of every callback: the thread that committed, with the library's
  * update lock held (the lock of memory.h). A callback may read the tree and
  * the views, and may change the tree (the changes are committed in a
- * further round with its own begin/commit); it must not call
+ * further round with its own begin/commit; a commit runs at most
+ * MEMORY_TRANSACTION_MAX_ROUNDS rounds, see
+ * memory_region_transaction_commit()); it must not call
  * synchronize_rcu() or drain_call_rcu() (the reclamation thread may need
  * the update lock: deadlock), must not register or unregister listeners,
  * and must not initialise or destroy AddressSpaces.
@@ -64,6 +66,8 @@
 #define ADDRSPACE_LISTENER_H
 
 #include <addrspace/address-space.h>
+
+ADDRSPACE_BEGIN_DECLS
 
 typedef struct MemoryListener MemoryListener;
 
@@ -159,5 +163,7 @@ void memory_listener_unregister(MemoryListener *listener);
  * Return: the AddressSpace, or NULL when unregistered.
  */
 AddressSpace *memory_listener_address_space(const MemoryListener *listener);
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_LISTENER_H */

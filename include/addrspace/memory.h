@@ -33,7 +33,11 @@
  * lock (a recursive mutex); a transaction holds it from
  * memory_region_transaction_begin() to the matching commit, so mutations
  * from several threads are serialised and a transaction is atomic for
- * other writers. Readers (the access path) never take it. Do not call
+ * other writers. A thread that does not hold the big lock (bql.h) takes
+ * that first and keeps it as long as it holds the update lock: topology
+ * changes run under the big lock, as in QEMU. Readers (the access path)
+ * never take the update lock; MMIO callbacks run under the big lock unless
+ * the region cleared global locking. Do not call
  * synchronize_rcu() or drain_call_rcu() while holding it (inside a
  * transaction or a listener callback).
  *
@@ -47,8 +51,11 @@
 
 #include <glib.h>
 
+#include <addrspace/bql.h>
 #include <addrspace/rcu.h>
 #include <addrspace/types.h>
+
+ADDRSPACE_BEGIN_DECLS
 
 typedef struct MemoryRegion MemoryRegion;
 typedef struct MemoryRegionOps MemoryRegionOps;
@@ -74,13 +81,20 @@ struct MemoryOwner {
     char *name;
     /** @release: private; the callback given to memory_owner_init(). */
     void (*release)(MemoryOwner *owner);
+    /** @qom_device: private; memory_owner_set_qom()'s @is_device. */
+    bool qom_device;
+    /** @qom_path: private; owned copy of memory_owner_set_qom()'s @path. */
+    char *qom_path;
+    /** @qom_id: private; owned copy of memory_owner_set_qom()'s @id. */
+    char *qom_id;
 };
 
 /**
  * memory_owner_init() - Initialise an owner with one reference (the
  * caller's).
  * @owner: zero-filled storage, usually embedded in a device.
- * @name: name for diagnostics (copied).
+ * @name: name for diagnostics (copied); also the type name `info mtree -o`
+ *        shows for an owner without QOM path or id (memory_owner_set_qom()).
  * @release: called once the last reference is gone, on the RCU
  *           reclamation thread with no lock held; may be NULL.
  *
@@ -88,6 +102,29 @@ struct MemoryOwner {
  */
 void memory_owner_init(MemoryOwner *owner, const char *name,
                        void (*release)(MemoryOwner *owner));
+
+/**
+ * memory_owner_set_qom() - Say what the owner is in QEMU's object tree, for
+ * the owner column of mtree_info_flags() (MTREE_INFO_OWNER, QEMU's
+ * `info mtree -o`).
+ * @owner: an owner with at least one reference.
+ * @is_device: a device ("dev" in the dump, the default) or another object
+ *             ("obj", e.g. the memory backend "/objects/pc.ram").
+ * @path: its canonical QOM path ("/machine/unattached/device[3]"), or NULL;
+ *        copied.
+ * @id: a device's id (QEMU's `-device ...,id=ID`), or NULL; copied. As in
+ *      QEMU, a device with an id shows the id instead of the path, and an
+ *      object's id is not shown.
+ *
+ * The dump shows `owner:{dev id=ID}`, `owner:{dev path=PATH}` or
+ * `owner:{obj path=PATH}`; without id or path, `owner:{dev type=NAME}` with
+ * the name given to memory_owner_init() (QEMU: an object outside the
+ * composition tree shows its type). A new owner is a device without path
+ * or id. Replaces what an earlier call set.
+ * Context: any thread; takes the update lock.
+ */
+void memory_owner_set_qom(MemoryOwner *owner, bool is_device, const char *path,
+                          const char *id);
 
 /**
  * memory_owner_ref() - Take a reference on @owner.
@@ -111,54 +148,68 @@ void memory_owner_unref(MemoryOwner *owner);
  * Either @read/@write or @read_with_attrs/@write_with_attrs; when both are
  * set the _with_attrs form is used. A missing read callback reads 0 and a
  * missing write callback drops the value; both give MEMTX_OK (QEMU's rule).
- * Callbacks run in the accessing thread inside a read-side section, with
+ * Callbacks run in the accessing thread inside a read-side section, under
+ * the big lock (bql.h) unless the region cleared global locking, and with
  * the region's lock held if one was set (memory_region_set_lock()); they
  * may access memory (DMA) and even change the tree.
  *
- * An access is first checked against @valid and the region's size (refused:
- * MEMTX_DECODE_ERROR, reads give 0, nothing is called), then turned into
- * callback accesses allowed by @impl; the results of those are OR-ed. The
- * rules are QEMU's (memory_region_access_valid(), access_with_adjusted_size())
- * except where QEMU's code contradicts docs/devel/memory.rst or our
- * invariant:
+ * The rules are QEMU 7.2's code (softmmu/memory.c, physmem.c), so that a
+ * device model written for QEMU behaves identically here:
  *
- * - Bounds (beyond QEMU): an access with any byte past the region's end is
- *   refused. The dispatcher guarantees that a callback never sees
- *   @addr + @size beyond the region's size, and that @size is always a
- *   power of two within [impl.min_access_size, impl.max_access_size].
- * - Widening (impl.min_access_size larger than the access): QEMU calls the
- *   callback at the access's own, possibly unaligned, offset, and writes
- *   zeros to the extra bytes. We access the naturally aligned
- *   impl.min_access_size unit holding the bytes instead; a read extracts
- *   the requested bytes, a write is a read-modify-write of the unit (read
- *   it, merge the request's bytes, write it back, under the region lock if
- *   any). Devices whose reads have side effects must therefore not declare
- *   impl.min_access_size above valid.min_access_size. A unit that would
- *   pass the region's end makes the access refused.
- * - Unaligned accesses (valid.unaligned) when !impl.unaligned: QEMU passes
- *   them through unaligned. We split them into naturally aligned pieces (as
- *   large as impl.max_access_size allows), widened as above where a piece
- *   would be smaller than impl.min_access_size. With impl.unaligned the
- *   callback gets the unaligned offset, as in QEMU.
- * - Sizes: @impl sizes that are not powers of two round inwards (min up,
- *   max down, at most 8); an impl.max_access_size of 0 means 4, or
- *   impl.min_access_size when that is larger. An @impl range no size
- *   satisfies (min > max, min > 8) refuses every access.
- * - valid.accepts is asked last, once per access with its full size, and
- *   only when every other check passed (QEMU asks it first; it must have no
- *   side effects, so only the number of calls differs). It runs under the
- *   region lock.
- * - Re-entrancy: an access to a region whose owner (or the region itself,
- *   without owner) has a callback in progress on the same thread is refused
- *   with MEMTX_ACCESS_ERROR (QEMU 8's guard, per thread here; ROM devices
- *   are guarded too). A region that opted out
+ * - Validity (memory_region_access_valid()): @valid.accepts is asked
+ *   first, with the whole access; then an unaligned access is refused
+ *   unless @valid.unaligned; then, unless valid.max_access_size is 0
+ *   (every size accepted), the size must lie in [valid.min_access_size,
+ *   valid.max_access_size]. A refused access gives MEMTX_DECODE_ERROR,
+ *   reads give 0, no read or write callback is called.
+ * - Callback size (access_with_adjusted_size()): a = MAX(MIN(size,
+ *   impl.max_access_size), impl.min_access_size), where 0 means 4 and 1;
+ *   impl sizes are used as given (3 stays 3). The callbacks are made at
+ *   offset + i for i = 0, a, 2a, ... below the size, each with a bytes:
+ *   an access wider than impl.max_access_size is split; one narrower than
+ *   impl.min_access_size is made once, at its own (possibly unaligned)
+ *   offset, with the wider size: a write's value is zero-extended (a
+ *   big-endian device gets the access's bytes in the top bytes of the
+ *   wider value), a read keeps the access's bytes of the callback's value.
+ *   A write never causes a read callback. A little-endian device's piece
+ *   i is the value's bits from 8i up; a big-endian device's is shifted by
+ *   8 (size - a - i), down where that is negative. The results are OR-ed.
+ * - Unaligned accesses that @valid.unaligned accepts reach the callbacks
+ *   unaligned, split as above whatever @impl.unaligned says: QEMU 7.2 reads
+ *   impl.unaligned only to cut buffer accesses into chunks
+ *   (memory_access_size(), address-space.h).
+ * - Byte order: the value is converted between the access's byte order and
+ *   @endianness (DEVICE_NATIVE_ENDIAN: the AddressSpace's target order) for
+ *   the access's size (adjust_endianness()), before splitting a write and
+ *   after assembling a read.
+ *
+ * Deviations, for safety (each shown by a test):
+ *
+ * - Bounds: an access with any byte past the region's end is refused with
+ *   MEMTX_DECODE_ERROR before anything is called (valid.accepts
+ *   included); QEMU does not check. Where QEMU's callback would pass the
+ *   region's end although the access does not (widening near the end,
+ *   e.g. a byte at the last offset of a region whose impl.min_access_size
+ *   is 4; or an impl size that does not divide the access), that callback
+ *   is made with the rest of the access instead, at the same offset: the
+ *   byte write at the last offset reaches the callback as a 1-byte write
+ *   of the byte. So a callback never sees @addr + @size beyond the
+ *   region's size, and @size is always 1 to 8. A region resized to 0
+ *   keeps the bound of its last non-zero size while FlatViews rendered
+ *   before the resize still map it.
+ * - impl.min_access_size above 8 (QEMU's arithmetic is undefined there)
+ *   refuses every access with MEMTX_DECODE_ERROR.
+ * - Re-entrancy (QEMU 8's guard, not in 7.2): an access to a region whose
+ *   owner (or the region itself, without owner) has a callback in progress
+ *   on the same thread is refused with MEMTX_ACCESS_ERROR (ROM devices are
+ *   guarded too). A region that opted out
  *   (memory_region_disable_reentrancy_guard()) may be re-entered and does
  *   not mark its owner busy. At most 32 callbacks may be nested on one
  *   thread, opted out or not; deeper accesses get MEMTX_ACCESS_ERROR.
- * - The region lock is held for the whole access, so a split or widened
- *   access is atomic with respect to other threads using the region.
- *   Callbacks that access other locked devices must avoid lock-order
- *   inversions between threads.
+ *
+ * The big lock and the region lock are held for the whole access, so a
+ * split access is atomic with respect to other threads using the region.
+ * Callbacks that access other devices must follow bql.h's lock order.
  */
 struct MemoryRegionOps {
     /**
@@ -187,7 +238,8 @@ struct MemoryRegionOps {
          * @valid.max_access_size: largest access. 0, as in QEMU, accepts
          * every size (1 to 8) in the check, while buffer accesses
          * (address_space_read/write) are still cut into chunks of at most
-         * 4 bytes.
+         * 4 bytes; above 8, chunks stay at most 8 bytes (QEMU aborts on a
+         * wider one).
          */
         unsigned max_access_size;
         /** @valid.unaligned: whether unaligned accesses are accepted. */
@@ -198,7 +250,10 @@ struct MemoryRegionOps {
     } valid;
     /** @impl: what the callbacks implement; the dispatcher adapts. */
     struct {
-        /** @impl.min_access_size: smallest (0 means 1); see widening. */
+        /**
+         * @impl.min_access_size: smallest (0 means 1); narrower accesses
+         * are made with this size, at their own offset.
+         */
         unsigned min_access_size;
         /** @impl.max_access_size: largest (0 means 4); larger are split. */
         unsigned max_access_size;
@@ -218,7 +273,9 @@ struct MemoryRegionOps {
  * @MR_KIND_RAM: RAM (anonymous, caller's pointer or file descriptor).
  * @MR_KIND_ROM: read-only RAM; writes are dropped.
  * @MR_KIND_ROM_DEVICE: RAM read directly in romd mode, else MMIO.
- * @MR_KIND_IO: MMIO / I/O with MemoryRegionOps.
+ * @MR_KIND_IO: MMIO / I/O with MemoryRegionOps; also a RAM device
+ *              (memory_region_init_ram_device_ptr()), whose ops access its
+ *              host memory.
  * @MR_KIND_ALIAS: a window on another region.
  * @MR_KIND_RESERVATION: occupies a range, decodes to errors.
  * @MR_KIND_IOMMU: translates into another AddressSpace.
@@ -253,6 +310,7 @@ struct MemoryRegion {
         bool terminates;
         bool may_overlap;
         bool reentrancy_guard_disabled;
+        bool no_global_locking;
         bool ram_device;
         int priority;
         uint8_t dirty_log_mask;
@@ -260,8 +318,10 @@ struct MemoryRegion {
          * the sizes dispatch serves without planning, their piece size */
         uint8_t fast_sizes;
         uint8_t piece_size;
+        uint8_t vga_logging_count; /* QEMU's: enables of DIRTY_MEMORY_VGA */
         addrspace_u128 size;
         uint64_t size_last; /* size - 1, for lock-free readers */
+        bool size_zero;     /* size is 0 (size_last keeps its last bound) */
         hwaddr addr;
         uint64_t add_seq;
         char *name;
@@ -298,7 +358,8 @@ struct MemoryRegion {
  * @mr: zero-filled storage.
  * @owner: owner or NULL.
  * @name: name (copied; may be NULL for an anonymous region).
- * @size: size in bytes; UINT64_MAX means 2^64. Must not be 0.
+ * @size: size in bytes; UINT64_MAX means 2^64. 0 is accepted, as in QEMU
+ *        (the region then renders nothing).
  * @errp: error return.
  *
  * Return: true on success.
@@ -318,6 +379,74 @@ bool memory_region_init(MemoryRegion *mr, MemoryOwner *owner, const char *name,
  */
 bool memory_region_init_ram(MemoryRegion *mr, MemoryOwner *owner,
                             const char *name, uint64_t size, GError **errp);
+
+/**
+ * memory_region_init_resizeable_ram() - Initialise anonymous RAM whose
+ * size can change later, up to @max_size (QEMU's resizeable RAM, used for
+ * firmware tables that grow between machine versions).
+ * @mr: zero-filled storage.
+ * @owner: owner or NULL.
+ * @name: name (copied; also the first argument of @resized).
+ * @size: the initial size in bytes (QEMU's used length), not 0.
+ * @max_size: the largest size it may take, at least @size.
+ * @resized: called after each change of the size by
+ *           memory_region_ram_resize() with the region's name, the new
+ *           size and the host address of the memory (which never moves);
+ *           may be NULL.
+ * @errp: error return.
+ *
+ * @max_size bytes (rounded up to the host page) are mapped at once with
+ * MAP_NORESERVE and stay mapped until the region is finalized, so host
+ * pointers, mappings and caches made at any size stay valid; the region's
+ * size (what renders) is @size, and memory past it is not reachable
+ * through an AddressSpace. As in QEMU, the RAM block keeps the size
+ * rounded up to the host page (QEMU's used_length): resizing inside one
+ * host page changes only the region's size.
+ * Return: true on success; false with ADDRSPACE_ERROR_INVALID (@size 0 or
+ * above @max_size, where QEMU asserts), ADDRSPACE_ERROR_OVERFLOW or
+ * ADDRSPACE_ERROR_OS.
+ */
+bool memory_region_init_resizeable_ram(
+    MemoryRegion *mr, MemoryOwner *owner, const char *name, uint64_t size,
+    uint64_t max_size,
+    void (*resized)(const char *name, uint64_t length, void *host),
+    GError **errp);
+
+/**
+ * memory_region_ram_resize() - Change the size of resizeable RAM (QEMU's
+ * memory_region_ram_resize() and qemu_ram_resize()).
+ * @mr: a RAM-backed region.
+ * @newsize: the new size in bytes, not 0.
+ * @errp: error return.
+ *
+ * As QEMU 7.2: the size is rounded up to the host page for the RAM block.
+ * When that rounded size is the block's current one, only the region's
+ * size changes (if it differs) and @resized is called; nothing else
+ * happens. Otherwise the region must be resizeable and the rounded size
+ * at most its maximum; then the dirty bits of the old used length are
+ * cleared and every page of the new used length is marked dirty, for
+ * every client whose bitmap exists (QEMU's DIRTY_CLIENTS_ALL; the
+ * snapshot client keeps its bits: the contents did not change), the
+ * region takes @newsize (memory_region_set_size(): one re-render, so
+ * FlatViews, listeners and new maps and caches follow the new size) and
+ * @resized is called with (name, @newsize, host). Shrinking does not give
+ * memory back to the host and growing does not clear it: bytes past the
+ * old size read as they were left. Mappings and MemoryRegionCaches made
+ * before a shrink keep their host pointer and length (as in QEMU): memory
+ * stays mapped up to the maximum, so they never fault, but they may reach
+ * bytes past the new size; re-create them (from a memory listener, as
+ * QEMU's virtio does) to follow the region. Not for regions with a
+ * RamDiscardManager.
+ * Context: takes the update lock (a transaction of its own or part of the
+ * caller's); @resized runs in the calling thread after the re-render, with
+ * the update lock held only if the caller holds it.
+ * Return: true on success; false with ADDRSPACE_ERROR_INVALID (not RAM,
+ * not resizeable with a different size (QEMU: "Size mismatch"), @newsize
+ * 0, a RamDiscardManager set) or ADDRSPACE_ERROR_OVERFLOW (above the
+ * maximum: "Size too large"), nothing changed.
+ */
+bool memory_region_ram_resize(MemoryRegion *mr, uint64_t newsize,
+                              GError **errp);
 
 /**
  * memory_region_init_ram_ptr() - Initialise RAM backed by the caller's
@@ -371,6 +500,34 @@ bool memory_region_init_ram_memfd(MemoryRegion *mr, MemoryOwner *owner,
                                   GError **errp);
 
 /**
+ * memory_region_init_ram_device_ptr() - Initialise a RAM device: memory
+ * of the caller's (typically a device's BAR mapped from the host, as with
+ * VFIO) that the guest accesses through MemoryRegionOps, never by memcpy.
+ * @mr: zero-filled storage.
+ * @owner: owner or NULL.
+ * @name: name (copied).
+ * @size: bytes, not 0.
+ * @ptr: host memory of at least @size bytes; stays the caller's and must
+ *       outlive the region (until its finalize).
+ * @errp: error return (NULL @ptr, size 0; QEMU asserts on a NULL @ptr).
+ *
+ * QEMU 7.2's memory_region_init_ram_device_ptr(): every access is
+ * dispatched (valid and impl sizes 1 to 8, unaligned allowed, host byte
+ * order) to ops that make one host access of the access's own size, so a
+ * device register sees no wider, narrower or repeated access. The region
+ * is RAM for memory_region_is_ram() and address_space_write_rom() (which
+ * copies into it), but not directly accessible: address_space_map() and
+ * MemoryRegionCache bounce or go through the dispatcher, and a FlatView's
+ * GuestRegion for it has no host address. memory_region_get_ram_ptr()
+ * returns @ptr; memory_region_kind() says MR_KIND_IO; `info mtree` prints
+ * "ramd".
+ * Return: true on success.
+ */
+bool memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
+                                       const char *name, uint64_t size,
+                                       void *ptr, GError **errp);
+
+/**
  * memory_region_init_rom() - Initialise read-only RAM (ROM).
  * @mr: zero-filled storage.
  * @owner: owner or NULL.
@@ -408,10 +565,13 @@ bool memory_region_init_rom_device(MemoryRegion *mr, MemoryOwner *owner,
  * memory_region_init_io() - Initialise an MMIO / I/O region.
  * @mr: zero-filled storage.
  * @owner: owner or NULL.
- * @ops: callbacks (static storage; NULL is an error).
+ * @ops: callbacks (static storage), or NULL: as in QEMU 7.2, the region
+ *       then answers like unassigned memory (reads give 0, writes are
+ *       dropped, both MEMTX_DECODE_ERROR; a reservation that prints as
+ *       "i/o").
  * @opaque: passed to the callbacks.
  * @name: name (copied).
- * @size: bytes, not 0; UINT64_MAX means 2^64.
+ * @size: bytes; UINT64_MAX means 2^64; 0 is accepted, as in QEMU.
  * @errp: error return.
  *
  * Return: true on success.
@@ -428,7 +588,9 @@ bool memory_region_init_io(MemoryRegion *mr, MemoryOwner *owner,
  * @name: name (copied).
  * @orig: the aliased region (initialised; holds a reference on its owner).
  * @offset: window start in @orig.
- * @size: bytes, not 0; @offset + @size must not pass 2^64.
+ * @size: bytes (0 is accepted); @offset + @size must not pass 2^64. As in
+ *        QEMU, the window may pass the end of the target: only the part
+ *        inside the target renders, the rest is a hole.
  * @errp: error return (also for an alias cycle).
  *
  * Return: true on success.
@@ -444,7 +606,7 @@ bool memory_region_init_alias(MemoryRegion *mr, MemoryOwner *owner,
  * @mr: zero-filled storage.
  * @owner: owner or NULL.
  * @name: name (copied).
- * @size: bytes, not 0.
+ * @size: bytes; 0 is accepted, as in QEMU.
  * @errp: error return.
  *
  * Return: true on success.
@@ -536,7 +698,7 @@ bool memory_region_set_address(MemoryRegion *mr, hwaddr addr, GError **errp);
 /**
  * memory_region_set_size() - Change a region's size.
  * @mr: the region (not RAM-backed: RAM cannot be resized here).
- * @size: new size, not 0; UINT64_MAX means 2^64.
+ * @size: new size; UINT64_MAX means 2^64; 0 is accepted, as in QEMU.
  * @errp: error return.
  *
  * Return: true on success.
@@ -585,8 +747,29 @@ void memory_region_rom_device_set_romd(MemoryRegion *mr, bool romd_mode);
  * @lock: a recursive mutex (caller-owned, outlives the region) or NULL;
  *        recursive so that a callback re-entered with the guard disabled
  *        does not deadlock.
+ *
+ * An extension: QEMU protects callbacks with the big lock only. The lock
+ * is taken after the big lock when the region also takes that (the
+ * default; see memory_region_clear_global_locking()).
  */
 void memory_region_set_lock(MemoryRegion *mr, GRecMutex *lock);
+
+/**
+ * memory_region_clear_global_locking() - Have the dispatcher call @mr's
+ * callbacks without the big lock (bql.h).
+ * @mr: an MMIO region or ROM device.
+ *
+ * By default, as in QEMU 7.2 (which has no way out), every callback of a
+ * region with ops runs under the big lock, taken by the dispatcher unless
+ * the accessing thread holds it. After this call the callbacks run
+ * lock-free, or under the region's own lock (memory_region_set_lock()):
+ * they must then be thread-safe, and must not take the big lock (bql.h's
+ * lock order), so they must not change the tree. Only such regions (with
+ * no own lock either) take the inline MMIO path of the typed loads and
+ * stores. Call it before the region is mapped.
+ * Context: any thread; takes the update lock.
+ */
+void memory_region_clear_global_locking(MemoryRegion *mr);
 
 /**
  * memory_region_disable_reentrancy_guard() - Allow @mr's callbacks to be
@@ -605,11 +788,56 @@ void memory_region_disable_reentrancy_guard(MemoryRegion *mr);
 void memory_region_transaction_begin(void);
 
 /**
+ * MEMORY_TRANSACTION_MAX_ROUNDS - Commit rounds one outermost commit runs
+ * at most.
+ *
+ * Listeners may change the tree from their callbacks; each change starts
+ * another round (re-render, publish, notify). A listener that changes the
+ * tree in every round would keep a commit going forever: after this many
+ * rounds the commit stops (see memory_region_transaction_commit()).
+ */
+#define MEMORY_TRANSACTION_MAX_ROUNDS 64
+
+/**
  * memory_region_transaction_commit() - End a transaction; at the outermost
  * level, re-render the changed roots, publish the new FlatViews, notify
  * listeners, and release the update lock.
+ *
+ * Changes that listener callbacks make to the tree are committed in
+ * further rounds, each with its own begin and commit on every listener,
+ * at most MEMORY_TRANSACTION_MAX_ROUNDS rounds. When the tree still
+ * changed in the last round (a listener that changes it in every round),
+ * the commit stops there: every view stays as that round published it
+ * (complete and consistent, listeners told), the changes made during the
+ * last round stay recorded and are published by the next commit, and the
+ * library logs one critical message per process naming the listener and
+ * its callback. memory_region_transaction_commit_checked() returns that
+ * error instead. Differs from QEMU 7.2, where a listener's change runs a
+ * whole nested commit inside the callback (the depth is decremented
+ * first), so such a listener recurses until the stack overflows.
+ *
+ * A commit without a matching begin on this thread is a caller bug: it
+ * logs a warning and does nothing else.
  */
 void memory_region_transaction_commit(void);
+
+/**
+ * memory_region_transaction_commit_checked() - End a transaction like
+ * memory_region_transaction_commit(), reporting a cut-short commit as an
+ * error.
+ * @errp: error return.
+ *
+ * Ends the transaction exactly like memory_region_transaction_commit(),
+ * but instead of logging, sets @errp to ADDRSPACE_ERROR_LIMIT
+ * when the outermost commit stopped at MEMORY_TRANSACTION_MAX_ROUNDS
+ * (the views are those of the last round; the remaining changes wait for
+ * the next commit), ADDRSPACE_ERROR_INVALID for a commit without a
+ * matching begin. Unlike other set-up calls, the state has changed even
+ * on ADDRSPACE_ERROR_LIMIT: the rounds that ran are published.
+ * Return: true when every change made so far is published (always true
+ * for an inner commit, which publishes nothing).
+ */
+bool memory_region_transaction_commit_checked(GError **errp);
 
 /**
  * memory_region_ref() - Take a reference on @mr's owner (no-op without
@@ -655,12 +883,21 @@ MemoryRegionKind memory_region_kind(const MemoryRegion *mr);
 MemoryOwner *memory_region_owner(const MemoryRegion *mr);
 
 /**
- * memory_region_is_ram() - Whether the region is RAM-backed (RAM, ROM, ROM
- * device).
+ * memory_region_is_ram() - Whether the region is RAM: RAM, ROM or a RAM
+ * device, not a ROM device (QEMU's memory_region_is_ram(); a ROM device in
+ * romd mode is memory_region_is_romd()).
  * @mr: the region.
- * Return: true for RAM-backed regions.
+ * Return: true for RAM.
  */
 bool memory_region_is_ram(const MemoryRegion *mr);
+
+/**
+ * memory_region_is_ram_device() - Whether the region is a RAM device
+ * (memory_region_init_ram_device_ptr()).
+ * @mr: the region.
+ * Return: true for a RAM device.
+ */
+bool memory_region_is_ram_device(const MemoryRegion *mr);
 
 /**
  * memory_region_is_rom() - Whether the region is read-only RAM.
@@ -690,6 +927,26 @@ bool memory_region_is_enabled(const MemoryRegion *mr);
  * Return: the flag.
  */
 bool memory_region_is_readonly(const MemoryRegion *mr);
+
+/**
+ * memory_region_is_nonvolatile() - The region's own nonvolatile flag
+ * (memory_region_set_nonvolatile()).
+ * @mr: the region.
+ * Return: the flag.
+ */
+bool memory_region_is_nonvolatile(const MemoryRegion *mr);
+
+/**
+ * memory_region_is_mapped() - Whether the region is mapped into a parent,
+ * itself or through an alias (QEMU's memory_region_is_mapped(): @mr has a
+ * container, or some alias whose chain of alias targets reaches @mr has
+ * one; enabled or not, reached by an AddressSpace or not).
+ * @mr: the region.
+ * Context: takes the update lock; the answer may be stale as soon as
+ * another thread changes the tree.
+ * Return: true when mapped.
+ */
+bool memory_region_is_mapped(const MemoryRegion *mr);
 
 /**
  * memory_region_get_ram_ptr() - Host address of the region's RAM.
@@ -771,24 +1028,75 @@ bool memory_region_find_collision(MemoryRegion *mr, MemoryRegion **a,
  * @disabled: also print disabled regions, marked " [disabled]" (`-D`).
  *
  * Blocks are printed in a deterministic order (AddressSpace creation
- * order). Context: takes the update lock.
+ * order). Same as mtree_info_flags() with the matching flags.
+ * Context: takes the update lock.
  */
 void mtree_info(FILE *out, bool flatview, bool disabled);
+
+/**
+ * enum MtreeInfoFlags - options of mtree_info_flags(), QEMU's `info mtree`
+ * flags.
+ * @MTREE_INFO_FLATVIEW: the FlatViews instead of the tree (`-f`).
+ * @MTREE_INFO_OWNER: each region's owner (`-o`), in QEMU's text:
+ *                    ` owner:{dev path=...}`, ` owner:{dev id=...}`,
+ *                    ` owner:{obj path=...}` (memory_owner_set_qom());
+ *                    a region without owner shows
+ *                    ` parent:{obj path=/machine/unattached}`, where QEMU
+ *                    puts such regions, or ` orphan` when it has no name
+ *                    (QEMU gives an unnamed region no QOM parent).
+ * @MTREE_INFO_DISABLED: also disabled regions (`-D`; tree only, as QEMU).
+ */
+typedef enum MtreeInfoFlags {
+    MTREE_INFO_FLATVIEW = 1 << 0,
+    MTREE_INFO_OWNER = 1 << 1,
+    MTREE_INFO_DISABLED = 1 << 2,
+} MtreeInfoFlags;
+
+/**
+ * mtree_info_flags() - mtree_info() with QEMU's options, owners included.
+ * @out: the stream.
+ * @flags: MtreeInfoFlags OR-ed together (unknown bits are ignored).
+ *
+ * The owner column follows the rest of a line, as in QEMU 7.2's
+ * mtree_print_mr_owner(). Context: takes the update lock.
+ */
+void mtree_info_flags(FILE *out, unsigned int flags);
 
 /* ---- Dirty memory tracking (memory/dirty.c) ---------------------------- */
 
 /*
- * Writes through an AddressSpace to RAM (buffer writes, typed stores, and
- * unmapping a buffer mapped for writing) set one bit per page in a bitmap
- * per client, for the clients enabled on the RAM region with
- * memory_region_set_log(). Clients fetch and clear the bits. Bitmaps
- * belong to the RAM block and live as long as the region. Writes the
- * device makes through memory_region_get_ram_ptr() are not seen: it calls
- * memory_region_set_dirty() itself (as in QEMU).
+ * Writes to RAM set one bit per page in a bitmap per client, for the
+ * clients enabled on the RAM region with memory_region_set_log(). Clients
+ * fetch and clear the bits. Bitmaps belong to the RAM block and live as
+ * long as the region. Which writes mark pages:
  *
- * Whether a write is logged is decided by the FlatView it went through:
- * a write that found its section before memory_region_set_log() committed
- * may still be unlogged, one that found it after is logged.
+ * - address_space_write()/_rw() and the typed stores address_space_st*()
+ *   (the inline fast path too: a section with any client logging is not
+ *   written inline, so logging costs nothing while it is off);
+ * - address_space_unmap() of a mapping made for writing: the @access_len
+ *   bytes written, for the clients the region logs at unmap time;
+ * - MemoryRegionCache writes and stores (address_space_write_cached(),
+ *   address_space_st*_cached());
+ * - the guest-memory interface over a FlatView (guest_memory_write(),
+ *   _store(), _write_obj(), _read_from_fd(), guest_region_mark_dirty()),
+ *   for the clients the region logs at the time of the write, even
+ *   through a view held since before memory_region_set_log();
+ * - memory_region_set_dirty().
+ *
+ * Not seen: writes through host pointers the caller obtained
+ * (memory_region_get_ram_ptr(), guest_memory_get_host_address(), a
+ * GuestRegion's host pointer, the bytes of an address_space_map()
+ * mapping past the @access_len given to address_space_unmap()) and
+ * writes to RAM devices
+ * (memory_region_init_ram_device_ptr(), as in QEMU). Whoever writes RAM
+ * that way calls memory_region_set_dirty() on the region afterwards, as
+ * QEMU's devices do; RAM snapshots (snapshot.h) miss such a write
+ * otherwise.
+ *
+ * Whether an AddressSpace access is logged is decided by the FlatView it
+ * went through: a write that found its section before
+ * memory_region_set_log() committed may still be unlogged, one that found
+ * it after is logged.
  */
 
 /** Dirty-tracking granularity, log2 (QEMU's TARGET_PAGE_BITS). */
@@ -802,8 +1110,19 @@ void mtree_info(FILE *out, bool flatview, bool disabled);
 #define DIRTY_MEMORY_CODE 1
 /** Dirty-tracking client: live migration. */
 #define DIRTY_MEMORY_MIGRATION 2
+/**
+ * Dirty-tracking client of RAM snapshots (snapshot.h), not in QEMU. The
+ * library switches it on for the regions a snapshot covers; callers may
+ * read it (memory_region_get_dirty(), memory_region_find_next_dirty())
+ * and listeners see it in log_start/log_stop masks (1 << 3), but
+ * memory_region_set_log(), memory_region_reset_dirty() and
+ * memory_region_snapshot_and_clear_dirty() ignore it.
+ */
+#define DIRTY_MEMORY_SNAPSHOT 3
 /** Number of dirty-tracking clients. */
-#define DIRTY_MEMORY_NUM 3
+#define DIRTY_MEMORY_NUM 4
+/** What the dirty-page searches return when no page is dirty. */
+#define DIRTY_PAGE_NONE UINT64_MAX
 
 /**
  * typedef DirtyBitmapSnapshot - a copy of one client's dirty bits over a
@@ -819,16 +1138,29 @@ typedef struct DirtyBitmapSnapshot DirtyBitmapSnapshot;
  *      on other regions only the mask that listeners see changes.
  * @log: true to log.
  * @client: DIRTY_MEMORY_VGA, DIRTY_MEMORY_CODE or DIRTY_MEMORY_MIGRATION;
- *          other values are ignored.
+ *          other values (DIRTY_MEMORY_SNAPSHOT too) are ignored.
  *
  * Changes the region's dirty_log_mask and re-renders (a transaction of its
- * own, or part of the caller's): listeners get log_start / log_stop for
- * the sections of @mr. Unlike QEMU, which counts enables of DIRTY_MEMORY_VGA
- * only, every client is a plain on/off switch. Turning a client off keeps
- * its bits; turning it on again does not clear them.
+ * own, or part of the caller's; none when the region is disabled):
+ * listeners get log_start / log_stop for the sections of @mr.
+ * DIRTY_MEMORY_VGA counts as in QEMU 7.2: each call with @log true adds
+ * one enable, each with false removes one (an 8-bit count, wrapping as
+ * QEMU's does), and only a change between zero and non-zero enables turns
+ * logging on or off. QEMU allows no other client (it asserts); here
+ * DIRTY_MEMORY_CODE and DIRTY_MEMORY_MIGRATION are plain on/off switches.
+ * Turning a client off keeps its bits; turning it on again does not clear
+ * them.
  * Context: takes the update lock.
  */
 void memory_region_set_log(MemoryRegion *mr, bool log, unsigned client);
+
+/**
+ * memory_region_is_logging() - Whether @mr logs @client now.
+ * @mr: a region.
+ * @client: a DIRTY_MEMORY_* client.
+ * Return: true when the client's bit is in memory_region_get_dirty_log_mask().
+ */
+bool memory_region_is_logging(const MemoryRegion *mr, uint8_t client);
 
 /**
  * memory_region_get_dirty_log_mask() - The clients @mr logs now.
@@ -865,6 +1197,20 @@ bool memory_region_get_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
 void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size);
 
 /**
+ * memory_region_flush_rom_device() - A ROM device's model changed the
+ * contents of its memory directly (memory_region_get_ram_ptr()): mark the
+ * pages touched by [@addr, @addr + @size) dirty for every client @mr logs
+ * now (QEMU's memory_region_flush_rom_device()).
+ * @mr: a ROM device in romd mode (QEMU asserts that; here other regions
+ *      are left alone).
+ * @addr: offset in @mr.
+ * @size: bytes; the range is clamped to the region.
+ *
+ * Context: any thread; lock-free.
+ */
+void memory_region_flush_rom_device(MemoryRegion *mr, hwaddr addr, hwaddr size);
+
+/**
  * memory_region_reset_dirty() - Clear @client's bits for the pages touched
  * by [@addr, @addr + @size) of @mr.
  * @mr: a RAM-backed region (others: no effect).
@@ -873,7 +1219,8 @@ void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size);
  * @client: a DIRTY_MEMORY_* client.
  *
  * Every page the range touches is cleared, including partially covered
- * first and last pages (QEMU's rounding).
+ * first and last pages (QEMU's rounding). DIRTY_MEMORY_SNAPSHOT is
+ * ignored.
  * Context: any thread; lock-free, atomic per bitmap word.
  */
 void memory_region_reset_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
@@ -895,8 +1242,8 @@ void memory_region_reset_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
  * Context: any registered thread, not inside a listener callback; takes
  * the update lock when a listener has log_sync.
  * Return: the snapshot (free with memory_region_snapshot_free()), or NULL
- * for regions without RAM and invalid clients. A client never enabled
- * gives an all-clean snapshot.
+ * for regions without RAM and invalid clients (DIRTY_MEMORY_SNAPSHOT
+ * too). A client never enabled gives an all-clean snapshot.
  */
 DirtyBitmapSnapshot *memory_region_snapshot_and_clear_dirty(MemoryRegion *mr,
                                                             hwaddr addr,
@@ -920,11 +1267,127 @@ bool memory_region_snapshot_get_dirty(MemoryRegion *mr,
                                       hwaddr addr, hwaddr size);
 
 /**
+ * memory_region_find_next_dirty() - The first page dirty for @client among
+ * the pages [@addr, @addr + @size) of @mr touches.
+ * @mr: a RAM-backed region.
+ * @addr: offset in @mr.
+ * @size: bytes; the range is clamped to the region.
+ * @client: a DIRTY_MEMORY_* client (DIRTY_MEMORY_SNAPSHOT included).
+ *
+ * A word-at-a-time search (QEMU's find_next_bit() over the client's
+ * bitmap): one load per 64 pages, so a clean 64 MiB region costs 256
+ * loads. Bits are neither changed nor synced from listeners (as
+ * memory_region_get_dirty()). To walk every dirty page, call it again
+ * from the page after the one found, or use a DirtyPageIter.
+ * Context: any thread; lock-free.
+ * Return: the offset of that page in @mr (a multiple of
+ * DIRTY_MEMORY_PAGE_SIZE, possibly below @addr when @addr is inside the
+ * page), or DIRTY_PAGE_NONE: no dirty page, a region without RAM, an
+ * invalid client or one never enabled, an empty range.
+ */
+hwaddr memory_region_find_next_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
+                                     unsigned client);
+
+/**
+ * memory_region_snapshot_find_next_dirty() - memory_region_find_next_dirty()
+ * over a DirtyBitmapSnapshot.
+ * @mr: the region the snapshot was taken of.
+ * @snap: a snapshot of @mr.
+ * @addr: offset in @mr.
+ * @size: bytes.
+ *
+ * Pages outside the snapshot's range count as clean.
+ * Context: any thread.
+ * Return: the offset of the first dirty page, or DIRTY_PAGE_NONE.
+ */
+hwaddr memory_region_snapshot_find_next_dirty(MemoryRegion *mr,
+                                              const DirtyBitmapSnapshot *snap,
+                                              hwaddr addr, hwaddr size);
+
+/**
+ * struct DirtyPageIter - iterator over the runs of dirty pages of a
+ * region, for one client's bitmap or a DirtyBitmapSnapshot.
+ *
+ * Caller-allocated (on the stack); fields private. Set up with
+ * dirty_page_iter_init() or dirty_page_iter_init_snapshot(), then call
+ * dirty_page_iter_next() until it returns false. Nothing to release.
+ * Example, a display redrawing what changed::
+ *
+ *     DirtyBitmapSnapshot *snap = memory_region_snapshot_and_clear_dirty(
+ *         vram, 0, size, DIRTY_MEMORY_VGA);
+ *     DirtyPageIter it;
+ *     hwaddr off, len;
+ *
+ *     dirty_page_iter_init_snapshot(&it, vram, snap, 0, size);
+ *     while (dirty_page_iter_next(&it, &off, &len)) {
+ *         redraw(off, len);
+ *     }
+ *     memory_region_snapshot_free(snap);
+ */
+typedef struct DirtyPageIter {
+    /** @priv: private. */
+    struct {
+        MemoryRegion *mr;
+        const DirtyBitmapSnapshot *snap;
+        unsigned client;
+        uint64_t next; /* next page to look at */
+        uint64_t last; /* last page of the range */
+        bool done;
+    } priv;
+} DirtyPageIter;
+
+/**
+ * dirty_page_iter_init() - Iterate over the pages dirty for @client among
+ * those [@addr, @addr + @size) of @mr touches.
+ * @it: the iterator.
+ * @mr: a RAM-backed region (others: no runs); must stay initialised while
+ *      the iterator is used.
+ * @addr: offset in @mr.
+ * @size: bytes; clamped to the region.
+ * @client: a DIRTY_MEMORY_* client.
+ *
+ * The live bitmap is read as dirty_page_iter_next() goes: a page marked
+ * meanwhile ahead of the iterator is found, behind it is not. Nothing is
+ * cleared.
+ */
+void dirty_page_iter_init(DirtyPageIter *it, MemoryRegion *mr, hwaddr addr,
+                          hwaddr size, unsigned client);
+
+/**
+ * dirty_page_iter_init_snapshot() - Iterate over the dirty pages of @snap
+ * among those [@addr, @addr + @size) of @mr touches.
+ * @it: the iterator.
+ * @mr: the region the snapshot was taken of.
+ * @snap: the snapshot; must outlive the iteration.
+ * @addr: offset in @mr.
+ * @size: bytes.
+ */
+void dirty_page_iter_init_snapshot(DirtyPageIter *it, MemoryRegion *mr,
+                                   const DirtyBitmapSnapshot *snap, hwaddr addr,
+                                   hwaddr size);
+
+/**
+ * dirty_page_iter_next() - The next run of consecutive dirty pages.
+ * @it: the iterator.
+ * @offset: set to the run's first byte in the region (page-aligned).
+ * @len: set to its length: whole pages, except that a run ending at the
+ *       region's partial last page stops at the region's end.
+ *
+ * Runs are whole pages even where the range given at init starts or ends
+ * inside a page. Cost: one load per 64 pages searched.
+ * Context: any thread.
+ * Return: true when a run was found; false when the range is exhausted.
+ */
+bool dirty_page_iter_next(DirtyPageIter *it, hwaddr *offset, hwaddr *len);
+
+/**
  * memory_region_snapshot_free() - Free a snapshot.
  * @snap: the snapshot, or NULL.
  */
 void memory_region_snapshot_free(DirtyBitmapSnapshot *snap);
 
 /* ---- End of dirty memory tracking --------------------------------------- */
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_MEMORY_H */

@@ -7,22 +7,65 @@
  * - Every thread that calls rcu_read_lock() (directly or through any
  *   address_space_*() access) must be registered with rcu_register_thread()
  *   first and unregistered with rcu_unregister_thread() before it exits.
- *   The thread that loads the library (normally the main thread) is
- *   registered by a constructor. A debug build (NDEBUG not defined) aborts
+ *   The thread that loads the library (normally the main thread) counts
+ *   as registered by a constructor; liburcu learns of it at its first
+ *   read-side section, so a program that registers it with liburcu's own
+ *   call must do so before that. A debug build (NDEBUG not defined) aborts
  *   with a clear message when an unregistered thread enters a read-side
  *   section; a release build would silently lose the protection.
  * - Read-side sections nest, never block on a writer and never allocate.
  * - synchronize_rcu() and drain_call_rcu() must not be called inside a
  *   read-side section (that would wait for itself); a debug build aborts
  *   with a message. They must not be called while holding the memory
- *   update lock either (memory.h says which calls take it).
+ *   update lock either (memory.h says which calls take it), and
+ *   synchronize_rcu() not while holding the big lock (bql.h), which a
+ *   reader may be waiting for; drain_call_rcu() releases the big lock
+ *   while it waits, as QEMU's does.
  * - call_rcu() callbacks run on the library's reclamation thread, with no
  *   lock held, after a grace period; they may take locks and enter
  *   read-side sections.
+ * - Process exit: an exit handler, registered with atexit() when the first
+ *   callback is queued (so it runs before the handlers a program registers
+ *   at start-up, which exit() runs later), waits until every pending
+ *   callback, and every callback those queue, has run, then stops the
+ *   reclamation thread: no callback starts after it, so none runs while
+ *   the rest of the exit tears the program down. It does not wait when the
+ *   exiting thread is inside a read-side section, holds the memory update
+ *   lock or is the reclamation thread, and gives up, with a line on
+ *   stderr, when no callback completes for 1 s (a thread stuck in a
+ *   read-side section, a blocked callback) or after 10 s in all; callbacks
+ *   still pending then, or queued later, never run. State that callbacks
+ *   use and that an exit handler registered after the first call_rcu()
+ *   frees must be drained first (drain_call_rcu()). QEMU 7.2 has no such
+ *   handler: its thread goes on running callbacks during exit.
  *
  * Publication and dereference are C11-style atomics (release store /
  * consume load) rather than liburcu's inline assembly, so ThreadSanitizer
  * sees them; on x86 and arm64 they compile to the same instructions.
+ *
+ * Names, and programs that use liburcu too. The library's functions
+ * carry the prefix addrspace_ (addrspace_rcu_read_lock(),
+ * addrspace_call_rcu(), ...); QEMU's names (rcu_read_lock(), call_rcu(),
+ * synchronize_rcu(), g_free_rcu(), RCU_READ_LOCK_GUARD(), ...) are macros
+ * for them. The header includes liburcu's memb flavour with its name map,
+ * exactly as <urcu.h> does, so <urcu.h> may be included before or after
+ * it and the program ends up with the same declarations either way, in
+ * one RCU domain: a grace period of either side waits for the readers of
+ * both. Where the two APIs share a name, the library's version is a
+ * compatible superset of liburcu's: rcu_read_lock() and rcu_read_unlock()
+ * (plus the debug registration check and the TSan annotation),
+ * rcu_register_thread() (counted, and a no-op for a thread that liburcu
+ * already has registered), rcu_unregister_thread(), synchronize_rcu(),
+ * rcu_dereference(), rcu_assign_pointer(), rcu_set_pointer(),
+ * rcu_xchg_pointer(), rcu_cmpxchg_pointer(); call_rcu() takes either
+ * QEMU's three arguments (object, function, member) or liburcu's two
+ * (struct rcu_head, function; run by liburcu's call_rcu thread and waited
+ * for by liburcu's rcu_barrier()). liburcu's other names (rcu_barrier(),
+ * rcu_read_ongoing(), defer_rcu(), rcu_flavor, ...) are liburcu's.
+ * Defining ADDRSPACE_RCU_NO_QEMU_NAMES before the first include leaves
+ * every short name as liburcu defines it (rcu_read_lock() is then
+ * liburcu's, call_rcu() takes two arguments) and the library's functions
+ * under their addrspace_ names only.
  */
 #ifndef ADDRSPACE_RCU_H
 #define ADDRSPACE_RCU_H
@@ -38,31 +81,262 @@
 #endif
 
 /*
- * liburcu's read side is inlined (_LGPL_SOURCE), except under TSan, where
- * the inline code's benign race on the grace-period futex would be
- * reported in our frames; the out-of-line version is invisible to TSan.
+ * liburcu's memb flavour with its short-name map, as <urcu.h> includes it
+ * (a later <urcu.h> then adds nothing), and its static read side, which
+ * rcu-inline.h calls directly: inlined, except under TSan, where the
+ * inline code's benign race on the grace-period futex would be reported
+ * in our frames; the out-of-line version is invisible to TSan.
  */
-#if !defined(ADDRSPACE_TSAN) && !defined(_LGPL_SOURCE)
-#define _LGPL_SOURCE                   1
-#define ADDRSPACE_DEFINED_LGPL_SOURCE_ 1
+#ifndef URCU_API_MAP
+#define URCU_API_MAP
 #endif
 #include <urcu/urcu-memb.h>
-#ifdef ADDRSPACE_DEFINED_LGPL_SOURCE_
-#undef _LGPL_SOURCE
-#undef ADDRSPACE_DEFINED_LGPL_SOURCE_
-#endif
+#include <urcu/static/urcu-memb.h>
 
-/* liburcu's pointer macros use inline asm TSan cannot see; ours replace them */
-#undef rcu_dereference
-#undef rcu_assign_pointer
-#undef rcu_xchg_pointer
-#undef rcu_set_pointer
-#undef rcu_cmpxchg_pointer
+ADDRSPACE_BEGIN_DECLS
 
 /** Signature of a call_rcu() callback, as liburcu's struct rcu_head has it. */
-typedef void RCUCBFunc(struct rcu_head *head);
+typedef void AddrspaceRCUCBFunc(struct rcu_head *head);
 
 #include <addrspace/static/rcu-inline.h>
+
+/**
+ * addrspace_rcu_register_thread() - Register the calling thread as an RCU
+ * reader (QEMU name: rcu_register_thread()).
+ *
+ * Nested calls are counted. A thread that liburcu already has registered
+ * (urcu_memb_register_thread()) is left as it is: the library then never
+ * unregisters it. The thread that loads the library counts as registered
+ * from the start; the library registers it with liburcu at its first
+ * read-side section, unless the program did so with liburcu's own call
+ * before (liburcu refuses a second registration).
+ * Context: any thread, outside a read-side section.
+ */
+void addrspace_rcu_register_thread(void);
+
+/**
+ * addrspace_rcu_unregister_thread() - Undo one
+ * addrspace_rcu_register_thread() (QEMU name: rcu_unregister_thread()).
+ *
+ * The thread stops being a reader when the count drops to zero, unless
+ * liburcu had it registered before the first call; it must not be inside
+ * a read-side section then.
+ * Context: the registered thread.
+ */
+void addrspace_rcu_unregister_thread(void);
+
+/**
+ * addrspace_rcu_thread_is_registered() - Whether the calling thread is
+ * registered with the RCU domain, by this library or by liburcu directly
+ * (QEMU-style name: rcu_thread_is_registered()).
+ *
+ * Return: true when rcu_read_lock() may be used on this thread.
+ */
+bool addrspace_rcu_thread_is_registered(void);
+
+/**
+ * addrspace_synchronize_rcu() - Wait for a grace period (QEMU name:
+ * synchronize_rcu()).
+ *
+ * Returns after every read-side section that was running when it was
+ * called has ended, those of liburcu's own rcu_read_lock() included.
+ * Under ThreadSanitizer it also establishes happens-before from those
+ * sections' ends to the caller.
+ * Context: a registered or unregistered thread, outside any read-side
+ * section and without the memory update lock.
+ */
+void addrspace_synchronize_rcu(void);
+
+/**
+ * addrspace_call_rcu1() - Run @func(@head) after a grace period (untyped
+ * form; QEMU name: call_rcu1()).
+ * @head: the rcu_head embedded in the object to reclaim; the caller gives
+ *        up the object, which must stay allocated until @func runs.
+ * @func: callback, run on the library's reclamation thread with no lock
+ *        held.
+ *
+ * Never blocks and never allocates. Prefer the typed addrspace_call_rcu().
+ * Context: any thread, also inside a read-side section.
+ */
+void addrspace_call_rcu1(struct rcu_head *head, AddrspaceRCUCBFunc *func);
+
+/**
+ * addrspace_drain_call_rcu() - Wait until every callback queued so far with
+ * addrspace_call_rcu1(), addrspace_call_rcu() or addrspace_g_free_rcu() has
+ * run (QEMU name: drain_call_rcu()).
+ *
+ * As in QEMU, callbacks that those callbacks queue (a FlatView's
+ * reclamation dropping an owner's last reference queues the owner's
+ * release) may still be pending: call it again to wait for them. Returns
+ * at once after the exit handler has stopped the reclamation thread.
+ * liburcu's rcu_barrier() is the same for liburcu's two-argument call_rcu().
+ * Context: outside any read-side section and without the memory update
+ * lock (the callbacks may need it).
+ */
+void addrspace_drain_call_rcu(void);
+
+#ifdef __cplusplus
+#define ADDRSPACE_STATIC_ASSERT_(cond, msg) static_assert(cond, msg)
+#else
+#define ADDRSPACE_STATIC_ASSERT_(cond, msg) _Static_assert(cond, msg)
+#endif
+
+/**
+ * addrspace_call_rcu() - Run @fn(@obj) after a grace period (QEMU name:
+ * call_rcu() with three arguments).
+ * @obj: pointer to the object to reclaim.
+ * @fn: function taking a pointer of @obj's type.
+ * @field: name of the struct rcu_head member of *@obj; it must be the first
+ *         member (offset 0), checked at compile time, as in QEMU.
+ *
+ * Context: any thread, also inside a read-side section.
+ */
+#define addrspace_call_rcu(obj, fn, field)                                  \
+    __extension__({                                                         \
+        ADDRSPACE_STATIC_ASSERT_(                                           \
+            __builtin_offsetof(__typeof__(*(obj)), field) == 0,             \
+            "call_rcu: the rcu_head must be the first member");             \
+        addrspace_call_rcu1(&(obj)->field, (AddrspaceRCUCBFunc *)(void (*)( \
+                                               __typeof__(obj)))(fn));      \
+    })
+
+/** addrspace_g_free_rcu() encodes the rcu_head's offset as a "function"
+ * below this. */
+#define ADDRSPACE_RCU_FREE_OFFSET_LIMIT 4096
+
+/**
+ * addrspace_g_free_rcu() - g_free(@obj) after a grace period (QEMU name:
+ * g_free_rcu()).
+ * @obj: pointer to a g_malloc'ed object containing a struct rcu_head.
+ * @field: name of that struct rcu_head member (any offset below 4096).
+ *
+ * Context: any thread, also inside a read-side section.
+ */
+#define addrspace_g_free_rcu(obj, field)                          \
+    __extension__({                                               \
+        ADDRSPACE_STATIC_ASSERT_(                                 \
+            __builtin_offsetof(__typeof__(*(obj)), field) <       \
+                ADDRSPACE_RCU_FREE_OFFSET_LIMIT,                  \
+            "g_free_rcu: rcu_head too far into the object");      \
+        addrspace_call_rcu1(                                      \
+            &(obj)->field,                                        \
+            (AddrspaceRCUCBFunc *)(uintptr_t) __builtin_offsetof( \
+                __typeof__(*(obj)), field));                      \
+    })
+
+/**
+ * addrspace_rcu_read_auto_unlock() - private: the cleanup of the guards'
+ * variables.
+ * @guard: the variable.
+ */
+static inline void addrspace_rcu_read_auto_unlock(int *guard)
+{
+    (void)guard;
+    addrspace_rcu_read_unlock();
+}
+
+#define ADDRSPACE_CAT_(a, b) a##b
+/**
+ * ADDRSPACE_CAT() - private: pastes @a and @b together after expanding
+ * them (unique guard names).
+ * @a: first part.
+ * @b: second part.
+ */
+#define ADDRSPACE_CAT(a, b) ADDRSPACE_CAT_(a, b)
+
+/**
+ * ADDRSPACE_RCU_READ_LOCK_GUARD() - Hold a read-side section until the end
+ * of the enclosing block (QEMU name: RCU_READ_LOCK_GUARD()).
+ */
+#define ADDRSPACE_RCU_READ_LOCK_GUARD()                                    \
+    int ADDRSPACE_CAT(rcu_guard_, __COUNTER__)                             \
+        __attribute__((cleanup(addrspace_rcu_read_auto_unlock), unused)) = \
+            (addrspace_rcu_read_lock(), 0)
+
+#define ADDRSPACE_WITH_RCU_READ_LOCK_GUARD_(var)                            \
+    for (int var __attribute__((cleanup(addrspace_rcu_read_auto_unlock))) = \
+             (addrspace_rcu_read_lock(), 1);                                \
+         var; var = 0)
+
+/**
+ * ADDRSPACE_WITH_RCU_READ_LOCK_GUARD() - Run the following statement or
+ * block inside a read-side section; `break` and `return` leave it correctly
+ * (QEMU name: WITH_RCU_READ_LOCK_GUARD()).
+ */
+#define ADDRSPACE_WITH_RCU_READ_LOCK_GUARD() \
+    ADDRSPACE_WITH_RCU_READ_LOCK_GUARD_(     \
+        ADDRSPACE_CAT(rcu_with_guard_, __COUNTER__))
+
+#ifndef ADDRSPACE_RCU_NO_QEMU_NAMES
+
+/*
+ * The short names. Those that liburcu's map defines too are replaced by
+ * the library's compatible versions (see the top of this file).
+ */
+#undef rcu_read_lock
+#undef rcu_read_unlock
+#undef rcu_register_thread
+#undef rcu_unregister_thread
+#undef synchronize_rcu
+#undef call_rcu
+/* liburcu's pointer macros are inline asm TSan cannot see */
+#undef rcu_dereference
+#undef rcu_assign_pointer
+#undef rcu_set_pointer
+#undef rcu_xchg_pointer
+#undef rcu_cmpxchg_pointer
+
+/** rcu_read_lock() - QEMU's name of addrspace_rcu_read_lock(). */
+#define rcu_read_lock addrspace_rcu_read_lock
+/** rcu_read_unlock() - QEMU's name of addrspace_rcu_read_unlock(). */
+#define rcu_read_unlock addrspace_rcu_read_unlock
+/** rcu_register_thread() - QEMU's name of addrspace_rcu_register_thread(). */
+#define rcu_register_thread addrspace_rcu_register_thread
+/**
+ * rcu_unregister_thread() - QEMU's name of
+ * addrspace_rcu_unregister_thread().
+ */
+#define rcu_unregister_thread addrspace_rcu_unregister_thread
+/**
+ * rcu_thread_is_registered() - Short name of
+ * addrspace_rcu_thread_is_registered().
+ */
+#define rcu_thread_is_registered addrspace_rcu_thread_is_registered
+/** synchronize_rcu() - QEMU's name of addrspace_synchronize_rcu(). */
+#define synchronize_rcu addrspace_synchronize_rcu
+/** call_rcu1() - QEMU's name of addrspace_call_rcu1(). */
+#define call_rcu1 addrspace_call_rcu1
+/** drain_call_rcu() - QEMU's name of addrspace_drain_call_rcu(). */
+#define drain_call_rcu addrspace_drain_call_rcu
+/** RCUCBFunc - QEMU's name of AddrspaceRCUCBFunc. */
+typedef AddrspaceRCUCBFunc RCUCBFunc;
+/** RCU_FREE_OFFSET_LIMIT - Short name of ADDRSPACE_RCU_FREE_OFFSET_LIMIT. */
+#define RCU_FREE_OFFSET_LIMIT ADDRSPACE_RCU_FREE_OFFSET_LIMIT
+
+#define ADDRSPACE_CALL_RCU_PICK_(a1, a2, a3, name, ...) name
+/**
+ * call_rcu() - Run a callback after a grace period: QEMU's form
+ * call_rcu(obj, fn, field) is addrspace_call_rcu(); liburcu's form
+ * call_rcu(head, func) is liburcu's urcu_memb_call_rcu().
+ * @obj: the object (QEMU's form) or its struct rcu_head (liburcu's form).
+ * @...: @fn and @field (QEMU's form), or the callback (liburcu's form).
+ *
+ * The two forms use different reclamation threads: drain_call_rcu() waits
+ * for QEMU-form callbacks, liburcu's rcu_barrier() for liburcu-form ones.
+ */
+#define call_rcu(obj, ...)                                              \
+    ADDRSPACE_CALL_RCU_PICK_(obj, __VA_ARGS__, addrspace_call_rcu,      \
+                             urcu_memb_call_rcu, call_rcu_wrong_arity_) \
+    (obj, __VA_ARGS__)
+/** g_free_rcu() - QEMU's name of addrspace_g_free_rcu(). */
+#define g_free_rcu addrspace_g_free_rcu
+/** RCU_READ_LOCK_GUARD() - QEMU's name of ADDRSPACE_RCU_READ_LOCK_GUARD(). */
+#define RCU_READ_LOCK_GUARD ADDRSPACE_RCU_READ_LOCK_GUARD
+/**
+ * WITH_RCU_READ_LOCK_GUARD() - QEMU's name of
+ * ADDRSPACE_WITH_RCU_READ_LOCK_GUARD().
+ */
+#define WITH_RCU_READ_LOCK_GUARD ADDRSPACE_WITH_RCU_READ_LOCK_GUARD
 
 /**
  * rcu_dereference() - Load an RCU-protected pointer.
@@ -85,6 +359,13 @@ typedef void RCUCBFunc(struct rcu_head *head);
 #define rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 
 /**
+ * rcu_set_pointer() - liburcu's form of rcu_assign_pointer().
+ * @pp: address of the pointer variable.
+ * @v: the new value.
+ */
+#define rcu_set_pointer(pp, v) __atomic_store_n((pp), (v), __ATOMIC_RELEASE)
+
+/**
  * rcu_xchg_pointer() - Publish a pointer and return the previous value.
  * @pp: address of the pointer variable.
  * @v: the new value.
@@ -95,126 +376,24 @@ typedef void RCUCBFunc(struct rcu_head *head);
 #define rcu_xchg_pointer(pp, v) __atomic_exchange_n((pp), (v), __ATOMIC_SEQ_CST)
 
 /**
- * rcu_register_thread() - Register the calling thread as an RCU reader.
+ * rcu_cmpxchg_pointer() - Publish @v if *@pp still holds @old.
+ * @pp: address of the pointer variable.
+ * @old: the expected value.
+ * @v: the new value.
  *
- * Idempotent (nested calls are counted). The library's constructor
- * registers the thread that loads it.
- * Context: any thread, outside a read-side section.
+ * A full barrier, as liburcu's. Context: writers.
+ * Return: the value *@pp held (equal to @old when @v was stored).
  */
-void rcu_register_thread(void);
-
-/**
- * rcu_unregister_thread() - Undo one rcu_register_thread().
- *
- * The thread stops being a reader when the count drops to zero; it must
- * not be inside a read-side section then.
- * Context: the registered thread.
- */
-void rcu_unregister_thread(void);
-
-/**
- * rcu_thread_is_registered() - Whether the calling thread is registered.
- *
- * Return: true when rcu_read_lock() may be used on this thread.
- */
-bool rcu_thread_is_registered(void);
-
-/**
- * synchronize_rcu() - Wait for a grace period.
- *
- * Returns after every read-side section that was running when it was
- * called has ended. Under ThreadSanitizer it also establishes
- * happens-before from those sections' ends to the caller.
- * Context: a registered or unregistered thread, outside any read-side
- * section and without the memory update lock.
- */
-void synchronize_rcu(void);
-
-/**
- * call_rcu1() - Run @func(@head) after a grace period (untyped form).
- * @head: the rcu_head embedded in the object to reclaim; the caller gives
- *        up the object, which must stay allocated until @func runs.
- * @func: callback, run on the reclamation thread with no lock held.
- *
- * Never blocks and never allocates. Prefer the typed call_rcu() macro.
- * Context: any thread, also inside a read-side section.
- */
-void call_rcu1(struct rcu_head *head, RCUCBFunc *func);
-
-/**
- * call_rcu() - Run @fn(@obj) after a grace period.
- * @obj: pointer to the object to reclaim.
- * @fn: function taking a pointer of @obj's type.
- * @field: name of the struct rcu_head member of *@obj; it must be the first
- *         member (offset 0), checked at compile time, as in QEMU.
- *
- * Context: any thread, also inside a read-side section.
- */
-#define call_rcu(obj, fn, field)                                           \
+#define rcu_cmpxchg_pointer(pp, old, v)                                    \
     __extension__({                                                        \
-        _Static_assert(__builtin_offsetof(__typeof__(*(obj)), field) == 0, \
-                       "call_rcu: the rcu_head must be the first member"); \
-        call_rcu1(&(obj)->field,                                           \
-                  (RCUCBFunc *)(void (*)(__typeof__(obj)))(fn));           \
+        __typeof__(*(pp)) addrspace_cmpxchg_old_ = (old);                  \
+        __atomic_compare_exchange_n((pp), &addrspace_cmpxchg_old_, (v), 0, \
+                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);   \
+        addrspace_cmpxchg_old_;                                            \
     })
 
-/**
- * g_free_rcu() - g_free(@obj) after a grace period.
- * @obj: pointer to a g_malloc'ed object containing a struct rcu_head.
- * @field: name of that struct rcu_head member (any offset below 4096).
- *
- * Context: any thread, also inside a read-side section.
- */
-#define g_free_rcu(obj, field)                                                \
-    __extension__({                                                           \
-        _Static_assert(__builtin_offsetof(__typeof__(*(obj)), field) <        \
-                           RCU_FREE_OFFSET_LIMIT,                             \
-                       "g_free_rcu: rcu_head too far into the object");       \
-        call_rcu1(&(obj)->field, (RCUCBFunc *)(uintptr_t) __builtin_offsetof( \
-                                     __typeof__(*(obj)), field));             \
-    })
+#endif /* !ADDRSPACE_RCU_NO_QEMU_NAMES */
 
-/** g_free_rcu() encodes the rcu_head's offset as a "function" below this. */
-#define RCU_FREE_OFFSET_LIMIT 4096
-
-/**
- * drain_call_rcu() - Wait until every callback queued so far has run.
- *
- * Context: outside any read-side section and without the memory update
- * lock (the callbacks may need it).
- */
-void drain_call_rcu(void);
-
-/** Helper of RCU_READ_LOCK_GUARD(); not to be called directly. */
-static inline void rcu_read_auto_unlock(int *guard)
-{
-    (void)guard;
-    rcu_read_unlock();
-}
-
-#define ADDRSPACE_CAT_(a, b) a##b
-/** Pastes @a and @b together after expanding them (unique guard names). */
-#define ADDRSPACE_CAT(a, b) ADDRSPACE_CAT_(a, b)
-
-/**
- * RCU_READ_LOCK_GUARD() - Hold a read-side section until the end of the
- * enclosing block.
- */
-#define RCU_READ_LOCK_GUARD()                                    \
-    int ADDRSPACE_CAT(rcu_guard_, __COUNTER__)                   \
-        __attribute__((cleanup(rcu_read_auto_unlock), unused)) = \
-            (rcu_read_lock(), 0)
-
-#define WITH_RCU_READ_LOCK_GUARD_(var)                            \
-    for (int var __attribute__((cleanup(rcu_read_auto_unlock))) = \
-             (rcu_read_lock(), 1);                                \
-         var; var = 0)
-
-/**
- * WITH_RCU_READ_LOCK_GUARD() - Run the following statement or block inside
- * a read-side section; `break` and `return` leave it correctly.
- */
-#define WITH_RCU_READ_LOCK_GUARD() \
-    WITH_RCU_READ_LOCK_GUARD_(ADDRSPACE_CAT(rcu_with_guard_, __COUNTER__))
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_RCU_H */

@@ -15,6 +15,21 @@
 /** Marks a symbol as part of the library's public ABI. */
 #define ADDRSPACE_EXPORT __attribute__((visibility("default")))
 
+#ifdef __cplusplus
+#define ADDRSPACE_BEGIN_DECLS extern "C" {
+#define ADDRSPACE_END_DECLS   }
+#else
+/**
+ * Opens the declarations of a public header: `extern "C" {` when compiled
+ * as C++, nothing in C.
+ */
+#define ADDRSPACE_BEGIN_DECLS
+/** Closes what ADDRSPACE_BEGIN_DECLS opened. */
+#define ADDRSPACE_END_DECLS
+#endif
+
+ADDRSPACE_BEGIN_DECLS
+
 /** An address in an address space, or an offset inside a region. */
 typedef uint64_t hwaddr;
 
@@ -29,6 +44,17 @@ typedef uint64_t hwaddr;
  * @user: the access is unprivileged.
  * @memory: the target must be RAM/ROM; MMIO and holes give MEMTX_ACCESS_ERROR.
  * @requester_id: bus requester id (PCI BDF) of the initiator.
+ * @byte_swap: QEMU's "invert endianness for this page" bit of a CPU TLB
+ *             entry; carried to callbacks unchanged, never interpreted here
+ *             (QEMU 7.2's memory API does not read it either: its softmmu
+ *             TLB swaps the access before it reaches the AddressSpace).
+ * @target_tlb_bit0: target-specific page-table bit, carried, not
+ *                   interpreted (as in QEMU).
+ * @target_tlb_bit1: likewise.
+ * @target_tlb_bit2: likewise.
+ *
+ * The fields and their order are QEMU 7.2's; the struct fits in 32 bits
+ * and is passed in one register.
  */
 typedef struct MemTxAttrs {
     unsigned int unspecified : 1;
@@ -36,10 +62,23 @@ typedef struct MemTxAttrs {
     unsigned int user : 1;
     unsigned int memory : 1;
     unsigned int requester_id : 16;
+    unsigned int byte_swap : 1;
+    unsigned int target_tlb_bit0 : 1;
+    unsigned int target_tlb_bit1 : 1;
+    unsigned int target_tlb_bit2 : 1;
 } MemTxAttrs;
 
+#ifdef __cplusplus
+static_assert(sizeof(MemTxAttrs) == sizeof(uint32_t),
+              "MemTxAttrs is passed by value in one 32-bit register");
+/* C++17 has neither compound literals nor designated initializers */
+#define MEMTXATTRS_UNSPECIFIED (MemTxAttrs{1, 0, 0, 0, 0, 0, 0, 0, 0})
+#else
+_Static_assert(sizeof(MemTxAttrs) == sizeof(uint32_t),
+               "MemTxAttrs is passed by value in one 32-bit register");
 /** Attributes of an access whose initiator said nothing more specific. */
 #define MEMTXATTRS_UNSPECIFIED ((MemTxAttrs){.unspecified = 1})
+#endif
 
 /**
  * MemTxResult - outcome of a memory transaction. Bits; the results of an
@@ -67,5 +106,7 @@ enum device_endian {
     DEVICE_BIG_ENDIAN,
     DEVICE_LITTLE_ENDIAN,
 };
+
+ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_TYPES_H */

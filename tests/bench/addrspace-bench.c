@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * addrspace-bench: the benchmark program (BENCHMARKS.md). Runs the
+ * addrspace-bench: the benchmark program (docs/benchmarks.md). Runs the
  * registered workloads and prints one record per figure:
  *     W0_rcu_read_lock ns_per_op=0.9 base_ns_per_op=0.3 ratio=3.0
  * or, with --json, a JSON array of the same records. The first line states
@@ -22,15 +22,17 @@
 
 #include "bench-config.h"
 #include "bench.h"
+#include "peer-vmmem.h"
 
 /* The registry: one entry per workload file. */
 static const BenchWorkload *const bench_workloads[] = {
-    &bench_w0_rcu_read_lock, &bench_w1h_ram_ld4,        &bench_w1q_ram_ld4_held,
-    &bench_w1_ram_ld4,       &bench_w2_ram_st4,         &bench_w3_ram_read4k,
-    &bench_w4_mmio_ld4,      &bench_w4s_mmio_ld8_split, &bench_w5_many_ld4,
-    &bench_w6_commit,        &bench_w6b_batch,          &bench_w7_cross,
-    &bench_w8_many_as,       &bench_w9_rcu_scale,       &bench_w10_map4k,
-    &bench_w11_gm_ld4,       &bench_w12_huge_map,
+    &bench_w0_rcu_read_lock, &bench_w1h_ram_ld4,      &bench_w1q_ram_ld4_held,
+    &bench_w1_ram_ld4,       &bench_w2_ram_st4,       &bench_w3_ram_read4k,
+    &bench_w4_mmio_ld4,      &bench_w4b_mmio_ld4_bql, &bench_w4s_mmio_ld8_split,
+    &bench_w5_many_ld4,      &bench_w6_commit,        &bench_w6b_batch,
+    &bench_w7_cross,         &bench_w8_many_as,       &bench_w9_rcu_scale,
+    &bench_w10_map4k,        &bench_w11_gm_ld4,       &bench_w12_huge_map,
+    &bench_w14_reset,
 };
 
 static bool opt_json;
@@ -310,7 +312,9 @@ static bool parse_threads(const char *list, unsigned int *out, size_t max,
 int main(int argc, char **argv)
 {
     gboolean quick = FALSE, json = FALSE;
-    char *filter = NULL, *threads = NULL;
+    /* filled by the option parser; freed on every return */
+    g_autofree char *filter = NULL;
+    g_autofree char *threads = NULL;
     unsigned int thread_list[64];
     GOptionEntry entries[] = {
         {"quick", 0, 0, G_OPTION_ARG_NONE, &quick,
@@ -324,30 +328,34 @@ int main(int argc, char **argv)
          "LIST"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *octx = g_option_context_new("- addrspace benchmarks");
-    GError *err = NULL;
+    g_autoptr(GOptionContext) octx =
+        g_option_context_new("- addrspace benchmarks");
+    g_autoptr(GError) err = NULL;
     BenchContext ctx = {.repetitions = 5};
     unsigned int ran = 0;
 
     g_option_context_add_main_entries(octx, entries, NULL);
     if (!g_option_context_parse(octx, &argc, &argv, &err) || argc > 1) {
-        fprintf(stderr, "addrspace-bench: %s\n",
-                err ? err->message : "unexpected argument");
+        if (err) {
+            fprintf(stderr, "addrspace-bench: %s\n", err->message);
+        } else {
+            fprintf(stderr, "addrspace-bench: unexpected argument '%s'\n",
+                    argv[1]);
+        }
         return 2;
     }
-    g_option_context_free(octx);
     if (!parse_threads(threads, thread_list, G_N_ELEMENTS(thread_list),
                        &ctx.n_threads)) {
         fprintf(stderr, "addrspace-bench: bad --threads list '%s'\n", threads);
         return 2;
     }
-    g_free(threads);
     ctx.threads = thread_list;
     opt_json = json;
     ctx.quick = quick;
     ctx.min_rep_ns = quick ? 20000000u : 200000000u;
 
     print_header();
+    peer_vmmem_note();
     if (opt_json) {
         printf("[");
     }
@@ -367,10 +375,8 @@ int main(int argc, char **argv)
     if (ran == 0) {
         fprintf(stderr, "addrspace-bench: no workload matches '%s'\n",
                 filter ? filter : "");
-        g_free(filter);
         return 2;
     }
-    g_free(filter);
     if (ctx.failed) {
         fprintf(stderr, "addrspace-bench: CHECK FAILED (see above)\n");
         return 1;

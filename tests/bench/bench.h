@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The benchmark harness's interface to its workloads (BENCHMARKS.md).
+ * The benchmark harness's interface to its workloads (docs/benchmarks.md).
  *
  * Adding a workload: write tests/bench/wN-<what>.c defining
  *     const BenchWorkload bench_wN_<what> = {"WN_<what>", wN_run};
@@ -240,6 +240,7 @@ extern const BenchWorkload bench_w1_ram_ld4;
 extern const BenchWorkload bench_w2_ram_st4;
 extern const BenchWorkload bench_w3_ram_read4k;
 extern const BenchWorkload bench_w4_mmio_ld4;
+extern const BenchWorkload bench_w4b_mmio_ld4_bql;
 extern const BenchWorkload bench_w4s_mmio_ld8_split;
 extern const BenchWorkload bench_w5_many_ld4;
 extern const BenchWorkload bench_w6_commit;
@@ -250,5 +251,6 @@ extern const BenchWorkload bench_w9_rcu_scale;
 extern const BenchWorkload bench_w10_map4k;
 extern const BenchWorkload bench_w11_gm_ld4;
 extern const BenchWorkload bench_w12_huge_map;
+extern const BenchWorkload bench_w14_reset;
 
 #endif /* ADDRSPACE_BENCH_H */

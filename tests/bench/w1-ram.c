@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The RAM-access workloads (BENCHMARKS.md):
+ * The RAM-access workloads (docs/benchmarks.md):
  *   W1h_ram_ld4       address_space_ldl_le, random 4-aligned addresses in a
  *                     16 KiB window of one RAM region (cache-resident);
  *   W1q_ram_ld4_held  the same inside one read-side section per 1024 loads;
@@ -12,10 +12,12 @@
  * Peer: Unicorn's uc_mem_read/uc_mem_write on the same host memory, mapped
  * with uc_mem_map_ptr at the same guest address (Unicorn has no read-side
  * section to hold, so W1q's peer figure is the same call as W1h's).
+ * W1h, W2 and W3 also run through vm-memory (peer-vmmem.h).
  */
 #include <string.h>
 
 #include "bench-ram.h"
+#include "peer-vmmem.h"
 
 #define MASK (BENCH_N_ADDRS - 1)
 
@@ -112,11 +114,14 @@ static BenchLoopFn *peer_loop(BenchContext *ctx, BenchRam *f, BenchLoopFn *loop)
     return NULL;
 }
 
+/* @vmmem: the vm-memory peer's name of the workload, or NULL for none. */
 static void run_ld4(BenchContext *ctx, uint64_t window, BenchLoopFn *op,
-                    const char *name)
+                    const char *name, const char *vmmem)
 {
     BenchRam *f = bench_ram_new(ctx, BENCH_RAM_SIZE, window, true);
     BenchLoopFn *peer = NULL;
+    BenchField vm[PEER_VMMEM_MAX_FIELDS];
+    BenchResult res;
 
     if (!f) {
         return;
@@ -128,26 +133,28 @@ static void run_ld4(BenchContext *ctx, uint64_t window, BenchLoopFn *op,
     peer = peer_loop(ctx, f, NULL);
 #endif
     if (check_ld4(ctx, f, op, name) && !ctx->failed) {
+        res = bench_measure_peer(ctx, op, bench_ram_ld4_raw, peer, f);
         bench_report_result(
-            ctx, name, bench_measure_peer(ctx, op, bench_ram_ld4_raw, peer, f),
-            NULL, 0);
+            ctx, name, res, vm,
+            vmmem ? peer_vmmem_fields(ctx, vmmem, f->addrs, res.ns_per_op, vm)
+                  : 0);
     }
     bench_ram_free(f);
 }
 
 static void w1h_run(BenchContext *ctx)
 {
-    run_ld4(ctx, BENCH_WINDOW, ld4_as, "W1h_ram_ld4");
+    run_ld4(ctx, BENCH_WINDOW, ld4_as, "W1h_ram_ld4", "W1h");
 }
 
 static void w1q_run(BenchContext *ctx)
 {
-    run_ld4(ctx, BENCH_WINDOW, ld4_held, "W1q_ram_ld4_held");
+    run_ld4(ctx, BENCH_WINDOW, ld4_held, "W1q_ram_ld4_held", NULL);
 }
 
 static void w1_run(BenchContext *ctx)
 {
-    run_ld4(ctx, BENCH_RAM_SIZE, ld4_as, "W1_ram_ld4");
+    run_ld4(ctx, BENCH_RAM_SIZE, ld4_as, "W1_ram_ld4", NULL);
 }
 
 /* ---- stores ---- */
@@ -220,6 +227,8 @@ static void w2_run(BenchContext *ctx)
 {
     BenchRam *f = bench_ram_new(ctx, BENCH_RAM_SIZE, BENCH_WINDOW, true);
     BenchLoopFn *peer = NULL;
+    BenchField vm[PEER_VMMEM_MAX_FIELDS];
+    BenchResult res;
     bool ok;
 
     if (!f) {
@@ -235,9 +244,10 @@ static void w2_run(BenchContext *ctx)
     }
 #endif
     if (ok) {
-        bench_report_result(ctx, "W2_ram_st4",
-                            bench_measure_peer(ctx, st4_as, st4_raw, peer, f),
-                            NULL, 0);
+        res = bench_measure_peer(ctx, st4_as, st4_raw, peer, f);
+        bench_report_result(
+            ctx, "W2_ram_st4", res, vm,
+            peer_vmmem_fields(ctx, "W2", f->addrs, res.ns_per_op, vm));
     }
     bench_ram_free(f);
 }
@@ -320,7 +330,9 @@ static void w3_run(BenchContext *ctx)
 {
     BenchRam *f = bench_ram_new(ctx, BENCH_RAM_SIZE, BENCH_RAM_SIZE, true);
     BenchLoopFn *peer = NULL;
+    BenchField fields[9];
     BenchResult res;
+    size_t n = 0;
     bool ok;
 
     if (!f) {
@@ -341,17 +353,17 @@ static void w3_run(BenchContext *ctx)
     }
     res = bench_measure_peer(ctx, read4k_as, read4k_raw, peer, f);
     /* Bandwidth: 4096 bytes per operation; ratio = ours / memcpy's. */
+    fields[n++] = (BenchField){"GB_per_s", 4096 / res.ns_per_op};
+    fields[n++] = (BenchField){"base_GB_per_s", 4096 / res.base_ns_per_op};
+    fields[n++] = (BenchField){"ratio", res.base_ns_per_op / res.ns_per_op};
     if (res.peer_ns_per_op > 0) {
-        BENCH_REPORT(ctx, "W3_ram_read4k", {"GB_per_s", 4096 / res.ns_per_op},
-                     {"base_GB_per_s", 4096 / res.base_ns_per_op},
-                     {"ratio", res.base_ns_per_op / res.ns_per_op},
-                     {"peer_unicorn_GB_per_s", 4096 / res.peer_ns_per_op},
-                     {"speedup_vs_peer", res.peer_ns_per_op / res.ns_per_op});
-    } else {
-        BENCH_REPORT(ctx, "W3_ram_read4k", {"GB_per_s", 4096 / res.ns_per_op},
-                     {"base_GB_per_s", 4096 / res.base_ns_per_op},
-                     {"ratio", res.base_ns_per_op / res.ns_per_op});
+        fields[n++] =
+            (BenchField){"peer_unicorn_GB_per_s", 4096 / res.peer_ns_per_op};
+        fields[n++] =
+            (BenchField){"speedup_vs_peer", res.peer_ns_per_op / res.ns_per_op};
     }
+    n += peer_vmmem_fields(ctx, "W3", f->addrs, res.ns_per_op, fields + n);
+    bench_report(ctx, "W3_ram_read4k", fields, n);
     bench_ram_free(f);
 }
 

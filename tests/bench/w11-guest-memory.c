@@ -4,11 +4,13 @@
  * over an AddressSpace's FlatView taken once with
  * guest_memory_from_address_space(), at random 4-aligned addresses of a
  * 16 KiB RAM window. Baseline: the raw 32-bit load. Peer: Unicorn's
- * uc_mem_read of 4 bytes (its only guest-memory read).
+ * uc_mem_read of 4 bytes (its only guest-memory read); vm-memory's load
+ * through its GuestMemory trait (peer-vmmem.h).
  */
 #include <addrspace/guest-memory.h>
 
 #include "bench-ram.h"
+#include "peer-vmmem.h"
 
 typedef struct W11 {
     BenchRam *f; /* first member: the shared loops take a BenchRam * */
@@ -47,6 +49,7 @@ static void w11_run(BenchContext *ctx)
     BenchLoopFn *peer = NULL;
     uint64_t want = 0;
     MemTxResult res = MEMTX_OK;
+    BenchField vm[PEER_VMMEM_MAX_FIELDS];
     BenchResult r;
 
     if (!w.f) {
@@ -81,7 +84,9 @@ static void w11_run(BenchContext *ctx)
     }
 #endif
     r = bench_measure_peer(ctx, gm_ld4, raw_ld4, peer, &w);
-    bench_report_result(ctx, "W11_gm_ld4", r, NULL, 0);
+    bench_report_result(
+        ctx, "W11_gm_ld4", r, vm,
+        peer_vmmem_fields(ctx, "W11", w.f->addrs, r.ns_per_op, vm));
 out:
     guest_memory_put(w.mem);
     bench_ram_free(w.f);

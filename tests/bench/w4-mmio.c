@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The MMIO workloads (BENCHMARKS.md):
+ * The MMIO workloads (docs/benchmarks.md):
  *   W4_mmio_ld4         address_space_ldl_le on a 4 KiB MMIO region whose
  *                       read callback returns the offset;
  *   W4s_mmio_ld8_split  address_space_ldq_le on a region whose callbacks
- *                       implement at most 4 bytes: two callbacks per load.
- * Baselines: one (W4) or two (W4s) indirect calls of the same callback.
+ *                       implement at most 4 bytes: two callbacks per load;
+ *   W4b_mmio_ld4_bql    W4 on a region that keeps QEMU's default: its
+ *                       callbacks run under the big lock (bql.h), taken
+ *                       and released by every load.
+ * W4 and W4s use lock-free regions (memory_region_clear_global_locking()),
+ * as a device with its own locking would: they measure the dispatcher.
+ * Baselines: one (W4, W4b) or two (W4s) indirect calls of the same callback.
  * Peer: Unicorn's uc_mem_read on a uc_mmio_map region for W4. W4s has no
  * peer: uc_mmio_map takes no access-size rules (Unicorn fixes its
  * MemoryRegionOps), so the split into two callbacks cannot be expressed.
@@ -78,7 +83,8 @@ static void uc_write_cb(uc_engine *uc, uint64_t offset, unsigned size,
 }
 #endif
 
-static BenchMmio *mmio_new(BenchContext *ctx, uint64_t align, bool peer)
+static BenchMmio *mmio_new(BenchContext *ctx, uint64_t align, bool peer,
+                           bool bql)
 {
     BenchMmio *m = g_new0(BenchMmio, 1);
     GError *err = NULL;
@@ -86,8 +92,15 @@ static BenchMmio *mmio_new(BenchContext *ctx, uint64_t align, bool peer)
 
     if (!memory_region_init(&m->root, NULL, "bench-root", UINT64_MAX, &err) ||
         !memory_region_init_io(&m->io, NULL, &ld4_ops, m, "bench-mmio",
-                               MMIO_SIZE, &err) ||
-        !memory_region_add_subregion(&m->root, MMIO_BASE, &m->io, &err) ||
+                               MMIO_SIZE, &err)) {
+        bench_check(ctx, false, "set-up: %s", err->message);
+        g_error_free(err);
+        return NULL;
+    }
+    if (!bql) {
+        memory_region_clear_global_locking(&m->io);
+    }
+    if (!memory_region_add_subregion(&m->root, MMIO_BASE, &m->io, &err) ||
         !address_space_init(&m->as, &m->root, "bench-as", &err)) {
         bench_check(ctx, false, "set-up: %s", err->message);
         g_error_free(err);
@@ -228,7 +241,7 @@ static bool check_loop(BenchContext *ctx, BenchMmio *m, BenchLoopFn *loop,
 
 static void w4_run(BenchContext *ctx)
 {
-    BenchMmio *m = mmio_new(ctx, 4, true);
+    BenchMmio *m = mmio_new(ctx, 4, true, false);
     BenchLoopFn *peer = NULL;
     bool ok;
 
@@ -254,7 +267,7 @@ static void w4_run(BenchContext *ctx)
 static void w4s_run(BenchContext *ctx)
 {
     /* 8-aligned offsets below 4088: both halves inside the region. */
-    BenchMmio *m = mmio_new(ctx, 8, false);
+    BenchMmio *m = mmio_new(ctx, 8, false, false);
 
     if (!m) {
         return;
@@ -267,5 +280,21 @@ static void w4s_run(BenchContext *ctx)
     mmio_free(m);
 }
 
+static void w4b_run(BenchContext *ctx)
+{
+    BenchMmio *m = mmio_new(ctx, 4, false, true);
+
+    if (!m) {
+        return;
+    }
+    if (check_loop(ctx, m, ld4_as, false, "address_space_ldl_le") &&
+        check_loop(ctx, m, ld4_call, false, "baseline")) {
+        bench_report_result(ctx, "W4b_mmio_ld4_bql",
+                            bench_measure(ctx, ld4_as, ld4_call, m), NULL, 0);
+    }
+    mmio_free(m);
+}
+
 const BenchWorkload bench_w4_mmio_ld4 = {"W4_mmio_ld4", w4_run};
+const BenchWorkload bench_w4b_mmio_ld4_bql = {"W4b_mmio_ld4_bql", w4b_run};
 const BenchWorkload bench_w4s_mmio_ld8_split = {"W4s_mmio_ld8_split", w4s_run};

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The many-region workloads (BENCHMARKS.md):
+ * The many-region workloads (docs/benchmarks.md):
  *   W5_many_ld4   4096 RAM regions of 64 KiB with 64 KiB gaps, random
  *                 4-byte loads across all of them;
  *   W7_cross      16-byte address_space_read straddling two adjacent RAM
@@ -19,10 +19,12 @@
  * tens of seconds (quadratic), past the run's time limit. Unicorn's lookup
  * (a search of its mapped blocks, then QEMU's page-table dispatch) depends
  * little on the count. W7 as is; none for W12 (far past the limit).
+ * W7 also runs through vm-memory (peer-vmmem.h).
  */
 #include <string.h>
 
 #include "bench-ram.h"
+#include "peer-vmmem.h"
 
 #define MANY_BASE             0x100000000ull
 #define W5_PEER_REGIONS       512u
@@ -464,6 +466,7 @@ static void w7_run(BenchContext *ctx)
     BenchCross *c = g_new0(BenchCross, 1);
     GError *err = NULL;
     BenchLoopFn *peer = NULL;
+    BenchField vm[PEER_VMMEM_MAX_FIELDS];
     uint64_t state = BENCH_SEED + 7;
     BenchResult res;
     bool ok;
@@ -520,7 +523,9 @@ static void w7_run(BenchContext *ctx)
 #endif
     if (ok) {
         res = bench_measure_peer(ctx, cross_as, cross_memcpy, peer, c);
-        bench_report_result(ctx, "W7_cross", res, NULL, 0);
+        bench_report_result(
+            ctx, "W7_cross", res, vm,
+            peer_vmmem_fields(ctx, "W7", c->addrs, res.ns_per_op, vm));
     }
     many_free(c->b);
     g_free(c);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The topology-change workloads (BENCHMARKS.md):
+ * The topology-change workloads (docs/benchmarks.md):
  *   W6_commit_N   add N RAM regions of 64 KiB (with 64 KiB gaps) one per
  *                 commit; total time and the cost per add of the last 10%;
  *   W6b_batch_N   the same N adds inside one transaction;
@@ -11,7 +11,7 @@
  * time over W6's, W8's the commit time over K = 1's.
  * Peer: Unicorn's uc_mem_map_ptr (every call commits) for W6 at N = 256
  * only: at 1024 its quadratic commits take 2-8 s, past the run's time limit
- * (BENCHMARKS.md has its figures at 1000 and 2000), and QEMU's dispatch map
+ * (docs/benchmarks.md has its figures at 1000 and 2000), and QEMU's dispatch map
  * aborts at 4096 sections, so N = 4096 and 16384 cannot be run. None for W6b (Unicorn has no transactions) nor W8 (one
  * Unicorn engine has one address space; engines share nothing).
  */

@@ -16,7 +16,7 @@
  * of tests/unit/render-reference.h, plus its own invariants (sorted,
  * disjoint, maximally merged); byte loads against the model (RAM-backed
  * regions give their memory, holes 0 with MEMTX_DECODE_ERROR); and every
- * MMIO callback against the bounds invariant of ARCHITECTURE.md §4
+ * MMIO callback against the callback bounds invariant of docs/design.md §5.2
  * (testdev counts violations; ROM-device callbacks are checked here).
  * A second AddressSpace keeps a RAM region and a testdev at the very top
  * of the 2^64 space for accesses that would wrap.

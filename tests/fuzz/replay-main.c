@@ -7,6 +7,9 @@
  * regression reproducers run in the plain, ASan and TSan test suites; a
  * failing input aborts (the harness's own check) or trips a sanitizer.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include <glib.h>
 
 #include "fuzz-common.h"
@@ -64,16 +67,40 @@ static int replay_path(const char *path, unsigned *n)
     return failed;
 }
 
+static void usage(FILE *out, const char *prog)
+{
+    fprintf(out,
+            "Usage: %s [--] CORPUS-DIR-OR-FILE...\n"
+            "Feeds every file (of every directory) to the fuzz harness, one "
+            "TAP test per file.\n",
+            prog);
+}
+
 int main(int argc, char **argv)
 {
     unsigned n = 0;
-    int failed = 0;
+    int failed = 0, first = 1;
 
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s CORPUS-DIR-OR-FILE...\n", argv[0]);
+    /* no options but help: a leading '-' is a mistake, not a file */
+    for (; first < argc && argv[first][0] == '-'; first++) {
+        if (!strcmp(argv[first], "--")) {
+            first++;
+            break;
+        }
+        if (!strcmp(argv[first], "-h") || !strcmp(argv[first], "--help") ||
+            !strcmp(argv[first], "-help")) {
+            usage(stdout, argv[0]);
+            return 0;
+        }
+        fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n", argv[0],
+                argv[first], argv[0]);
         return 2;
     }
-    for (int i = 1; i < argc; i++) {
+    if (first >= argc) {
+        usage(stderr, argv[0]);
+        return 2;
+    }
+    for (int i = first; i < argc; i++) {
         failed |= replay_path(argv[i], &n);
     }
     printf("1..%u\n", n);

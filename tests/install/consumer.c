@@ -21,6 +21,30 @@ static void item_free(Item *item)
     g_free(item);
 }
 
+/* QEMU-style board code: sentinels for errp, DMA and ld*_phys helpers. */
+static int qemu_style_calls(void)
+{
+    static MemoryRegion root, ram;
+    static AddressSpace as;
+    int ok;
+
+    memory_region_init(&root, NULL, "root", UINT64_MAX, &error_abort);
+    memory_region_init_ram(&ram, NULL, "ram", 4096, &error_fatal);
+    memory_region_add_subregion(&root, 0, &ram, &error_abort);
+    address_space_init(&as, &root, "memory", &error_fatal);
+    ok = dma_memory_set(&as, 0x10, 0xab, 4, MEMTXATTRS_UNSPECIFIED) ==
+             MEMTX_OK &&
+         ldl_le_phys(&as, 0x10) == 0xabababab &&
+         address_space_write_rom(&as, 0x10, MEMTXATTRS_UNSPECIFIED, "\x01",
+                                 1) == MEMTX_OK &&
+         ldub_phys(&as, 0x10) == 1;
+    address_space_destroy(&as);
+    drain_call_rcu();
+    memory_region_finalize(&ram);
+    memory_region_finalize(&root);
+    return ok;
+}
+
 int main(void)
 {
     Item *item = g_new0(Item, 1);
@@ -45,6 +69,10 @@ int main(void)
     if (__atomic_load_n(&reclaimed, __ATOMIC_RELAXED) != 1 ||
         ADDRSPACE_ERROR == 0) {
         fprintf(stderr, "consumer: call_rcu or the error domain failed\n");
+        return 1;
+    }
+    if (!qemu_style_calls()) {
+        fprintf(stderr, "consumer: the QEMU-style calls failed\n");
         return 1;
     }
     printf("consumer: ok\n");

@@ -1,14 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Installs the build into a temporary DESTDIR and uses it as an outside
-# project would: every installed public header must compile on its own,
-# and a small program built with `pkg-config --cflags --libs addrspace`
-# alone must link against the installed libaddrspace.so and run.
-# Usage: install-test.sh BUILD_DIR CONSUMER.c CC [CC_ARGS...]
+# project would: every installed public header must compile on its own, as
+# C11 and as C++17 (g++ and clang++, where installed), and small programs
+# in C and C++ built with `pkg-config --cflags --libs addrspace` alone must
+# link against the installed libaddrspace.so and run.
+# Usage: install-test.sh BUILD_DIR CONSUMER.c CONSUMER.cpp CC [CC_ARGS...]
 set -eu
 build=$1
 consumer=$2
-shift 2
+consumer_cpp=$3
+shift 3
 # "$@" is now the C compiler command, as meson runs it.
 
 tmp=$(mktemp -d)
@@ -55,6 +57,29 @@ for h in "$includedir"/addrspace/*.h; do
 done
 [ "$n" -gt 0 ] || fail "no header installed in $includedir/addrspace"
 echo "install-test: $n public headers compile on their own"
+
+cxxs=
+for cxx in g++ clang++; do
+    command -v "$cxx" >/dev/null && cxxs="$cxxs $cxx"
+done
+[ -n "$cxxs" ] || fail "neither g++ nor clang++ is installed"
+for cxx in $cxxs; do
+    for h in "$includedir"/addrspace/*.h; do
+        name=addrspace/${h##*/}
+        # shellcheck disable=SC2086
+        printf '#include <%s>\n#include <%s>\n' "$name" "$name" |
+            "$cxx" -std=c++17 -Wall -Wextra -Wpedantic -Werror \
+                -fsyntax-only -x c++ - $cflags ||
+            fail "<$name> does not compile as C++17 with $cxx"
+    done
+    # shellcheck disable=SC2086
+    "$cxx" -std=c++17 -Wall -Wextra -Wpedantic -Werror \
+        -o "$tmp/consumer-$cxx" "$consumer_cpp" $cflags $libs ||
+        fail "the C++ consumer does not build with $cxx and pkg-config's flags"
+    LD_LIBRARY_PATH=$libdir "$tmp/consumer-$cxx" ||
+        fail "the C++ consumer built with $cxx failed"
+done
+echo "install-test: the headers and the C++ consumer compile as C++17 with$cxxs"
 
 # The consumer: pkg-config's flags only, linked against the shared library.
 # shellcheck disable=SC2086

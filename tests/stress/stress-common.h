@@ -72,7 +72,7 @@ uint64_t stress_now_ns(void);
 /**
  * stress_writer_pause() - The updater's pause after each update (~50 us).
  *
- * ARCHITECTURE.md section 8: each pause lets a grace period end between
+ * docs/design.md §7.2: each pause lets a grace period end between
  * updates, so a run has thousands of grace periods instead of two or
  * three, and a late reader is caught instead of hidden.
  */
@@ -112,7 +112,7 @@ void stress_reader_loop(StressReadFn *read_once, void *arg, bool bursts,
  * @size: its size in bytes.
  *
  * A compiler barrier between the memset and the free keeps the stores:
- * without it gcc -O1 deletes the memset as dead (ARCHITECTURE.md section 8).
+ * without it gcc -O1 deletes the memset as dead (docs/design.md §7.2).
  * Under ASan there is no memset: ASan's own poisoning reports the access.
  */
 void stress_poison_free(void *obj, size_t size);

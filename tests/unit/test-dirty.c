@@ -372,6 +372,227 @@ static void test_concurrent_writers(Fixture *f, gconstpointer data)
     g_free(seen);
 }
 
+/* Mark pages @pages (ascending) dirty for DIRTY_MEMORY_VGA. */
+static void mark_pages(Fixture *f, const unsigned *pages, size_t n)
+{
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_VGA);
+    for (size_t i = 0; i < n; i++) {
+        memory_region_set_dirty(&f->ram, (hwaddr)pages[i] * PAGE, 1);
+    }
+}
+
+static hwaddr next_vga(Fixture *f, hwaddr addr, hwaddr size)
+{
+    return memory_region_find_next_dirty(&f->ram, addr, size, DIRTY_MEMORY_VGA);
+}
+
+static void test_find_next_empty(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    /* never enabled, enabled and clean, empty range, invalid client */
+    g_assert_cmpuint(next_vga(f, 0, UINT64_MAX), ==, DIRTY_PAGE_NONE);
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_VGA);
+    g_assert_cmpuint(next_vga(f, 0, UINT64_MAX), ==, DIRTY_PAGE_NONE);
+    memory_region_set_dirty(&f->ram, 5 * PAGE, 1);
+    g_assert_cmpuint(next_vga(f, 5 * PAGE, 0), ==, DIRTY_PAGE_NONE);
+    g_assert_cmpuint(next_vga(f, RAM_PAGES * PAGE, PAGE), ==, DIRTY_PAGE_NONE);
+    g_assert_cmpuint(
+        memory_region_find_next_dirty(&f->ram, 0, UINT64_MAX, DIRTY_MEMORY_NUM),
+        ==, DIRTY_PAGE_NONE);
+    /* regions without RAM, aliases included */
+    g_assert_cmpuint(memory_region_find_next_dirty(&f->root, 0, UINT64_MAX,
+                                                   DIRTY_MEMORY_VGA),
+                     ==, DIRTY_PAGE_NONE);
+    g_assert_cmpuint(memory_region_find_next_dirty(&f->alias, 0, UINT64_MAX,
+                                                   DIRTY_MEMORY_VGA),
+                     ==, DIRTY_PAGE_NONE);
+    g_assert_cmpuint(next_vga(f, 0, UINT64_MAX), ==, 5 * PAGE);
+}
+
+static void test_find_next_word_boundaries(Fixture *f, gconstpointer data)
+{
+    static const unsigned pages[] = {63, 64, 127, 128, 200};
+
+    (void)data;
+    mark_pages(f, pages, G_N_ELEMENTS(pages));
+    g_assert_cmpuint(next_vga(f, 0, UINT64_MAX), ==, 63 * PAGE);
+    /* a start inside a dirty page gives the page's start */
+    g_assert_cmpuint(next_vga(f, 63 * PAGE + 7, UINT64_MAX), ==, 63 * PAGE);
+    g_assert_cmpuint(next_vga(f, 64 * PAGE, UINT64_MAX), ==, 64 * PAGE);
+    g_assert_cmpuint(next_vga(f, 65 * PAGE, UINT64_MAX), ==, 127 * PAGE);
+    g_assert_cmpuint(next_vga(f, 127 * PAGE + 1, UINT64_MAX), ==, 127 * PAGE);
+    g_assert_cmpuint(next_vga(f, 129 * PAGE, UINT64_MAX), ==, 200 * PAGE);
+    g_assert_cmpuint(next_vga(f, 201 * PAGE, UINT64_MAX), ==, DIRTY_PAGE_NONE);
+    /* the range's end is respected, inside a word and at its edges */
+    g_assert_cmpuint(next_vga(f, 0, 63 * PAGE), ==, DIRTY_PAGE_NONE);
+    g_assert_cmpuint(next_vga(f, 0, 63 * PAGE + 1), ==, 63 * PAGE);
+    g_assert_cmpuint(next_vga(f, 65 * PAGE, 62 * PAGE), ==, DIRTY_PAGE_NONE);
+    g_assert_cmpuint(next_vga(f, 65 * PAGE, 62 * PAGE + 1), ==, 127 * PAGE);
+    g_assert_cmpuint(next_vga(f, 129 * PAGE, 71 * PAGE), ==, DIRTY_PAGE_NONE);
+}
+
+static void test_find_next_last_page(Fixture *f, gconstpointer data)
+{
+    MemoryRegion odd = {0};
+    DirtyPageIter it;
+    hwaddr off, len;
+
+    (void)data;
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_VGA);
+    memory_region_set_dirty(&f->ram, RAM_PAGES * PAGE - 1, 1);
+    g_assert_cmpuint(next_vga(f, 0, UINT64_MAX), ==, (RAM_PAGES - 1) * PAGE);
+    g_assert_cmpuint(next_vga(f, (RAM_PAGES - 1) * PAGE, PAGE), ==,
+                     (RAM_PAGES - 1) * PAGE);
+    /* a region whose last page is partial: the run stops at its end */
+    ok(memory_region_init_ram(&odd, NULL, "odd", 5000, NULL), NULL);
+    memory_region_set_log(&odd, true, DIRTY_MEMORY_CODE);
+    memory_region_set_dirty(&odd, 4999, 1);
+    g_assert_cmpuint(
+        memory_region_find_next_dirty(&odd, 0, UINT64_MAX, DIRTY_MEMORY_CODE),
+        ==, PAGE);
+    dirty_page_iter_init(&it, &odd, 0, UINT64_MAX, DIRTY_MEMORY_CODE);
+    g_assert_true(dirty_page_iter_next(&it, &off, &len));
+    g_assert_cmpuint(off, ==, PAGE);
+    g_assert_cmpuint(len, ==, 5000 - PAGE);
+    g_assert_false(dirty_page_iter_next(&it, &off, &len));
+    g_assert_false(dirty_page_iter_next(&it, &off, &len));
+    memory_region_finalize(&odd);
+}
+
+/* The runs an iterator yields, as "first+count" pages separated by ','. */
+static char *runs(DirtyPageIter *it)
+{
+    GString *s = g_string_new(NULL);
+    hwaddr off, len;
+
+    while (dirty_page_iter_next(it, &off, &len)) {
+        g_assert_cmpuint(off % PAGE, ==, 0);
+        g_assert_cmpuint(len % PAGE, ==, 0);
+        g_string_append_printf(s, "%s%u+%u", s->len ? "," : "",
+                               (unsigned)(off / PAGE), (unsigned)(len / PAGE));
+    }
+    return g_string_free(s, false);
+}
+
+static void assert_runs(DirtyPageIter *it, const char *want)
+{
+    char *got = runs(it);
+
+    g_assert_cmpstr(got, ==, want);
+    g_free(got);
+}
+
+static void test_iter_runs(Fixture *f, gconstpointer data)
+{
+    static const unsigned pages[] = {0,   1,   2,   62,  63,  64,           65,
+                                     128, 191, 192, 255, 256, RAM_PAGES - 1};
+    DirtyPageIter it;
+
+    (void)data;
+    mark_pages(f, pages, G_N_ELEMENTS(pages));
+    dirty_page_iter_init(&it, &f->ram, 0, UINT64_MAX, DIRTY_MEMORY_VGA);
+    assert_runs(&it, "0+3,62+4,128+1,191+2,255+2,4095+1");
+    /* a range starting and ending inside runs: cut to the range's pages */
+    dirty_page_iter_init(&it, &f->ram, 63 * PAGE + 9, 192 * PAGE - 63 * PAGE,
+                         DIRTY_MEMORY_VGA);
+    assert_runs(&it, "63+3,128+1,191+2");
+    /* nothing: another client, an empty range, a non-RAM region */
+    dirty_page_iter_init(&it, &f->ram, 0, UINT64_MAX, DIRTY_MEMORY_CODE);
+    assert_runs(&it, "");
+    dirty_page_iter_init(&it, &f->ram, 3 * PAGE, 59 * PAGE, DIRTY_MEMORY_VGA);
+    assert_runs(&it, "");
+    dirty_page_iter_init(&it, &f->root, 0, UINT64_MAX, DIRTY_MEMORY_VGA);
+    assert_runs(&it, "");
+    /* iteration does not clear */
+    g_assert_true(dirty(f, 0, DIRTY_MEMORY_VGA));
+}
+
+static void test_iter_snapshot(Fixture *f, gconstpointer data)
+{
+    static const unsigned pages[] = {10, 70, 71, 300, 400};
+    DirtyBitmapSnapshot *snap;
+    DirtyPageIter it;
+
+    (void)data;
+    mark_pages(f, pages, G_N_ELEMENTS(pages));
+    /* pages 71..300: the snapshot holds 71 and 300 */
+    snap = memory_region_snapshot_and_clear_dirty(&f->ram, 71 * PAGE,
+                                                  230 * PAGE, DIRTY_MEMORY_VGA);
+    dirty_page_iter_init_snapshot(&it, &f->ram, snap, 0, UINT64_MAX);
+    assert_runs(&it, "71+1,300+1");
+    g_assert_cmpuint(
+        memory_region_snapshot_find_next_dirty(&f->ram, snap, 0, UINT64_MAX),
+        ==, 71 * PAGE);
+    g_assert_cmpuint(memory_region_snapshot_find_next_dirty(
+                         &f->ram, snap, 72 * PAGE, 228 * PAGE),
+                     ==, DIRTY_PAGE_NONE);
+    g_assert_cmpuint(memory_region_snapshot_find_next_dirty(
+                         &f->ram, snap, 72 * PAGE, 229 * PAGE),
+                     ==, 300 * PAGE);
+    /* the live bitmap kept the pages outside the range */
+    dirty_page_iter_init(&it, &f->ram, 0, UINT64_MAX, DIRTY_MEMORY_VGA);
+    assert_runs(&it, "10+1,70+1,400+1");
+    memory_region_snapshot_free(snap);
+    g_assert_cmpuint(
+        memory_region_snapshot_find_next_dirty(&f->ram, NULL, 0, UINT64_MAX),
+        ==, DIRTY_PAGE_NONE);
+}
+
+/* Random bitmaps: the iterator and find_next agree with a page-by-page
+ * scan (memory_region_get_dirty()) over random ranges. */
+static void test_iter_matches_scan(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_MIGRATION);
+    for (unsigned round = 0; round < 40; round++) {
+        unsigned density = 1 + (unsigned)g_test_rand_int_range(0, 64);
+        unsigned first = (unsigned)g_test_rand_int_range(0, RAM_PAGES);
+        unsigned n = (unsigned)g_test_rand_int_range(1, RAM_PAGES - first + 1);
+        GString *want = g_string_new(NULL);
+        DirtyPageIter it;
+        char *got;
+
+        memory_region_reset_dirty(&f->ram, 0, UINT64_MAX,
+                                  DIRTY_MEMORY_MIGRATION);
+        for (unsigned p = 0; p < RAM_PAGES; p++) {
+            if ((unsigned)g_test_rand_int_range(0, 64) < density) {
+                memory_region_set_dirty(&f->ram, (hwaddr)p * PAGE, 1);
+            }
+        }
+        for (unsigned p = first; p < first + n;) {
+            unsigned q = p;
+
+            while (q < first + n && dirty(f, q, DIRTY_MEMORY_MIGRATION)) {
+                q++;
+            }
+            if (q > p) {
+                g_string_append_printf(want, "%s%u+%u", want->len ? "," : "", p,
+                                       q - p);
+            }
+            p = q + 1;
+        }
+        dirty_page_iter_init(&it, &f->ram, (hwaddr)first * PAGE,
+                             (hwaddr)n * PAGE, DIRTY_MEMORY_MIGRATION);
+        got = runs(&it);
+        g_assert_cmpstr(got, ==, want->str);
+        g_free(got);
+        g_string_free(want, true);
+    }
+}
+
+static void test_snapshot_client_reserved(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    memory_region_set_log(&f->ram, true, DIRTY_MEMORY_SNAPSHOT);
+    g_assert_cmpuint(memory_region_get_dirty_log_mask(&f->ram), ==, 0);
+    g_assert_null(memory_region_snapshot_and_clear_dirty(
+        &f->ram, 0, PAGE, DIRTY_MEMORY_SNAPSHOT));
+    /* reading it is allowed: nothing was ever logged */
+    g_assert_false(
+        memory_region_get_dirty(&f->ram, 0, UINT64_MAX, DIRTY_MEMORY_SNAPSHOT));
+    memory_region_reset_dirty(&f->ram, 0, PAGE, DIRTY_MEMORY_SNAPSHOT);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -384,6 +605,13 @@ int main(int argc, char **argv)
     ADD("/dirty/reset/page-rounding", test_set_and_reset);
     ADD("/dirty/snapshot/clear-range-only", test_snapshot_and_clear);
     ADD("/dirty/concurrent/writers-vs-snapshot", test_concurrent_writers);
+    ADD("/dirty/find-next/empty", test_find_next_empty);
+    ADD("/dirty/find-next/word-boundaries", test_find_next_word_boundaries);
+    ADD("/dirty/find-next/last-page", test_find_next_last_page);
+    ADD("/dirty/iter/runs", test_iter_runs);
+    ADD("/dirty/iter/snapshot", test_iter_snapshot);
+    ADD("/dirty/iter/matches-page-scan", test_iter_matches_scan);
+    ADD("/dirty/client/snapshot-reserved", test_snapshot_client_reserved);
 #undef ADD
     return g_test_run();
 }

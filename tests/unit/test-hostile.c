@@ -16,6 +16,8 @@
  *   2^64 - 0x1000  top RAM 0x1000, filled with 0xcc
  */
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -25,6 +27,8 @@
 
 #include "../../memory/memory-internal.h"
 #include "board-json.h"
+#include "machine.h"
+#include "qtest.h"
 #include "testdev.h"
 
 #define RAM_ADDR    0x0u
@@ -244,6 +248,185 @@ static void test_mmio_past_end(Fix *f, gconstpointer data)
     assert_log(f->dev, "");
 }
 
+/* A byte access near the end of a device whose callbacks take 4 bytes:
+ * QEMU would call the device with 4 bytes running past the region's end;
+ * the callback gets the access's own size instead (ours), at the same
+ * offset. Away from the end, QEMU's widened callback. */
+static void test_mmio_widened_at_end(Fix *f, gconstpointer data)
+{
+    static const TestDevConfig cfg = {.size = 6,
+                                      .endianness = DEVICE_LITTLE_ENDIAN,
+                                      .impl_min = 4,
+                                      .impl_max = 4};
+    TestDev *dev = dev_new("wide", &cfg);
+    GError *err = NULL;
+    MemTxResult res = MEMTX_OK;
+    uint8_t buf[2];
+
+    (void)data;
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR,
+                                          testdev_region(dev), &err),
+              err);
+    address_space_stb(&f->as, HOLE_ADDR + 1, 0x11, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    address_space_stb(&f->as, HOLE_ADDR + 5, 0x55, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR + 4, U, buf, 2), ==,
+                    MEMTX_OK);
+    (void)address_space_lduw_le(&f->as, HOLE_ADDR + 2, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+    assert_log(dev, "w4@0x1 w1@0x5 r2@0x4 r4@0x2");
+    g_assert_cmpuint(testdev_violations(dev), ==, 0);
+    ok_or_die(memory_region_del_subregion(&f->root, testdev_region(dev), &err),
+              err);
+    testdev_unref(dev);
+}
+
+/*
+ * A hole just below a region that does not start 4-aligned: QEMU 7.2 cuts
+ * the hole into aligned chunks of up to 4 bytes without stopping at the
+ * hole's end, so an access starting in the hole swallows the region's
+ * first bytes (reads give 0 there, writes are dropped, no callback).
+ */
+static void test_hole_before_unaligned_region(Fix *f, gconstpointer data)
+{
+    MemoryRegion ram;
+    GError *err = NULL;
+    TestDev *dev;
+    uint8_t buf[8], *p;
+    static const TestDevConfig cfg = {.size = 0x10,
+                                      .endianness = DEVICE_LITTLE_ENDIAN};
+
+    (void)data;
+    memset(&ram, 0, sizeof(ram));
+    ok_or_die(memory_region_init_ram(&ram, NULL, "odd-ram", 0x10, &err), err);
+    p = memory_region_get_ram_ptr(&ram);
+    for (unsigned i = 0; i < 0x10; i++) {
+        p[i] = (uint8_t)(0x10 + i);
+    }
+    dev = dev_new("odd-dev", &cfg);
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR + 3, &ram, &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR + 0x103,
+                                          testdev_region(dev), &err),
+              err);
+    /* RAM at +3: the chunk [0, 4) of the hole covers its byte 0 */
+    memset(buf, 0xee, sizeof(buf));
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR, U, buf, 8), ==,
+                    MEMTX_DECODE_ERROR);
+    g_assert_cmphex(buf[3], ==, 0);
+    g_assert_cmphex(buf[4], ==, 0x11);
+    g_assert_cmphex(buf[7], ==, 0x14);
+    memset(buf, 0x77, sizeof(buf));
+    g_assert_cmphex(address_space_write(&f->as, HOLE_ADDR + 2, U, buf, 4), ==,
+                    MEMTX_DECODE_ERROR);
+    g_assert_cmphex(p[0], ==, 0x10); /* swallowed: not written */
+    g_assert_cmphex(p[1], ==, 0x77);
+    /* an access starting in the region itself is not affected */
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR + 3, U, buf, 1), ==,
+                    MEMTX_OK);
+    g_assert_cmphex(buf[0], ==, 0x10);
+    /* a device at +0x103: its offset 0 is never called from the hole */
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR + 0x100, U, buf, 8),
+                    ==, MEMTX_DECODE_ERROR);
+    assert_log(dev, "r1@0x1 r2@0x2 r1@0x4");
+    ok_or_die(memory_region_del_subregion(&f->root, &ram, &err), err);
+    ok_or_die(memory_region_del_subregion(&f->root, testdev_region(dev), &err),
+              err);
+    drain_call_rcu();
+    memory_region_finalize(&ram);
+    testdev_unref(dev);
+}
+
+/*
+ * address_space_access_valid() over a huge MMIO range gives QEMU 7.2's
+ * answer at a cost that grows with the sections crossed, not the length
+ * (checking 2^46 bytes chunk by chunk would take hours); over a region
+ * with valid.accepts it asks for every chunk, as QEMU does.
+ */
+static gint accepts_count;
+
+static bool count_accepts(void *opaque, hwaddr offset, unsigned size,
+                          bool is_write, MemTxAttrs attrs)
+{
+    (void)opaque;
+    (void)offset;
+    (void)size;
+    (void)is_write;
+    (void)attrs;
+    g_atomic_int_inc(&accepts_count);
+    return true;
+}
+
+static void test_access_valid_huge_length(Fix *f, gconstpointer data)
+{
+    static const TestDevConfig big_cfg = {.size = 1ull << 48,
+                                          .endianness = DEVICE_LITTLE_ENDIAN,
+                                          .valid_min = 1,
+                                          .valid_max = 8};
+    static const TestDevConfig min8_cfg = {.size = 1ull << 40,
+                                           .endianness = DEVICE_LITTLE_ENDIAN,
+                                           .valid_min = 8,
+                                           .valid_max = 8};
+    static const TestDevConfig ask_cfg = {.size = 0x10000,
+                                          .endianness = DEVICE_LITTLE_ENDIAN,
+                                          .valid_max = 8,
+                                          .accepts = count_accepts};
+    const hwaddr big_addr = 1ull << 48, min8_addr = 1ull << 50;
+    const hwaddr ask_addr = 0x50000;
+    TestDev *big = dev_new("big", &big_cfg);
+    TestDev *min8 = dev_new("min8", &min8_cfg);
+    TestDev *ask = dev_new("ask", &ask_cfg);
+    GError *err = NULL;
+
+    (void)data;
+    memory_region_transaction_begin();
+    ok_or_die(memory_region_add_subregion(&f->root, big_addr,
+                                          testdev_region(big), &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, min8_addr,
+                                          testdev_region(min8), &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, ask_addr,
+                                          testdev_region(ask), &err),
+              err);
+    memory_region_transaction_commit();
+
+    /* 2^46 bytes from an odd address: chunks 1, 2, 4, then 8s */
+    g_assert_true(
+        address_space_access_valid(&f->as, big_addr + 1, 1ull << 46, true, U));
+    /* the whole region, then one byte of hole after it */
+    g_assert_true(
+        address_space_access_valid(&f->as, big_addr, 1ull << 48, false, U));
+    g_assert_false(address_space_access_valid(&f->as, big_addr,
+                                              (1ull << 48) + 1, false, U));
+    /* valid.min 8: aligned 8-byte chunks all pass; an odd start or an odd
+     * length makes one chunk too small */
+    g_assert_true(
+        address_space_access_valid(&f->as, min8_addr, 1ull << 39, false, U));
+    g_assert_false(address_space_access_valid(&f->as, min8_addr + 4, 1ull << 39,
+                                              false, U));
+    g_assert_false(address_space_access_valid(&f->as, min8_addr,
+                                              (1ull << 39) + 4, false, U));
+    /* valid.accepts: one call per chunk (8 KiB in 8-byte chunks) */
+    g_atomic_int_set(&accepts_count, 0);
+    g_assert_true(
+        address_space_access_valid(&f->as, ask_addr, 0x2000, true, U));
+    g_assert_cmpint(g_atomic_int_get(&accepts_count), ==, 0x2000 / 8);
+    assert_log(big, "");
+    assert_log(min8, "");
+    assert_log(ask, "");
+
+    memory_region_transaction_begin();
+    memory_region_del_subregion(&f->root, testdev_region(big), NULL);
+    memory_region_del_subregion(&f->root, testdev_region(min8), NULL);
+    memory_region_del_subregion(&f->root, testdev_region(ask), NULL);
+    memory_region_transaction_commit();
+    testdev_unref(big);
+    testdev_unref(min8);
+    testdev_unref(ask);
+}
+
 /* valid.unaligned = false: a misaligned access is refused, never split
  * into sizes the device does not accept. */
 static void test_unaligned_forbidden(Fix *f, gconstpointer data)
@@ -397,6 +580,36 @@ static void test_romd_shrunk_in_transaction(Fix *f, gconstpointer data)
     ok_or_die(memory_region_del_subregion(&f->root, &romd, &err), err);
     drain_call_rcu();
     memory_region_finalize(&romd);
+}
+
+/*
+ * An MMIO region resized to 0 inside a transaction (QEMU accepts size 0):
+ * until the commit the view still maps it, and callbacks keep the bound
+ * of its last non-zero size, so nothing past that reaches the device.
+ */
+static void test_mmio_shrunk_to_zero_in_transaction(Fix *f, gconstpointer data)
+{
+    MemoryRegion *mr = testdev_region(f->dev);
+    GError *err = NULL;
+    MemTxResult r;
+
+    (void)data;
+    memory_region_transaction_begin();
+    ok_or_die(memory_region_set_size(mr, 0x10, &err), err);
+    ok_or_die(memory_region_set_size(mr, 0, &err), err);
+    g_assert_cmpuint(memory_region_size(mr), ==, 0);
+    testdev_log_clear(f->dev);
+    address_space_ldl_le(&f->as, DEV_ADDR + 0x80, U, &r);
+    g_assert_cmphex(r, ==, MEMTX_DECODE_ERROR);
+    g_assert_cmpuint(testdev_log_len(f->dev), ==, 0);
+    address_space_ldl_le(&f->as, DEV_ADDR + 0x8, U, &r);
+    g_assert_cmphex(r, ==, MEMTX_OK);
+    g_assert_cmpuint(testdev_log_len(f->dev), ==, 1);
+    memory_region_transaction_commit();
+    address_space_ldl_le(&f->as, DEV_ADDR + 0x8, U, &r);
+    g_assert_cmphex(r, ==, MEMTX_DECODE_ERROR);
+    g_assert_cmpuint(testdev_log_len(f->dev), ==, 1);
+    ok_or_die(memory_region_set_size(mr, 0x100, &err), err);
 }
 
 /* --- DMA and callbacks that act on the tree ----------------------------- */
@@ -644,6 +857,9 @@ static void test_unplug_during_callback(Fix *f, gconstpointer data)
     ok_or_die(memory_region_init_io(&b->mmio, &b->owner, &blocking_ops, b,
                                     "blocking", 0x100, &err),
               err);
+    /* a callback that waits for another thread's unplug runs without the
+     * big lock, which the unplug (a tree change) takes */
+    memory_region_clear_global_locking(&b->mmio);
     ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR, &b->mmio, &err),
               err);
     t = g_thread_new("reader", reader_thread, &r);
@@ -663,6 +879,12 @@ static void test_unplug_during_callback(Fix *f, gconstpointer data)
     g_thread_join(t);
     g_assert_cmphex(r.res, ==, MEMTX_OK);
     g_assert_cmphex(r.value, ==, 0xc0de0008u);
+    /*
+     * Two stages: the old view's reclamation (queued by the unplug) drops
+     * the last reference and only then queues the release, possibly after
+     * a first drain's marker. Each drain waits for what is queued before it.
+     */
+    drain_call_rcu();
     drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released), ==, 1);
     (void)address_space_ldl_le(&f->as, HOLE_ADDR + 8, U, &r.res);
@@ -865,6 +1087,341 @@ static void test_iommu_bogus_translations(Fix *f, gconstpointer data)
     memory_region_finalize(&iommu);
 }
 
+/*
+ * Caller bugs are logged once per process as critical messages: a test of
+ * one runs itself again in a subprocess (criticals not fatal there).
+ * Returns true in that subprocess; in the parent, checks that it passed
+ * and that stderr matched @logged, and @once at most once, then returns
+ * false.
+ */
+static bool run_logging_once(const char *logged, const char *once)
+{
+    char *twice;
+
+    if (g_test_subprocess()) {
+        g_log_set_always_fatal(G_LOG_FATAL_MASK);
+        return true;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stderr(logged);
+    twice = g_strdup_printf("*%s*%s*", once, once);
+    g_test_trap_assert_stderr_unmatched(twice);
+    g_free(twice);
+    return false;
+}
+
+/* --- a caller's AddressSpace that is not initialised -------------------- */
+
+static void never_called(void *opaque)
+{
+    (void)opaque;
+    g_assert_not_reached();
+}
+
+/* Every entry point given @as (not initialised) answers as for a hole or
+ * does nothing, and writes nothing into @as. */
+static void assert_as_refused(AddressSpace *as)
+{
+    static const AddressSpace zero;
+    MemoryRegionCache cache;
+    MemTxResult res = MEMTX_OK;
+    uint8_t buf[16];
+    hwaddr xlat = 0, len = 8;
+    FlatView *fv;
+
+    memset(buf, 0x5a, sizeof(buf));
+    g_assert_cmphex(address_space_read(as, RAM_ADDR, U, buf, sizeof(buf)), ==,
+                    MEMTX_DECODE_ERROR);
+    assert_bytes(buf, 0, sizeof(buf));
+    g_assert_cmphex(address_space_write(as, RAM_ADDR, U, buf, sizeof(buf)), ==,
+                    MEMTX_DECODE_ERROR);
+    g_assert_cmphex(address_space_rw(as, DEV_ADDR, U, buf, 4, true), ==,
+                    MEMTX_DECODE_ERROR);
+    g_assert_cmphex(address_space_ldub(as, RAM_ADDR, U, &res), ==, 0);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    res = MEMTX_OK;
+    g_assert_cmphex(address_space_ldl_be(as, DEV_ADDR, U, &res), ==, 0);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    res = MEMTX_OK;
+    g_assert_cmphex(address_space_ldq(as, TOP_ADDR, U, &res), ==, 0);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    res = MEMTX_OK;
+    address_space_stw_le(as, RAM_ADDR, 0x1234, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    res = MEMTX_OK;
+    address_space_stq(as, DEV_ADDR, 1, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    rcu_read_lock();
+    g_assert_true(address_space_translate(as, RAM_ADDR + 4, &xlat, &len, false,
+                                          U) == memory_region_unassigned());
+    g_assert_cmphex(xlat, ==, RAM_ADDR + 4);
+    fv = address_space_to_flatview(as);
+    g_assert_cmpuint(flatview_nr_sections(fv), ==, 0);
+    rcu_read_unlock();
+    g_assert_false(address_space_access_valid(as, RAM_ADDR, 4, false, U));
+    len = 64;
+    g_assert_null(address_space_map(as, RAM_ADDR, &len, true, U));
+    g_assert_cmpuint(len, ==, 0);
+    address_space_unmap(as, buf, sizeof(buf), true, sizeof(buf));
+    address_space_register_map_client(as, never_called, NULL);
+    address_space_unregister_map_client(as, never_called, NULL);
+    address_space_set_max_bounce_buffer_size(as, 64);
+    g_assert_cmpint(address_space_cache_init(&cache, as, RAM_ADDR, 16, false),
+                    <, 0);
+    address_space_cache_destroy(&cache);
+    fv = address_space_get_flatview(as);
+    g_assert_cmpuint(flatview_nr_sections(fv), ==, 0);
+    flatview_unref(fv);
+    g_assert_true(memcmp(as, &zero, sizeof(zero)) == 0);
+}
+
+/*
+ * An AddressSpace that is zero-filled, or destroyed, handed to every entry
+ * point: hole answers (MEMTX_DECODE_ERROR, reads 0, map NULL, cache -1),
+ * one critical message per process naming the first function, the valid
+ * AddressSpace unaffected. Was a NULL dereference.
+ */
+static void test_as_uninitialised(Fix *f, gconstpointer data)
+{
+    AddressSpace zeroed, destroyed;
+    GError *err = NULL;
+    MemTxResult res;
+
+    (void)data;
+    if (!run_logging_once("*CRITICAL*address_space_read(): AddressSpace*"
+                          "not initialised*caller bug*",
+                          "not initialised")) {
+        return;
+    }
+    memset(&zeroed, 0, sizeof(zeroed));
+    assert_as_refused(&zeroed);
+    memset(&destroyed, 0, sizeof(destroyed));
+    ok_or_die(address_space_init(&destroyed, &f->root, "gone", &err), err);
+    address_space_destroy(&destroyed);
+    assert_as_refused(&destroyed);
+    g_assert_cmphex(address_space_ldub(&f->as, RAM_ADDR, U, &res), ==, 0xaa);
+    g_assert_cmphex(res, ==, MEMTX_OK);
+}
+
+static IOMMUTLBEntry zeroed_target_translate(void *opaque, hwaddr addr,
+                                             IOMMUAccessFlags flag,
+                                             int iommu_idx)
+{
+    IOMMUTLBEntry e = {.target_as = opaque,
+                       .iova = addr & ~(hwaddr)0xfff,
+                       .translated_addr = RAM_ADDR,
+                       .addr_mask = 0xfff,
+                       .perm = IOMMU_RW};
+
+    (void)flag;
+    (void)iommu_idx;
+    return e;
+}
+
+static const IOMMUMemoryRegionOps zeroed_target_ops = {
+    .translate = zeroed_target_translate,
+};
+
+/*
+ * An IOMMU whose translate callback returns a zero-filled target
+ * AddressSpace: a refused translation (QEMU: unassigned), so
+ * MEMTX_DECODE_ERROR and reads 0, with one critical message naming the
+ * IOMMU region. Was a NULL dereference.
+ */
+static void test_iommu_uninitialised_target(Fix *f, gconstpointer data)
+{
+    AddressSpace zeroed;
+    MemoryRegion iommu;
+    GError *err = NULL;
+    MemTxResult res = MEMTX_OK;
+    uint8_t buf[8];
+    hwaddr xlat, len = 4;
+
+    (void)data;
+    if (!run_logging_once("*CRITICAL*IOMMU region \"zeroed-target\"*"
+                          "translate*not an initialised AddressSpace*",
+                          "IOMMU region")) {
+        return;
+    }
+    memset(&zeroed, 0, sizeof(zeroed));
+    memset(&iommu, 0, sizeof(iommu));
+    ok_or_die(memory_region_init_iommu(&iommu, NULL, &zeroed_target_ops,
+                                       &zeroed, "zeroed-target", 0x10000, &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, HOLE_ADDR, &iommu, &err),
+              err);
+    memset(buf, 0x5a, sizeof(buf));
+    g_assert_cmphex(address_space_read(&f->as, HOLE_ADDR, U, buf, sizeof(buf)),
+                    ==, MEMTX_DECODE_ERROR);
+    assert_bytes(buf, 0, sizeof(buf));
+    g_assert_cmphex(address_space_write(&f->as, HOLE_ADDR, U, buf, sizeof(buf)),
+                    ==, MEMTX_DECODE_ERROR);
+    g_assert_cmphex(address_space_ldl_le(&f->as, HOLE_ADDR + 4, U, &res), ==,
+                    0);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    res = MEMTX_OK;
+    address_space_stl_le(&f->as, HOLE_ADDR + 4, 1, U, &res);
+    g_assert_cmphex(res, ==, MEMTX_DECODE_ERROR);
+    rcu_read_lock();
+    g_assert_true(address_space_translate(&f->as, HOLE_ADDR + 4, &xlat, &len,
+                                          false,
+                                          U) == memory_region_unassigned());
+    rcu_read_unlock();
+    assert_bytes(memory_region_get_ram_ptr(&f->ram), 0xaa, 0x1000);
+    ok_or_die(memory_region_del_subregion(&f->root, &iommu, &err), err);
+    drain_call_rcu();
+    memory_region_finalize(&iommu);
+}
+
+/* --- a listener author ----------------------------------------------------- */
+
+#define FLIP_A_ADDR 0x50000u
+#define FLIP_B_ADDR 0x60000u
+
+/* A listener that, whenever region a or b appears, disables it and enables
+ * the other: every commit round gives it a region_add, and it changes the
+ * tree again, forever. */
+typedef struct Flipper {
+    MemoryListener l;
+    MemoryRegion a, b;
+    unsigned begins, adds;
+    bool off;
+} Flipper;
+
+static void flip_begin(MemoryListener *l)
+{
+    ((Flipper *)(void *)l)->begins++;
+}
+
+static void flip_add(MemoryListener *l, MemoryRegionSection *s)
+{
+    Flipper *fl = (Flipper *)(void *)l;
+
+    fl->adds++;
+    if (!fl->off && (s->mr == &fl->a || s->mr == &fl->b)) {
+        memory_region_set_enabled(s->mr, false);
+        memory_region_set_enabled(s->mr == &fl->a ? &fl->b : &fl->a, true);
+    }
+}
+
+/* Both flip regions in f->root, disabled; the listener registered. */
+static void flipper_setup(Fix *f, Flipper *fl)
+{
+    GError *err = NULL;
+
+    memset(fl, 0, sizeof(*fl));
+    fl->l.name = "flipper";
+    fl->l.begin = flip_begin;
+    fl->l.region_add = flip_add;
+    ok_or_die(memory_region_init_ram(&fl->a, NULL, "flip-a", 0x1000, &err),
+              err);
+    ok_or_die(memory_region_init_ram(&fl->b, NULL, "flip-b", 0x1000, &err),
+              err);
+    memset(memory_region_get_ram_ptr(&fl->a), 0xa1, 0x1000);
+    memset(memory_region_get_ram_ptr(&fl->b), 0xb2, 0x1000);
+    memory_region_set_enabled(&fl->a, false);
+    memory_region_set_enabled(&fl->b, false);
+    ok_or_die(memory_region_add_subregion(&f->root, FLIP_A_ADDR, &fl->a, &err),
+              err);
+    ok_or_die(memory_region_add_subregion(&f->root, FLIP_B_ADDR, &fl->b, &err),
+              err);
+    memory_listener_register(&fl->l, &f->as);
+}
+
+static void flipper_teardown(Fix *f, Flipper *fl)
+{
+    memory_listener_unregister(&fl->l);
+    memory_region_transaction_begin();
+    memory_region_del_subregion(&f->root, &fl->a, NULL);
+    memory_region_del_subregion(&f->root, &fl->b, NULL);
+    memory_region_transaction_commit();
+    drain_call_rcu();
+    memory_region_finalize(&fl->a);
+    memory_region_finalize(&fl->b);
+}
+
+/* What the view maps at @addr: the fill byte of its RAM, or -1 for a hole. */
+static int view_byte(Fix *f, hwaddr addr)
+{
+    MemTxResult res;
+    uint8_t v = address_space_ldub(&f->as, addr, U, &res);
+
+    return res == MEMTX_OK ? v : -1;
+}
+
+/*
+ * A listener that changes the tree in every commit round: the commit stops
+ * after MEMORY_TRANSACTION_MAX_ROUNDS rounds with ADDRSPACE_ERROR_LIMIT
+ * naming the listener; the views are those of the last round (consistent:
+ * one of the two regions); the change made in the last round is published
+ * by the next commit. Was an endless loop.
+ */
+static void test_listener_changes_tree_forever(Fix *f, gconstpointer data)
+{
+    Flipper fl;
+    GError *err = NULL;
+    bool ok;
+
+    (void)data;
+    flipper_setup(f, &fl);
+    fl.begins = 0;
+    memory_region_transaction_begin();
+    memory_region_set_enabled(&fl.a, true);
+    ok = memory_region_transaction_commit_checked(&err);
+    g_assert_false(ok);
+    g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_LIMIT);
+    g_assert_nonnull(strstr(err->message, "\"flipper\" in its region_add"));
+    g_clear_error(&err);
+    /* one begin per round; round 1 mapped a, round 2 b, ..., round 64 b */
+    g_assert_cmpuint(fl.begins, ==, MEMORY_TRANSACTION_MAX_ROUNDS);
+    g_assert_cmpuint(MEMORY_TRANSACTION_MAX_ROUNDS % 2, ==, 0);
+    g_assert_cmpint(view_byte(f, FLIP_A_ADDR), ==, -1);
+    g_assert_cmpint(view_byte(f, FLIP_B_ADDR), ==, 0xb2);
+    /* the tree already holds round 64's change (a again): published by
+     * the next commit, once the listener stops flipping */
+    g_assert_true(memory_region_is_enabled(&fl.a));
+    fl.off = true;
+    memory_region_transaction_begin();
+    ok = memory_region_transaction_commit_checked(&err);
+    g_assert_no_error(err);
+    g_assert_true(ok);
+    g_assert_cmpint(view_byte(f, FLIP_A_ADDR), ==, 0xa1);
+    g_assert_cmpint(view_byte(f, FLIP_B_ADDR), ==, -1);
+    flipper_teardown(f, &fl);
+}
+
+/*
+ * The same through memory_region_transaction_commit() (and a plain
+ * setter, its own transaction): each commit stops at the limit; one
+ * critical message per process names the listener.
+ */
+static void test_listener_changes_tree_forever_logged(Fix *f,
+                                                      gconstpointer data)
+{
+    Flipper fl;
+
+    (void)data;
+    if (!run_logging_once("*CRITICAL*MEMORY_TRANSACTION_MAX_ROUNDS*"
+                          "\"flipper\" in its region_add*",
+                          "MAX_ROUNDS")) {
+        return;
+    }
+    flipper_setup(f, &fl);
+    fl.begins = 0;
+    memory_region_set_enabled(&fl.a, true);
+    g_assert_cmpuint(fl.begins, ==, MEMORY_TRANSACTION_MAX_ROUNDS);
+    memory_region_transaction_begin();
+    memory_region_transaction_commit();
+    g_assert_cmpuint(fl.begins, ==, 2 * MEMORY_TRANSACTION_MAX_ROUNDS);
+    fl.off = true;
+    memory_region_transaction_begin();
+    memory_region_transaction_commit();
+    g_assert_cmpint(view_byte(f, FLIP_A_ADDR) == -1, !=,
+                    view_byte(f, FLIP_B_ADDR) == -1);
+    flipper_teardown(f, &fl);
+}
+
 /* --- board files --------------------------------------------------------- */
 
 /* A board file is refused with @code and a message that starts with the
@@ -901,7 +1458,8 @@ static void test_board_cycle(void)
         ADDRSPACE_ERROR_CYCLE, "$.regions[2].target");
 }
 
-static void test_board_duplicate_names(void)
+/* Display names may repeat (QEMU allows it); ids (default: the name) not. */
+static void test_board_duplicate_ids(void)
 {
     board_refused(
         "{\"regions\": [" BOARD_ROOT "\"size\": 65536}, {\"name\": "
@@ -913,6 +1471,12 @@ static void test_board_duplicate_names(void)
         "{\"regions\": [" BOARD_ROOT "\"size\": 65536}], "
         "\"devices\": [{\"name\": \"s\", \"type\": \"testdev\"}], " BOARD_AS,
         ADDRSPACE_ERROR_BUSY, "$.devices[0].name");
+    board_refused(
+        "{\"regions\": [" BOARD_ROOT "\"size\": 65536}, {\"id\": \"r\", "
+        "\"name\": \"x\", \"kind\": \"ram\", \"size\": 4096}, {\"id\": "
+        "\"r\", \"name\": \"y\", \"kind\": \"ram\", \"size\": "
+        "4096}], " BOARD_AS,
+        ADDRSPACE_ERROR_BUSY, "$.regions[2].id");
 }
 
 static void test_board_overlapping_subregions(void)
@@ -930,8 +1494,10 @@ static void test_board_absurd_sizes(void)
     board_refused("{\"regions\": [" BOARD_ROOT
                   "\"size\": \"0x10000000000000001\"}], " BOARD_AS,
                   ADDRSPACE_ERROR_PARSE, "$.regions[0].size");
-    board_refused("{\"regions\": [" BOARD_ROOT "\"size\": 0}], " BOARD_AS,
-                  ADDRSPACE_ERROR_PARSE, "$.regions[0].size");
+    /* size 0: accepted as in QEMU, except for RAM-backed kinds */
+    board_refused("{\"regions\": [" BOARD_ROOT "\"size\": 0}, {\"name\": "
+                  "\"r\", \"kind\": \"ram\", \"size\": 0}], " BOARD_AS,
+                  ADDRSPACE_ERROR_INVALID, "$.regions[1].size");
     board_refused(
         "{\"regions\": [" BOARD_ROOT "\"size\": \"0x10000000000000000\"}, "
         "{\"name\": \"r\", \"kind\": \"ram\", "
@@ -944,6 +1510,264 @@ static void test_board_absurd_sizes(void)
         ADDRSPACE_ERROR_OVERFLOW, "$.regions[1].addr");
 }
 
+/* Strict JSON only: what json-glib would take leniently is refused. */
+static void test_board_lenient_json(void)
+{
+    static const char *const cases[][2] = {
+        {"/* c */ {}", "$: invalid JSON: comments are not allowed"},
+        {"{} // c", "$: invalid JSON: comments are not allowed"},
+        {"{'regions': []}", "$: invalid JSON: single-quoted strings"},
+        {"{\"regions\": [], \"regions\": []}", "$.regions: duplicate member"},
+        {"{\"regions\": []} {}",
+         "$: invalid JSON: more than one top-level value"},
+        {"{\"regions\": [{\"name\": \"s\\u0000t\"}]}",
+         "$.regions[0].name: strings must not contain \\u0000"},
+        {"{\"regions\": [1,]}", "$.regions: invalid JSON: trailing comma"},
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        board_refused(cases[i][0], ADDRSPACE_ERROR_PARSE, cases[i][1]);
+    }
+}
+
+typedef struct DeepLoad {
+    const char *json;
+    GError *err;
+    Machine *m;
+} DeepLoad;
+
+static void *deep_load_main(void *opaque)
+{
+    DeepLoad *d = opaque;
+
+    d->m = board_json_load_data(d->json, strlen(d->json), &d->err);
+    return NULL;
+}
+
+/*
+ * 100000 nested brackets whose count a comment or a single-quoted string
+ * would hide from a bracket scan (json-glib accepts both and recurses per
+ * level: a stack overflow). Loaded on a thread with a 512 KiB stack: the
+ * strict check never recurses.
+ */
+static void test_board_hidden_nesting(void)
+{
+    static const char *const heads[][2] = {
+        {"/* \" */ {\"regions\":", "$: invalid JSON: comments are not "
+                                   "allowed (line 1, column 1)"},
+        {"{'\"': ", "$: invalid JSON: single-quoted strings are not "
+                    "allowed (line 1, column 2)"},
+        {"{\"regions\":", "$.regions[0][0][0][0][0][0][0][0][0][0][0][0][0]"
+                          "[0][0]: nested deeper than 16 levels (line 1, "
+                          "column 27)"},
+    };
+    const size_t n = 100000;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(heads); i++) {
+        GString *json = g_string_new(heads[i][0]);
+        DeepLoad d = {0};
+        pthread_attr_t attr;
+        pthread_t thread;
+
+        for (size_t j = 0; j < n; j++) {
+            g_string_append_c(json, '[');
+        }
+        for (size_t j = 0; j < n; j++) {
+            g_string_append_c(json, ']');
+        }
+        g_string_append_c(json, '}');
+        d.json = json->str;
+        g_assert_cmpint(pthread_attr_init(&attr), ==, 0);
+        g_assert_cmpint(pthread_attr_setstacksize(&attr, 512 << 10), ==, 0);
+        g_assert_cmpint(pthread_create(&thread, &attr, deep_load_main, &d), ==,
+                        0);
+        g_assert_cmpint(pthread_join(thread, NULL), ==, 0);
+        pthread_attr_destroy(&attr);
+        g_assert_null(d.m);
+        g_assert_error(d.err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_PARSE);
+        g_assert_cmpstr(d.err->message, ==, heads[i][1]);
+        g_error_free(d.err);
+        g_string_free(json, TRUE);
+    }
+}
+
+/* --- the test machine's front end and devices ---------------------------- */
+
+typedef struct CountedOutput {
+    uint64_t bytes;
+    char last;
+} CountedOutput;
+
+static bool counted_output(void *opaque, const char *data, size_t len)
+{
+    CountedOutput *c = opaque;
+
+    c->bytes += len;
+    c->last = data[len - 1];
+    return true;
+}
+
+/*
+ * Replies far larger than their command (a 17-byte `read` asks for a
+ * 32 MiB reply) are streamed: a session never holds more than
+ * QTEST_OUTPUT_BUFFER_MAX bytes of output, whatever the input.
+ */
+static void test_qtest_huge_replies(void)
+{
+    static const char input[] = "read 0 0x1000000\nread 0 0x1000000\n"
+                                "b64read 0 0x1000000\ninfo mtree -f\n";
+    GError *err = NULL;
+    Machine *m = machine_new_default(NULL, &err);
+    QTestSession *s;
+    CountedOutput c = {0};
+    GString *out = g_string_new(NULL);
+    char *dump_text = NULL;
+    size_t dump_len = 0;
+    uint64_t replies;
+    FILE *dump;
+
+    g_assert_no_error(err);
+    s = qtest_session_new(m);
+    qtest_session_set_output(s, counted_output, &c);
+    qtest_session_feed(s, input, strlen(input), out);
+    g_assert_cmpuint(out->len, ==, 0);
+    g_assert_cmpuint(qtest_session_peak_buffered(s), <=,
+                     QTEST_OUTPUT_BUFFER_MAX);
+    /* everything came out: two "OK 0x" + hex, "OK " + base64, the dump */
+    dump = open_memstream(&dump_text, &dump_len);
+    mtree_info(dump, true, false);
+    fclose(dump);
+    free(dump_text);
+    replies = 2 * (5 + 2 * (16u << 20) + 1) + 3 + 4 * ((16u << 20) + 2) / 3 +
+              1 + dump_len + 3;
+    g_assert_cmpuint(c.bytes, ==, replies);
+    g_assert_cmpint(c.last, ==, '\n');
+    qtest_session_free(s);
+    machine_free(m);
+    g_string_free(out, TRUE);
+}
+
+/* b64write answers FAIL and writes nothing unless its data is base64. */
+static void test_qtest_b64write_invalid(void)
+{
+    static const char *const bad[] = {
+        "b64write 0x1000 4 AQID!A==",
+        "b64write 0x1000 4 AQIDBA=",
+        "b64write 0x1000 4 AQ==BA==",
+        "b64write 0x1000 2 AQJ=",
+    };
+    GError *err = NULL;
+    Machine *m = machine_new_default(NULL, &err);
+    QTestSession *s;
+    GString *out = g_string_new(NULL);
+
+    g_assert_no_error(err);
+    s = qtest_session_new(m);
+    qtest_session_process_line(s, "memset 0x1000 4 0x11", 20, out);
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_string_truncate(out, 0);
+        qtest_session_process_line(s, bad[i], strlen(bad[i]), out);
+        g_assert_true(g_str_has_prefix(out->str, "FAIL invalid base64 data"));
+    }
+    g_string_truncate(out, 0);
+    qtest_session_process_line(s, "read 0x1000 4", 13, out);
+    g_assert_cmpstr(out->str, ==, "OK 0x11111111\n");
+    qtest_session_free(s);
+    machine_free(m);
+    g_string_free(out, TRUE);
+}
+
+/* A guest hammering a testdev: its log keeps the last TESTDEV_LOG_MAX
+ * callbacks and counts the dropped ones. */
+static void test_testdev_log_flood(Fix *f, gconstpointer data)
+{
+    const uint32_t total = 3 * TESTDEV_LOG_MAX;
+    MemTxResult r = MEMTX_OK;
+
+    (void)data;
+    for (uint32_t i = 0; i < total; i++) {
+        MemTxResult one;
+
+        address_space_stl_le(&f->as, DEV_ADDR + 4 * (i % 64), i, U, &one);
+        r |= one;
+    }
+    g_assert_cmpint(r, ==, MEMTX_OK);
+    g_assert_cmpuint(testdev_log_len(f->dev), ==, TESTDEV_LOG_MAX);
+    g_assert_cmpuint(testdev_log_dropped(f->dev), ==, total - TESTDEV_LOG_MAX);
+    g_assert_cmpuint(testdev_log_get(f->dev, 0).value, ==,
+                     total - TESTDEV_LOG_MAX);
+    g_assert_cmpuint(testdev_log_get(f->dev, TESTDEV_LOG_MAX - 1).value, ==,
+                     total - 1);
+    g_assert_cmpuint(testdev_log_get(f->dev, TESTDEV_LOG_MAX - 1).offset, ==,
+                     4 * ((total - 1) % 64));
+    testdev_log_clear(f->dev);
+    g_assert_cmpuint(testdev_log_len(f->dev), ==, 0);
+    g_assert_cmpuint(testdev_log_dropped(f->dev), ==, 0);
+    address_space_stl_le(&f->as, DEV_ADDR, 7, U, &r);
+    g_assert_cmpint(r, ==, MEMTX_OK);
+    assert_log(f->dev, "w4@0x0");
+}
+
+/*
+ * Run qtest @lines on a fresh default machine; the last line's answer must
+ * end with @last_answer, and the whole session print at most @max_bytes.
+ */
+static void qtest_bounded(const char *const *lines, size_t n,
+                          const char *last_answer, size_t max_bytes)
+{
+    Machine *m = machine_new_default(NULL, NULL);
+    QTestSession *s = qtest_session_new(m);
+    GString *out = g_string_new(NULL);
+    size_t before = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        before = out->len;
+        qtest_session_process_line(s, lines[i], strlen(lines[i]), out);
+    }
+    g_assert_cmpuint(out->len, <=, max_bytes);
+    g_assert_true(g_str_has_suffix(out->str + before, last_answer));
+    g_string_free(out, TRUE);
+    qtest_session_free(s);
+    machine_free(m);
+}
+
+/* Issue: a 1-tick periodic HPET timer made clock_step endless. */
+static void test_clock_self_rearming_timer(void)
+{
+    const char *const quiet[] = {
+        "writel 0xfed00100 0x14c", "writel 0xfed00108 1",
+        "writel 0xfed00010 1",     "clock_step 300000000",
+        "readl 0xfed000f0",        "clock_step 9223372036854775807",
+    };
+    const char *const observed[] = {
+        "irq_intercept_in ioapic", "writel 0xfed00100 0x14c",
+        "writel 0xfed00108 1",     "writel 0xfed00010 1",
+        "clock_step 300000000",
+    };
+    const char *const storm_from_0[] = {
+        "writel 0xfed00100 0x14c",
+        "writel 0xfed00108 1",
+        "writel 0xfed00010 1",
+        "clock_step 9223372036854775807",
+    };
+
+    qtest_bounded(quiet, 5, "OK 0x0000000001c9c380\n", 100);
+    /* now + 2^63 - 1 wraps: QEMU 7.2 does not move the clock */
+    qtest_bounded(quiet, 6, "OK 300000000\n", 200);
+    qtest_bounded(storm_from_0, 4,
+                  "FAIL timer work budget exhausted: stopped at "
+                  "9223372036854775800 ns\n",
+                  200);
+    /*
+     * two IRQ lines a match: about 26 MB, not 720. The default HPET starts
+     * timers 1 and 2 with the counter (QEMU 9.1): their one-tick matches
+     * take 2 of the 1,000,000 callbacks.
+     */
+    qtest_bounded(observed, 5,
+                  "FAIL timer work budget exhausted: stopped at 9999980 ns\n",
+                  30u << 20);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -953,11 +1777,16 @@ int main(int argc, char **argv)
     ADD_TEST("mmio/size-5", test_mmio_size_5);
     ADD_TEST("mmio/size-16", test_mmio_size_16);
     ADD_TEST("mmio/past-region-end", test_mmio_past_end);
+    ADD_TEST("mmio/widened-at-region-end", test_mmio_widened_at_end);
     ADD_TEST("mmio/unaligned-forbidden", test_unaligned_forbidden);
     ADD_TEST("rom/write", test_rom_write);
     ADD_TEST("hole/read-write", test_hole_read);
+    ADD_TEST("hole/before-unaligned-region", test_hole_before_unaligned_region);
+    ADD_TEST("access-valid/huge-length", test_access_valid_huge_length);
     ADD_TEST("rom-device/shrunk-in-transaction",
              test_romd_shrunk_in_transaction);
+    ADD_TEST("mmio/shrunk-to-zero-in-transaction",
+             test_mmio_shrunk_to_zero_in_transaction);
     ADD_TEST("map/huge-length", test_map_huge_length);
     ADD_TEST("map/bounce-busy", test_map_bounce_busy);
     ADD_TEST("dma/nested-same-device", test_dma_nested_same_device);
@@ -969,11 +1798,24 @@ int main(int argc, char **argv)
     ADD_TEST("tree/overlapping-subregions", test_tree_overlapping_subregions);
     ADD_TEST("tree/absurd-sizes", test_tree_absurd_sizes);
     ADD_TEST("iommu/bogus-translations", test_iommu_bogus_translations);
+    ADD_TEST("iommu/uninitialised-target", test_iommu_uninitialised_target);
+    ADD_TEST("address-space/uninitialised", test_as_uninitialised);
+    ADD_TEST("listener/changes-tree-forever",
+             test_listener_changes_tree_forever);
+    ADD_TEST("listener/changes-tree-forever-logged",
+             test_listener_changes_tree_forever_logged);
     g_test_add_func("/hostile/board/cycle", test_board_cycle);
-    g_test_add_func("/hostile/board/duplicate-names",
-                    test_board_duplicate_names);
+    g_test_add_func("/hostile/board/duplicate-ids", test_board_duplicate_ids);
     g_test_add_func("/hostile/board/overlapping-subregions",
                     test_board_overlapping_subregions);
     g_test_add_func("/hostile/board/absurd-sizes", test_board_absurd_sizes);
+    g_test_add_func("/hostile/board/lenient-json", test_board_lenient_json);
+    g_test_add_func("/hostile/board/hidden-nesting", test_board_hidden_nesting);
+    g_test_add_func("/hostile/qtest/huge-replies", test_qtest_huge_replies);
+    g_test_add_func("/hostile/qtest/b64write-invalid",
+                    test_qtest_b64write_invalid);
+    ADD_TEST("testdev/log-flood", test_testdev_log_flood);
+    g_test_add_func("/hostile/clock/self-rearming-timer",
+                    test_clock_self_rearming_timer);
     return g_test_run();
 }

@@ -6,6 +6,7 @@
  * owner, no FlatView, no reader inside a read-side section.
  */
 #include <stddef.h>
+#include <stdio.h>
 
 #include "tree-helpers.h"
 
@@ -348,6 +349,39 @@ static void test_reader_thread_delays_release(Tree *t, gconstpointer data)
 #define ADD(path, fn) \
     g_test_add(path, Tree, NULL, tree_setup, fn, tree_teardown)
 
+static void release_needing_lock(MemoryOwner *owner)
+{
+    /* what a device's release does: finalize regions (update lock) */
+    memory_region_transaction_begin();
+    memory_region_transaction_commit();
+    printf("released\n");
+    fflush(stdout);
+    g_free(owner);
+}
+
+/*
+ * exit() while this thread holds the update lock (inside a transaction),
+ * with an owner's release pending: the release would wait for the lock,
+ * so the library's exit handler does not wait for it (no stall of a
+ * second, no message); the release never runs.
+ */
+static void test_exit_in_transaction_does_not_wait(void)
+{
+    if (g_test_subprocess()) {
+        MemoryOwner *owner = g_new0(MemoryOwner, 1);
+
+        memory_owner_init(owner, "pending", release_needing_lock);
+        memory_owner_unref(owner);
+        memory_region_transaction_begin(); /* exits holding the lock */
+        return;
+    }
+    g_test_trap_subprocess(NULL, 30 * G_USEC_PER_SEC,
+                           G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stdout_unmatched("*released*");
+    g_test_trap_assert_stderr_unmatched("*will not run*");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -361,5 +395,7 @@ int main(int argc, char **argv)
         test_address_space_pins_root);
     ADD("/lifetime/reader/thread-delays-release",
         test_reader_thread_delays_release);
+    g_test_add_func("/lifetime/exit/in-transaction-does-not-wait",
+                    test_exit_in_transaction_does_not_wait);
     return g_test_run();
 }

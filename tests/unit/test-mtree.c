@@ -17,6 +17,9 @@
 #include <addrspace/memory.h>
 #include <addrspace/rcu.h>
 
+#include "mtree-blocks.h"
+#include "source-path.h"
+
 /* Regions and AddressSpaces of one test, torn down together. */
 typedef struct Fixture {
     GPtrArray *regions; /* MemoryRegion *, in creation order */
@@ -159,7 +162,20 @@ static AddressSpace *fx_as(Fixture *fx, MemoryRegion *root, const char *name)
     return as;
 }
 
-/* The dump as a string (g_free it). */
+/* The dump with MtreeInfoFlags as a string (g_free it). */
+static char *dump_flags(unsigned int flags)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    g_assert_nonnull(f);
+    mtree_info_flags(f, flags);
+    g_assert_cmpint(fclose(f), ==, 0);
+    return buf;
+}
+
+/* The dump as a string (g_free it), through mtree_info(). */
 static char *dump(bool flatview, bool disabled)
 {
     char *buf = NULL;
@@ -170,48 +186,6 @@ static char *dump(bool flatview, bool disabled)
     mtree_info(f, flatview, disabled);
     g_assert_cmpint(fclose(f), ==, 0);
     return buf;
-}
-
-static gint block_cmp(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * @text's blocks (each ends with a blank line), sorted and joined again:
- * QEMU's block order comes from a hash table, so the doc's expectations
- * hold for the blocks as a set.
- */
-static char *sorted_blocks(const char *text)
-{
-    GPtrArray *blocks = g_ptr_array_new_with_free_func(g_free);
-    GString *joined = g_string_new(NULL);
-    const char *p = text;
-
-    while (*p) {
-        const char *end = strstr(p, "\n\n");
-
-        g_assert_nonnull(end); /* every block ends with a blank line */
-        g_ptr_array_add(blocks, g_strndup(p, (gsize)(end + 2 - p)));
-        p = end + 2;
-    }
-    g_ptr_array_sort(blocks, block_cmp);
-    for (guint i = 0; i < blocks->len; i++) {
-        g_string_append(joined, blocks->pdata[i]);
-    }
-    g_ptr_array_free(blocks, true);
-    return g_string_free(joined, false);
-}
-
-/* Compare @got with @want block by block, each block byte for byte. */
-static void assert_same_blocks(const char *got, const char *want)
-{
-    char *g = sorted_blocks(got);
-    char *w = sorted_blocks(want);
-
-    g_assert_cmpstr(g, ==, w);
-    g_free(g);
-    g_free(w);
 }
 
 /* The dump must equal @want exactly (our order is deterministic). */
@@ -355,57 +329,180 @@ static const char isapc_flat_expected[] =
     "\n";
 /* clang-format on */
 
-/* The I/O ports of isapc under "io" (rtc gets its rtc-index child). */
+/*
+ * The I/O ports of isapc under "io" (rtc gets its rtc-index child), with
+ * the device that owns each in QEMU 7.2 (`info mtree -o`; "d2" is
+ * /machine/unattached/device[2]), or NULL for none.
+ */
 static const struct {
     const char *name;
     hwaddr addr;
     uint64_t size;
+    const char *owner;
 } isapc_ports[] = {
-    {"dma-chan", 0x0, 8},    {"dma-cont", 0x8, 8},    {"pic", 0x20, 2},
-    {"pit", 0x40, 4},        {"i8042-data", 0x60, 1}, {"pcspk", 0x61, 1},
-    {"i8042-cmd", 0x64, 1},  {"rtc", 0x70, 2},        {"ioport80", 0x80, 1},
-    {"dma-page", 0x81, 3},   {"dma-page", 0x87, 1},   {"dma-page", 0x89, 3},
-    {"dma-page", 0x8f, 1},   {"port92", 0x92, 1},     {"pic", 0xa0, 2},
-    {"dma-chan", 0xc0, 16},  {"dma-cont", 0xd0, 16},  {"ioportF0", 0xf0, 1},
-    {"ide", 0x170, 8},       {"ide", 0x1f0, 8},       {"ide", 0x376, 1},
-    {"fdc", 0x3f1, 5},       {"ide", 0x3f6, 1},       {"fdc", 0x3f7, 1},
-    {"elcr", 0x4d0, 1},      {"elcr", 0x4d1, 1},      {"fwcfg", 0x510, 2},
-    {"fwcfg.dma", 0x514, 8}, {"vmport", 0x5658, 1},
+    {"dma-chan", 0x0, 8, "d2"},     {"dma-cont", 0x8, 8, "d2"},
+    {"pic", 0x20, 2, "d4"},         {"pit", 0x40, 4, "d7"},
+    {"i8042-data", 0x60, 1, "d10"}, {"pcspk", 0x61, 1, "d8"},
+    {"i8042-cmd", 0x64, 1, "d10"},  {"rtc", 0x70, 2, "d6"},
+    {"ioport80", 0x80, 1, NULL},    {"dma-page", 0x81, 3, "d2"},
+    {"dma-page", 0x87, 1, "d2"},    {"dma-page", 0x89, 3, "d3"},
+    {"dma-page", 0x8f, 1, "d3"},    {"port92", 0x92, 1, "d13"},
+    {"pic", 0xa0, 2, "d5"},         {"dma-chan", 0xc0, 16, "d3"},
+    {"dma-cont", 0xd0, 16, "d3"},   {"ioportF0", 0xf0, 1, NULL},
+    {"ide", 0x170, 8, "d15"},       {"ide", 0x1f0, 8, "d14"},
+    {"ide", 0x376, 1, "d15"},       {"fdc", 0x3f1, 5, "d9"},
+    {"ide", 0x3f6, 1, "d14"},       {"fdc", 0x3f7, 1, "d9"},
+    {"elcr", 0x4d0, 1, "d4"},       {"elcr", 0x4d1, 1, "d5"},
+    {"fwcfg", 0x510, 2, "fw_cfg"},  {"fwcfg.dma", 0x514, 8, "fw_cfg"},
+    {"vmport", 0x5658, 1, "d11"},
 };
+
+/* The isapc owners of a build, by short name ("d2", "fw_cfg", ...). */
+typedef struct IsapcOwners {
+    GHashTable *by_name; /* short name -> MemoryOwner *, one reference */
+} IsapcOwners;
+
+static void unref_owner(gpointer key, gpointer value, gpointer opaque)
+{
+    (void)key;
+    (void)opaque;
+    memory_owner_unref(value);
+}
+
+/*
+ * The owner QEMU gives @short_name: "dN" is /machine/unattached/device[N],
+ * anything else /machine/NAME; "pc.ram" the memory backend object. NULL
+ * when @owners or @short_name is NULL (no owner).
+ */
+static MemoryOwner *isapc_owner(IsapcOwners *owners, const char *short_name)
+{
+    MemoryOwner *o;
+
+    if (!owners || !short_name) {
+        return NULL;
+    }
+    o = g_hash_table_lookup(owners->by_name, short_name);
+    if (!o) {
+        g_autofree char *path =
+            short_name[0] == 'd'
+                ? g_strdup_printf("/machine/unattached/device[%s]",
+                                  short_name + 1)
+            : strcmp(short_name, "pc.ram") == 0
+                ? g_strdup("/objects/pc.ram")
+                : g_strdup_printf("/machine/%s", short_name);
+
+        o = g_new0(MemoryOwner, 1);
+        memory_owner_init(o, short_name, (void (*)(MemoryOwner *))g_free);
+        memory_owner_set_qom(o, strcmp(short_name, "pc.ram") != 0, path, NULL);
+        g_hash_table_insert(owners->by_name, (char *)short_name, o);
+    }
+    return o;
+}
+
+/* An I/O region with an owner, torn down with the fixture. */
+static MemoryRegion *fx_io_owned(Fixture *fx, MemoryOwner *owner,
+                                 const char *name, uint64_t size)
+{
+    MemoryRegion *mr = g_new0(MemoryRegion, 1);
+    GError *err = NULL;
+
+    g_assert_true(
+        memory_region_init_io(mr, owner, &dummy_ops, NULL, name, size, &err));
+    g_assert_no_error(err);
+    g_ptr_array_add(fx->regions, mr);
+    return mr;
+}
 
 /*
  * The isapc machine from the public API, AddressSpaces in QEMU's creation
  * order. The ports are added in reverse, so the dump's order comes from
- * its own sorting.
+ * its own sorting. With @owned, each region gets the owner QEMU 7.2 gives
+ * it (memory_owner_set_qom()).
  */
-static void build_isapc(Fixture *fx)
+static void build_isapc_owned(Fixture *fx, bool owned)
 {
+    IsapcOwners owners = {g_hash_table_new(g_str_hash, g_str_equal)};
+    IsapcOwners *o = owned ? &owners : NULL;
     MemoryRegion *system = fx_container(fx, "system", UINT64_MAX);
-    MemoryRegion *ram = fx_ram(fx, "pc.ram", 64 * 1024 * 1024);
+    MemoryRegion *ram = g_new0(MemoryRegion, 1);
     MemoryRegion *rom = fx_ram(fx, "pc.rom", 0x20000);
     MemoryRegion *bios = fx_ram(fx, "pc.bios", 0x20000);
     MemoryRegion *io = fx_io(fx, "io", 0x10000);
-    MemoryRegion *smm = fx_container(fx, "memory", UINT64_MAX);
+    MemoryRegion *smm = g_new0(MemoryRegion, 1);
+    MemoryRegion *smm_alias = g_new0(MemoryRegion, 1);
+    GError *err = NULL;
 
+    g_assert_true(memory_region_init_ram(ram, isapc_owner(o, "pc.ram"),
+                                         "pc.ram", 64 * 1024 * 1024, &err));
+    g_assert_true(memory_region_init(smm, isapc_owner(o, "d0"), "memory",
+                                     UINT64_MAX, &err));
+    g_assert_true(memory_region_init_alias(smm_alias, isapc_owner(o, "d0"),
+                                           "memory", system, 0, UINT64_MAX,
+                                           &err));
+    g_assert_no_error(err);
+    g_ptr_array_add(fx->regions, ram);
+    g_ptr_array_add(fx->regions, smm);
+    g_ptr_array_add(fx->regions, smm_alias);
     add(system, 0, fx_alias(fx, "ram-below-4g", ram, 0, 64 * 1024 * 1024));
     add_prio(system, 0xc0000, rom, 1);
     add_prio(system, 0xe0000, fx_alias(fx, "isa-bios", bios, 0, 0x20000), 1);
     add(system, 0xfffe0000, bios);
     for (size_t i = G_N_ELEMENTS(isapc_ports); i-- > 0;) {
+        MemoryOwner *owner = isapc_owner(o, isapc_ports[i].owner);
         MemoryRegion *port =
-            fx_io(fx, isapc_ports[i].name, isapc_ports[i].size);
+            fx_io_owned(fx, owner, isapc_ports[i].name, isapc_ports[i].size);
 
         if (!strcmp(isapc_ports[i].name, "rtc")) {
-            add(port, 0, fx_io(fx, "rtc-index", 1));
+            add(port, 0, fx_io_owned(fx, owner, "rtc-index", 1));
         }
         add(io, isapc_ports[i].addr, port);
     }
-    add_prio(smm, 0, fx_alias(fx, "memory", system, 0, UINT64_MAX), 0);
+    add_prio(smm, 0, smm_alias, 0);
 
     fx_as(fx, system, "memory");
     fx_as(fx, io, "I/O");
     fx_as(fx, system, "cpu-memory-0");
     fx_as(fx, smm, "cpu-smm-0");
+    /* the regions hold the owners now */
+    g_hash_table_foreach(owners.by_name, unref_owner, NULL);
+    g_hash_table_destroy(owners.by_name);
+}
+
+static void build_isapc(Fixture *fx)
+{
+    build_isapc_owned(fx, false);
+}
+
+/*
+ * QEMU 7.2's own `info mtree -o` and `-f -o` of `-M isapc -m 64`
+ * (tests/boards/qemu-7.2/isapc-m64/, recorded by
+ * tests/boards/record-qemu-mtree.py): the same tree built with the
+ * owners QEMU gives its regions prints the same blocks, byte for byte.
+ */
+static void test_isapc_owners(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
+{
+    static const struct {
+        const char *file;
+        unsigned int flags;
+    } modes[] = {
+        {"mtree.txt", 0},
+        {"mtree-f.txt", MTREE_INFO_FLATVIEW},
+        {"mtree-o.txt", MTREE_INFO_OWNER},
+        {"mtree-f-o.txt", MTREE_INFO_FLATVIEW | MTREE_INFO_OWNER},
+        {"mtree-o-D.txt", MTREE_INFO_OWNER | MTREE_INFO_DISABLED},
+    };
+
+    build_isapc_owned(fx, true);
+    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
+        g_autofree char *path = source_path("tests", "boards", "qemu-7.2",
+                                            "isapc-m64", modes[i].file, NULL);
+        g_autofree char *want = NULL;
+        char *got = dump_flags(modes[i].flags);
+
+        g_assert_true(g_file_get_contents(path, &want, NULL, NULL));
+        mtree_assert_same_blocks(got, want);
+        free(got);
+    }
 }
 
 static void test_isapc_tree(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
@@ -414,11 +511,11 @@ static void test_isapc_tree(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
 
     build_isapc(fx);
     got = dump(false, false);
-    assert_same_blocks(got, isapc_tree_expected);
+    mtree_assert_same_blocks(got, isapc_tree_expected);
     g_free(got);
     /* nothing is disabled: -D prints the same */
     got = dump(false, true);
-    assert_same_blocks(got, isapc_tree_expected);
+    mtree_assert_same_blocks(got, isapc_tree_expected);
     g_free(got);
 }
 
@@ -428,7 +525,7 @@ static void test_isapc_flatview(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
 
     build_isapc(fx);
     got = dump(true, false);
-    assert_same_blocks(got, isapc_flat_expected);
+    mtree_assert_same_blocks(got, isapc_flat_expected);
     g_free(got);
 }
 
@@ -529,6 +626,8 @@ static void test_nonvolatile(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
     add(top, 0x8000, fx_alias(fx, "pmem-alias", pmem2, 0, 0x1000));
     memory_region_set_nonvolatile(nvbox, true);
     memory_region_set_nonvolatile(pmem2, true);
+    g_assert_true(memory_region_is_nonvolatile(nvbox));
+    g_assert_false(memory_region_is_nonvolatile(top));
     fx_as(fx, top, "as-nv");
     /*
      * The tree shows each region's own flag (pmem inherits nothing there);
@@ -911,6 +1010,197 @@ static void test_creation_order(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
     /* clang-format on */
 }
 
+static void assert_dump_flags(unsigned int flags, const char *want)
+{
+    char *got = dump_flags(flags);
+
+    g_assert_cmpstr(got, ==, want);
+    g_free(got);
+}
+
+/* An owner freed by its release callback (after the tree drops it). */
+static MemoryOwner *new_owner(const char *name, bool is_device,
+                              const char *path, const char *id)
+{
+    MemoryOwner *o = g_new0(MemoryOwner, 1);
+
+    memory_owner_init(o, name, (void (*)(MemoryOwner *))g_free);
+    if (path || id || !is_device) {
+        memory_owner_set_qom(o, is_device, path, id);
+    }
+    return o;
+}
+
+/*
+ * Owners as QEMU 7.2's `info mtree -o` prints them (mtree_print_mr_owner):
+ * a device by id when it has one, else by path; another object by path; an
+ * object without either by type (the owner's name here); a named region
+ * without owner under /machine/unattached; an unnamed one "orphan". The
+ * owner follows " [disabled]"; -f -o prints the owner of each range's
+ * region.
+ */
+static void test_owner_column(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
+{
+    MemoryOwner *lpc =
+        new_owner("ich9-lpc", true, "/machine/unattached/device[2]", NULL);
+    MemoryOwner *nic =
+        new_owner("e1000", true, "/machine/peripheral/nic0", "nic0");
+    MemoryOwner *backend =
+        new_owner("memory-backend-ram", false, "/objects/pc.ram", "ignored");
+    MemoryOwner *loose = new_owner("loose-dev", true, NULL, NULL);
+    MemoryRegion *top = fx_container(fx, "top", 0x10000);
+    MemoryRegion *ram = g_new0(MemoryRegion, 1);
+    MemoryRegion *pm = g_new0(MemoryRegion, 1);
+    MemoryRegion *evt = g_new0(MemoryRegion, 1);
+    MemoryRegion *bar = g_new0(MemoryRegion, 1);
+    MemoryRegion *cfg = g_new0(MemoryRegion, 1);
+    GError *err = NULL;
+
+    g_assert_true(memory_region_init_ram(ram, backend, "pc.ram", 0x1000, &err));
+    g_assert_true(memory_region_init(pm, lpc, "ich9-pm", 0x80, &err));
+    g_assert_true(
+        memory_region_init_io(evt, lpc, &dummy_ops, NULL, "acpi-evt", 4, &err));
+    g_assert_true(memory_region_init_io(bar, nic, &dummy_ops, NULL,
+                                        "e1000-mmio", 0x100, &err));
+    g_assert_true(
+        memory_region_init_io(cfg, loose, &dummy_ops, NULL, NULL, 0x10, &err));
+    g_assert_no_error(err);
+    g_ptr_array_add(fx->regions, ram);
+    g_ptr_array_add(fx->regions, pm);
+    g_ptr_array_add(fx->regions, evt);
+    g_ptr_array_add(fx->regions, bar);
+    g_ptr_array_add(fx->regions, cfg);
+    add(top, 0, fx_alias(fx, "ram-below-4g", ram, 0, 0x1000));
+    add(pm, 0, evt);
+    add(top, 0x2000, pm);
+    memory_region_set_enabled(pm, false);
+    add(top, 0x3000, bar);
+    add(top, 0x4000, cfg);
+    add(top, 0x5000, fx_io(fx, NULL, 0x10));
+    fx_as(fx, top, "memory");
+    /* the tree holds them now */
+    memory_owner_unref(lpc);
+    memory_owner_unref(nic);
+    memory_owner_unref(backend);
+    memory_owner_unref(loose);
+    /* clang-format off */
+    assert_dump_flags(MTREE_INFO_OWNER,
+        "address-space: memory\n"
+        "  0000000000000000-000000000000ffff (prio 0, i/o): top parent:{obj path=/machine/unattached}\n"
+        "    0000000000000000-0000000000000fff (prio 0, ram): alias ram-below-4g @pc.ram 0000000000000000-0000000000000fff parent:{obj path=/machine/unattached}\n"
+        "      0000000000002000-0000000000002003 (prio 0, i/o): acpi-evt owner:{dev path=/machine/unattached/device[2]}\n"
+        "    0000000000003000-00000000000030ff (prio 0, i/o): e1000-mmio owner:{dev id=nic0}\n"
+        "    0000000000004000-000000000000400f (prio 0, i/o):  owner:{dev type=loose-dev}\n"
+        "    0000000000005000-000000000000500f (prio 0, i/o):  orphan\n"
+        "\n"
+        "memory-region: pc.ram\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram owner:{obj path=/objects/pc.ram}\n"
+        "\n");
+    assert_dump_flags(MTREE_INFO_OWNER | MTREE_INFO_DISABLED,
+        "address-space: memory\n"
+        "  0000000000000000-000000000000ffff (prio 0, i/o): top parent:{obj path=/machine/unattached}\n"
+        "    0000000000000000-0000000000000fff (prio 0, ram): alias ram-below-4g @pc.ram 0000000000000000-0000000000000fff parent:{obj path=/machine/unattached}\n"
+        "    0000000000002000-000000000000207f (prio 0, i/o): ich9-pm [disabled] owner:{dev path=/machine/unattached/device[2]}\n"
+        "      0000000000002000-0000000000002003 (prio 0, i/o): acpi-evt owner:{dev path=/machine/unattached/device[2]}\n"
+        "    0000000000003000-00000000000030ff (prio 0, i/o): e1000-mmio owner:{dev id=nic0}\n"
+        "    0000000000004000-000000000000400f (prio 0, i/o):  owner:{dev type=loose-dev}\n"
+        "    0000000000005000-000000000000500f (prio 0, i/o):  orphan\n"
+        "\n"
+        "memory-region: pc.ram\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram owner:{obj path=/objects/pc.ram}\n"
+        "\n");
+    assert_dump_flags(MTREE_INFO_FLATVIEW | MTREE_INFO_OWNER,
+        "FlatView #0\n"
+        " AS \"memory\", root: top\n"
+        " Root memory region: top\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram owner:{obj path=/objects/pc.ram}\n"
+        "  0000000000003000-00000000000030ff (prio 0, i/o): e1000-mmio owner:{dev id=nic0}\n"
+        "  0000000000004000-000000000000400f (prio 0, i/o):  owner:{dev type=loose-dev}\n"
+        "  0000000000005000-000000000000500f (prio 0, i/o):  orphan\n"
+        "\n");
+    /* without -o, nothing of it */
+    assert_dump_flags(MTREE_INFO_FLATVIEW,
+        "FlatView #0\n"
+        " AS \"memory\", root: top\n"
+        " Root memory region: top\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram\n"
+        "  0000000000003000-00000000000030ff (prio 0, i/o): e1000-mmio\n"
+        "  0000000000004000-000000000000400f (prio 0, i/o): \n"
+        "  0000000000005000-000000000000500f (prio 0, i/o): \n"
+        "\n");
+    /* clang-format on */
+}
+
+/*
+ * Size 0 (QEMU accepts it; q35's TSEG windows start so): QEMU's MR_SIZE()
+ * makes the range's last address its first, for regions and alias
+ * windows; nothing renders.
+ */
+static void test_size_zero(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
+{
+    MemoryRegion *top = fx_container(fx, "top", 0x10000);
+    MemoryRegion *ram = fx_ram(fx, "pc.ram", 0x1000);
+
+    add(top, 0, ram);
+    add_prio(top, 0x800, fx_io(fx, "tseg-blackhole", 0), 1);
+    /* a zero window at the end of its target */
+    add(top, 0x1000, fx_alias(fx, "tseg-window", ram, 0x1000, 0));
+    fx_as(fx, top, "as0");
+    /* clang-format off */
+    assert_dump(false, false,
+        "address-space: as0\n"
+        "  0000000000000000-000000000000ffff (prio 0, i/o): top\n"
+        "    0000000000000000-0000000000000fff (prio 0, ram): pc.ram\n"
+        "    0000000000000800-0000000000000800 (prio 1, i/o): tseg-blackhole\n"
+        "    0000000000001000-0000000000001000 (prio 0, ram): alias tseg-window @pc.ram 0000000000001000-0000000000001000\n"
+        "\n"
+        "memory-region: pc.ram\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram\n"
+        "\n");
+    assert_dump(true, false,
+        "FlatView #0\n"
+        " AS \"as0\", root: top\n"
+        " Root memory region: top\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram\n"
+        "\n");
+    /* clang-format on */
+}
+
+/* A RAM device prints "ramd" (QEMU's memory_region_type()), also aliased. */
+static void test_ram_device(Fixture *fx, gconstpointer unused G_GNUC_UNUSED)
+{
+    static uint8_t bar[0x1000];
+    MemoryRegion *top = fx_container(fx, "top", 0x10000);
+    MemoryRegion *ramd = g_new0(MemoryRegion, 1);
+    GError *err = NULL;
+
+    g_assert_true(memory_region_init_ram_device_ptr(ramd, NULL, "vfio-bar",
+                                                    sizeof(bar), bar, &err));
+    g_assert_no_error(err);
+    g_ptr_array_add(fx->regions, ramd);
+    add(top, 0x1000, ramd);
+    add(top, 0x4000, fx_alias(fx, "bar-alias", ramd, 0x800, 0x800));
+    fx_as(fx, top, "as0");
+    /* clang-format off */
+    assert_dump(false, false,
+        "address-space: as0\n"
+        "  0000000000000000-000000000000ffff (prio 0, i/o): top\n"
+        "    0000000000001000-0000000000001fff (prio 0, ramd): vfio-bar\n"
+        "    0000000000004000-00000000000047ff (prio 0, ramd): alias bar-alias @vfio-bar 0000000000000800-0000000000000fff\n"
+        "\n"
+        "memory-region: vfio-bar\n"
+        "  0000000000001000-0000000000001fff (prio 0, ramd): vfio-bar\n"
+        "\n");
+    assert_dump(true, false,
+        "FlatView #0\n"
+        " AS \"as0\", root: top\n"
+        " Root memory region: top\n"
+        "  0000000000001000-0000000000001fff (prio 0, ramd): vfio-bar\n"
+        "  0000000000004000-00000000000047ff (prio 0, ramd): vfio-bar @0000000000000800\n"
+        "\n");
+    /* clang-format on */
+}
+
 static void test_no_address_spaces(void)
 {
     /* nothing to print, not even a blank line */
@@ -942,6 +1232,10 @@ int main(int argc, char **argv)
     ADD_FX("/mtree/tree/whole-2-64-region", test_whole_2_64_region);
     ADD_FX("/mtree/tree/overflow-marked", test_overflow_marked);
     ADD_FX("/mtree/order/creation", test_creation_order);
+    ADD_FX("/mtree/owner/column", test_owner_column);
+    ADD_FX("/mtree/owner/isapc-qemu-7.2", test_isapc_owners);
+    ADD_FX("/mtree/tree/size-zero", test_size_zero);
+    ADD_FX("/mtree/type/ram-device", test_ram_device);
     g_test_add_func("/mtree/order/no-address-spaces", test_no_address_spaces);
     return g_test_run();
 }

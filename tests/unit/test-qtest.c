@@ -188,6 +188,36 @@ static void test_b64(Fixture *f, gconstpointer data)
     TRANSCRIPT(f, t);
 }
 
+/* b64write takes strict base64 only, as write takes hex only: else FAIL
+ * with the reason, and nothing is written. */
+static void test_b64_strict(Fixture *f, gconstpointer data)
+{
+    static const Step t[] = {
+        {"b64write 0x1000 4 ESIzRA==", "OK\n"},
+        {"b64write 0x1000 4 AQIDBA", "FAIL invalid base64 data (length not "
+                                     "a multiple of 4)\n"},
+        {"b64write 0x1000 4 AQI*BA==",
+         "FAIL invalid base64 data (invalid character)\n"},
+        {"b64write 0x1000 4 AQIDBA-_",
+         "FAIL invalid base64 data (invalid character)\n"},
+        {"b64write 0x1000 4 AQ==AQ==",
+         "FAIL invalid base64 data (misplaced padding)\n"},
+        {"b64write 0x1000 4 A===", "FAIL invalid base64 data (misplaced "
+                                   "padding)\n"},
+        {"b64write 0x1000 1 AR==", "FAIL invalid base64 data (bits after the "
+                                   "last byte)\n"},
+        {"b64write 0x1000 2 AQJ=", "FAIL invalid base64 data (bits after the "
+                                   "last byte)\n"},
+        {"read 0x1000 4", "OK 0x11223344\n"},
+        {"b64write 0x1000 3 AQID", "OK\n"},
+        {"b64write 0x1000 1 AQ==", "OK\n"},
+        {"read 0x1000 4", "OK 0x01020344\n"},
+    };
+
+    (void)data;
+    TRANSCRIPT(f, t);
+}
+
 static void test_memset(Fixture *f, gconstpointer data)
 {
     static const Step t[] = {
@@ -232,22 +262,23 @@ static void test_pio(Fixture *f, gconstpointer data)
 
 static void test_clock(Fixture *f, gconstpointer data)
 {
+    /* QEMU 7.2's answers: the time after the command, moved or not */
     static const Step t[] = {
-        {"clock_step", "FAIL cannot advance clock to the next deadline because "
-                       "there is no pending deadline\n"},
+        {"clock_step", "OK 0\n"}, /* no deadline pending: no move */
         {"clock_step 100", "OK 100\n"},
-        {"clock_step 0", "FAIL could not advance time\n"},
-        {"clock_step -5", "FAIL could not advance time\n"},
+        {"clock_step 0", "OK 100\n"},
+        {"clock_step -5", "OK 100\n"},
         {"clock_set 1000", "OK 1000\n"},
         {"clock_set 1000", "OK 1000\n"},
-        {"clock_set 10", "FAIL 1000\n"}, /* the clock never goes back */
+        {"clock_set 10", "OK 1000\n"}, /* the clock never goes back */
         {"clock_set 0x800", "OK 2048\n"},
         {"clock_step x", "FAIL invalid time 'x'\n"},
         {"clock_set", "FAIL missing argument\n"},
-        /* saturates instead of overflowing */
-        {"clock_step 9223372036854775807", "OK 9223372036854775807\n"},
+        /* now + NS wraps below now: no move (QEMU builds with -fwrapv) */
+        {"clock_step 9223372036854775807", "OK 2048\n"},
         {"clock_step 9223372036854775808",
          "FAIL invalid time '9223372036854775808'\n"},
+        {"clock_set 9223372036854775807", "OK 9223372036854775807\n"},
     };
 
     (void)data;
@@ -266,12 +297,38 @@ static void test_clock_step_deadline(Fixture *f, gconstpointer data)
 {
     static const Step t[] = {
         {"clock_step", "OK 1000\n"}, /* straight to the timer's deadline */
-        {"clock_step", "FAIL cannot advance clock to the next deadline because "
-                       "there is no pending deadline\n"},
+        {"clock_step", "OK 1000\n"}, /* none left: no move */
     };
 
     (void)data;
+    /* QEMU 7.2's HPET: enabling the counter leaves timers 1 and 2 idle */
+    g_assert_true(machine_set_global(f->m, "hpet.compat=qemu-7.2", NULL));
     TRANSCRIPT(f, hpet_one_shot);
+    TRANSCRIPT(f, t);
+}
+
+/*
+ * A timer due at once fires between two commands, as QEMU's main loop runs
+ * it (QEMU 7.2.0 driven one command at a time answers the same): its IRQ
+ * lines follow the answer of the command that armed it. QEMU 7.2's HPET
+ * arms a 32-bit one-shot timer for "now" when the counter's low half is
+ * all ones (its wrap interrupt, one tick early).
+ */
+static void test_clock_due_timer_after_command(Fixture *f, gconstpointer data)
+{
+    static const Step t[] = {
+        {"irq_intercept_in ioapic", "OK\n"},
+        {"writel 0xfed000f0 0xffffffff", "OK\n"},
+        {"writel 0xfed00108 0x10", "OK\n"},
+        {"writel 0xfed00100 0x104", "OK\n"},
+        {"writel 0xfed00010 0x1", "OK\nIRQ raise 0\nIRQ lower 0\n"},
+        {"readl 0xfed000f0", "OK 0x00000000ffffffff\n"},
+        {"clock_step", "IRQ raise 0\nIRQ lower 0\nOK 170\n"},
+        {"readl 0xfed000f4", "OK 0x0000000000000001\n"},
+    };
+
+    (void)data;
+    g_assert_true(machine_set_global(f->m, "hpet.compat=qemu-7.2", NULL));
     TRANSCRIPT(f, t);
 }
 
@@ -352,6 +409,8 @@ static void test_info_mtree(Fixture *f, gconstpointer data)
     g_autofree char *tree = run(f, "info mtree");
     g_autofree char *flat = run(f, "info mtree -f");
     g_autofree char *all = run(f, "info mtree -f -D");
+    g_autofree char *owners = run(f, "info mtree -o");
+    g_autofree char *flat_owners = run(f, "info mtree -o -f");
     g_autofree char *bad = run(f, "info mtree -x");
     g_autofree char *other = run(f, "info registers");
 
@@ -366,7 +425,16 @@ static void test_info_mtree(Fixture *f, gconstpointer data)
     /* no dump line is "OK": a client reads up to that line */
     g_assert_true(strstr(tree, "\nOK\n") + 4 == tree + strlen(tree));
     g_assert_true(strstr(flat, "\nOK\n") + 4 == flat + strlen(flat));
-    g_assert_cmpstr(bad, ==, "FAIL info mtree takes -f and -D\n");
+    /* -o: QEMU's owner column; the default board's regions have none */
+    g_assert_true(g_str_has_prefix(owners, "address-space: memory\n"));
+    g_assert_nonnull(strstr(owners, "(prio 0, i/o): hpet owner:{dev "
+                                    "type=hpet}\n"));
+    g_assert_nonnull(strstr(owners, "(prio 0, ram): ram parent:{obj "
+                                    "path=/machine/unattached}\n"));
+    g_assert_true(g_str_has_prefix(flat_owners, "FlatView #0\n"));
+    g_assert_nonnull(strstr(flat_owners, "(prio 0, i/o): hpet owner:{dev "
+                                         "type=hpet}\n"));
+    g_assert_cmpstr(bad, ==, "FAIL info mtree takes -f, -o and -D\n");
     g_assert_cmpstr(other, ==, "FAIL info supports only 'mtree'\n");
 }
 
@@ -573,6 +641,53 @@ static void test_random_lines(Fixture *f, gconstpointer data)
     g_rand_free(rand);
 }
 
+/* ---- streamed output ---------------------------------------------------- */
+
+typedef struct Collected {
+    GString *text;
+    unsigned calls;
+    bool refuse;
+} Collected;
+
+static bool collect(void *opaque, const char *data, size_t len)
+{
+    Collected *c = opaque;
+
+    c->calls++;
+    g_string_append_len(c->text, data, (gssize)len);
+    return !c->refuse;
+}
+
+/* With an output function each command's answer goes out when it ends. */
+static void test_output_per_command(Fixture *f, gconstpointer data)
+{
+    Collected c = {.text = g_string_new(NULL)};
+    GString *out = g_string_new(NULL);
+
+    (void)data;
+    qtest_session_set_output(f->s, collect, &c);
+    qtest_session_feed(f->s, "endianness\nbogus\nreadb 0", 25, out);
+    g_assert_cmpuint(out->len, ==, 0);
+    g_assert_cmpuint(c.calls, ==, 2);
+    g_assert_cmpstr(c.text->str, ==,
+                    "OK little\nFAIL Unknown command 'bogus'\n");
+    qtest_session_finish(f->s, out);
+    g_assert_cmpuint(c.calls, ==, 3);
+    g_assert_cmpuint(out->len, ==, 0);
+    /* a refused write drops all later output */
+    c.refuse = true;
+    qtest_session_feed(f->s, "endianness\nendianness\n", 22, out);
+    g_assert_cmpuint(c.calls, ==, 4);
+    g_assert_cmpuint(out->len, ==, 0);
+    /* without one, output collects in the caller's GString again */
+    qtest_session_set_output(f->s, NULL, NULL);
+    qtest_session_feed(f->s, "endianness\nendianness\n", 22, out);
+    g_assert_cmpstr(out->str, ==, "OK little\nOK little\n");
+    g_assert_cmpuint(c.calls, ==, 4);
+    g_string_free(out, TRUE);
+    g_string_free(c.text, TRUE);
+}
+
 /* ---- drivers ------------------------------------------------------------ */
 
 static const char driver_input[] = "endianness\nreadl 0xfed00000\nbogus\n"
@@ -702,10 +817,13 @@ int main(int argc, char **argv)
     ADD("memory/read-write-hex", test_read_hex);
     ADD("memory/size-and-data-errors", test_read_write_errors);
     ADD("memory/b64", test_b64);
+    ADD("memory/b64-strict", test_b64_strict);
     ADD("memory/memset", test_memset);
     ADD("pio/in-out", test_pio);
     ADD("clock/step-and-set", test_clock);
     ADD("clock/step-to-deadline", test_clock_step_deadline);
+    ADD("clock/due-timer-fires-after-command",
+        test_clock_due_timer_after_command);
     ADD("irq/intercept-edge", test_irq_intercept);
     ADD("irq/level-and-out-path", test_irq_level);
     ADD("irq/errors", test_irq_errors);
@@ -716,6 +834,7 @@ int main(int argc, char **argv)
     ADD("feed/line-too-long", test_feed_too_long);
     ADD("feed/largest-write", test_feed_largest_write);
     ADD("random/lines", test_random_lines);
+    ADD("output/per-command", test_output_per_command);
     ADD("drivers/fd", test_serve_fd);
     ADD("drivers/socket", test_serve_socket);
     ADD("drivers/errors", test_script_errors);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the RCU layer's API contract. */
+#include <stdio.h>
+
 #include <glib.h>
 
 #include <addrspace/rcu.h>
@@ -183,6 +185,104 @@ static void test_synchronize_inside_reader_aborts(void)
 #endif
 }
 
+/* --- process exit with callbacks pending -------------------------------- */
+
+typedef struct Said {
+    struct rcu_head rcu;
+    const char *text;
+    bool chain; /* queue another one when run */
+} Said;
+
+static void say_reclaim(Said *said)
+{
+    printf("%s\n", said->text);
+    fflush(stdout);
+    if (said->chain) {
+        Said *next = g_new0(Said, 1);
+
+        g_usleep(50000); /* exit() is well under way meanwhile */
+        next->text = "queued by a callback: ran";
+        call_rcu(next, say_reclaim, rcu);
+    }
+    g_free(said);
+}
+
+static void say_later(const char *text, bool chain)
+{
+    Said *said = g_new0(Said, 1);
+
+    said->text = text;
+    said->chain = chain;
+    call_rcu(said, say_reclaim, rcu);
+}
+
+/* Callbacks pending when the process exits run, those they queue too,
+ * before the exit goes on (the library's exit handler waits for them). */
+static void test_exit_runs_pending(void)
+{
+    if (g_test_subprocess()) {
+        say_later("pending at exit: ran", true);
+        return; /* and exit, without drain_call_rcu() */
+    }
+    g_test_trap_subprocess(NULL, 30 * G_USEC_PER_SEC,
+                           G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stdout("*pending at exit: ran*"
+                              "queued by a callback: ran*");
+    g_test_trap_assert_stderr_unmatched("*will not run*");
+}
+
+static gpointer stuck_reader(gpointer opaque)
+{
+    rcu_register_thread();
+    rcu_read_lock();
+    g_atomic_int_set((gint *)opaque, 1);
+    for (;;) {
+        g_usleep(G_USEC_PER_SEC); /* never leaves its read-side section */
+    }
+    return NULL;
+}
+
+/* A thread stuck in a read-side section at exit: no grace period ends, so
+ * the exit handler gives up after a second of no progress, says so, and
+ * the process exits; the callback never runs. */
+static void test_exit_stuck_reader_gives_up(void)
+{
+    if (g_test_subprocess()) {
+        static gint inside;
+
+        g_thread_unref(g_thread_new("stuck", stuck_reader, &inside));
+        while (!g_atomic_int_get(&inside)) {
+            g_usleep(1000);
+        }
+        say_later("after a stuck reader: ran", false);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 30 * G_USEC_PER_SEC,
+                           G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stderr("*at exit*made no progress for 1 s*"
+                              "will not run*");
+    g_test_trap_assert_stdout_unmatched("*after a stuck reader: ran*");
+}
+
+/* exit() inside a read-side section: the grace period would wait for the
+ * exiting thread itself, so the handler does not wait (no message), and
+ * the callback never runs. */
+static void test_exit_inside_reader_does_not_wait(void)
+{
+    if (g_test_subprocess()) {
+        rcu_read_lock(); /* never unlocked: the process exits in it */
+        say_later("inside a reader: ran", false);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 30 * G_USEC_PER_SEC,
+                           G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stdout_unmatched("*inside a reader: ran*");
+    g_test_trap_assert_stderr_unmatched("*will not run*");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -198,5 +298,10 @@ int main(int argc, char **argv)
                     test_unregistered_thread_aborts);
     g_test_add_func("/rcu/synchronize/inside-reader-aborts",
                     test_synchronize_inside_reader_aborts);
+    g_test_add_func("/rcu/exit/runs-pending", test_exit_runs_pending);
+    g_test_add_func("/rcu/exit/stuck-reader-gives-up",
+                    test_exit_stuck_reader_gives_up);
+    g_test_add_func("/rcu/exit/inside-reader-does-not-wait",
+                    test_exit_inside_reader_does_not_wait);
     return g_test_run();
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of rendering: one QEMU rule per test (ARCHITECTURE.md §5),
+ * Unit tests of rendering: one QEMU rule per test (docs/design.md §4),
  * FlatView sharing between AddressSpaces, references and lookup.
  */
 #include "tree-helpers.h"

@@ -312,6 +312,51 @@ static void test_del_sync_waits(void)
     vclock_free(clk);
 }
 
+static void test_budget_stops_run(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    f->a.rearm_ns = 10;
+    f->a.rearms = 1000;
+    vclock_timer_mod(&f->a.t, 10);
+    vclock_timer_mod(&f->b.t, 45);
+    vclock_set_budget(f->clk, 4);
+    /* four callbacks, then the clock stays at the last one's time */
+    g_assert_cmpint(vclock_step(f->clk, 1000), ==, 40);
+    g_assert_true(vclock_budget_exhausted(f->clk));
+    g_assert_cmpstr(f->log->str, ==, "a@10 a@20 a@30 a@40 ");
+    g_assert_cmpint(vclock_next_deadline(f->clk), ==, 45);
+    g_assert_cmpuint(vclock_callbacks_run(f->clk), ==, 4);
+    /* a run that fits is not marked */
+    g_assert_cmpint(vclock_step(f->clk, 10), ==, 50);
+    g_assert_false(vclock_budget_exhausted(f->clk));
+    g_assert_cmpstr(f->log->str, ==, "a@10 a@20 a@30 a@40 b@45 a@50 ");
+    g_assert_cmpuint(vclock_callbacks_run(f->clk), ==, 6);
+}
+
+static void target_cb(void *opaque)
+{
+    Fixture *f = opaque;
+
+    g_string_append_printf(f->log, "target %" G_GINT64_FORMAT " ",
+                           vclock_run_target(f->clk));
+}
+
+static void test_run_target(Fixture *f, gconstpointer data)
+{
+    VClockTimer t;
+
+    (void)data;
+    g_assert_cmpint(vclock_run_target(f->clk), ==, -1); /* no run */
+    vclock_timer_init(&t, f->clk, target_cb, f);
+    vclock_timer_mod(&t, 10);
+    vclock_step(f->clk, 100);
+    vclock_timer_mod(&t, 150);
+    vclock_set(f->clk, 1000);
+    vclock_timer_mod(&t, 2000);
+    vclock_step_to_next_deadline(f->clk);
+    g_assert_cmpstr(f->log->str, ==, "target 100 target 1000 target 2000 ");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -327,6 +372,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vclock/step/run-from-callback-is-refused",
                     test_run_from_callback_is_refused);
     ADD("step/to-next-deadline", test_step_to_next_deadline);
+    ADD("step/budget-stops-run", test_budget_stops_run);
+    ADD("step/run-target-seen-by-callbacks", test_run_target);
     ADD("timer/del", test_del);
     ADD("timer/mod-moves", test_mod_moves);
     ADD("timer/del-from-callback", test_del_from_callback);

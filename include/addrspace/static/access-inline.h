@@ -11,9 +11,9 @@
  * index (static/flatview-inline.h), check the bounds, one host load or
  * store, leave. An MMIO access of a size the
  * device's ops take without dispatch planning (aligned, outside any
- * callback of the thread, no region lock) calls the device from here: the
- * same callbacks, masks and byte order as memory/dispatch.c's fast path,
- * which /dispatch/inline/ tests against. Everything else (holes, IOMMUs,
+ * callback of the thread, neither the big lock nor a region lock) calls the
+ * device from here: the same callbacks, masks and byte order as
+ * memory/dispatch.c's fast path, which /dispatch/inline/ tests against. Everything else (holes, IOMMUs,
  * dirty logging, other MMIO, accesses crossing a section) calls the
  * library's out-of-line path with the section already found, still inside
  * the read-side section; it applies every rule of memory/access.c.
@@ -42,7 +42,7 @@ typedef struct AddrspaceDispatchGuard {
 } AddrspaceDispatchGuard;
 
 /** private: this thread's guard. */
-extern _Thread_local AddrspaceDispatchGuard addrspace_dispatch_guard;
+extern __thread AddrspaceDispatchGuard addrspace_dispatch_guard;
 
 /**
  * address_space_ld_slow() - private: out-of-line typed load.
@@ -112,11 +112,19 @@ static inline bool address_space_order_swaps(const AddressSpace *as, int order)
  * address_space_index_rcu() - private: the current view's index.
  * @as: address space.
  * Context: inside a read-side section.
- * Return: the index.
+ * Return: the index; for an AddressSpace that is not initialised (zero
+ * filled or destroyed: no view slot), an empty one, so that every access
+ * takes the out-of-line path, which reports the caller bug.
  */
 static inline const FlatViewIndex *address_space_index_rcu(AddressSpace *as)
 {
-    return __atomic_load_n(as->priv.index_slot, __ATOMIC_CONSUME);
+    static const FlatViewIndex no_view = {0};
+    FlatViewIndex **slot = as->priv.index_slot;
+
+    if (__builtin_expect(slot == NULL, 0)) {
+        return &no_view;
+    }
+    return __atomic_load_n(slot, __ATOMIC_CONSUME);
 }
 
 /**
@@ -163,8 +171,9 @@ static inline const void *memory_region_guard_key(MemoryRegion *mr)
 /**
  * memory_region_mmio_inline_ok() - private: whether the inline MMIO path
  * may take an access: outside any callback of this thread (so the guard
- * has nothing to compare), no region lock, the callback within the region
- * (which may have shrunk since the view was rendered).
+ * has nothing to compare), no lock at all (global locking cleared, no
+ * region lock), the callback within the region (which may have shrunk
+ * since the view was rendered).
  * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8, one of
  * the region's fast sizes, @offset a multiple of it.
  * Return: true to go ahead.
@@ -175,6 +184,7 @@ static inline bool memory_region_mmio_inline_ok(MemoryRegion *mr, hwaddr offset,
     uint64_t last = __atomic_load_n(&mr->priv.size_last, __ATOMIC_RELAXED);
 
     return addrspace_dispatch_guard.depth == 0 &&
+           __atomic_load_n(&mr->priv.no_global_locking, __ATOMIC_RELAXED) &&
            !__atomic_load_n(&mr->priv.lock, __ATOMIC_ACQUIRE) &&
            offset <= last && last - offset >= size - 1;
 }
@@ -239,6 +249,71 @@ memory_region_mmio_write_piece(MemoryRegion *mr, const MemoryRegionOps *ops,
 }
 
 /**
+ * memory_region_mmio_read_pieces() - private: the callbacks of a fast MMIO
+ * read: @size / @piece reads of @piece bytes at ascending offsets, the
+ * value assembled in the device's byte order (QEMU's
+ * access_with_adjusted_size() shifts for pieces that divide the access).
+ * @mr: the region. @ops: its ops. @offset: region offset. @size: bytes.
+ * @piece: the callbacks' size, a power of two dividing @size (or @size).
+ * @dev_big: the device is big endian. @attrs: attributes.
+ * @value: set to the value, in the device's order.
+ * Return: the OR of the callbacks' results.
+ */
+static inline MemTxResult
+memory_region_mmio_read_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
+                               hwaddr offset, unsigned size, unsigned piece,
+                               bool dev_big, MemTxAttrs attrs, uint64_t *value)
+{
+    MemTxResult r = MEMTX_OK;
+    uint64_t v = 0;
+
+    if (__builtin_expect(piece >= size, 1)) {
+        /* one callback (the common case: keep it straight-line) */
+        r = memory_region_mmio_read_piece(mr, ops, offset, size, attrs, &v);
+    } else {
+        for (unsigned done = 0; done < size; done += piece) {
+            unsigned lane = dev_big ? size - piece - done : done;
+            uint64_t pv;
+
+            r |= memory_region_mmio_read_piece(mr, ops, offset + done, piece,
+                                               attrs, &pv);
+            v |= pv << (8 * lane);
+        }
+    }
+    *value = v;
+    return r;
+}
+
+/**
+ * memory_region_mmio_write_pieces() - private: the callbacks of a fast
+ * MMIO write, as memory_region_mmio_read_pieces().
+ * @mr: the region. @ops: its ops. @offset: region offset. @size: bytes.
+ * @piece: the callbacks' size. @dev_big: the device is big endian.
+ * @attrs: attributes. @val: the value (@size bytes), in the device's order.
+ * Return: the OR of the callbacks' results.
+ */
+static inline MemTxResult
+memory_region_mmio_write_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
+                                hwaddr offset, unsigned size, unsigned piece,
+                                bool dev_big, MemTxAttrs attrs, uint64_t val)
+{
+    MemTxResult r = MEMTX_OK;
+
+    if (__builtin_expect(piece >= size, 1)) {
+        return memory_region_mmio_write_piece(mr, ops, offset, size, attrs,
+                                              val);
+    }
+    for (unsigned done = 0; done < size; done += piece) {
+        unsigned lane = dev_big ? size - piece - done : done;
+
+        r |= memory_region_mmio_write_piece(
+            mr, ops, offset + done, piece, attrs,
+            (val >> (8 * lane)) & (~0ull >> (64 - 8 * piece)));
+    }
+    return r;
+}
+
+/**
  * memory_region_mmio_load_inline() - private: an MMIO load that needs no
  * dispatch planning, made in the caller's frame: what
  * memory_region_load_fast() does for it, without the calls.
@@ -257,24 +332,13 @@ memory_region_mmio_load_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
     const MemoryRegionOps *ops = mr->priv.ops;
     AddrspaceDispatchGuard *g = &addrspace_dispatch_guard;
     bool dev_big = memory_region_device_big(mr, target_big);
-    MemTxResult r = MEMTX_OK;
-    uint64_t v = 0;
+    MemTxResult r;
+    uint64_t v;
 
     g->keys[0] = memory_region_guard_key(mr);
     g->depth = 1;
-    if (__builtin_expect(piece >= size, 1)) {
-        /* one callback (the common case: keep it straight-line) */
-        r = memory_region_mmio_read_piece(mr, ops, offset, size, attrs, &v);
-    } else {
-        for (unsigned done = 0; done < size; done += piece) {
-            unsigned lane = dev_big ? size - piece - done : done;
-            uint64_t pv;
-
-            r |= memory_region_mmio_read_piece(mr, ops, offset + done, piece,
-                                               attrs, &pv);
-            v |= pv << (8 * lane);
-        }
-    }
+    r = memory_region_mmio_read_pieces(mr, ops, offset, size, piece, dev_big,
+                                       attrs, &v);
     g->depth = 0;
     if (dev_big != big_endian) {
         v = addrspace_bswap(v, size);
@@ -301,7 +365,7 @@ memory_region_mmio_store_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
     const MemoryRegionOps *ops = mr->priv.ops;
     AddrspaceDispatchGuard *g = &addrspace_dispatch_guard;
     bool dev_big = memory_region_device_big(mr, target_big);
-    MemTxResult r = MEMTX_OK;
+    MemTxResult r;
 
     val &= ~0ull >> (64 - 8 * size);
     if (dev_big != big_endian) {
@@ -309,17 +373,8 @@ memory_region_mmio_store_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
     }
     g->keys[0] = memory_region_guard_key(mr);
     g->depth = 1;
-    if (__builtin_expect(piece >= size, 1)) {
-        r = memory_region_mmio_write_piece(mr, ops, offset, size, attrs, val);
-    } else {
-        for (unsigned done = 0; done < size; done += piece) {
-            unsigned lane = dev_big ? size - piece - done : done;
-
-            r |= memory_region_mmio_write_piece(
-                mr, ops, offset + done, piece, attrs,
-                (val >> (8 * lane)) & (~0ull >> (64 - 8 * piece)));
-        }
-    }
+    r = memory_region_mmio_write_pieces(mr, ops, offset, size, piece, dev_big,
+                                        attrs, val);
     g->depth = 0;
     return r;
 }

@@ -25,7 +25,7 @@
 #define FLAT_SECTION_HOST (1u << 0)
 /** Reads copy from the region's RAM block (RAM, ROM, romd ROM devices). */
 #define FLAT_SECTION_DIRECT_READ (1u << 1)
-/** The region is RAM or ROM (QEMU's memory_region_is_ram()). */
+/** The region is RAM, ROM or a RAM device (QEMU's memory_region_is_ram()). */
 #define FLAT_SECTION_RAM (1u << 2)
 /** Accesses are translated by the region's IOMMU first. */
 #define FLAT_SECTION_IOMMU (1u << 3)
@@ -73,7 +73,8 @@ typedef struct FlatSection {
 } FlatSection;
 
 /* One cache line each (chunk.c aligns them): a lookup misses once. */
-_Static_assert(sizeof(FlatSection) == 64, "FlatSection is one cache line");
+ADDRSPACE_STATIC_ASSERT_(sizeof(FlatSection) == 64,
+                         "FlatSection is one cache line");
 
 /** Sections per chunk at most. */
 #define FLAT_CHUNK_SIZE 64
@@ -101,11 +102,23 @@ typedef struct FlatChunk {
     MemoryOwner **owners;
     hwaddr starts[FLAT_CHUNK_SIZE];
     uint8_t pad[32]; /* @sections at a multiple of 64 bytes */
+#ifdef __cplusplus
+    /* C++ has no flexible array members; GCC and Clang take them */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#ifdef __clang__
+#pragma GCC diagnostic ignored "-Wc99-extensions"
+#pragma GCC diagnostic ignored "-Wflexible-array-extensions"
+#endif
     FlatSection sections[];
+#pragma GCC diagnostic pop
+#else
+    FlatSection sections[];
+#endif
 } FlatChunk;
 
-_Static_assert(__builtin_offsetof(FlatChunk, sections) % 64 == 0,
-               "a chunk's sections start on a cache line");
+ADDRSPACE_STATIC_ASSERT_(__builtin_offsetof(FlatChunk, sections) % 64 == 0,
+                         "a chunk's sections start on a cache line");
 
 /**
  * struct FlatViewSlot - private: one chunk of a view.

@@ -268,16 +268,10 @@ static inline GuestRegion *guest_memory_region(GuestMemory *mem, size_t i)
  * Defines `type name(GuestMemory *mem, hwaddr addr, MemTxAttrs attrs,
  * MemTxResult *result)`; GUEST_MEMORY_DEFINE_STORE() defines `void
  * name(GuestMemory *mem, hwaddr addr, type val, MemTxAttrs attrs,
- * MemTxResult *result)`. @result may be NULL. The functions, one line each
- * below with their full names: guest_memory_ldub(), guest_memory_lduw(),
- * guest_memory_lduw_le(), guest_memory_lduw_be(), guest_memory_ldl(),
- * guest_memory_ldl_le(), guest_memory_ldl_be(), guest_memory_ldq(),
- * guest_memory_ldq_le(), guest_memory_ldq_be(), guest_memory_stb(),
- * guest_memory_stw(), guest_memory_stw_le(), guest_memory_stw_be(),
- * guest_memory_stl(), guest_memory_stl_le(), guest_memory_stl_be(),
- * guest_memory_stq(), guest_memory_stq_le(), guest_memory_stq_be(). The
- * un-suffixed forms use the memory's target byte order (@mem->big_endian),
- * _le and _be the named one.
+ * MemTxResult *result)`. @result may be NULL. The functions are defined
+ * and documented one by one below, guest_memory_ldub() to
+ * guest_memory_stq_be(). The un-suffixed forms use the memory's target
+ * byte order (@mem->big_endian), _le and _be the named one.
  */
 #define GUEST_MEMORY_DEFINE_LOAD(name, type, size, endian)                     \
     static inline type name(GuestMemory *mem, hwaddr addr, MemTxAttrs attrs,   \
@@ -312,32 +306,78 @@ static inline GuestRegion *guest_memory_region(GuestMemory *mem, size_t i)
         }                                                            \
     }
 
-/* Doxygen cannot parse the invocations: documented above. */
-/** @cond */
+/** guest_memory_ldub() - Load a byte. @mem: the memory. @addr: address.
+ * @attrs: attributes. @result: result or NULL. Return: the value. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldub, uint8_t, 1, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_lduw() - Load 16 bits, target order. @mem: the memory.
+ * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
+ * value. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_lduw_le() - Load 16 bits, little endian. @mem: the memory.
+ * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
+ * value. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw_le, uint16_t, 2,
                          DEVICE_LITTLE_ENDIAN)
+/** guest_memory_lduw_be() - Load 16 bits, big endian. @mem: the memory.
+ * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
+ * value. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw_be, uint16_t, 2, DEVICE_BIG_ENDIAN)
+/** guest_memory_ldl() - Load 32 bits, target order. @mem: the memory.
+ * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
+ * value. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_ldl_le() - Load 32 bits, little endian. @mem: the memory.
+ * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
+ * value. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl_le, uint32_t, 4, DEVICE_LITTLE_ENDIAN)
+/** guest_memory_ldl_be() - Load 32 bits, big endian. @mem: the memory.
+ * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
+ * value. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl_be, uint32_t, 4, DEVICE_BIG_ENDIAN)
+/** guest_memory_ldq() - Load 64 bits, target order. @mem: the memory.
+ * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
+ * value. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_ldq_le() - Load 64 bits, little endian. @mem: the memory.
+ * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
+ * value. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq_le, uint64_t, 8, DEVICE_LITTLE_ENDIAN)
+/** guest_memory_ldq_be() - Load 64 bits, big endian. @mem: the memory.
+ * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
+ * value. */
 GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq_be, uint64_t, 8, DEVICE_BIG_ENDIAN)
+/** guest_memory_stb() - Store a byte. @mem: the memory. @addr: address.
+ * @val: value. @attrs: attributes. @result: result or NULL. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stb, uint8_t, 1, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_stw() - Store 16 bits, target order. @mem: the memory.
+ * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stw, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_stw_le() - Store 16 bits, little endian. @mem: the memory.
+ * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stw_le, uint16_t, 2,
                           DEVICE_LITTLE_ENDIAN)
+/** guest_memory_stw_be() - Store 16 bits, big endian. @mem: the memory.
+ * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stw_be, uint16_t, 2, DEVICE_BIG_ENDIAN)
+/** guest_memory_stl() - Store 32 bits, target order. @mem: the memory.
+ * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stl, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_stl_le() - Store 32 bits, little endian. @mem: the memory.
+ * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stl_le, uint32_t, 4,
                           DEVICE_LITTLE_ENDIAN)
+/** guest_memory_stl_be() - Store 32 bits, big endian. @mem: the memory.
+ * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stl_be, uint32_t, 4, DEVICE_BIG_ENDIAN)
+/** guest_memory_stq() - Store 64 bits, target order. @mem: the memory.
+ * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stq, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
+/** guest_memory_stq_le() - Store 64 bits, little endian. @mem: the memory.
+ * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stq_le, uint64_t, 8,
                           DEVICE_LITTLE_ENDIAN)
+/** guest_memory_stq_be() - Store 64 bits, big endian. @mem: the memory.
+ * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
 GUEST_MEMORY_DEFINE_STORE(guest_memory_stq_be, uint64_t, 8, DEVICE_BIG_ENDIAN)
-/** @endcond */
 
 #endif /* ADDRSPACE_STATIC_GUEST_MEMORY_INLINE_H */
