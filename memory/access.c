@@ -163,11 +163,12 @@ static uint64_t step_direct(const Target *t, hwaddr addr, uint8_t *buf,
          * the caller's loop would never end) */
         l = MIN(l, t->mr->priv.ram_block->size - t->xlat);
     }
+    /* no naturally aligned piece torn (the region interface's objects) */
     if (is_write) {
-        memcpy(host, buf, l);
+        addrspace_copy_untorn(host, buf, l, true);
         ram_block_mark_dirty(t->section, t->xlat, l);
     } else {
-        memcpy(buf, host, l);
+        addrspace_copy_untorn(buf, host, l, false);
     }
     return l;
 }
