@@ -105,7 +105,7 @@ def main():
                 problems.append("typed accessor %s() is not a documented "
                                 "function" % name)
         private = private_names(include_dir)
-        if not {"FlatViewEntry", "FlatViewIndex",
+        if not {"FlatSection", "FlatViewIndex",
                 "AddrspaceDispatchGuard"} <= private:
             problems.append("the private-name scan found too little: %s" %
                             sorted(private))

@@ -1,57 +1,94 @@
 /* SPDX-License-Identifier: MIT */
-/* Internal interface of flatview/: the FlatView layout, render. */
+/*
+ * Internal interface of flatview/ (render.c, chunk.c, update.c,
+ * flatview.c): building sections, chunks and views. Not for memory/, which
+ * includes view.h only.
+ */
 #ifndef ADDRSPACE_FLATVIEW_INTERNAL_H
 #define ADDRSPACE_FLATVIEW_INTERNAL_H
 
-#include <addrspace/address-space.h>
-#include <addrspace/flatview.h>
+#include "view.h"
+#include "../memory/tree.h"
 
 /* The struct of type @type whose member @member is at @ptr. */
 #define container_of(ptr, type, member) \
     ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
-/* MemoryRegionSection.access bits, fixed at render time. */
-enum {
-    SECTION_RAM = 1 << 0,          /* RAM, ROM, RAM device (QEMU is_ram) */
-    SECTION_DIRECT_READ = 1 << 1,  /* reads copy from host memory */
-    SECTION_DIRECT_WRITE = 1 << 2, /* writes copy to host memory */
-    SECTION_IOMMU = 1 << 3,        /* accesses are translated first */
-    /* bits 4-7: memory_region_ops_fast_sizes() of the region's ops: the
-     * sizes whose aligned accesses need no dispatch planning */
-    SECTION_FAST_SHIFT = 4,
-};
-
-struct FlatView {
-    FlatViewIndex index; /* first: the inline fast path reads it */
-    struct rcu_head rcu;
-    int ref;
-    MemoryRegion *root;
-    size_t nr;
-    MemoryRegionSection *sections; /* sorted by address */
-    hwaddr *starts;                /* lookup index: first address of each */
-    FlatViewEntry *entries;        /* fast-path facts of each section */
-    /*
-     * One reference per distinct owner of the root and the mapped regions,
-     * taken at render. Reclamation drops them without touching the regions,
-     * which an owner-less region's user may already have finalized.
-     */
-    MemoryOwner **owners;
-    size_t nr_owners;
-    /* the view as a GuestMemory, [0] little-endian target, [1] big */
-    GuestMemory guest_memory[2];
-};
+/* Sections under construction, merged as they are appended. */
+typedef struct FlatSectionVec {
+    FlatSection *v;
+    size_t nr, cap;
+} FlatSectionVec;
 
 /*
- * Render the tree under @root (may be NULL: empty view) into a new FlatView
- * with one reference. Caller holds the update lock.
+ * Append @s to @vec, or extend the last section with it where QEMU's
+ * flatview_simplify() would merge them (same region, contiguous in both
+ * address space and region, same attributes).
  */
-FlatView *flatview_render_locked(MemoryRegion *root);
+void flat_vec_push(FlatSectionVec *vec, const FlatSection *s);
+
+/* @s cut to [@start, @last], a sub-range of it. */
+FlatSection flat_section_clip(const FlatSection *s, hwaddr start, hwaddr last);
 
 /*
- * The region interface (section.c): set up @s->guest_region (after every
- * other field of @s is final) and @fv->guest_memory. Called by render.
+ * render.c: append to @out the sections of @root's rendering that lie in
+ * [@start, @end) (view addresses; @end <= 2^64), merged, in address order.
+ * A window narrower than the whole space walks only the subregions that
+ * meet it (the containers' address-ordered index). Update lock held.
  */
-void flatview_section_init_guest_region(MemoryRegionSection *s);
-void flatview_init_guest_memory(FlatView *fv);
+void flatview_render_window_locked(MemoryRegion *root, addrspace_u128 start,
+                                   addrspace_u128 end,
+                                   const GuestRegionOps *region_ops,
+                                   FlatSectionVec *out);
+
+/*
+ * chunk.c: chunks, and the lineages that reclaim them.
+ * flat_chunks_pack(): append to @out (FlatChunk *) the @n sections @s cut
+ * into chunks of even size, each with references on its sections' owners.
+ * A lineage is the sequence of views of one root in which each view is
+ * made from the previous one and shares its untouched chunks; a full
+ * render starts a new one. flat_lineage_new(): an empty lineage.
+ * flat_lineage_is_newest(): whether @fv is the newest view of its lineage
+ * (only that one may get a successor). flat_lineage_add(): give @fv the
+ * lineage's next generation; the @nr_born chunks @born are born in it; the
+ * @nr_retired chunks @retired of @prev (the view @fv was made from, or
+ * NULL when there are none) die in it. flat_lineage_view_gone(): @fv is
+ * being reclaimed (its RCU callback): frees the chunks no remaining view
+ * of the lineage holds, and the lineage with its last view.
+ */
+void flat_chunks_pack(const FlatSection *s, size_t n, GPtrArray *out);
+FlatLineage *flat_lineage_new(void);
+bool flat_lineage_is_newest(const FlatView *fv);
+void flat_lineage_add(FlatLineage *l, FlatView *fv, FlatView *prev,
+                      FlatChunk *const *born, size_t nr_born,
+                      FlatChunk *const *retired, size_t nr_retired);
+void flat_lineage_view_gone(FlatView *fv);
+
+/*
+ * flatview.c: the chunks of a view under construction, in address order.
+ * view_builder_share() takes chunks [@from, @to) of @old as they are,
+ * without touching them (the slots and section counts come from @old's
+ * index); view_builder_add() appends new chunks (FlatChunk *);
+ * view_builder_retire() records that chunks [@from, @to) of @old are not
+ * in the new view. view_builder_finish(): the view of @root, with one
+ * reference, in lineage @l after @prev (NULL for a new lineage); frees the
+ * builder's arrays.
+ */
+typedef struct ViewBuilder {
+    FlatView *fv;       /* its slots follow it in the same allocation */
+    size_t cap;         /* slots allocated */
+    size_t nr;          /* sections so far */
+    GPtrArray *born;    /* the new chunks */
+    GPtrArray *retired; /* chunks of the previous view it drops */
+} ViewBuilder;
+
+void view_builder_init(ViewBuilder *b, size_t nr_chunks);
+void view_builder_share(ViewBuilder *b, const FlatView *old, size_t from,
+                        size_t to);
+void view_builder_add(ViewBuilder *b, GPtrArray *chunks);
+void view_builder_retire(ViewBuilder *b, const FlatView *old, size_t from,
+                         size_t to);
+FlatView *view_builder_finish(ViewBuilder *b, MemoryRegion *root,
+                              FlatLineage *l, FlatView *prev);
 
 #endif /* ADDRSPACE_FLATVIEW_INTERNAL_H */

@@ -13,11 +13,15 @@
  *    rank, computes that directly.
  * 3. Adjacent ranges of the same region with contiguous offsets and equal
  *    attributes merge (QEMU's flatview_simplify).
+ *
+ * Where the walk is clipped to less than a wide container's range (a
+ * window of the address space, an alias window, a parent's end), it visits
+ * only the subregions that meet the clip, through the container's
+ * address-ordered index (memory/child-index.c), in render order.
  */
 #include <string.h>
 
 #include "flatview-internal.h"
-#include "../memory/memory-internal.h"
 
 typedef struct Piece {
     addrspace_u128 start;            /* first address */
@@ -33,7 +37,11 @@ typedef struct RenderCtx {
     Piece *pieces;
     size_t nr, cap;
     uint32_t next_rank;
+    GPtrArray *children; /* a stack of index query results */
 } RenderCtx;
+
+/* Containers with more subregions than this walk their index in windows. */
+#define RENDER_INDEX_MIN 16
 
 /*
  * Scratch arrays kept between renders (under the update lock): a commit on
@@ -85,6 +93,40 @@ static Piece *new_piece(RenderCtx *ctx)
 
 static void render_region(RenderCtx *ctx, MemoryRegion *mr, addrspace_s128 base,
                           addrspace_s128 clip_start, addrspace_s128 clip_end,
+                          bool readonly, bool nonvolatile);
+
+/*
+ * The subregions of @mr (at @base) in render order, clipped to [@start,
+ * @end) (inside @mr's range). A window narrower than a wide container
+ * visits only the subregions that meet it.
+ */
+static void render_children(RenderCtx *ctx, MemoryRegion *mr,
+                            addrspace_s128 base, addrspace_s128 start,
+                            addrspace_s128 end, bool readonly, bool nonvolatile)
+{
+    size_t from, n;
+
+    if (mr->priv.nr_subregions <= RENDER_INDEX_MIN ||
+        (start == base && end == base + (addrspace_s128)mr->priv.size)) {
+        for (MemoryRegion *c = mr->priv.sub_first; c; c = c->priv.sub_next) {
+            render_region(ctx, c, base, start, end, readonly, nonvolatile);
+        }
+        return;
+    }
+    from = ctx->children->len;
+    n = memory_region_children_in_locked(mr, (addrspace_u128)(start - base),
+                                         (addrspace_u128)(end - base),
+                                         ctx->children);
+    for (size_t i = 0; i < n; i++) {
+        /* by position: the recursion may grow (move) the array */
+        render_region(ctx, ctx->children->pdata[from + i], base, start, end,
+                      readonly, nonvolatile);
+    }
+    g_ptr_array_set_size(ctx->children, from);
+}
+
+static void render_region(RenderCtx *ctx, MemoryRegion *mr, addrspace_s128 base,
+                          addrspace_s128 clip_start, addrspace_s128 clip_end,
                           bool readonly, bool nonvolatile)
 {
     addrspace_s128 start, end;
@@ -113,9 +155,7 @@ static void render_region(RenderCtx *ctx, MemoryRegion *mr, addrspace_s128 base,
         }
         return;
     }
-    for (MemoryRegion *c = mr->priv.sub_first; c; c = c->priv.sub_next) {
-        render_region(ctx, c, base, start, end, readonly, nonvolatile);
-    }
+    render_children(ctx, mr, base, start, end, readonly, nonvolatile);
     if (!mr->priv.terminates) {
         return;
     }
@@ -234,61 +274,71 @@ static void heap_pop(Heap *h)
     }
 }
 
-static bool section_can_merge(const MemoryRegionSection *a,
-                              const MemoryRegionSection *b)
+/* The FLAT_SECTION_* bits of a range of @mr (QEMU's
+ * memory_access_is_direct(), decided once per section). */
+static uint32_t section_flags(const MemoryRegion *mr, bool readonly,
+                              bool nonvolatile)
 {
-    /* QEMU's flatrange can_merge(): contiguous in both address space and
-     * region, same region and attributes */
-    return a->mr == b->mr &&
-           (addrspace_u128)a->offset_within_address_space + a->size ==
-               b->offset_within_address_space &&
-           (addrspace_u128)a->offset_within_region + a->size ==
-               b->offset_within_region &&
-           a->readonly == b->readonly && a->nonvolatile == b->nonvolatile &&
-           a->romd_mode == b->romd_mode &&
-           a->dirty_log_mask == b->dirty_log_mask;
+    bool romd = mr->priv.kind == MR_KIND_ROM_DEVICE && mr->priv.romd_mode;
+    uint32_t f = (uint32_t)mr->priv.dirty_log_mask << FLAT_SECTION_LOG_SHIFT;
+
+    f |= (readonly ? FLAT_SECTION_READONLY : 0) |
+         (nonvolatile ? FLAT_SECTION_NONVOLATILE : 0) |
+         (romd ? FLAT_SECTION_ROMD : 0);
+    if (mr->priv.kind == MR_KIND_RAM || mr->priv.kind == MR_KIND_ROM) {
+        f |= FLAT_SECTION_RAM | FLAT_SECTION_DIRECT_READ;
+        if (!mr->priv.readonly) {
+            f |= FLAT_SECTION_HOST;
+        }
+    } else if (mr->priv.kind == MR_KIND_IOMMU) {
+        f |= FLAT_SECTION_IOMMU;
+    } else if (romd) {
+        f |= FLAT_SECTION_DIRECT_READ;
+    } else {
+        if (mr->priv.ram_device) {
+            f |= FLAT_SECTION_RAM; /* RAM, but reached through its ops */
+        }
+        /* what goes to the ops: the sizes that need no dispatch planning */
+        f |= (uint32_t)mr->priv.fast_sizes << FLAT_SECTION_FAST_SHIFT |
+             (uint32_t)mr->priv.piece_size << FLAT_SECTION_PIECE_SHIFT;
+    }
+    return f;
 }
 
-/* The sections of a view under construction. */
-typedef struct SectionVec {
-    MemoryRegionSection *v;
-    size_t nr, cap;
-} SectionVec;
-
-static void emit(SectionVec *out, const Piece *p, addrspace_u128 from,
-                 addrspace_u128 to)
+/* The section of piece @p's range [@from, @to). */
+static FlatSection section_make(const Piece *p, addrspace_u128 from,
+                                addrspace_u128 to,
+                                const GuestRegionOps *region_ops)
 {
     MemoryRegion *mr = p->mr;
-    MemoryRegionSection s = {
-        .size = to - from,
-        .mr = mr,
-        .offset_within_region =
-            (hwaddr)(p->offset_in_region + (from - p->start)),
-        .offset_within_address_space = (hwaddr)from,
-        .readonly = p->readonly,
-        .nonvolatile = p->nonvolatile,
-        .romd_mode = mr->priv.kind == MR_KIND_ROM_DEVICE && mr->priv.romd_mode,
-        .dirty_log_mask = mr->priv.dirty_log_mask,
-    };
+    const RAMBlock *rb = mr->priv.ram_block;
+    hwaddr offset = (hwaddr)(p->offset_in_region + (from - p->start));
+    uint32_t flags = section_flags(mr, p->readonly, p->nonvolatile);
+    bool fd = rb && rb->fd >= 0;
 
-    if (out->nr && section_can_merge(&out->v[out->nr - 1], &s)) {
-        out->v[out->nr - 1].size += s.size;
-        return;
-    }
-    if (out->nr == out->cap) {
-        out->cap = 2 * out->cap;
-        out->v = g_renew(MemoryRegionSection, out->v, out->cap);
-    }
-    out->v[out->nr++] = s;
+    return (FlatSection){
+        .region =
+            {
+                .start = (hwaddr)from,
+                .last = (hwaddr)(to - 1),
+                .host = (flags & FLAT_SECTION_HOST) ? rb->host + offset : NULL,
+                .ops = region_ops,
+                .fd_offset = fd ? rb->fd_offset + offset : 0,
+                .fd = fd ? rb->fd : -1,
+                .impl_flags = flags,
+            },
+        .mr = mr,
+        .offset = offset,
+    };
 }
 
 /*
- * The sections of @n pieces, in address order. Every section starts at a
- * piece's start or end, so there are fewer than 2 * @n.
+ * Append the sections of @n pieces to @out, in address order. Every
+ * section starts at a piece's start or end, so there are fewer than 2 * @n.
  */
-static SectionVec sweep(const Piece *pv, size_t n)
+static void sweep(const Piece *pv, size_t n, const GuestRegionOps *region_ops,
+                  FlatSectionVec *out)
 {
-    SectionVec out = {g_new(MemoryRegionSection, n + 1), 0, n + 1};
     size_t i = 0;
     Heap heap = {NULL, 0};
     PieceKey *keys = sorted_keys(pv, n);
@@ -315,148 +365,45 @@ static SectionVec sweep(const Piece *pv, size_t n)
         if (i < n && keys[i].start < next) {
             next = keys[i].start;
         }
-        emit(&out, heap.v[0], pos, next);
+        FlatSection s = section_make(heap.v[0], pos, next, region_ops);
+        flat_vec_push(out, &s);
         pos = next;
     }
-    return out;
 }
 
-/* QEMU's memory_access_is_direct(), decided once per view. */
-static uint8_t section_access(const MemoryRegionSection *s)
+void flatview_render_window_locked(MemoryRegion *root, addrspace_u128 start,
+                                   addrspace_u128 end,
+                                   const GuestRegionOps *region_ops,
+                                   FlatSectionVec *out)
 {
-    const MemoryRegion *mr = s->mr;
-    bool ram = mr->priv.kind == MR_KIND_RAM || mr->priv.kind == MR_KIND_ROM;
-    uint8_t access = 0;
+    RenderCtx ctx = {scratch.pieces, 0, scratch.pieces_cap, 0,
+                     g_ptr_array_new()};
 
-    if (ram) {
-        access |= SECTION_RAM | SECTION_DIRECT_READ;
-        if (!mr->priv.readonly) {
-            access |= SECTION_DIRECT_WRITE;
-        }
-    } else if (mr->priv.kind == MR_KIND_IOMMU) {
-        access |= SECTION_IOMMU;
-    } else {
-        if (mr->priv.ram_device) {
-            access |= SECTION_RAM; /* RAM, but reached through its ops */
-        }
-        if (s->romd_mode) {
-            access |= SECTION_DIRECT_READ;
-        }
-        /* what goes to the ops: the sizes that need no dispatch planning */
-        access |= (uint8_t)(memory_region_ops_fast_sizes(mr->priv.ops)
-                            << SECTION_FAST_SHIFT);
-    }
-    return access;
-}
-
-static void finish_section(MemoryRegionSection *s, FlatView *fv)
-{
-    MemoryRegion *mr = s->mr;
-
-    s->access = section_access(s);
-    s->fv = fv;
-    s->last = (hwaddr)(s->offset_within_address_space + s->size - 1);
-    s->host = mr->priv.ram_block
-                  ? mr->priv.ram_block->host + s->offset_within_region
-                  : NULL;
-    flatview_section_init_guest_region(s);
-}
-
-/*
- * The inline fast path's view of a section: host deltas for direct reads
- * and writes. A RAM section with dirty logging takes the out-of-line path
- * for writes, which marks the pages.
- */
-static FlatViewEntry section_entry(const MemoryRegionSection *s)
-{
-    uintptr_t delta =
-        (uintptr_t)s->host - (uintptr_t)s->offset_within_address_space;
-    FlatViewEntry e = {.last = s->last};
-
-    if (s->access & SECTION_DIRECT_READ) {
-        e.rdelta = delta;
-        e.flags |= FLATVIEW_ENTRY_READ;
-    }
-    if ((s->access & SECTION_DIRECT_WRITE) && !s->dirty_log_mask) {
-        e.wdelta = delta;
-        e.flags |= FLATVIEW_ENTRY_WRITE;
-    }
-    /* the region offset delta must fit the entry: 64-bit hosts only */
-    if (UINTPTR_MAX >= UINT64_MAX &&
-        !(s->access & (SECTION_RAM | SECTION_DIRECT_READ | SECTION_IOMMU))) {
-        /* MMIO (not romd): the sizes the inline path serves, and how */
-        const MemoryRegionOps *ops = s->mr->priv.ops;
-        unsigned fast = memory_region_ops_fast_sizes(ops);
-
-        if (fast) {
-            e.rdelta = (uintptr_t)s->mr;
-            e.wdelta = (uintptr_t)s->offset_within_region -
-                       (uintptr_t)s->offset_within_address_space;
-            e.flags |= (uintptr_t)fast << FLATVIEW_ENTRY_MMIO_SHIFT |
-                       (uintptr_t)memory_region_ops_piece_size(ops)
-                           << FLATVIEW_ENTRY_PIECE_SHIFT;
-        }
-    }
-    return e;
-}
-
-/* Take one reference on each distinct owner the view maps (and the root's). */
-static void flatview_take_owner_refs(FlatView *fv, MemoryRegion *root)
-{
-    GHashTable *seen = g_hash_table_new(NULL, NULL);
-    GPtrArray *owners = g_ptr_array_new();
-    MemoryOwner *last = NULL;
-
-    for (size_t k = 0; k <= fv->nr; k++) {
-        MemoryRegion *mr = k < fv->nr ? fv->sections[k].mr : root;
-        MemoryOwner *o = mr ? mr->priv.owner : NULL;
-
-        /* consecutive sections mostly share an owner: skip the hash */
-        if (!o || o == last || !g_hash_table_add(seen, o)) {
-            continue;
-        }
-        last = o;
-        memory_owner_ref(o);
-        g_ptr_array_add(owners, o);
-    }
-    g_hash_table_destroy(seen);
-    fv->nr_owners = owners->len;
-    fv->owners = (MemoryOwner **)g_ptr_array_free(owners, false);
-}
-
-FlatView *flatview_render_locked(MemoryRegion *root)
-{
-    FlatView *fv = g_new0(FlatView, 1);
-    RenderCtx ctx = {scratch.pieces, 0, scratch.pieces_cap, 0};
-    SectionVec out;
-
-    fv->ref = 1;
-    fv->root = root;
     if (root) {
-        render_region(&ctx, root, 0, 0, (addrspace_s128)SIZE_2_64, false,
-                      false);
+        render_region(&ctx, root, 0, (addrspace_s128)start, (addrspace_s128)end,
+                      false, false);
     }
-    out = sweep(ctx.pieces, ctx.nr);
+    sweep(ctx.pieces, ctx.nr, region_ops, out);
+    g_ptr_array_free(ctx.children, true);
     scratch.pieces_cap = ctx.cap;
     scratch.pieces = scratch_trim(ctx.pieces, &scratch.pieces_cap);
     scratch.keys = scratch_trim(scratch.keys, &scratch.keys_cap);
     scratch.heap = scratch_trim(scratch.heap, &scratch.heap_cap);
-    if (out.nr + 64 < out.cap / 2) {
-        out.v = g_renew(MemoryRegionSection, out.v, out.nr + 1);
-    }
-    fv->nr = out.nr;
-    fv->sections = out.v;
-    fv->starts = g_new(hwaddr, fv->nr ? fv->nr : 1);
-    fv->entries = g_new(FlatViewEntry, fv->nr ? fv->nr : 1);
-    for (size_t k = 0; k < fv->nr; k++) {
-        finish_section(&fv->sections[k], fv);
-        fv->starts[k] = fv->sections[k].offset_within_address_space;
-        fv->entries[k] = section_entry(&fv->sections[k]);
-    }
-    fv->index.nr = fv->nr;
-    fv->index.starts = fv->starts;
-    fv->index.entries = fv->entries;
-    flatview_take_owner_refs(fv, root);
-    flatview_init_guest_memory(fv);
-    return fv;
+}
+
+FlatView *flatview_render_locked(MemoryRegion *root,
+                                 const GuestRegionOps *region_ops)
+{
+    FlatSectionVec vec = {NULL, 0, 0};
+    GPtrArray *chunks = g_ptr_array_new();
+    ViewBuilder b;
+
+    flatview_render_window_locked(root, 0, SIZE_2_64, region_ops, &vec);
+    flat_chunks_pack(vec.v, vec.nr, chunks);
+    g_free(vec.v);
+    view_builder_init(&b, chunks->len);
+    view_builder_add(&b, chunks);
+    g_ptr_array_free(chunks, true);
+    /* nothing shared with an earlier view: a new lineage */
+    return view_builder_finish(&b, root, flat_lineage_new(), NULL);
 }

@@ -303,9 +303,10 @@ static bool collect_section(const MemoryRegionSection *s, void *opaque)
     }
     last = (hwaddr)(end - 1);
 
-    if (s->guest_region.host && !s->readonly) {
+    if (memory_region_kind(s->mr) == MR_KIND_RAM && !s->readonly) {
         /* Plain RAM: the access path itself reads and writes it directly. */
-        host = s->guest_region.host;
+        host = (uint8_t *)memory_region_get_ram_ptr(s->mr) +
+               s->offset_within_region;
         perms = UC_PROT_ALL;
     } else if (memory_region_is_rom(s->mr)) {
         host = (uint8_t *)memory_region_get_ram_ptr(s->mr) +

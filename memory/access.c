@@ -8,14 +8,13 @@
 #include <string.h>
 
 #include "memory-internal.h"
-#include "../flatview/flatview-internal.h"
 
 static const bool host_big_endian = G_BYTE_ORDER == G_BIG_ENDIAN;
 
 /* Where an address lands: the region, the offset in it, and the bytes the
  * section still covers from there (2^64 - addr at most, saturated). */
 typedef struct Target {
-    const MemoryRegionSection *section; /* NULL: hole */
+    const FlatSection *section; /* NULL: hole */
     MemoryRegion *mr;
     hwaddr xlat;
     uint64_t section_left; /* bytes left in the section (>= 1) */
@@ -38,15 +37,13 @@ MemoryRegion *memory_region_unassigned(void)
     return &unassigned_region;
 }
 
-static void target_of_section(const MemoryRegionSection *s, hwaddr addr,
-                              Target *t)
+static void target_of_section(const FlatSection *s, hwaddr addr, Target *t)
 {
     t->section = s;
     if (s) {
         t->mr = s->mr;
-        t->xlat =
-            s->offset_within_region + (addr - s->offset_within_address_space);
-        t->section_left = s->last - addr + 1; /* 0 means 2^64: clamp */
+        t->xlat = s->offset + (addr - s->region.start);
+        t->section_left = s->region.last - addr + 1; /* 0 means 2^64: clamp */
         if (t->section_left == 0) {
             t->section_left = UINT64_MAX;
         }
@@ -61,13 +58,14 @@ static void target_of_section(const MemoryRegionSection *s, hwaddr addr,
  * memory_section_resolve_iommu_rcu(), called only for IOMMU sections: the
  * others are their own answer, with no limit.
  */
-static inline const MemoryRegionSection *
-resolve_iommu(const MemoryRegionSection *s, hwaddr *addr, bool is_write,
-              MemTxAttrs attrs, uint64_t *limit)
+static inline const FlatSection *resolve_iommu(const FlatSection *s,
+                                               hwaddr *addr, bool is_write,
+                                               MemTxAttrs attrs,
+                                               uint64_t *limit)
 {
-    if (__builtin_expect(s && (s->access & SECTION_IOMMU), 0)) {
-        return memory_section_resolve_iommu_rcu(s, addr, is_write, attrs,
-                                                limit);
+    if (__builtin_expect(s && (s->region.impl_flags & FLAT_SECTION_IOMMU), 0)) {
+        return memory_section_resolve_iommu_rcu(s, addr, is_write, attrs, limit,
+                                                NULL);
     }
     *limit = UINT64_MAX;
     return s;
@@ -77,8 +75,8 @@ resolve_iommu(const MemoryRegionSection *s, hwaddr *addr, bool is_write,
 static void target_of(FlatView *fv, hwaddr addr, bool is_write,
                       MemTxAttrs attrs, Target *t, uint64_t *limit)
 {
-    const MemoryRegionSection *s =
-        resolve_iommu(flatview_lookup(fv, addr), &addr, is_write, attrs, limit);
+    const FlatSection *s =
+        resolve_iommu(flatview_find(fv, addr), &addr, is_write, attrs, limit);
 
     target_of_section(s, addr, t);
 }
@@ -92,20 +90,29 @@ static inline bool target_order(const AddressSpace *as, bool target_big_endian)
 
 /*
  * Whether an access of @size at @addr in @s takes the dispatcher's fast
- * path (a fast size, recorded at render, and aligned), with no direct
- * access of kind @direct to take first; *@offset: the region offset.
+ * path (an MMIO section, a fast size recorded at render, and aligned);
+ * *@offset: the region offset.
  */
-static inline bool section_is_fast(const MemoryRegionSection *s, hwaddr addr,
-                                   unsigned size, unsigned direct,
-                                   hwaddr *offset)
+static inline bool section_is_fast(const FlatSection *s, hwaddr addr,
+                                   unsigned size, hwaddr *offset)
 {
-    unsigned fast = size << SECTION_FAST_SHIFT;
-
-    if (!s || (s->access & (fast | direct)) != fast) {
+    if (!s || !(s->region.impl_flags & (size << FLAT_SECTION_FAST_SHIFT))) {
         return false;
     }
-    *offset = s->offset_within_region + (addr - s->offset_within_address_space);
+    *offset = s->offset + (addr - s->region.start);
     return (*offset & (size - 1)) == 0;
+}
+
+/*
+ * Host address of @addr in @s, a section with direct reads: plain RAM
+ * keeps it in the section; ROM and romd ROM devices read their RAM block.
+ */
+static inline uint8_t *section_host(const FlatSection *s, hwaddr addr)
+{
+    hwaddr d = addr - s->region.start;
+
+    return s->region.host ? s->region.host + d
+                          : s->mr->priv.ram_block->host + s->offset + d;
 }
 
 ADDRSPACE_EXPORT MemoryRegion *
@@ -117,7 +124,7 @@ address_space_translate(AddressSpace *as, hwaddr addr, hwaddr *xlat,
 
     target_of(address_space_to_flatview(as), addr, is_write, attrs, &t, &limit);
     *xlat = t.xlat;
-    if (t.section && (t.section->access & SECTION_RAM) &&
+    if (t.section && (t.section->region.impl_flags & FLAT_SECTION_RAM) &&
         *plen > t.section_left) {
         *plen = t.section_left;
     }
@@ -127,105 +134,101 @@ address_space_translate(AddressSpace *as, hwaddr addr, hwaddr *xlat,
     return t.mr;
 }
 
+/*
+ * Whether @t's region is reached through ops (MMIO, ROM devices, RAM
+ * devices, reservations): anything but RAM and ROM.
+ */
+static inline bool target_is_io(const Target *t)
+{
+    return t->section && t->mr->priv.kind != MR_KIND_RAM &&
+           t->mr->priv.kind != MR_KIND_ROM;
+}
+
 /* Bytes from @addr to the top of the space, saturated (0 means 2^64). */
 static uint64_t bytes_to_top(hwaddr addr)
 {
     return addr == 0 ? UINT64_MAX : (uint64_t)(0 - addr);
 }
 
-uint64_t memory_section_access_step(const MemoryRegionSection *section,
-                                    hwaddr addr, uint8_t *buf, uint64_t len,
-                                    bool is_write, MemTxAttrs attrs,
-                                    const AddressSpace *as,
-                                    bool target_big_endian, MemTxResult *res)
+/* A step on a section with direct access: one copy up to its end. */
+static uint64_t step_direct(const Target *t, hwaddr addr, uint8_t *buf,
+                            uint64_t l, bool is_write)
 {
-    Target t;
-    uint64_t l, limit;
+    uint8_t *host = section_host(t->section, addr);
 
-    section = resolve_iommu(section, &addr, is_write, attrs, &limit);
-    len = MIN(len, limit);
-    target_of_section(section, addr, &t);
-    if (t.section && (t.section->access & SECTION_RAM)) {
-        l = MIN(len, t.section_left); /* QEMU clamps RAM to the section */
+    if (!(t->section->region.impl_flags & FLAT_SECTION_RAM)) {
+        /* romd: QEMU copies up to the end of the RAM block, not of the
+         * region: inside a transaction the region may already have shrunk
+         * below this view's section (its size would give 0 bytes here, and
+         * the caller's loop would never end) */
+        l = MIN(l, t->mr->priv.ram_block->size - t->xlat);
+    }
+    /* no naturally aligned piece torn (the region interface's objects) */
+    if (is_write) {
+        addrspace_copy_untorn(host, buf, l, true);
+        ram_block_mark_dirty(t->section, t->xlat, l);
     } else {
-        l = len;
+        addrspace_copy_untorn(buf, host, l, false);
     }
-    if (attrs.memory && !(t.section && (t.section->access & SECTION_RAM))) {
-        /* QEMU flatview_access_allowed(): the whole rest is refused */
-        if (!is_write) {
-            memset(buf, 0, l);
-        }
-        *res |= MEMTX_ACCESS_ERROR;
-        return l;
-    }
-    if (t.section && (t.section->access & (is_write ? SECTION_DIRECT_WRITE
-                                                    : SECTION_DIRECT_READ))) {
-        uint8_t *host =
-            t.section->host + (addr - t.section->offset_within_address_space);
+    return l;
+}
 
-        if (!(t.section->access & SECTION_RAM)) {
-            /* romd: QEMU copies up to the end of the RAM block, not of the
-             * region: inside a transaction the region may already have
-             * shrunk below this view's section (its size would give 0
-             * bytes here, and the caller's loop would never end) */
-            l = MIN(l, t.mr->priv.ram_block->size - t.xlat);
+/*
+ * A step on an MMIO section: one chunk (QEMU's memory_access_size(), not
+ * clamped to the section) to the region that decodes the first byte; for
+ * a region with callbacks never past the region's end (our invariant).
+ */
+static uint64_t step_mmio(Target *t, hwaddr addr, uint8_t *buf, uint64_t l,
+                          bool is_write, MemTxAttrs attrs, bool tbe,
+                          MemTxResult *res)
+{
+    unsigned chunk;
+    uint64_t val = 0;
+    MemTxResult r;
+
+    if (t->mr->priv.ops) {
+        uint64_t region_left = mr_size_last_relaxed(t->mr) - t->xlat + 1;
+
+        if (region_left != 0 && l > region_left) {
+            l = region_left;
         }
+    }
+    chunk = memory_access_size(t->mr, (unsigned)MIN(l, 8), t->xlat);
+    if (is_write) {
+        val = addrspace_host_load(buf, chunk);
+    }
+    if (section_is_fast(t->section, addr, chunk, &t->xlat)) {
         if (is_write) {
-            memcpy(host, buf, l);
-            ram_block_mark_dirty(t.section, t.xlat, l);
+            r = memory_region_store_fast(t->mr, t->xlat, val, chunk,
+                                         host_big_endian, tbe, attrs);
         } else {
-            memcpy(buf, host, l);
+            val = memory_region_load_fast(t->mr, t->xlat, chunk,
+                                          host_big_endian, tbe, attrs, &r);
         }
-        return l;
+    } else if (is_write) {
+        r = memory_region_dispatch_write(t->mr, t->xlat, val, chunk,
+                                         host_big_endian, tbe, attrs);
+    } else {
+        r = memory_region_dispatch_read(t->mr, t->xlat, &val, chunk,
+                                        host_big_endian, tbe, attrs);
     }
-    if (t.section && t.mr->priv.kind != MR_KIND_RAM &&
-        t.mr->priv.kind != MR_KIND_ROM) {
-        /* MMIO: one chunk (QEMU's memory_access_size(), not clamped to the
-         * section) to the region that decodes the first byte; for a region
-         * with callbacks never past the region's end (our invariant) */
-        unsigned chunk;
-        uint64_t val = 0;
-
-        if (t.mr->priv.ops) {
-            uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
-
-            if (region_left != 0 && l > region_left) {
-                l = region_left;
-            }
-        }
-        chunk = memory_access_size(t.mr, (unsigned)MIN(l, 8), t.xlat);
-        if (is_write) {
-            val = addrspace_host_load(buf, chunk);
-        }
-        if (section_is_fast(t.section, addr, chunk, 0, &t.xlat)) {
-            bool tbe = target_order(as, target_big_endian);
-            MemTxResult r;
-
-            if (is_write) {
-                r = memory_region_store_fast(t.mr, t.xlat, val, chunk,
-                                             host_big_endian, tbe, attrs);
-            } else {
-                val = memory_region_load_fast(t.mr, t.xlat, chunk,
-                                              host_big_endian, tbe, attrs, &r);
-                addrspace_host_store(buf, chunk, val);
-            }
-            *res |= r;
-        } else if (is_write) {
-            *res |= memory_region_dispatch_write(
-                t.mr, t.xlat, val, chunk, host_big_endian,
-                target_order(as, target_big_endian), attrs);
-        } else {
-            *res |= memory_region_dispatch_read(
-                t.mr, t.xlat, &val, chunk, host_big_endian,
-                target_order(as, target_big_endian), attrs);
-            addrspace_host_store(buf, chunk, val);
-        }
-        return chunk;
+    if (!is_write) {
+        addrspace_host_store(buf, chunk, val);
     }
-    if (!t.section) {
-        /* a hole: QEMU's unassigned region, chunked like MMIO (max 4,
-         * aligned) and, as in QEMU, not clamped to the hole: a chunk may
-         * swallow the first bytes of the region after it */
+    *res |= r;
+    return chunk;
+}
+
+/*
+ * A step on a hole or a write to ROM: unassigned ops (QEMU 7.2). A hole is
+ * chunked like MMIO (at most 4 bytes, aligned) and, as in QEMU, not
+ * clamped to the hole: a chunk may swallow the first bytes of the region
+ * after it.
+ */
+static uint64_t step_unassigned(bool hole, hwaddr addr, uint8_t *buf,
+                                uint64_t l, bool is_write, MemTxResult *res)
+{
+    if (hole) {
         unsigned chunk = 4;
 
         while (chunk > l || (addr & (chunk - 1))) {
@@ -233,7 +236,6 @@ uint64_t memory_section_access_step(const MemoryRegionSection *section,
         }
         l = chunk;
     }
-    /* holes, and writes to ROM: unassigned ops (QEMU 7.2) */
     if (!is_write) {
         memset(buf, 0, l);
     }
@@ -241,13 +243,37 @@ uint64_t memory_section_access_step(const MemoryRegionSection *section,
     return l;
 }
 
-/* flatview_lookup(), inlined for the loops below */
-static inline const MemoryRegionSection *view_lookup(const FlatView *fv,
-                                                     hwaddr addr)
+uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
+                                    uint8_t *buf, uint64_t len, bool is_write,
+                                    MemTxAttrs attrs, const AddressSpace *as,
+                                    bool target_big_endian, MemTxResult *res)
 {
-    size_t i = flatview_index_find(&fv->index, addr);
+    Target t;
+    uint64_t l, limit;
+    uint32_t flags;
 
-    return i == (size_t)-1 ? NULL : &fv->sections[i];
+    section = resolve_iommu(section, &addr, is_write, attrs, &limit);
+    len = MIN(len, limit);
+    target_of_section(section, addr, &t);
+    flags = section ? section->region.impl_flags : 0;
+    /* QEMU clamps RAM to the section */
+    l = (flags & FLAT_SECTION_RAM) ? MIN(len, t.section_left) : len;
+    if (attrs.memory && !(flags & FLAT_SECTION_RAM)) {
+        /* QEMU flatview_access_allowed(): the whole rest is refused */
+        if (!is_write) {
+            memset(buf, 0, l);
+        }
+        *res |= MEMTX_ACCESS_ERROR;
+        return l;
+    }
+    if (flags & (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ)) {
+        return step_direct(&t, addr, buf, l, is_write);
+    }
+    if (target_is_io(&t)) {
+        return step_mmio(&t, addr, buf, l, is_write, attrs,
+                         target_order(as, target_big_endian), res);
+    }
+    return step_unassigned(!section, addr, buf, l, is_write, res);
 }
 
 /*
@@ -255,24 +281,21 @@ static inline const MemoryRegionSection *view_lookup(const FlatView *fv,
  * holding @addr, or NULL), RAM copied directly (writes: dirty pages marked
  * here): one memcpy. false: take the general loop.
  */
-static inline bool ram_copy(const MemoryRegionSection *s, hwaddr addr,
-                            uint8_t *buf, hwaddr len, bool is_write)
+static inline bool ram_copy(const FlatSection *s, hwaddr addr, uint8_t *buf,
+                            hwaddr len, bool is_write)
 {
     uint8_t *host;
 
-    if (!s || !(s->access & SECTION_RAM) ||
-        !(s->access &
-          (is_write ? SECTION_DIRECT_WRITE : SECTION_DIRECT_READ)) ||
-        len - 1 > s->last - addr) {
+    if (!s || !(s->region.impl_flags & FLAT_SECTION_RAM) ||
+        !(s->region.impl_flags &
+          (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ)) ||
+        len - 1 > s->region.last - addr) {
         return false;
     }
-    host = s->host + (addr - s->offset_within_address_space);
+    host = section_host(s, addr);
     if (is_write) {
         memcpy(host, buf, len);
-        ram_block_mark_dirty(s,
-                             s->offset_within_region +
-                                 (addr - s->offset_within_address_space),
-                             len);
+        ram_block_mark_dirty(s, s->offset + (addr - s->region.start), len);
     } else {
         memcpy(buf, host, len);
     }
@@ -282,18 +305,17 @@ static inline bool ram_copy(const MemoryRegionSection *s, hwaddr addr,
 static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                                uint8_t *buf, hwaddr len, bool is_write)
 {
-    const MemoryRegionSection *s;
     const FlatViewIndex *ix;
+    const FlatSection *s;
     MemTxResult res = MEMTX_OK;
     bool entered;
-    FlatView *fv;
 
     if (len == 0) {
         return MEMTX_OK;
     }
     entered = rcu_read_enter();
     ix = address_space_index_rcu(as);
-    if (__builtin_expect(ix->nr == 0, 0) &&
+    if (__builtin_expect(ix->nr_chunks == 0, 0) &&
         !address_space_check(as, is_write ? "address_space_write"
                                           : "address_space_read")) {
         rcu_read_exit(entered);
@@ -302,8 +324,7 @@ static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
         }
         return MEMTX_DECODE_ERROR;
     }
-    fv = container_of(ix, FlatView, index);
-    s = view_lookup(fv, addr);
+    s = flatview_index_find(ix, addr);
     if (ram_copy(s, addr, buf, len, is_write)) {
         rcu_read_exit(entered);
         return MEMTX_OK;
@@ -336,7 +357,7 @@ static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
             break;
         }
         addr += done;
-        s = view_lookup(fv, addr);
+        s = flatview_index_find(ix, addr);
     }
     rcu_read_exit(entered);
     return res;
@@ -372,6 +393,23 @@ static unsigned chunk_max(MemoryRegion *mr)
 }
 
 /*
+ * After a chunk of @c bytes (the largest) ending at @done: how many more of
+ * that size give the same check, as long as they fit the access (@len),
+ * the region (@region_left bytes from the chunk's start, 0 meaning 2^64)
+ * and start inside @span.
+ */
+static uint64_t same_chunks(uint64_t done, uint64_t len, uint64_t span,
+                            uint64_t region_left, unsigned c)
+{
+    uint64_t n = (len - done) / c;
+
+    if (region_left != 0) {
+        n = MIN(n, (region_left - c) / c);
+    }
+    return done < span ? MIN(n, (span - done - 1) / c + 1) : 0;
+}
+
+/*
  * flatview_access_valid()'s chunks over one MMIO translation: the access
  * goes on at @addr (region offset @xlat) with @len bytes left; chunks may
  * start in the next @span bytes (the section, or the IOMMU translation).
@@ -395,10 +433,9 @@ static uint64_t mmio_valid_span(MemoryRegion *mr, hwaddr xlat, hwaddr addr,
     uint64_t done = 0;
 
     while (done < len && done < span) {
-        uint64_t rest = len - done;
         /* our invariant: a chunk never passes the region's end */
         uint64_t region_left = mr_size_last_relaxed(mr) - (xlat + done) + 1;
-        uint64_t l = MIN(rest, 8);
+        uint64_t l = MIN(len - done, 8);
         unsigned c;
 
         if (region_left != 0 && l > region_left) {
@@ -413,18 +450,8 @@ static uint64_t mmio_valid_span(MemoryRegion *mr, hwaddr xlat, hwaddr addr,
         done += c;
         if (!asks && c == max) {
             /* the steady state: every further chunk of this size is the
-             * same check, as long as it fits and starts inside @span */
-            uint64_t n = (len - done) / c;
-
-            if (region_left != 0) {
-                n = MIN(n, (region_left - c) / c);
-            }
-            if (done < span) {
-                n = MIN(n, (span - done - 1) / c + 1);
-            } else {
-                n = 0;
-            }
-            done += n * c;
+             * same check */
+            done += same_chunks(done, len, span, region_left, c) * c;
         }
     }
     return done;
@@ -456,9 +483,9 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
         l = MIN(l, limit);
         if (!t.section) {
             ok = false;
-        } else if (t.section->access &
-                   (is_write ? SECTION_DIRECT_WRITE : SECTION_DIRECT_READ)) {
-            if (t.section->access & SECTION_RAM) {
+        } else if (t.section->region.impl_flags &
+                   (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ)) {
+            if (t.section->region.impl_flags & FLAT_SECTION_RAM) {
                 l = MIN(l, t.section_left);
             }
             /* romd: QEMU's translation does not clamp a ROM device's
@@ -484,7 +511,24 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
  * Typed accesses (QEMU's address_space_ld*_internal): never split. @big
  * is the byte order in which the value is exchanged.
  */
-MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
+
+/* A typed load from @t, a section with direct reads. */
+static uint64_t load_direct(const Target *t, hwaddr addr, unsigned size,
+                            bool big, MemTxResult *r)
+{
+    uint64_t val;
+
+    if (!(t->section->region.impl_flags & FLAT_SECTION_RAM) &&
+        t->xlat + size > t->mr->priv.ram_block->size) {
+        /* romd past the RAM block, where QEMU would read beyond it:
+         * refused (our bounds invariant) */
+        *r = MEMTX_DECODE_ERROR;
+        return 0;
+    }
+    val = addrspace_host_load(section_host(t->section, addr), size);
+    return big != host_big_endian ? addrspace_bswap(val, size) : val;
+}
+MemTxResult memory_section_load(const FlatSection *section, hwaddr addr,
                                 unsigned size, bool big, MemTxAttrs attrs,
                                 const AddressSpace *as, bool target_big_endian,
                                 uint64_t *value)
@@ -494,7 +538,7 @@ MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
     hwaddr offset;
     Target t;
 
-    if (section_is_fast(section, addr, size, SECTION_DIRECT_READ, &offset)) {
+    if (section_is_fast(section, addr, size, &offset)) {
         /* the common MMIO case: no planning */
         *value = memory_region_load_fast(section->mr, offset, size, big,
                                          target_order(as, target_big_endian),
@@ -507,27 +551,14 @@ MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
      * RAM section too (not a romd one: a ROM device is not RAM); shorter
      * than the access, it goes the I/O way */
     room = MIN(limit, size);
-    if (t.section && (t.section->access & SECTION_RAM)) {
+    if (t.section && (t.section->region.impl_flags & FLAT_SECTION_RAM)) {
         room = MIN(room, t.section_left);
     }
-    if (t.section && (t.section->access & SECTION_DIRECT_READ) &&
+    if (t.section &&
+        (t.section->region.impl_flags & FLAT_SECTION_DIRECT_READ) &&
         room >= size) {
-        if (!(t.section->access & SECTION_RAM) &&
-            t.xlat + size > t.mr->priv.ram_block->size) {
-            /* romd past the RAM block, where QEMU would read beyond it:
-             * refused (our bounds invariant) */
-            r = MEMTX_DECODE_ERROR;
-        } else {
-            val = addrspace_host_load(
-                t.section->host +
-                    (addr - t.section->offset_within_address_space),
-                size);
-            if (big != host_big_endian) {
-                val = addrspace_bswap(val, size);
-            }
-        }
-    } else if (t.section && t.mr->priv.kind != MR_KIND_RAM &&
-               t.mr->priv.kind != MR_KIND_ROM) {
+        val = load_direct(&t, addr, size, big, &r);
+    } else if (target_is_io(&t)) {
         uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
 
         if (region_left != 0 && size > region_left) {
@@ -544,17 +575,17 @@ MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
     return r;
 }
 
-MemTxResult memory_section_store(const MemoryRegionSection *section,
-                                 hwaddr addr, unsigned size, uint64_t val,
-                                 bool big, MemTxAttrs attrs,
-                                 const AddressSpace *as, bool target_big_endian)
+MemTxResult memory_section_store(const FlatSection *section, hwaddr addr,
+                                 unsigned size, uint64_t val, bool big,
+                                 MemTxAttrs attrs, const AddressSpace *as,
+                                 bool target_big_endian)
 {
     MemTxResult r = MEMTX_OK;
     uint64_t limit;
     hwaddr offset;
     Target t;
 
-    if (section_is_fast(section, addr, size, SECTION_DIRECT_WRITE, &offset)) {
+    if (section_is_fast(section, addr, size, &offset)) {
         return memory_region_store_fast(section->mr, offset, val, size, big,
                                         target_order(as, target_big_endian),
                                         attrs);
@@ -562,17 +593,14 @@ MemTxResult memory_section_store(const MemoryRegionSection *section,
     section = resolve_iommu(section, &addr, true, attrs, &limit);
     target_of_section(section, addr, &t);
     t.section_left = MIN(t.section_left, limit);
-    if (t.section && (t.section->access & SECTION_DIRECT_WRITE) &&
+    if (t.section && (t.section->region.impl_flags & FLAT_SECTION_HOST) &&
         t.section_left >= size) {
         if (big != host_big_endian) {
             val = addrspace_bswap(val, size);
         }
-        addrspace_host_store(
-            t.section->host + (addr - t.section->offset_within_address_space),
-            size, val);
+        addrspace_host_store(section_host(t.section, addr), size, val);
         ram_block_mark_dirty(t.section, t.xlat, size);
-    } else if (t.section && t.mr->priv.kind != MR_KIND_RAM &&
-               t.mr->priv.kind != MR_KIND_ROM) {
+    } else if (target_is_io(&t)) {
         uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
 
         if (region_left != 0 && size > region_left) {
@@ -594,19 +622,10 @@ static inline bool order_big(const AddressSpace *as, int order)
     return order < 0 ? target_order(as, false) : order == 1;
 }
 
-/* The section at @i of the view whose index is @ix (-1: a hole). */
-static inline const MemoryRegionSection *section_at(const FlatViewIndex *ix,
-                                                    size_t i)
-{
-    const FlatView *fv = container_of(ix, const FlatView, index);
-
-    return i == (size_t)-1 ? NULL : &fv->sections[i];
-}
-
 /* Everything but the one-callback MMIO case, out of its caller's frame. */
 static __attribute__((noinline)) uint64_t
-ld_general(AddressSpace *as, const MemoryRegionSection *s, hwaddr addr,
-           unsigned size, bool big, MemTxAttrs attrs, MemTxResult *result)
+ld_general(AddressSpace *as, const FlatSection *s, hwaddr addr, unsigned size,
+           bool big, MemTxAttrs attrs, MemTxResult *result)
 {
     uint64_t val;
     MemTxResult r =
@@ -619,9 +638,8 @@ ld_general(AddressSpace *as, const MemoryRegionSection *s, hwaddr addr,
 }
 
 static __attribute__((noinline)) void
-st_general(AddressSpace *as, const MemoryRegionSection *s, hwaddr addr,
-           unsigned size, uint64_t val, bool big, MemTxAttrs attrs,
-           MemTxResult *result)
+st_general(AddressSpace *as, const FlatSection *s, hwaddr addr, unsigned size,
+           uint64_t val, bool big, MemTxAttrs attrs, MemTxResult *result)
 {
     MemTxResult r =
         memory_section_store(s, addr, size, val, big, attrs, as, false);
@@ -631,22 +649,23 @@ st_general(AddressSpace *as, const MemoryRegionSection *s, hwaddr addr,
     }
 }
 
-ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(
-    AddressSpace *as, const FlatViewIndex *ix, size_t i, hwaddr addr,
-    unsigned size, int order, MemTxAttrs attrs, MemTxResult *result)
+ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(AddressSpace *as,
+                                                  const FlatSection *s,
+                                                  hwaddr addr, unsigned size,
+                                                  int order, MemTxAttrs attrs,
+                                                  MemTxResult *result)
 {
-    const MemoryRegionSection *s = section_at(ix, i);
     bool big = order_big(as, order);
     hwaddr offset;
 
     /* a hole: also what an AddressSpace that is not initialised gives */
-    if (i == (size_t)-1 && !address_space_check(as, "address_space_ld")) {
+    if (!s && !address_space_check(as, "address_space_ld")) {
         if (result) {
             *result = MEMTX_DECODE_ERROR;
         }
         return 0;
     }
-    if (section_is_fast(s, addr, size, SECTION_DIRECT_READ, &offset)) {
+    if (section_is_fast(s, addr, size, &offset)) {
         /* MMIO's common case: no planning, no second frame */
         return memory_region_load_fast(s->mr, offset, size, big,
                                        target_order(as, false), attrs, result);
@@ -654,22 +673,22 @@ ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(
     return ld_general(as, s, addr, size, big, attrs, result);
 }
 
-ADDRSPACE_EXPORT void
-address_space_st_at_rcu(AddressSpace *as, const FlatViewIndex *ix, size_t i,
-                        hwaddr addr, unsigned size, uint64_t val, int order,
-                        MemTxAttrs attrs, MemTxResult *result)
+ADDRSPACE_EXPORT void address_space_st_at_rcu(AddressSpace *as,
+                                              const FlatSection *s, hwaddr addr,
+                                              unsigned size, uint64_t val,
+                                              int order, MemTxAttrs attrs,
+                                              MemTxResult *result)
 {
-    const MemoryRegionSection *s = section_at(ix, i);
     bool big = order_big(as, order);
     hwaddr offset;
 
-    if (i == (size_t)-1 && !address_space_check(as, "address_space_st")) {
+    if (!s && !address_space_check(as, "address_space_st")) {
         if (result) {
             *result = MEMTX_DECODE_ERROR;
         }
         return;
     }
-    if (section_is_fast(s, addr, size, SECTION_DIRECT_WRITE, &offset)) {
+    if (section_is_fast(s, addr, size, &offset)) {
         MemTxResult r = memory_region_store_fast(
             s->mr, offset, val, size, big, target_order(as, false), attrs);
 
@@ -691,8 +710,8 @@ ADDRSPACE_EXPORT uint64_t address_space_ld_slow(AddressSpace *as, hwaddr addr,
 
     rcu_read_lock();
     ix = address_space_index_rcu(as);
-    val = address_space_ld_at_rcu(as, ix, flatview_index_find(ix, addr), addr,
-                                  size, order, attrs, result);
+    val = address_space_ld_at_rcu(as, flatview_index_find(ix, addr), addr, size,
+                                  order, attrs, result);
     rcu_read_unlock();
     return val;
 }
@@ -706,7 +725,7 @@ ADDRSPACE_EXPORT void address_space_st_slow(AddressSpace *as, hwaddr addr,
 
     rcu_read_lock();
     ix = address_space_index_rcu(as);
-    address_space_st_at_rcu(as, ix, flatview_index_find(ix, addr), addr, size,
-                            val, order, attrs, result);
+    address_space_st_at_rcu(as, flatview_index_find(ix, addr), addr, size, val,
+                            order, attrs, result);
     rcu_read_unlock();
 }

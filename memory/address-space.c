@@ -11,12 +11,12 @@
 #include <string.h>
 
 #include "memory-internal.h"
-#include "../flatview/flatview-internal.h"
 
 struct AddressSpaceGroup {
     struct rcu_head rcu; /* first: g_free_rcu() */
     MemoryRegion *root;
-    FlatView *view; /* RCU-published; the group holds one reference */
+    FlatView *view;       /* the group holds one reference; under the lock */
+    FlatViewIndex *index; /* &view->index, RCU-published for readers */
     AddressSpace *members;
     unsigned int nr_members;
     unsigned int nr_listeners; /* on all members: 0 skips the hook */
@@ -59,7 +59,8 @@ static void group_publish(AddressSpaceGroup *g, FlatView *view)
     bool ok = flatview_ref(view);
 
     g_assert(ok);
-    rcu_assign_pointer(g->view, view);
+    g->view = view;
+    rcu_assign_pointer(g->index, &view->index);
     if (old) {
         /* listener hook: @old stays referenced until they have seen it */
         if (g->nr_listeners) {
@@ -76,7 +77,36 @@ void address_space_listeners_changed_locked(AddressSpace *as, int delta)
     as->priv.group->nr_listeners += delta;
 }
 
-void address_spaces_commit_locked(uint64_t epoch)
+/* Whether @g's view must be replaced: its effective root is now @eff. */
+static bool group_changed(const AddressSpaceGroup *g, MemoryRegion *eff,
+                          uint64_t epoch)
+{
+    return g->view->root != eff || (eff && eff->priv.mark == epoch);
+}
+
+/* The view of @eff after this round, @old being the group's current one. */
+static FlatView *next_view(FlatView *old, MemoryRegion *eff,
+                           const ChangeWindows *cw)
+{
+    GArray *w;
+    FlatView *view;
+
+    if (old->root != eff) {
+        return flatview_render_locked(eff, &flatview_region_ops);
+    }
+    /* same root: only the windows the changes reached are re-rendered */
+    w = g_array_new(false, false, sizeof(FlatWindow));
+    if (memory_change_windows_of_locked(cw, eff, w)) {
+        view = flatview_update_locked(old, (const FlatWindow *)(void *)w->data,
+                                      w->len, &flatview_region_ops);
+    } else {
+        view = flatview_render_locked(eff, &flatview_region_ops);
+    }
+    g_array_free(w, true);
+    return view;
+}
+
+void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw)
 {
     /* effective root -> view valid for this commit */
     GHashTable *views = g_hash_table_new(NULL, NULL);
@@ -91,30 +121,31 @@ void address_spaces_commit_locked(uint64_t epoch)
     eff = g_new(MemoryRegion *, nr_groups ? nr_groups : 1);
     /* QEMU: begin/commit go to every listener on every re-rendering commit */
     memory_listeners_begin_locked();
-    /* First pass: views that stay valid can be shared by changed groups. */
+    /* Views that stay valid can be shared by changed groups. */
     i = 0;
     for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
         eff[i] = memory_region_flatview_root_locked(g->root);
-        if (g->view->root == eff[i] &&
-            (!eff[i] || eff[i]->priv.mark != epoch)) {
+        if (!group_changed(g, eff[i], epoch)) {
             g_hash_table_insert(views, eff[i], g->view);
+        }
+    }
+    /* Every view is rendered before any is published (QEMU renders all
+     * views, then tells each AddressSpace's listeners). */
+    i = 0;
+    for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
+        if (group_changed(g, eff[i], epoch) &&
+            !g_hash_table_lookup(views, eff[i])) {
+            FlatView *view = next_view(g->view, eff[i], cw);
+
+            g_hash_table_insert(views, eff[i], view);
+            g_ptr_array_add(fresh, view);
         }
     }
     i = 0;
     for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
-        FlatView *view;
-
-        if (g->view->root == eff[i] &&
-            (!eff[i] || eff[i]->priv.mark != epoch)) {
-            continue;
+        if (group_changed(g, eff[i], epoch)) {
+            group_publish(g, g_hash_table_lookup(views, eff[i]));
         }
-        view = g_hash_table_lookup(views, eff[i]);
-        if (!view) {
-            view = flatview_render_locked(eff[i]);
-            g_hash_table_insert(views, eff[i], view);
-            g_ptr_array_add(fresh, view);
-        }
-        group_publish(g, view);
     }
     /* drop the render references; groups hold their own */
     for (i = 0; i < fresh->len; i++) {
@@ -129,7 +160,7 @@ void address_spaces_commit_locked(uint64_t epoch)
 static void group_add_member(AddressSpaceGroup *g, AddressSpace *as)
 {
     as->priv.group = g;
-    as->priv.view_slot = &g->view;
+    as->priv.index_slot = &g->index;
     as->priv.group_prev = NULL;
     as->priv.group_next = g->members;
     if (g->members) {
@@ -172,7 +203,7 @@ static AddressSpaceGroup *group_get_locked(MemoryRegion *root)
     if (view) {
         group_publish(g, view);
     } else {
-        view = flatview_render_locked(eff);
+        view = flatview_render_locked(eff, &flatview_region_ops);
         group_publish(g, view);
         flatview_unref(view);
     }
@@ -312,7 +343,7 @@ static gpointer invalid_view_new(gpointer unused)
 
     (void)unused;
     memory_update_lock();
-    fv = flatview_render_locked(NULL);
+    fv = flatview_render_locked(NULL, &flatview_region_ops);
     memory_update_unlock();
     return fv;
 }
@@ -324,7 +355,7 @@ ADDRSPACE_EXPORT FlatView *address_space_to_flatview(AddressSpace *as)
     if (!address_space_check(as, "address_space_to_flatview")) {
         return g_once(&invalid_view, invalid_view_new, NULL);
     }
-    return rcu_dereference(*as->priv.view_slot);
+    return flatview_of_index(rcu_dereference(*as->priv.index_slot));
 }
 
 ADDRSPACE_EXPORT FlatView *address_space_get_flatview(AddressSpace *as)

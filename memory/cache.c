@@ -13,7 +13,6 @@
  */
 #include <string.h>
 
-#include "../flatview/flatview-internal.h"
 #include "map-internal.h"
 
 static const bool host_big_endian = G_BYTE_ORDER == G_BIG_ENDIAN;
@@ -27,7 +26,8 @@ ADDRSPACE_EXPORT int64_t address_space_cache_init(MemoryRegionCache *cache,
                                                   AddressSpace *as, hwaddr addr,
                                                   hwaddr len, bool is_write)
 {
-    uint8_t need = SECTION_DIRECT_READ | (is_write ? SECTION_DIRECT_WRITE : 0);
+    uint32_t need =
+        FLAT_SECTION_DIRECT_READ | (is_write ? FLAT_SECTION_HOST : 0);
     MemoryRegion *mr = NULL;
     uint8_t *host = NULL;
     hwaddr xlat = 0;

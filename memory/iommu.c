@@ -7,8 +7,6 @@
 
 #include <addrspace/iommu.h>
 
-#include "../flatview/flatview-internal.h"
-
 /*
  * A notification in progress (memory_region_notify_iommu()): the next link
  * to visit and the last one to visit (the tail when it started, so that a
@@ -174,20 +172,22 @@ ADDRSPACE_EXPORT void memory_region_notify_iommu(MemoryRegion *mr,
     memory_update_unlock();
 }
 
-const MemoryRegionSection *
-memory_section_resolve_iommu_rcu(const MemoryRegionSection *s, hwaddr *addr,
-                                 bool is_write, MemTxAttrs attrs,
-                                 uint64_t *limit)
+const FlatSection *memory_section_resolve_iommu_rcu(const FlatSection *s,
+                                                    hwaddr *addr, bool is_write,
+                                                    MemTxAttrs attrs,
+                                                    uint64_t *limit,
+                                                    FlatView **view)
 {
     IOMMUAccessFlags want = is_write ? IOMMU_WO : IOMMU_RO;
     hwaddr a = *addr;
     uint64_t lim = UINT64_MAX;
 
-    for (int depth = 0; s && (s->access & SECTION_IOMMU); depth++) {
+    for (int depth = 0; s && (s->region.impl_flags & FLAT_SECTION_IOMMU);
+         depth++) {
         IOMMUState *st = s->mr->priv.iommu;
-        hwaddr off =
-            s->offset_within_region + (a - s->offset_within_address_space);
-        uint64_t in_section = s->last - a + 1; /* 0: 2^64, unlimited */
+        hwaddr off = s->offset + (a - s->region.start);
+        uint64_t in_section = s->region.last - a + 1; /* 0: 2^64, no limit */
+        FlatView *target;
         int idx = 0;
         IOMMUTLBEntry e;
         uint64_t in_block;
@@ -213,7 +213,11 @@ memory_section_resolve_iommu_rcu(const MemoryRegionSection *s, hwaddr *addr,
         if (in_block && in_block < lim) {
             lim = in_block;
         }
-        s = flatview_lookup(address_space_to_flatview(e.target_as), a);
+        target = address_space_to_flatview(e.target_as);
+        s = flatview_find(target, a);
+        if (view) {
+            *view = target;
+        }
     }
     *addr = a;
     *limit = lim;

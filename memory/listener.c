@@ -9,7 +9,6 @@
  * priority, equal priorities in registration order.
  */
 #include "memory-internal.h"
-#include "../flatview/flatview-internal.h"
 #include <addrspace/listener.h>
 
 static GList *all_listeners;     /* under the update lock */
@@ -52,16 +51,23 @@ static GList *insert_sorted(GList *list, MemoryListener *listener)
     return g_list_insert_before(list, l, listener);
 }
 
+/* The attributes QEMU's flatrange_equal() compares. */
+#define SECTION_ATTRS \
+    (FLAT_SECTION_READONLY | FLAT_SECTION_NONVOLATILE | FLAT_SECTION_ROMD)
+
 /* QEMU's flatrange_equal(): everything but the dirty log mask. */
-static bool section_equal(const MemoryRegionSection *a,
-                          const MemoryRegionSection *b)
+static bool section_equal(const FlatSection *a, const FlatSection *b)
 {
-    return a->mr == b->mr &&
-           a->offset_within_address_space == b->offset_within_address_space &&
-           a->size == b->size &&
-           a->offset_within_region == b->offset_within_region &&
-           a->romd_mode == b->romd_mode && a->readonly == b->readonly &&
-           a->nonvolatile == b->nonvolatile;
+    return a->mr == b->mr && a->region.start == b->region.start &&
+           a->region.last == b->region.last && a->offset == b->offset &&
+           (a->region.impl_flags & SECTION_ATTRS) ==
+               (b->region.impl_flags & SECTION_ATTRS);
+}
+
+/* The dirty-logging clients of @s. */
+static int section_log(const FlatSection *s)
+{
+    return (int)(s->region.impl_flags >> FLAT_SECTION_LOG_SHIFT) & 0xff;
 }
 
 void memory_listeners_begin_locked(void)
@@ -97,14 +103,21 @@ static const char *const callback_names[] = {
     [CB_LOG_STOP] = "log_stop",
 };
 
-/* One callback on every listener of @as: ascending priority, or
- * descending for deletions (QEMU's MEMORY_LISTENER_UPDATE_REGION). */
+/*
+ * One callback on every listener of @as: ascending priority, or
+ * descending for deletions (QEMU's MEMORY_LISTENER_UPDATE_REGION). As in
+ * QEMU (section_from_flat_range()), the listeners get a MemoryRegionSection
+ * built for the call from section @fs of view @fv.
+ */
 static void call_listeners(AddressSpace *as, enum Callback cb,
-                           MemoryRegionSection *s, int old_mask, int new_mask)
+                           const FlatSection *fs, FlatView *fv, int old_mask,
+                           int new_mask)
 {
     bool reverse = cb == CB_DEL || cb == CB_LOG_STOP;
     GList *l = reverse ? g_list_last(as->priv.listeners) : as->priv.listeners;
+    MemoryRegionSection section, *s = &section;
 
+    flat_section_describe(fs, fv, &section);
     for (; l; l = reverse ? l->prev : l->next) {
         MemoryListener *ml = l->data;
 
@@ -140,52 +153,81 @@ static void call_listeners(AddressSpace *as, enum Callback cb,
     }
 }
 
+/* Whether a listener of @as has a region_nop callback. */
+static bool any_nop(const AddressSpace *as)
+{
+    for (GList *l = as->priv.listeners; l; l = l->next) {
+        if (((MemoryListener *)l->data)->region_nop) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The addition pass's calls for @n, equal to the old view's @o. */
+static void pass_unchanged(AddressSpace *as, const FlatSection *o,
+                           const FlatSection *n, FlatView *new_view)
+{
+    int om = section_log(o), nm = section_log(n);
+
+    call_listeners(as, CB_NOP, n, new_view, 0, 0);
+    if (nm & ~om) {
+        call_listeners(as, CB_LOG_START, n, new_view, om, nm);
+    }
+    if (om & ~nm) {
+        call_listeners(as, CB_LOG_STOP, n, new_view, om, nm);
+    }
+}
+
 /*
  * QEMU's address_space_update_topology_pass(): walk both views in address
  * order; the deletion pass reports old sections that have no equal new
  * one, the addition pass reports new sections as added or unchanged.
+ * Where both walks stand at the start of one chunk the views share, its
+ * sections are equal, with equal dirty masks: the deletion pass has nothing
+ * to say about them, the addition pass only region_nop, so without a
+ * region_nop listener the chunk is skipped whole. A commit then costs the
+ * listeners the sections it changed, not the size of the view.
  */
 static void update_pass(AddressSpace *as, FlatView *old_view,
                         FlatView *new_view, bool adding)
 {
-    size_t iold = 0, inew = 0;
+    bool skip_shared = !adding || !any_nop(as);
+    FlatViewIter io, in;
+    const FlatSection *o, *n;
 
-    while (iold < old_view->nr || inew < new_view->nr) {
-        MemoryRegionSection *o =
-            iold < old_view->nr ? &old_view->sections[iold] : NULL;
-        MemoryRegionSection *n =
-            inew < new_view->nr ? &new_view->sections[inew] : NULL;
+    flatview_iter_init(&io, old_view);
+    flatview_iter_init(&in, new_view);
+    for (;;) {
+        const FlatChunk *shared = flatview_iter_chunk(&io);
 
-        if (o &&
-            (!n ||
-             o->offset_within_address_space < n->offset_within_address_space ||
-             (o->offset_within_address_space ==
-                  n->offset_within_address_space &&
-              !section_equal(o, n)))) {
+        o = flatview_iter_get(&io);
+        n = flatview_iter_get(&in);
+        if (!o && !n) {
+            break;
+        }
+        if (skip_shared && shared && shared == flatview_iter_chunk(&in)) {
+            flatview_iter_skip_chunk(&io);
+            flatview_iter_skip_chunk(&in);
+        } else if (o && (!n || o->region.start < n->region.start ||
+                         (o->region.start == n->region.start &&
+                          !section_equal(o, n)))) {
             /* only in the old view, or changed */
             if (!adding) {
-                call_listeners(as, CB_DEL, o, 0, 0);
+                call_listeners(as, CB_DEL, o, old_view, 0, 0);
             }
-            iold++;
-        } else if (o && n && section_equal(o, n)) {
+            flatview_iter_next(&io);
+        } else if (o && section_equal(o, n)) {
             if (adding) {
-                int om = o->dirty_log_mask, nm = n->dirty_log_mask;
-
-                call_listeners(as, CB_NOP, n, 0, 0);
-                if (nm & ~om) {
-                    call_listeners(as, CB_LOG_START, n, om, nm);
-                }
-                if (om & ~nm) {
-                    call_listeners(as, CB_LOG_STOP, n, om, nm);
-                }
+                pass_unchanged(as, o, n, new_view);
             }
-            iold++;
-            inew++;
+            flatview_iter_next(&io);
+            flatview_iter_next(&in);
         } else {
             if (adding) {
-                call_listeners(as, CB_ADD, n, 0, 0);
+                call_listeners(as, CB_ADD, n, new_view, 0, 0);
             }
-            inew++;
+            flatview_iter_next(&in);
         }
     }
 }
@@ -203,6 +245,8 @@ void memory_listeners_view_changed_locked(AddressSpace *as, FlatView *old_view,
 ADDRSPACE_EXPORT void memory_listener_register(MemoryListener *listener,
                                                AddressSpace *as)
 {
+    const FlatSection *fs;
+    FlatViewIter it;
     FlatView *view;
 
     if (!listener || listener->priv.as || !as || as->priv.magic != AS_MAGIC) {
@@ -221,14 +265,16 @@ ADDRSPACE_EXPORT void memory_listener_register(MemoryListener *listener,
     if (listener->begin) {
         listener->begin(listener);
     }
-    for (size_t i = 0; i < view->nr; i++) {
-        MemoryRegionSection *s = &view->sections[i];
+    for (flatview_iter_init(&it, view); (fs = flatview_iter_get(&it));
+         flatview_iter_next(&it)) {
+        MemoryRegionSection s;
 
+        flat_section_describe(fs, view, &s);
         if (listener->region_add) {
-            listener->region_add(listener, s);
+            listener->region_add(listener, &s);
         }
-        if (s->dirty_log_mask && listener->log_start) {
-            listener->log_start(listener, s, 0, s->dirty_log_mask);
+        if (s.dirty_log_mask && listener->log_start) {
+            listener->log_start(listener, &s, 0, s.dirty_log_mask);
         }
     }
     if (listener->commit) {
@@ -241,19 +287,23 @@ static void unregister_locked(MemoryListener *listener)
 {
     AddressSpace *as = listener->priv.as;
     FlatView *view = address_space_view_locked(as);
+    const FlatSection *fs;
+    FlatViewIter it;
 
     /* QEMU's listener_del_address_space() */
     if (listener->begin) {
         listener->begin(listener);
     }
-    for (size_t i = 0; i < view->nr; i++) {
-        MemoryRegionSection *s = &view->sections[i];
+    for (flatview_iter_init(&it, view); (fs = flatview_iter_get(&it));
+         flatview_iter_next(&it)) {
+        MemoryRegionSection s;
 
-        if (s->dirty_log_mask && listener->log_stop) {
-            listener->log_stop(listener, s, s->dirty_log_mask, 0);
+        flat_section_describe(fs, view, &s);
+        if (s.dirty_log_mask && listener->log_stop) {
+            listener->log_stop(listener, &s, s.dirty_log_mask, 0);
         }
         if (listener->region_del) {
-            listener->region_del(listener, s);
+            listener->region_del(listener, &s);
         }
     }
     if (listener->commit) {
@@ -304,18 +354,23 @@ void memory_listeners_log_sync(MemoryRegion *mr)
     /* QEMU's memory_region_sync_dirty_bitmap(): forward order */
     for (GList *l = all_listeners; l; l = l->next) {
         MemoryListener *ml = l->data;
+        const FlatSection *fs;
+        FlatViewIter it;
         FlatView *view;
 
         if (!ml->log_sync) {
             continue;
         }
         view = address_space_view_locked(ml->priv.as);
-        for (size_t i = 0; i < view->nr; i++) {
-            MemoryRegionSection *s = &view->sections[i];
+        for (flatview_iter_init(&it, view); (fs = flatview_iter_get(&it));
+             flatview_iter_next(&it)) {
+            MemoryRegionSection s;
 
-            if (s->dirty_log_mask && s->mr == mr) {
-                ml->log_sync(ml, s);
+            if (!section_log(fs) || fs->mr != mr) {
+                continue;
             }
+            flat_section_describe(fs, view, &s);
+            ml->log_sync(ml, &s);
         }
     }
     memory_update_unlock();

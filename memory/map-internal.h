@@ -11,7 +11,8 @@
 
 /*
  * The run of @fv that starts at @addr, is directly accessible with every
- * SECTION_DIRECT_* bit in @need, and stays in one region with contiguous
+ * FLAT_SECTION_* bit in @need (FLAT_SECTION_DIRECT_READ for reads,
+ * FLAT_SECTION_HOST for writes), and stays in one region with contiguous
  * offsets (QEMU's flatview_extend_translation()), clamped to @len (>= 1).
  * On success sets *@pmr to the region, *@pxlat to the offset of @addr in
  * it and *@phost to the host address of @addr. Context: inside a read-side
@@ -20,7 +21,7 @@
  * directly accessible.
  */
 hwaddr address_space_direct_run_rcu(FlatView *fv, hwaddr addr, hwaddr len,
-                                    uint8_t need, MemoryRegion **pmr,
+                                    uint32_t need, MemoryRegion **pmr,
                                     hwaddr *pxlat, uint8_t **phost);
 
 #endif /* ADDRSPACE_MAP_INTERNAL_H */

@@ -15,7 +15,6 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "../flatview/flatview-internal.h"
 #include "map-internal.h"
 
 /* One live mapping. Mappings of the same pointer are chained. */
@@ -166,42 +165,41 @@ static Mapping *mapping_take_locked(MapState *st, void *ptr)
 }
 
 /* Bytes from @addr to the end of section @s, saturated at UINT64_MAX. */
-static uint64_t section_left(const MemoryRegionSection *s, hwaddr addr)
+static uint64_t section_left(const FlatSection *s, hwaddr addr)
 {
-    uint64_t left = s->last - addr + 1;
+    uint64_t left = s->region.last - addr + 1;
 
     return left ? left : UINT64_MAX; /* 0: the section reaches 2^64 */
 }
 
 hwaddr address_space_direct_run_rcu(FlatView *fv, hwaddr addr, hwaddr len,
-                                    uint8_t need, MemoryRegion **pmr,
+                                    uint32_t need, MemoryRegion **pmr,
                                     hwaddr *pxlat, uint8_t **phost)
 {
     uint64_t limit;
-    const MemoryRegionSection *s = memory_section_resolve_iommu_rcu(
-        flatview_lookup(fv, addr), &addr, (need & SECTION_DIRECT_WRITE) != 0,
-        MEMTXATTRS_UNSPECIFIED, &limit);
+    const FlatSection *s = memory_section_resolve_iommu_rcu(
+        flatview_find(fv, addr), &addr, (need & FLAT_SECTION_HOST) != 0,
+        MEMTXATTRS_UNSPECIFIED, &limit, &fv);
     hwaddr base, done;
 
-    if (!s || (s->access & need) != need) {
+    if (!s || (s->region.impl_flags & need) != need) {
         return 0;
     }
     /* behind an IOMMU the run stays in the translated block, in the
-     * target's view */
+     * target's view (fv is now that view) */
     len = MIN(len, limit);
-    fv = s->fv;
     *pmr = s->mr;
-    *phost = s->host + (addr - s->offset_within_address_space);
-    base = s->offset_within_region + (addr - s->offset_within_address_space);
+    base = s->offset + (addr - s->region.start);
+    *phost = s->mr->priv.ram_block->host + base;
     *pxlat = base;
     done = section_left(s, addr);
     /* QEMU's flatview_extend_translation(): same region, next offset */
-    while (done < len && s->last != UINT64_MAX) {
-        hwaddr next = s->last + 1;
-        const MemoryRegionSection *n = flatview_lookup(fv, next);
+    while (done < len && s->region.last != UINT64_MAX) {
+        hwaddr next = s->region.last + 1;
+        const FlatSection *n = flatview_find(fv, next);
 
-        if (!n || n->mr != *pmr || (n->access & need) != need ||
-            n->offset_within_region != base + done) {
+        if (!n || n->mr != *pmr || (n->region.impl_flags & need) != need ||
+            n->offset != base + done) {
             break;
         }
         done += MIN(section_left(n, next), len - done);
@@ -301,7 +299,7 @@ ADDRSPACE_EXPORT void *address_space_map(AddressSpace *as, hwaddr addr,
                                          MemTxAttrs attrs)
 {
     Mapping tmpl = {.addr = addr, .attrs = attrs};
-    const MemoryRegionSection *s;
+    const FlatSection *s;
     MemoryRegion *mr = NULL;
     uint8_t *host = NULL;
     MapState *st;
@@ -318,15 +316,16 @@ ADDRSPACE_EXPORT void *address_space_map(AddressSpace *as, hwaddr addr,
     st = map_state(as);
     rcu_read_lock();
     fv = address_space_to_flatview(as);
-    l = address_space_direct_run_rcu(
-        fv, addr, *plen, is_write ? SECTION_DIRECT_WRITE : SECTION_DIRECT_READ,
-        &mr, &tmpl.offset, &host);
+    l = address_space_direct_run_rcu(fv, addr, *plen,
+                                     is_write ? FLAT_SECTION_HOST
+                                              : FLAT_SECTION_DIRECT_READ,
+                                     &mr, &tmpl.offset, &host);
     if (l) {
         memory_region_ref(mr);
         rcu_read_unlock();
     } else {
         /* QEMU also holds the (MMIO or unassigned) region while bouncing */
-        s = flatview_lookup(fv, addr);
+        s = flatview_find(fv, addr);
         mr = s ? s->mr : memory_region_unassigned();
         memory_region_ref(mr);
         rcu_read_unlock();

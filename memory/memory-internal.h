@@ -12,49 +12,11 @@
 #include <addrspace/memory.h>
 #include <addrspace/ram-discard.h>
 
+#include "tree.h"
+#include "../flatview/view.h"
+
 #define MR_MAGIC 0x4d526731u /* "MRg1" */
 #define AS_MAGIC 0x41536731u /* "ASg1" */
-
-/** 2^64 as a 128-bit size. */
-#define SIZE_2_64 (((addrspace_u128)1) << 64)
-
-__extension__ typedef __int128 addrspace_s128;
-
-/** A RAM block: the host memory behind RAM, ROM and ROM devices. */
-struct RAMBlock {
-    uint8_t *host;
-    /*
-     * Bytes the block holds, fixed for its life: the region's size, or
-     * for resizeable RAM its host-page-aligned maximum (QEMU's
-     * max_length). Dirty bitmaps cover it all.
-     */
-    uint64_t size;
-    uint64_t mapped_size; /* what munmap() releases; 0 if not ours */
-    int fd;               /* -1 without file */
-    uint64_t fd_offset;
-    /*
-     * QEMU's used_length: the host-page-aligned part in use, <= @size.
-     * Written only by memory_region_ram_resize() under the update lock,
-     * read with atomic loads elsewhere.
-     */
-    uint64_t used_length;
-    bool resizeable;
-    /* QEMU's RAMBlock.resized callback (memory_region_ram_resize()) */
-    void (*resized)(const char *name, uint64_t length, void *host);
-    /* discard.c: the region's RamDiscardManager; update lock */
-    RamDiscardManager *rdm;
-    /* snapshot.c: the blocks of every live snapshot of this block, linked
-     * through their own field (no allocation), under the update lock */
-    struct RamSnapshotBlock *snapshots;
-    /*
-     * Dirty page bitmaps, one per DIRTY_MEMORY_* client, one bit per
-     * DIRTY_MEMORY_PAGE_SIZE page (dirty.c). NULL until the client is first
-     * enabled on the block; allocated under the update lock and published
-     * with a release store, read with acquire loads; freed only with the
-     * block. Bits are changed only by atomic read-modify-writes.
-     */
-    uint64_t *dirty[DIRTY_MEMORY_NUM];
-};
 
 static inline bool mr_is_initialised(const MemoryRegion *mr)
 {
@@ -113,6 +75,14 @@ void memory_region_changed_locked(MemoryRegion *mr);
  */
 bool memory_region_reaches_locked(MemoryRegion *from, MemoryRegion *to);
 
+/*
+ * The address-ordered index of @mr's subregions (child-index.c): add @sub
+ * once it is linked (address, size and add_seq set), delete it before its
+ * address, size or add_seq change or it is unlinked. Update lock held.
+ */
+void memory_region_child_index_add_locked(MemoryRegion *mr, MemoryRegion *sub);
+void memory_region_child_index_del_locked(MemoryRegion *mr, MemoryRegion *sub);
+
 /* Drop @mr from the pending change set (it is being finalized). */
 void memory_region_forget_locked(MemoryRegion *mr);
 
@@ -158,11 +128,33 @@ void address_space_foreach_locked(AddressSpaceVisitor fn, void *opaque);
 FlatView *address_space_view_locked(AddressSpace *as);
 
 /*
- * Re-render and publish the views of AddressSpaces affected by the changes
- * recorded since the last commit (mark epoch @epoch). Caller holds the
- * update lock. Implemented in address-space.c.
+ * The address windows a commit round may have changed (change-windows.c).
+ * memory_change_windows_note_locked(): @mr is changing (called where
+ * memory_region_changed_locked() is): its content may change everywhere it
+ * is rendered, and its range in its container, as it is now, may too.
+ * memory_change_windows_forget_locked(): drop what was noted about @mr
+ * (it is being finalized). memory_change_windows_take_locked(): the notes
+ * of this round (new notes start the next one).
+ * memory_change_windows_of_locked(): the windows, in @root's own
+ * addresses, that the notes may have changed in @root's rendering, carried
+ * up through containers and alias windows, appended to @out (FlatWindow);
+ * false when that is not known (too many notes or steps): render @root
+ * whole. All under the update lock.
  */
-void address_spaces_commit_locked(uint64_t epoch);
+typedef struct ChangeWindows ChangeWindows;
+void memory_change_windows_note_locked(MemoryRegion *mr);
+void memory_change_windows_forget_locked(MemoryRegion *mr);
+ChangeWindows *memory_change_windows_take_locked(void);
+bool memory_change_windows_of_locked(const ChangeWindows *cw,
+                                     MemoryRegion *root, GArray *out);
+void memory_change_windows_free(ChangeWindows *cw);
+
+/*
+ * Re-render and publish the views of AddressSpaces affected by the changes
+ * recorded since the last commit (mark epoch @epoch; @cw: their windows).
+ * Caller holds the update lock. Implemented in address-space.c.
+ */
+void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw);
 
 /*
  * MMIO dispatch (dispatch.c): one access of @size (1, 2, 4 or 8) bytes at
@@ -204,8 +196,8 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
  * callbacks that neither widen the access nor overhang it, so that every
  * such access is size / a ascending callbacks of a = MIN(size, piece size)
  * bytes, a a power of two. A mask of the sizes themselves (1 | 2 | 4 | 8),
- * 0 for NULL ops. Ops never change after init, so render computes it once
- * per section (SECTION_FAST_SHIFT).
+ * 0 for NULL ops. Computed once when a region's ops are set (region.c
+ * stores it in mr->priv.fast_sizes, which render copies into sections).
  */
 unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops);
 
@@ -213,7 +205,8 @@ unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops);
  * The piece size P of @ops' fast sizes (a fast access of s bytes makes
  * callbacks of MIN(s, P) bytes), at most 8; 0 for ops without fast sizes:
  * the inline MMIO path of static/access-inline.h cuts accesses into such
- * pieces (FLATVIEW_ENTRY_PIECE_SHIFT).
+ * pieces (FLAT_SECTION_PIECE_SHIFT). Stored in mr->priv.piece_size when
+ * the ops are set.
  */
 unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops);
 
@@ -266,12 +259,14 @@ void memory_region_iommu_free(MemoryRegion *mr);
  * number of bytes from there that the translation covers (UINT64_MAX: no
  * limit). Returns NULL for a hole, a refused permission or a chain deeper
  * than IOMMU_MAX_CHAIN (QEMU: unassigned); @s itself when it is not an
- * IOMMU. Context: inside a read-side section.
+ * IOMMU. When @view is not NULL, *@view (in: @s's view) is set to the view
+ * of the returned section. Context: inside a read-side section.
  */
-const MemoryRegionSection *
-memory_section_resolve_iommu_rcu(const MemoryRegionSection *s, hwaddr *addr,
-                                 bool is_write, MemTxAttrs attrs,
-                                 uint64_t *limit);
+const FlatSection *memory_section_resolve_iommu_rcu(const FlatSection *s,
+                                                    hwaddr *addr, bool is_write,
+                                                    MemTxAttrs attrs,
+                                                    uint64_t *limit,
+                                                    FlatView **view);
 
 /*
  * Release @as's mapping state (map.c): bounce buffers, references held by
@@ -299,20 +294,24 @@ MemoryRegion *memory_region_unassigned(void);
  * memory_section_load()/_store(): one typed access, never split (QEMU's
  * address_space_ld*_internal); @big is the value's byte order.
  */
-uint64_t memory_section_access_step(const MemoryRegionSection *section,
-                                    hwaddr addr, uint8_t *buf, uint64_t len,
-                                    bool is_write, MemTxAttrs attrs,
-                                    const AddressSpace *as,
+uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
+                                    uint8_t *buf, uint64_t len, bool is_write,
+                                    MemTxAttrs attrs, const AddressSpace *as,
                                     bool target_big_endian, MemTxResult *res);
-MemTxResult memory_section_load(const MemoryRegionSection *section, hwaddr addr,
+MemTxResult memory_section_load(const FlatSection *section, hwaddr addr,
                                 unsigned size, bool big, MemTxAttrs attrs,
                                 const AddressSpace *as, bool target_big_endian,
                                 uint64_t *value);
-MemTxResult memory_section_store(const MemoryRegionSection *section,
-                                 hwaddr addr, unsigned size, uint64_t val,
-                                 bool big, MemTxAttrs attrs,
-                                 const AddressSpace *as,
+MemTxResult memory_section_store(const FlatSection *section, hwaddr addr,
+                                 unsigned size, uint64_t val, bool big,
+                                 MemTxAttrs attrs, const AddressSpace *as,
                                  bool target_big_endian);
+
+/*
+ * The region interface of views' sections (guest-view.c): the ops every
+ * section's GuestRegion header is rendered with.
+ */
+extern const GuestRegionOps flatview_region_ops;
 
 /* RAM blocks (ram.c). */
 RAMBlock *ram_block_new_anon(uint64_t size, GError **errp);
@@ -408,12 +407,14 @@ bool ram_plug_manager_load_locked(RamPlugManager *pm, const uint64_t *bitmap,
  * with memory_region_set_log()). One byte test when logging is off.
  * Context: inside the read-side section that found @section.
  */
-static inline void ram_block_mark_dirty(const MemoryRegionSection *section,
+static inline void ram_block_mark_dirty(const FlatSection *section,
                                         hwaddr offset, hwaddr len)
 {
-    if (__builtin_expect(section->dirty_log_mask != 0, 0)) {
-        ram_block_set_dirty_range(section->mr->priv.ram_block, offset, len,
-                                  section->dirty_log_mask);
+    if (__builtin_expect(
+            (section->region.impl_flags & FLAT_SECTION_LOG_MASK) != 0, 0)) {
+        ram_block_set_dirty_range(
+            section->mr->priv.ram_block, offset, len,
+            (uint8_t)(section->region.impl_flags >> FLAT_SECTION_LOG_SHIFT));
     }
 }
 

@@ -14,7 +14,6 @@
 #include <inttypes.h>
 
 #include "memory-internal.h"
-#include "../flatview/flatview-internal.h"
 
 #define MTREE_INDENT "  "
 
@@ -293,7 +292,7 @@ static bool print_section(const MemoryRegionSection *s, void *opaque)
     return false;
 }
 
-static void print_flatview(FlatDump *d, unsigned int n, const FlatView *fv,
+static void print_flatview(FlatDump *d, unsigned int n, FlatView *fv,
                            GPtrArray *list)
 {
     FILE *out = d->out;

@@ -1,110 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* MemoryRegion initialisation, owners, finalisation and accessors. */
+/* MemoryRegion initialisation, finalisation and accessors. */
 #include <string.h>
 
 #include "memory-internal.h"
 
 #include <addrspace/static/host-inline.h>
-
-ADDRSPACE_EXPORT void memory_owner_init(MemoryOwner *owner, const char *name,
-                                        void (*release)(MemoryOwner *owner))
-{
-    memset(owner, 0, sizeof(*owner));
-    owner->refcount = 1;
-    owner->name = g_strdup(name ? name : "");
-    owner->release = release;
-    owner->qom_device = true;
-}
-
-ADDRSPACE_EXPORT void memory_owner_set_qom(MemoryOwner *owner, bool is_device,
-                                           const char *path, const char *id)
-{
-    char *old_path, *old_id;
-
-    /* under the lock: mtree_info_flags() reads these while it holds it */
-    memory_update_lock();
-    old_path = owner->qom_path;
-    old_id = owner->qom_id;
-    owner->qom_device = is_device;
-    owner->qom_path = g_strdup(path);
-    owner->qom_id = g_strdup(id);
-    memory_update_unlock();
-    g_free(old_path);
-    g_free(old_id);
-}
-
-/* A reference taken or dropped on an owner that has none: a caller bug,
- * logged once per process and function (@logged). */
-static void owner_report_no_reference(const MemoryOwner *owner,
-                                      const char *func, gint *logged)
-{
-    if (g_atomic_int_compare_and_exchange(logged, 0, 1)) {
-        g_critical("%s(): owner %p has no reference left (its release is "
-                   "queued or has run): a caller bug; ignored (logged once)",
-                   func, (const void *)owner);
-    }
-}
-
-ADDRSPACE_EXPORT void memory_owner_ref(MemoryOwner *owner)
-{
-    static gint logged;
-    int old = __atomic_load_n(&owner->refcount, __ATOMIC_RELAXED);
-
-    do {
-        if (old <= 0) {
-            owner_report_no_reference(owner, "memory_owner_ref", &logged);
-            return;
-        }
-    } while (!__atomic_compare_exchange_n(&owner->refcount, &old, old + 1, true,
-                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-}
-
-static void owner_release_rcu(MemoryOwner *owner)
-{
-    void (*release)(MemoryOwner *) = owner->release;
-
-    g_free(owner->name);
-    owner->name = NULL;
-    g_free(owner->qom_path);
-    owner->qom_path = NULL;
-    g_free(owner->qom_id);
-    owner->qom_id = NULL;
-    if (release) {
-        release(owner);
-    }
-}
-
-ADDRSPACE_EXPORT void memory_owner_unref(MemoryOwner *owner)
-{
-    static gint logged;
-    int old = __atomic_load_n(&owner->refcount, __ATOMIC_RELAXED);
-
-    /* acq_rel: every use by other holders happens before the release */
-    do {
-        if (old <= 0) {
-            owner_report_no_reference(owner, "memory_owner_unref", &logged);
-            return;
-        }
-    } while (!__atomic_compare_exchange_n(&owner->refcount, &old, old - 1, true,
-                                          __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
-    if (old == 1) {
-        call_rcu(owner, owner_release_rcu, rcu);
-    }
-}
-
-ADDRSPACE_EXPORT void memory_region_ref(MemoryRegion *mr)
-{
-    if (mr->priv.owner) {
-        memory_owner_ref(mr->priv.owner);
-    }
-}
-
-ADDRSPACE_EXPORT void memory_region_unref(MemoryRegion *mr)
-{
-    if (mr->priv.owner) {
-        memory_owner_unref(mr->priv.owner);
-    }
-}
 
 /*
  * The checks every memory_region_init*() makes before changing anything.
@@ -265,6 +165,20 @@ ADDRSPACE_EXPORT bool memory_region_init_ram_ptr(MemoryRegion *mr,
                          ram_block_new_ptr(size, ptr));
 }
 
+/*
+ * Set @mr's ops and the facts derived from them, computed once here (their
+ * only writer) so that render copies them into sections without asking the
+ * dispatcher.
+ */
+static void region_set_ops(MemoryRegion *mr, const MemoryRegionOps *ops,
+                           void *opaque)
+{
+    mr->priv.ops = ops;
+    mr->priv.opaque = opaque;
+    mr->priv.fast_sizes = (uint8_t)memory_region_ops_fast_sizes(ops);
+    mr->priv.piece_size = (uint8_t)memory_region_ops_piece_size(ops);
+}
+
 ADDRSPACE_EXPORT bool
 memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
                                   const char *name, uint64_t size, void *ptr,
@@ -278,8 +192,7 @@ memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
     region_init_common(mr, owner, name, size, MR_KIND_IO);
     mr->priv.ram_block = ram_block_new_ptr(size, ptr);
     mr->priv.ram_device = true;
-    mr->priv.ops = &ram_device_mem_ops;
-    mr->priv.opaque = mr;
+    region_set_ops(mr, &ram_device_mem_ops, mr);
     mr->priv.terminates = true;
     region_publish_init(mr);
     return true;
@@ -351,8 +264,7 @@ memory_region_init_rom_device(MemoryRegion *mr, MemoryOwner *owner,
         return false;
     }
     init_ram_kind(mr, owner, name, size, MR_KIND_ROM_DEVICE, rb);
-    mr->priv.ops = ops;
-    mr->priv.opaque = opaque;
+    region_set_ops(mr, ops, opaque);
     return true;
 }
 
@@ -367,8 +279,7 @@ ADDRSPACE_EXPORT bool memory_region_init_io(MemoryRegion *mr,
         return false;
     }
     region_init_common(mr, owner, name, size, MR_KIND_IO);
-    mr->priv.ops = ops;
-    mr->priv.opaque = opaque;
+    region_set_ops(mr, ops, opaque);
     mr->priv.terminates = true;
     region_publish_init(mr);
     return true;

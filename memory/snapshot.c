@@ -314,11 +314,13 @@ static RamSnapshot *take(MemoryRegion *const *regions, size_t nr,
     /* one transaction: switching the client on renders once */
     memory_region_transaction_begin();
     if (as) {
-        FlatView *view = address_space_view_locked(as);
+        FlatViewIter it;
+        const FlatSection *s;
 
         found = g_ptr_array_new();
-        for (size_t i = 0; i < flatview_nr_sections(view); i++) {
-            MemoryRegion *mr = flatview_section(view, i)->mr;
+        flatview_iter_init(&it, address_space_view_locked(as));
+        for (; (s = flatview_iter_get(&it)); flatview_iter_next(&it)) {
+            MemoryRegion *mr = s->mr;
 
             if (mr->priv.ram_block && !mr->priv.ram_device) {
                 g_ptr_array_add(found, mr);

@@ -35,10 +35,12 @@ static void link_subregion(MemoryRegion *mr, MemoryRegion *sub)
     sub->priv.add_seq = ++add_seq;
     sub->priv.container = mr;
     mr->priv.nr_subregions++;
+    memory_region_child_index_add_locked(mr, sub);
 }
 
 static void unlink_subregion(MemoryRegion *mr, MemoryRegion *sub)
 {
+    memory_region_child_index_del_locked(mr, sub);
     if (sub->priv.sub_prev) {
         sub->priv.sub_prev->priv.sub_next = sub->priv.sub_next;
     } else {
@@ -195,10 +197,13 @@ ADDRSPACE_EXPORT bool memory_region_set_address(MemoryRegion *mr, hwaddr addr,
         MemoryRegion *parent = mr->priv.container;
 
         memory_region_changed_locked(mr);
+        /* QEMU re-adds the region: it becomes the latest added (unlinked
+         * first: the address index finds it by its old address) */
+        if (parent) {
+            unlink_subregion(parent, mr);
+        }
         mr->priv.addr = addr;
         if (parent) {
-            /* QEMU re-adds the region: it becomes the latest added */
-            unlink_subregion(parent, mr);
             link_subregion(parent, mr);
         }
     }
@@ -235,8 +240,17 @@ ADDRSPACE_EXPORT bool memory_region_set_size(MemoryRegion *mr, uint64_t size,
     memory_region_transaction_begin();
     ok = check_size_locked(mr, s, errp);
     if (ok && mr->priv.size != s) {
-        mr_set_size_locked(mr, s);
+        MemoryRegion *parent = mr->priv.container;
+
+        /* before the change: the commit needs the old range too */
         memory_region_changed_locked(mr);
+        if (parent) {
+            memory_region_child_index_del_locked(parent, mr);
+        }
+        mr_set_size_locked(mr, s);
+        if (parent) {
+            memory_region_child_index_add_locked(parent, mr);
+        }
     }
     memory_region_transaction_commit();
     return ok;

@@ -8,6 +8,8 @@
  * at a changed region, transitively); a FlatView must be re-rendered iff
  * its root is in that closure. The cost is proportional to the depth of the
  * changes, not to the size of the map or the number of AddressSpaces.
+ * Where the changes fall, in address windows, is noted beside
+ * (change-windows.c), so that a re-rendered view re-renders only them.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -116,6 +118,7 @@ void memory_region_changed_locked(MemoryRegion *mr)
     if (mr->priv.container) {
         g_ptr_array_add(changed_regions, mr->priv.container);
     }
+    memory_change_windows_note_locked(mr);
 }
 
 void memory_region_forget_locked(MemoryRegion *mr)
@@ -124,6 +127,7 @@ void memory_region_forget_locked(MemoryRegion *mr)
         while (g_ptr_array_remove_fast(changed_regions, mr)) {
         }
     }
+    memory_change_windows_forget_locked(mr);
 }
 
 static void mark_upwards(MemoryRegion *mr, uint64_t epoch)
@@ -155,17 +159,20 @@ static bool commit_rounds_locked(unsigned int *rounds)
     commit_running = true;
     for (*rounds = 0; changed_regions && changed_regions->len; ++*rounds) {
         uint64_t epoch;
+        ChangeWindows *cw;
 
         if (*rounds == MEMORY_TRANSACTION_MAX_ROUNDS) {
             break;
         }
         epoch = ++mark_epoch;
+        cw = memory_change_windows_take_locked();
         for (guint i = 0; i < changed_regions->len; i++) {
             mark_upwards(changed_regions->pdata[i], epoch);
         }
         g_ptr_array_set_size(changed_regions, 0);
         round_listener = round_callback = NULL;
-        address_spaces_commit_locked(epoch);
+        address_spaces_commit_locked(epoch, cw);
+        memory_change_windows_free(cw);
     }
     commit_running = false;
     return !changed_regions || !changed_regions->len;

@@ -48,7 +48,7 @@ struct AddressSpace {
         char *name;
         MemoryRegion *root;
         AddressSpaceGroup *group;
-        FlatView **view_slot; /* the group's published view */
+        FlatViewIndex **index_slot; /* the group's published view index */
         AddressSpace *group_next;
         AddressSpace *group_prev;
         uint64_t seq;

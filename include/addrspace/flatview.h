@@ -3,16 +3,20 @@
  * @file flatview.h
  * @brief FlatViews: the flattened, immutable form of a region tree.
  *
- * A FlatView is a sorted array of non-overlapping MemoryRegionSections plus
- * a lookup index, rendered from an effective root region at a transaction
- * commit and published to every AddressSpace that uses that root. It never
- * changes after publication.
+ * A FlatView is a sorted sequence of non-overlapping sections plus a lookup
+ * index, rendered from an effective root region at a transaction commit and
+ * published to every AddressSpace that uses that root. It never changes
+ * after publication. Its sections are kept in immutable chunks that
+ * consecutive views of a root share wherever a commit changed nothing, so
+ * a commit costs in proportion to what it changed.
  *
  * Lifetime: a FlatView obtained with address_space_to_flatview() is valid
  * until the enclosing read-side section ends; one obtained with
  * address_space_get_flatview() (or kept with flatview_ref()) is valid until
  * the matching flatview_unref(), on any thread. A FlatView holds references
- * on the owners of every region it maps, so those regions stay valid too.
+ * on the owners of every region it maps (through the chunks it holds), so
+ * those regions stay valid too. A chunk is freed, after a grace period,
+ * once no view holding it is left.
  */
 #ifndef ADDRSPACE_FLATVIEW_H
 #define ADDRSPACE_FLATVIEW_H
@@ -29,16 +33,23 @@ typedef struct AddressSpace AddressSpace;
 
 /**
  * struct MemoryRegionSection - one contiguous range of a FlatView, mapped
- * to a contiguous range of one region.
+ * to a contiguous range of one region (QEMU's MemoryRegionSection).
  *
- * Read-only for consumers; owned by its FlatView.
+ * A view stores its sections in its own form, shared with the views
+ * rendered before and after it; a MemoryRegionSection is a copy of one,
+ * built for the caller (flatview_lookup(), flatview_section(), listener
+ * callbacks), naming the view it was taken from. It holds no references:
+ * it is valid as long as that view (held by a reference, or by the
+ * read-side section or the callback that produced it). To keep one longer,
+ * copy it with memory_region_section_new_copy(), which takes references on
+ * the region and the view, as in QEMU.
  */
 typedef struct MemoryRegionSection {
     /** @size: bytes in the range (up to 2^64). */
     addrspace_u128 size;
     /** @mr: the region that answers accesses in the range. */
     MemoryRegion *mr;
-    /** @fv: the FlatView this section belongs to. */
+    /** @fv: the FlatView the section was taken from. */
     FlatView *fv;
     /** @offset_within_region: offset in @mr of the range's first byte. */
     hwaddr offset_within_region;
@@ -52,22 +63,26 @@ typedef struct MemoryRegionSection {
     bool romd_mode;
     /** @dirty_log_mask: dirty-logging clients enabled at render time. */
     uint8_t dirty_log_mask;
-    /** @access: private; how the access path reaches the range. */
-    uint8_t access;
-    /** @last: private; last address of the range (inclusive). */
-    hwaddr last;
-    /**
-     * @host: private; host address of the range's first byte for
-     * RAM-backed sections, else NULL.
-     */
-    uint8_t *host;
-    /**
-     * @guest_region: the section as a GuestRegion (guest-memory.h), set at
-     * render; after the fields the access path reads. Valid as long as
-     * the view.
-     */
-    GuestRegion guest_region;
 } MemoryRegionSection;
+
+/**
+ * memory_region_section_new_copy() - A heap copy of @s that keeps its
+ * region and view alive (QEMU's memory_region_section_new_copy()).
+ * @s: a section, e.g. the one a listener callback got.
+ *
+ * Takes a reference on @s->mr (its owner) and on @s->fv.
+ * Context: any registered thread, while @s is valid.
+ * Return: the copy; release it with memory_region_section_free_copy().
+ */
+MemoryRegionSection *
+memory_region_section_new_copy(const MemoryRegionSection *s);
+
+/**
+ * memory_region_section_free_copy() - Release a copy made by
+ * memory_region_section_new_copy() and its references.
+ * @s: the copy, or NULL.
+ */
+void memory_region_section_free_copy(MemoryRegionSection *s);
 
 /**
  * flatview_ref() - Try to take a reference on @fv.
@@ -104,21 +119,23 @@ size_t flatview_nr_sections(const FlatView *fv);
  * flatview_section() - The @i-th section in address order.
  * @fv: the view.
  * @i: index below flatview_nr_sections().
- * Return: the section (owned by @fv), or NULL when @i is out of range.
+ * @section: filled with a copy of the section (no references taken).
+ * Return: false, leaving @section untouched, when @i is out of range.
  */
-const MemoryRegionSection *flatview_section(const FlatView *fv, size_t i);
+bool flatview_section(FlatView *fv, size_t i, MemoryRegionSection *section);
 
 /**
  * flatview_lookup() - The section containing @addr.
  * @fv: the view.
  * @addr: an address.
- * Return: the section (owned by @fv), or NULL when @addr is in a hole.
+ * @section: filled with a copy of the section (no references taken).
+ * Return: false, leaving @section untouched, when @addr is in a hole.
  */
-const MemoryRegionSection *flatview_lookup(const FlatView *fv, hwaddr addr);
+bool flatview_lookup(FlatView *fv, hwaddr addr, MemoryRegionSection *section);
 
 /**
  * FlatViewSectionCallback - callback of flatview_for_each_section().
- * @section: the section (owned by the view).
+ * @section: a copy of the section, valid during the call.
  * @opaque: the caller's pointer.
  * Return: true to stop the iteration.
  */
@@ -132,7 +149,7 @@ typedef bool (*FlatViewSectionCallback)(const MemoryRegionSection *section,
  * @cb: the callback.
  * @opaque: passed to @cb.
  */
-void flatview_for_each_section(const FlatView *fv, FlatViewSectionCallback cb,
+void flatview_for_each_section(FlatView *fv, FlatViewSectionCallback cb,
                                void *opaque);
 
 /**
@@ -153,6 +170,8 @@ FlatView *address_space_to_flatview(AddressSpace *as);
  * Return: the view; release it with flatview_unref().
  */
 FlatView *address_space_get_flatview(AddressSpace *as);
+
+#include <addrspace/static/flatview-inline.h>
 
 ADDRSPACE_END_DECLS
 

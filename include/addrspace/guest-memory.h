@@ -9,9 +9,10 @@
  * - GuestRegion: one contiguous range of guest addresses, plain memory
  *   (a host pointer) or not (MMIO, ROM: ops callbacks).
  * - GuestMemory: a set of non-overlapping GuestRegions with a lookup.
- * Implementations: a FlatView (its MemoryRegionSections are GuestRegions;
- * RAM by pointer, everything else with the rules of address_space_read/
- * write) and GuestMemoryMmap (plain mmap()ed ranges, no MMIO, hot-plug).
+ * Implementations: a FlatView (its sections are GuestRegions: the header
+ * is part of each stored section; RAM by pointer, everything else with the
+ * rules of address_space_read/write) and GuestMemoryMmap (plain mmap()ed
+ * ranges, no MMIO, hot-plug).
  *
  * Generic operations (guest_memory_read(), _load(), _read_from_fd(), ...)
  * are written once over the interface; callers never call an ops member
@@ -149,8 +150,7 @@ struct GuestRegionOps {
  * Read-only for users; immutable while the region is reachable.
  */
 struct GuestRegion {
-    /** @ops: the implementation's table. */
-    const GuestRegionOps *ops;
+    /* start, last and host first: the access paths read them together */
     /** @start: guest address of the first byte. */
     hwaddr start;
     /**
@@ -164,13 +164,21 @@ struct GuestRegion {
      * memory (RAM readable and writable directly), else NULL.
      */
     uint8_t *host;
+    /** @ops: the implementation's table. */
+    const GuestRegionOps *ops;
+    /** @fd_offset: offset in @fd of the region's first byte. */
+    uint64_t fd_offset;
     /**
      * @fd: file descriptor the memory is mapped from, for sharing it with
      * another process, or -1. Owned by the region; do not close it.
      */
     int fd;
-    /** @fd_offset: offset in @fd of the region's first byte. */
-    uint64_t fd_offset;
+    /**
+     * @impl_flags: free for the implementation's own use (a FlatView keeps
+     * its section's FLAT_SECTION_* bits here); the generic code and users
+     * never read it.
+     */
+    uint32_t impl_flags;
 };
 
 /**
@@ -219,8 +227,11 @@ struct GuestMemory {
     /** @ops: the implementation's table. */
     const GuestMemoryOps *ops;
     /**
-     * @big_endian: the target byte order: what DEVICE_NATIVE_ENDIAN means
-     * for accesses through this GuestMemory.
+     * @big_endian: the target byte order the caller obtained this
+     * GuestMemory with: what DEVICE_NATIVE_ENDIAN means for accesses
+     * through it. A property of the reference, not of the memory: a
+     * FlatView's GuestMemory is a handle made per reference (one view
+     * serves AddressSpaces of either order).
      */
     bool big_endian;
 };
@@ -579,7 +590,7 @@ MemTxResult guest_memory_write_to_fd(GuestMemory *mem, hwaddr addr, int fd,
  */
 void guest_memory_put(GuestMemory *mem);
 
-/* ---- FlatViews as GuestMemory (section.c) ------------------------------- */
+/* ---- FlatViews as GuestMemory (memory/guest-view.c) --------------------- */
 
 /**
  * guest_memory_from_address_space() - The AddressSpace's current FlatView
@@ -604,7 +615,8 @@ GuestMemory *guest_memory_from_address_space(AddressSpace *as);
  * @big_endian: the target byte order for DEVICE_NATIVE_ENDIAN.
  *
  * A FlatView is shared by every AddressSpace with its root, whatever
- * their byte order, so each view carries one GuestMemory header per order.
+ * their byte order: the order is the caller's, kept in the GuestMemory
+ * handle made for this reference (guest_memory_put() frees it).
  * Return: the memory (give it back with guest_memory_put()), or NULL when
  * @fv is being reclaimed.
  */

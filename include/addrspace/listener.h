@@ -44,11 +44,23 @@
  * the update lock: deadlock), must not register or unregister listeners,
  * and must not initialise or destroy AddressSpaces.
  *
- * The MemoryRegionSection handed to a callback belongs to the old view
- * (region_del, unregistration) or to the new view (everything else); it is
- * read-only and valid for the duration of the callback only. Take
- * memory_region_ref() on section->mr, or flatview_ref() on section->fv, to
- * keep it longer.
+ * The MemoryRegionSection handed to a callback is, as in QEMU
+ * (section_from_flat_range()), a copy built for the call from a section of
+ * the old view (region_del, unregistration) or of the new view (everything
+ * else), whose @fv names that view. It holds no references and is valid
+ * for the duration of the callback only; the listeners of one call share
+ * it. To keep it longer, take memory_region_section_new_copy() (references
+ * on the region and the view; release with
+ * memory_region_section_free_copy()).
+ *
+ * Cost: the views of a root share the parts a commit did not change, and
+ * the diff skips what the old and the new view share (such sections are
+ * equal, with equal dirty masks: the deletion pass and log_start/log_stop
+ * have nothing to say about them). A commit thus costs listeners the
+ * sections it changed, not the size of the view, unless some listener of
+ * the AddressSpace has region_nop: QEMU calls it for every unchanged
+ * section, so then the whole view is walked. The calls made are the same
+ * either way.
  */
 #ifndef ADDRSPACE_LISTENER_H
 #define ADDRSPACE_LISTENER_H

@@ -325,6 +325,10 @@ struct MemoryRegion {
         bool ram_device;
         int priority;
         uint8_t dirty_log_mask;
+        /* derived from ops when they are set (region.c, the only writer):
+         * the sizes dispatch serves without planning, their piece size */
+        uint8_t fast_sizes;
+        uint8_t piece_size;
         uint8_t vga_logging_count; /* QEMU's: enables of DIRTY_MEMORY_VGA */
         addrspace_u128 size;
         uint64_t size_last; /* size - 1, for lock-free readers */
@@ -344,6 +348,13 @@ struct MemoryRegion {
         MemoryRegion *sub_next;
         MemoryRegion *sub_prev;
         unsigned int nr_subregions;
+        /* subregions by address (memory/child-index.c): the root of the
+         * index as a container, the node links and subtree end as a child */
+        MemoryRegion *cx_root;
+        MemoryRegion *cx_left;
+        MemoryRegion *cx_right;
+        addrspace_u128 cx_max_end;
+        uint32_t cx_prio;
         GSList *alias_users;
         RAMBlock *ram_block;
         GRecMutex *lock;

@@ -97,11 +97,12 @@ static void commit_free(BenchCommit *c)
 }
 
 /*
- * How a build is timed. With one commit per add, the current library's
- * commit re-renders the whole view, so a full build at N = 16384 would take
- * minutes: past @full_budget_ns the rest of the first 90% is added in one
- * transaction (untimed), and of the last 10% only the adds that fit in
- * @tail_budget_ns are timed one per commit (the rest go in a transaction).
+ * How a build is timed. With one commit per add, a commit that re-renders
+ * the whole view (this library before incremental commits, the peers) makes
+ * a full build at N = 16384 take minutes: past @full_budget_ns the rest of
+ * the first 90% is added in one transaction (untimed), and of the last 10%
+ * only the adds that fit in @tail_budget_ns are timed one per commit (the
+ * rest go in a transaction).
  * Every timed add of the last 10% still commits on a view of at least
  * 0.9 N regions, so its cost is the figure asked for.
  */

@@ -390,7 +390,7 @@ static void check_view(State *s)
     fv = address_space_get_flatview(&s->as);
     nr = flatview_nr_sections(fv);
     for (uint64_t a = 0; a < LIMIT; a++) {
-        const MemoryRegionSection *sec = flatview_lookup(fv, a);
+        const MemoryRegionSection *sec = view_lookup(fv, a);
 
         if (!ref_answer_matches(&s->t, &s->ans[a], sec, a)) {
             fuzz_fail(
@@ -400,9 +400,8 @@ static void check_view(State *s)
         }
     }
     for (size_t i = 0; i < nr; i++) {
-        const MemoryRegionSection *sec = flatview_section(fv, i);
-        const MemoryRegionSection *prev =
-            i ? flatview_section(fv, i - 1) : NULL;
+        const MemoryRegionSection *sec = view_section(fv, i);
+        const MemoryRegionSection *prev = i ? view_section(fv, i - 1) : NULL;
 
         if (sec->size == 0 || sec->fv != fv ||
             sec->offset_within_region + sec->size >

@@ -17,6 +17,8 @@
 
 #include <addrspace/addrspace.h>
 
+#include "section-copy.h"
+
 #define REF_MAX_REGIONS 40
 
 typedef enum Kind {

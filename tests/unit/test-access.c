@@ -327,8 +327,8 @@ static void test_typed_romd(void)
                     MEMTX_OK);
     g_assert_cmpmem(buf, 4, "\x11\x22\x33\x44", 4);
     WITH_RCU_READ_LOCK_GUARD () {
-        const MemoryRegionSection *sec =
-            flatview_lookup(address_space_to_flatview(&m->as), 0x5000);
+        const FlatSection *sec =
+            flatview_find(address_space_to_flatview(&m->as), 0x5000);
         uint64_t v = 0;
 
         g_assert_cmphex(memory_section_load(sec, 0x5000, 4, false, ATTRS,

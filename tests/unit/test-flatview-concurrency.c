@@ -202,7 +202,7 @@ typedef struct Probe {
 
 static void probe(FlatView *fv, hwaddr addr, Probe *p)
 {
-    const MemoryRegionSection *s = flatview_lookup(fv, addr);
+    const MemoryRegionSection *s = view_lookup(fv, addr);
 
     memset(p, 0, sizeof(*p));
     p->addr = addr;

@@ -128,7 +128,7 @@ static void test_released_after_removal(Tree *t, gconstpointer data)
     fv = address_space_to_flatview(t->as);
     tree_del(t->root, &dev->container);
     /* this read-side section still reaches the device */
-    g_assert_true(section_shows_ram(flatview_lookup(fv, 0x10000), 0x11));
+    g_assert_true(section_shows_ram(view_lookup(fv, 0x10000), 0x11));
     g_assert_cmpint(g_atomic_int_get(&released), ==, 0);
     rcu_read_unlock();
     tree_assert_view_empty(t->as);
@@ -150,8 +150,8 @@ static void test_held_by_view_reference(Tree *t, gconstpointer data)
     drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&released), ==, 0);
     /* outside any read-side section: the reference is what keeps it */
-    g_assert_true(section_shows_ram(flatview_lookup(held, 0x10000), 0x22));
-    g_assert_cmpstr(memory_region_name(flatview_lookup(held, 0x11000)->mr), ==,
+    g_assert_true(section_shows_ram(view_lookup(held, 0x10000), 0x22));
+    g_assert_cmpstr(memory_region_name(view_lookup(held, 0x11000)->mr), ==,
                     "dev-mmio");
     flatview_unref(held);
     drain_call_rcu();
@@ -304,8 +304,8 @@ static gpointer reader_main(gpointer opaque)
     reader_set_stage(r, 1);
     reader_wait_stage(r, 2);
     for (unsigned i = 0; i < READER_ROUNDS; i++) {
-        const MemoryRegionSection *ram = flatview_lookup(fv, 0x10000 + i);
-        const MemoryRegionSection *io = flatview_lookup(fv, 0x11000);
+        const MemoryRegionSection *ram = view_lookup(fv, 0x10000 + i);
+        const MemoryRegionSection *io = view_lookup(fv, 0x11000);
 
         if (!section_shows_ram(ram, 0x99) ||
             strcmp(memory_region_name(io->mr), "dev-mmio") != 0) {

@@ -12,6 +12,7 @@
 #include <addrspace/addrspace.h>
 
 #include "owned-ram.h"
+#include "section-copy.h"
 
 /*
  * Under a sanitizer, an allocation larger than the host can give must make
@@ -184,7 +185,7 @@ static size_t sections_in(AddressSpace *as, hwaddr lo, hwaddr hi)
     size_t n = 0;
 
     for (size_t i = 0; i < flatview_nr_sections(fv); i++) {
-        const MemoryRegionSection *s = flatview_section(fv, i);
+        const MemoryRegionSection *s = view_section(fv, i);
         hwaddr first = s->offset_within_address_space;
 
         if (first <= hi && first + (hwaddr)(s->size - 1) >= lo) {

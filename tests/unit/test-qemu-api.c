@@ -15,6 +15,7 @@
 #include <addrspace/addrspace.h>
 
 #include "testdev.h"
+#include "section-copy.h"
 #include "tree-helpers.h"
 
 #define OK     MEMTX_OK
@@ -743,6 +744,7 @@ static void test_ram_device_access(Tree *t, gconstpointer data)
     hwaddr len = 0x100;
     const MemoryRegionSection *s;
     uint8_t buf[16];
+    GuestMemory *gm;
     FlatView *fv;
     void *p;
 
@@ -777,9 +779,11 @@ static void test_ram_device_access(Tree *t, gconstpointer data)
     g_assert_cmpmem(p, 8, pattern, 8);
     address_space_unmap(t->as, p, len, false, 0);
     fv = tree_view(t->as);
-    s = flatview_lookup(fv, 0x10000);
+    s = view_lookup(fv, 0x10000);
     g_assert_true(s && s->mr == mr);
-    g_assert_null(s->guest_region.host);
+    gm = flatview_get_guest_memory(fv, false);
+    g_assert_null(guest_memory_find_region(gm, 0x10000)->host);
+    guest_memory_put(gm);
     flatview_unref(fv);
     /* the loader's write copies into it */
     g_assert_cmphex(address_space_write_rom(t->as, 0x10100, unspec, "xy", 2),
@@ -942,7 +946,7 @@ static void test_region_nonvolatile(Tree *t, gconstpointer data)
     g_assert_true(memory_region_is_nonvolatile(ram));
     g_assert_cmpint(c.begins, ==, 1);
     fv = tree_view(t->as);
-    s = flatview_lookup(fv, 0x10);
+    s = view_lookup(fv, 0x10);
     g_assert_true(s && s->nonvolatile);
     flatview_unref(fv);
     flat = mtree_dump(true);
@@ -958,7 +962,7 @@ static void test_region_nonvolatile(Tree *t, gconstpointer data)
     memory_region_set_enabled(off, true);
     g_assert_cmpint(c.begins, ==, 2);
     fv = tree_view(t->as);
-    s = flatview_lookup(fv, 0x1000);
+    s = view_lookup(fv, 0x1000);
     g_assert_true(s && s->nonvolatile && s->readonly);
     flatview_unref(fv);
     memory_listener_unregister(&c.ml);

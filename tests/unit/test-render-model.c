@@ -143,9 +143,8 @@ static bool check_invariants(Model *m, FlatView *fv)
     size_t nr = flatview_nr_sections(fv);
 
     for (size_t i = 0; i < nr; i++) {
-        const MemoryRegionSection *s = flatview_section(fv, i);
-        const MemoryRegionSection *prev =
-            i ? flatview_section(fv, i - 1) : NULL;
+        const MemoryRegionSection *s = view_section(fv, i);
+        const MemoryRegionSection *prev = i ? view_section(fv, i - 1) : NULL;
 
         if (s->size == 0 || s->fv != fv ||
             s->offset_within_region + s->size >
@@ -188,7 +187,7 @@ static bool check_sections(Model *m, FlatView *fv)
                m->ans[end].nonvolatile == first->nonvolatile) {
             end++;
         }
-        s = flatview_section(fv, idx);
+        s = view_section(fv, idx);
         if (!s || s->offset_within_address_space != a || s->size != end - a ||
             !ref_answer_matches(&m->t, first, s, a)) {
             return fail(m,
@@ -223,7 +222,7 @@ static bool check_as(Model *m, int k, FlatView *fv, int *eff_out)
                     eff >= 0 ? m->t.n[eff].name : "none");
     }
     for (uint64_t a = 0; a < LIMIT; a++) {
-        const MemoryRegionSection *s = flatview_lookup(fv, a);
+        const MemoryRegionSection *s = view_lookup(fv, a);
 
         if (!ref_answer_matches(&m->t, &m->ans[a], s, a)) {
             const Answer *w = &m->ans[a];

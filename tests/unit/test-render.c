@@ -174,9 +174,9 @@ static void test_container_holes_stay_holes(Tree *t, gconstpointer data)
     tree_assert_view(t->as, {0x1000, 0x800, a, 0, RW},
                      {0x3000, 0x800, b, 0, RW});
     fv = tree_view(t->as);
-    g_assert_null(flatview_lookup(fv, 0x1800));
-    g_assert_null(flatview_lookup(fv, 0x2fff));
-    g_assert_null(flatview_lookup(fv, 0x3800)); /* end of c */
+    g_assert_null(view_lookup(fv, 0x1800));
+    g_assert_null(view_lookup(fv, 0x2fff));
+    g_assert_null(view_lookup(fv, 0x3800)); /* end of c */
     flatview_unref(fv);
 }
 
@@ -220,7 +220,7 @@ static void test_alias_window_past_target(Tree *t, gconstpointer data)
     tree_add(t->root, 0x8000, a);
     tree_assert_view(t->as, {0x8000, 0x800, r, 0x3800, RW});
     fv = tree_view(t->as);
-    g_assert_null(flatview_lookup(fv, 0x8800));
+    g_assert_null(view_lookup(fv, 0x8800));
     flatview_unref(fv);
 }
 
@@ -421,15 +421,15 @@ static void test_nonvolatile_propagates(Tree *t, gconstpointer data)
     memory_region_set_nonvolatile(c, true);
     memory_region_set_nonvolatile(a, true);
     fv = tree_view(t->as);
-    g_assert_true(flatview_lookup(fv, 0)->nonvolatile);
-    g_assert_false(flatview_lookup(fv, 0x10000)->nonvolatile);
-    g_assert_true(flatview_lookup(fv, 0x20000)->nonvolatile);
-    g_assert_true(flatview_lookup(fv, 0x20000)->mr == plain);
-    g_assert_false(flatview_lookup(fv, 0x20000)->readonly);
+    g_assert_true(view_lookup(fv, 0)->nonvolatile);
+    g_assert_false(view_lookup(fv, 0x10000)->nonvolatile);
+    g_assert_true(view_lookup(fv, 0x20000)->nonvolatile);
+    g_assert_true(view_lookup(fv, 0x20000)->mr == plain);
+    g_assert_false(view_lookup(fv, 0x20000)->readonly);
     flatview_unref(fv);
     memory_region_set_nonvolatile(c, false);
     fv = tree_view(t->as);
-    g_assert_false(flatview_lookup(fv, 0)->nonvolatile);
+    g_assert_false(view_lookup(fv, 0)->nonvolatile);
     flatview_unref(fv);
 }
 
@@ -446,9 +446,9 @@ static void test_romd_initial(Tree *t, gconstpointer data)
     tree_add(t->root, 0x1000, ram);
     g_assert_true(memory_region_is_romd(rd));
     fv = tree_view(t->as);
-    g_assert_true(flatview_lookup(fv, 0)->romd_mode);
-    g_assert_true(flatview_lookup(fv, 0)->mr == rd);
-    g_assert_false(flatview_lookup(fv, 0x1000)->romd_mode);
+    g_assert_true(view_lookup(fv, 0)->romd_mode);
+    g_assert_true(view_lookup(fv, 0)->mr == rd);
+    g_assert_false(view_lookup(fv, 0x1000)->romd_mode);
     flatview_unref(fv);
 }
 
@@ -466,14 +466,14 @@ static void test_romd_set_romd(Tree *t, gconstpointer data)
     g_assert_false(memory_region_is_romd(rd));
     v1 = tree_view(t->as);
     g_assert_true(v1 != v0); /* a mode switch re-renders */
-    g_assert_true(flatview_lookup(v0, 0)->romd_mode);
-    g_assert_false(flatview_lookup(v1, 0)->romd_mode);
-    g_assert_false(flatview_lookup(v1, 0x8000)->romd_mode); /* via alias */
+    g_assert_true(view_lookup(v0, 0)->romd_mode);
+    g_assert_false(view_lookup(v1, 0)->romd_mode);
+    g_assert_false(view_lookup(v1, 0x8000)->romd_mode); /* via alias */
     flatview_unref(v1);
     memory_region_rom_device_set_romd(rd, true);
     v1 = tree_view(t->as);
-    g_assert_true(flatview_lookup(v1, 0)->romd_mode);
-    g_assert_true(flatview_lookup(v1, 0x8000)->romd_mode);
+    g_assert_true(view_lookup(v1, 0)->romd_mode);
+    g_assert_true(view_lookup(v1, 0x8000)->romd_mode);
     flatview_unref(v0);
     flatview_unref(v1);
 }
@@ -537,8 +537,8 @@ static void test_merge_not_different_nonvolatile(Tree *t, gconstpointer data)
     tree_assert_view(t->as, {0x10000, 0x1000, r, 0, RW},
                      {0x11000, 0x1000, r, 0x1000, RW});
     fv = tree_view(t->as);
-    g_assert_true(flatview_section(fv, 0)->nonvolatile);
-    g_assert_false(flatview_section(fv, 1)->nonvolatile);
+    g_assert_true(view_section(fv, 0)->nonvolatile);
+    g_assert_false(view_section(fv, 1)->nonvolatile);
     flatview_unref(fv);
 }
 
@@ -578,8 +578,8 @@ static void test_top_whole_space(Tree *t, gconstpointer data)
     tree_add(t->root, 0, whole);
     tree_assert_view(t->as, {0, TREE_SIZE_2_64, whole, 0, RW});
     fv = tree_view(t->as);
-    g_assert_true(flatview_lookup(fv, 0)->mr == whole);
-    g_assert_true(flatview_lookup(fv, UINT64_MAX)->mr == whole);
+    g_assert_true(view_lookup(fv, 0)->mr == whole);
+    g_assert_true(view_lookup(fv, UINT64_MAX)->mr == whole);
     flatview_unref(fv);
 }
 
@@ -592,10 +592,12 @@ static void test_top_last_page(Tree *t, gconstpointer data)
     tree_add(t->root, TOP_PAGE, r);
     tree_assert_view(t->as, {TOP_PAGE, 0x1000, r, 0, RW});
     fv = tree_view(t->as);
-    g_assert_true(flatview_lookup(fv, UINT64_MAX) == flatview_section(fv, 0));
-    g_assert_true(flatview_lookup(fv, TOP_PAGE) == flatview_section(fv, 0));
-    g_assert_null(flatview_lookup(fv, TOP_PAGE - 1));
-    g_assert_null(flatview_lookup(fv, 0));
+    g_assert_true(
+        section_copy_equal(view_lookup(fv, UINT64_MAX), view_section(fv, 0)));
+    g_assert_true(
+        section_copy_equal(view_lookup(fv, TOP_PAGE), view_section(fv, 0)));
+    g_assert_null(view_lookup(fv, TOP_PAGE - 1));
+    g_assert_null(view_lookup(fv, 0));
     flatview_unref(fv);
 }
 
@@ -643,17 +645,17 @@ static void test_lookup_holes(Tree *t, gconstpointer data)
 
     (void)data;
     fv = tree_view(t->as);
-    g_assert_null(flatview_lookup(fv, 0));
-    g_assert_null(flatview_lookup(fv, UINT64_MAX));
+    g_assert_null(view_lookup(fv, 0));
+    g_assert_null(view_lookup(fv, UINT64_MAX));
     flatview_unref(fv);
     tree_add(t->root, 0x1000, a);
     tree_add(t->root, 0x3000, b);
     fv = tree_view(t->as);
-    g_assert_null(flatview_lookup(fv, 0));      /* before the first */
-    g_assert_null(flatview_lookup(fv, 0x2000)); /* between */
-    g_assert_null(flatview_lookup(fv, 0x2fff)); /* between */
-    g_assert_null(flatview_lookup(fv, 0x3010)); /* after the last */
-    g_assert_null(flatview_lookup(fv, UINT64_MAX));
+    g_assert_null(view_lookup(fv, 0));      /* before the first */
+    g_assert_null(view_lookup(fv, 0x2000)); /* between */
+    g_assert_null(view_lookup(fv, 0x2fff)); /* between */
+    g_assert_null(view_lookup(fv, 0x3010)); /* after the last */
+    g_assert_null(view_lookup(fv, UINT64_MAX));
     flatview_unref(fv);
 }
 
@@ -673,22 +675,29 @@ static void test_lookup_boundaries(Tree *t, gconstpointer data)
     fv = tree_view(t->as);
     g_assert_cmpuint(flatview_nr_sections(fv), ==, G_N_ELEMENTS(rs));
     for (size_t i = 0; i < flatview_nr_sections(fv); i++) {
-        const MemoryRegionSection *s = flatview_section(fv, i);
+        const MemoryRegionSection *s = view_section(fv, i);
         hwaddr first = s->offset_within_address_space;
         hwaddr last = first + (hwaddr)s->size - 1;
-        const MemoryRegionSection *before = flatview_lookup(fv, first - 1);
-        const MemoryRegionSection *after = flatview_lookup(fv, last + 1);
+        const MemoryRegionSection *before = view_lookup(fv, first - 1);
+        const MemoryRegionSection *after = view_lookup(fv, last + 1);
 
         g_assert_true(s->mr == rs[i]);
-        g_assert_true(flatview_lookup(fv, first) == s);
-        g_assert_true(flatview_lookup(fv, last) == s);
-        g_assert_true(flatview_lookup(fv, first + (last - first) / 2) == s);
-        g_assert_true(before == (i > 0 && i % 3 != 1 ? s - 1 : NULL));
+        g_assert_true(section_copy_equal(view_lookup(fv, first), s));
+        g_assert_true(section_copy_equal(view_lookup(fv, last), s));
         g_assert_true(
-            after ==
-            (i + 1 < flatview_nr_sections(fv) && i % 3 != 0 ? s + 1 : NULL));
+            section_copy_equal(view_lookup(fv, first + (last - first) / 2), s));
+        if (i > 0 && i % 3 != 1) {
+            g_assert_true(section_copy_equal(before, view_section(fv, i - 1)));
+        } else {
+            g_assert_null(before);
+        }
+        if (i + 1 < flatview_nr_sections(fv) && i % 3 != 0) {
+            g_assert_true(section_copy_equal(after, view_section(fv, i + 1)));
+        } else {
+            g_assert_null(after);
+        }
     }
-    g_assert_null(flatview_section(fv, G_N_ELEMENTS(rs)));
+    g_assert_null(view_section(fv, G_N_ELEMENTS(rs)));
     flatview_unref(fv);
 }
 
@@ -723,8 +732,8 @@ static void test_lookup_empty_view(Tree *t, gconstpointer data)
 
     (void)data;
     g_assert_cmpuint(flatview_nr_sections(fv), ==, 0);
-    g_assert_null(flatview_lookup(fv, 0));
-    g_assert_null(flatview_section(fv, 0));
+    g_assert_null(view_lookup(fv, 0));
+    g_assert_null(view_section(fv, 0));
     g_assert_null(flatview_root(fv)); /* QEMU: no enabled child, no root */
     flatview_unref(fv);
 }
@@ -813,8 +822,7 @@ static void test_share_not_partial_alias(Tree *t, gconstpointer data)
     g_assert_true(v1 != v0);
     g_assert_true(v2 != v0);
     g_assert_true(v1 != v2);
-    g_assert_true(flatview_lookup(v1, 0)->mr ==
-                  flatview_lookup(v0, 0x1000)->mr);
+    g_assert_true(view_lookup(v1, 0)->mr == view_lookup(v0, 0x1000)->mr);
     flatview_unref(v0);
     flatview_unref(v1);
     flatview_unref(v2);
@@ -844,9 +852,9 @@ static void test_share_second_child_unshares(Tree *t, gconstpointer data)
     v2 = tree_view(as2);
     g_assert_true(v1 != v2);
     g_assert_true(flatview_root(v2) == w);
-    g_assert_true(flatview_lookup(v2, 0x10000)->mr == extra);
-    g_assert_true(flatview_lookup(v2, 0x1000)->mr == r);
-    g_assert_null(flatview_lookup(v1, 0x10000));
+    g_assert_true(view_lookup(v2, 0x10000)->mr == extra);
+    g_assert_true(view_lookup(v2, 0x1000)->mr == r);
+    g_assert_null(view_lookup(v1, 0x10000));
     flatview_unref(v1);
     flatview_unref(v2);
     memory_region_set_enabled(extra, false);
@@ -923,10 +931,79 @@ static void test_ref_held_view_unchanged(Tree *t, gconstpointer data)
     drain_call_rcu();
     /* the held view still shows what it showed */
     g_assert_cmpuint(flatview_nr_sections(old), ==, 1);
-    g_assert_true(flatview_lookup(old, 0x800)->mr == r);
-    g_assert_cmpstr(memory_region_name(flatview_lookup(old, 0)->mr), ==, "r");
+    g_assert_true(view_lookup(old, 0x800)->mr == r);
+    g_assert_cmpstr(memory_region_name(view_lookup(old, 0)->mr), ==, "r");
     tree_assert_view_empty(t->as);
     flatview_unref(old);
+}
+
+/*
+ * @v shows @w's content for [@off, @off + @len) at @at: every 16th address
+ * answers with the region and offset @w's own mapping at @w_at gives.
+ */
+static void assert_same_window(FlatView *v, hwaddr w_at, hwaddr at, hwaddr off,
+                               hwaddr len)
+{
+    for (hwaddr d = 0; d < len; d += 0x10) {
+        const MemoryRegionSection *a = view_lookup(v, w_at + off + d);
+        const MemoryRegionSection *b = view_lookup(v, at + d);
+
+        g_assert_true((a == NULL) == (b == NULL));
+        if (a) {
+            g_assert_true(a->mr == b->mr);
+            g_assert_cmphex(
+                a->offset_within_region +
+                    (w_at + off + d - a->offset_within_address_space),
+                ==,
+                b->offset_within_region +
+                    (at + d - b->offset_within_address_space));
+        }
+    }
+}
+
+static void test_index_wide_container(Tree *t, gconstpointer data)
+{
+    enum { KIDS = 48, WIN = 6 };
+    GRand *rand = g_rand_new_with_seed(14);
+    MemoryRegion *w = tree_container(t, "w", 0x10000), *kids[KIDS];
+    hwaddr off[WIN], len[WIN];
+    FlatView *v;
+
+    (void)data;
+    /* overlapping children, every priority order, later-added ties */
+    for (unsigned i = 0; i < KIDS; i++) {
+        uint64_t size = 0x100 * (uint64_t)g_rand_int_range(rand, 1, 32);
+
+        kids[i] = tree_ram(t, "k", size);
+        tree_add_prio(w, 0x100 * (hwaddr)g_rand_int_range(rand, 0, 0xf0),
+                      kids[i], g_rand_int_range(rand, -2, 3));
+    }
+    /* @w whole (no clip: list walk) and through alias windows (clipped:
+     * its address index) */
+    tree_add(t->root, 0x100000, w);
+    for (unsigned k = 0; k < WIN; k++) {
+        off[k] = 0x10 * (hwaddr)g_rand_int_range(rand, 0, 0xe00);
+        len[k] = 0x10 * (hwaddr)g_rand_int_range(rand, 1, 0x200);
+        tree_add(t->root, 0x20000 * (k + 1),
+                 tree_alias(t, "win", w, off[k], len[k]));
+    }
+    for (unsigned round = 0; round < 3; round++) {
+        v = tree_view(t->as);
+        for (unsigned k = 0; k < WIN; k++) {
+            assert_same_window(v, 0x100000, 0x20000 * (k + 1), off[k], len[k]);
+        }
+        flatview_unref(v);
+        /* the index follows moves, resizes, removals and re-additions */
+        for (unsigned i = 0; i < KIDS; i += 3) {
+            tree_set_address(kids[i],
+                             0x100 * (hwaddr)g_rand_int_range(rand, 0, 0xf0));
+            tree_check(memory_region_set_size(kids[i + 1], 0x100, NULL), NULL);
+            tree_del(w, kids[i + 2]);
+            tree_add_prio(w, 0x100 * (hwaddr)g_rand_int_range(rand, 0, 0xf0),
+                          kids[i + 2], g_rand_int_range(rand, -2, 3));
+        }
+    }
+    g_rand_free(rand);
 }
 
 #define ADD(path, fn) \
@@ -989,6 +1066,7 @@ int main(int argc, char **argv)
     ADD("/render/lookup/boundaries", test_lookup_boundaries);
     ADD("/render/lookup/for-each-stops", test_lookup_for_each);
     ADD("/render/lookup/empty-view", test_lookup_empty_view);
+    ADD("/render/index/wide-container", test_index_wide_container);
     ADD("/flatview/share/same-root", test_share_same_root);
     ADD("/flatview/share/whole-alias", test_share_whole_alias);
     ADD("/flatview/share/not-partial-alias", test_share_not_partial_alias);

@@ -108,8 +108,8 @@ static void snapshot_assert_unchanged(Tree *t, Snapshot *snap)
     g_assert_cmpuint(flatview_nr_sections(now), ==,
                      flatview_nr_sections(snap->view));
     for (size_t i = 0; i < flatview_nr_sections(now); i++) {
-        const MemoryRegionSection *a = flatview_section(now, i);
-        const MemoryRegionSection *b = flatview_section(snap->view, i);
+        const MemoryRegionSection *a = view_section(now, i);
+        const MemoryRegionSection *b = view_section(snap->view, i);
 
         g_assert_true(a->mr == b->mr);
         g_assert_cmphex(a->offset_within_address_space, ==,

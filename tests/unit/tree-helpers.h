@@ -18,6 +18,8 @@
 
 #include <addrspace/addrspace.h>
 
+#include "section-copy.h"
+
 /** 2^64 as a section size. */
 #define TREE_SIZE_2_64 (((addrspace_u128)1) << 64)
 
@@ -203,10 +205,10 @@ typedef struct ExpSection {
     bool readonly;
 } ExpSection;
 
-static inline void tree_print_view(const FlatView *fv)
+static inline void tree_print_view(FlatView *fv)
 {
     for (size_t i = 0; i < flatview_nr_sections(fv); i++) {
-        const MemoryRegionSection *s = flatview_section(fv, i);
+        const MemoryRegionSection *s = view_section(fv, i);
 
         g_test_message("  [%zu] 0x%" PRIx64 " +0x%" PRIx64 "%s %s @0x%" PRIx64
                        "%s%s%s",
@@ -219,13 +221,13 @@ static inline void tree_print_view(const FlatView *fv)
 }
 
 /* @fv consists of exactly the @n sections of @exp, in address order. */
-static inline void tree_assert_sections(const FlatView *fv,
-                                        const ExpSection *exp, size_t n)
+static inline void tree_assert_sections(FlatView *fv, const ExpSection *exp,
+                                        size_t n)
 {
     bool same = flatview_nr_sections(fv) == n;
 
     for (size_t i = 0; same && i < n; i++) {
-        const MemoryRegionSection *s = flatview_section(fv, i);
+        const MemoryRegionSection *s = view_section(fv, i);
 
         same = s->offset_within_address_space == exp[i].start &&
                s->size == exp[i].size && s->mr == exp[i].mr &&

@@ -7,8 +7,9 @@
  *
  * The RAM case of a typed access is: enter a read-side section, load the
  * AddressSpace's published view (consume; pairs with the release store in
- * memory/address-space.c's group_publish), binary-search the index, check
- * the bounds, one host load or store, leave. An MMIO access of a size the
+ * memory/address-space.c's group_publish), search the view's two-level
+ * index (static/flatview-inline.h), check the bounds, one host load or
+ * store, leave. An MMIO access of a size the
  * device's ops take without dispatch planning (aligned, outside any
  * callback of the thread, neither the big lock nor a region lock) calls the
  * device from here: the same callbacks, masks and byte order as
@@ -26,34 +27,6 @@
 
 #include <addrspace/static/host-inline.h>
 
-/**
- * struct FlatViewEntry - private: the fast-path facts of one section.
- * @last: last address of the section.
- * @rdelta: host address = guest address + @rdelta, for direct reads.
- * @wdelta: the same for direct writes.
- * @flags: FLATVIEW_ENTRY_READ / FLATVIEW_ENTRY_WRITE.
- */
-typedef struct FlatViewEntry {
-    hwaddr last;
-    uintptr_t rdelta;
-    uintptr_t wdelta;
-    uintptr_t flags;
-} FlatViewEntry;
-
-/** Reads of the section may copy from host memory. */
-#define FLATVIEW_ENTRY_READ 1u
-/** Writes may copy to host memory (RAM, not logged for dirty tracking). */
-#define FLATVIEW_ENTRY_WRITE 2u
-/**
- * Bits 4-7: the access sizes (1, 2, 4, 8 shifted) that an MMIO section
- * (neither direct flag) serves without dispatch planning when aligned:
- * callbacks of the piece size in bits 8-11, ascending. Then @rdelta is the
- * MemoryRegion and @wdelta the region offset minus the address.
- */
-#define FLATVIEW_ENTRY_MMIO_SHIFT 4
-/** Bits 8-11: the piece size of those accesses (impl.max_access_size). */
-#define FLATVIEW_ENTRY_PIECE_SHIFT 8
-
 /** Nested device callbacks one thread may be inside at most. */
 #define ADDRSPACE_DISPATCH_DEPTH_MAX 32
 
@@ -70,43 +43,6 @@ typedef struct AddrspaceDispatchGuard {
 
 /** private: this thread's guard. */
 extern __thread AddrspaceDispatchGuard addrspace_dispatch_guard;
-
-/**
- * struct FlatViewIndex - private: the lookup index, the first member of
- * every FlatView.
- * @nr: number of sections.
- * @starts: first address of each section, ascending.
- * @entries: fast-path facts of each section.
- */
-typedef struct FlatViewIndex {
-    size_t nr;
-    const hwaddr *starts;
-    const FlatViewEntry *entries;
-} FlatViewIndex;
-
-/**
- * flatview_index_find() - private: index of the section holding @addr.
- * @ix: the index.
- * @addr: the address.
- * Return: the index, or (size_t)-1 for a hole.
- */
-static inline size_t flatview_index_find(const FlatViewIndex *ix, hwaddr addr)
-{
-    const hwaddr *starts = ix->starts;
-    size_t lo = 0, n = ix->nr;
-
-    if (__builtin_expect(n == 0 || addr < starts[0], 0)) {
-        return (size_t)-1;
-    }
-    /* last start <= addr, branch-free halving */
-    while (n > 1) {
-        size_t half = n / 2;
-
-        lo = starts[lo + half] <= addr ? lo + half : lo;
-        n -= half;
-    }
-    return addr <= ix->entries[lo].last ? lo : (size_t)-1;
-}
 
 /**
  * address_space_ld_slow() - private: out-of-line typed load.
@@ -132,30 +68,29 @@ void address_space_st_slow(AddressSpace *as, hwaddr addr, unsigned size,
 /**
  * address_space_ld_at_rcu() - private: out-of-line typed load, for a
  * section the caller has already looked up.
- * @as: address space. @ix: its view's index, read in the caller's
- * read-side section. @i: flatview_index_find(@ix, @addr).
+ * @as: address space. @s: flatview_index_find() of @addr in @as's view,
+ * read in the caller's read-side section (NULL: a hole).
  * @addr: address. @size: 1, 2, 4 or 8.
  * @order: 0 little endian, 1 big endian, -1 the target's.
  * @attrs: attributes. @result: result or NULL.
- * Context: inside the read-side section that loaded @ix.
+ * Context: inside the read-side section that found @s.
  * Return: the value.
  */
-uint64_t address_space_ld_at_rcu(AddressSpace *as, const FlatViewIndex *ix,
-                                 size_t i, hwaddr addr, unsigned size,
-                                 int order, MemTxAttrs attrs,
-                                 MemTxResult *result);
+uint64_t address_space_ld_at_rcu(AddressSpace *as, const FlatSection *s,
+                                 hwaddr addr, unsigned size, int order,
+                                 MemTxAttrs attrs, MemTxResult *result);
 
 /**
  * address_space_st_at_rcu() - private: out-of-line typed store, for a
  * section the caller has already looked up.
- * @as: address space. @ix: its view's index. @i: flatview_index_find(@ix,
- * @addr). @addr: address. @size: 1, 2, 4 or 8. @val: value.
+ * @as: address space. @s: flatview_index_find() of @addr (NULL: a hole).
+ * @addr: address. @size: 1, 2, 4 or 8. @val: value.
  * @order: 0 little endian, 1 big endian, -1 the target's.
  * @attrs: attributes. @result: result or NULL.
- * Context: inside the read-side section that loaded @ix.
+ * Context: inside the read-side section that found @s.
  */
-void address_space_st_at_rcu(AddressSpace *as, const FlatViewIndex *ix,
-                             size_t i, hwaddr addr, unsigned size, uint64_t val,
+void address_space_st_at_rcu(AddressSpace *as, const FlatSection *s,
+                             hwaddr addr, unsigned size, uint64_t val,
                              int order, MemTxAttrs attrs, MemTxResult *result);
 
 /**
@@ -183,48 +118,37 @@ static inline bool address_space_order_swaps(const AddressSpace *as, int order)
  */
 static inline const FlatViewIndex *address_space_index_rcu(AddressSpace *as)
 {
-    static const FlatViewIndex no_view = {0, NULL, NULL};
-    FlatView **slot = as->priv.view_slot;
+    static const FlatViewIndex no_view = {0};
+    FlatViewIndex **slot = as->priv.index_slot;
 
     if (__builtin_expect(slot == NULL, 0)) {
         return &no_view;
     }
-    return (const FlatViewIndex *)__atomic_load_n(slot, __ATOMIC_CONSUME);
+    return __atomic_load_n(slot, __ATOMIC_CONSUME);
 }
 
 /**
- * flatview_index_direct() - private: the entry through which an access of
- * @size bytes at @addr goes straight to host memory, if there is one.
+ * flatview_index_direct() - private: the section through which an access
+ * of @size bytes at @addr goes straight to host memory, if there is one.
  * @ix: the index. @addr: the address. @size: 1, 2, 4 or 8 (constant).
- * @flag: FLATVIEW_ENTRY_READ or FLATVIEW_ENTRY_WRITE.
- * @i: set to flatview_index_find(@ix, @addr), for the out-of-line path.
- * Return: the entry of the section holding all @size bytes when its
- * flags have @flag, else NULL.
+ * @flags: the FLAT_SECTION_* bits the section must have, and
+ * FLAT_SECTION_LOG_MASK too for a write (logged writes go out of line).
+ * @want: what those bits must be (FLAT_SECTION_HOST).
+ * @s: set to flatview_index_find(@ix, @addr), for the out-of-line path.
+ * Return: that section when it holds all @size bytes and its flags match,
+ * else NULL.
  */
-static inline const FlatViewEntry *
+static inline const FlatSection *
 flatview_index_direct(const FlatViewIndex *ix, hwaddr addr, unsigned size,
-                      uintptr_t flag, size_t *i)
+                      uint32_t flags, uint32_t want, const FlatSection **s)
 {
-    const hwaddr *starts = ix->starts;
-    size_t lo = 0, n = ix->nr;
-    const FlatViewEntry *e;
+    const FlatSection *f = flatview_index_find(ix, addr);
 
-    if (__builtin_expect(n == 0 || addr < starts[0], 0)) {
-        *i = (size_t)-1;
-        return NULL;
-    }
-    while (n > 1) {
-        size_t half = n / 2;
-
-        lo = starts[lo + half] <= addr ? lo + half : lo;
-        n -= half;
-    }
-    e = &ix->entries[lo];
-    *i = addr <= e->last ? lo : (size_t)-1;
-    if (__builtin_expect((e->flags & flag) && addr <= e->last &&
-                             e->last - addr >= size - 1,
+    *s = f;
+    if (__builtin_expect(f && (f->region.impl_flags & flags) == want &&
+                             f->region.last - addr >= size - 1,
                          1)) {
-        return e;
+        return f;
     }
     return NULL;
 }
@@ -456,32 +380,31 @@ memory_region_mmio_store_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
 }
 
 /**
- * flatview_entry_mmio() - private: the region and offset of an access of
- * @size at @addr that the inline MMIO path may take through entry @e.
- * @e: the entry of the section holding @addr, or NULL.
+ * flatview_section_mmio() - private: the region and offset of an access of
+ * @size at @addr that the inline MMIO path may take through section @s.
+ * @s: the section holding @addr, or NULL.
  * @addr: the address. @size: 1, 2, 4 or 8 (constant).
  * @offset: set to the region offset. @piece: set to the callbacks' size.
  * Return: the region, or NULL.
  */
-static inline MemoryRegion *flatview_entry_mmio(const FlatViewEntry *e,
-                                                hwaddr addr, unsigned size,
-                                                hwaddr *offset, unsigned *piece)
+static inline MemoryRegion *flatview_section_mmio(const FlatSection *s,
+                                                  hwaddr addr, unsigned size,
+                                                  hwaddr *offset,
+                                                  unsigned *piece)
 {
-    MemoryRegion *mr;
     unsigned p;
 
-    if (!e || !(e->flags & ((uintptr_t)size << FLATVIEW_ENTRY_MMIO_SHIFT)) ||
-        e->last - addr < size - 1) {
+    if (!s || !(s->region.impl_flags & (size << FLAT_SECTION_FAST_SHIFT)) ||
+        s->region.last - addr < size - 1) {
         return NULL;
     }
-    *offset = addr + e->wdelta;
+    *offset = s->offset + (addr - s->region.start);
     if (*offset & (size - 1)) {
         return NULL;
     }
-    p = (unsigned)(e->flags >> FLATVIEW_ENTRY_PIECE_SHIFT) & 15;
+    p = (s->region.impl_flags >> FLAT_SECTION_PIECE_SHIFT) & 15;
     *piece = p < size ? p : size;
-    mr = (MemoryRegion *)e->rdelta;
-    return memory_region_mmio_inline_ok(mr, *offset, size) ? mr : NULL;
+    return memory_region_mmio_inline_ok(s->mr, *offset, size) ? s->mr : NULL;
 }
 
 /**
@@ -499,13 +422,13 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
 {
     bool entered = rcu_read_enter();
     const FlatViewIndex *ix = address_space_index_rcu(as);
-    const FlatViewEntry *e;
+    const FlatSection *d, *s;
     uint64_t v;
-    size_t i;
 
-    e = flatview_index_direct(ix, addr, size, FLATVIEW_ENTRY_READ, &i);
-    if (__builtin_expect(e != NULL, 1)) {
-        v = addrspace_host_load((const void *)(uintptr_t)(addr + e->rdelta),
+    d = flatview_index_direct(ix, addr, size, FLAT_SECTION_HOST,
+                              FLAT_SECTION_HOST, &s);
+    if (__builtin_expect(d != NULL, 1)) {
+        v = addrspace_host_load(d->region.host + (addr - d->region.start),
                                 size);
         if (address_space_order_swaps(as, order)) {
             v = addrspace_bswap(v, size);
@@ -514,12 +437,11 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
             *result = MEMTX_OK;
         }
     } else {
-        const FlatViewEntry *me = i != (size_t)-1 ? &ix->entries[i] : NULL;
         MemoryRegion *mr;
         unsigned piece;
         hwaddr offset;
 
-        mr = flatview_entry_mmio(me, addr, size, &offset, &piece);
+        mr = flatview_section_mmio(s, addr, size, &offset, &piece);
         if (mr) {
             /* the device callbacks, in this frame */
             MemTxResult r;
@@ -535,7 +457,7 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
         } else {
             /* the rest of MMIO, holes, IOMMUs, crossings: out of line,
              * without a second lookup */
-            v = address_space_ld_at_rcu(as, ix, i, addr, size, order, attrs,
+            v = address_space_ld_at_rcu(as, s, addr, size, order, attrs,
                                         result);
         }
     }
@@ -557,27 +479,29 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
 {
     bool entered = rcu_read_enter();
     const FlatViewIndex *ix = address_space_index_rcu(as);
-    const FlatViewEntry *e;
-    size_t i;
+    const FlatSection *d, *s;
 
-    e = flatview_index_direct(ix, addr, size, FLATVIEW_ENTRY_WRITE, &i);
-    if (__builtin_expect(e != NULL, 1)) {
+    /* a logged section marks dirty pages: out of line */
+    d = flatview_index_direct(ix, addr, size,
+                              FLAT_SECTION_HOST | FLAT_SECTION_LOG_MASK,
+                              FLAT_SECTION_HOST, &s);
+    if (__builtin_expect(d != NULL, 1)) {
         uint64_t v = val;
 
         if (address_space_order_swaps(as, order)) {
             v = addrspace_bswap(v, size);
         }
-        addrspace_host_store((void *)(uintptr_t)(addr + e->wdelta), size, v);
+        addrspace_host_store(d->region.host + (addr - d->region.start), size,
+                             v);
         if (result) {
             *result = MEMTX_OK;
         }
     } else {
-        const FlatViewEntry *me = i != (size_t)-1 ? &ix->entries[i] : NULL;
         MemoryRegion *mr;
         unsigned piece;
         hwaddr offset;
 
-        mr = flatview_entry_mmio(me, addr, size, &offset, &piece);
+        mr = flatview_section_mmio(s, addr, size, &offset, &piece);
         if (mr) {
             bool target_big =
                 __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED);
@@ -589,7 +513,7 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
                 *result = r;
             }
         } else {
-            address_space_st_at_rcu(as, ix, i, addr, size, val, order, attrs,
+            address_space_st_at_rcu(as, s, addr, size, val, order, attrs,
                                     result);
         }
     }

@@ -1,41 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * FlatViews as GuestMemory, MemoryRegionSections as GuestRegions.
+ * FlatViews as GuestMemory, their sections as GuestRegions: the region
+ * interface over the access path.
  *
- * RAM sections (readable and writable directly) are plain memory: the
- * interface's wrappers use their host pointer, and mark_dirty does what
- * the access path does after a RAM write. Every other section (MMIO, ROM,
- * ROM devices, reservations) is served by the access path's own
+ * A section's GuestRegion header is part of its one stored form
+ * (FlatSection.region, filled at render with flatview_region_ops, passed
+ * down by address-space.c). Plain RAM sections are plain memory: the
+ * interface's wrappers use their host pointer, and mark_dirty does what the
+ * access path does after a RAM write. Every other section (MMIO, ROM, ROM
+ * devices, reservations, IOMMUs) is served by the access path's own
  * per-section steps (memory_section_access_step(), memory_section_load(),
- * memory_section_store() in memory/access.c), so QEMU's rules apply
- * unchanged: chunking, the region decoding the first byte takes the chunk,
- * attrs.memory, ROM writes dropped, IOMMU translation.
+ * memory_section_store() in access.c), so QEMU's rules apply unchanged.
+ *
+ * A GuestMemory for a view is a small handle made per reference
+ * (guest_memory_from_address_space(), flatview_get_guest_memory()): it
+ * holds the view reference and the target byte order the caller asked for.
+ * The view itself carries no byte order, so one view serves AddressSpaces
+ * of either order.
  */
-#include "flatview-internal.h"
-#include "../memory/memory-internal.h"
+#include "memory-internal.h"
 
-static MemoryRegionSection *section_of(GuestRegion *r)
+static const FlatSection *section_of(GuestRegion *r)
 {
-    return ADDRSPACE_CONTAINER_OF(r, MemoryRegionSection, guest_region);
-}
-
-static FlatView *view_of(GuestMemory *mem)
-{
-    /* guest_memory[big_endian]: step back to element 0 first */
-    return ADDRSPACE_CONTAINER_OF(mem - mem->big_endian, FlatView,
-                                  guest_memory);
+    return ADDRSPACE_CONTAINER_OF(r, FlatSection, region);
 }
 
 static MemTxResult section_rw(GuestRegion *r, hwaddr offset, uint8_t *buf,
                               uint64_t len, bool is_write, MemTxAttrs attrs,
                               bool target_big_endian, uint64_t *done)
 {
-    MemoryRegionSection *s = section_of(r);
     MemTxResult res = MEMTX_OK;
 
     /* one step: a chunk that starts here may run past the section's end */
-    *done = memory_section_access_step(s, r->start + offset, buf, len, is_write,
-                                       attrs, NULL, target_big_endian, &res);
+    *done = memory_section_access_step(section_of(r), r->start + offset, buf,
+                                       len, is_write, attrs, NULL,
+                                       target_big_endian, &res);
     return res;
 }
 
@@ -44,16 +43,15 @@ static MemTxResult section_rw(GuestRegion *r, hwaddr offset, uint8_t *buf,
  * logging: after a RAM write, mark the clients the region logs now that
  * the view's section did not (the access step marked the section's).
  */
-static void mark_late_clients(const MemoryRegionSection *s, hwaddr offset,
-                              uint64_t len)
+static void mark_late_clients(const FlatSection *s, hwaddr offset, uint64_t len)
 {
-    uint8_t late =
-        (uint8_t)(memory_region_get_dirty_log_mask(s->mr) & ~s->dirty_log_mask);
+    uint32_t f = s->region.impl_flags;
+    uint8_t late = (uint8_t)(memory_region_get_dirty_log_mask(s->mr) &
+                             ~(f >> FLAT_SECTION_LOG_SHIFT));
 
-    if (late && len && (s->access & SECTION_RAM) &&
-        (s->access & SECTION_DIRECT_WRITE)) {
-        ram_block_set_dirty_range(s->mr->priv.ram_block,
-                                  s->offset_within_region + offset, len, late);
+    if (late && len && (f & FLAT_SECTION_RAM) && (f & FLAT_SECTION_HOST)) {
+        ram_block_set_dirty_range(s->mr->priv.ram_block, s->offset + offset,
+                                  len, late);
     }
 }
 
@@ -102,14 +100,14 @@ static MemTxResult section_store(GuestRegion *r, hwaddr offset, unsigned size,
 
 static void section_mark_dirty(GuestRegion *r, hwaddr offset, uint64_t len)
 {
-    MemoryRegionSection *s = section_of(r);
+    const FlatSection *s = section_of(r);
 
     /* the region's clients now, not the view's: a GuestMemory may hold
      * its view across memory_region_set_log() or a RAM snapshot */
-    memory_region_mark_written(s->mr, s->offset_within_region + offset, len);
+    memory_region_mark_written(s->mr, s->offset + offset, len);
 }
 
-static const GuestRegionOps section_region_ops = {
+const GuestRegionOps flatview_region_ops = {
     .read = section_read,
     .write = section_write,
     .load = section_load,
@@ -117,29 +115,23 @@ static const GuestRegionOps section_region_ops = {
     .mark_dirty = section_mark_dirty,
 };
 
-void flatview_section_init_guest_region(MemoryRegionSection *s)
-{
-    const uint8_t plain =
-        SECTION_RAM | SECTION_DIRECT_READ | SECTION_DIRECT_WRITE;
-    RAMBlock *rb = s->mr->priv.ram_block;
+/* A reference on a view, as a GuestMemory. */
+typedef struct ViewMemory {
+    GuestMemory mem;
+    FlatView *fv;
+} ViewMemory;
 
-    s->guest_region = (GuestRegion){
-        .ops = &section_region_ops,
-        .start = s->offset_within_address_space,
-        .last = s->last,
-        .host = (s->access & plain) == plain ? s->host : NULL,
-        .fd = rb && rb->fd >= 0 ? rb->fd : -1,
-        .fd_offset =
-            rb && rb->fd >= 0 ? rb->fd_offset + s->offset_within_region : 0,
-    };
+static FlatView *view_of(GuestMemory *mem)
+{
+    return ADDRSPACE_CONTAINER_OF(mem, ViewMemory, mem)->fv;
 }
 
 static GuestRegion *view_find_region(GuestMemory *mem, hwaddr addr)
 {
-    const MemoryRegionSection *s = flatview_lookup(view_of(mem), addr);
+    const FlatSection *s = flatview_find(view_of(mem), addr);
 
     /* the view owns its sections; the interface hands out mutable headers */
-    return s ? (GuestRegion *)(uintptr_t)&s->guest_region : NULL;
+    return s ? (GuestRegion *)(uintptr_t)&s->region : NULL;
 }
 
 static size_t view_num_regions(GuestMemory *mem)
@@ -149,14 +141,17 @@ static size_t view_num_regions(GuestMemory *mem)
 
 static GuestRegion *view_region(GuestMemory *mem, size_t i)
 {
-    FlatView *fv = view_of(mem);
+    const FlatSection *s = flatview_nth(view_of(mem), i);
 
-    return i < fv->nr ? &fv->sections[i].guest_region : NULL;
+    return s ? (GuestRegion *)(uintptr_t)&s->region : NULL;
 }
 
 static void view_put(GuestMemory *mem)
 {
-    flatview_unref(view_of(mem));
+    ViewMemory *vm = ADDRSPACE_CONTAINER_OF(mem, ViewMemory, mem);
+
+    flatview_unref(vm->fv);
+    g_free(vm);
 }
 
 static const GuestMemoryOps view_memory_ops = {
@@ -169,25 +164,24 @@ static const GuestMemoryOps view_memory_ops = {
     .regions_pinned = true,
 };
 
-void flatview_init_guest_memory(FlatView *fv)
+/* A handle on @fv, whose reference it takes over. */
+static GuestMemory *view_memory_new(FlatView *fv, bool big_endian)
 {
-    for (int big = 0; big < 2; big++) {
-        fv->guest_memory[big] = (GuestMemory){
-            .ops = &view_memory_ops,
-            .big_endian = big,
-        };
-    }
+    ViewMemory *vm = g_new(ViewMemory, 1);
+
+    vm->mem = (GuestMemory){.ops = &view_memory_ops, .big_endian = big_endian};
+    vm->fv = fv;
+    return &vm->mem;
 }
 
 ADDRSPACE_EXPORT GuestMemory *flatview_get_guest_memory(FlatView *fv,
                                                         bool big_endian)
 {
-    return flatview_ref(fv) ? &fv->guest_memory[big_endian] : NULL;
+    return flatview_ref(fv) ? view_memory_new(fv, big_endian) : NULL;
 }
 
 ADDRSPACE_EXPORT GuestMemory *guest_memory_from_address_space(AddressSpace *as)
 {
-    FlatView *fv = address_space_get_flatview(as);
-
-    return &fv->guest_memory[address_space_is_big_endian(as)];
+    return view_memory_new(address_space_get_flatview(as),
+                           address_space_is_big_endian(as));
 }

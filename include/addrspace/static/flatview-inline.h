@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The layout of a FlatView's sections and its lookup index, for the inline
+ * access path. NOT ABI: included by <addrspace/flatview.h> only; the layout
+ * below may change in any release.
+ *
+ * A view is a sequence of immutable chunks of at most FLAT_CHUNK_SIZE
+ * sections each, in address order. Consecutive views of one root share
+ * every chunk a commit did not touch (flatview/update.c). The index is two
+ * levels: the view's slots (first address and chunk of each chunk, in the
+ * view, right after its index) and each chunk's own array of section
+ * starts. A lookup is two branch-free binary searches, and as many
+ * dependent loads as one search of a flat array reached through a pointer:
+ * the published index, a slot (whose chunk pointer comes with it), the
+ * chunk's starts, the section.
+ */
+#ifndef ADDRSPACE_STATIC_FLATVIEW_INLINE_H
+#define ADDRSPACE_STATIC_FLATVIEW_INLINE_H
+
+#ifndef ADDRSPACE_FLATVIEW_H
+#error "include <addrspace/flatview.h>, not this file"
+#endif
+
+/** Reads and writes copy to and from @region.host (plain RAM). */
+#define FLAT_SECTION_HOST (1u << 0)
+/** Reads copy from the region's RAM block (RAM, ROM, romd ROM devices). */
+#define FLAT_SECTION_DIRECT_READ (1u << 1)
+/** The region is RAM, ROM or a RAM device (QEMU's memory_region_is_ram()). */
+#define FLAT_SECTION_RAM (1u << 2)
+/** Accesses are translated by the region's IOMMU first. */
+#define FLAT_SECTION_IOMMU (1u << 3)
+/**
+ * Bits 4-7: for an MMIO section (neither RAM nor romd), the access sizes
+ * (1, 2, 4, 8) that its region serves without dispatch planning when
+ * aligned (mr->priv.fast_sizes), by callbacks of the piece size in bits
+ * 8-11 (mr->priv.piece_size).
+ */
+#define FLAT_SECTION_FAST_SHIFT 4
+/** Bits 8-11: the callbacks' size of those accesses. */
+#define FLAT_SECTION_PIECE_SHIFT 8
+/** Writes are refused (ROM, or a read-only alias or container above). */
+#define FLAT_SECTION_READONLY (1u << 12)
+/** The range is non-volatile memory. */
+#define FLAT_SECTION_NONVOLATILE (1u << 13)
+/** A ROM device that was in romd mode at render time. */
+#define FLAT_SECTION_ROMD (1u << 14)
+/**
+ * Bits 16-23: the dirty-logging clients enabled at render time (bit
+ * 1 << DIRTY_MEMORY_*); direct writes must mark pages for them.
+ */
+#define FLAT_SECTION_LOG_SHIFT 16
+/** The dirty-logging bits. */
+#define FLAT_SECTION_LOG_MASK (0xffu << FLAT_SECTION_LOG_SHIFT)
+
+/**
+ * struct FlatSection - private: one section of a view, and the only stored
+ * form of it. The inline and out-of-line access paths read it, the region
+ * interface hands out its @region header, and listeners and the public
+ * calls get a MemoryRegionSection built from it (flatview.h). Immutable
+ * once its chunk is published, and shared by every view holding the chunk:
+ * it points at no view.
+ * @region: the range as a GuestRegion: @region.start and @region.last are
+ * its first and last address, @region.host the host address of its first
+ * byte when FLAT_SECTION_HOST (else NULL), @region.fd / @region.fd_offset
+ * the file behind it, @region.impl_flags its FLAT_SECTION_* bits.
+ * @mr: the region that answers accesses in the range.
+ * @offset: offset in @mr of the range's first byte.
+ */
+typedef struct FlatSection {
+    GuestRegion region;
+    MemoryRegion *mr;
+    hwaddr offset;
+} FlatSection;
+
+/* One cache line each (chunk.c aligns them): a lookup misses once. */
+ADDRSPACE_STATIC_ASSERT_(sizeof(FlatSection) == 64,
+                         "FlatSection is one cache line");
+
+/** Sections per chunk at most. */
+#define FLAT_CHUNK_SIZE 64
+
+/**
+ * struct FlatChunk - private: up to FLAT_CHUNK_SIZE consecutive sections,
+ * shared by the consecutive views of a root that hold it (flatview/chunk.c).
+ * @nr: number of sections (1 to FLAT_CHUNK_SIZE).
+ * @nr_owners: owners referenced by the chunk.
+ * @birth: generation of the first view holding it.
+ * @death: generation of the first view after it that no longer holds it
+ * (UINT64_MAX while the newest view does).
+ * @owners: one reference on each distinct owner of the sections' regions.
+ * @starts: the index of the chunk: @sections[i].region.start, written by
+ * the chunk's builder together with the sections (the only copy of them).
+ * @pad: private.
+ * @sections: the sections, in address order; the chunk is allocated on a
+ * cache line, so each section is one.
+ */
+typedef struct FlatChunk {
+    uint32_t nr;
+    uint32_t nr_owners;
+    uint64_t birth;
+    uint64_t death;
+    MemoryOwner **owners;
+    hwaddr starts[FLAT_CHUNK_SIZE];
+    uint8_t pad[32]; /* @sections at a multiple of 64 bytes */
+#ifdef __cplusplus
+    /* C++ has no flexible array members; GCC and Clang take them */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#ifdef __clang__
+#pragma GCC diagnostic ignored "-Wc99-extensions"
+#pragma GCC diagnostic ignored "-Wflexible-array-extensions"
+#endif
+    FlatSection sections[];
+#pragma GCC diagnostic pop
+#else
+    FlatSection sections[];
+#endif
+} FlatChunk;
+
+ADDRSPACE_STATIC_ASSERT_(__builtin_offsetof(FlatChunk, sections) % 64 == 0,
+                         "a chunk's sections start on a cache line");
+
+/**
+ * struct FlatViewSlot - private: one chunk of a view.
+ * @start: first address of the chunk (its first section's start).
+ * @chunk: the chunk.
+ */
+typedef struct FlatViewSlot {
+    hwaddr start;
+    const FlatChunk *chunk;
+} FlatViewSlot;
+
+/**
+ * struct FlatViewIndex - private: the lookup index, the last member of
+ * every FlatView and what AddressSpaces publish; its @nr_chunks slots (the
+ * chunks in address order) follow it in memory, so a lookup reads them
+ * without loading a pointer first.
+ * @nr_chunks: number of chunks.
+ */
+typedef struct FlatViewIndex {
+    size_t nr_chunks;
+} FlatViewIndex;
+
+/**
+ * flatview_index_slots() - private: the slots of @ix.
+ * @ix: the index.
+ * Return: its slots, which follow it.
+ */
+static inline const FlatViewSlot *flatview_index_slots(const FlatViewIndex *ix)
+{
+    return (const FlatViewSlot *)(const void *)(ix + 1);
+}
+
+/**
+ * flatview_index_find() - private: the section holding @addr.
+ * @ix: the index.
+ * @addr: the address.
+ * Return: the section, or NULL for a hole.
+ */
+static inline const FlatSection *flatview_index_find(const FlatViewIndex *ix,
+                                                     hwaddr addr)
+{
+    const FlatViewSlot *slots = flatview_index_slots(ix);
+    const FlatSection *s;
+    const FlatChunk *c;
+    size_t lo = 0, n = ix->nr_chunks;
+
+    if (__builtin_expect(n == 0 || addr < slots[0].start, 0)) {
+        return NULL;
+    }
+    /* last chunk starting at or below addr, branch-free halving */
+    while (n > 1) {
+        size_t half = n / 2;
+
+        lo = slots[lo + half].start <= addr ? lo + half : lo;
+        n -= half;
+    }
+    c = slots[lo].chunk;
+    /* then its last section starting at or below addr */
+    n = c->nr;
+    lo = 0;
+    while (n > 1) {
+        size_t half = n / 2;
+
+        lo = c->starts[lo + half] <= addr ? lo + half : lo;
+        n -= half;
+    }
+    s = &c->sections[lo];
+    return addr <= s->region.last ? s : NULL;
+}
+
+#endif /* ADDRSPACE_STATIC_FLATVIEW_INLINE_H */
