@@ -71,7 +71,7 @@
 
 #include <addrspace/addrspace.h>
 
-#include "vclock.h"
+#include <addrspace-machine/vclock.h>
 
 typedef struct HPETState HPETState;
 

@@ -69,7 +69,7 @@ static void session_irq(QTestSession *s, const char *device, int line,
     if (!s->intercept || line < 0 || line >= QTEST_MAX_IRQ) {
         return;
     }
-    /* "ioapic" receives every device's lines, numbered as they are. */
+    /* "ioapic" receives every device's connected lines, by input. */
     if (strcmp(s->intercept, "ioapic") != 0 &&
         strcmp(s->intercept, device) != 0) {
         return;
@@ -83,10 +83,14 @@ static void session_irq(QTestSession *s, const char *device, int line,
     }
 }
 
+/* "ioapic" sees inputs, a device's interception its outputs. */
 static void session_irq_cb(void *opaque, const char *device, int line,
-                           int level)
+                           int input, int level)
 {
-    session_irq(opaque, device, line, level);
+    QTestSession *s = opaque;
+    bool ioapic = s->intercept && strcmp(s->intercept, "ioapic") == 0;
+
+    session_irq(s, device, ioapic ? input : line, level);
 }
 
 /* ---- argument parsing --------------------------------------------------- */
