@@ -344,6 +344,10 @@ machine_add_device(Machine *m, const MachineDeviceSpec *spec, GError **errp)
         return false;
     }
     g_hash_table_add(m->names, (char *)bd->spec.id);
+    for (guint i = 0; bd->regions && i < bd->regions->len; i++) {
+        g_hash_table_add(m->names,
+                         ((BoardDeviceRegion *)bd->regions->pdata[i])->id);
+    }
     g_ptr_array_add(m->devices, bd);
     return true;
 }

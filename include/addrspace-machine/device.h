@@ -74,8 +74,11 @@
 
 ADDRSPACE_BEGIN_DECLS
 
+/** Machine - a test machine (opaque; machine.h). */
 typedef struct Machine Machine;
+/** MachineDevice - one device instance's handle (opaque; see above). */
 typedef struct MachineDevice MachineDevice;
+/** MachineProps - a device's properties (opaque; the getters below). */
 typedef struct MachineProps MachineProps;
 
 /** Inputs of the machine's interrupt controller ("ioapic"): a PC's GSIs. */

@@ -554,45 +554,6 @@ int machine_device_irq_lines(Machine *m, const char *name);
  */
 void machine_reset(Machine *m);
 
-/**
- * machine_state_save() - Save the machine's device state: the virtual
- * clock, every device (its type's save callback) and the mode of every
- * board ROM device. RAM contents are not included.
- * @m: a realized machine.
- * @errp: error return (ADDRSPACE_ERROR_INVALID naming a device whose type
- *        has no save callback).
- *
- * The bytes are a GVariant of type "(suxba(ssuv)a(sb))": the magic
- * "addrspace-machine-state", the format version (1), the time in ns, the
- * clock's real-time mode, (id, type, state version, state) per device and
- * (id, romd) per ROM device, in little-endian byte order on every host.
- * Context: a registered thread, no clock run in progress; takes the big
- * lock unless the caller holds it.
- * Return: the state (g_bytes_unref()), or NULL.
- */
-GBytes *machine_state_save(Machine *m, GError **errp);
-
-/**
- * machine_state_restore() - Restore what machine_state_save() saved, on
- * this machine or on another one built from the same board.
- * @m: a realized machine.
- * @state: the bytes (untrusted: any bytes are safe).
- * @errp: error return: ADDRSPACE_ERROR_PARSE for bytes that are not a
- *        saved state of this format, ADDRSPACE_ERROR_NOT_FOUND for a
- *        device or ROM device missing on either side or of another type,
- *        ADDRSPACE_ERROR_INVALID for a device state of another layout, a
- *        newer version, or one the device refuses.
- *
- * The clock jumps to the saved time (vclock_jump(), possibly backwards),
- * then each device restores its registers and re-arms its timers
- * relative to it, so they fire at the same virtual times as after the
- * save; interrupt outputs whose level differs are set again (reported to
- * the observer). On failure the machine is as it was.
- * Context: as machine_state_save().
- * Return: true on success.
- */
-bool machine_state_restore(Machine *m, GBytes *state, GError **errp);
-
 ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_MACHINE_MACHINE_H */

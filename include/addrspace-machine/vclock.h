@@ -49,7 +49,9 @@
 
 ADDRSPACE_BEGIN_DECLS
 
+/** VClock - a virtual clock (opaque; see above). */
 typedef struct VClock VClock;
+/** VClockTimer - a timer on a VClock (see struct VClockTimer). */
 typedef struct VClockTimer VClockTimer;
 
 /**
