@@ -153,6 +153,20 @@ static void hpet_type_observe_irqs(MachineDevice *dev, void *opaque,
     hpet_set_irq_handler(opaque, observed ? hpet_irq : NULL, dev);
 }
 
+static GVariant *hpet_type_save(MachineDevice *dev, void *opaque)
+{
+    (void)dev;
+    return hpet_save_state(opaque);
+}
+
+static bool hpet_type_restore(MachineDevice *dev, void *opaque,
+                              uint32_t version, GVariant *state, GError **errp)
+{
+    (void)dev;
+    (void)version;
+    return hpet_restore_state(opaque, state, errp);
+}
+
 static void hpet_type_unrealize(MachineDevice *dev, void *opaque)
 {
     (void)dev;
@@ -166,6 +180,10 @@ static const MachineDeviceType hpet_type = {
     .realize = hpet_type_realize,
     .connect = hpet_type_connect,
     .reset = hpet_type_reset,
+    .state_type = HPET_STATE_TYPE,
+    .state_version = 1,
+    .save = hpet_type_save,
+    .restore = hpet_type_restore,
     .set_global = hpet_type_set_global,
     .observe_irqs = hpet_type_observe_irqs,
     .unrealize = hpet_type_unrealize,
@@ -188,6 +206,21 @@ static void *testdev_type_realize(MachineDevice *dev, const MachineProps *props,
     return t;
 }
 
+static GVariant *testdev_type_save(MachineDevice *dev, void *opaque)
+{
+    (void)dev;
+    return testdev_save_state(opaque);
+}
+
+static bool testdev_type_restore(MachineDevice *dev, void *opaque,
+                                 uint32_t version, GVariant *state,
+                                 GError **errp)
+{
+    (void)dev;
+    (void)version;
+    return testdev_restore_state(opaque, state, errp);
+}
+
 static void testdev_type_free(MachineDevice *dev, void *opaque)
 {
     (void)dev;
@@ -198,6 +231,10 @@ static const MachineDeviceType testdev_type = {
     .name = "testdev",
     .description = "records every access; 4 KiB of registers",
     .realize = testdev_type_realize,
+    .state_type = TESTDEV_STATE_TYPE,
+    .state_version = 1,
+    .save = testdev_type_save,
+    .restore = testdev_type_restore,
     .free = testdev_type_free,
 };
 
@@ -249,6 +286,21 @@ static bool dma_testdev_type_connect(MachineDevice *dev, void *opaque,
     return true;
 }
 
+static GVariant *dma_testdev_type_save(MachineDevice *dev, void *opaque)
+{
+    (void)dev;
+    return dma_testdev_save_state(opaque);
+}
+
+static bool dma_testdev_type_restore(MachineDevice *dev, void *opaque,
+                                     uint32_t version, GVariant *state,
+                                     GError **errp)
+{
+    (void)dev;
+    (void)version;
+    return dma_testdev_restore_state(opaque, state, errp);
+}
+
 static void dma_testdev_type_unrealize(MachineDevice *dev, void *opaque)
 {
     (void)dev;
@@ -267,6 +319,10 @@ static const MachineDeviceType dma_testdev_type = {
     .props = dma_testdev_props,
     .realize = dma_testdev_type_realize,
     .connect = dma_testdev_type_connect,
+    .state_type = DMA_TESTDEV_STATE_TYPE,
+    .state_version = 1,
+    .save = dma_testdev_type_save,
+    .restore = dma_testdev_type_restore,
     .unrealize = dma_testdev_type_unrealize,
     .free = dma_testdev_type_free,
 };
@@ -293,6 +349,26 @@ static void console_type_set_output(MachineDevice *dev, void *opaque, FILE *out)
     console_set_output(opaque, out);
 }
 
+/* The console has no guest-visible state (its LSR always reads ready). */
+static GVariant *console_type_save(MachineDevice *dev, void *opaque)
+{
+    (void)dev;
+    (void)opaque;
+    return g_variant_new("()");
+}
+
+static bool console_type_restore(MachineDevice *dev, void *opaque,
+                                 uint32_t version, GVariant *state,
+                                 GError **errp)
+{
+    (void)dev;
+    (void)opaque;
+    (void)version;
+    (void)state;
+    (void)errp;
+    return true;
+}
+
 static void console_type_free(MachineDevice *dev, void *opaque)
 {
     (void)dev;
@@ -303,6 +379,10 @@ static const MachineDeviceType console_type = {
     .name = "console",
     .description = "a byte-wide output port that prints what is written",
     .realize = console_type_realize,
+    .state_type = "()",
+    .state_version = 1,
+    .save = console_type_save,
+    .restore = console_type_restore,
     .set_output = console_type_set_output,
     .free = console_type_free,
 };

@@ -554,6 +554,68 @@ int machine_device_irq_lines(Machine *m, const char *name);
  */
 void machine_reset(Machine *m);
 
+/**
+ * MachineState - a saved state of a machine (opaque): a RAM snapshot
+ * (<addrspace/snapshot.h>) of the board's RAM, ROM and ROM-device
+ * regions, every device's state (its type's save callback), the mode of
+ * every board ROM device and the virtual clock's time and mode.
+ */
+typedef struct MachineState MachineState;
+
+/**
+ * machine_state_save() - Save the state of a realized machine, to go back
+ * to it any number of times with machine_state_restore().
+ * @m: a realized machine.
+ * @errp: error return: ADDRSPACE_ERROR_INVALID naming a device whose type
+ *        has no save callback; the RAM snapshot's errors.
+ *
+ * Call it while the machine is stopped (no access on its AddressSpaces,
+ * no clock run): the RAM image is copied as it is while the take runs.
+ * Several states may exist at once. Not saved: the contents of
+ * `ram-device` regions (not dirty-tracked: not restored), the topology
+ * (regions stay where they are), device configuration (properties,
+ * -global), what an observer of interrupt lines remembers (qtest keeps its
+ * own copy) and device instrumentation (testdev's log).
+ * Context: a registered thread outside any read-side section (the RAM
+ * take waits for a grace period), no clock run in progress; takes the big
+ * lock unless the caller holds it.
+ * Return: the state (machine_state_free()), or NULL.
+ */
+MachineState *machine_state_save(Machine *m, GError **errp);
+
+/**
+ * machine_state_restore() - Put the machine back into a saved state.
+ * @m: the machine @st was saved from.
+ * @st: the state.
+ * @errp: error return: ADDRSPACE_ERROR_INVALID for a state of another
+ *        machine, or what the RAM snapshot or a device refuses.
+ *
+ * In order: the RAM pages written since the save or the last restore of
+ * @st are copied back (cost proportional to them, not to the RAM), the
+ * clock jumps to the saved time (vclock_jump(), possibly backwards) and
+ * mode, each device restores its state and re-arms its timers relative to
+ * the clock (so they fire at the same virtual times as after the save;
+ * several timers due at the same nanosecond fire in device order, then in
+ * each device's own order), interrupt outputs whose level differs are set
+ * again (reported to the observer), board ROM devices get their mode
+ * back. Nothing is re-realized and nothing proportional to the RAM is
+ * allocated: a fuzzer restores once per input.
+ * On failure (a device refuses its state) the machine is partly restored;
+ * restoring a state that worked before puts it back together.
+ * Context: as machine_state_save(), but inside a read-side section is not
+ * allowed either.
+ * Return: true on success.
+ */
+bool machine_state_restore(Machine *m, MachineState *st, GError **errp);
+
+/**
+ * machine_state_free() - Free a saved state (and its RAM snapshot).
+ * @st: the state, or NULL.
+ * Context: a registered thread outside any read-side section; the machine
+ * it was saved from may be freed already.
+ */
+void machine_state_free(MachineState *st);
+
 ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_MACHINE_MACHINE_H */
