@@ -968,7 +968,8 @@ bool hpet_restore_state(HPETState *s, GVariant *state, GError **errp)
     s->isr = isr;
     s->counter = counter;
     s->offset = rel - (uint64_t)now;
-    for (unsigned i = 0; i < HPET_MAX_TIMERS; i++) {
+    /* the guest reaches timer num_timers at most: the rest never change */
+    for (unsigned i = 0; i <= s->num_timers && i < HPET_MAX_TIMERS; i++) {
         HPETTimer *t = &s->timer[i];
         gboolean wrap;
         int64_t left;
