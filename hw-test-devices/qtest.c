@@ -411,8 +411,16 @@ static void cmd_snapshot(QTestSession *s, const Command *cmd, char **words,
     (void)cmd;
     (void)nwords;
     if (strcmp(words[1], "save") == 0) {
-        MachineState *st = machine_state_save(s->m, &err);
+        MachineState *st;
 
+        if (s->snapshots &&
+            g_hash_table_size(s->snapshots) >= QTEST_MAX_SNAPSHOTS &&
+            !g_hash_table_contains(s->snapshots, words[2])) {
+            g_string_append_printf(out, "FAIL at most %u snapshots\n",
+                                   QTEST_MAX_SNAPSHOTS);
+            return;
+        }
+        st = machine_state_save(s->m, &err);
         if (!st) {
             g_string_append_printf(out, "FAIL %s\n", err->message);
             g_error_free(err);
