@@ -34,6 +34,12 @@
  * prints them with -o, disabled regions with -D; flags in any order)
  * followed by a line `OK`; no dump line is ever exactly `OK`, so a client
  * reads until that line.
+ * `snapshot save NAME` saves the machine's state (machine_state_save())
+ * and the interrupt levels the session reports under NAME; `snapshot load
+ * NAME` restores both (machine_state_restore(); the lines are not
+ * reported again). Answers `OK`, `FAIL no snapshot of that name`, `FAIL
+ * at most 16 snapshots` (QTEST_MAX_SNAPSHOTS names per session: each holds
+ * a RAM image) or `FAIL <reason>`.
  *
  * Where QEMU aborts, this front end answers `FAIL <reason>` and the session
  * goes on: missing or extra arguments, malformed numbers (integers are
@@ -86,7 +92,9 @@ typedef struct QTestSession QTestSession;
 /** Longest input line accepted (a `write` of QTEST_MAX_SIZE bytes fits). */
 #define QTEST_MAX_LINE (2u * QTEST_MAX_SIZE + 256u)
 /** IRQ lines whose levels a session tracks (QEMU's MAX_IRQ). */
-#define QTEST_MAX_IRQ 256
+/** Most `snapshot save` names one session keeps. */
+#define QTEST_MAX_SNAPSHOTS 16u
+#define QTEST_MAX_IRQ       256
 /** Longest response to one command (`read` of QTEST_MAX_SIZE bytes),
  * IRQ lines and `info mtree` dumps aside. */
 #define QTEST_MAX_REPLY (2u * QTEST_MAX_SIZE + 8u)

@@ -167,7 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                 maps[k].len);
         }
     }
-    td = machine_device(m, "testdev", MACHINE_DEVICE_TESTDEV);
+    td = machine_device(m, "testdev", "testdev");
     if (!td || testdev_violations(td)) {
         fuzz_fail("testdev: a callback broke the bounds invariant");
     }

@@ -137,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_output_budget(s, &budget, data, size);
     qtest_session_free(s);
     check_work(m, data, size);
-    td = machine_device(m, "testdev", MACHINE_DEVICE_TESTDEV);
+    td = machine_device(m, "testdev", "testdev");
     if (td && testdev_violations(td)) {
         fuzz_fail("testdev: a callback broke the bounds invariant");
     }
