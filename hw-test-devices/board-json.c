@@ -10,6 +10,7 @@
 
 #include "board-json.h"
 #include "json-strict.h"
+#include "props-internal.h"
 
 /* ---- reading members ---------------------------------------------------- */
 
@@ -98,47 +99,6 @@ static bool get_int(JsonObject *o, const char *where, const char *key,
     return true;
 }
 
-/* "0x1f", "31", "128M" (K, M, G, T: binary multiples) into @v. */
-static bool parse_number(const char *s, addrspace_u128 *v)
-{
-    const addrspace_u128 limit = (addrspace_u128)1 << 64;
-    unsigned base = 10;
-    addrspace_u128 x = 0;
-    const char *p = s;
-    int shift = 0;
-
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-        base = 16;
-        p += 2;
-    }
-    if (!g_ascii_isxdigit(*p)) {
-        return false;
-    }
-    for (; *p; p++) {
-        int d = base == 16 ? g_ascii_xdigit_value(*p) : g_ascii_digit_value(*p);
-
-        if (d < 0) {
-            break;
-        }
-        x = x * base + (unsigned)d;
-        if (x > limit) {
-            return false;
-        }
-    }
-    if (*p && base == 10 && !p[1]) {
-        const char *suffixes = "KMGT";
-        const char *at = strchr(suffixes, g_ascii_toupper(*p));
-
-        shift = at ? 10 * (int)(at - suffixes + 1) : -1;
-        p++;
-    }
-    if (*p || shift < 0 || (x << shift) > limit) {
-        return false;
-    }
-    *v = x << shift;
-    return true;
-}
-
 /*
  * An unsigned member (size, address, offset): a JSON integer or a string.
  * Sizes are 0 to 2^64 (2^64 becomes UINT64_MAX, the API's spelling; QEMU
@@ -148,32 +108,16 @@ static bool parse_number(const char *s, addrspace_u128 *v)
 static bool get_u64(JsonObject *o, const char *where, const char *key,
                     bool is_size, uint64_t *out, bool *present, GError **errp)
 {
-    const addrspace_u128 limit = (addrspace_u128)1 << 64;
     JsonNode *n = json_object_get_member(o, key);
-    addrspace_u128 v = 0;
-    bool ok = false;
 
     *present = n != NULL;
-    if (!n) {
-        return true;
-    }
-    if (JSON_NODE_HOLDS_VALUE(n) &&
-        json_node_get_value_type(n) == G_TYPE_INT64) {
-        ok = json_node_get_int(n) >= 0;
-        v = (addrspace_u128)json_node_get_int(n);
-    } else if (JSON_NODE_HOLDS_VALUE(n) &&
-               json_node_get_value_type(n) == G_TYPE_STRING) {
-        ok = parse_number(json_node_get_string(n), &v);
-    }
-    ok = ok && (is_size ? v <= limit : v < limit);
-    if (!ok) {
+    if (n && !machine_json_number(n, is_size, out)) {
         machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, key,
                           is_size
                               ? "must be a non-negative integer (at most 2^64)"
                               : "must be a non-negative integer below 2^64");
         return false;
     }
-    *out = v == limit ? UINT64_MAX : (uint64_t)v;
     return true;
 }
 
@@ -208,17 +152,6 @@ static bool kind_from_name(const char *name, MachineRegionKind *kind)
     for (int k = MACHINE_REGION_RAM; k <= MACHINE_REGION_LAST; k++) {
         if (strcmp(name, machine_region_kind_name(k)) == 0) {
             *kind = k;
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool type_from_name(const char *name, MachineDeviceType *type)
-{
-    for (int t = MACHINE_DEVICE_HPET; t <= MACHINE_DEVICE_CONSOLE; t++) {
-        if (strcmp(name, machine_device_type_name(t)) == 0) {
-            *type = t;
             return true;
         }
     }
@@ -378,84 +311,125 @@ static bool load_region(Machine *m, JsonObject *o, const char *where,
     return machine_add_region(m, &spec, errp);
 }
 
-/* The hpet's "intcap" (route capability, not 0) and "compat" members. */
-static bool load_hpet_props(JsonObject *o, const char *where,
-                            MachineDeviceSpec *spec, GError **errp)
+/*
+ * A device's members: the common ones, then properties of its type. A
+ * property of another type gets that property's message.
+ */
+static bool check_device_members(JsonObject *o, const char *where,
+                                 const MachineDeviceType *type, GError **errp)
 {
-    const char *compat = NULL;
-    uint64_t intcap = 0;
-    bool has_intcap;
+    GList *members = json_object_get_members(o);
+    bool ok = true;
 
-    if (!get_u64(o, where, "intcap", false, &intcap, &has_intcap, errp) ||
-        !get_string(o, where, "compat", false, &compat, errp)) {
+    for (GList *l = members; l && ok; l = l->next) {
+        const char *name = l->data;
+        const MachinePropInfo *foreign = NULL;
+        const MachineDeviceType *owner = NULL;
+        bool known = false;
+
+        for (const char *const *c = machine_device_common_members; *c; c++) {
+            known = known || strcmp(*c, name) == 0;
+        }
+        if (known || (type && machine_device_type_prop(type, name))) {
+            continue;
+        }
+        for (guint i = 0; !foreign && i < machine_device_type_count(); i++) {
+            owner = machine_device_type_nth(i);
+            foreign = machine_device_type_prop(owner, name);
+        }
+        if (foreign && type) {
+            if (foreign->foreign_error) {
+                machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, name,
+                                  "%s", foreign->foreign_error);
+            } else {
+                machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, name,
+                                  "only devices of type '%s' have this "
+                                  "property",
+                                  owner->name);
+            }
+            ok = false;
+        } else if (!foreign) {
+            machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, name,
+                              "unknown member");
+            ok = false;
+        }
+    }
+    g_list_free(members);
+    return ok;
+}
+
+/* "irqs": [input or -1 or null, ...] (device.h). */
+static bool get_irqs(JsonObject *o, const char *where, int **irqs,
+                     unsigned *nr_irqs, GError **errp)
+{
+    JsonNode *n = json_object_get_member(o, "irqs");
+    JsonArray *a;
+
+    if (!n) {
+        return true;
+    }
+    a = JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+    if (!a || json_array_get_length(a) > MACHINE_DEVICE_MAX_IRQS) {
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "irqs",
+                          "must be an array of at most %u inputs",
+                          MACHINE_DEVICE_MAX_IRQS);
         return false;
     }
-    if ((has_intcap || compat) && spec->type != MACHINE_DEVICE_HPET) {
-        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where,
-                          has_intcap ? "intcap" : "compat",
-                          "only an hpet has this property");
-        return false;
+    *nr_irqs = json_array_get_length(a);
+    *irqs = g_new(int, *nr_irqs ? *nr_irqs : 1);
+    for (unsigned i = 0; i < *nr_irqs; i++) {
+        JsonNode *e = json_array_get_element(a, i);
+
+        if (JSON_NODE_HOLDS_NULL(e)) {
+            (*irqs)[i] = -1;
+        } else if (JSON_NODE_HOLDS_VALUE(e) &&
+                   json_node_get_value_type(e) == G_TYPE_INT64 &&
+                   json_node_get_int(e) >= -1 &&
+                   json_node_get_int(e) < MACHINE_IRQ_INPUTS) {
+            (*irqs)[i] = (int)json_node_get_int(e);
+        } else {
+            g_autofree char *at = g_strdup_printf("%s.irqs[%u]", where, i);
+
+            machine_set_error(errp, ADDRSPACE_ERROR_PARSE, at, NULL,
+                              "must be an input from 0 to %d, -1 or null",
+                              MACHINE_IRQ_INPUTS - 1);
+            return false;
+        }
     }
-    if (has_intcap && (intcap == 0 || intcap > UINT32_MAX)) {
-        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "intcap",
-                          "must be a non-zero 32-bit route capability");
-        return false;
-    }
-    if (compat && !hpet_compat_parse(compat, &spec->hpet_compat, NULL)) {
-        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "compat",
-                          "must be \"default\" or \"qemu-7.2\"");
-        return false;
-    }
-    spec->hpet_intcap = (uint32_t)intcap;
     return true;
 }
 
 static bool load_device(Machine *m, JsonObject *o, const char *where,
                         GError **errp)
 {
-    static const char *const allowed[] = {
-        "id",       "name",    "type",   "parent",        "addr",
-        "priority", "overlap", "timers", "address_space", "owner",
-        "intcap",   "compat",  NULL};
     MachineDeviceSpec spec = {.where = where};
-    const char *type;
-    int64_t timers = 0;
+    const MachineDeviceType *type;
+    g_autoptr(MachineProps) props = NULL;
+    g_autofree int *irqs = NULL;
 
-    if (!check_members(o, where, allowed, errp) ||
-        !get_string(o, where, "id", false, &spec.id, errp) ||
-        !get_string(o, where, "name", true, &spec.name, errp) ||
-        !get_string(o, where, "type", true, &type, errp)) {
+    if (!get_string(o, where, "type", false, &spec.type, errp)) {
         return false;
     }
-    if (!type_from_name(type, &spec.type)) {
-        machine_set_error(
-            errp, ADDRSPACE_ERROR_PARSE, where, "type",
-            "unknown device type '%s' (hpet, testdev, dma-testdev, "
-            "console)",
-            type);
+    type = spec.type ? machine_device_type_lookup(spec.type) : NULL;
+    if (!check_device_members(o, where, type, errp) ||
+        !get_string(o, where, "id", false, &spec.id, errp) ||
+        !get_string(o, where, "name", true, &spec.name, errp) ||
+        !get_string(o, where, "type", true, &spec.type, errp)) {
         return false;
+    }
+    if (!type) {
+        return machine_add_device(m, &spec, errp); /* names the types */
     }
     if (!get_placement(o, where, &spec.parent, &spec.addr, &spec.priority,
                        &spec.overlap, errp) ||
-        !get_int(o, where, "timers", 1, 1024, &timers, errp) ||
-        !get_string(o, where, "address_space", false, &spec.dma_address_space,
-                    errp) ||
-        !get_owner(o, where, &spec.owner, errp)) {
+        !get_owner(o, where, &spec.owner, errp) ||
+        !get_irqs(o, where, &irqs, &spec.nr_irqs, errp)) {
         return false;
     }
-    if (timers && spec.type != MACHINE_DEVICE_HPET) {
-        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "timers",
-                          "only an hpet has timers");
-        return false;
-    }
-    if (spec.dma_address_space && spec.type != MACHINE_DEVICE_DMA_TESTDEV) {
-        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "address_space",
-                          "only a dma-testdev has an address space");
-        return false;
-    }
-    spec.hpet_timers = (unsigned)timers;
-    return load_hpet_props(o, where, &spec, errp) &&
-           machine_add_device(m, &spec, errp);
+    spec.irqs = irqs;
+    props = machine_props_from_json(o, type);
+    spec.props = props;
+    return machine_add_device(m, &spec, errp);
 }
 
 static bool load_space(Machine *m, JsonObject *o, const char *where,
@@ -553,7 +527,8 @@ static bool check_text(const char *data, size_t len, GError **errp)
     return json_strict_check(data, len, &limits, errp);
 }
 
-Machine *board_json_load_data(const char *data, size_t len, GError **errp)
+ADDRSPACE_EXPORT Machine *board_json_load_data(const char *data, size_t len,
+                                               GError **errp)
 {
     static const char *const allowed[] = {"regions", "devices",
                                           "address_spaces", NULL};
@@ -599,7 +574,7 @@ Machine *board_json_load_data(const char *data, size_t len, GError **errp)
     return m;
 }
 
-Machine *board_json_load_file(const char *path, GError **errp)
+ADDRSPACE_EXPORT Machine *board_json_load_file(const char *path, GError **errp)
 {
     /* GLib fills errp itself, and the path is prefixed to errors */
     ERRP_GUARD();
@@ -741,28 +716,22 @@ static void write_device(JsonBuilder *b, const MachineDeviceSpec *s)
 {
     json_builder_begin_object(b);
     add_id_name(b, s->id, s->name);
-    add_string(b, "type", machine_device_type_name(s->type));
+    add_string(b, "type", s->type);
     add_placement(b, s->parent, s->addr, s->priority, s->overlap);
-    if (s->type == MACHINE_DEVICE_HPET && s->hpet_timers) {
-        json_builder_set_member_name(b, "timers");
-        json_builder_add_int_value(b, s->hpet_timers);
+    if (s->irqs) {
+        json_builder_set_member_name(b, "irqs");
+        json_builder_begin_array(b);
+        for (unsigned i = 0; i < s->nr_irqs; i++) {
+            json_builder_add_int_value(b, s->irqs[i]);
+        }
+        json_builder_end_array(b);
     }
-    if (s->type == MACHINE_DEVICE_HPET && s->hpet_intcap) {
-        g_autofree char *intcap = g_strdup_printf("0x%x", s->hpet_intcap);
-
-        add_string(b, "intcap", intcap);
-    }
-    if (s->type == MACHINE_DEVICE_HPET && s->hpet_compat) {
-        add_string(b, "compat", hpet_compat_name(s->hpet_compat));
-    }
-    if (s->dma_address_space) {
-        add_string(b, "address_space", s->dma_address_space);
-    }
+    machine_props_write(s->props, machine_device_type_lookup(s->type), b);
     add_owner(b, &s->owner);
     json_builder_end_object(b);
 }
 
-char *board_json_to_data(Machine *m)
+ADDRSPACE_EXPORT char *board_json_to_data(Machine *m)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonGenerator) gen = json_generator_new();

@@ -225,3 +225,28 @@ guint dma_testdev_copies(DmaTestDev *dev)
     g_mutex_unlock(&dev->lock);
     return n;
 }
+
+GVariant *dma_testdev_save_state(DmaTestDev *dev)
+{
+    GVariant *v;
+
+    g_mutex_lock(&dev->lock);
+    v = g_variant_new(DMA_TESTDEV_STATE_TYPE, dev->src, dev->dst, dev->len,
+                      dev->status, dev->done);
+    g_mutex_unlock(&dev->lock);
+    return v;
+}
+
+bool dma_testdev_restore_state(DmaTestDev *dev, GVariant *state, GError **errp)
+{
+    if (!g_variant_is_of_type(state, G_VARIANT_TYPE(DMA_TESTDEV_STATE_TYPE))) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "dma-testdev: not a dma-testdev state");
+        return false;
+    }
+    g_mutex_lock(&dev->lock);
+    g_variant_get(state, DMA_TESTDEV_STATE_TYPE, &dev->src, &dev->dst,
+                  &dev->len, &dev->status, &dev->done);
+    g_mutex_unlock(&dev->lock);
+    return true;
+}

@@ -116,4 +116,28 @@ void dma_testdev_set_address_space(DmaTestDev *dev, AddressSpace *as);
  */
 guint dma_testdev_copies(DmaTestDev *dev);
 
+/** The GVariant type of dma_testdev_save_state(): SRC, DST, LEN,
+ * STATUS, DONE. */
+#define DMA_TESTDEV_STATE_TYPE "(ttuuu)"
+
+/**
+ * dma_testdev_save_state() - The registers (copies are synchronous: none
+ * is ever in flight).
+ * @dev: the device.
+ * Context: any thread, no copy running.
+ * Return: a floating GVariant of DMA_TESTDEV_STATE_TYPE.
+ */
+GVariant *dma_testdev_save_state(DmaTestDev *dev);
+
+/**
+ * dma_testdev_restore_state() - Set what dma_testdev_save_state()
+ * returned.
+ * @dev: the device.
+ * @state: a GVariant of DMA_TESTDEV_STATE_TYPE.
+ * @errp: error return (ADDRSPACE_ERROR_INVALID: another type).
+ * Context: any thread, no copy running.
+ * Return: true on success.
+ */
+bool dma_testdev_restore_state(DmaTestDev *dev, GVariant *state, GError **errp);
+
 #endif /* HW_TEST_DEVICES_DMA_TESTDEV_H */

@@ -906,6 +906,93 @@ void hpet_set_intcap(HPETState *s, uint32_t intcap)
     g_rec_mutex_unlock(&s->lock);
 }
 
+GVariant *hpet_save_state(HPETState *s)
+{
+    GVariantBuilder timers;
+    int64_t now;
+    GVariant *v;
+
+    g_rec_mutex_lock(&s->lock);
+    now = now_ns(s);
+    g_variant_builder_init(&timers, G_VARIANT_TYPE("a(ttttbx)"));
+    for (unsigned i = 0; i < HPET_MAX_TIMERS; i++) {
+        HPETTimer *t = &s->timer[i];
+        int64_t deadline = t->armed ? vclock_timer_deadline(&t->vt) : -1;
+
+        g_variant_builder_add(&timers, "(ttttbx)", t->config, t->cmp, t->fsb,
+                              t->period, (gboolean)t->wrap_flag,
+                              deadline < 0     ? (int64_t)-1
+                              : deadline < now ? (int64_t)0
+                                               : deadline - now);
+    }
+    /* the offset relative to now: the counter goes on from the same
+     * fraction of a tick wherever the state is restored */
+    v = g_variant_new(HPET_STATE_TYPE, s->config, s->isr, s->counter,
+                      (uint64_t)now + s->offset, s->lines_high, &timers);
+    g_rec_mutex_unlock(&s->lock);
+    return v;
+}
+
+bool hpet_restore_state(HPETState *s, GVariant *state, GError **errp)
+{
+    g_autoptr(GVariant) timers = NULL;
+    uint64_t config, isr, counter, rel;
+    uint32_t lines, changed;
+    int64_t now;
+
+    if (!g_variant_is_of_type(state, G_VARIANT_TYPE(HPET_STATE_TYPE))) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "hpet: a state of type %s is not an HPET's",
+                            g_variant_get_type_string(state));
+        return false;
+    }
+    g_variant_get(state, HPET_STATE_TYPE, &config, &isr, &counter, &rel, &lines,
+                  NULL);
+    timers = g_variant_get_child_value(state, 5);
+    if (g_variant_n_children(timers) != HPET_MAX_TIMERS) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "hpet: the state has %zu timers, not %u",
+                            (size_t)g_variant_n_children(timers),
+                            HPET_MAX_TIMERS);
+        return false;
+    }
+    g_rec_mutex_lock(&s->lock);
+    if (s->detached) {
+        g_rec_mutex_unlock(&s->lock);
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "hpet: the device is being freed");
+        return false;
+    }
+    now = now_ns(s);
+    s->config = config;
+    s->isr = isr;
+    s->counter = counter;
+    s->offset = rel - (uint64_t)now;
+    for (unsigned i = 0; i < HPET_MAX_TIMERS; i++) {
+        HPETTimer *t = &s->timer[i];
+        gboolean wrap;
+        int64_t left;
+
+        g_variant_get_child(timers, i, "(ttttbx)", &t->config, &t->cmp, &t->fsb,
+                            &t->period, &wrap, &left);
+        t->wrap_flag = wrap;
+        if (left >= 0 && i < s->num_timers) {
+            timer_arm_at(t, left > INT64_MAX - now ? INT64_MAX : now + left);
+        } else {
+            timer_disarm(t);
+        }
+    }
+    /* the lines as they were: changes are reported like any setting */
+    changed = lines ^ s->lines_high;
+    for (unsigned line = 0; line < HPET_NUM_IRQ_LINES; line++) {
+        if (changed & (1u << line)) {
+            set_line(s, line, lines & (1u << line));
+        }
+    }
+    g_rec_mutex_unlock(&s->lock);
+    return true;
+}
+
 void hpet_reset(HPETState *s)
 {
     g_rec_mutex_lock(&s->lock);

@@ -71,7 +71,7 @@
 
 #include <addrspace/addrspace.h>
 
-#include "vclock.h"
+#include <addrspace-machine/vclock.h>
 
 typedef struct HPETState HPETState;
 
@@ -279,6 +279,40 @@ void hpet_set_fsb_address_space(HPETState *s, AddressSpace *as);
  * property. Context: board set-up, any thread.
  */
 void hpet_set_intcap(HPETState *s, uint32_t intcap);
+
+/**
+ * HPET_STATE_TYPE - the GVariant type of hpet_save_state()'s result:
+ * general configuration, interrupt status, the halted counter, the
+ * counter's time base relative to the clock, the lines last raised, and
+ * per timer (HPET_MAX_TIMERS of them) its configuration, comparator, FSB
+ * route, period, wrap flag and the nanoseconds left until its armed
+ * event (-1: none).
+ */
+#define HPET_STATE_TYPE "(ttttua(ttttbx))"
+
+/**
+ * hpet_save_state() - The device's guest-visible state, for
+ * machine_state_save(): registers, hidden timer state, pending events
+ * relative to the clock, line levels.
+ * @s: the device.
+ * Context: any thread, no clock run in progress.
+ * Return: a floating GVariant of HPET_STATE_TYPE.
+ */
+GVariant *hpet_save_state(HPETState *s);
+
+/**
+ * hpet_restore_state() - Set what hpet_save_state() returned, maybe by
+ * another HPET at another time: pending events fire the same time after
+ * now as they were due after the save, the counter goes on from the saved
+ * value, lines whose level differs are set (reported to the handler).
+ * @s: the device.
+ * @state: a GVariant of HPET_STATE_TYPE (untrusted).
+ * @errp: error return (ADDRSPACE_ERROR_INVALID: another type, another
+ *        timer count; the device is unchanged).
+ * Context: as hpet_save_state().
+ * Return: true on success.
+ */
+bool hpet_restore_state(HPETState *s, GVariant *state, GError **errp);
 
 /**
  * hpet_reset() - Reset the device (QEMU's device reset): counter halted at

@@ -74,33 +74,41 @@ static bool add_default_regions(Machine *m, uint64_t ram, GError **errp)
     return true;
 }
 
-Machine *machine_new_default(const MachineConfig *cfg, GError **errp)
+ADDRSPACE_EXPORT Machine *machine_new_default(const MachineConfig *cfg,
+                                              GError **errp)
 {
     uint64_t ram =
         cfg && cfg->ram_size ? cfg->ram_size : MACHINE_DEFAULT_RAM_SIZE;
     bool q35 = cfg && cfg->flavour == MACHINE_FLAVOUR_Q35;
+    g_autoptr(MachineProps) hpet_props = machine_props_new();
+    g_autoptr(MachineProps) dma_props = machine_props_new();
     const MachineDeviceSpec devices[] = {
-        {.type = MACHINE_DEVICE_HPET,
+        {.type = "hpet",
          .name = "hpet",
          .parent = "system",
          .addr = MACHINE_HPET_BASE,
-         .hpet_intcap = q35 ? HPET_Q35_INTCAP : 0},
-        {.type = MACHINE_DEVICE_TESTDEV,
+         .props = hpet_props},
+        {.type = "testdev",
          .name = "testdev",
          .parent = "system",
          .addr = MACHINE_TESTDEV_BASE},
-        {.type = MACHINE_DEVICE_DMA_TESTDEV,
+        {.type = "dma-testdev",
          .name = "dma-testdev",
          .parent = "system",
          .addr = MACHINE_DMA_TESTDEV_BASE,
-         .dma_address_space = "memory"},
-        {.type = MACHINE_DEVICE_CONSOLE,
+         .props = dma_props},
+        {.type = "console",
          .name = "console",
          .parent = "system",
          .addr = MACHINE_CONSOLE_BASE},
     };
     Machine *m = machine_new();
     bool ok = add_default_regions(m, ram, errp);
+
+    if (q35) {
+        machine_props_set_u64(hpet_props, "intcap", HPET_Q35_INTCAP);
+    }
+    machine_props_set_string(dma_props, "address_space", "memory");
 
     for (size_t i = 0; ok && i < G_N_ELEMENTS(devices); i++) {
         ok = machine_add_device(m, &devices[i], errp);

@@ -7,6 +7,7 @@
 #define HW_TEST_DEVICES_MACHINE_INTERNAL_H
 
 #include "machine.h"
+#include "props-internal.h"
 
 /* Size of a testdev on a board. */
 #define BOARD_TESTDEV_SIZE 0x1000u
@@ -21,12 +22,25 @@ typedef struct BoardRegion {
     AddressSpace *iommu_as; /* iommu: the target, set once realized */
 } BoardRegion;
 
-typedef struct BoardDevice {
+/* A device's region other than its first ("ID:NAME" on the board). */
+typedef struct BoardDeviceRegion {
+    char *id; /* "ID:NAME" */
+    MemoryRegion *mr;
+} BoardDeviceRegion;
+
+/* A device instance: the handle its type's callbacks get (device.h). */
+typedef struct MachineDevice {
     MachineDeviceSpec spec; /* strings owned; spec.id never NULL */
     Machine *m;
-    void *dev;
-    MemoryRegion *mr;
+    const MachineDeviceType *type;
+    MachineProps *props; /* spec.props points here */
+    void *dev;           /* what the type's realize returned */
+    MemoryRegion *mr;    /* the first region */
     MemoryRegion *parent_mr;
+    GPtrArray *regions; /* BoardDeviceRegion *, or NULL */
+    unsigned nr_irqs;   /* outputs declared */
+    int *irq_input;     /* per output: the ioapic input, or -1 */
+    bool realizing;     /* in the type's realize callback */
 } BoardDevice;
 
 typedef struct BoardSpace {
@@ -53,8 +67,24 @@ struct Machine {
     gsize irq_events; /* atomic: settings delivered to irq_handler */
 };
 
-/* Connect (or with no observer, disconnect) the HPETs' interrupt lines. */
-void machine_wire_hpet_irqs(Machine *m);
+/* Tell the devices whether interrupt lines are observed now. */
+void machine_observe_irqs(Machine *m);
+
+/*
+ * Create device @bd through its type (machine_add_device()); false with
+ * @errp set and nothing left behind.
+ */
+bool machine_device_realize(BoardDevice *bd, GError **errp);
+
+/* Connect the devices once the AddressSpaces exist (machine_realize()). */
+bool machine_connect_devices(Machine *m, GError **errp);
+
+/* The type's unrealize, then (after the regions are unmapped) its free. */
+void machine_device_unrealize(BoardDevice *bd);
+void machine_device_free(BoardDevice *bd);
+
+/* The region of device @bd named "ID:NAME" @id, or NULL. */
+MemoryRegion *machine_device_region(BoardDevice *bd, const char *id);
 
 /* Prefix an error set by the library with "WHERE.FIELD: ". */
 void machine_prefix_error(GError **errp, const char *where, const char *field);

@@ -75,95 +75,6 @@ static const MemoryRegionOps flash_ops = {
 };
 /* ---- realize ------------------------------------------------------------ */
 
-/* HPET output @line: a PC connects outputs 0-23 to GSIs 0-23 (QEMU). */
-static void board_hpet_irq(void *opaque, unsigned line, bool level)
-{
-    BoardDevice *bd = opaque;
-    Machine *m = bd->m;
-    MachineIrqHandler handler;
-    void *handler_opaque;
-
-    if (line >= HPET_PC_GSI_LINES) {
-        return; /* not connected */
-    }
-    g_mutex_lock(&m->irq_lock);
-    handler = m->irq_handler;
-    handler_opaque = m->irq_opaque;
-    g_mutex_unlock(&m->irq_lock);
-    if (handler) {
-        g_atomic_pointer_add(&m->irq_events, 1);
-        handler(handler_opaque, bd->spec.id, (int)line, level);
-    }
-}
-
-void machine_wire_hpet_irqs(Machine *m)
-{
-    bool observed;
-
-    g_mutex_lock(&m->irq_lock);
-    observed = m->irq_handler != NULL;
-    g_mutex_unlock(&m->irq_lock);
-    for (guint i = 0; i < m->devices->len; i++) {
-        BoardDevice *bd = m->devices->pdata[i];
-
-        if (bd->spec.type == MACHINE_DEVICE_HPET && bd->dev) {
-            hpet_set_irq_handler(bd->dev, observed ? board_hpet_irq : NULL, bd);
-        }
-    }
-}
-
-static bool create_device(BoardDevice *bd, GError **errp)
-{
-    const MachineDeviceSpec *spec = &bd->spec;
-
-    switch (spec->type) {
-    case MACHINE_DEVICE_HPET: {
-        HPETState *h = hpet_new(
-            bd->m->clock,
-            spec->hpet_timers ? spec->hpet_timers : HPET_MIN_TIMERS, errp);
-        if (h) {
-            hpet_set_intcap(h, spec->hpet_intcap ? spec->hpet_intcap
-                                                 : HPET_DEFAULT_INTCAP);
-            hpet_set_compat(h, spec->hpet_compat);
-            bd->mr = hpet_mmio(h);
-        }
-        bd->dev = h;
-        break;
-    }
-    case MACHINE_DEVICE_TESTDEV: {
-        TestDevConfig cfg = {.size = BOARD_TESTDEV_SIZE};
-        TestDev *t = testdev_new(spec->name, &cfg, errp);
-
-        bd->dev = t;
-        bd->mr = t ? testdev_region(t) : NULL;
-        break;
-    }
-    case MACHINE_DEVICE_DMA_TESTDEV: {
-        DmaTestDev *d = dma_testdev_new(spec->name, NULL, errp);
-
-        bd->dev = d;
-        bd->mr = d ? dma_testdev_region(d) : NULL;
-        break;
-    }
-    case MACHINE_DEVICE_CONSOLE: {
-        Console *c = console_new(spec->name, errp);
-
-        bd->dev = c;
-        bd->mr = c ? console_region(c) : NULL;
-        break;
-    }
-    }
-    if (!bd->dev) {
-        machine_prefix_error(errp, spec->where, NULL);
-        return false;
-    }
-    if (spec->owner.path || spec->owner.id) {
-        memory_owner_set_qom(memory_region_owner(bd->mr), !spec->owner.object,
-                             spec->owner.path, spec->owner.id);
-    }
-    return true;
-}
-
 static bool init_region(Machine *m, BoardRegion *br, GError **errp);
 
 /*
@@ -173,7 +84,7 @@ static bool init_region(Machine *m, BoardRegion *br, GError **errp);
 static MemoryRegion *alias_target(Machine *m, BoardRegion *br, GError **errp)
 {
     BoardRegion *target = machine_find_region(m, br->spec.alias_target);
-    BoardDevice *dev;
+    MemoryRegion *dev;
 
     if (target) {
         if (!target->inited) {
@@ -189,9 +100,9 @@ static MemoryRegion *alias_target(Machine *m, BoardRegion *br, GError **errp)
         }
         return target->mr;
     }
-    dev = machine_find_device(m, br->spec.alias_target);
+    dev = machine_lookup_mr(m, br->spec.alias_target);
     if (dev) {
-        return dev->mr;
+        return dev;
     }
     machine_set_error(errp, ADDRSPACE_ERROR_NOT_FOUND, br->spec.where, "target",
                       "unknown region '%s'", br->spec.alias_target);
@@ -459,8 +370,8 @@ static bool init_spaces(Machine *m, GError **errp)
     return true;
 }
 
-/* The AddressSpace with id @id (NULL: the first one), or NULL. */
-static AddressSpace *space_by_id(Machine *m, const char *id)
+ADDRSPACE_EXPORT AddressSpace *machine_address_space_by_id(Machine *m,
+                                                           const char *id)
 {
     BoardSpace *bs = id ? machine_find_space(m, id) : NULL;
 
@@ -472,36 +383,14 @@ static AddressSpace *space_by_id(Machine *m, const char *id)
 
 static bool wire_devices(Machine *m, GError **errp)
 {
-    machine_wire_hpet_irqs(m);
-    for (guint i = 0; i < m->devices->len; i++) {
-        BoardDevice *bd = m->devices->pdata[i];
-        const char *as_id = bd->spec.dma_address_space;
-        AddressSpace *as;
-
-        if (bd->spec.type == MACHINE_DEVICE_HPET) {
-            /* QEMU: FSB messages go to address_space_memory */
-            hpet_set_fsb_address_space(bd->dev, machine_address_space(m, NULL));
-            continue;
-        }
-        if (bd->spec.type != MACHINE_DEVICE_DMA_TESTDEV) {
-            continue;
-        }
-        as = space_by_id(m, as_id);
-        if (!as && as_id) {
-            machine_set_error(errp, ADDRSPACE_ERROR_NOT_FOUND, bd->spec.where,
-                              "address_space", "unknown address space '%s'",
-                              as_id);
-            return false;
-        }
-        dma_testdev_set_address_space(bd->dev, as);
-    }
     for (guint i = 0; i < m->regions->len; i++) {
         BoardRegion *br = m->regions->pdata[i];
 
         if (br->spec.kind != MACHINE_REGION_IOMMU) {
             continue;
         }
-        br->iommu_as = space_by_id(m, br->spec.iommu.address_space);
+        br->iommu_as =
+            machine_address_space_by_id(m, br->spec.iommu.address_space);
         if (!br->iommu_as) {
             machine_set_error(errp, ADDRSPACE_ERROR_NOT_FOUND, br->spec.where,
                               "address_space", "unknown address space '%s'",
@@ -509,10 +398,10 @@ static bool wire_devices(Machine *m, GError **errp)
             return false;
         }
     }
-    return true;
+    return machine_connect_devices(m, errp);
 }
 
-bool machine_realize(Machine *m, GError **errp)
+ADDRSPACE_EXPORT bool machine_realize(Machine *m, GError **errp)
 {
     /* locators are prefixed to errors of the calls below */
     ERRP_GUARD();
@@ -520,9 +409,6 @@ bool machine_realize(Machine *m, GError **errp)
 
     g_return_val_if_fail(!m->realized, false);
     m->realized = true;
-    for (guint i = 0; ok && i < m->devices->len; i++) {
-        ok = create_device(m->devices->pdata[i], errp);
-    }
     for (guint i = 0; i < m->regions->len; i++) {
         ((BoardRegion *)m->regions->pdata[i])->mr = g_new0(MemoryRegion, 1);
     }

@@ -35,24 +35,10 @@ static const char *const region_kind_names[] = {
     [MACHINE_REGION_RAM_DEVICE] = "ram-device",
 };
 
-static const char *const device_type_names[] = {
-    [MACHINE_DEVICE_HPET] = "hpet",
-    [MACHINE_DEVICE_TESTDEV] = "testdev",
-    [MACHINE_DEVICE_DMA_TESTDEV] = "dma-testdev",
-    [MACHINE_DEVICE_CONSOLE] = "console",
-};
-
 const char *machine_region_kind_name(MachineRegionKind kind)
 {
     return (unsigned)kind < G_N_ELEMENTS(region_kind_names)
                ? region_kind_names[kind]
-               : "?";
-}
-
-const char *machine_device_type_name(MachineDeviceType type)
-{
-    return (unsigned)type < G_N_ELEMENTS(device_type_names)
-               ? device_type_names[type]
                : "?";
 }
 
@@ -202,8 +188,8 @@ static bool check_iommu(const char *where, const MachineRegionSpec *spec,
     return true;
 }
 
-bool machine_add_region(Machine *m, const MachineRegionSpec *spec,
-                        GError **errp)
+ADDRSPACE_EXPORT bool
+machine_add_region(Machine *m, const MachineRegionSpec *spec, GError **errp)
 {
     g_autofree char *where = spec->where
                                  ? g_strdup(spec->where)
@@ -264,29 +250,73 @@ bool machine_add_region(Machine *m, const MachineRegionSpec *spec,
     return true;
 }
 
-bool machine_add_device(Machine *m, const MachineDeviceSpec *spec,
-                        GError **errp)
+/* "irqs": inputs of the interrupt controller, or -1 for none. */
+static bool check_irqs(const char *where, const MachineDeviceSpec *spec,
+                       GError **errp)
+{
+    if (spec->nr_irqs > MACHINE_DEVICE_MAX_IRQS ||
+        (spec->nr_irqs && !spec->irqs)) {
+        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "irqs",
+                          "at most %u entries", MACHINE_DEVICE_MAX_IRQS);
+        return false;
+    }
+    for (unsigned i = 0; i < spec->nr_irqs; i++) {
+        if (spec->irqs[i] < -1 || spec->irqs[i] >= MACHINE_IRQ_INPUTS) {
+            machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "irqs",
+                              "entry %u: must be an input 0 to %d, or -1", i,
+                              MACHINE_IRQ_INPUTS - 1);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A device type's name, as "a, b, c" for messages. */
+static char *type_names(void)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < machine_device_type_count(); i++) {
+        g_string_append_printf(s, "%s%s", i ? ", " : "",
+                               machine_device_type_nth(i)->name);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void device_spec_free(BoardDevice *bd)
+{
+    g_free((char *)bd->spec.where);
+    g_free((char *)bd->spec.id);
+    g_free((char *)bd->spec.name);
+    g_free((char *)bd->spec.parent);
+    g_free((int *)bd->spec.irqs);
+    machine_props_free(bd->props);
+    owner_free(&bd->spec.owner);
+    g_free(bd);
+}
+
+ADDRSPACE_EXPORT bool
+machine_add_device(Machine *m, const MachineDeviceSpec *spec, GError **errp)
 {
     g_autofree char *where = spec->where
                                  ? g_strdup(spec->where)
                                  : g_strdup_printf("device '%s'", spec->name);
+    const MachineDeviceType *type;
     BoardDevice *bd;
 
     g_return_val_if_fail(!m->realized, false);
-    if ((unsigned)spec->type >= G_N_ELEMENTS(device_type_names)) {
-        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "type",
-                          "unknown device type");
+    type = spec->type ? machine_device_type_lookup(spec->type) : NULL;
+    if (!type) {
+        g_autofree char *names = type_names();
+
+        machine_set_error(errp, ADDRSPACE_ERROR_PARSE, where, "type",
+                          "unknown device type '%s' (%s)",
+                          spec->type ? spec->type : "", names);
         return false;
     }
     if (!check_name_id(m, where, spec->name, spec->id, errp) ||
-        !check_owner(where, &spec->owner, errp)) {
-        return false;
-    }
-    if (spec->type == MACHINE_DEVICE_HPET && spec->hpet_timers &&
-        (spec->hpet_timers < HPET_MIN_TIMERS ||
-         spec->hpet_timers > HPET_MAX_TIMERS)) {
-        machine_set_error(errp, ADDRSPACE_ERROR_INVALID, where, "timers",
-                          "must be %u to %u", HPET_MIN_TIMERS, HPET_MAX_TIMERS);
+        !check_owner(where, &spec->owner, errp) ||
+        !check_irqs(where, spec, errp)) {
         return false;
     }
     if (spec->priority != 0 && !spec->overlap) {
@@ -296,19 +326,34 @@ bool machine_add_device(Machine *m, const MachineDeviceSpec *spec,
     }
     bd = g_new0(BoardDevice, 1);
     bd->m = m;
+    bd->type = type;
     bd->spec = *spec;
+    bd->spec.type = type->name;
     bd->spec.where = g_steal_pointer(&where);
     bd->spec.name = g_strdup(spec->name);
     bd->spec.id = g_strdup(spec->id ? spec->id : spec->name);
     bd->spec.parent = g_strdup(spec->parent);
-    bd->spec.dma_address_space = g_strdup(spec->dma_address_space);
+    bd->spec.irqs = spec->nr_irqs
+                        ? g_memdup2(spec->irqs, spec->nr_irqs * sizeof(int))
+                        : NULL;
+    bd->props = machine_props_copy(spec->props, bd->spec.where);
+    bd->spec.props = bd->props;
     owner_copy(&bd->spec.owner);
+    if (!machine_device_realize(bd, errp)) {
+        device_spec_free(bd);
+        return false;
+    }
     g_hash_table_add(m->names, (char *)bd->spec.id);
+    for (guint i = 0; bd->regions && i < bd->regions->len; i++) {
+        g_hash_table_add(m->names,
+                         ((BoardDeviceRegion *)bd->regions->pdata[i])->id);
+    }
     g_ptr_array_add(m->devices, bd);
     return true;
 }
 
-bool machine_add_space(Machine *m, const MachineSpaceSpec *spec, GError **errp)
+ADDRSPACE_EXPORT bool
+machine_add_space(Machine *m, const MachineSpaceSpec *spec, GError **errp)
 {
     g_autofree char *loc =
         spec->where ? g_strdup(spec->where)
@@ -347,8 +392,10 @@ bool machine_add_space(Machine *m, const MachineSpaceSpec *spec, GError **errp)
     return true;
 }
 
-bool machine_add_address_space(Machine *m, const char *where, const char *name,
-                               const char *root, bool big_endian, GError **errp)
+ADDRSPACE_EXPORT bool machine_add_address_space(Machine *m, const char *where,
+                                                const char *name,
+                                                const char *root,
+                                                bool big_endian, GError **errp)
 {
     MachineSpaceSpec spec = {
         .where = where, .name = name, .root = root, .big_endian = big_endian};
@@ -403,7 +450,18 @@ MemoryRegion *machine_lookup_mr(Machine *m, const char *id)
         return br->inited ? br->mr : NULL;
     }
     bd = machine_find_device(m, id);
-    return bd ? bd->mr : NULL;
+    if (bd) {
+        return bd->mr;
+    }
+    /* "DEVICE:REGION" */
+    for (guint i = 0; strchr(id, ':') && i < m->devices->len; i++) {
+        MemoryRegion *mr = machine_device_region(m->devices->pdata[i], id);
+
+        if (mr) {
+            return mr;
+        }
+    }
+    return NULL;
 }
 
 bool machine_find_mr(Machine *m, MemoryRegion *mr, const char **id,
@@ -463,7 +521,7 @@ MemoryOwner *machine_owner(Machine *m, const MachineOwnerSpec *spec)
 
 /* ---- lifetime ----------------------------------------------------------- */
 
-Machine *machine_new(void)
+ADDRSPACE_EXPORT Machine *machine_new(void)
 {
     Machine *m = g_new0(Machine, 1);
 
@@ -478,41 +536,6 @@ Machine *machine_new(void)
     return m;
 }
 
-/* Stop devices from using the clock, the handler and the AddressSpaces. */
-static void detach_devices(Machine *m)
-{
-    for (guint i = 0; i < m->devices->len; i++) {
-        BoardDevice *bd = m->devices->pdata[i];
-
-        if (!bd->dev) {
-            continue;
-        }
-        if (bd->spec.type == MACHINE_DEVICE_DMA_TESTDEV) {
-            dma_testdev_set_address_space(bd->dev, NULL);
-        } else if (bd->spec.type == MACHINE_DEVICE_HPET) {
-            hpet_free(bd->dev); /* drops the creator's reference */
-            bd->dev = NULL;
-        }
-    }
-}
-
-static void unref_device(BoardDevice *bd)
-{
-    switch (bd->spec.type) {
-    case MACHINE_DEVICE_HPET:
-        break; /* hpet_free() in detach_devices() */
-    case MACHINE_DEVICE_TESTDEV:
-        testdev_unref(bd->dev);
-        break;
-    case MACHINE_DEVICE_DMA_TESTDEV:
-        dma_testdev_unref(bd->dev);
-        break;
-    case MACHINE_DEVICE_CONSOLE:
-        console_unref(bd->dev);
-        break;
-    }
-}
-
 static void unref_owner(gpointer key, gpointer value, gpointer opaque)
 {
     (void)key;
@@ -520,12 +543,15 @@ static void unref_owner(gpointer key, gpointer value, gpointer opaque)
     memory_owner_unref(value);
 }
 
-void machine_free(Machine *m)
+ADDRSPACE_EXPORT void machine_free(Machine *m)
 {
     if (!m) {
         return;
     }
-    detach_devices(m);
+    /* devices stop using the clock, the handler and the AddressSpaces */
+    for (guint i = 0; i < m->devices->len; i++) {
+        machine_device_unrealize(m->devices->pdata[i]);
+    }
     for (guint i = 0; i < m->spaces->len; i++) {
         BoardSpace *bs = m->spaces->pdata[i];
 
@@ -575,24 +601,12 @@ void machine_free(Machine *m)
     g_hash_table_foreach(m->owners, unref_owner, NULL);
     g_hash_table_destroy(m->owners);
     for (guint i = 0; i < m->devices->len; i++) {
-        BoardDevice *bd = m->devices->pdata[i];
-
-        if (bd->dev) {
-            unref_device(bd);
-        }
+        machine_device_free(m->devices->pdata[i]);
     }
     /* devices and owners are released on the reclamation thread: wait */
     drain_call_rcu();
     for (guint i = 0; i < m->devices->len; i++) {
-        BoardDevice *bd = m->devices->pdata[i];
-
-        g_free((char *)bd->spec.where);
-        g_free((char *)bd->spec.id);
-        g_free((char *)bd->spec.name);
-        g_free((char *)bd->spec.parent);
-        g_free((char *)bd->spec.dma_address_space);
-        owner_free(&bd->spec.owner);
-        g_free(bd);
+        device_spec_free(m->devices->pdata[i]);
     }
     for (guint i = 0; i < m->spaces->len; i++) {
         BoardSpace *bs = m->spaces->pdata[i];
@@ -614,12 +628,13 @@ void machine_free(Machine *m)
 
 /* ---- accessors ---------------------------------------------------------- */
 
-VClock *machine_clock(Machine *m)
+ADDRSPACE_EXPORT VClock *machine_clock(Machine *m)
 {
     return m->clock;
 }
 
-AddressSpace *machine_address_space(Machine *m, const char *name)
+ADDRSPACE_EXPORT AddressSpace *machine_address_space(Machine *m,
+                                                     const char *name)
 {
     for (guint i = 0; i < m->spaces->len; i++) {
         BoardSpace *bs = m->spaces->pdata[i];
@@ -631,49 +646,28 @@ AddressSpace *machine_address_space(Machine *m, const char *name)
     return NULL;
 }
 
-MemoryRegion *machine_region(Machine *m, const char *name)
+ADDRSPACE_EXPORT MemoryRegion *machine_region(Machine *m, const char *name)
 {
     return machine_lookup_mr(m, name);
 }
 
-void *machine_device(Machine *m, const char *name, MachineDeviceType type)
-{
-    BoardDevice *bd = machine_find_device(m, name);
-
-    return bd && bd->spec.type == type ? bd->dev : NULL;
-}
-
-const char *machine_find_device_type(Machine *m, MachineDeviceType type)
-{
-    for (guint i = 0; i < m->devices->len; i++) {
-        BoardDevice *bd = m->devices->pdata[i];
-
-        if (bd->spec.type == type) {
-            return bd->spec.id;
-        }
-    }
-    return NULL;
-}
-
-void machine_set_irq_handler(Machine *m, MachineIrqHandler handler,
-                             void *opaque)
+ADDRSPACE_EXPORT void
+machine_set_irq_handler(Machine *m, MachineIrqHandler handler, void *opaque)
 {
     g_mutex_lock(&m->irq_lock);
     m->irq_handler = handler;
     m->irq_opaque = opaque;
     g_mutex_unlock(&m->irq_lock);
-    if (m->realized) {
-        machine_wire_hpet_irqs(m);
-    }
+    machine_observe_irqs(m);
 }
 
-uint64_t machine_irq_events(Machine *m)
+ADDRSPACE_EXPORT uint64_t machine_irq_events(Machine *m)
 {
     return (uint64_t)(gsize)g_atomic_pointer_get(&m->irq_events);
 }
 
-bool machine_flavour_parse(const char *text, MachineFlavour *flavour,
-                           GError **errp)
+ADDRSPACE_EXPORT bool
+machine_flavour_parse(const char *text, MachineFlavour *flavour, GError **errp)
 {
     g_auto(GStrv) parts = g_strsplit(text, ",", -1);
 
@@ -698,97 +692,6 @@ bool machine_flavour_parse(const char *text, MachineFlavour *flavour,
         }
     }
     return true;
-}
-
-/* "hpet.intcap" value: a C integer (0x prefix allowed), 32 bits. */
-static bool parse_intcap(const char *text, uint32_t *intcap, GError **errp)
-{
-    char *end = NULL;
-    guint64 v = 0;
-
-    if (g_ascii_isdigit(text[0])) {
-        errno = 0;
-        v = g_ascii_strtoull(text, &end, 0);
-    }
-    if (!end || *end || errno || v > UINT32_MAX) {
-        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                            "hpet.intcap: '%s' is not a 32-bit number", text);
-        return false;
-    }
-    *intcap = (uint32_t)v;
-    return true;
-}
-
-bool machine_set_global(Machine *m, const char *assignment, GError **errp)
-{
-    const char *eq = strchr(assignment, '=');
-    const char *dot = strchr(assignment, '.');
-    HPETCompat compat = HPET_COMPAT_DEFAULT;
-    uint32_t intcap = 0;
-    bool is_compat;
-
-    if (!eq || !dot || dot > eq) {
-        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_PARSE,
-                            "-global '%s': expected DRIVER.PROP=VALUE",
-                            assignment);
-        return false;
-    }
-    if ((size_t)(dot - assignment) != 4 ||
-        strncmp(assignment, "hpet", 4) != 0) {
-        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
-                            "-global '%s': unknown driver (only hpet)",
-                            assignment);
-        return false;
-    }
-    is_compat = strncmp(dot + 1, "compat=", 7) == 0;
-    if (!is_compat && strncmp(dot + 1, "intcap=", 7) != 0) {
-        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_NOT_FOUND,
-                            "-global '%s': unknown property (hpet.compat, "
-                            "hpet.intcap)",
-                            assignment);
-        return false;
-    }
-    if (is_compat ? !hpet_compat_parse(eq + 1, &compat, errp)
-                  : !parse_intcap(eq + 1, &intcap, errp)) {
-        return false;
-    }
-    for (guint i = 0; i < m->devices->len; i++) {
-        BoardDevice *bd = m->devices->pdata[i];
-
-        if (bd->spec.type != MACHINE_DEVICE_HPET || !bd->dev) {
-            continue;
-        }
-        if (is_compat) {
-            bd->spec.hpet_compat = compat;
-            hpet_set_compat(bd->dev, compat);
-        } else if ((uint8_t)intcap != 0) {
-            /*
-             * QEMU's pc machines read the property into a uint8_t and
-             * use their own value when that is 0.
-             */
-            bd->spec.hpet_intcap = intcap;
-            hpet_set_intcap(bd->dev, intcap);
-        }
-    }
-    return true;
-}
-
-void machine_set_console_output(Machine *m, FILE *out)
-{
-    for (guint i = 0; i < m->devices->len; i++) {
-        BoardDevice *bd = m->devices->pdata[i];
-
-        if (bd->spec.type == MACHINE_DEVICE_CONSOLE && bd->dev) {
-            console_set_output(bd->dev, out);
-        }
-    }
-}
-
-int machine_device_irq_lines(Machine *m, const char *name)
-{
-    BoardDevice *bd = machine_find_device(m, name);
-
-    return bd && bd->spec.type == MACHINE_DEVICE_HPET ? HPET_NUM_IRQ_LINES : 0;
 }
 
 guint machine_nr_regions(Machine *m)

@@ -18,8 +18,10 @@ struct QTestSession {
     GString *pending;        /* IRQ lines produced outside a command */
     QTestOutputFn output_fn; /* where output is streamed, or NULL */
     void *output_opaque;
-    bool output_failed;   /* output_fn refused: later output is dropped */
-    size_t peak_buffered; /* most output bytes held at once */
+    bool output_failed;    /* output_fn refused: later output is dropped */
+    size_t peak_buffered;  /* most output bytes held at once */
+    GHashTable *snapshots; /* name -> QTestSnapshot * (`snapshot save`) */
+    bool loading;          /* `snapshot load` runs: lines are not reported */
 };
 
 typedef struct Command Command;

@@ -66,10 +66,10 @@ static void session_irq(QTestSession *s, const char *device, int line,
 {
     GString *out = s->out ? s->out : s->pending;
 
-    if (!s->intercept || line < 0 || line >= QTEST_MAX_IRQ) {
+    if (!s->intercept || s->loading || line < 0 || line >= QTEST_MAX_IRQ) {
         return;
     }
-    /* "ioapic" receives every device's lines, numbered as they are. */
+    /* "ioapic" receives every device's connected lines, by input. */
     if (strcmp(s->intercept, "ioapic") != 0 &&
         strcmp(s->intercept, device) != 0) {
         return;
@@ -83,10 +83,14 @@ static void session_irq(QTestSession *s, const char *device, int line,
     }
 }
 
+/* "ioapic" sees inputs, a device's interception its outputs. */
 static void session_irq_cb(void *opaque, const char *device, int line,
-                           int level)
+                           int input, int level)
 {
-    session_irq(opaque, device, line, level);
+    QTestSession *s = opaque;
+    bool ioapic = s->intercept && strcmp(s->intercept, "ioapic") == 0;
+
+    session_irq(s, device, ioapic ? input : line, level);
 }
 
 /* ---- argument parsing --------------------------------------------------- */
@@ -382,6 +386,71 @@ static void cmd_info(QTestSession *s, const Command *cmd, char **words,
     g_string_append(out, "OK\n");
 }
 
+/* A `snapshot save` of the session: the machine and the lines seen. */
+typedef struct QTestSnapshot {
+    MachineState *state;
+    int irq_levels[QTEST_MAX_IRQ];
+} QTestSnapshot;
+
+static void snapshot_free(gpointer p)
+{
+    QTestSnapshot *snap = p;
+
+    machine_state_free(snap->state);
+    g_free(snap);
+}
+
+/* `snapshot save NAME` / `snapshot load NAME` (machine.h's states). */
+static void cmd_snapshot(QTestSession *s, const Command *cmd, char **words,
+                         int nwords, GString *out)
+{
+    QTestSnapshot *snap;
+    GError *err = NULL;
+    bool ok;
+
+    (void)cmd;
+    (void)nwords;
+    if (strcmp(words[1], "save") == 0) {
+        MachineState *st = machine_state_save(s->m, &err);
+
+        if (!st) {
+            g_string_append_printf(out, "FAIL %s\n", err->message);
+            g_error_free(err);
+            return;
+        }
+        if (!s->snapshots) {
+            s->snapshots = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                 g_free, snapshot_free);
+        }
+        snap = g_new0(QTestSnapshot, 1);
+        snap->state = st;
+        memcpy(snap->irq_levels, s->irq_levels, sizeof(s->irq_levels));
+        g_hash_table_replace(s->snapshots, g_strdup(words[2]), snap);
+        g_string_append(out, "OK\n");
+        return;
+    }
+    if (strcmp(words[1], "load") != 0) {
+        g_string_append(out, "FAIL snapshot takes save NAME or load NAME\n");
+        return;
+    }
+    snap = s->snapshots ? g_hash_table_lookup(s->snapshots, words[2]) : NULL;
+    if (!snap) {
+        g_string_append(out, "FAIL no snapshot of that name\n");
+        return;
+    }
+    /* the lines come back as the session saw them, without reports */
+    s->loading = true;
+    ok = machine_state_restore(s->m, snap->state, &err);
+    s->loading = false;
+    memcpy(s->irq_levels, snap->irq_levels, sizeof(s->irq_levels));
+    if (!ok) {
+        g_string_append_printf(out, "FAIL %s\n", err->message);
+        g_error_free(err);
+        return;
+    }
+    g_string_append(out, "OK\n");
+}
+
 static const Command commands[] = {
     {"readb", 1, 1, qtest_cmd_readn, 1},
     {"readw", 1, 1, qtest_cmd_readn, 2},
@@ -409,6 +478,7 @@ static const Command commands[] = {
     {"irq_intercept_out", 1, 2, cmd_irq_intercept, 0},
     {"set_irq_in", 4, 4, cmd_set_irq_in, 0},
     {"info", 1, 3, cmd_info, 0},
+    {"snapshot", 2, 2, cmd_snapshot, 0},
 };
 
 /* ---- line handling ------------------------------------------------------ */
@@ -524,6 +594,9 @@ void qtest_session_free(QTestSession *s)
         machine_set_irq_handler(s->m, NULL, NULL);
     }
     g_free(s->intercept);
+    if (s->snapshots) {
+        g_hash_table_destroy(s->snapshots);
+    }
     g_string_free(s->inbuf, TRUE);
     g_string_free(s->pending, TRUE);
     g_free(s);

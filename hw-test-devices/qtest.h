@@ -34,6 +34,11 @@
  * prints them with -o, disabled regions with -D; flags in any order)
  * followed by a line `OK`; no dump line is ever exactly `OK`, so a client
  * reads until that line.
+ * `snapshot save NAME` saves the machine's state (machine_state_save())
+ * and the interrupt levels the session reports under NAME; `snapshot load
+ * NAME` restores both (machine_state_restore(); the lines are not
+ * reported again). Answers `OK`, `FAIL no snapshot of that name` or
+ * `FAIL <reason>`.
  *
  * Where QEMU aborts, this front end answers `FAIL <reason>` and the session
  * goes on: missing or extra arguments, malformed numbers (integers are

@@ -331,6 +331,47 @@ void testdev_log_clear(TestDev *dev)
     g_mutex_unlock(&dev->lock);
 }
 
+GVariant *testdev_save_state(TestDev *dev)
+{
+    GVariant *v;
+
+    g_mutex_lock(&dev->lock);
+    v = g_variant_new("(@ayuu)",
+                      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, dev->regs,
+                                                dev->regs_size, 1),
+                      (guint32)dev->read_result, (guint32)dev->write_result);
+    g_mutex_unlock(&dev->lock);
+    return v;
+}
+
+bool testdev_restore_state(TestDev *dev, GVariant *state, GError **errp)
+{
+    g_autoptr(GVariant) regs = NULL;
+    guint32 rd, wr;
+    gsize n = 0;
+    const void *bytes;
+
+    if (!g_variant_is_of_type(state, G_VARIANT_TYPE(TESTDEV_STATE_TYPE))) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "testdev: not a testdev state");
+        return false;
+    }
+    g_variant_get(state, "(@ayuu)", &regs, &rd, &wr);
+    bytes = g_variant_get_fixed_array(regs, &n, 1);
+    if (n != dev->regs_size) {
+        addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
+                            "testdev: %zu bytes of registers, not %" PRIu64,
+                            (size_t)n, dev->regs_size);
+        return false;
+    }
+    g_mutex_lock(&dev->lock);
+    memcpy(dev->regs, bytes, n);
+    dev->read_result = rd;
+    dev->write_result = wr;
+    g_mutex_unlock(&dev->lock);
+    return true;
+}
+
 void testdev_regs_write(TestDev *dev, hwaddr offset, const void *buf,
                         size_t len)
 {

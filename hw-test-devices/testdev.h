@@ -233,4 +233,27 @@ guint testdev_accepts_calls(TestDev *dev);
  */
 guint testdev_max_concurrency(TestDev *dev);
 
+/** The GVariant type of testdev_save_state(): registers, results. */
+#define TESTDEV_STATE_TYPE "(ayuu)"
+
+/**
+ * testdev_save_state() - The register file and the results set by
+ * testdev_set_result() (not the log: instrumentation, not guest-visible).
+ * @dev: the device.
+ * Context: any thread.
+ * Return: a floating GVariant of TESTDEV_STATE_TYPE.
+ */
+GVariant *testdev_save_state(TestDev *dev);
+
+/**
+ * testdev_restore_state() - Set what testdev_save_state() returned.
+ * @dev: the device.
+ * @state: a GVariant of TESTDEV_STATE_TYPE (untrusted).
+ * @errp: error return (ADDRSPACE_ERROR_INVALID: another type or register
+ *        size; the device is unchanged).
+ * Context: any thread.
+ * Return: true on success.
+ */
+bool testdev_restore_state(TestDev *dev, GVariant *state, GError **errp);
+
 #endif /* HW_TEST_DEVICES_TESTDEV_H */

@@ -550,16 +550,11 @@ static uint32_t result(const uint8_t *res, unsigned off)
 static void check_results(Example *ex)
 {
     MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
-    const char *con_name =
-        machine_find_device_type(ex->m, MACHINE_DEVICE_CONSOLE);
-    const char *dma_name =
-        machine_find_device_type(ex->m, MACHINE_DEVICE_DMA_TESTDEV);
-    Console *con = con_name
-                       ? machine_device(ex->m, con_name, MACHINE_DEVICE_CONSOLE)
-                       : NULL;
+    const char *con_name = machine_find_device_type(ex->m, "console");
+    const char *dma_name = machine_find_device_type(ex->m, "dma-testdev");
+    Console *con = con_name ? machine_device(ex->m, con_name, "console") : NULL;
     DmaTestDev *dma =
-        dma_name ? machine_device(ex->m, dma_name, MACHINE_DEVICE_DMA_TESTDEV)
-                 : NULL;
+        dma_name ? machine_device(ex->m, dma_name, "dma-testdev") : NULL;
     unsigned copies = dma ? dma_testdev_copies(dma) : 0;
     uint8_t res[RES_SIZE], src[GUEST_DMA_LEN], dst[GUEST_DMA_LEN];
     uint8_t uc_dst[GUEST_DMA_LEN];

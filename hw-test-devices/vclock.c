@@ -7,7 +7,7 @@
 
 #include <addrspace/bql.h>
 
-#include "vclock.h"
+#include <addrspace-machine/vclock.h>
 
 /*
  * pthread mutexes rather than GMutex: GLib implements GMutex and GCond
@@ -83,7 +83,7 @@ static void unlink_locked(VClockTimer *t)
     t->priv.pending = false;
 }
 
-VClock *vclock_new(void)
+ADDRSPACE_EXPORT VClock *vclock_new(void)
 {
     VClock *clk = g_new0(VClock, 1);
 
@@ -93,7 +93,7 @@ VClock *vclock_new(void)
     return clk;
 }
 
-void vclock_free(VClock *clk)
+ADDRSPACE_EXPORT void vclock_free(VClock *clk)
 {
     if (!clk) {
         return;
@@ -107,7 +107,7 @@ void vclock_free(VClock *clk)
     g_free(clk);
 }
 
-int64_t vclock_now_ns(VClock *clk)
+ADDRSPACE_EXPORT int64_t vclock_now_ns(VClock *clk)
 {
     int64_t now;
 
@@ -201,7 +201,7 @@ static unsigned run(VClock *clk, RunTarget what, int64_t arg, int64_t *now_out)
     return fired;
 }
 
-int64_t vclock_step(VClock *clk, int64_t ns)
+ADDRSPACE_EXPORT int64_t vclock_step(VClock *clk, int64_t ns)
 {
     int64_t now;
 
@@ -209,7 +209,7 @@ int64_t vclock_step(VClock *clk, int64_t ns)
     return now;
 }
 
-int64_t vclock_set(VClock *clk, int64_t ns)
+ADDRSPACE_EXPORT int64_t vclock_set(VClock *clk, int64_t ns)
 {
     int64_t now;
 
@@ -217,7 +217,7 @@ int64_t vclock_set(VClock *clk, int64_t ns)
     return now;
 }
 
-int64_t vclock_step_to_next_deadline(VClock *clk)
+ADDRSPACE_EXPORT int64_t vclock_step_to_next_deadline(VClock *clk)
 {
     int64_t now;
 
@@ -225,14 +225,14 @@ int64_t vclock_step_to_next_deadline(VClock *clk)
     return now;
 }
 
-unsigned vclock_run_due(VClock *clk)
+ADDRSPACE_EXPORT unsigned vclock_run_due(VClock *clk)
 {
     int64_t now;
 
     return run(clk, RUN_DUE, 0, &now);
 }
 
-int64_t vclock_run_target(VClock *clk)
+ADDRSPACE_EXPORT int64_t vclock_run_target(VClock *clk)
 {
     int64_t target = -1;
 
@@ -244,14 +244,14 @@ int64_t vclock_run_target(VClock *clk)
     return target;
 }
 
-void vclock_set_budget(VClock *clk, uint64_t max_callbacks)
+ADDRSPACE_EXPORT void vclock_set_budget(VClock *clk, uint64_t max_callbacks)
 {
     pthread_mutex_lock(&clk->lock);
     clk->budget = max_callbacks;
     pthread_mutex_unlock(&clk->lock);
 }
 
-bool vclock_budget_exhausted(VClock *clk)
+ADDRSPACE_EXPORT bool vclock_budget_exhausted(VClock *clk)
 {
     bool exhausted;
 
@@ -261,7 +261,7 @@ bool vclock_budget_exhausted(VClock *clk)
     return exhausted;
 }
 
-uint64_t vclock_callbacks_run(VClock *clk)
+ADDRSPACE_EXPORT uint64_t vclock_callbacks_run(VClock *clk)
 {
     uint64_t n;
 
@@ -271,7 +271,7 @@ uint64_t vclock_callbacks_run(VClock *clk)
     return n;
 }
 
-int64_t vclock_next_deadline(VClock *clk)
+ADDRSPACE_EXPORT int64_t vclock_next_deadline(VClock *clk)
 {
     int64_t deadline;
 
@@ -281,7 +281,7 @@ int64_t vclock_next_deadline(VClock *clk)
     return deadline;
 }
 
-void vclock_set_realtime(VClock *clk, bool realtime)
+ADDRSPACE_EXPORT void vclock_set_realtime(VClock *clk, bool realtime)
 {
     pthread_mutex_lock(&clk->lock);
     if (realtime != clk->realtime) {
@@ -297,7 +297,7 @@ void vclock_set_realtime(VClock *clk, bool realtime)
     pthread_mutex_unlock(&clk->lock);
 }
 
-bool vclock_is_realtime(VClock *clk)
+ADDRSPACE_EXPORT bool vclock_is_realtime(VClock *clk)
 {
     bool realtime;
 
@@ -307,13 +307,26 @@ bool vclock_is_realtime(VClock *clk)
     return realtime;
 }
 
-void vclock_timer_init(VClockTimer *t, VClock *clk, VClockTimerCB cb,
-                       void *opaque)
+ADDRSPACE_EXPORT void vclock_jump(VClock *clk, int64_t ns)
+{
+    pthread_mutex_lock(&clk->lock);
+    if (!clk->running) {
+        if (clk->realtime) {
+            clk->rt_offset = monotonic_ns() - ns;
+        } else {
+            clk->now = ns;
+        }
+    }
+    pthread_mutex_unlock(&clk->lock);
+}
+
+ADDRSPACE_EXPORT void vclock_timer_init(VClockTimer *t, VClock *clk,
+                                        VClockTimerCB cb, void *opaque)
 {
     *t = (VClockTimer){.priv = {.clk = clk, .cb = cb, .opaque = opaque}};
 }
 
-void vclock_timer_mod(VClockTimer *t, int64_t deadline_ns)
+ADDRSPACE_EXPORT void vclock_timer_mod(VClockTimer *t, int64_t deadline_ns)
 {
     VClock *clk = t->priv.clk;
     VClockTimer *prev = NULL;
@@ -343,7 +356,7 @@ void vclock_timer_mod(VClockTimer *t, int64_t deadline_ns)
     pthread_mutex_unlock(&clk->lock);
 }
 
-void vclock_timer_del(VClockTimer *t)
+ADDRSPACE_EXPORT void vclock_timer_del(VClockTimer *t)
 {
     VClock *clk = t->priv.clk;
 
@@ -354,7 +367,7 @@ void vclock_timer_del(VClockTimer *t)
     pthread_mutex_unlock(&clk->lock);
 }
 
-void vclock_timer_del_sync(VClockTimer *t)
+ADDRSPACE_EXPORT void vclock_timer_del_sync(VClockTimer *t)
 {
     VClock *clk = t->priv.clk;
     pthread_mutex_lock(&clk->lock);
@@ -368,7 +381,7 @@ void vclock_timer_del_sync(VClockTimer *t)
     pthread_mutex_unlock(&clk->lock);
 }
 
-bool vclock_timer_pending(VClockTimer *t)
+ADDRSPACE_EXPORT bool vclock_timer_pending(VClockTimer *t)
 {
     VClock *clk = t->priv.clk;
     bool pending;
@@ -379,7 +392,7 @@ bool vclock_timer_pending(VClockTimer *t)
     return pending;
 }
 
-int64_t vclock_timer_deadline(VClockTimer *t)
+ADDRSPACE_EXPORT int64_t vclock_timer_deadline(VClockTimer *t)
 {
     VClock *clk = t->priv.clk;
     int64_t deadline;

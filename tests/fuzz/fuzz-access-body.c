@@ -201,7 +201,7 @@ void fuzz_access_body(Machine *m, const uint8_t *data, size_t size,
     if (transcript) {
         machine_set_irq_handler(m, NULL, NULL);
     }
-    td = machine_device(m, "testdev", MACHINE_DEVICE_TESTDEV);
+    td = machine_device(m, "testdev", "testdev");
     if (!td || testdev_violations(td)) {
         fuzz_fail("testdev: a callback broke the bounds invariant");
     }

@@ -139,7 +139,7 @@ void fuzz_qtest_body(Machine *m, const uint8_t *data, size_t size,
     qtest_session_free(s);
     check_work(m, data, size, work_before);
     fuzz_note_u64(transcript, (uint64_t)vclock_now_ns(machine_clock(m)));
-    td = machine_device(m, "testdev", MACHINE_DEVICE_TESTDEV);
+    td = machine_device(m, "testdev", "testdev");
     if (td && testdev_violations(td)) {
         fuzz_fail("testdev: a callback broke the bounds invariant");
     }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Linkage test: every function and variable that the public headers
 declare (include/addrspace/*.h, with what they include from static/) must
-be exported by libaddrspace.so.
+be exported by libaddrspace.so (with --subdir addrspace-machine: those of
+include/addrspace-machine/*.h by libaddrspace-machine.so).
 
 The headers are run through the C preprocessor, so conditional code and
 macro-generated declarations count as a compiler sees them; only text whose
@@ -11,7 +12,8 @@ declarations are then split at ';' (and function bodies at their closing
 brace). Skipped: typedefs, static (inline) functions, macros, and names
 starting with '__' (sanitizer runtime hooks declared for the inline path).
 
-Usage: check-exports.py --lib LIB.so --include DIR -- CC [CC_ARGS...]
+Usage: check-exports.py --lib LIB.so --include DIR [--subdir NAME] -- CC
+       [CC_ARGS...]
 """
 import argparse
 import os
@@ -25,16 +27,16 @@ KEYWORDS = {
 }
 
 
-def preprocess(cc, include_dir, header, extra):
-    src = "#include <addrspace/%s>\n" % os.path.relpath(
-        header, os.path.join(include_dir, "addrspace"))
+def preprocess(cc, include_dir, header, extra, subdir):
+    src = "#include <%s/%s>\n" % (subdir, os.path.relpath(
+        header, os.path.join(include_dir, subdir)))
     out = subprocess.run(
         cc + ["-E", "-x", "c", "-std=gnu11", "-I", include_dir] + extra + ["-"],
         input=src, capture_output=True, text=True, check=True).stdout
     keep = []
     ours = False
     marker = re.compile(r'^# \d+ "([^"]*)"')
-    root = os.path.realpath(os.path.join(include_dir, "addrspace"))
+    root = os.path.realpath(os.path.join(include_dir, subdir))
     for line in out.splitlines():
         m = marker.match(line)
         if m:
@@ -128,18 +130,21 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lib", required=True)
     ap.add_argument("--include", required=True)
+    ap.add_argument("--subdir", default="addrspace")
     ap.add_argument("cc", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cc = [c for c in args.cc if c != "--"]
     extra = subprocess.run(
-        ["pkg-config", "--cflags", "glib-2.0", "liburcu-memb"],
+        ["pkg-config", "--cflags", "glib-2.0", "liburcu-memb"] +
+        (["json-glib-1.0"] if args.subdir != "addrspace" else []),
         capture_output=True, text=True, check=True).stdout.split()
-    pub = os.path.join(args.include, "addrspace")
+    pub = os.path.join(args.include, args.subdir)
     headers = sorted(os.path.join(pub, h) for h in os.listdir(pub)
                      if h.endswith(".h"))
     funcs, variables = set(), set()
     for h in headers:
-        f, v = declared_names(preprocess(cc, args.include, h, extra))
+        f, v = declared_names(preprocess(cc, args.include, h, extra,
+                                              args.subdir))
         funcs |= f
         variables |= v
     syms = exported(args.lib)

@@ -76,9 +76,9 @@ static void test_default_layout(void)
                      MACHINE_DEFAULT_RAM_SIZE);
     g_assert_null(machine_region(m, "ram-below-4g"));
     g_assert_true(memory_region_is_romd(machine_region(m, "flash")));
-    g_assert_nonnull(machine_device(m, "hpet", MACHINE_DEVICE_HPET));
-    g_assert_null(machine_device(m, "hpet", MACHINE_DEVICE_CONSOLE));
-    g_assert_cmpstr(machine_find_device_type(m, MACHINE_DEVICE_DMA_TESTDEV), ==,
+    g_assert_nonnull(machine_device(m, "hpet", "hpet"));
+    g_assert_null(machine_device(m, "hpet", "console"));
+    g_assert_cmpstr(machine_find_device_type(m, "dma-testdev"), ==,
                     "dma-testdev");
     g_assert_cmpint(machine_device_irq_lines(m, "hpet"), ==, 32);
     g_assert_cmpint(machine_device_irq_lines(m, "console"), ==, 0);
@@ -254,7 +254,7 @@ static void test_round_trip_every_kind(void)
     g_assert_cmpuint(memory_region_get_address(machine_region(m, "rec")), ==,
                      0);
     g_assert_cmpint(
-        hpet_get_compat(machine_device(m, "timer", MACHINE_DEVICE_HPET)), ==,
+        hpet_get_compat(machine_device(m, "timer", "hpet")), ==,
         HPET_COMPAT_QEMU_7_2);
     g_assert_cmphex(
         address_space_ldl_le(as, 0x50000104, MEMTXATTRS_UNSPECIFIED, NULL), ==,
@@ -294,8 +294,17 @@ static void test_default_q35_and_globals(void)
                                          MEMTXATTRS_UNSPECIFIED, NULL),
                     ==, 0x14);
     machine_device_spec(m, 0, &spec);
-    g_assert_cmpint(spec.hpet_compat, ==, HPET_COMPAT_QEMU_7_2);
-    g_assert_cmphex(spec.hpet_intcap, ==, 0x14);
+    {
+        const char *compat = NULL;
+        uint64_t intcap = 0;
+
+        g_assert_true(
+            machine_props_get_string(spec.props, "compat", &compat, NULL));
+        g_assert_true(
+            machine_props_get_u64(spec.props, "intcap", &intcap, NULL));
+        g_assert_cmpstr(compat, ==, "qemu-7.2");
+        g_assert_cmphex(intcap, ==, 0x14);
+    }
     g_assert_false(machine_set_global(m, "hpet.compat=qemu-9", &err));
     g_assert_error(err, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID);
     g_clear_error(&err);

@@ -12,9 +12,9 @@
 #include <glib.h>
 
 #include <addrspace/addrspace.h>
+#include <addrspace-machine/vclock.h>
 
 #include "testdev.h"
-#include "vclock.h"
 
 #define U MEMTXATTRS_UNSPECIFIED
 

@@ -100,7 +100,7 @@ static void test_copy_ram(Fixture *f, gconstpointer data)
     g_assert_cmpmem(f->ram + 0x40001, len, f->ram + 0x1000, len);
     g_assert_cmpuint(f->ram[0x40001 + len], ==, 0);
     g_assert_cmpuint(dma_testdev_copies(
-                         machine_device(f->m, "a", MACHINE_DEVICE_DMA_TESTDEV)),
+                         machine_device(f->m, "a", "dma-testdev")),
                      ==, 1);
 }
 
@@ -174,7 +174,7 @@ static void test_registers(Fixture *f, gconstpointer data)
     /* other CMD values do nothing */
     wr(f, DEV_A, DMA_TESTDEV_REG_CMD, 2);
     g_assert_cmpuint(dma_testdev_copies(
-                         machine_device(f->m, "a", MACHINE_DEVICE_DMA_TESTDEV)),
+                         machine_device(f->m, "a", "dma-testdev")),
                      ==, 0);
     /* outside the registers: reads 0, writes ignored */
     wr(f, DEV_A, 0x800, 0xffffffff);
@@ -210,7 +210,7 @@ static void test_guard_own_registers(Fixture *f, gconstpointer data)
     g_assert_cmpuint(copy(f, DEV_A, 0x1000, DEV_A + DMA_TESTDEV_REG_CMD, 4), ==,
                      MEMTX_ACCESS_ERROR);
     g_assert_cmpuint(dma_testdev_copies(
-                         machine_device(f->m, "a", MACHINE_DEVICE_DMA_TESTDEV)),
+                         machine_device(f->m, "a", "dma-testdev")),
                      ==, 3);
 }
 
@@ -234,16 +234,16 @@ static void test_guard_loop(Fixture *f, gconstpointer data)
     g_assert_cmpuint(rd(f, DEV_B, DMA_TESTDEV_REG_STATUS), ==,
                      MEMTX_ACCESS_ERROR);
     g_assert_cmpuint(dma_testdev_copies(
-                         machine_device(f->m, "a", MACHINE_DEVICE_DMA_TESTDEV)),
+                         machine_device(f->m, "a", "dma-testdev")),
                      ==, 1);
     g_assert_cmpuint(dma_testdev_copies(
-                         machine_device(f->m, "b", MACHINE_DEVICE_DMA_TESTDEV)),
+                         machine_device(f->m, "b", "dma-testdev")),
                      ==, 1);
 }
 
 static void test_no_address_space(Fixture *f, gconstpointer data)
 {
-    DmaTestDev *a = machine_device(f->m, "a", MACHINE_DEVICE_DMA_TESTDEV);
+    DmaTestDev *a = machine_device(f->m, "a", "dma-testdev");
 
     (void)data;
     dma_testdev_set_address_space(a, NULL);

@@ -17,13 +17,13 @@
 #include <glib/gstdio.h>
 
 #include <addrspace/addrspace.h>
+#include <addrspace-machine/vclock.h>
 
 #include "board-json.h"
 #include "hpet.h"
 #include "machine.h"
 #include "qtest.h"
 #include "testdev.h"
-#include "vclock.h"
 
 /* One failing call: it makes the call with @errp. */
 typedef struct Case {

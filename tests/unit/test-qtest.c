@@ -249,7 +249,7 @@ static void test_pio(Fixture *f, gconstpointer data)
         {"inb 0x10000", "FAIL port out of range\n"},
         {"outb 0x10000 0", "FAIL port out of range\n"},
     };
-    Console *con = machine_device(f->m, "console", MACHINE_DEVICE_CONSOLE);
+    Console *con = machine_device(f->m, "console", "console");
     g_autofree char *text = NULL;
 
     (void)data;

@@ -7,7 +7,7 @@
  */
 #include <glib.h>
 
-#include "vclock.h"
+#include <addrspace-machine/vclock.h>
 
 /* A timer that logs "<id>@<time>" into a shared string when it fires. */
 typedef struct LogTimer {

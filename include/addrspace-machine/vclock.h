@@ -39,13 +39,19 @@
  * A VClockTimer is caller-allocated storage (usually embedded in a device)
  * that must stay valid while it is pending or its callback runs.
  */
-#ifndef HW_TEST_DEVICES_VCLOCK_H
-#define HW_TEST_DEVICES_VCLOCK_H
+#ifndef ADDRSPACE_MACHINE_VCLOCK_H
+#define ADDRSPACE_MACHINE_VCLOCK_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <addrspace/types.h>
+
+ADDRSPACE_BEGIN_DECLS
+
+/** VClock - a virtual clock (opaque; see above). */
 typedef struct VClock VClock;
+/** VClockTimer - a timer on a VClock (see struct VClockTimer). */
 typedef struct VClockTimer VClockTimer;
 
 /**
@@ -228,6 +234,19 @@ bool vclock_is_realtime(VClock *clk);
 unsigned vclock_run_due(VClock *clk);
 
 /**
+ * vclock_jump() - Set the time to @ns, earlier or later, without running
+ * any timer (for restoring a saved state).
+ * @clk: the clock.
+ * @ns: the new time.
+ *
+ * Pending timers keep their deadlines: a device whose state is restored
+ * re-arms its own timers for the restored time. In real-time mode the
+ * clock goes on from @ns. Context: any thread; not from a callback of
+ * @clk and not while a run is in progress (then it does nothing).
+ */
+void vclock_jump(VClock *clk, int64_t ns);
+
+/**
  * vclock_timer_init() - Initialise a timer (not pending).
  * @t: caller-allocated storage.
  * @clk: the clock it runs on (must outlive every use of @t).
@@ -289,4 +308,6 @@ bool vclock_timer_pending(VClockTimer *t);
  */
 int64_t vclock_timer_deadline(VClockTimer *t);
 
-#endif /* HW_TEST_DEVICES_VCLOCK_H */
+ADDRSPACE_END_DECLS
+
+#endif /* ADDRSPACE_MACHINE_VCLOCK_H */
