@@ -96,11 +96,13 @@ static void dma(AddressSpace *as, FuzzInput *in, uint32_t *budget,
 }
 
 /* Every interrupt line change, in order. */
-static void note_irq(void *opaque, const char *device, int line, int level)
+static void note_irq(void *opaque, const char *device, int line, int input,
+                     int level)
 {
     GString *transcript = opaque;
 
-    g_string_append_printf(transcript, "IRQ %s %d %d\n", device, line, level);
+    g_string_append_printf(transcript, "IRQ %s %d %d %d\n", device, line, input,
+                           level);
 }
 
 void fuzz_access_body(Machine *m, const uint8_t *data, size_t size,
