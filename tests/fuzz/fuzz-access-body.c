@@ -95,6 +95,26 @@ static void dma(AddressSpace *as, FuzzInput *in, uint32_t *budget,
     fuzz_note_u64(transcript, res);
 }
 
+/*
+ * @n bytes were written through a mapping of @a: mark them dirty, as
+ * snapshot.h asks of whoever writes through a host pointer (the unmap's
+ * access length, which the input chooses, may leave them out; the reset
+ * would then not see them). A bounced mapping needs nothing (the unmap
+ * writes it back through the AddressSpace).
+ */
+static void mark_written(AddressSpace *as, hwaddr a, hwaddr n, MemTxAttrs attrs)
+{
+    hwaddr xlat = 0, plen = n;
+    MemoryRegion *mr;
+
+    rcu_read_lock();
+    mr = address_space_translate(as, a, &xlat, &plen, true, attrs);
+    rcu_read_unlock();
+    if (mr && memory_region_is_ram(mr)) { /* the board's: never freed */
+        memory_region_set_dirty(mr, xlat, MIN(n, plen));
+    }
+}
+
 /* Every interrupt line change, in order. */
 static void note_irq(void *opaque, const char *device, int line, int input,
                      int level)
@@ -172,7 +192,10 @@ void fuzz_access_body(Machine *m, const uint8_t *data, size_t size,
                 fuzz_note_u64(transcript, maps[k].p != NULL);
                 fuzz_note_u64(transcript, maps[k].len);
                 if (maps[k].p && maps[k].is_write) {
-                    memset(maps[k].p, 0xa5, MIN(maps[k].len, (hwaddr)64));
+                    hwaddr n = MIN(maps[k].len, (hwaddr)64);
+
+                    memset(maps[k].p, 0xa5, n);
+                    mark_written(mem, a, n, attrs);
                 } else if (maps[k].p) {
                     fuzz_note(transcript, maps[k].p,
                               MIN(maps[k].len, (hwaddr)64));

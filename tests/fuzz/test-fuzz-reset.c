@@ -192,8 +192,8 @@ static GString *run(FuzzMachine *fm, BodyFn *body, GBytes *input)
     return t;
 }
 
-/* Each input twice: once after the inputs before it, once after all of
- * them; the transcripts must agree. */
+/* Each input twice: in order, then in reverse order (so that another
+ * input ran just before it, and all had run), the transcripts must agree. */
 static void check_same_transcripts(const char *name, BodyFn *body)
 {
     Inputs *in = inputs_for(name);
@@ -204,15 +204,20 @@ static void check_same_transcripts(const char *name, BodyFn *body)
     for (guint i = 0; i < in->bytes->len; i++) {
         g_ptr_array_add(first, run(fm, body, in->bytes->pdata[i]));
     }
-    for (guint i = 0; i < in->bytes->len; i++) {
+    for (guint i = in->bytes->len; i-- > 0;) {
         GString *a = first->pdata[i];
         GString *b = run(fm, body, in->bytes->pdata[i]);
 
         if (a->len != b->len || memcmp(a->str, b->str, a->len)) {
             if (!differ) {
+                gsize at = 0;
+
+                while (at < a->len && at < b->len && a->str[at] == b->str[at]) {
+                    at++;
+                }
                 g_test_message("input %u: transcripts of %zu and %zu bytes "
-                               "differ",
-                               i, a->len, b->len);
+                               "differ from byte %zu",
+                               i, a->len, b->len, at);
             }
             differ++;
         }
