@@ -2,8 +2,9 @@
 /*
  * Access fuzzer: the test machine's default board and a byte stream of
  * guest accesses to it (fuzz-access-body.c). The board is built
- * once and put back after every input (fuzz-machine.c): an input runs on
- * the state every other input starts from.
+ * once (again every FUZZ_MACHINE_REBUILD inputs) and put back after every
+ * input (fuzz-machine.c): an input runs on the state every other input
+ * starts from.
  */
 #include "fuzz-common.h"
 #include "fuzz-machine.h"
@@ -12,10 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static FuzzMachine *fm;
 
-    if (!fm) {
-        fm = fuzz_machine_new(); /* lives until exit */
-    }
-    fuzz_access_body(fuzz_machine_get(fm), data, size, NULL);
+    fuzz_access_body(fuzz_machine_next(&fm), data, size, NULL);
     fuzz_machine_reset(fm);
     return 0;
 }

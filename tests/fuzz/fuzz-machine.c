@@ -96,3 +96,18 @@ void fuzz_machine_free(FuzzMachine *fm)
         g_free(fm);
     }
 }
+
+Machine *fuzz_machine_next(FuzzMachine **fm)
+{
+    static unsigned long calls;
+
+    if (*fm && calls % FUZZ_MACHINE_REBUILD == 1) {
+        fuzz_machine_free(*fm);
+        *fm = NULL;
+    }
+    calls++;
+    if (!*fm) {
+        *fm = fuzz_machine_new();
+    }
+    return fuzz_machine_get(*fm);
+}

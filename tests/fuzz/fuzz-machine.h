@@ -57,6 +57,19 @@ void fuzz_machine_reset(FuzzMachine *fm);
 /* fuzz_machine_free() - Free the machine; @fm may be NULL. */
 void fuzz_machine_free(FuzzMachine *fm);
 
+/* A libFuzzer entry point's machine is built again on its second call and
+ * then every FUZZ_MACHINE_REBUILD calls. */
+#define FUZZ_MACHINE_REBUILD 4096u
+
+/*
+ * fuzz_machine_next() - The machine for a libFuzzer entry point's next
+ * input, kept in *@fm (built on the first call). libFuzzer counts no
+ * coverage in its first call (an empty input run before the corpus): the
+ * rebuild on the second call puts the board's build and teardown into the
+ * coverage, and the later ones keep them fuzzed and leak-checked.
+ */
+Machine *fuzz_machine_next(FuzzMachine **fm);
+
 /*
  * fuzz_access_body() - Run one input of the access harness on @m: guest
  * accesses, DMA, maps (all unmapped before it returns) and clock steps.

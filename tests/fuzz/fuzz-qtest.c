@@ -2,8 +2,9 @@
 /*
  * qtest front-end fuzzer: the input is a qtest session's input stream
  * to the default board (fuzz-qtest-body.c). The board is built
- * once and put back after every input (fuzz-machine.c): an input runs on
- * the state every other input starts from.
+ * once (again every FUZZ_MACHINE_REBUILD inputs) and put back after every
+ * input (fuzz-machine.c): an input runs on the state every other input
+ * starts from.
  */
 #include "fuzz-common.h"
 #include "fuzz-machine.h"
@@ -12,10 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static FuzzMachine *fm;
 
-    if (!fm) {
-        fm = fuzz_machine_new(); /* lives until exit */
-    }
-    fuzz_qtest_body(fuzz_machine_get(fm), data, size, NULL);
+    fuzz_qtest_body(fuzz_machine_next(&fm), data, size, NULL);
     fuzz_machine_reset(fm);
     return 0;
 }
