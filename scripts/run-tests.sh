@@ -85,7 +85,8 @@ if [ "$fuzz_seconds" -gt 0 ]; then
             status=1
         fi
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-        echo "fuzz-$name: ${execs:-?} executions, corpus" \
+        rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+        echo "fuzz-$name: ${execs:-?} executions, ${rate:-?} exec/s, corpus" \
             "$(find tests/fuzz/corpus/"$name" -type f | wc -l) seed ->" \
             "$(find "$corpus" -type f | wc -l) files"
         rm -rf "$corpus"

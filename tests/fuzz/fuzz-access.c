@@ -1,179 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Access fuzzer: the test machine's default board and a byte stream of
- * guest accesses to it: buffer reads and writes of any length, typed
- * loads and stores of every size and byte order, at any alignment, with
- * any attrs, in "memory" and "I/O"; map/unmap of any length (and mappings
- * left open); DMA commands to the dma-testdev (copies between any two
- * addresses, into its own registers, into the testdev, across the top of
- * the space); clock steps that fire HPET timers. Addresses are chosen near
- * every device and region edge, or anywhere. Nothing may crash, leak or
- * make a callback break the bounds invariant (testdev counts violations).
+ * guest accesses to it (fuzz-access-body.c). The board is built
+ * once (again every FUZZ_MACHINE_REBUILD inputs) and put back after every
+ * input (fuzz-machine.c): an input runs on the state every other input
+ * starts from.
  */
-#include <string.h>
-
-#include <glib.h>
-
-#include "dma-testdev.h"
 #include "fuzz-common.h"
-#include "machine.h"
-#include "testdev.h"
-
-#define RAM_SIZE   (1u << 20)
-#define MAX_OPS    256
-#define MAX_MAPPED 4
-
-static const hwaddr bases[] = {
-    0,
-    RAM_SIZE - 0x10,
-    MACHINE_ISA_ROM_BASE,
-    MACHINE_TESTDEV_BASE,
-    MACHINE_DMA_TESTDEV_BASE,
-    MACHINE_CONSOLE_BASE,
-    MACHINE_HPET_BASE,
-    MACHINE_FLASH_BASE,
-    MACHINE_ROM_BASE,
-    MACHINE_ROM_BASE + MACHINE_ROM_SIZE - 0x10,
-    0x80000000u,
-    UINT64_MAX - 0xf,
-};
-
-static hwaddr address(FuzzInput *in)
-{
-    unsigned i = fuzz_pick(in, G_N_ELEMENTS(bases) + 1);
-
-    if (i == G_N_ELEMENTS(bases)) {
-        return fuzz_bytes(in, 8);
-    }
-    return bases[i] + fuzz_bytes(in, 1) - (fuzz_bool(in) ? 0x10 : 0);
-}
-
-static MemTxAttrs attrs_of(FuzzInput *in)
-{
-    uint8_t b = fuzz_u8(in);
-
-    return (MemTxAttrs){.unspecified = !(b & 1),
-                        .secure = (b >> 1) & 1,
-                        .user = (b >> 2) & 1,
-                        .memory = (b >> 3) & 1,
-                        .requester_id = (uint16_t)(b >> 4)};
-}
-
-/* Program the dma-testdev and start a copy (through "memory"); @budget:
- * bytes left to copy in this input (an MMIO copy costs a callback per 4
- * bytes: long ones would only slow the fuzzer down). */
-static void dma(AddressSpace *as, FuzzInput *in, uint32_t *budget)
-{
-    hwaddr src = address(in), dst = address(in);
-    /* up to two bounce chunks, or past the device's limit (refused) */
-    uint32_t len = fuzz_pick(in, 8)
-                       ? (uint32_t)(fuzz_bytes(in, 2) % 0x2100)
-                       : DMA_TESTDEV_MAX_LEN + (uint32_t)fuzz_bytes(in, 1);
-    MemTxResult res;
-
-    if (len <= DMA_TESTDEV_MAX_LEN) {
-        if (len > *budget) {
-            return;
-        }
-        *budget -= len;
-    }
-
-    address_space_stq_le(as, MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_SRC_LO,
-                         src, MEMTXATTRS_UNSPECIFIED, &res);
-    address_space_stq_le(as, MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_DST_LO,
-                         dst, MEMTXATTRS_UNSPECIFIED, &res);
-    address_space_stl_le(as, MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_LEN,
-                         len, MEMTXATTRS_UNSPECIFIED, &res);
-    address_space_stl_le(as, MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_CMD,
-                         DMA_TESTDEV_CMD_COPY, MEMTXATTRS_UNSPECIFIED, &res);
-    (void)address_space_ldl_le(
-        as, MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_STATUS,
-        MEMTXATTRS_UNSPECIFIED, &res);
-}
+#include "fuzz-machine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const MachineConfig cfg = {.ram_size = RAM_SIZE};
-    FuzzInput in = {data, size};
-    GError *err = NULL;
-    Machine *m = machine_new_default(&cfg, &err);
-    AddressSpace *mem, *io;
-    struct {
-        void *p;
-        hwaddr len;
-        bool is_write;
-    } maps[MAX_MAPPED] = {{0}};
-    uint8_t buf[256];
-    uint32_t dma_budget = 0x4000;
-    TestDev *td;
+    static FuzzMachine *fm;
 
-    if (!m) {
-        fuzz_fail("default board: %s", err->message);
-    }
-    machine_set_console_output(m, NULL);
-    mem = machine_address_space(m, "memory");
-    io = machine_address_space(m, "I/O");
-    for (int ops = 0; ops < MAX_OPS && !fuzz_done(&in); ops++) {
-        AddressSpace *as = fuzz_pick(&in, 8) ? mem : io;
-        hwaddr a = as == io ? fuzz_bytes(&in, 2) : address(&in);
-        MemTxAttrs attrs = attrs_of(&in);
-        unsigned k;
-
-        switch (fuzz_pick(&in, 7)) {
-        case 0: {
-            hwaddr len = fuzz_pick(&in, sizeof(buf) + 1);
-
-            memset(buf, fuzz_u8(&in), sizeof(buf));
-            (void)address_space_rw(as, a, attrs, buf, len, fuzz_bool(&in));
-            break;
-        }
-        case 1:
-        case 2:
-            (void)fuzz_typed_access(as, fuzz_u8(&in), a, fuzz_bytes(&in, 8),
-                                    attrs);
-            break;
-        case 3:
-            dma(mem, &in, &dma_budget);
-            break;
-        case 4: /* map, maybe left open for a while */
-            k = fuzz_pick(&in, MAX_MAPPED);
-            if (maps[k].p) {
-                address_space_unmap(mem, maps[k].p, maps[k].len,
-                                    maps[k].is_write, fuzz_bytes(&in, 8));
-                maps[k].p = NULL;
-            } else {
-                maps[k].len =
-                    fuzz_bool(&in) ? fuzz_bytes(&in, 8) : fuzz_bytes(&in, 2);
-                maps[k].is_write = fuzz_bool(&in);
-                maps[k].p = address_space_map(mem, a, &maps[k].len,
-                                              maps[k].is_write, attrs);
-                if (maps[k].p && maps[k].is_write) {
-                    memset(maps[k].p, 0xa5, MIN(maps[k].len, (hwaddr)64));
-                }
-            }
-            break;
-        case 5:
-            vclock_step(machine_clock(m), (int64_t)fuzz_bytes(&in, 4) * 100);
-            break;
-        default:
-            (void)address_space_access_valid(as, a, fuzz_bytes(&in, 2),
-                                             fuzz_bool(&in), attrs);
-            break;
-        }
-    }
-    for (unsigned k = 0; k < MAX_MAPPED; k++) {
-        if (maps[k].p && fuzz_bool(&in)) { /* others: machine_free's job */
-            address_space_unmap(mem, maps[k].p, maps[k].len, maps[k].is_write,
-                                maps[k].len);
-        }
-    }
-    td = machine_device(m, "testdev", "testdev");
-    if (!td || testdev_violations(td)) {
-        fuzz_fail("testdev: a callback broke the bounds invariant");
-    }
-    machine_free(m);
-    /* the releases that machine_free() queued run now, inside this input:
-     * libFuzzer's leak check then finds every allocation freed */
-    drain_call_rcu();
+    fuzz_access_body(fuzz_machine_next(&fm), data, size, NULL);
+    fuzz_machine_reset(fm);
     return 0;
 }

@@ -82,42 +82,45 @@ static inline void G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN
  * address-space.h (target, little and big byte order). */
 #define FUZZ_TYPED_ACCESSES 20
 
-static inline MemTxResult fuzz_typed_access(AddressSpace *as, unsigned which,
-                                            hwaddr a, uint64_t v,
-                                            MemTxAttrs attrs)
+/* @loaded: set to what a load returned (0 for a store). */
+static inline MemTxResult fuzz_typed_access_value(AddressSpace *as,
+                                                  unsigned which, hwaddr a,
+                                                  uint64_t v, MemTxAttrs attrs,
+                                                  uint64_t *loaded)
 {
     MemTxResult res = MEMTX_OK;
+    uint64_t got = 0;
 
     switch (which % FUZZ_TYPED_ACCESSES) {
     case 0:
-        (void)address_space_ldub(as, a, attrs, &res);
+        got = address_space_ldub(as, a, attrs, &res);
         break;
     case 1:
-        (void)address_space_lduw(as, a, attrs, &res);
+        got = address_space_lduw(as, a, attrs, &res);
         break;
     case 2:
-        (void)address_space_lduw_le(as, a, attrs, &res);
+        got = address_space_lduw_le(as, a, attrs, &res);
         break;
     case 3:
-        (void)address_space_lduw_be(as, a, attrs, &res);
+        got = address_space_lduw_be(as, a, attrs, &res);
         break;
     case 4:
-        (void)address_space_ldl(as, a, attrs, &res);
+        got = address_space_ldl(as, a, attrs, &res);
         break;
     case 5:
-        (void)address_space_ldl_le(as, a, attrs, &res);
+        got = address_space_ldl_le(as, a, attrs, &res);
         break;
     case 6:
-        (void)address_space_ldl_be(as, a, attrs, &res);
+        got = address_space_ldl_be(as, a, attrs, &res);
         break;
     case 7:
-        (void)address_space_ldq(as, a, attrs, &res);
+        got = address_space_ldq(as, a, attrs, &res);
         break;
     case 8:
-        (void)address_space_ldq_le(as, a, attrs, &res);
+        got = address_space_ldq_le(as, a, attrs, &res);
         break;
     case 9:
-        (void)address_space_ldq_be(as, a, attrs, &res);
+        got = address_space_ldq_be(as, a, attrs, &res);
         break;
     case 10:
         address_space_stb(as, a, (uint8_t)v, attrs, &res);
@@ -150,7 +153,17 @@ static inline MemTxResult fuzz_typed_access(AddressSpace *as, unsigned which,
         address_space_stq_be(as, a, v, attrs, &res);
         break;
     }
+    *loaded = got;
     return res;
+}
+
+static inline MemTxResult fuzz_typed_access(AddressSpace *as, unsigned which,
+                                            hwaddr a, uint64_t v,
+                                            MemTxAttrs attrs)
+{
+    uint64_t loaded;
+
+    return fuzz_typed_access_value(as, which, a, v, attrs, &loaded);
 }
 
 #endif /* TESTS_FUZZ_FUZZ_COMMON_H */

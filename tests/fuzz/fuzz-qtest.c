@@ -1,150 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * qtest front-end fuzzer: the input is a qtest session's input stream
- * (any bytes, fed in pieces the input chooses) to the default board.
- * Every command must give a response line; nothing may crash, leak or
- * make a device callback break the bounds invariant.
- *
- * Output budget: the session streams its output to a counter (as the
- * drivers stream it to their peer). It must never hold more than
- * QTEST_OUTPUT_BUFFER_MAX bytes of output at once, and all output but the
- * IRQ lines (whose number follows the clock's events, not the input) must
- * stay within QTEST_MAX_REPLY bytes per input line (no command answers
- * more; the default board's `info mtree` dumps are far smaller). A breach
- * is a crash.
- *
- * Work budget: virtual time must cost bounded work. The clock's callback
- * budget is lowered to FUZZ_CLOCK_BUDGET per run, and the timer callbacks
- * plus interrupt line settings of the whole input may not exceed
- * FUZZ_WORK_PER_COMMAND per command line (a breach is a crash: some path
- * does unbounded work).
+ * to the default board (fuzz-qtest-body.c). The board is built
+ * once (again every FUZZ_MACHINE_REBUILD inputs) and put back after every
+ * input (fuzz-machine.c): an input runs on the state every other input
+ * starts from.
  */
-#include <string.h>
-
-#include <glib.h>
-
 #include "fuzz-common.h"
-#include "machine.h"
-#include "qtest.h"
-#include "testdev.h"
-
-/* What the session wrote, counted as it streams out. */
-typedef struct OutputBudget {
-    uint64_t bytes;     /* all output */
-    uint64_t irq_bytes; /* in lines starting "IRQ " */
-    uint64_t line_len;  /* bytes of the current line so far */
-    bool irq_line;      /* the current line starts "IRQ " so far */
-} OutputBudget;
-
-static bool budget_output(void *opaque, const char *data, size_t len)
-{
-    static const char irq[] = "IRQ ";
-    OutputBudget *b = opaque;
-
-    b->bytes += len;
-    for (size_t i = 0; i < len; i++) {
-        if (b->line_len < 4) {
-            b->irq_line = (b->line_len == 0 || b->irq_line) &&
-                          data[i] == irq[b->line_len];
-        }
-        b->line_len++;
-        if (data[i] == '\n') {
-            if (b->irq_line && b->line_len > 4) {
-                b->irq_bytes += b->line_len;
-            }
-            b->line_len = 0;
-        }
-    }
-    return true;
-}
-
-/* Input lines: a last line without its newline counts too. */
-static uint64_t count_lines(const uint8_t *data, size_t size)
-{
-    uint64_t lines = 1;
-
-    for (size_t i = 0; i < size; i++) {
-        lines += data[i] == '\n';
-    }
-    return lines;
-}
-
-static void check_output_budget(QTestSession *s, const OutputBudget *b,
-                                const uint8_t *data, size_t size)
-{
-    uint64_t lines = count_lines(data, size);
-
-    if (qtest_session_peak_buffered(s) > QTEST_OUTPUT_BUFFER_MAX) {
-        fuzz_fail("the session held %zu bytes of output (budget %u)",
-                  qtest_session_peak_buffered(s), QTEST_OUTPUT_BUFFER_MAX);
-    }
-    if (b->bytes - b->irq_bytes > lines * QTEST_MAX_REPLY) {
-        fuzz_fail("%" PRIu64 " bytes of output (IRQ lines aside) for %" PRIu64
-                  " input lines (budget %u per line)",
-                  b->bytes - b->irq_bytes, lines, QTEST_MAX_REPLY);
-    }
-}
-
-/* Timer callbacks one clock_step/clock_set may make here. */
-#define FUZZ_CLOCK_BUDGET 4096u
-/*
- * Work one command may cause: each callback sets at most two lines (a
- * pulse), and a register write at most about 70 (stopping or starting
- * 32 timers, the legacy lines); the timers due after each command are
- * one more run.
- */
-#define FUZZ_WORK_PER_COMMAND (6u * FUZZ_CLOCK_BUDGET + 128u)
-
-static void check_work(Machine *m, const uint8_t *data, size_t size)
-{
-    uint64_t lines = count_lines(data, size);
-    uint64_t work =
-        vclock_callbacks_run(machine_clock(m)) + machine_irq_events(m);
-
-    if (work > lines * FUZZ_WORK_PER_COMMAND) {
-        fuzz_fail("unbounded work: %" PRIu64 " callbacks and line settings "
-                  "for %" PRIu64 " commands",
-                  work, lines);
-    }
-}
+#include "fuzz-machine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const MachineConfig cfg = {.ram_size = 1u << 20};
-    GError *err = NULL;
-    Machine *m = machine_new_default(&cfg, &err);
-    QTestSession *s;
-    GString *out = g_string_new("");
-    OutputBudget budget = {0};
-    size_t off = 0;
-    TestDev *td;
+    static FuzzMachine *fm;
 
-    if (!m) {
-        fuzz_fail("default board: %s", err->message);
-    }
-    machine_set_console_output(m, NULL);
-    vclock_set_budget(machine_clock(m), FUZZ_CLOCK_BUDGET);
-    s = qtest_session_new(m);
-    qtest_session_set_output(s, budget_output, &budget);
-    /* the first byte chooses the piece size: lines split anywhere */
-    while (off < size) {
-        size_t piece = MIN(size - off, (size_t)(data[0] % 64) + 1);
-
-        qtest_session_feed(s, (const char *)data + off, piece, out);
-        off += piece;
-    }
-    qtest_session_finish(s, out);
-    check_output_budget(s, &budget, data, size);
-    qtest_session_free(s);
-    check_work(m, data, size);
-    td = machine_device(m, "testdev", "testdev");
-    if (td && testdev_violations(td)) {
-        fuzz_fail("testdev: a callback broke the bounds invariant");
-    }
-    if (td && testdev_log_len(td) > TESTDEV_LOG_MAX) {
-        fuzz_fail("testdev: the log outgrew its bound");
-    }
-    machine_free(m);
-    g_string_free(out, true);
+    fuzz_qtest_body(fuzz_machine_next(&fm), data, size, NULL);
+    fuzz_machine_reset(fm);
     return 0;
 }
