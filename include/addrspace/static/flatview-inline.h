@@ -189,4 +189,30 @@ static inline const FlatSection *flatview_index_find(const FlatViewIndex *ix,
     return addr <= s->region.last ? s : NULL;
 }
 
+/**
+ * flatview_index_direct() - private: the section through which an access
+ * of @size bytes at @addr goes straight to host memory, if there is one.
+ * @ix: the index. @addr: the address. @size: 1, 2, 4 or 8 (constant).
+ * @flags: the FLAT_SECTION_* bits the section must have, and
+ * FLAT_SECTION_LOG_MASK too for a write (logged writes go out of line).
+ * @want: what those bits must be (FLAT_SECTION_HOST).
+ * @s: set to flatview_index_find(@ix, @addr), for the out-of-line path.
+ * Return: that section when it holds all @size bytes and its flags match,
+ * else NULL.
+ */
+static inline const FlatSection *
+flatview_index_direct(const FlatViewIndex *ix, hwaddr addr, unsigned size,
+                      uint32_t flags, uint32_t want, const FlatSection **s)
+{
+    const FlatSection *f = flatview_index_find(ix, addr);
+
+    *s = f;
+    if (__builtin_expect(f && (f->region.impl_flags & flags) == want &&
+                             f->region.last - addr >= size - 1,
+                         1)) {
+        return f;
+    }
+    return NULL;
+}
+
 #endif /* ADDRSPACE_STATIC_FLATVIEW_INLINE_H */
