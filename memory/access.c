@@ -350,16 +350,58 @@ static inline uint64_t ram_run(const FlatSection *s, hwaddr addr, uint64_t len,
     return len - 1 > rest ? rest + 1 : len;
 }
 
-/* The read-side part of a buffer access: one lookup and one step per
- * section, RAM copied in this frame. */
+/* Where a buffer access stands in the view: a section, by its chunk and
+ * its place there (@c NULL: a hole). */
+typedef struct Cursor {
+    const FlatChunk *c;
+    size_t i;
+} Cursor;
+
+/* The section holding @addr (NULL: a hole), found by a lookup. */
+static inline const FlatSection *cursor_find(Cursor *k, const FlatViewIndex *ix,
+                                             hwaddr addr)
+{
+    const FlatSection *s;
+
+    k->c = flatview_index_chunk(ix, addr);
+    if (!k->c) {
+        return NULL;
+    }
+    k->i = flatview_chunk_find(k->c, addr);
+    s = &k->c->sections[k->i];
+    if (addr > s->region.last) {
+        k->c = NULL;
+        return NULL;
+    }
+    return s;
+}
+
+/*
+ * The section holding @addr, the byte after the section at @k: its
+ * neighbour in the chunk when that starts there (an access crossing
+ * adjacent sections searches once), else a lookup.
+ */
+static inline const FlatSection *cursor_next(Cursor *k, const FlatViewIndex *ix,
+                                             hwaddr addr)
+{
+    if (k->c && k->i + 1 < k->c->nr && k->c->starts[k->i + 1] == addr) {
+        k->i++;
+        return &k->c->sections[k->i];
+    }
+    return cursor_find(k, ix, addr);
+}
+
+/* The read-side part of a buffer access: one step per section, RAM copied
+ * in this frame; crossing into an adjacent section needs no search. */
 static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
                               hwaddr addr, MemTxAttrs attrs, uint8_t *buf,
                               hwaddr len, bool is_write)
 {
     MemTxResult res = MEMTX_OK;
+    Cursor k = {0};
+    const FlatSection *s = cursor_find(&k, ix, addr);
 
     for (;;) {
-        const FlatSection *s = flatview_index_find(ix, addr);
         uint64_t room = bytes_to_top(addr);
         uint64_t done = ram_run(s, addr, MIN(len, room), is_write);
 
@@ -384,6 +426,9 @@ static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
             return res | MEMTX_DECODE_ERROR;
         }
         addr += done;
+        /* a step may end inside the section (MMIO chunks): then the
+         * neighbour does not start at @addr and the lookup runs */
+        s = cursor_next(&k, ix, addr);
     }
 }
 
