@@ -716,7 +716,14 @@ ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(AddressSpace *as,
 {
     MemTxResult r = MEMTX_DECODE_ERROR;
     uint64_t val = 0;
+    hwaddr offset;
 
+    if (section_is_fast(s, addr, size, &offset)) {
+        /* MMIO that the inline path left for its lock: no planning */
+        return memory_region_load_fast(s->mr, offset, size,
+                                       order_big(as, order),
+                                       target_order(as, false), attrs, result);
+    }
     /* a hole: also what an AddressSpace that is not initialised gives */
     if (s || address_space_check(as, "address_space_ld")) {
         r = memory_section_load(s, addr, size, order_big(as, order), attrs, as,
@@ -735,8 +742,13 @@ ADDRSPACE_EXPORT void address_space_st_at_rcu(AddressSpace *as,
                                               MemTxResult *result)
 {
     MemTxResult r = MEMTX_DECODE_ERROR;
+    hwaddr offset;
 
-    if (s || address_space_check(as, "address_space_st")) {
+    if (section_is_fast(s, addr, size, &offset)) {
+        r = memory_region_store_fast(s->mr, offset, val, size,
+                                     order_big(as, order),
+                                     target_order(as, false), attrs);
+    } else if (s || address_space_check(as, "address_space_st")) {
         r = memory_section_store(s, addr, size, val, order_big(as, order),
                                  attrs, as, false);
     }
