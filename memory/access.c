@@ -184,15 +184,24 @@ static uint64_t bytes_to_top(hwaddr addr)
 /*
  * One copy between @buf and @l bytes of host memory of @s from @addr on
  * (region offset @xlat); a write marks the pages its logging clients want.
+ * @untorn: no naturally aligned piece of the guest side torn (the region
+ * interface's objects), else memcpy (address_space_read/_write, as QEMU).
  */
 static inline void copy_direct(const FlatSection *s, hwaddr addr, hwaddr xlat,
-                               uint8_t *buf, uint64_t l, bool is_write)
+                               uint8_t *buf, uint64_t l, bool is_write,
+                               bool untorn)
 {
     uint8_t *host = section_host(s, addr);
 
     if (is_write) {
-        memcpy(host, buf, l);
+        if (untorn) {
+            addrspace_copy_untorn(host, buf, l, true);
+        } else {
+            memcpy(host, buf, l);
+        }
         ram_block_mark_dirty(s, xlat, l);
+    } else if (untorn) {
+        addrspace_copy_untorn(buf, host, l, false);
     } else {
         memcpy(buf, host, l);
     }
@@ -209,7 +218,7 @@ static uint64_t step_direct(const Target *t, hwaddr addr, uint8_t *buf,
          * the caller's loop would never end) */
         l = MIN(l, t->mr->priv.ram_block->size - t->xlat);
     }
-    copy_direct(t->section, addr, t->xlat, buf, l, is_write);
+    copy_direct(t->section, addr, t->xlat, buf, l, is_write, true);
     return l;
 }
 
@@ -407,7 +416,7 @@ static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
 
         if (__builtin_expect(done != 0, 1)) {
             copy_direct(s, addr, s->offset + (addr - s->region.start), buf,
-                        done, is_write);
+                        done, is_write, false);
         } else {
             done = memory_section_access_step(s, addr, buf, MIN(len, room),
                                               is_write, attrs, as, false, &res);

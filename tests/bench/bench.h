@@ -122,6 +122,13 @@ BenchResult bench_measure_peer(BenchContext *ctx, BenchLoopFn *op,
 uint64_t bench_now_ns(void);
 
 /**
+ * bench_cpu_ns() - CPU time of the process (all its threads) in ns: what a
+ * build cost, whatever else the machine runs.
+ * Return: the time.
+ */
+uint64_t bench_cpu_ns(void);
+
+/**
  * bench_median() - The median of @n figures (sorts @values).
  * @values: the figures.
  * @n: how many, at least 1.

@@ -1421,6 +1421,108 @@ static void test_mm_hotplug_race(void)
     drain_call_rcu();
 }
 
+/*
+ * Region-level calls at or past a region's length fail cleanly: region
+ * 0x3000 of the mmap memory sits between guard pages, so a call that read
+ * or wrote past its end would fault.
+ */
+static void test_offset_past_end(gconstpointer data)
+{
+    static const hwaddr offsets[] = {0x1000, 0x1001, 0x2000, UINT64_MAX};
+    const Impl *impl = data;
+    Fixture *f = fixture_new(impl, false);
+    uint8_t buf[8] = {0};
+    uint64_t v = 0;
+    GuestRegion *r;
+
+    rcu_read_lock();
+    r = guest_memory_find_region(f->mem, 0x3000);
+    g_assert_nonnull(r);
+    g_assert_cmpuint(guest_region_left(r, 0xfff), ==, 1);
+    g_assert_cmpuint(guest_region_load(r, 0xffc, 4, false, ATTRS, false, &v),
+                     ==, MEMTX_OK);
+    for (size_t i = 0; i < G_N_ELEMENTS(offsets); i++) {
+        hwaddr off = offsets[i];
+        uint64_t done = 99;
+
+        v = 99;
+        g_assert_cmpuint(guest_region_left(r, off), ==, 0);
+        g_assert_false(guest_region_host_fits(r, off, 1));
+        g_assert_cmpuint(guest_region_load(r, off, 4, false, ATTRS, false, &v),
+                         ==, MEMTX_DECODE_ERROR);
+        g_assert_cmpuint(v, ==, 0);
+        g_assert_cmpuint(guest_region_store(r, off, 4, false, ATTRS, false, 1),
+                         ==, MEMTX_DECODE_ERROR);
+        g_assert_cmpuint(guest_region_read(r, off, buf, 4, ATTRS, false, &done),
+                         ==, MEMTX_DECODE_ERROR);
+        g_assert_cmpuint(done, ==, 0);
+        done = 99;
+        g_assert_cmpuint(
+            guest_region_write(r, off, buf, 4, ATTRS, false, &done), ==,
+            MEMTX_DECODE_ERROR);
+        g_assert_cmpuint(done, ==, 0);
+        guest_region_mark_dirty(r, off, 4);
+        g_assert_false(guest_region_test_and_clear_dirty(r, off, 4));
+    }
+    rcu_read_unlock();
+    fixture_free(impl, f);
+}
+
+typedef struct Flipper {
+    GuestMemory *mem;
+    int stop;
+} Flipper;
+
+/* Writes 00 00 00 00 and ff ff ff ff in turn across 0x1000. */
+static gpointer flip(gpointer opaque)
+{
+    Flipper *fl = opaque;
+
+    rcu_register_thread();
+    for (unsigned i = 0; !__atomic_load_n(&fl->stop, __ATOMIC_ACQUIRE); i++) {
+        uint8_t v[4];
+
+        memset(v, i & 1 ? 0xff : 0, sizeof(v));
+        g_assert_cmpuint(guest_memory_write_all(fl->mem, 0xffe, v, 4, ATTRS),
+                         ==, MEMTX_OK);
+    }
+    rcu_unregister_thread();
+    return NULL;
+}
+
+/*
+ * An object read or written across a region boundary never tears a
+ * naturally aligned piece: the 2-byte pieces at 0xffe (end of one region)
+ * and 0x1000 (start of the next) each read as one value while another
+ * thread rewrites them.
+ */
+static void test_read_obj_untorn(gconstpointer data)
+{
+    const Impl *impl = data;
+    Fixture *f = fixture_new(impl, false);
+    Flipper fl = {f->mem, 0};
+    gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    bool seen[2] = {false, false};
+    GThread *t = g_thread_new("flip", flip, &fl);
+
+    for (unsigned i = 0; i < 100000 || (!(seen[0] && seen[1]) &&
+                                        g_get_monotonic_time() < deadline);
+         i++) {
+        uint8_t out[4];
+
+        g_assert_cmpuint(guest_memory_read_exact(f->mem, 0xffe, out, 4, ATTRS),
+                         ==, MEMTX_OK);
+        g_assert_cmphex(out[0], ==, out[1]);
+        g_assert_cmphex(out[2], ==, out[3]);
+        g_assert_true(out[0] == 0 || out[0] == 0xff);
+        seen[out[0] & 1] = true;
+    }
+    __atomic_store_n(&fl.stop, 1, __ATOMIC_RELEASE);
+    g_thread_join(t);
+    g_assert_true(seen[0] && seen[1]);
+    fixture_free(impl, f);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -1433,6 +1535,8 @@ int main(int argc, char **argv)
         {"read-write/overflow-at-2-64", test_overflow_top},
         {"load-store/endianness", test_endian},
         {"read-obj/endian-struct", test_read_obj},
+        {"read-obj/untorn-across-regions", test_read_obj_untorn},
+        {"region/offset-past-end", test_offset_past_end},
         {"fd/read-write", test_fd_io},
         {"fd/short-reads", test_fd_short_reads},
     };

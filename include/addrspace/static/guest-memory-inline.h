@@ -31,28 +31,46 @@ static inline uint64_t guest_region_len(const GuestRegion *r)
 }
 
 /**
+ * guest_region_has() - Whether @offset is inside @r.
+ * @r: the region. @offset: an offset.
+ * Return: true when @offset is below the region's length.
+ */
+static inline bool guest_region_has(const GuestRegion *r, hwaddr offset)
+{
+    return offset <= r->last - r->start;
+}
+
+/**
  * guest_region_left() - Bytes of @r from @offset to its end.
  * @r: the region.
- * @offset: an offset inside @r.
- * Return: the count, saturated at UINT64_MAX.
+ * @offset: an offset.
+ * Return: the count, saturated at UINT64_MAX; 0 when @offset is at or past
+ * the region's length.
  */
 static inline uint64_t guest_region_left(const GuestRegion *r, hwaddr offset)
 {
-    uint64_t n = r->last - r->start - offset;
+    uint64_t n;
 
+    if (!guest_region_has(r, offset)) {
+        return 0;
+    }
+    n = r->last - r->start - offset;
     return n == UINT64_MAX ? n : n + 1;
 }
 
 /**
  * guest_region_mark_dirty() - Record a write the caller made through
  * @r->host.
- * @r: the region. @offset: first byte written. @len: bytes.
+ * @r: the region. @offset: first byte written. @len: bytes (cut at the
+ * region's end; nothing is marked for an @offset at or past it).
  */
 static inline void guest_region_mark_dirty(GuestRegion *r, hwaddr offset,
                                            uint64_t len)
 {
-    if (r->ops->mark_dirty) {
-        r->ops->mark_dirty(r, offset, len);
+    uint64_t left = guest_region_left(r, offset);
+
+    if (r->ops->mark_dirty && left) {
+        r->ops->mark_dirty(r, offset, len < left ? len : left);
     }
 }
 
@@ -66,14 +84,17 @@ static inline void guest_region_mark_dirty(GuestRegion *r, hwaddr offset,
 static inline bool
 guest_region_test_and_clear_dirty(GuestRegion *r, hwaddr offset, uint64_t len)
 {
-    return r->ops->test_and_clear_dirty &&
-           r->ops->test_and_clear_dirty(r, offset, len);
+    uint64_t left = guest_region_left(r, offset);
+
+    return r->ops->test_and_clear_dirty && left &&
+           r->ops->test_and_clear_dirty(r, offset, len < left ? len : left);
 }
 
 /**
  * guest_region_read() - Read bytes of @r from @offset on.
  * @r: the region.
- * @offset: offset in @r.
+ * @offset: offset in @r (at or past its length: MEMTX_DECODE_ERROR, no
+ *          byte read).
  * @buf: destination.
  * @len: at most this many bytes, >= 1 (may pass the region's end; see
  *       GuestRegionOps.read).
@@ -87,15 +108,18 @@ static inline MemTxResult
 guest_region_read(GuestRegion *r, hwaddr offset, void *buf, uint64_t len,
                   MemTxAttrs attrs, bool target_big_endian, uint64_t *done)
 {
-    uint64_t n;
+    uint64_t n = guest_region_left(r, offset);
 
+    if (!n) {
+        *done = 0;
+        return MEMTX_DECODE_ERROR;
+    }
     if (r->ops->read) {
         return r->ops->read(r, offset, buf, len, attrs, target_big_endian,
                             done);
     }
-    n = guest_region_left(r, offset);
     n = len < n ? len : n;
-    memcpy(buf, r->host + offset, n);
+    addrspace_copy_untorn(buf, r->host + offset, n, false);
     *done = n;
     return MEMTX_OK;
 }
@@ -116,15 +140,18 @@ static inline MemTxResult
 guest_region_write(GuestRegion *r, hwaddr offset, const void *buf, uint64_t len,
                    MemTxAttrs attrs, bool target_big_endian, uint64_t *done)
 {
-    uint64_t n;
+    uint64_t n = guest_region_left(r, offset);
 
+    if (!n) {
+        *done = 0;
+        return MEMTX_DECODE_ERROR;
+    }
     if (r->ops->write) {
         return r->ops->write(r, offset, buf, len, attrs, target_big_endian,
                              done);
     }
-    n = guest_region_left(r, offset);
     n = len < n ? len : n;
-    memcpy(r->host + offset, buf, n);
+    addrspace_copy_untorn(r->host + offset, buf, n, true);
     guest_region_mark_dirty(r, offset, n);
     *done = n;
     return MEMTX_OK;
@@ -166,6 +193,9 @@ guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
 
     if (!guest_region_host_fits(r, offset, size)) {
         *value = 0;
+        if (!guest_region_has(r, offset)) {
+            return MEMTX_DECODE_ERROR;
+        }
         return r->ops->load ? r->ops->load(r, offset, size, big_endian, attrs,
                                            target_big_endian, value)
                             : MEMTX_DECODE_ERROR;
@@ -198,6 +228,9 @@ static inline MemTxResult guest_region_store(GuestRegion *r, hwaddr offset,
     uint64_t v;
 
     if (!guest_region_host_fits(r, offset, size)) {
+        if (!guest_region_has(r, offset)) {
+            return MEMTX_DECODE_ERROR;
+        }
         return r->ops->store ? r->ops->store(r, offset, size, big_endian, attrs,
                                              target_big_endian, value)
                              : MEMTX_DECODE_ERROR;

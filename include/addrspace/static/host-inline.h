@@ -13,6 +13,7 @@
 #define ADDRSPACE_STATIC_HOST_INLINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /**
@@ -107,6 +108,58 @@ static inline void addrspace_host_store(void *p, unsigned size, uint64_t v)
             __builtin_memcpy(p, &v, 8);
         }
         break;
+    }
+}
+
+/**
+ * addrspace_copy_piece_size() - private: the largest of 4, 2 and 1 that
+ * divides @addr and is at most @n.
+ * @addr: an address. @n: bytes left, >= 1.
+ * Return: the size.
+ */
+static inline unsigned addrspace_copy_piece_size(uintptr_t addr, size_t n)
+{
+    if (!(addr & 3) && n >= 4) {
+        return 4;
+    }
+    return !(addr & 1) && n >= 2 ? 2 : 1;
+}
+
+/**
+ * addrspace_copy_untorn() - private: copy @n bytes between guest memory
+ * and a buffer so that every naturally aligned piece of at most 8 bytes of
+ * the guest side is one host access (glibc's memcpy loads 2 or 3 bytes one
+ * at a time): pieces up to the first 8-aligned byte, memcpy of the
+ * 8-aligned run, pieces after it.
+ * @dst: destination. @src: source. @n: bytes.
+ * @to_guest: @dst is guest memory (else @src is).
+ */
+static inline void addrspace_copy_untorn(void *dst, const void *src, size_t n,
+                                         bool to_guest)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    uintptr_t g = to_guest ? (uintptr_t)d : (uintptr_t)s;
+    size_t run;
+
+    while (n) {
+        unsigned p;
+
+        if (!(g & 7) && n >= 8) {
+            run = n & ~(size_t)7;
+            __builtin_memcpy(d, s, run);
+            d += run;
+            s += run;
+            g += run;
+            n -= run;
+            continue;
+        }
+        p = addrspace_copy_piece_size(g, n);
+        addrspace_host_store(d, p, addrspace_host_load(s, p));
+        d += p;
+        s += p;
+        g += p;
+        n -= p;
     }
 }
 
