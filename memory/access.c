@@ -320,10 +320,8 @@ uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
             : len;
     if (attrs.memory &&
         !(section && (section->region.impl_flags & FLAT_SECTION_RAM))) {
-        /* QEMU flatview_access_allowed(): the whole rest is refused */
-        if (!is_write) {
-            memset(buf, 0, l);
-        }
+        /* QEMU flatview_access_allowed(): the whole rest is refused, and
+         * a read leaves the caller's buffer as it was */
         *res |= MEMTX_ACCESS_ERROR;
         return l;
     }
@@ -426,15 +424,14 @@ static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
         }
         len -= done;
         buf += done;
-        if (done == 0 || (done == room && room != UINT64_MAX)) {
-            /* no progress (defensive: would spin), or past 2^64: a hole,
-             * never a wrap to address 0 */
+        if (done == 0) {
+            /* no progress (defensive: would spin) */
             if (!is_write) {
                 memset(buf, 0, len);
             }
             return res | MEMTX_DECODE_ERROR;
         }
-        addr += done;
+        addr += done; /* past 2^64 it wraps to 0, as QEMU 7.2's loop does */
         /* a step may end inside the section (MMIO chunks): then the
          * neighbour does not start at @addr and the lookup runs */
         s = cursor_next(&k, ix, addr);
@@ -601,11 +598,8 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
         default:
             ok = false; /* holes, RAM, ROM: the unassigned ops */
         }
-        if (ok && l == room && room != UINT64_MAX && len > l) {
-            ok = false; /* would wrap */
-        }
         len -= MIN(len, l);
-        addr += l;
+        addr += l; /* past 2^64 it wraps to 0, as in QEMU 7.2 */
     }
     rcu_read_unlock();
     return ok;

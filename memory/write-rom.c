@@ -52,10 +52,7 @@ ADDRSPACE_EXPORT MemTxResult address_space_write_rom(AddressSpace *as,
         }
         len -= l;
         src += l;
-        if (len && l == room && room != UINT64_MAX) {
-            break; /* the rest is past 2^64: skipped, never wrapped */
-        }
-        addr += l;
+        addr += l; /* past 2^64 it wraps to 0, as in QEMU 7.2 */
     }
     rcu_read_unlock();
     return MEMTX_OK;
@@ -71,17 +68,10 @@ ADDRSPACE_EXPORT MemTxResult address_space_set(AddressSpace *as, hwaddr addr,
     memset(fill, c, sizeof(fill));
     while (len > 0) {
         hwaddr l = MIN(len, (hwaddr)FILL_CHUNK);
-        uint64_t room = bytes_to_top(addr);
 
         res |= address_space_write(as, addr, attrs, fill, l);
         len -= l;
-        if (len && l >= room && room != UINT64_MAX) {
-            /* address_space_write() refused the bytes past 2^64 already;
-             * the rest is past it too: a hole, never a wrap */
-            res |= MEMTX_DECODE_ERROR;
-            break;
-        }
-        addr += l;
+        addr += l; /* wraps past 2^64, as address_space_write() does */
     }
     return res;
 }

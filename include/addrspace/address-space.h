@@ -151,8 +151,9 @@ MemoryRegion *address_space_translate(AddressSpace *as, hwaddr addr,
  * that does not start 4-aligned swallows that region's first bytes, as in
  * QEMU. Holes read as 0 with MEMTX_DECODE_ERROR. The loop continues after an
  * error and ORs the results. With @attrs.memory, non-RAM targets give
- * MEMTX_ACCESS_ERROR (and zeros, where QEMU leaves @buf untouched). Bytes
- * past the top of the 2^64 space are a hole, never a wrap.
+ * MEMTX_ACCESS_ERROR and leave those bytes of @buf untouched, as QEMU does.
+ * An access running past the top of the 2^64 space wraps to address 0, as
+ * QEMU 7.2's loop does.
  * Context: any registered thread (takes its own read-side section).
  * Return: the OR of the results.
  */
@@ -235,8 +236,8 @@ bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
  * holes are skipped without any callback, in QEMU's chunks (as a buffer
  * access would cut them). Unlike QEMU, a part in a romd ROM device stops
  * at the end of the device's memory (QEMU copies the whole rest of the
- * range there, past the end), and bytes past the top of the 2^64 space are
- * skipped instead of wrapping to address 0.
+ * range there, past the end). Past the top of the 2^64 space it wraps to
+ * address 0, as QEMU does.
  * Context: any registered thread.
  * Return: MEMTX_OK, always (QEMU's result: skipped parts are not errors).
  */
