@@ -54,4 +54,16 @@ FlatView *flatview_render_locked(MemoryRegion *root);
 void flatview_section_init_guest_region(MemoryRegionSection *s);
 void flatview_init_guest_memory(FlatView *fv);
 
+/*
+ * Access hooks (slow-ranges.c): make every section of @fv that overlaps
+ * [@first, @last] take the out-of-line path of static/access-inline.h for
+ * reads (@reads) and writes (@writes): its entry loses the direct flags of
+ * those directions and the inline MMIO sizes. The sections themselves are
+ * unchanged (the out-of-line path calls the hooks and then does what it
+ * always does). Called on a view just rendered, before it is published;
+ * caller holds the update lock.
+ */
+void flatview_slow_range_locked(FlatView *fv, hwaddr first, hwaddr last,
+                                bool reads, bool writes);
+
 #endif /* ADDRSPACE_FLATVIEW_INTERNAL_H */

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "hooks-internal.h"
 #include "memory-internal.h"
 #include "../flatview/flatview-internal.h"
 
@@ -53,6 +54,15 @@ static FlatView *find_view_of_root(MemoryRegion *eff)
     return NULL;
 }
 
+/* A new view of @eff, with the access hooks' sections made slow. */
+static FlatView *render_locked(MemoryRegion *eff)
+{
+    FlatView *view = flatview_render_locked(eff);
+
+    address_space_hooks_apply_locked(view);
+    return view;
+}
+
 static void group_publish(AddressSpaceGroup *g, FlatView *view)
 {
     FlatView *old = g->view;
@@ -89,6 +99,7 @@ void address_spaces_commit_locked(uint64_t epoch)
         nr_groups++;
     }
     eff = g_new(MemoryRegion *, nr_groups ? nr_groups : 1);
+    address_space_hooks_mark_moved_locked(epoch);
     /* QEMU: begin/commit go to every listener on every re-rendering commit */
     memory_listeners_begin_locked();
     /* First pass: views that stay valid can be shared by changed groups. */
@@ -110,7 +121,7 @@ void address_spaces_commit_locked(uint64_t epoch)
         }
         view = g_hash_table_lookup(views, eff[i]);
         if (!view) {
-            view = flatview_render_locked(eff[i]);
+            view = render_locked(eff[i]);
             g_hash_table_insert(views, eff[i], view);
             g_ptr_array_add(fresh, view);
         }
@@ -172,7 +183,7 @@ static AddressSpaceGroup *group_get_locked(MemoryRegion *root)
     if (view) {
         group_publish(g, view);
     } else {
-        view = flatview_render_locked(eff);
+        view = render_locked(eff);
         group_publish(g, view);
         flatview_unref(view);
     }
@@ -238,6 +249,7 @@ ADDRSPACE_EXPORT void address_space_destroy(AddressSpace *as)
     }
     memory_update_lock();
     memory_listeners_remove_all_locked(as);
+    address_space_hooks_destroy_locked(as);
     g = as->priv.group;
     group_remove_member(g, as);
     if (g->nr_members == 0) {

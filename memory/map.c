@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../flatview/flatview-internal.h"
+#include "hooks-internal.h"
 #include "map-internal.h"
 
 /* One live mapping. Mappings of the same pointer are chained. */
@@ -301,7 +302,9 @@ ADDRSPACE_EXPORT void *address_space_map(AddressSpace *as, hwaddr addr,
                                          MemTxAttrs attrs)
 {
     Mapping tmpl = {.addr = addr, .attrs = attrs};
+    const AddressSpaceHookList *hooks;
     const MemoryRegionSection *s;
+    hwaddr direct = *plen, hooked;
     MemoryRegion *mr = NULL;
     uint8_t *host = NULL;
     MapState *st;
@@ -318,9 +321,20 @@ ADDRSPACE_EXPORT void *address_space_map(AddressSpace *as, hwaddr addr,
     st = map_state(as);
     rcu_read_lock();
     fv = address_space_to_flatview(as);
-    l = address_space_direct_run_rcu(
-        fv, addr, *plen, is_write ? SECTION_DIRECT_WRITE : SECTION_DIRECT_READ,
-        &mr, &tmpl.offset, &host);
+    hooks = address_space_hooks_rcu(as, addr, *plen, is_write);
+    if (hooks &&
+        address_space_hooks_first_hooked(
+            hooks, addr, *plen,
+            is_write ? ADDRSPACE_HOOK_WRITE : ADDRSPACE_HOOK_READ, &hooked)) {
+        /* access hooks: the direct part stops before the first hooked
+         * byte; a hooked start bounces, so the hooks see the accesses */
+        direct = hooked - addr;
+    }
+    l = direct ? address_space_direct_run_rcu(fv, addr, direct,
+                                              is_write ? SECTION_DIRECT_WRITE
+                                                       : SECTION_DIRECT_READ,
+                                              &mr, &tmpl.offset, &host)
+               : 0;
     if (l) {
         memory_region_ref(mr);
         rcu_read_unlock();
