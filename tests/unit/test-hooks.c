@@ -590,11 +590,14 @@ static void counted_hook(AddressSpace *as, const AddressSpaceAccess *a,
                          void *opaque)
 {
     Counted *c = opaque;
+    AddressSpaceHook *self;
 
     (void)a;
     __atomic_fetch_add(&c->calls, 1, __ATOMIC_RELAXED);
-    if (c->self && !__atomic_exchange_n(&c->removed, 1, __ATOMIC_ACQ_REL)) {
-        (void)address_space_hook_remove(as, c->self, NULL);
+    /* the handle is stored after the hook was published: maybe not yet */
+    self = __atomic_load_n(&c->self, __ATOMIC_ACQUIRE);
+    if (self && !__atomic_exchange_n(&c->removed, 1, __ATOMIC_ACQ_REL)) {
+        (void)address_space_hook_remove(as, self, NULL);
     }
 }
 
@@ -633,16 +636,16 @@ static void test_concurrent(void)
     for (unsigned round = 0; round < 200; round++) {
         Counted *c = g_new0(Counted, 1);
         Counted *self = g_new0(Counted, 1);
-        AddressSpaceHook *h;
+        AddressSpaceHook *h, *h2;
 
         h = address_space_hook_add(
             &sh.m->as, (round * 64) & 0xfff, 0x1000 + (round & 0xff),
             ADDRSPACE_HOOK_ACCESS, counted_hook, c, counted_free, NULL);
         /* the self-removing hook owns itself once added */
         memory_region_transaction_begin();
-        self->self =
-            address_space_hook_add(&sh.m->as, 0, 0xfff, ADDRSPACE_HOOK_READ,
-                                   counted_hook, self, counted_free, NULL);
+        h2 = address_space_hook_add(&sh.m->as, 0, 0xfff, ADDRSPACE_HOOK_READ,
+                                    counted_hook, self, counted_free, NULL);
+        __atomic_store_n(&self->self, h2, __ATOMIC_RELEASE);
         memory_region_transaction_commit();
         g_usleep(50);
         g_assert_true(address_space_hook_remove(&sh.m->as, h, NULL));
