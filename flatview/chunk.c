@@ -25,11 +25,14 @@
 
 /* QEMU's flatrange can_merge(): contiguous in both address space and
  * region (offsets do not wrap at 2^64), same region and attributes (all
- * derived from those: flags). */
+ * derived from those: flags; access hooks are not an attribute). */
 static bool section_can_merge(const FlatSection *a, const FlatSection *b)
 {
-    return a->mr == b->mr && a->region.impl_flags == b->region.impl_flags &&
-           a->region.last != UINT64_MAX &&
+    /* hook bits are set after merging (slow-ranges.c) */
+    uint32_t fa = a->region.impl_flags & ~FLAT_SECTION_HOOK_MASK;
+    uint32_t fb = b->region.impl_flags & ~FLAT_SECTION_HOOK_MASK;
+
+    return a->mr == b->mr && fa == fb && a->region.last != UINT64_MAX &&
            a->region.last + 1 == b->region.start &&
            (addrspace_u128)a->offset + (b->region.start - a->region.start) ==
                b->offset;

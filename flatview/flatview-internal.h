@@ -91,4 +91,13 @@ void view_builder_retire(ViewBuilder *b, const FlatView *old, size_t from,
 FlatView *view_builder_finish(ViewBuilder *b, MemoryRegion *root,
                               FlatLineage *l, FlatView *prev);
 
+/*
+ * Access hooks (slow-ranges.c): set the FLAT_SECTION_HOOK_* bits of the
+ * @n sections @v of a view of @root being built (before they are packed
+ * into chunks) from the hooks on @root (memory_hook_ranges_locked()), and
+ * clear them elsewhere. Caller holds the update lock.
+ */
+void flat_sections_mark_hooked_locked(MemoryRegion *root, FlatSection *v,
+                                      size_t n);
+
 #endif /* ADDRSPACE_FLATVIEW_INTERNAL_H */

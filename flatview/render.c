@@ -399,6 +399,7 @@ FlatView *flatview_render_locked(MemoryRegion *root,
     ViewBuilder b;
 
     flatview_render_window_locked(root, 0, SIZE_2_64, region_ops, &vec);
+    flat_sections_mark_hooked_locked(root, vec.v, vec.nr);
     flat_chunks_pack(vec.v, vec.nr, chunks);
     g_free(vec.v);
     view_builder_init(&b, chunks->len);

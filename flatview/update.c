@@ -198,6 +198,7 @@ static void run_build(FlatView *old, Run *r, const FlatWindow *w,
     if (out.nr < FLAT_CHUNK_SIZE / 2 && r->hi + 1 < nr_chunks) {
         push_chunk(&out, old, (size_t)++r->hi);
     }
+    flat_sections_mark_hooked_locked(old->root, out.v, out.nr);
     flat_chunks_pack(out.v, out.nr, chunks);
     view_builder_add(b, chunks);
     view_builder_retire(b, old, (size_t)r->lo, (size_t)(r->hi + 1));

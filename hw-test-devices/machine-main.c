@@ -19,6 +19,7 @@
 #include "dma-testdev.h"
 #include "hpet.h"
 #include "machine.h"
+#include "mmio-trace.h"
 #include "qtest-chardev.h"
 #include "qtest.h"
 
@@ -414,6 +415,8 @@ ADDRSPACE_EXPORT int addrspace_machine_main(int argc, char **argv)
     bool dump_board = false;
     const char *qtest = NULL, *socket_path = NULL, *script = NULL;
     const char *board = NULL, *ram = NULL, *machine_opt = NULL;
+    const char *trace = NULL;
+    MmioTrace *tracer = NULL;
     const char *globals[CMDLINE_LIST_MAX + 1] = {NULL};
     const CmdlineOption options[] = {
         {"qtest", NULL, CMDLINE_OPTIONAL_VALUE, NULL, &qtest, "CHARDEV",
@@ -435,6 +438,9 @@ ADDRSPACE_EXPORT int addrspace_machine_main(int argc, char **argv)
         {"m", "ram", CMDLINE_VALUE, NULL, &ram, "SIZE",
          "RAM of the default board: MiB, or a size with a K, M, G or T "
          "suffix (default 128M)"},
+        {"trace", NULL, CMDLINE_VALUE, NULL, &trace, "FILE",
+         "Log every MMIO dispatch (region, offset, size, value, direction, "
+         "result) to FILE, one line each (not QEMU's -trace: see README)"},
         {"dump-board", NULL, CMDLINE_FLAG, &dump_board, NULL, NULL,
          "Print the board as a board file and exit"},
         {0},
@@ -502,6 +508,13 @@ ADDRSPACE_EXPORT int addrspace_machine_main(int argc, char **argv)
         qtest_chardev_clear(&chardev);
         return 1;
     }
+    if (trace && !(tracer = mmio_trace_start(m, trace, &err))) {
+        fprintf(stderr, "%s: %s\n", progname, err->message);
+        g_error_free(err);
+        qtest_chardev_clear(&chardev);
+        machine_free(m);
+        return 1;
+    }
     if (qtest || socket_path || script) {
         /* stdout carries the protocol: the console writes to stderr */
         machine_set_console_output(m, stderr);
@@ -523,6 +536,7 @@ ADDRSPACE_EXPORT int addrspace_machine_main(int argc, char **argv)
         g_error_free(err);
     }
     qtest_chardev_clear(&chardev);
+    mmio_trace_stop(tracer);
     machine_set_console_output(m, NULL);
     machine_free(m);
     return status;

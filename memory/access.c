@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "hooks-internal.h"
 #include "memory-internal.h"
 
 static const bool host_big_endian = G_BYTE_ORDER == G_BIG_ENDIAN;
@@ -438,9 +439,71 @@ static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
     }
 }
 
+/* Report one piece of a buffer access to @hooks (access hooks). */
+static __attribute__((noinline)) void
+report_piece(AddressSpace *as, const AddressSpaceHookList *hooks,
+             const FlatSection *s, hwaddr addr, const uint8_t *buf,
+             uint64_t len, bool is_write, MemTxAttrs attrs, MemTxResult res)
+{
+    AddressSpaceAccess acc = {
+        .addr = addr,
+        .size = len,
+        .data = buf,
+        .attrs = attrs,
+        .result = res,
+        .is_write = is_write,
+    };
+
+    /* the first bytes as a little-endian number, on any host */
+    for (unsigned i = MIN(len, 8); i-- > 0;) {
+        acc.value = acc.value << 8 | buf[i];
+    }
+    address_space_hooks_report_rcu(as, hooks, s, &acc);
+}
+
+/*
+ * access_rcu() for an access that @hooks may observe: every piece goes
+ * through memory_section_access_step() and is reported after it.
+ */
+static __attribute__((noinline)) MemTxResult
+access_hooked_rcu(AddressSpace *as, const AddressSpaceHookList *hooks,
+                  const FlatViewIndex *ix, hwaddr addr, MemTxAttrs attrs,
+                  uint8_t *buf, hwaddr len, bool is_write)
+{
+    MemTxResult res = MEMTX_OK;
+    Cursor k = {0};
+    const FlatSection *s = cursor_find(&k, ix, addr);
+
+    for (;;) {
+        uint64_t room = bytes_to_top(addr);
+        MemTxResult step = MEMTX_OK;
+        uint64_t done = memory_section_access_step(
+            s, addr, buf, MIN(len, room), is_write, attrs, as, false, &step);
+
+        res |= step;
+        if (done) {
+            report_piece(as, hooks, s, addr, buf, done, is_write, attrs, step);
+        }
+        if (done == len) {
+            return res;
+        }
+        len -= done;
+        buf += done;
+        if (done == 0 || (done == room && room != UINT64_MAX)) {
+            if (!is_write) {
+                memset(buf, 0, len);
+            }
+            return res | MEMTX_DECODE_ERROR;
+        }
+        addr += done;
+        s = cursor_next(&k, ix, addr);
+    }
+}
+
 static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                                uint8_t *buf, hwaddr len, bool is_write)
 {
+    const AddressSpaceHookList *hooks;
     const FlatViewIndex *ix;
     MemTxResult res;
     RcuReadState entered;
@@ -459,7 +522,12 @@ static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
         }
         return MEMTX_DECODE_ERROR;
     }
-    res = access_rcu(as, ix, addr, attrs, buf, len, is_write);
+    hooks = address_space_hooks_rcu(as, addr, len, is_write);
+    if (__builtin_expect(hooks != NULL, 0)) {
+        res = access_hooked_rcu(as, hooks, ix, addr, attrs, buf, len, is_write);
+    } else {
+        res = access_rcu(as, ix, addr, attrs, buf, len, is_write);
+    }
     rcu_read_exit(entered);
     return res;
 }
@@ -711,11 +779,9 @@ static inline bool order_big(const AddressSpace *as, int order)
     return order < 0 ? target_order(as, false) : order == 1;
 }
 
-ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(AddressSpace *as,
-                                                  const FlatSection *s,
-                                                  hwaddr addr, unsigned size,
-                                                  int order, MemTxAttrs attrs,
-                                                  MemTxResult *result)
+static inline uint64_t ld_at(AddressSpace *as, const FlatSection *s,
+                             hwaddr addr, unsigned size, int order,
+                             MemTxAttrs attrs, MemTxResult *result)
 {
     MemTxResult r = MEMTX_DECODE_ERROR;
     uint64_t val = 0;
@@ -738,11 +804,9 @@ ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(AddressSpace *as,
     return val;
 }
 
-ADDRSPACE_EXPORT void address_space_st_at_rcu(AddressSpace *as,
-                                              const FlatSection *s, hwaddr addr,
-                                              unsigned size, uint64_t val,
-                                              int order, MemTxAttrs attrs,
-                                              MemTxResult *result)
+static inline void st_at(AddressSpace *as, const FlatSection *s, hwaddr addr,
+                         unsigned size, uint64_t val, int order,
+                         MemTxAttrs attrs, MemTxResult *result)
 {
     MemTxResult r = MEMTX_DECODE_ERROR;
     hwaddr offset;
@@ -758,6 +822,86 @@ ADDRSPACE_EXPORT void address_space_st_at_rcu(AddressSpace *as,
     if (result) {
         *result = r;
     }
+}
+
+/* A typed access observed by @hooks: done as usual, then reported. */
+static __attribute__((noinline)) uint64_t
+ld_hooked(AddressSpace *as, const AddressSpaceHookList *hooks,
+          const FlatSection *s, hwaddr addr, unsigned size, int order,
+          MemTxAttrs attrs, MemTxResult *result)
+{
+    MemTxResult r = MEMTX_OK;
+    uint64_t val = ld_at(as, s, addr, size, order, attrs, &r);
+    AddressSpaceAccess acc = {
+        .addr = addr,
+        .size = size,
+        .value = val,
+        .attrs = attrs,
+        .result = r,
+        .typed = true,
+        .big_endian = order_big(as, order),
+    };
+
+    address_space_hooks_report_rcu(as, hooks, s, &acc);
+    if (result) {
+        *result = r;
+    }
+    return val;
+}
+
+static __attribute__((noinline)) void
+st_hooked(AddressSpace *as, const AddressSpaceHookList *hooks,
+          const FlatSection *s, hwaddr addr, unsigned size, uint64_t val,
+          int order, MemTxAttrs attrs, MemTxResult *result)
+{
+    MemTxResult r = MEMTX_OK;
+    AddressSpaceAccess acc = {
+        .addr = addr,
+        .size = size,
+        .value = size == 8 ? val : val & ((1ull << (8 * size)) - 1),
+        .attrs = attrs,
+        .is_write = true,
+        .typed = true,
+        .big_endian = order_big(as, order),
+    };
+
+    st_at(as, s, addr, size, val, order, attrs, &r);
+    acc.result = r;
+    address_space_hooks_report_rcu(as, hooks, s, &acc);
+    if (result) {
+        *result = r;
+    }
+}
+
+ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(AddressSpace *as,
+                                                  const FlatSection *s,
+                                                  hwaddr addr, unsigned size,
+                                                  int order, MemTxAttrs attrs,
+                                                  MemTxResult *result)
+{
+    const AddressSpaceHookList *hooks =
+        address_space_hooks_rcu(as, addr, size, false);
+
+    if (__builtin_expect(hooks != NULL, 0)) {
+        return ld_hooked(as, hooks, s, addr, size, order, attrs, result);
+    }
+    return ld_at(as, s, addr, size, order, attrs, result);
+}
+
+ADDRSPACE_EXPORT void address_space_st_at_rcu(AddressSpace *as,
+                                              const FlatSection *s, hwaddr addr,
+                                              unsigned size, uint64_t val,
+                                              int order, MemTxAttrs attrs,
+                                              MemTxResult *result)
+{
+    const AddressSpaceHookList *hooks =
+        address_space_hooks_rcu(as, addr, size, true);
+
+    if (__builtin_expect(hooks != NULL, 0)) {
+        st_hooked(as, hooks, s, addr, size, val, order, attrs, result);
+        return;
+    }
+    st_at(as, s, addr, size, val, order, attrs, result);
 }
 
 ADDRSPACE_EXPORT uint64_t address_space_ld_slow(AddressSpace *as, hwaddr addr,

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "hooks-internal.h"
 #include "memory-internal.h"
 
 struct AddressSpaceGroup {
@@ -91,7 +92,8 @@ static FlatView *next_view(FlatView *old, MemoryRegion *eff,
     GArray *w;
     FlatView *view;
 
-    if (old->root != eff) {
+    /* a hooked AddressSpace moved to @eff: its hooks' sections change */
+    if (old->root != eff || address_space_hooks_moved_locked(eff)) {
         return flatview_render_locked(eff, &flatview_region_ops);
     }
     /* same root: only the windows the changes reached are re-rendered */
@@ -119,6 +121,7 @@ void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw)
         nr_groups++;
     }
     eff = g_new(MemoryRegion *, nr_groups ? nr_groups : 1);
+    address_space_hooks_mark_moved_locked(epoch);
     /* QEMU: begin/commit go to every listener on every re-rendering commit */
     memory_listeners_begin_locked();
     /* Views that stay valid can be shared by changed groups. */
@@ -269,6 +272,7 @@ ADDRSPACE_EXPORT void address_space_destroy(AddressSpace *as)
     }
     memory_update_lock();
     memory_listeners_remove_all_locked(as);
+    address_space_hooks_destroy_locked(as);
     g = as->priv.group;
     group_remove_member(g, as);
     if (g->nr_members == 0) {

@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "hooks-internal.h"
 #include "map-internal.h"
 
 static const bool host_big_endian = G_BYTE_ORDER == G_BIG_ENDIAN;
@@ -42,7 +43,10 @@ ADDRSPACE_EXPORT int64_t address_space_cache_init(MemoryRegionCache *cache,
         return -1;
     }
     rcu_read_lock();
-    if (address_space_direct_run_rcu(address_space_to_flatview(as), addr, len,
+    /* a range watched by access hooks is served by the slow path */
+    if (!address_space_hooks_rcu(as, addr, len, false) &&
+        !(is_write && address_space_hooks_rcu(as, addr, len, true)) &&
+        address_space_direct_run_rcu(address_space_to_flatview(as), addr, len,
                                      need, &mr, &xlat, &host) == len) {
         memory_region_ref(mr); /* keeps the memory after the view goes */
         cache->priv.ptr = host;

@@ -70,6 +70,22 @@ void memory_change_windows_note_locked(MemoryRegion *mr)
     }
 }
 
+void memory_change_windows_note_range_locked(MemoryRegion *mr,
+                                             addrspace_u128 start,
+                                             addrspace_u128 end)
+{
+    ChangeWindows *cw = pending_get();
+
+    if (cw->overflow) {
+        return;
+    }
+    note(cw, mr, start, end, false);
+    if (cw->notes->len > CHANGE_NOTES_MAX) {
+        cw->overflow = true;
+        g_array_set_size(cw->notes, 0);
+    }
+}
+
 void memory_change_windows_forget_locked(MemoryRegion *mr)
 {
     GArray *notes = pending ? pending->notes : NULL;

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "hooks-internal.h"
 #include "map-internal.h"
 
 /* One live mapping. Mappings of the same pointer are chained. */
@@ -299,7 +300,9 @@ ADDRSPACE_EXPORT void *address_space_map(AddressSpace *as, hwaddr addr,
                                          MemTxAttrs attrs)
 {
     Mapping tmpl = {.addr = addr, .attrs = attrs};
+    const AddressSpaceHookList *hooks;
     const FlatSection *s;
+    hwaddr direct = *plen, hooked;
     MemoryRegion *mr = NULL;
     uint8_t *host = NULL;
     MapState *st;
@@ -316,10 +319,20 @@ ADDRSPACE_EXPORT void *address_space_map(AddressSpace *as, hwaddr addr,
     st = map_state(as);
     rcu_read_lock();
     fv = address_space_to_flatview(as);
-    l = address_space_direct_run_rcu(fv, addr, *plen,
-                                     is_write ? FLAT_SECTION_HOST
-                                              : FLAT_SECTION_DIRECT_READ,
-                                     &mr, &tmpl.offset, &host);
+    hooks = address_space_hooks_rcu(as, addr, *plen, is_write);
+    if (hooks &&
+        address_space_hooks_first_hooked(
+            hooks, addr, *plen,
+            is_write ? ADDRSPACE_HOOK_WRITE : ADDRSPACE_HOOK_READ, &hooked)) {
+        /* access hooks: the direct part stops before the first hooked
+         * byte; a hooked start bounces, so the hooks see the accesses */
+        direct = hooked - addr;
+    }
+    l = direct ? address_space_direct_run_rcu(
+                     fv, addr, direct,
+                     is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ,
+                     &mr, &tmpl.offset, &host)
+               : 0;
     if (l) {
         memory_region_ref(mr);
         rcu_read_unlock();

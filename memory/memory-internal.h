@@ -70,6 +70,15 @@ void memory_update_unlock(void);
 void memory_region_changed_locked(MemoryRegion *mr);
 
 /*
+ * Like memory_region_changed_locked(), for a change of rendering confined
+ * to [@start, @end) of @mr's own addresses (an access hook's range on a
+ * view's root): only that window is re-rendered. Caller holds the update
+ * lock.
+ */
+void memory_region_range_changed_locked(MemoryRegion *mr, addrspace_u128 start,
+                                        addrspace_u128 end);
+
+/*
  * Whether @to is @from or is reached from it through subregions or alias
  * targets (cycle detection). Caller holds the update lock.
  */
@@ -130,7 +139,8 @@ FlatView *address_space_view_locked(AddressSpace *as);
 /*
  * The address windows a commit round may have changed (change-windows.c).
  * memory_change_windows_note_locked(): @mr is changing (called where
- * memory_region_changed_locked() is): its content may change everywhere it
+ * memory_region_changed_locked() is; the _range_ form: only in [@start,
+ * @end) of its own addresses): its content may change everywhere it
  * is rendered, and its range in its container, as it is now, may too.
  * memory_change_windows_forget_locked(): drop what was noted about @mr
  * (it is being finalized). memory_change_windows_take_locked(): the notes
@@ -143,6 +153,9 @@ FlatView *address_space_view_locked(AddressSpace *as);
  */
 typedef struct ChangeWindows ChangeWindows;
 void memory_change_windows_note_locked(MemoryRegion *mr);
+void memory_change_windows_note_range_locked(MemoryRegion *mr,
+                                             addrspace_u128 start,
+                                             addrspace_u128 end);
 void memory_change_windows_forget_locked(MemoryRegion *mr);
 ChangeWindows *memory_change_windows_take_locked(void);
 bool memory_change_windows_of_locked(const ChangeWindows *cw,

@@ -106,7 +106,8 @@ __attribute__((constructor)) static void register_exit_lock_check(void)
                        update_lock_fork_child);
 }
 
-void memory_region_changed_locked(MemoryRegion *mr)
+/* Mark @mr and its parent for the next commit. */
+static void mark_changed_locked(MemoryRegion *mr)
 {
     if (commit_running) {
         memory_listener_running_locked(&round_listener, &round_callback);
@@ -118,7 +119,19 @@ void memory_region_changed_locked(MemoryRegion *mr)
     if (mr->priv.container) {
         g_ptr_array_add(changed_regions, mr->priv.container);
     }
+}
+
+void memory_region_changed_locked(MemoryRegion *mr)
+{
+    mark_changed_locked(mr);
     memory_change_windows_note_locked(mr);
+}
+
+void memory_region_range_changed_locked(MemoryRegion *mr, addrspace_u128 start,
+                                        addrspace_u128 end)
+{
+    mark_changed_locked(mr);
+    memory_change_windows_note_range_locked(mr, start, end);
 }
 
 void memory_region_forget_locked(MemoryRegion *mr)

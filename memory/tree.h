@@ -63,4 +63,18 @@ struct RAMBlock {
 size_t memory_region_children_in_locked(MemoryRegion *mr, addrspace_u128 lo,
                                         addrspace_u128 hi, GPtrArray *out);
 
+/* A range [first, last] of view addresses that access hooks observe. */
+typedef struct MemoryHookRange {
+    hwaddr first, last;
+    bool reads, writes;
+} MemoryHookRange;
+
+/*
+ * Append to @out (MemoryHookRange) the ranges of the access hooks of the
+ * AddressSpaces whose view is rendered from @root (memory/hooks.c); none,
+ * at the cost of one load, when no AddressSpace has hooks. Caller holds
+ * the update lock.
+ */
+void memory_hook_ranges_locked(const MemoryRegion *root, GArray *out);
+
 #endif /* ADDRSPACE_MEMORY_TREE_H */

@@ -23,6 +23,12 @@ ADDRSPACE_BEGIN_DECLS
 typedef struct AddressSpaceGroup AddressSpaceGroup;
 
 /**
+ * AddressSpaceHookList - private: the hooks of an AddressSpace
+ * (memory/hooks.c), RCU-published; NULL when it has none.
+ */
+typedef struct AddressSpaceHookList AddressSpaceHookList;
+
+/**
  * struct AddressSpace - caller-allocated address space; fields private.
  *
  * Using an AddressSpace that is not initialised (zero-filled storage
@@ -54,6 +60,7 @@ struct AddressSpace {
         uint64_t seq;
         GList *listeners;
         void *bounce;
+        AddressSpaceHookList *hooks;
     } priv;
 };
 

@@ -186,6 +186,21 @@ def machine_checks(exe, boards, tmp):
     expect(p + "/m/too-big", [exe, "-m", "1T"], 2,
            err=["above the 64 GiB limit"])
 
+    # --trace FILE: the MMIO dispatch log (its format: check-trace.sh)
+    log = os.path.join(tmp, "trace.log")
+    expect(p + "/trace/help", [exe, "--help"], 0, out=["-trace FILE"])
+    expect(p + "/trace/qtest", [exe, "-qtest", "stdio", "--trace", log], 0,
+           out=[HPET_ID], stdin="readl 0xfed00000\n")
+    with open(log) as f:
+        line = f.read()
+    case(p + "/trace/qtest-log",
+         line == "mmio memory read hpet+0x0 4 0x8086a201 MEMTX_OK\n", line)
+    expect(p + "/trace/unwritable", [exe, "-trace",
+                                     os.path.join(tmp, "no", "such")], 1,
+           err=["--trace " + os.path.join(tmp, "no", "such")])
+    expect(p + "/trace/missing-value", [exe, "--trace"], 2,
+           err=["option '--trace' needs a value"])
+
     # the demo names failed results
     expect(p + "/demo/default-board", [exe], 0,
            out=["16 bytes: MEMTX_OK, 16 bytes copied",

@@ -361,7 +361,10 @@ static inline MemoryRegion *flatview_section_mmio(const FlatSection *s,
 {
     unsigned p;
 
-    if (!s || !(s->region.impl_flags & (size << FLAT_SECTION_FAST_SHIFT)) ||
+    if (!s ||
+        (s->region.impl_flags &
+         ((size << FLAT_SECTION_FAST_SHIFT) | FLAT_SECTION_HOOK_MASK)) !=
+            size << FLAT_SECTION_FAST_SHIFT ||
         s->region.last - addr < size - 1) {
         return NULL;
     }
@@ -392,7 +395,8 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
     const FlatSection *d, *s;
     uint64_t v;
 
-    d = flatview_index_direct(ix, addr, size, FLAT_SECTION_HOST,
+    d = flatview_index_direct(ix, addr, size,
+                              FLAT_SECTION_HOST | FLAT_SECTION_HOOK_READ,
                               FLAT_SECTION_HOST, &s);
     if (__builtin_expect(d != NULL, 1)) {
         v = addrspace_host_load(d->region.host + (addr - d->region.start),
@@ -448,9 +452,11 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
     const FlatViewIndex *ix = address_space_index_rcu(as);
     const FlatSection *d, *s;
 
-    /* a logged section marks dirty pages: out of line */
+    /* a logged section marks dirty pages, a hooked one reports: out of
+     * line */
     d = flatview_index_direct(ix, addr, size,
-                              FLAT_SECTION_HOST | FLAT_SECTION_LOG_MASK,
+                              FLAT_SECTION_HOST | FLAT_SECTION_LOG_MASK |
+                                  FLAT_SECTION_HOOK_WRITE,
                               FLAT_SECTION_HOST, &s);
     if (__builtin_expect(d != NULL, 1)) {
         uint64_t v = val;

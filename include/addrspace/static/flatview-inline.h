@@ -45,6 +45,19 @@
 /** A ROM device that was in romd mode at render time. */
 #define FLAT_SECTION_ROMD (1u << 14)
 /**
+ * An access hook observes reads of the section (hooks.h): reads and MMIO go
+ * out of line, where the hooks are called.
+ */
+#define FLAT_SECTION_HOOK_READ (1u << 15)
+/**
+ * An access hook observes writes of the section: writes and MMIO go out of
+ * line.
+ */
+#define FLAT_SECTION_HOOK_WRITE (1u << 24)
+/** Both hook bits. */
+#define FLAT_SECTION_HOOK_MASK \
+    (FLAT_SECTION_HOOK_READ | FLAT_SECTION_HOOK_WRITE)
+/**
  * Bits 16-23: the dirty-logging clients enabled at render time (bit
  * 1 << DIRTY_MEMORY_*); direct writes must mark pages for them.
  */
