@@ -489,13 +489,13 @@ access_hooked_rcu(AddressSpace *as, const AddressSpaceHookList *hooks,
         }
         len -= done;
         buf += done;
-        if (done == 0 || (done == room && room != UINT64_MAX)) {
+        if (done == 0) { /* no progress (defensive: would spin) */
             if (!is_write) {
                 memset(buf, 0, len);
             }
             return res | MEMTX_DECODE_ERROR;
         }
-        addr += done;
+        addr += done; /* past 2^64 it wraps to 0, as in QEMU 7.2 */
         s = cursor_next(&k, ix, addr);
     }
 }
