@@ -158,6 +158,15 @@ void address_space_foreach_locked(AddressSpaceVisitor fn, void *opaque);
 FlatView *address_space_view_locked(AddressSpace *as);
 
 /*
+ * address_space_generation_slot(): where @as's view generation lives: a
+ * counter stored (release) each time a new view is published for @as,
+ * after the view pointer, with a value never used before by any
+ * AddressSpace. Valid from address_space_init() to address_space_destroy()
+ * of an initialised @as; read it with an atomic load.
+ */
+const uint64_t *address_space_generation_slot(AddressSpace *as);
+
+/*
  * Re-render and publish the views of AddressSpaces affected by the changes
  * recorded since the last commit (mark epoch @epoch). Caller holds the
  * update lock. Implemented in address-space.c.
