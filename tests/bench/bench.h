@@ -251,6 +251,7 @@ extern const BenchWorkload bench_w9_rcu_scale;
 extern const BenchWorkload bench_w10_map4k;
 extern const BenchWorkload bench_w11_gm_ld4;
 extern const BenchWorkload bench_w12_huge_map;
+extern const BenchWorkload bench_w13_tlb_ld4;
 extern const BenchWorkload bench_w14_reset;
 
 #endif /* ADDRSPACE_BENCH_H */
