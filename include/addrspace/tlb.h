@@ -145,8 +145,8 @@ typedef struct AsTlbStats {
  *
  * On failure (@as NULL or not initialised) @tlb is still set up, bound to
  * @as, and never hits: every access takes the AddressSpace's path, which
- * reports the caller bug as address_space_ld*() do (a NULL @as: every
- * access fails with MEMTX_DECODE_ERROR and reads 0).
+ * reports the caller bug as address_space_ld*() do (a NULL AddressSpace:
+ * every access fails with MEMTX_DECODE_ERROR and reads 0).
  * Context: any thread; takes no lock.
  * Return: true on success.
  */
@@ -158,7 +158,7 @@ bool as_tlb_init(AsTlb *tlb, AddressSpace *as, GError **errp);
  *
  * Never needed for correctness (a new view invalidates the cache by
  * itself); for callers that want to drop what it holds.
- * Context: the thread that uses @tlb.
+ * Context: the thread that uses the cache.
  */
 void as_tlb_flush(AsTlb *tlb);
 
@@ -166,7 +166,7 @@ void as_tlb_flush(AsTlb *tlb);
  * as_tlb_get_stats() - What @tlb's out-of-line path counted.
  * @tlb: the cache.
  * @stats: filled in.
- * Context: the thread that uses @tlb.
+ * Context: the thread that uses the cache.
  */
 void as_tlb_get_stats(const AsTlb *tlb, AsTlbStats *stats);
 
@@ -181,7 +181,7 @@ AddressSpace *as_tlb_address_space(const AsTlb *tlb);
 
 /** as_tlb_ldub_rcu() - Load 8 bits, through the cache: as
  * address_space_ldub(). @tlb: the cache. @addr: address. @attrs: attributes.
- * @result: result or NULL. Context: the thread that uses @tlb, inside a
+ * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
 static inline uint32_t as_tlb_ldub_rcu(AsTlb *tlb, hwaddr addr,
                                        MemTxAttrs attrs, MemTxResult *result)
@@ -190,7 +190,7 @@ static inline uint32_t as_tlb_ldub_rcu(AsTlb *tlb, hwaddr addr,
 }
 /** as_tlb_lduw_le_rcu() - Load 16 bits, little endian, through the cache: as
  * address_space_lduw_le(). @tlb: the cache. @addr: address. @attrs: attributes.
- * @result: result or NULL. Context: the thread that uses @tlb, inside a
+ * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
 static inline uint32_t as_tlb_lduw_le_rcu(AsTlb *tlb, hwaddr addr,
                                           MemTxAttrs attrs, MemTxResult *result)
@@ -199,7 +199,7 @@ static inline uint32_t as_tlb_lduw_le_rcu(AsTlb *tlb, hwaddr addr,
 }
 /** as_tlb_lduw_be_rcu() - Load 16 bits, big endian, through the cache: as
  * address_space_lduw_be(). @tlb: the cache. @addr: address. @attrs: attributes.
- * @result: result or NULL. Context: the thread that uses @tlb, inside a
+ * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
 static inline uint32_t as_tlb_lduw_be_rcu(AsTlb *tlb, hwaddr addr,
                                           MemTxAttrs attrs, MemTxResult *result)
@@ -208,7 +208,7 @@ static inline uint32_t as_tlb_lduw_be_rcu(AsTlb *tlb, hwaddr addr,
 }
 /** as_tlb_ldl_le_rcu() - Load 32 bits, little endian, through the cache: as
  * address_space_ldl_le(). @tlb: the cache. @addr: address. @attrs: attributes.
- * @result: result or NULL. Context: the thread that uses @tlb, inside a
+ * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
 static inline uint32_t as_tlb_ldl_le_rcu(AsTlb *tlb, hwaddr addr,
                                          MemTxAttrs attrs, MemTxResult *result)
@@ -217,7 +217,7 @@ static inline uint32_t as_tlb_ldl_le_rcu(AsTlb *tlb, hwaddr addr,
 }
 /** as_tlb_ldl_be_rcu() - Load 32 bits, big endian, through the cache: as
  * address_space_ldl_be(). @tlb: the cache. @addr: address. @attrs: attributes.
- * @result: result or NULL. Context: the thread that uses @tlb, inside a
+ * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
 static inline uint32_t as_tlb_ldl_be_rcu(AsTlb *tlb, hwaddr addr,
                                          MemTxAttrs attrs, MemTxResult *result)
@@ -226,7 +226,7 @@ static inline uint32_t as_tlb_ldl_be_rcu(AsTlb *tlb, hwaddr addr,
 }
 /** as_tlb_ldq_le_rcu() - Load 64 bits, little endian, through the cache: as
  * address_space_ldq_le(). @tlb: the cache. @addr: address. @attrs: attributes.
- * @result: result or NULL. Context: the thread that uses @tlb, inside a
+ * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
 static inline uint64_t as_tlb_ldq_le_rcu(AsTlb *tlb, hwaddr addr,
                                          MemTxAttrs attrs, MemTxResult *result)
@@ -235,7 +235,7 @@ static inline uint64_t as_tlb_ldq_le_rcu(AsTlb *tlb, hwaddr addr,
 }
 /** as_tlb_ldq_be_rcu() - Load 64 bits, big endian, through the cache: as
  * address_space_ldq_be(). @tlb: the cache. @addr: address. @attrs: attributes.
- * @result: result or NULL. Context: the thread that uses @tlb, inside a
+ * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
 static inline uint64_t as_tlb_ldq_be_rcu(AsTlb *tlb, hwaddr addr,
                                          MemTxAttrs attrs, MemTxResult *result)
@@ -245,7 +245,7 @@ static inline uint64_t as_tlb_ldq_be_rcu(AsTlb *tlb, hwaddr addr,
 /** as_tlb_stb_rcu() - Store 8 bits, through the cache: as
  * address_space_stb(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
- * uses @tlb, inside a read-side section. */
+ * uses the cache, inside a read-side section. */
 static inline void as_tlb_stb_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
                                   MemTxAttrs attrs, MemTxResult *result)
 {
@@ -254,7 +254,7 @@ static inline void as_tlb_stb_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
 /** as_tlb_stw_le_rcu() - Store 16 bits, little endian, through the cache: as
  * address_space_stw_le(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
- * uses @tlb, inside a read-side section. */
+ * uses the cache, inside a read-side section. */
 static inline void as_tlb_stw_le_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
@@ -263,7 +263,7 @@ static inline void as_tlb_stw_le_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
 /** as_tlb_stw_be_rcu() - Store 16 bits, big endian, through the cache: as
  * address_space_stw_be(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
- * uses @tlb, inside a read-side section. */
+ * uses the cache, inside a read-side section. */
 static inline void as_tlb_stw_be_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
@@ -272,7 +272,7 @@ static inline void as_tlb_stw_be_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
 /** as_tlb_stl_le_rcu() - Store 32 bits, little endian, through the cache: as
  * address_space_stl_le(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
- * uses @tlb, inside a read-side section. */
+ * uses the cache, inside a read-side section. */
 static inline void as_tlb_stl_le_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
@@ -281,7 +281,7 @@ static inline void as_tlb_stl_le_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
 /** as_tlb_stl_be_rcu() - Store 32 bits, big endian, through the cache: as
  * address_space_stl_be(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
- * uses @tlb, inside a read-side section. */
+ * uses the cache, inside a read-side section. */
 static inline void as_tlb_stl_be_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
@@ -290,7 +290,7 @@ static inline void as_tlb_stl_be_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
 /** as_tlb_stq_le_rcu() - Store 64 bits, little endian, through the cache: as
  * address_space_stq_le(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
- * uses @tlb, inside a read-side section. */
+ * uses the cache, inside a read-side section. */
 static inline void as_tlb_stq_le_rcu(AsTlb *tlb, hwaddr addr, uint64_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
@@ -299,7 +299,7 @@ static inline void as_tlb_stq_le_rcu(AsTlb *tlb, hwaddr addr, uint64_t val,
 /** as_tlb_stq_be_rcu() - Store 64 bits, big endian, through the cache: as
  * address_space_stq_be(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
- * uses @tlb, inside a read-side section. */
+ * uses the cache, inside a read-side section. */
 static inline void as_tlb_stq_be_rcu(AsTlb *tlb, hwaddr addr, uint64_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
