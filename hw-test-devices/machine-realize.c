@@ -198,13 +198,6 @@ static MemoryRegion *alias_target(Machine *m, BoardRegion *br, GError **errp)
     return NULL;
 }
 
-static addrspace_u128 size128(const MemoryRegion *mr)
-{
-    uint64_t size = memory_region_size(mr);
-
-    return size == UINT64_MAX ? (addrspace_u128)1 << 64 : size;
-}
-
 /* The window may pass the target's end: QEMU accepts it (q35's tseg). */
 static bool init_alias(Machine *m, BoardRegion *br, GError **errp)
 {
@@ -342,12 +335,17 @@ static bool map_one(Machine *m, const char *where, MemoryRegion *mr,
                           "unknown region '%s'", parent);
         return false;
     }
-    if ((addrspace_u128)addr + size128(mr) > size128(p)) {
+    /*
+     * A region may run past its parent's end: QEMU accepts it and the
+     * render clips it to the parent (board/qemu/past-parent-end). Past
+     * 2^64 the library refuses it; say so at "addr".
+     */
+    if (memory_region_size(mr) &&
+        (addrspace_u128)addr + memory_region_size(mr) >
+            ((addrspace_u128)1 << 64)) {
         machine_set_error(errp, ADDRSPACE_ERROR_OVERFLOW, where, "addr",
-                          "0x%" PRIx64 " + size 0x%" PRIx64
-                          " does not fit in '%s' (size 0x%" PRIx64 ")",
-                          addr, memory_region_size(mr), parent,
-                          memory_region_size(p));
+                          "0x%" PRIx64 " + size 0x%" PRIx64 " runs past 2^64",
+                          addr, memory_region_size(mr));
         return false;
     }
     ok = overlap

@@ -78,6 +78,37 @@ void bql_unlock(void);
  */
 bool bql_locked(void);
 
+/**
+ * qemu_mutex_lock_iothread() - QEMU 7.2's name for bql_lock().
+ *
+ * Device code written for QEMU 7.2 takes the big lock by this name (QEMU
+ * 8.2 renamed it bql_lock()). Same rules as bql_lock().
+ */
+static inline void qemu_mutex_lock_iothread(void)
+{
+    bql_lock();
+}
+
+/**
+ * qemu_mutex_unlock_iothread() - QEMU 7.2's name for bql_unlock().
+ *
+ * Same rules as bql_unlock().
+ */
+static inline void qemu_mutex_unlock_iothread(void)
+{
+    bql_unlock();
+}
+
+/**
+ * qemu_mutex_iothread_locked() - QEMU 7.2's name for bql_locked().
+ *
+ * Return: true if the calling thread holds the big lock.
+ */
+static inline bool qemu_mutex_iothread_locked(void)
+{
+    return bql_locked();
+}
+
 ADDRSPACE_END_DECLS
 
 #endif /* ADDRSPACE_BQL_H */
