@@ -193,6 +193,8 @@ DmaTestDev *dma_testdev_new(const char *name, AddressSpace *as, GError **errp)
         g_free(dev);
         return NULL;
     }
+    /* opted in to the guard: a copy into its own registers is refused */
+    memory_region_enable_reentrancy_guard(&dev->mr);
     memory_owner_init(&dev->owner, name, dma_testdev_release);
     g_mutex_init(&dev->lock);
     dev->as = as;

@@ -24,7 +24,8 @@
  * chunks of at most DMA_TESTDEV_CHUNK bytes, with address_space_read() and
  * address_space_write(); like QEMU's access loops it goes on after an error
  * and ORs the results. A destination (or source) inside the device's own
- * registers is refused by the library's re-entrancy guard with
+ * registers is refused by the library's re-entrancy guard (the device opts
+ * in to it: memory_region_enable_reentrancy_guard()) with
  * MEMTX_ACCESS_ERROR rather than recursing. A LEN above
  * DMA_TESTDEV_MAX_LEN gives MEMTX_ERROR and copies nothing (a guest cannot
  * make one write run for seconds); bytes past the top of the 2^64 space

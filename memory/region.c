@@ -122,6 +122,9 @@ static void region_init_common(MemoryRegion *mr, MemoryOwner *owner,
     memset(mr, 0, sizeof(*mr));
     mr->priv.kind = kind;
     mr->priv.enabled = true;
+    /* QEMU 7.2 has no re-entrancy guard: opt in with
+     * memory_region_enable_reentrancy_guard() */
+    mr->priv.reentrancy_guard_disabled = true;
     mr_set_size_locked(mr, mr_size_from_u64(size));
     /* NULL stays NULL: QEMU's `info mtree -o` tells it from "" */
     mr->priv.name = g_strdup(name);

@@ -349,6 +349,14 @@ ADDRSPACE_EXPORT void memory_region_disable_reentrancy_guard(MemoryRegion *mr)
     memory_update_unlock();
 }
 
+ADDRSPACE_EXPORT void memory_region_enable_reentrancy_guard(MemoryRegion *mr)
+{
+    memory_update_lock();
+    __atomic_store_n(&mr->priv.reentrancy_guard_disabled, false,
+                     __ATOMIC_RELAXED);
+    memory_update_unlock();
+}
+
 static gint compare_by_address(gconstpointer a, gconstpointer b)
 {
     const MemoryRegion *ra = *(MemoryRegion *const *)a;

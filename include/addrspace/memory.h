@@ -199,13 +199,14 @@ void memory_owner_unref(MemoryOwner *owner);
  *   before the resize still map it.
  * - impl.min_access_size above 8 (QEMU's arithmetic is undefined there)
  *   refuses every access with MEMTX_DECODE_ERROR.
- * - Re-entrancy (QEMU 8's guard, not in 7.2): an access to a region whose
- *   owner (or the region itself, without owner) has a callback in progress
- *   on the same thread is refused with MEMTX_ACCESS_ERROR (ROM devices are
- *   guarded too). A region that opted out
- *   (memory_region_disable_reentrancy_guard()) may be re-entered and does
- *   not mark its owner busy. At most 32 callbacks may be nested on one
- *   thread, opted out or not; deeper accesses get MEMTX_ACCESS_ERROR.
+ * - Re-entrancy: as in QEMU 7.2, a callback may access its own device
+ *   again (nothing refuses it), except that at most 32 callbacks may be
+ *   nested on one thread; deeper accesses get MEMTX_ACCESS_ERROR (QEMU
+ *   recurses until its stack overflows). A region that opted in to QEMU
+ *   8's guard (memory_region_enable_reentrancy_guard()) is not re-entered:
+ *   an access to such a region whose owner (or the region itself, without
+ *   owner) has a callback of such a region in progress on the same thread
+ *   is refused with MEMTX_ACCESS_ERROR (ROM devices too).
  *
  * The big lock and the region lock are held for the whole access, so a
  * split access is atomic with respect to other threads using the region.
@@ -761,10 +762,25 @@ void memory_region_set_lock(MemoryRegion *mr, GRecMutex *lock);
 void memory_region_clear_global_locking(MemoryRegion *mr);
 
 /**
- * memory_region_disable_reentrancy_guard() - Allow @mr's callbacks to be
- * re-entered by accesses they cause to the same owner (opt-out of the
- * guard of address-space.h).
+ * memory_region_enable_reentrancy_guard() - Opt @mr in to QEMU 8's
+ * re-entrancy guard (off by default, as QEMU 7.2 has none).
  * @mr: the region.
+ *
+ * While a callback of @mr runs, an access on the same thread to any
+ * opted-in region of @mr's owner (or to @mr, without owner) gets
+ * MEMTX_ACCESS_ERROR and no callback, so a device that DMAs into its own registers cannot recurse
+ * (see MemoryRegionOps for the dispatch rules).
+ * Context: any thread; takes the update lock.
+ */
+void memory_region_enable_reentrancy_guard(MemoryRegion *mr);
+
+/**
+ * memory_region_disable_reentrancy_guard() - Undo
+ * memory_region_enable_reentrancy_guard(): @mr's callbacks may be
+ * re-entered by accesses they cause to the same owner, and do not mark the
+ * owner busy (the default).
+ * @mr: the region.
+ * Context: any thread; takes the update lock.
  */
 void memory_region_disable_reentrancy_guard(MemoryRegion *mr);
 

@@ -832,6 +832,7 @@ static void test_reentrancy_self(void)
     Nest nest = {.target = mr, .offset = 4, .size = 4, .left = 1};
     uint64_t v;
 
+    memory_region_enable_reentrancy_guard(mr);
     testdev_set_hook(dev, nest_hook, &nest);
     g_assert_cmphex(rd(mr, 0, 4, &v), ==, OK);
     g_assert_cmpuint(nest.refused, ==, 1);
@@ -871,6 +872,8 @@ static void test_reentrancy_same_owner(void)
 
     g_assert_true(memory_region_init_io(other, testdev_owner(dev), &count_ops,
                                         &calls, "same-owner", 8, NULL));
+    memory_region_enable_reentrancy_guard(testdev_region(dev));
+    memory_region_enable_reentrancy_guard(other);
     testdev_set_hook(dev, nest_hook, &nest);
     g_assert_cmphex(rd(testdev_region(dev), 0, 4, &v), ==, OK);
     g_assert_cmpuint(nest.refused, ==, 1);
@@ -900,6 +903,8 @@ static void test_reentrancy_cross_device(void)
     Nest to_a = {.target = testdev_region(a), .size = 4, .left = 1};
     uint64_t v;
 
+    memory_region_enable_reentrancy_guard(testdev_region(a));
+    memory_region_enable_reentrancy_guard(testdev_region(b));
     testdev_set_hook(a, nest_hook, &to_b);
     testdev_set_hook(b, nest_hook, &to_a);
     g_assert_cmphex(rd(testdev_region(a), 0, 4, &v), ==, OK);
@@ -940,11 +945,31 @@ static void test_reentrancy_no_owner(void)
 
     g_assert_true(
         memory_region_init_io(&s->mr, NULL, &self_ops, s, "self", 8, NULL));
+    memory_region_enable_reentrancy_guard(&s->mr);
     g_assert_cmphex(rd(&s->mr, 0, 4, &v), ==, OK);
     g_assert_cmpuint(s->calls, ==, 1);
     g_assert_cmphex(s->inner, ==, ACC);
     memory_region_finalize(&s->mr);
     g_free(s);
+}
+
+/* QEMU 7.2 has no guard: by default a device re-enters itself. */
+static void test_reentrancy_default_off(void)
+{
+    TestDevConfig cfg = {.size = 8};
+    TestDev *dev = dev_new(&cfg);
+    MemoryRegion *mr = testdev_region(dev);
+    Nest nest = {.target = mr, .offset = 4, .size = 4, .left = 2};
+    uint64_t v;
+
+    testdev_set_hook(dev, nest_hook, &nest);
+    g_assert_cmphex(rd(mr, 0, 4, &v), ==, OK);
+    g_assert_cmpuint(nest.ok, ==, 2);
+    g_assert_cmpuint(nest.refused, ==, 0);
+    assert_log(dev, "r4@0x0 r4@0x4 r4@0x4");
+    testdev_set_hook(dev, NULL, NULL);
+    dev_done(dev);
+    drain_call_rcu();
 }
 
 static void test_reentrancy_opt_out(void)
@@ -955,6 +980,7 @@ static void test_reentrancy_opt_out(void)
     Nest nest = {.target = mr, .offset = 4, .size = 4, .left = 3};
     uint64_t v;
 
+    memory_region_enable_reentrancy_guard(mr);
     memory_region_disable_reentrancy_guard(mr);
     testdev_set_hook(dev, nest_hook, &nest);
     g_assert_cmphex(rd(mr, 0, 4, &v), ==, OK);
@@ -1054,6 +1080,7 @@ static void test_reentrancy_per_thread(void)
     Peer peer = {.mr = testdev_region(dev), .result = 0xff};
     uint64_t v;
 
+    memory_region_enable_reentrancy_guard(testdev_region(dev));
     testdev_set_hook(dev, run_peer_hook, &peer);
     g_assert_cmphex(rd(testdev_region(dev), 0, 4, &v), ==, OK);
     g_assert_cmphex(peer.result, ==, OK);
@@ -2373,6 +2400,7 @@ static const DispatchTest tests[] = {
     {"/reentrancy/same-owner", test_reentrancy_same_owner},
     {"/reentrancy/cross-device", test_reentrancy_cross_device},
     {"/reentrancy/no-owner", test_reentrancy_no_owner},
+    {"/reentrancy/default-off", test_reentrancy_default_off},
     {"/reentrancy/opt-out", test_reentrancy_opt_out},
     {"/reentrancy/depth-self", test_reentrancy_depth_self},
     {"/reentrancy/depth-chain", test_reentrancy_depth_chain},
