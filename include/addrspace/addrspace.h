@@ -20,5 +20,6 @@
 #include <addrspace/listener.h>
 #include <addrspace/ram-discard.h>
 #include <addrspace/snapshot.h>
+#include <addrspace/tlb.h>
 
 #endif /* ADDRSPACE_ADDRSPACE_H */
