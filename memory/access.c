@@ -144,18 +144,73 @@ static inline bool target_is_io(const Target *t)
            t->mr->priv.kind != MR_KIND_ROM;
 }
 
+/* The way an access goes, decided once per section and translation. */
+typedef enum Way {
+    WAY_DIRECT,     /* host memory: RAM, ROM and romd reads */
+    WAY_IO,         /* the region's ops: MMIO, ROM devices, RAM devices */
+    WAY_UNASSIGNED, /* holes, ROM writes, RAM too short: QEMU's unassigned */
+} Way;
+
+/*
+ * The way of an access to @t; @fits: the bytes the access needs lie in the
+ * section (else direct access is out, as in QEMU's translation).
+ */
+static inline Way target_way(const Target *t, bool is_write, bool fits)
+{
+    uint32_t f = t->section ? t->section->region.impl_flags : 0;
+
+    if (fits &&
+        (f & (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ))) {
+        return WAY_DIRECT;
+    }
+    return target_is_io(t) ? WAY_IO : WAY_UNASSIGNED;
+}
+
+/* @l clamped to the bytes of @mr from offset @xlat on (our invariant: no
+ * callback past a region's end). */
+static inline uint64_t region_clamp(MemoryRegion *mr, hwaddr xlat, uint64_t l)
+{
+    uint64_t region_left = mr_size_last_relaxed(mr) - xlat + 1;
+
+    return region_left != 0 && l > region_left ? region_left : l;
+}
+
 /* Bytes from @addr to the top of the space, saturated (0 means 2^64). */
 static uint64_t bytes_to_top(hwaddr addr)
 {
     return addr == 0 ? UINT64_MAX : (uint64_t)(0 - addr);
 }
 
+/*
+ * One copy between @buf and @l bytes of host memory of @s from @addr on
+ * (region offset @xlat); a write marks the pages its logging clients want.
+ * @untorn: no naturally aligned piece of the guest side torn (the region
+ * interface's objects), else memcpy (address_space_read/_write, as QEMU).
+ */
+static inline void copy_direct(const FlatSection *s, hwaddr addr, hwaddr xlat,
+                               uint8_t *buf, uint64_t l, bool is_write,
+                               bool untorn)
+{
+    uint8_t *host = section_host(s, addr);
+
+    if (is_write) {
+        if (untorn) {
+            addrspace_copy_untorn(host, buf, l, true);
+        } else {
+            memcpy(host, buf, l);
+        }
+        ram_block_mark_dirty(s, xlat, l);
+    } else if (untorn) {
+        addrspace_copy_untorn(buf, host, l, false);
+    } else {
+        memcpy(buf, host, l);
+    }
+}
+
 /* A step on a section with direct access: one copy up to its end. */
 static uint64_t step_direct(const Target *t, hwaddr addr, uint8_t *buf,
                             uint64_t l, bool is_write)
 {
-    uint8_t *host = section_host(t->section, addr);
-
     if (!(t->section->region.impl_flags & FLAT_SECTION_RAM)) {
         /* romd: QEMU copies up to the end of the RAM block, not of the
          * region: inside a transaction the region may already have shrunk
@@ -163,14 +218,38 @@ static uint64_t step_direct(const Target *t, hwaddr addr, uint8_t *buf,
          * the caller's loop would never end) */
         l = MIN(l, t->mr->priv.ram_block->size - t->xlat);
     }
-    /* no naturally aligned piece torn (the region interface's objects) */
-    if (is_write) {
-        addrspace_copy_untorn(host, buf, l, true);
-        ram_block_mark_dirty(t->section, t->xlat, l);
-    } else {
-        addrspace_copy_untorn(buf, host, l, false);
-    }
+    copy_direct(t->section, addr, t->xlat, buf, l, is_write, true);
     return l;
+}
+
+/*
+ * One access of @size (1 to 8) to @t's region through its ops, the bytes
+ * inside the region: the fast entry for a size and alignment the view
+ * recorded as fast, else the general dispatch. The one out-of-line MMIO
+ * entry of the access path.
+ */
+static MemTxResult io_access(const Target *t, hwaddr addr, unsigned size,
+                             uint64_t *val, bool is_write, bool big, bool tbe,
+                             MemTxAttrs attrs)
+{
+    MemTxResult r;
+    hwaddr offset;
+
+    if (section_is_fast(t->section, addr, size, &offset)) {
+        if (is_write) {
+            return memory_region_store_fast(t->mr, offset, *val, size, big, tbe,
+                                            attrs);
+        }
+        *val =
+            memory_region_load_fast(t->mr, offset, size, big, tbe, attrs, &r);
+        return r;
+    }
+    if (is_write) {
+        return memory_region_dispatch_write(t->mr, t->xlat, *val, size, big,
+                                            tbe, attrs);
+    }
+    return memory_region_dispatch_read(t->mr, t->xlat, val, size, big, tbe,
+                                       attrs);
 }
 
 /*
@@ -178,44 +257,25 @@ static uint64_t step_direct(const Target *t, hwaddr addr, uint8_t *buf,
  * clamped to the section) to the region that decodes the first byte; for
  * a region with callbacks never past the region's end (our invariant).
  */
-static uint64_t step_mmio(Target *t, hwaddr addr, uint8_t *buf, uint64_t l,
-                          bool is_write, MemTxAttrs attrs, bool tbe,
+static uint64_t step_mmio(const Target *t, hwaddr addr, uint8_t *buf,
+                          uint64_t l, bool is_write, MemTxAttrs attrs, bool tbe,
                           MemTxResult *res)
 {
     unsigned chunk;
     uint64_t val = 0;
-    MemTxResult r;
 
     if (t->mr->priv.ops) {
-        uint64_t region_left = mr_size_last_relaxed(t->mr) - t->xlat + 1;
-
-        if (region_left != 0 && l > region_left) {
-            l = region_left;
-        }
+        l = region_clamp(t->mr, t->xlat, l);
     }
     chunk = memory_access_size(t->mr, (unsigned)MIN(l, 8), t->xlat);
     if (is_write) {
         val = addrspace_host_load(buf, chunk);
     }
-    if (section_is_fast(t->section, addr, chunk, &t->xlat)) {
-        if (is_write) {
-            r = memory_region_store_fast(t->mr, t->xlat, val, chunk,
-                                         host_big_endian, tbe, attrs);
-        } else {
-            val = memory_region_load_fast(t->mr, t->xlat, chunk,
-                                          host_big_endian, tbe, attrs, &r);
-        }
-    } else if (is_write) {
-        r = memory_region_dispatch_write(t->mr, t->xlat, val, chunk,
-                                         host_big_endian, tbe, attrs);
-    } else {
-        r = memory_region_dispatch_read(t->mr, t->xlat, &val, chunk,
-                                        host_big_endian, tbe, attrs);
-    }
+    *res |=
+        io_access(t, addr, chunk, &val, is_write, host_big_endian, tbe, attrs);
     if (!is_write) {
         addrspace_host_store(buf, chunk, val);
     }
-    *res |= r;
     return chunk;
 }
 
@@ -250,15 +310,16 @@ uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
 {
     Target t;
     uint64_t l, limit;
-    uint32_t flags;
 
     section = resolve_iommu(section, &addr, is_write, attrs, &limit);
     len = MIN(len, limit);
     target_of_section(section, addr, &t);
-    flags = section ? section->region.impl_flags : 0;
     /* QEMU clamps RAM to the section */
-    l = (flags & FLAT_SECTION_RAM) ? MIN(len, t.section_left) : len;
-    if (attrs.memory && !(flags & FLAT_SECTION_RAM)) {
+    l = section && (section->region.impl_flags & FLAT_SECTION_RAM)
+            ? MIN(len, t.section_left)
+            : len;
+    if (attrs.memory &&
+        !(section && (section->region.impl_flags & FLAT_SECTION_RAM))) {
         /* QEMU flatview_access_allowed(): the whole rest is refused */
         if (!is_write) {
             memset(buf, 0, l);
@@ -266,49 +327,126 @@ uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
         *res |= MEMTX_ACCESS_ERROR;
         return l;
     }
-    if (flags & (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ)) {
+    switch (target_way(&t, is_write, true)) {
+    case WAY_DIRECT:
         return step_direct(&t, addr, buf, l, is_write);
-    }
-    if (target_is_io(&t)) {
+    case WAY_IO:
         return step_mmio(&t, addr, buf, l, is_write, attrs,
                          target_order(as, target_big_endian), res);
+    default:
+        return step_unassigned(!section, addr, buf, l, is_write, res);
     }
-    return step_unassigned(!section, addr, buf, l, is_write, res);
 }
 
 /*
- * The common case of a buffer access: all @len bytes in @s (the section
- * holding @addr, or NULL), RAM copied directly (writes: dirty pages marked
- * here): one memcpy. false: take the general loop.
+ * The bytes of a buffer access at @addr (@len >= 1 left) that @s, the
+ * section holding @addr or NULL, serves with one copy: plain RAM with
+ * direct access in that direction, up to the section's end; 0 for every
+ * other case (memory_section_access_step()'s). The whole classification
+ * of a RAM section: one flags test and one bound.
  */
-static inline bool ram_copy(const FlatSection *s, hwaddr addr, uint8_t *buf,
-                            hwaddr len, bool is_write)
+static inline uint64_t ram_run(const FlatSection *s, hwaddr addr, uint64_t len,
+                               bool is_write)
 {
-    uint8_t *host;
+    uint32_t want = FLAT_SECTION_RAM |
+                    (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ);
+    uint64_t rest;
 
-    if (!s || !(s->region.impl_flags & FLAT_SECTION_RAM) ||
-        !(s->region.impl_flags &
-          (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ)) ||
-        len - 1 > s->region.last - addr) {
-        return false;
+    if (!s || (s->region.impl_flags & want) != want) {
+        return 0;
     }
-    host = section_host(s, addr);
-    if (is_write) {
-        memcpy(host, buf, len);
-        ram_block_mark_dirty(s, s->offset + (addr - s->region.start), len);
-    } else {
-        memcpy(buf, host, len);
+    rest = s->region.last - addr; /* bytes left - 1 */
+    return len - 1 > rest ? rest + 1 : len;
+}
+
+/* Where a buffer access stands in the view: a section, by its chunk and
+ * its place there (@c NULL: a hole). */
+typedef struct Cursor {
+    const FlatChunk *c;
+    size_t i;
+} Cursor;
+
+/* The section holding @addr (NULL: a hole), found by a lookup. */
+static inline const FlatSection *cursor_find(Cursor *k, const FlatViewIndex *ix,
+                                             hwaddr addr)
+{
+    const FlatSection *s;
+
+    k->c = flatview_index_chunk(ix, addr);
+    if (!k->c) {
+        return NULL;
     }
-    return true;
+    k->i = flatview_chunk_find(k->c, addr);
+    s = &k->c->sections[k->i];
+    if (addr > s->region.last) {
+        k->c = NULL;
+        return NULL;
+    }
+    return s;
+}
+
+/*
+ * The section holding @addr, the byte after the section at @k: its
+ * neighbour in the chunk when that starts there (an access crossing
+ * adjacent sections searches once), else a lookup.
+ */
+static inline const FlatSection *cursor_next(Cursor *k, const FlatViewIndex *ix,
+                                             hwaddr addr)
+{
+    if (k->c && k->i + 1 < k->c->nr && k->c->starts[k->i + 1] == addr) {
+        k->i++;
+        return &k->c->sections[k->i];
+    }
+    return cursor_find(k, ix, addr);
+}
+
+/* The read-side part of a buffer access: one step per section, RAM copied
+ * in this frame; crossing into an adjacent section needs no search. */
+static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
+                              hwaddr addr, MemTxAttrs attrs, uint8_t *buf,
+                              hwaddr len, bool is_write)
+{
+    MemTxResult res = MEMTX_OK;
+    Cursor k = {0};
+    const FlatSection *s = cursor_find(&k, ix, addr);
+
+    for (;;) {
+        uint64_t room = bytes_to_top(addr);
+        uint64_t done = ram_run(s, addr, MIN(len, room), is_write);
+
+        if (__builtin_expect(done != 0, 1)) {
+            copy_direct(s, addr, s->offset + (addr - s->region.start), buf,
+                        done, is_write, false);
+        } else {
+            done = memory_section_access_step(s, addr, buf, MIN(len, room),
+                                              is_write, attrs, as, false, &res);
+        }
+        if (done == len) {
+            return res;
+        }
+        len -= done;
+        buf += done;
+        if (done == 0 || (done == room && room != UINT64_MAX)) {
+            /* no progress (defensive: would spin), or past 2^64: a hole,
+             * never a wrap to address 0 */
+            if (!is_write) {
+                memset(buf, 0, len);
+            }
+            return res | MEMTX_DECODE_ERROR;
+        }
+        addr += done;
+        /* a step may end inside the section (MMIO chunks): then the
+         * neighbour does not start at @addr and the lookup runs */
+        s = cursor_next(&k, ix, addr);
+    }
 }
 
 static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                                uint8_t *buf, hwaddr len, bool is_write)
 {
     const FlatViewIndex *ix;
-    const FlatSection *s;
-    MemTxResult res = MEMTX_OK;
-    bool entered;
+    MemTxResult res;
+    RcuReadState entered;
 
     if (len == 0) {
         return MEMTX_OK;
@@ -324,41 +462,7 @@ static MemTxResult access_loop(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
         }
         return MEMTX_DECODE_ERROR;
     }
-    s = flatview_index_find(ix, addr);
-    if (ram_copy(s, addr, buf, len, is_write)) {
-        rcu_read_exit(entered);
-        return MEMTX_OK;
-    }
-    for (;;) {
-        uint64_t room = bytes_to_top(addr);
-        uint64_t l = MIN(len, room);
-        uint64_t done = memory_section_access_step(s, addr, buf, l, is_write,
-                                                   attrs, as, false, &res);
-
-        if (done == 0) {
-            /* defensive: a step that makes no progress would spin */
-            if (!is_write) {
-                memset(buf, 0, len);
-            }
-            res |= MEMTX_DECODE_ERROR;
-            break;
-        }
-        len -= done;
-        buf += done;
-        if (!len) {
-            break;
-        }
-        if (done == room && room != UINT64_MAX) {
-            /* past 2^64: a hole, never a wrap to address 0 */
-            if (!is_write) {
-                memset(buf, 0, len);
-            }
-            res |= MEMTX_DECODE_ERROR;
-            break;
-        }
-        addr += done;
-        s = flatview_index_find(ix, addr);
-    }
+    res = access_rcu(as, ix, addr, attrs, buf, len, is_write);
     rcu_read_exit(entered);
     return res;
 }
@@ -435,12 +539,9 @@ static uint64_t mmio_valid_span(MemoryRegion *mr, hwaddr xlat, hwaddr addr,
     while (done < len && done < span) {
         /* our invariant: a chunk never passes the region's end */
         uint64_t region_left = mr_size_last_relaxed(mr) - (xlat + done) + 1;
-        uint64_t l = MIN(len - done, 8);
+        uint64_t l = region_clamp(mr, xlat + done, MIN(len - done, 8));
         unsigned c;
 
-        if (region_left != 0 && l > region_left) {
-            l = region_left;
-        }
         /* QEMU 7.2 aligns by the address-space address here, not by the
          * region offset that the validity check then gets */
         c = memory_access_size(mr, (unsigned)l, addr + done);
@@ -481,21 +582,24 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
 
         target_of(fv, addr, is_write, attrs, &t, &limit);
         l = MIN(l, limit);
-        if (!t.section) {
-            ok = false;
-        } else if (t.section->region.impl_flags &
-                   (is_write ? FLAT_SECTION_HOST : FLAT_SECTION_DIRECT_READ)) {
+        switch (target_way(&t, is_write, true)) {
+        case WAY_DIRECT:
             if (t.section->region.impl_flags & FLAT_SECTION_RAM) {
                 l = MIN(l, t.section_left);
             }
             /* romd: QEMU's translation does not clamp a ROM device's
              * length (not RAM), so the rest of the range is accepted */
-        } else if (!t.mr->priv.ops) {
-            ok = false; /* RAM, ROM, reservations: the unassigned ops */
-        } else {
-            l = mmio_valid_span(t.mr, t.xlat, addr, l,
-                                MIN(t.section_left, limit), is_write, attrs);
+            break;
+        case WAY_IO:
+            /* reservations (no ops): the unassigned ops refuse */
+            l = t.mr->priv.ops ? mmio_valid_span(t.mr, t.xlat, addr, l,
+                                                 MIN(t.section_left, limit),
+                                                 is_write, attrs)
+                               : 0;
             ok = l != 0;
+            break;
+        default:
+            ok = false; /* holes, RAM, ROM: the unassigned ops */
         }
         if (ok && l == room && room != UINT64_MAX && len > l) {
             ok = false; /* would wrap */
@@ -528,51 +632,60 @@ static uint64_t load_direct(const Target *t, hwaddr addr, unsigned size,
     val = addrspace_host_load(section_host(t->section, addr), size);
     return big != host_big_endian ? addrspace_bswap(val, size) : val;
 }
+
+/*
+ * A typed access through @t's ops: refused when it would pass the
+ * region's end, else io_access().
+ */
+static MemTxResult typed_io(const Target *t, hwaddr addr, unsigned size,
+                            uint64_t *val, bool is_write, bool big, bool tbe,
+                            MemTxAttrs attrs)
+{
+    if (region_clamp(t->mr, t->xlat, size) < size) {
+        return MEMTX_DECODE_ERROR;
+    }
+    return io_access(t, addr, size, val, is_write, big, tbe, attrs);
+}
+
+/*
+ * Where a typed access of @size at @addr goes: through IOMMUs, then the
+ * way for QEMU's length after translation (an IOMMU translation bounds
+ * it, a RAM section too, not a romd one: a ROM device is not RAM; shorter
+ * than the access, it goes the I/O way).
+ */
+static Way typed_target(const FlatSection *section, hwaddr *addr, unsigned size,
+                        bool is_write, MemTxAttrs attrs, Target *t)
+{
+    uint64_t limit, room;
+
+    section = resolve_iommu(section, addr, is_write, attrs, &limit);
+    target_of_section(section, *addr, t);
+    room = MIN(limit, size);
+    if (section && (section->region.impl_flags & FLAT_SECTION_RAM)) {
+        room = MIN(room, t->section_left);
+    }
+    return target_way(t, is_write, room >= size);
+}
+
 MemTxResult memory_section_load(const FlatSection *section, hwaddr addr,
                                 unsigned size, bool big, MemTxAttrs attrs,
                                 const AddressSpace *as, bool target_big_endian,
                                 uint64_t *value)
 {
     MemTxResult r = MEMTX_OK;
-    uint64_t val = 0, limit, room;
-    hwaddr offset;
     Target t;
 
-    if (section_is_fast(section, addr, size, &offset)) {
-        /* the common MMIO case: no planning */
-        *value = memory_region_load_fast(section->mr, offset, size, big,
-                                         target_order(as, target_big_endian),
-                                         attrs, &r);
+    *value = 0;
+    switch (typed_target(section, &addr, size, false, attrs, &t)) {
+    case WAY_DIRECT:
+        *value = load_direct(&t, addr, size, big, &r);
         return r;
+    case WAY_IO:
+        return typed_io(&t, addr, size, value, false, big,
+                        target_order(as, target_big_endian), attrs);
+    default:
+        return MEMTX_DECODE_ERROR; /* hole, or RAM section too short */
     }
-    section = resolve_iommu(section, &addr, false, attrs, &limit);
-    target_of_section(section, addr, &t);
-    /* QEMU's length after translation: an IOMMU translation bounds it, a
-     * RAM section too (not a romd one: a ROM device is not RAM); shorter
-     * than the access, it goes the I/O way */
-    room = MIN(limit, size);
-    if (t.section && (t.section->region.impl_flags & FLAT_SECTION_RAM)) {
-        room = MIN(room, t.section_left);
-    }
-    if (t.section &&
-        (t.section->region.impl_flags & FLAT_SECTION_DIRECT_READ) &&
-        room >= size) {
-        val = load_direct(&t, addr, size, big, &r);
-    } else if (target_is_io(&t)) {
-        uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
-
-        if (region_left != 0 && size > region_left) {
-            r = MEMTX_DECODE_ERROR; /* would pass the region's end */
-        } else {
-            r = memory_region_dispatch_read(t.mr, t.xlat, &val, size, big,
-                                            target_order(as, target_big_endian),
-                                            attrs);
-        }
-    } else {
-        r = MEMTX_DECODE_ERROR; /* hole, or RAM section too short */
-    }
-    *value = val;
-    return r;
 }
 
 MemTxResult memory_section_store(const FlatSection *section, hwaddr addr,
@@ -580,40 +693,22 @@ MemTxResult memory_section_store(const FlatSection *section, hwaddr addr,
                                  MemTxAttrs attrs, const AddressSpace *as,
                                  bool target_big_endian)
 {
-    MemTxResult r = MEMTX_OK;
-    uint64_t limit;
-    hwaddr offset;
     Target t;
 
-    if (section_is_fast(section, addr, size, &offset)) {
-        return memory_region_store_fast(section->mr, offset, val, size, big,
-                                        target_order(as, target_big_endian),
-                                        attrs);
-    }
-    section = resolve_iommu(section, &addr, true, attrs, &limit);
-    target_of_section(section, addr, &t);
-    t.section_left = MIN(t.section_left, limit);
-    if (t.section && (t.section->region.impl_flags & FLAT_SECTION_HOST) &&
-        t.section_left >= size) {
+    switch (typed_target(section, &addr, size, true, attrs, &t)) {
+    case WAY_DIRECT:
         if (big != host_big_endian) {
             val = addrspace_bswap(val, size);
         }
         addrspace_host_store(section_host(t.section, addr), size, val);
         ram_block_mark_dirty(t.section, t.xlat, size);
-    } else if (target_is_io(&t)) {
-        uint64_t region_left = mr_size_last_relaxed(t.mr) - t.xlat + 1;
-
-        if (region_left != 0 && size > region_left) {
-            r = MEMTX_DECODE_ERROR;
-        } else {
-            r = memory_region_dispatch_write(
-                t.mr, t.xlat, val, size, big,
-                target_order(as, target_big_endian), attrs);
-        }
-    } else {
-        r = MEMTX_DECODE_ERROR; /* hole, ROM, or RAM section too short */
+        return MEMTX_OK;
+    case WAY_IO:
+        return typed_io(&t, addr, size, &val, true, big,
+                        target_order(as, target_big_endian), attrs);
+    default:
+        return MEMTX_DECODE_ERROR; /* hole, ROM, or RAM section too short */
     }
-    return r;
 }
 
 /* The byte order of a typed access: @order 0 little, 1 big, -1 @as's. */
@@ -622,55 +717,31 @@ static inline bool order_big(const AddressSpace *as, int order)
     return order < 0 ? target_order(as, false) : order == 1;
 }
 
-/* Everything but the one-callback MMIO case, out of its caller's frame. */
-static __attribute__((noinline)) uint64_t
-ld_general(AddressSpace *as, const FlatSection *s, hwaddr addr, unsigned size,
-           bool big, MemTxAttrs attrs, MemTxResult *result)
-{
-    uint64_t val;
-    MemTxResult r =
-        memory_section_load(s, addr, size, big, attrs, as, false, &val);
-
-    if (result) {
-        *result = r;
-    }
-    return val;
-}
-
-static __attribute__((noinline)) void
-st_general(AddressSpace *as, const FlatSection *s, hwaddr addr, unsigned size,
-           uint64_t val, bool big, MemTxAttrs attrs, MemTxResult *result)
-{
-    MemTxResult r =
-        memory_section_store(s, addr, size, val, big, attrs, as, false);
-
-    if (result) {
-        *result = r;
-    }
-}
-
 ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(AddressSpace *as,
                                                   const FlatSection *s,
                                                   hwaddr addr, unsigned size,
                                                   int order, MemTxAttrs attrs,
                                                   MemTxResult *result)
 {
-    bool big = order_big(as, order);
+    MemTxResult r = MEMTX_DECODE_ERROR;
+    uint64_t val = 0;
     hwaddr offset;
 
-    /* a hole: also what an AddressSpace that is not initialised gives */
-    if (!s && !address_space_check(as, "address_space_ld")) {
-        if (result) {
-            *result = MEMTX_DECODE_ERROR;
-        }
-        return 0;
-    }
     if (section_is_fast(s, addr, size, &offset)) {
-        /* MMIO's common case: no planning, no second frame */
-        return memory_region_load_fast(s->mr, offset, size, big,
+        /* MMIO that the inline path left for its lock: no planning */
+        return memory_region_load_fast(s->mr, offset, size,
+                                       order_big(as, order),
                                        target_order(as, false), attrs, result);
     }
-    return ld_general(as, s, addr, size, big, attrs, result);
+    /* a hole: also what an AddressSpace that is not initialised gives */
+    if (s || address_space_check(as, "address_space_ld")) {
+        r = memory_section_load(s, addr, size, order_big(as, order), attrs, as,
+                                false, &val);
+    }
+    if (result) {
+        *result = r;
+    }
+    return val;
 }
 
 ADDRSPACE_EXPORT void address_space_st_at_rcu(AddressSpace *as,
@@ -679,25 +750,20 @@ ADDRSPACE_EXPORT void address_space_st_at_rcu(AddressSpace *as,
                                               int order, MemTxAttrs attrs,
                                               MemTxResult *result)
 {
-    bool big = order_big(as, order);
+    MemTxResult r = MEMTX_DECODE_ERROR;
     hwaddr offset;
 
-    if (!s && !address_space_check(as, "address_space_st")) {
-        if (result) {
-            *result = MEMTX_DECODE_ERROR;
-        }
-        return;
-    }
     if (section_is_fast(s, addr, size, &offset)) {
-        MemTxResult r = memory_region_store_fast(
-            s->mr, offset, val, size, big, target_order(as, false), attrs);
-
-        if (result) {
-            *result = r;
-        }
-        return;
+        r = memory_region_store_fast(s->mr, offset, val, size,
+                                     order_big(as, order),
+                                     target_order(as, false), attrs);
+    } else if (s || address_space_check(as, "address_space_st")) {
+        r = memory_section_store(s, addr, size, val, order_big(as, order),
+                                 attrs, as, false);
     }
-    st_general(as, s, addr, size, val, big, attrs, result);
+    if (result) {
+        *result = r;
+    }
 }
 
 ADDRSPACE_EXPORT uint64_t address_space_ld_slow(AddressSpace *as, hwaddr addr,

@@ -37,34 +37,6 @@ static inline bool range_in_region(hwaddr offset, unsigned size, uint64_t last)
     return size - 1 <= last && offset <= last - (size - 1);
 }
 
-static bool device_big_endian(const MemoryRegionOps *ops,
-                              bool target_big_endian)
-{
-    switch (ops->endianness) {
-    case DEVICE_BIG_ENDIAN:
-        return true;
-    case DEVICE_LITTLE_ENDIAN:
-        return false;
-    case DEVICE_NATIVE_ENDIAN:
-    default:
-        return target_big_endian;
-    }
-}
-
-static uint64_t swap_size(uint64_t v, unsigned size)
-{
-    switch (size) {
-    case 2:
-        return __builtin_bswap16((uint16_t)v);
-    case 4:
-        return __builtin_bswap32((uint32_t)v);
-    case 8:
-        return __builtin_bswap64(v);
-    default:
-        return v;
-    }
-}
-
 /*
  * The callbacks' size for an access of @size (1 to 8), as QEMU's
  * access_with_adjusted_size() computes it: @size clamped to [impl.min,
@@ -215,96 +187,28 @@ static inline void guard_leave(Guard *g)
     g->depth--;
 }
 
-/* The callback-bounds invariant, checked before every callback. */
-static inline void assert_callback(hwaddr offset, unsigned size, uint64_t last)
-{
-    g_assert(size >= 1 && size <= 8);
-    g_assert(range_in_region(offset, size, last));
-}
-
 /*
- * The size of the callback at @pos for the rest of an access (@rest bytes
- * from @pos, all inside the region): QEMU's @a, unless a callback of @a
- * bytes would pass the region's end (widening at the end, or an impl size
- * that does not divide the access); then the rest of the access itself
- * (our deviation: never a byte past the end).
+ * The callbacks of one access, all of it inside the region (last byte
+ * @last): the locks, valid.accepts, the guard, the piece loop, the byte
+ * order. The one out-of-line MMIO path: dispatch() makes QEMU's checks
+ * first, the fast entries rely on those the view made at render. @value
+ * is in and out (a read's stays as it was on refusal), exchanged in byte
+ * order @big_endian.
  */
-static inline unsigned piece_size(hwaddr pos, unsigned a, unsigned rest,
-                                  uint64_t last)
-{
-    return range_in_region(pos, a, last) ? a : rest;
-}
-
-/*
- * QEMU's access_with_adjusted_size() loop: callbacks of @a bytes at
- * @offset + i for i = 0, a, 2a, ... below @size, the value's piece for
- * each taken with QEMU's shift (i bytes up for little-endian devices,
- * size - a - i for big-endian ones; negative means down) and mask. @v is
- * in the device's order.
- */
-static MemTxResult read_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
-                               hwaddr offset, unsigned size, unsigned a,
-                               bool dev_be, uint64_t last, MemTxAttrs attrs,
-                               uint64_t *value)
-{
-    MemTxResult r = MEMTX_OK;
-    uint64_t v = 0;
-
-    for (unsigned i = 0; i < size; i += a) {
-        unsigned p = piece_size(offset + i, a, size - i, last);
-        int shift = 8 * (dev_be ? (int)size - (int)p - (int)i : (int)i);
-        uint64_t t;
-
-        assert_callback(offset + i, p, last);
-        /* one callback (static/access-inline.h: shared with the inline
-         * path), its value masked to its size as QEMU does */
-        r |= memory_region_mmio_read_piece(mr, ops, offset + i, p, attrs, &t);
-        v |= shift >= 0 ? t << shift : t >> -shift;
-    }
-    *value = v & size_mask(size); /* QEMU's callers keep @size bytes */
-    return r;
-}
-
-static MemTxResult write_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
-                                hwaddr offset, unsigned size, unsigned a,
-                                bool dev_be, uint64_t last, MemTxAttrs attrs,
-                                uint64_t v)
-{
-    MemTxResult r = MEMTX_OK;
-
-    for (unsigned i = 0; i < size; i += a) {
-        unsigned p = piece_size(offset + i, a, size - i, last);
-        int shift = 8 * (dev_be ? (int)size - (int)p - (int)i : (int)i);
-        uint64_t t = (shift >= 0 ? v >> shift : v << -shift) & size_mask(p);
-
-        assert_callback(offset + i, p, last);
-        r |= memory_region_mmio_write_piece(mr, ops, offset + i, p, attrs, t);
-    }
-    return r;
-}
-
-/*
- * The common part of a read and a write. @value is in and out, exchanged
- * in byte order @big_endian (adjust_endianness() converts to and from the
- * device's order).
- */
-static MemTxResult dispatch(MemoryRegion *mr, hwaddr offset, uint64_t *value,
-                            unsigned size, bool is_write, bool big_endian,
-                            bool target_big_endian, MemTxAttrs attrs)
+static MemTxResult callbacks(MemoryRegion *mr, hwaddr offset, uint64_t *value,
+                             unsigned size, bool is_write, bool big_endian,
+                             bool target_big_endian, uint64_t last,
+                             MemTxAttrs attrs)
 {
     const MemoryRegionOps *ops = mr->priv.ops;
-    /* read once: the checks and the invariant agree even if the region is
-     * resized meanwhile */
-    uint64_t last = mr_size_last_relaxed(mr);
+    bool dev_be = memory_region_device_big(mr, target_big_endian);
+    uint64_t v = *value;
     MemTxResult r;
-    bool dev_be;
     Guard *g;
     Held h;
 
-    if (!access_possible(ops, offset, size, last) ||
-        (!ops->valid.accepts && !valid_static(ops, offset, size))) {
-        /* QEMU 7.2: refused accesses go to the unassigned ops */
-        return MEMTX_DECODE_ERROR;
+    if (is_write && big_endian != dev_be) {
+        v = addrspace_bswap(v, size);
     }
     locks_enter(mr, &h);
     if (ops->valid.accepts &&
@@ -317,23 +221,34 @@ static MemTxResult dispatch(MemoryRegion *mr, hwaddr offset, uint64_t *value,
         r = MEMTX_ACCESS_ERROR;
         goto out;
     }
-    dev_be = device_big_endian(ops, target_big_endian);
-    if (is_write) {
-        uint64_t v = big_endian == dev_be ? *value : swap_size(*value, size);
-
-        r = write_pieces(mr, ops, offset, size, callback_size(ops, size),
-                         dev_be, last, attrs, v);
-    } else {
-        uint64_t v;
-
-        r = read_pieces(mr, ops, offset, size, callback_size(ops, size), dev_be,
-                        last, attrs, &v);
-        *value = big_endian == dev_be ? v : swap_size(v, size);
-    }
+    r = memory_region_mmio_pieces(mr, ops, offset, size,
+                                  callback_size(ops, size), dev_be, last,
+                                  is_write, attrs, &v);
     guard_leave(g);
+    if (!is_write) {
+        *value = big_endian != dev_be ? addrspace_bswap(v, size) : v;
+    }
 out:
     locks_leave(&h);
     return r;
+}
+
+/* QEMU's checks (refused: the unassigned ops), then the callbacks. */
+static MemTxResult dispatch(MemoryRegion *mr, hwaddr offset, uint64_t *value,
+                            unsigned size, bool is_write, bool big_endian,
+                            bool target_big_endian, MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->priv.ops;
+    /* read once: the checks and the piece loop agree even if the region
+     * is resized meanwhile */
+    uint64_t last = mr_size_last_relaxed(mr);
+
+    if (!access_possible(ops, offset, size, last) ||
+        (!ops->valid.accepts && !valid_static(ops, offset, size))) {
+        return MEMTX_DECODE_ERROR;
+    }
+    return callbacks(mr, offset, value, size, is_write, big_endian,
+                     target_big_endian, last, attrs);
 }
 
 MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr offset,
@@ -397,34 +312,14 @@ uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
                                  bool big_endian, bool target_big_endian,
                                  MemTxAttrs attrs, MemTxResult *result)
 {
-    const MemoryRegionOps *ops = mr->priv.ops;
-    bool dev_be = device_big_endian(ops, target_big_endian);
-    unsigned piece = callback_size(ops, size);
+    uint64_t last = mr_size_last_relaxed(mr), v = 0;
     MemTxResult r = MEMTX_DECODE_ERROR;
-    uint64_t v = 0;
-    Guard *g;
-    Held h;
 
-    /* the callback-bounds invariant: the region may have shrunk since the
-     * caller's view was rendered */
-    if (!range_in_region(offset, size, mr_size_last_relaxed(mr))) {
-        goto out;
+    /* the region may have shrunk since the caller's view was rendered */
+    if (range_in_region(offset, size, last)) {
+        r = callbacks(mr, offset, &v, size, false, big_endian,
+                      target_big_endian, last, attrs);
     }
-    locks_enter(mr, &h);
-    g = guard_enter(mr);
-    if (!g) {
-        r = MEMTX_ACCESS_ERROR;
-        locks_leave(&h);
-        goto out;
-    }
-    r = memory_region_mmio_read_pieces(mr, ops, offset, size, piece, dev_be,
-                                       attrs, &v);
-    guard_leave(g);
-    locks_leave(&h);
-    if (big_endian != dev_be) {
-        v = swap_size(v, size);
-    }
-out:
     if (result) {
         *result = r;
     }
@@ -436,31 +331,14 @@ MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
                                      bool big_endian, bool target_big_endian,
                                      MemTxAttrs attrs)
 {
-    const MemoryRegionOps *ops = mr->priv.ops;
-    bool dev_be = device_big_endian(ops, target_big_endian);
-    unsigned piece = callback_size(ops, size);
-    MemTxResult r;
-    Guard *g;
-    Held h;
+    uint64_t last = mr_size_last_relaxed(mr);
 
-    if (!range_in_region(offset, size, mr_size_last_relaxed(mr))) {
+    if (!range_in_region(offset, size, last)) {
         return MEMTX_DECODE_ERROR;
     }
     value &= size_mask(size);
-    if (big_endian != dev_be) {
-        value = swap_size(value, size);
-    }
-    locks_enter(mr, &h);
-    g = guard_enter(mr);
-    if (!g) {
-        locks_leave(&h);
-        return MEMTX_ACCESS_ERROR;
-    }
-    r = memory_region_mmio_write_pieces(mr, ops, offset, size, piece, dev_be,
-                                        attrs, value);
-    guard_leave(g);
-    locks_leave(&h);
-    return r;
+    return callbacks(mr, offset, &value, size, true, big_endian,
+                     target_big_endian, last, attrs);
 }
 
 unsigned memory_access_size(MemoryRegion *mr, unsigned len, hwaddr offset)

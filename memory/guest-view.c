@@ -169,7 +169,9 @@ static GuestMemory *view_memory_new(FlatView *fv, bool big_endian)
 {
     ViewMemory *vm = g_new(ViewMemory, 1);
 
-    vm->mem = (GuestMemory){.ops = &view_memory_ops, .big_endian = big_endian};
+    vm->mem = (GuestMemory){.ops = &view_memory_ops,
+                            .big_endian = big_endian,
+                            .view_index = &fv->index};
     vm->fv = fv;
     return &vm->mem;
 }

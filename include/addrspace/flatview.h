@@ -172,6 +172,7 @@ FlatView *address_space_to_flatview(AddressSpace *as);
 FlatView *address_space_get_flatview(AddressSpace *as);
 
 #include <addrspace/static/flatview-inline.h>
+#include <addrspace/static/guest-memory-inline.h>
 
 ADDRSPACE_END_DECLS
 

@@ -234,6 +234,13 @@ struct GuestMemory {
      * serves AddressSpaces of either order).
      */
     bool big_endian;
+    /**
+     * @view_index: private: the index of the FlatView this GuestMemory
+     * holds a reference on (flatview_get_guest_memory(),
+     * guest_memory_from_address_space()), searched inline by the typed
+     * loads; NULL for every other implementation.
+     */
+    const struct FlatViewIndex *view_index;
 };
 
 /* ---- Checked guest-address arithmetic ----------------------------------- */
@@ -722,8 +729,10 @@ bool guest_memory_mmap_add_range(GuestMemoryMmap *m,
 bool guest_memory_mmap_remove_range(GuestMemoryMmap *m, hwaddr addr,
                                     GError **errp);
 
-#include <addrspace/static/guest-memory-inline.h>
-
 ADDRSPACE_END_DECLS
+
+/* the inline wrappers (static/guest-memory-inline.h) come at the end of
+ * flatview.h: a FlatView's typed loads search its index inline */
+#include <addrspace/flatview.h>
 
 #endif /* ADDRSPACE_GUEST_MEMORY_H */

@@ -213,7 +213,7 @@ static void test_guard_nests(void)
  * inside one (except under TSan, which always takes its own). */
 static void test_enter_exit(void)
 {
-    bool outer, inner;
+    RcuReadState outer, inner;
 
     g_assert_false(urcu_memb_read_ongoing());
     outer = rcu_read_enter();

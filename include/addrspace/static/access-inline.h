@@ -128,32 +128,6 @@ static inline const FlatViewIndex *address_space_index_rcu(AddressSpace *as)
 }
 
 /**
- * flatview_index_direct() - private: the section through which an access
- * of @size bytes at @addr goes straight to host memory, if there is one.
- * @ix: the index. @addr: the address. @size: 1, 2, 4 or 8 (constant).
- * @flags: the FLAT_SECTION_* bits the section must have, and
- * FLAT_SECTION_LOG_MASK too for a write (logged writes go out of line).
- * @want: what those bits must be (FLAT_SECTION_HOST).
- * @s: set to flatview_index_find(@ix, @addr), for the out-of-line path.
- * Return: that section when it holds all @size bytes and its flags match,
- * else NULL.
- */
-static inline const FlatSection *
-flatview_index_direct(const FlatViewIndex *ix, hwaddr addr, unsigned size,
-                      uint32_t flags, uint32_t want, const FlatSection **s)
-{
-    const FlatSection *f = flatview_index_find(ix, addr);
-
-    *s = f;
-    if (__builtin_expect(f && (f->region.impl_flags & flags) == want &&
-                             f->region.last - addr >= size - 1,
-                         1)) {
-        return f;
-    }
-    return NULL;
-}
-
-/**
  * memory_region_guard_key() - private: what the re-entrancy guard records
  * for a callback of @mr: its owner, else the region; NULL if it opted out.
  * @mr: the region.
@@ -249,66 +223,59 @@ memory_region_mmio_write_piece(MemoryRegion *mr, const MemoryRegionOps *ops,
 }
 
 /**
- * memory_region_mmio_read_pieces() - private: the callbacks of a fast MMIO
- * read: @size / @piece reads of @piece bytes at ascending offsets, the
- * value assembled in the device's byte order (QEMU's
- * access_with_adjusted_size() shifts for pieces that divide the access).
- * @mr: the region. @ops: its ops. @offset: region offset. @size: bytes.
- * @piece: the callbacks' size, a power of two dividing @size (or @size).
- * @dev_big: the device is big endian. @attrs: attributes.
- * @value: set to the value, in the device's order.
+ * memory_region_mmio_pieces() - private: the callbacks of one MMIO access,
+ * the one piece loop of every MMIO path (the inline one here and
+ * memory/dispatch.c's): QEMU 7.2's access_with_adjusted_size(). Callbacks
+ * of @a bytes at @offset + i for i = 0, a, 2a, ... below @size, each
+ * piece of the value shifted by i bytes for a little-endian device and by
+ * size - a - i bytes for a big-endian one (negative: down), and masked.
+ * A piece of @a bytes that would pass the region's last byte @last is cut
+ * to the rest of the access (our deviation: never a byte past the end).
+ * @mr: the region. @ops: its ops. @offset: region offset. @size: bytes
+ * (1 to 8, all inside the region). @a: the callbacks' size (1 to 8).
+ * @dev_big: the device is big endian. @last: the region's last offset
+ * (UINT64_MAX when every piece is known to fit). @is_write: direction.
+ * @attrs: attributes. @value: in (write) or out (read, masked to @size),
+ * in the device's order.
  * Return: the OR of the callbacks' results.
  */
 static inline MemTxResult
-memory_region_mmio_read_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
-                               hwaddr offset, unsigned size, unsigned piece,
-                               bool dev_big, MemTxAttrs attrs, uint64_t *value)
+memory_region_mmio_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
+                          hwaddr offset, unsigned size, unsigned a,
+                          bool dev_big, uint64_t last, bool is_write,
+                          MemTxAttrs attrs, uint64_t *value)
 {
     MemTxResult r = MEMTX_OK;
     uint64_t v = 0;
 
-    if (__builtin_expect(piece >= size, 1)) {
+    if (__builtin_expect(a == size, 1)) {
         /* one callback (the common case: keep it straight-line) */
-        r = memory_region_mmio_read_piece(mr, ops, offset, size, attrs, &v);
-    } else {
-        for (unsigned done = 0; done < size; done += piece) {
-            unsigned lane = dev_big ? size - piece - done : done;
-            uint64_t pv;
+        if (is_write) {
+            return memory_region_mmio_write_piece(mr, ops, offset, size, attrs,
+                                                  *value);
+        }
+        return memory_region_mmio_read_piece(mr, ops, offset, size, attrs,
+                                             value);
+    }
+    for (unsigned i = 0; i < size; i += a) {
+        unsigned p =
+            offset + i <= last && last - (offset + i) >= a - 1 ? a : size - i;
+        int shift = 8 * (dev_big ? (int)size - (int)p - (int)i : (int)i);
+        uint64_t t;
 
-            r |= memory_region_mmio_read_piece(mr, ops, offset + done, piece,
-                                               attrs, &pv);
-            v |= pv << (8 * lane);
+        if (is_write) {
+            t = (shift >= 0 ? *value >> shift : *value << -shift) &
+                (~0ull >> (64 - 8 * p));
+            r |= memory_region_mmio_write_piece(mr, ops, offset + i, p, attrs,
+                                                t);
+        } else {
+            r |= memory_region_mmio_read_piece(mr, ops, offset + i, p, attrs,
+                                               &t);
+            v |= shift >= 0 ? t << shift : t >> -shift;
         }
     }
-    *value = v;
-    return r;
-}
-
-/**
- * memory_region_mmio_write_pieces() - private: the callbacks of a fast
- * MMIO write, as memory_region_mmio_read_pieces().
- * @mr: the region. @ops: its ops. @offset: region offset. @size: bytes.
- * @piece: the callbacks' size. @dev_big: the device is big endian.
- * @attrs: attributes. @val: the value (@size bytes), in the device's order.
- * Return: the OR of the callbacks' results.
- */
-static inline MemTxResult
-memory_region_mmio_write_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
-                                hwaddr offset, unsigned size, unsigned piece,
-                                bool dev_big, MemTxAttrs attrs, uint64_t val)
-{
-    MemTxResult r = MEMTX_OK;
-
-    if (__builtin_expect(piece >= size, 1)) {
-        return memory_region_mmio_write_piece(mr, ops, offset, size, attrs,
-                                              val);
-    }
-    for (unsigned done = 0; done < size; done += piece) {
-        unsigned lane = dev_big ? size - piece - done : done;
-
-        r |= memory_region_mmio_write_piece(
-            mr, ops, offset + done, piece, attrs,
-            (val >> (8 * lane)) & (~0ull >> (64 - 8 * piece)));
+    if (!is_write) {
+        *value = v & (~0ull >> (64 - 8 * size));
     }
     return r;
 }
@@ -337,8 +304,8 @@ memory_region_mmio_load_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
 
     g->keys[0] = memory_region_guard_key(mr);
     g->depth = 1;
-    r = memory_region_mmio_read_pieces(mr, ops, offset, size, piece, dev_big,
-                                       attrs, &v);
+    r = memory_region_mmio_pieces(mr, ops, offset, size, piece, dev_big,
+                                  UINT64_MAX, false, attrs, &v);
     g->depth = 0;
     if (dev_big != big_endian) {
         v = addrspace_bswap(v, size);
@@ -373,8 +340,8 @@ memory_region_mmio_store_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
     }
     g->keys[0] = memory_region_guard_key(mr);
     g->depth = 1;
-    r = memory_region_mmio_write_pieces(mr, ops, offset, size, piece, dev_big,
-                                        attrs, val);
+    r = memory_region_mmio_pieces(mr, ops, offset, size, piece, dev_big,
+                                  UINT64_MAX, true, attrs, &val);
     g->depth = 0;
     return r;
 }
@@ -420,7 +387,7 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
                                                MemTxAttrs attrs,
                                                MemTxResult *result)
 {
-    bool entered = rcu_read_enter();
+    RcuReadState entered = rcu_read_enter();
     const FlatViewIndex *ix = address_space_index_rcu(as);
     const FlatSection *d, *s;
     uint64_t v;
@@ -477,7 +444,7 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
                                            int order, MemTxAttrs attrs,
                                            MemTxResult *result)
 {
-    bool entered = rcu_read_enter();
+    RcuReadState entered = rcu_read_enter();
     const FlatViewIndex *ix = address_space_index_rcu(as);
     const FlatSection *d, *s;
 

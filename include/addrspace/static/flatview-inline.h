@@ -152,17 +152,16 @@ static inline const FlatViewSlot *flatview_index_slots(const FlatViewIndex *ix)
 }
 
 /**
- * flatview_index_find() - private: the section holding @addr.
+ * flatview_index_chunk() - private: the chunk whose sections may hold
+ * @addr: the last one starting at or below it.
  * @ix: the index.
  * @addr: the address.
- * Return: the section, or NULL for a hole.
+ * Return: the chunk, or NULL when @addr is below every chunk.
  */
-static inline const FlatSection *flatview_index_find(const FlatViewIndex *ix,
-                                                     hwaddr addr)
+static inline const FlatChunk *flatview_index_chunk(const FlatViewIndex *ix,
+                                                    hwaddr addr)
 {
     const FlatViewSlot *slots = flatview_index_slots(ix);
-    const FlatSection *s;
-    const FlatChunk *c;
     size_t lo = 0, n = ix->nr_chunks;
 
     if (__builtin_expect(n == 0 || addr < slots[0].start, 0)) {
@@ -175,18 +174,73 @@ static inline const FlatSection *flatview_index_find(const FlatViewIndex *ix,
         lo = slots[lo + half].start <= addr ? lo + half : lo;
         n -= half;
     }
-    c = slots[lo].chunk;
-    /* then its last section starting at or below addr */
-    n = c->nr;
-    lo = 0;
+    return slots[lo].chunk;
+}
+
+/**
+ * flatview_chunk_find() - private: the last section of @c starting at or
+ * below @addr.
+ * @c: a chunk from flatview_index_chunk() of @addr.
+ * @addr: the address.
+ * Return: its index in @c (the section holds @addr unless @addr is past
+ * its last byte: a hole).
+ */
+static inline size_t flatview_chunk_find(const FlatChunk *c, hwaddr addr)
+{
+    size_t lo = 0, n = c->nr;
+
     while (n > 1) {
         size_t half = n / 2;
 
         lo = c->starts[lo + half] <= addr ? lo + half : lo;
         n -= half;
     }
-    s = &c->sections[lo];
+    return lo;
+}
+
+/**
+ * flatview_index_find() - private: the section holding @addr.
+ * @ix: the index.
+ * @addr: the address.
+ * Return: the section, or NULL for a hole.
+ */
+static inline const FlatSection *flatview_index_find(const FlatViewIndex *ix,
+                                                     hwaddr addr)
+{
+    const FlatChunk *c = flatview_index_chunk(ix, addr);
+    const FlatSection *s;
+
+    if (!c) {
+        return NULL;
+    }
+    s = &c->sections[flatview_chunk_find(c, addr)];
     return addr <= s->region.last ? s : NULL;
+}
+
+/**
+ * flatview_index_direct() - private: the section through which an access
+ * of @size bytes at @addr goes straight to host memory, if there is one.
+ * @ix: the index. @addr: the address. @size: 1, 2, 4 or 8 (constant).
+ * @flags: the FLAT_SECTION_* bits the section must have, and
+ * FLAT_SECTION_LOG_MASK too for a write (logged writes go out of line).
+ * @want: what those bits must be (FLAT_SECTION_HOST).
+ * @s: set to flatview_index_find(@ix, @addr), for the out-of-line path.
+ * Return: that section when it holds all @size bytes and its flags match,
+ * else NULL.
+ */
+static inline const FlatSection *
+flatview_index_direct(const FlatViewIndex *ix, hwaddr addr, unsigned size,
+                      uint32_t flags, uint32_t want, const FlatSection **s)
+{
+    const FlatSection *f = flatview_index_find(ix, addr);
+
+    *s = f;
+    if (__builtin_expect(f && (f->region.impl_flags & flags) == want &&
+                             f->region.last - addr >= size - 1,
+                         1)) {
+        return f;
+    }
+    return NULL;
 }
 
 #endif /* ADDRSPACE_STATIC_FLATVIEW_INLINE_H */

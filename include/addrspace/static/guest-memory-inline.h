@@ -6,8 +6,8 @@
  * hold the fallbacks of the optional members and the host-pointer fast
  * path.
  *
- * NOT ABI: included by <addrspace/guest-memory.h> only; the contents may
- * change in any release.
+ * NOT ABI: included by <addrspace/guest-memory.h> (through the end of
+ * <addrspace/flatview.h>) only; the contents may change in any release.
  */
 #ifndef ADDRSPACE_STATIC_GUEST_MEMORY_INLINE_H
 #define ADDRSPACE_STATIC_GUEST_MEMORY_INLINE_H
@@ -290,6 +290,44 @@ static inline GuestRegion *guest_memory_region(GuestMemory *mem, size_t i)
 }
 
 /**
+ * guest_memory_load_inline() - private: guest_memory_load() with a
+ * FlatView's RAM served in the caller's frame, as address_space_ld*()
+ * serves it: the view's index searched (flatview_index_direct()), the
+ * bounds checked, one host load. The view is pinned by the GuestMemory's
+ * reference, so no read-side section is needed; everything else
+ * (other implementations, MMIO, ROM, holes) goes to guest_memory_load().
+ * @mem: the memory. @addr: address. @size: 1, 2, 4 or 8 (constant).
+ * @endian: byte order of the value. @attrs: attributes.
+ * @value: set to the value (0 on failure).
+ * Return: the result.
+ */
+static inline MemTxResult guest_memory_load_inline(GuestMemory *mem,
+                                                   hwaddr addr, unsigned size,
+                                                   enum device_endian endian,
+                                                   MemTxAttrs attrs,
+                                                   uint64_t *value)
+{
+    const FlatSection *d, *s;
+
+    if (mem->view_index) {
+        d = flatview_index_direct(mem->view_index, addr, size,
+                                  FLAT_SECTION_HOST, FLAT_SECTION_HOST, &s);
+        if (__builtin_expect(d != NULL, 1)) {
+            bool big = endian == DEVICE_BIG_ENDIAN ||
+                       (endian != DEVICE_LITTLE_ENDIAN && mem->big_endian);
+            uint64_t v = addrspace_host_load(
+                d->region.host + (addr - d->region.start), size);
+
+            *value = big != (G_BYTE_ORDER == G_BIG_ENDIAN)
+                         ? addrspace_bswap(v, size)
+                         : v;
+            return MEMTX_OK;
+        }
+    }
+    return guest_memory_load(mem, addr, size, endian, attrs, value);
+}
+
+/**
  * GUEST_MEMORY_DEFINE_LOAD() - Typed loads and stores with
  * address_space_ld*()/st*()'s shape, over guest_memory_load() and
  * guest_memory_store().
@@ -306,17 +344,18 @@ static inline GuestRegion *guest_memory_region(GuestMemory *mem, size_t i)
  * guest_memory_stq_be(). The un-suffixed forms use the memory's target
  * byte order (@mem->big_endian), _le and _be the named one.
  */
-#define GUEST_MEMORY_DEFINE_LOAD(name, type, size, endian)                     \
-    static inline type name(GuestMemory *mem, hwaddr addr, MemTxAttrs attrs,   \
-                            MemTxResult *result)                               \
-    {                                                                          \
-        uint64_t v;                                                            \
-        MemTxResult r = guest_memory_load(mem, addr, size, endian, attrs, &v); \
-                                                                               \
-        if (result) {                                                          \
-            *result = r;                                                       \
-        }                                                                      \
-        return (type)v;                                                        \
+#define GUEST_MEMORY_DEFINE_LOAD(name, type, size, endian)                   \
+    static inline type name(GuestMemory *mem, hwaddr addr, MemTxAttrs attrs, \
+                            MemTxResult *result)                             \
+    {                                                                        \
+        uint64_t v;                                                          \
+        MemTxResult r =                                                      \
+            guest_memory_load_inline(mem, addr, size, endian, attrs, &v);    \
+                                                                             \
+        if (result) {                                                        \
+            *result = r;                                                     \
+        }                                                                    \
+        return (type)v;                                                      \
     }
 
 /**

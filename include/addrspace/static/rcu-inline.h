@@ -77,38 +77,84 @@ static inline void addrspace_rcu_read_unlock(void)
 }
 
 /**
+ * RcuReadState - private: what rcu_read_enter() did, for rcu_read_exit():
+ * 0 nothing (the thread was inside a section already), else a section was
+ * entered, ordered by liburcu's sys_membarrier scheme (1) or by fences
+ * (2): liburcu's flag is read once per section, not at every barrier.
+ */
+typedef unsigned RcuReadState;
+
+/**
  * rcu_read_enter() - private: enter a read-side section for an inline
  * fast path, unless the thread is already inside one.
  *
  * A caller that holds a section across many accesses (a vCPU across a
  * translation block) pays one load and one branch per access instead of
  * an increment and a decrement of its nesting count, which would chain
- * every access to the previous one through that memory word. Under TSan
- * every access takes the section, so that each unlock's release still
- * pairs with the grace periods (see addrspace_rcu_read_unlock()).
+ * every access to the previous one through that memory word. Outside one,
+ * the section is liburcu memb's outermost read lock, in one pass: the
+ * reader's word set from the grace-period counter, then the barrier the
+ * membarrier flag calls for. Under TSan every access takes liburcu's
+ * own section, so that each unlock's release still pairs with the grace
+ * periods (see addrspace_rcu_read_unlock()).
  * Context: a registered thread.
  * Return: the argument for rcu_read_exit().
  */
-static inline bool rcu_read_enter(void)
+static inline RcuReadState rcu_read_enter(void)
 {
-#ifndef ADDRSPACE_TSAN
-    if (__builtin_expect(_urcu_memb_read_ongoing(), 0)) {
-        return false;
-    }
-#endif
+#ifdef ADDRSPACE_TSAN
     addrspace_rcu_read_lock();
-    return true;
+    return 1;
+#else
+    struct urcu_reader *r = &URCU_TLS(urcu_memb_reader);
+
+    if (__builtin_expect(r->ctr & URCU_GP_CTR_NEST_MASK, 0)) {
+        return 0;
+    }
+    if (__builtin_expect(!r->registered, 0)) {
+        addrspace_rcu_read_lock_unregistered();
+    }
+    cmm_barrier();
+    _CMM_STORE_SHARED(r->ctr, _CMM_LOAD_SHARED(urcu_memb_gp.ctr));
+    if (__builtin_expect(urcu_memb_has_sys_membarrier, 1)) {
+        cmm_barrier();
+        return 1;
+    }
+    cmm_smp_mb();
+    return 2;
+#endif
 }
 
 /**
- * rcu_read_exit() - private: leave what rcu_read_enter() entered.
- * @entered: its return value.
+ * rcu_read_exit() - private: leave what rcu_read_enter() entered
+ * (liburcu memb's outermost read unlock, with the barriers @state says).
+ * @state: its return value.
  */
-static inline void rcu_read_exit(bool entered)
+static inline void rcu_read_exit(RcuReadState state)
 {
-    if (entered) {
+#ifdef ADDRSPACE_TSAN
+    if (state) {
         addrspace_rcu_read_unlock();
     }
+#else
+    struct urcu_reader *r;
+
+    if (!state) {
+        return;
+    }
+    r = &URCU_TLS(urcu_memb_reader);
+    if (__builtin_expect(state == 1, 1)) {
+        cmm_barrier();
+        _CMM_STORE_SHARED(r->ctr, r->ctr - URCU_GP_COUNT);
+        cmm_barrier();
+    } else {
+        cmm_smp_mb();
+        _CMM_STORE_SHARED(r->ctr, r->ctr - URCU_GP_COUNT);
+        cmm_smp_mb();
+    }
+    urcu_common_wake_up_gp(&urcu_memb_gp);
+    cmm_barrier();
+#endif
 }
 
 #endif /* ADDRSPACE_STATIC_RCU_INLINE_H */
