@@ -40,8 +40,8 @@
  *
  * Validation (no cross-thread write): every time the AddressSpace's view
  * changes, memory/address-space.c stores a new generation for it (after
- * the view pointer, with release order), a number never used before by any
- * AddressSpace. Every change that can make a cached page uncacheable goes
+ * the view's published index, with release order), a number never used
+ * before by any AddressSpace. Every change that can make a cached page uncacheable goes
  * through a new view: tree changes, readonly, romd mode, dirty logging
  * switched on for any client (memory_region_set_log(), RAM snapshots
  * taken), resize (memory_region_ram_resize() changes the region's size),
