@@ -17,8 +17,8 @@
  * IOMMU translation.
  *
  * What is cached: a page (AS_TLB_PAGE_SIZE bytes, aligned) that lies whole
- * inside one section of the current FlatView which the inline access path
- * reads (read entries) or writes (write entries) straight to host memory:
+ * inside one section of the current FlatView which the access paths
+ * read (read entries) or write (write entries) straight to host memory:
  * - read entries: RAM, ROM, read-only RAM and aliases of it, ROM devices
  *   in romd mode; never MMIO, IOMMU regions, ram-device regions, holes or
  *   reservations;
