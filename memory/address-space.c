@@ -18,6 +18,7 @@ struct AddressSpaceGroup {
     MemoryRegion *root;
     FlatView *view;       /* the group holds one reference; under the lock */
     FlatViewIndex *index; /* &view->index, RCU-published for readers */
+    uint64_t gen;         /* view generation: stored after @index (tlb.h) */
     AddressSpace *members;
     unsigned int nr_members;
     unsigned int nr_listeners; /* on all members: 0 skips the hook */
@@ -29,6 +30,9 @@ static AddressSpaceGroup *groups;
 static GHashTable *group_by_root;
 static GQueue all_address_spaces = G_QUEUE_INIT;
 static uint64_t as_seq;
+/* The last view generation handed out: one sequence for all groups, so a
+ * value never repeats, not even in a group allocated where a freed one was. */
+static uint64_t view_generation;
 
 void address_space_foreach_locked(AddressSpaceVisitor fn, void *opaque)
 {
@@ -62,6 +66,9 @@ static void group_publish(AddressSpaceGroup *g, FlatView *view)
     g_assert(ok);
     g->view = view;
     rcu_assign_pointer(g->index, &view->index);
+    /* after the index: a reader that sees the new generation (acquire in
+     * memory/tlb.c's fill()) sees the new index */
+    __atomic_store_n(&g->gen, ++view_generation, __ATOMIC_RELEASE);
     if (old) {
         /* listener hook: @old stays referenced until they have seen it */
         if (g->nr_listeners) {
@@ -284,6 +291,12 @@ ADDRSPACE_EXPORT void address_space_destroy(AddressSpace *as)
     memory_region_unref(as->priv.root);
     g_free(as->priv.name);
     memset(as, 0, sizeof(*as));
+}
+
+const uint64_t *address_space_generation_slot(AddressSpace *as)
+{
+    /* an AddressSpace keeps its group from init to destroy */
+    return &as->priv.group->gen;
 }
 
 ADDRSPACE_EXPORT const char *address_space_name(const AddressSpace *as)

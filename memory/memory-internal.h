@@ -137,6 +137,15 @@ void address_space_foreach_locked(AddressSpaceVisitor fn, void *opaque);
 FlatView *address_space_view_locked(AddressSpace *as);
 
 /*
+ * address_space_generation_slot(): where @as's view generation lives: a
+ * counter stored (release) each time a new view is published for @as,
+ * after the view's index pointer, with a value never used before by any
+ * AddressSpace. Valid from address_space_init() to address_space_destroy()
+ * of an initialised @as; read it with an atomic load.
+ */
+const uint64_t *address_space_generation_slot(AddressSpace *as);
+
+/*
  * The address windows a commit round may have changed (change-windows.c).
  * memory_change_windows_note_locked(): @mr is changing (called where
  * memory_region_changed_locked() is; the _range_ form: only in [@start,

@@ -21,5 +21,6 @@
 #include <addrspace/ram-discard.h>
 #include <addrspace/snapshot.h>
 #include <addrspace/hooks.h>
+#include <addrspace/tlb.h>
 
 #endif /* ADDRSPACE_ADDRSPACE_H */

@@ -32,7 +32,7 @@ static const BenchWorkload *const bench_workloads[] = {
     &bench_w5_many_ld4,      &bench_w6_commit,        &bench_w6b_batch,
     &bench_w7_cross,         &bench_w8_many_as,       &bench_w9_rcu_scale,
     &bench_w10_map4k,        &bench_w11_gm_ld4,       &bench_w12_huge_map,
-    &bench_w14_reset,
+    &bench_w13_tlb_ld4,      &bench_w14_reset,
 #ifdef BENCH_HAVE_MACHINE
     &bench_w15_fuzz_exec,
 #endif

@@ -258,6 +258,7 @@ extern const BenchWorkload bench_w9_rcu_scale;
 extern const BenchWorkload bench_w10_map4k;
 extern const BenchWorkload bench_w11_gm_ld4;
 extern const BenchWorkload bench_w12_huge_map;
+extern const BenchWorkload bench_w13_tlb_ld4;
 extern const BenchWorkload bench_w14_reset;
 /* only where the machine is built (BENCH_HAVE_MACHINE) */
 extern const BenchWorkload bench_w15_fuzz_exec;
