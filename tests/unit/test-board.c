@@ -253,9 +253,8 @@ static void test_round_trip_every_kind(void)
                     -1);
     g_assert_cmpuint(memory_region_get_address(machine_region(m, "rec")), ==,
                      0);
-    g_assert_cmpint(
-        hpet_get_compat(machine_device(m, "timer", "hpet")), ==,
-        HPET_COMPAT_QEMU_7_2);
+    g_assert_cmpint(hpet_get_compat(machine_device(m, "timer", "hpet")), ==,
+                    HPET_COMPAT_QEMU_7_2);
     g_assert_cmphex(
         address_space_ldl_le(as, 0x50000104, MEMTXATTRS_UNSPECIFIED, NULL), ==,
         0x0000ff0104);

@@ -99,9 +99,8 @@ static void test_copy_ram(Fixture *f, gconstpointer data)
     g_assert_cmpuint(rd(f, DEV_A, DMA_TESTDEV_REG_DONE), ==, len);
     g_assert_cmpmem(f->ram + 0x40001, len, f->ram + 0x1000, len);
     g_assert_cmpuint(f->ram[0x40001 + len], ==, 0);
-    g_assert_cmpuint(dma_testdev_copies(
-                         machine_device(f->m, "a", "dma-testdev")),
-                     ==, 1);
+    g_assert_cmpuint(
+        dma_testdev_copies(machine_device(f->m, "a", "dma-testdev")), ==, 1);
 }
 
 /* Overlapping source and destination copy chunk by chunk, forwards. */
@@ -173,9 +172,8 @@ static void test_registers(Fixture *f, gconstpointer data)
     g_assert_cmpuint(rd(f, DEV_A, DMA_TESTDEV_REG_CMD), ==, 0);
     /* other CMD values do nothing */
     wr(f, DEV_A, DMA_TESTDEV_REG_CMD, 2);
-    g_assert_cmpuint(dma_testdev_copies(
-                         machine_device(f->m, "a", "dma-testdev")),
-                     ==, 0);
+    g_assert_cmpuint(
+        dma_testdev_copies(machine_device(f->m, "a", "dma-testdev")), ==, 0);
     /* outside the registers: reads 0, writes ignored */
     wr(f, DEV_A, 0x800, 0xffffffff);
     g_assert_cmpuint(rd(f, DEV_A, 0x800), ==, 0);
@@ -209,9 +207,8 @@ static void test_guard_own_registers(Fixture *f, gconstpointer data)
     *(uint32_t *)(f->ram + 0x1000) = GUINT32_TO_LE(DMA_TESTDEV_CMD_COPY);
     g_assert_cmpuint(copy(f, DEV_A, 0x1000, DEV_A + DMA_TESTDEV_REG_CMD, 4), ==,
                      MEMTX_ACCESS_ERROR);
-    g_assert_cmpuint(dma_testdev_copies(
-                         machine_device(f->m, "a", "dma-testdev")),
-                     ==, 3);
+    g_assert_cmpuint(
+        dma_testdev_copies(machine_device(f->m, "a", "dma-testdev")), ==, 3);
 }
 
 /*
@@ -233,12 +230,10 @@ static void test_guard_loop(Fixture *f, gconstpointer data)
                      MEMTX_OK);
     g_assert_cmpuint(rd(f, DEV_B, DMA_TESTDEV_REG_STATUS), ==,
                      MEMTX_ACCESS_ERROR);
-    g_assert_cmpuint(dma_testdev_copies(
-                         machine_device(f->m, "a", "dma-testdev")),
-                     ==, 1);
-    g_assert_cmpuint(dma_testdev_copies(
-                         machine_device(f->m, "b", "dma-testdev")),
-                     ==, 1);
+    g_assert_cmpuint(
+        dma_testdev_copies(machine_device(f->m, "a", "dma-testdev")), ==, 1);
+    g_assert_cmpuint(
+        dma_testdev_copies(machine_device(f->m, "b", "dma-testdev")), ==, 1);
 }
 
 static void test_no_address_space(Fixture *f, gconstpointer data)

@@ -348,8 +348,7 @@ static void test_set_top(Tree *t, gconstpointer data)
     tree_add(t->root, 0xfffffffffffff000ull, top);
     tree_add(t->root, 0, low);
     g_assert_cmphex(
-        address_space_set(t->as, UINT64_MAX - 3, 0x99, 0x1000, unspec), ==,
-        OK);
+        address_space_set(t->as, UINT64_MAX - 3, 0x99, 0x1000, unspec), ==, OK);
     g_assert_cmphex(ram_ptr(top)[0xffc], ==, 0x99);
     g_assert_cmphex(ram_ptr(top)[0xfff], ==, 0x99);
     g_assert_cmphex(ram_ptr(low)[0], ==, 0x99);
