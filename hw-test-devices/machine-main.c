@@ -409,6 +409,56 @@ static const char *program_name(int argc, char **argv)
     return slash && slash[1] ? slash + 1 : argv[0];
 }
 
+/* The qtest chardev named by -qtest CHARDEV or -socket PATH (neither:
+ * left empty); false after reporting a bad CHARDEV. */
+static bool chardev_of_options(const CmdlineProgram *prog, const char *qtest,
+                               const char *socket_path, QTestChardev *chardev)
+{
+    GError *err = NULL;
+
+    if (qtest && !qtest_chardev_parse(qtest, chardev, &err)) {
+        cmdline_error(prog, "%s", err->message);
+        g_error_free(err);
+        return false;
+    }
+    if (socket_path) {
+        chardev->kind = QTEST_CHARDEV_UNIX_SERVER;
+        chardev->path = g_strdup(socket_path);
+    }
+    return true;
+}
+
+/* Run the mode the options chose on @m: dump the board, run a script,
+ * serve qtest on @chardev (when not NULL), or the demo. Exit status. */
+static int run_mode(Machine *m, const char *progname, bool dump_board,
+                    const char *script, QTestChardev *chardev)
+{
+    GError *err = NULL;
+    int status = 0;
+
+    if (chardev || script) {
+        /* stdout carries the protocol: the console writes to stderr */
+        machine_set_console_output(m, stderr);
+    }
+    if (dump_board) {
+        char *text = board_json_to_data(m);
+
+        fputs(text, stdout);
+        g_free(text);
+    } else if (script) {
+        status = !qtest_run_script(m, script, stdout, &err);
+    } else if (chardev) {
+        status = !qtest_chardev_serve(m, chardev, &err);
+    } else {
+        status = demo(m);
+    }
+    if (err) {
+        fprintf(stderr, "%s: %s\n", progname, err->message);
+        g_error_free(err);
+    }
+    return status;
+}
+
 ADDRSPACE_EXPORT int addrspace_machine_main(int argc, char **argv)
 {
     const char *progname = program_name(argc, argv);
@@ -460,7 +510,7 @@ ADDRSPACE_EXPORT int addrspace_machine_main(int argc, char **argv)
     GError *err = NULL;
     MachineConfig cfg = {0};
     Machine *m;
-    int status = 0;
+    int status;
 
     if (res == CMDLINE_OK && machine_opt) {
         res = apply_machine_option(&prog, machine_opt, &cfg.flavour);
@@ -484,14 +534,8 @@ ADDRSPACE_EXPORT int addrspace_machine_main(int argc, char **argv)
                       ram ? "m" : "machine");
         return 2;
     }
-    if (qtest && !qtest_chardev_parse(qtest, &chardev, &err)) {
-        cmdline_error(&prog, "%s", err->message);
-        g_error_free(err);
+    if (!chardev_of_options(&prog, qtest, socket_path, &chardev)) {
         return 2;
-    }
-    if (socket_path) {
-        chardev.kind = QTEST_CHARDEV_UNIX_SERVER;
-        chardev.path = g_strdup(socket_path);
     }
     /* a client that goes away must give a write error, not kill us */
     signal(SIGPIPE, SIG_IGN);
@@ -515,26 +559,8 @@ ADDRSPACE_EXPORT int addrspace_machine_main(int argc, char **argv)
         machine_free(m);
         return 1;
     }
-    if (qtest || socket_path || script) {
-        /* stdout carries the protocol: the console writes to stderr */
-        machine_set_console_output(m, stderr);
-    }
-    if (dump_board) {
-        char *text = board_json_to_data(m);
-
-        fputs(text, stdout);
-        g_free(text);
-    } else if (script) {
-        status = !qtest_run_script(m, script, stdout, &err);
-    } else if (qtest || socket_path) {
-        status = !qtest_chardev_serve(m, &chardev, &err);
-    } else {
-        status = demo(m);
-    }
-    if (err) {
-        fprintf(stderr, "%s: %s\n", progname, err->message);
-        g_error_free(err);
-    }
+    status = run_mode(m, progname, dump_board, script,
+                      qtest || socket_path ? &chardev : NULL);
     qtest_chardev_clear(&chardev);
     mmio_trace_stop(tracer);
     machine_set_console_output(m, NULL);
