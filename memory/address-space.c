@@ -277,7 +277,8 @@ ADDRSPACE_EXPORT void address_space_destroy(AddressSpace *as)
     if (!as || as->priv.magic != AS_MAGIC) {
         return;
     }
-    memory_update_lock();
+    /* a transaction, as QEMU's: views its hooks marked are re-rendered */
+    memory_region_transaction_begin();
     memory_listeners_remove_all_locked(as);
     address_space_hooks_destroy_locked(as);
     g = as->priv.group;
@@ -287,7 +288,7 @@ ADDRSPACE_EXPORT void address_space_destroy(AddressSpace *as)
     }
     g_queue_remove(&all_address_spaces, as);
     address_space_bounce_destroy_locked(as);
-    memory_update_unlock();
+    memory_region_transaction_commit();
     memory_region_unref(as->priv.root);
     g_free(as->priv.name);
     memset(as, 0, sizeof(*as));

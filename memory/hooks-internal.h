@@ -92,7 +92,9 @@ bool address_space_hooks_moved_locked(const MemoryRegion *root);
 
 /*
  * address_space_destroy(): drop every hook of @as (their destroy
- * notifiers run after a grace period). Caller holds the update lock.
+ * notifiers run after a grace period) and note their windows of the view
+ * for re-rendering. Caller is inside a transaction, whose commit clears
+ * the sections' hook bits.
  */
 void address_space_hooks_destroy_locked(AddressSpace *as);
 

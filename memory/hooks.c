@@ -310,6 +310,8 @@ void address_space_hooks_destroy_locked(AddressSpace *as)
     }
     address_space_watchpoints_forget_locked(as);
     for (size_t i = 0; i < l->nr; i++) {
+        /* the caller's commit clears the hook bits of their sections */
+        view_changed_locked(as, l->hooks[i]);
         __atomic_store_n(&l->hooks[i]->removed, true, __ATOMIC_RELEASE);
         call_rcu(l->hooks[i], hook_free, rcu);
     }

@@ -491,6 +491,33 @@ static void test_shared_and_moved(void)
     machine_free(m);
 }
 
+/*
+ * Destroying a hooked AddressSpace re-renders the view it shared: the
+ * sections of its hooks lose their hook bits, as after a removal.
+ */
+static void test_destroy_unhooks_view(void)
+{
+    Machine *m = machine_new();
+    uint32_t ram = entry_flags(m, 0), dev = entry_flags(m, 0x1000);
+    AddressSpace other;
+    Log *log = log_new();
+
+    g_assert_true(address_space_init(&other, &m->sys, "other", NULL));
+    g_assert_nonnull(address_space_hook_add(&other, 0x10, 0x10ff,
+                                            ADDRSPACE_HOOK_ACCESS, log_hook,
+                                            log, NULL, NULL));
+    /* one view for both: m->as sees the hook bits of other's hook */
+    g_assert_cmpuint(entry_flags(m, 0), ==, ram | FLAT_SECTION_HOOK_MASK);
+    g_assert_cmpuint(entry_flags(m, 0x1000), ==, dev | FLAT_SECTION_HOOK_MASK);
+    address_space_destroy(&other);
+    g_assert_cmpuint(entry_flags(m, 0), ==, ram);
+    g_assert_cmpuint(entry_flags(m, 0x1000), ==, dev);
+    (void)address_space_ldl_le(&m->as, 0x10, ATTRS, NULL);
+    g_assert_cmpuint(log->n, ==, 0);
+    log_free(log);
+    machine_free(m);
+}
+
 /* Watchpoints. */
 
 static void wp_cb(AddressSpace *as, AddressSpaceWatchpoint *wp,
@@ -702,6 +729,8 @@ int main(int argc, char **argv)
                     test_destroy_notify);
     g_test_add_func("/hooks/add/invalid-refused", test_invalid);
     g_test_add_func("/hooks/view/shared-and-moved-root", test_shared_and_moved);
+    g_test_add_func("/hooks/view/destroyed-space-unhooks-view",
+                    test_destroy_unhooks_view);
     g_test_add_func("/hooks/watchpoint/hit-record", test_watchpoint_hits);
     g_test_add_func("/hooks/watchpoint/insert-remove-qemu-rules",
                     test_watchpoint_insert_remove);
