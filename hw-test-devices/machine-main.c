@@ -459,39 +459,69 @@ static int run_mode(Machine *m, const char *progname, bool dump_board,
     return status;
 }
 
-ADDRSPACE_EXPORT int addrspace_machine_main(int argc, char **argv)
+/* What the command line of addrspace_machine_main() said. */
+typedef struct MainOptions {
+    bool dump_board;
+    const char *qtest, *socket_path, *script;
+    const char *board, *ram, *machine_opt, *trace;
+    const char *globals[CMDLINE_LIST_MAX + 1];
+} MainOptions;
+
+/* The checks across options once they are parsed: one mode at most, -board
+ * alone, a valid chardev (into @chardev). Return: -1 to go on, else the
+ * exit status. */
+static int check_options(const CmdlineProgram *prog, const MainOptions *o,
+                         QTestChardev *chardev)
 {
-    const char *progname = program_name(argc, argv);
-    bool dump_board = false;
-    const char *qtest = NULL, *socket_path = NULL, *script = NULL;
-    const char *board = NULL, *ram = NULL, *machine_opt = NULL;
-    const char *trace = NULL;
-    MmioTrace *tracer = NULL;
-    const char *globals[CMDLINE_LIST_MAX + 1] = {NULL};
+    const char *mode_names[] = {"qtest", "socket", "script", "dump-board"};
+    const char *mode_values[] = {o->qtest, o->socket_path, o->script,
+                                 o->dump_board ? "" : NULL};
+
+    if (!modes_exclusive(prog, mode_names, mode_values,
+                         G_N_ELEMENTS(mode_names))) {
+        return 2;
+    }
+    if (o->board && (o->ram || o->machine_opt)) {
+        cmdline_error(prog, "-board cannot be combined with -%s",
+                      o->ram ? "m" : "machine");
+        return 2;
+    }
+    if (!chardev_of_options(prog, o->qtest, o->socket_path, chardev)) {
+        return 2;
+    }
+    return -1;
+}
+
+/* Parse the command line into @o, @cfg and @chardev. Return: -1 to go on,
+ * else the exit status (0 after --help, 2 for a usage error). */
+static int parse_options(int argc, char **argv, const char *progname,
+                         MainOptions *o, MachineConfig *cfg,
+                         QTestChardev *chardev)
+{
     const CmdlineOption options[] = {
-        {"qtest", NULL, CMDLINE_OPTIONAL_VALUE, NULL, &qtest, "CHARDEV",
+        {"qtest", NULL, CMDLINE_OPTIONAL_VALUE, NULL, &o->qtest, "CHARDEV",
          "Serve QEMU's qtest protocol on stdio (the default), unix:PATH "
          "(connect to a listening socket, as QEMU does) or "
          "unix:PATH,server=on (listen for one client)"},
-        {"socket", NULL, CMDLINE_VALUE, NULL, &socket_path, "PATH",
+        {"socket", NULL, CMDLINE_VALUE, NULL, &o->socket_path, "PATH",
          "The same as -qtest unix:PATH,server=on"},
-        {"script", NULL, CMDLINE_VALUE, NULL, &script, "FILE",
+        {"script", NULL, CMDLINE_VALUE, NULL, &o->script, "FILE",
          "Run the qtest commands of FILE, responses on stdout"},
-        {"board", NULL, CMDLINE_VALUE, NULL, &board, "FILE",
+        {"board", NULL, CMDLINE_VALUE, NULL, &o->board, "FILE",
          "Build the board described by a board file (JSON)"},
-        {"machine", "M", CMDLINE_VALUE, NULL, &machine_opt, "TYPE",
+        {"machine", "M", CMDLINE_VALUE, NULL, &o->machine_opt, "TYPE",
          "The machine type: pc (default) or q35, ',pit=off' accepted "
          "(-machine help lists them)"},
-        {"global", NULL, CMDLINE_LIST, NULL, globals, "DRIVER.PROP=VALUE",
+        {"global", NULL, CMDLINE_LIST, NULL, o->globals, "DRIVER.PROP=VALUE",
          "Set a device property, as QEMU's -global: hpet.compat=qemu-7.2, "
          "hpet.intcap=N"},
-        {"m", "ram", CMDLINE_VALUE, NULL, &ram, "SIZE",
+        {"m", "ram", CMDLINE_VALUE, NULL, &o->ram, "SIZE",
          "RAM of the default board: MiB, or a size with a K, M, G or T "
          "suffix (default 128M)"},
-        {"trace", NULL, CMDLINE_VALUE, NULL, &trace, "FILE",
+        {"trace", NULL, CMDLINE_VALUE, NULL, &o->trace, "FILE",
          "Log every MMIO dispatch (region, offset, size, value, direction, "
          "result) to FILE, one line each (not QEMU's -trace: see README)"},
-        {"dump-board", NULL, CMDLINE_FLAG, &dump_board, NULL, NULL,
+        {"dump-board", NULL, CMDLINE_FLAG, &o->dump_board, NULL, NULL,
          "Print the board as a board file and exit"},
         {0},
     };
@@ -503,64 +533,70 @@ ADDRSPACE_EXPORT int addrspace_machine_main(int argc, char **argv)
                    "test device and the console.",
         .options = options,
     };
-    const char *mode_names[] = {"qtest", "socket", "script", "dump-board"};
-    const char *mode_values[G_N_ELEMENTS(mode_names)];
     CmdlineResult res = cmdline_parse(&prog, argc, argv);
-    QTestChardev chardev = {0};
-    GError *err = NULL;
-    MachineConfig cfg = {0};
-    Machine *m;
-    int status;
 
-    if (res == CMDLINE_OK && machine_opt) {
-        res = apply_machine_option(&prog, machine_opt, &cfg.flavour);
+    if (res == CMDLINE_OK && o->machine_opt) {
+        res = apply_machine_option(&prog, o->machine_opt, &cfg->flavour);
     }
-    if (res == CMDLINE_OK && ram) {
-        res = parse_ram_size(&prog, ram, &cfg.ram_size);
+    if (res == CMDLINE_OK && o->ram) {
+        res = parse_ram_size(&prog, o->ram, &cfg->ram_size);
     }
     if (res != CMDLINE_OK) {
         return res == CMDLINE_HELP ? 0 : 2;
     }
-    mode_values[0] = qtest;
-    mode_values[1] = socket_path;
-    mode_values[2] = script;
-    mode_values[3] = dump_board ? "" : NULL;
-    if (!modes_exclusive(&prog, mode_names, mode_values,
-                         G_N_ELEMENTS(mode_names))) {
-        return 2;
-    }
-    if (board && (ram || machine_opt)) {
-        cmdline_error(&prog, "-board cannot be combined with -%s",
-                      ram ? "m" : "machine");
-        return 2;
-    }
-    if (!chardev_of_options(&prog, qtest, socket_path, &chardev)) {
-        return 2;
-    }
-    /* a client that goes away must give a write error, not kill us */
-    signal(SIGPIPE, SIG_IGN);
+    return check_options(&prog, o, chardev);
+}
 
-    m = board ? board_json_load_file(board, &err)
-              : machine_new_default(&cfg, &err);
-    if (m && !apply_globals(m, globals, &err)) {
+/* The machine the options describe, with its -global settings applied;
+ * NULL after reporting the error. */
+static Machine *machine_of_options(const MainOptions *o,
+                                   const MachineConfig *cfg,
+                                   const char *progname)
+{
+    GError *err = NULL;
+    Machine *m = o->board ? board_json_load_file(o->board, &err)
+                          : machine_new_default(cfg, &err);
+
+    if (m && !apply_globals(m, o->globals, &err)) {
         machine_free(m);
         m = NULL;
     }
     if (!m) {
         fprintf(stderr, "%s: %s\n", progname, err->message);
         g_error_free(err);
-        qtest_chardev_clear(&chardev);
-        return 1;
     }
-    if (trace && !(tracer = mmio_trace_start(m, trace, &err))) {
+    return m;
+}
+
+ADDRSPACE_EXPORT int addrspace_machine_main(int argc, char **argv)
+{
+    const char *progname = program_name(argc, argv);
+    MainOptions o = {0};
+    MachineConfig cfg = {0};
+    QTestChardev chardev = {0};
+    MmioTrace *tracer = NULL;
+    GError *err = NULL;
+    Machine *m;
+    int status = parse_options(argc, argv, progname, &o, &cfg, &chardev);
+
+    if (status >= 0) {
+        return status;
+    }
+    /* a client that goes away must give a write error, not kill us */
+    signal(SIGPIPE, SIG_IGN);
+    m = machine_of_options(&o, &cfg, progname);
+    if (m && o.trace && !(tracer = mmio_trace_start(m, o.trace, &err))) {
         fprintf(stderr, "%s: %s\n", progname, err->message);
         g_error_free(err);
-        qtest_chardev_clear(&chardev);
         machine_free(m);
+        m = NULL;
+    }
+    if (!m) {
+        qtest_chardev_clear(&chardev);
         return 1;
     }
-    status = run_mode(m, progname, dump_board, script,
-                      qtest || socket_path ? &chardev : NULL);
+    status = run_mode(m, progname, o.dump_board, o.script,
+                      o.qtest || o.socket_path ? &chardev : NULL);
     qtest_chardev_clear(&chardev);
     mmio_trace_stop(tracer);
     machine_set_console_output(m, NULL);

@@ -543,22 +543,30 @@ static void unref_owner(gpointer key, gpointer value, gpointer opaque)
     memory_owner_unref(value);
 }
 
-ADDRSPACE_EXPORT void machine_free(Machine *m)
+/* Free one board region of a machine being freed (no view maps it). */
+static void board_region_free(BoardRegion *br)
 {
-    if (!m) {
-        return;
+    if (br->inited) {
+        memory_region_finalize(br->mr);
     }
-    /* devices stop using the clock, the handler and the AddressSpaces */
-    for (guint i = 0; i < m->devices->len; i++) {
-        machine_device_unrealize(m->devices->pdata[i]);
+    if (br->ram_device) {
+        munmap(br->ram_device, br->spec.size);
     }
-    for (guint i = 0; i < m->spaces->len; i++) {
-        BoardSpace *bs = m->spaces->pdata[i];
+    g_free(br->mr);
+    g_free((char *)br->spec.where);
+    g_free((char *)br->spec.id);
+    g_free((char *)br->spec.name);
+    g_free((char *)br->spec.parent);
+    g_free((char *)br->spec.alias_target);
+    g_free((char *)br->spec.iommu.address_space);
+    owner_free(&br->spec.owner);
+    g_free(br);
+}
 
-        if (bs->inited) {
-            address_space_destroy(&bs->as);
-        }
-    }
+/* Take every device and region of @m out of its parent, in one
+ * transaction. */
+static void machine_unplug_all(Machine *m)
+{
     memory_region_transaction_begin();
     for (guint i = 0; i < m->devices->len; i++) {
         BoardDevice *bd = m->devices->pdata[i];
@@ -575,26 +583,29 @@ ADDRSPACE_EXPORT void machine_free(Machine *m)
         }
     }
     memory_region_transaction_commit();
+}
+
+ADDRSPACE_EXPORT void machine_free(Machine *m)
+{
+    if (!m) {
+        return;
+    }
+    /* devices stop using the clock, the handler and the AddressSpaces */
+    for (guint i = 0; i < m->devices->len; i++) {
+        machine_device_unrealize(m->devices->pdata[i]);
+    }
+    for (guint i = 0; i < m->spaces->len; i++) {
+        BoardSpace *bs = m->spaces->pdata[i];
+
+        if (bs->inited) {
+            address_space_destroy(&bs->as);
+        }
+    }
+    machine_unplug_all(m);
     /* no FlatView maps the board's owner-less regions after this */
     drain_call_rcu();
     for (guint i = 0; i < m->regions->len; i++) {
-        BoardRegion *br = m->regions->pdata[i];
-
-        if (br->inited) {
-            memory_region_finalize(br->mr);
-        }
-        if (br->ram_device) {
-            munmap(br->ram_device, br->spec.size);
-        }
-        g_free(br->mr);
-        g_free((char *)br->spec.where);
-        g_free((char *)br->spec.id);
-        g_free((char *)br->spec.name);
-        g_free((char *)br->spec.parent);
-        g_free((char *)br->spec.alias_target);
-        g_free((char *)br->spec.iommu.address_space);
-        owner_free(&br->spec.owner);
-        g_free(br);
+        board_region_free(m->regions->pdata[i]);
     }
     /* the regions are gone: drop the machine's references on their owners
      * (released after a grace period, waited for below) */

@@ -601,23 +601,14 @@ static uint32_t result(const uint8_t *res, unsigned off)
            (uint32_t)res[off + 2] << 16 | (uint32_t)res[off + 3] << 24;
 }
 
-/* Check and print what the guest did. */
-static void check_results(Example *ex)
+/* Check and print the bytes the guest transmitted on the console. */
+static void check_console(Example *ex)
 {
     const char *con_name = machine_find_device_type(ex->m, "console");
-    const char *dma_name = machine_find_device_type(ex->m, "dma-testdev");
     Console *con = con_name ? machine_device(ex->m, con_name, "console") : NULL;
-    DmaTestDev *dma =
-        dma_name ? machine_device(ex->m, dma_name, "dma-testdev") : NULL;
-    unsigned copies = dma ? dma_testdev_copies(dma) : 0;
-    uint8_t res[RES_SIZE], src[GUEST_DMA_LEN], dst[GUEST_DMA_LEN];
-    uint8_t uc_dst[GUEST_DMA_LEN];
-    MemTxResult r = MEMTX_OK;
-    uint32_t cap_lo, first, later, now, cfg;
     size_t out_len;
     char *out;
 
-    /* Console: the bytes the guest transmitted. */
     check(ex, con, "the board has no console");
     out = con ? console_take_output(con, &out_len) : g_strdup("");
     out_len = con ? out_len : 0;
@@ -636,20 +627,27 @@ static void check_results(Example *ex)
               memcmp(out, GUEST_CONSOLE_TEXT, out_len) == 0,
           "console output differs from \"%s\"", GUEST_CONSOLE_TEXT);
     g_free(out);
+}
 
-    /* HPET: what the guest read, against what the host reads now. */
-    r |= tlb_read(ex, GUEST_RESULTS, res, sizeof(res));
-    cfg = tlb_ldl(ex, MACHINE_HPET_BASE + HPET_CFG, &r);
-    now = tlb_ldl(ex, MACHINE_HPET_BASE + HPET_COUNTER, &r);
-    cap_lo = result(res, RES_HPET_CAP_LO);
-    first = result(res, RES_HPET_FIRST);
-    later = result(res, RES_HPET_LATER);
+/* Check and print what the guest read of the HPET (@res: its result
+ * block), against what the host reads now. */
+static void check_hpet(Example *ex, const uint8_t *res)
+{
+    MemTxResult r = MEMTX_OK;
+    uint32_t cfg = tlb_ldl(ex, MACHINE_HPET_BASE + HPET_CFG, &r);
+    uint32_t now = tlb_ldl(ex, MACHINE_HPET_BASE + HPET_COUNTER, &r);
+    uint32_t cap_lo = result(res, RES_HPET_CAP_LO);
+    uint32_t first = result(res, RES_HPET_FIRST);
+    uint32_t later = result(res, RES_HPET_LATER);
+
     printf("HPET: capabilities 0x%08" PRIx32 ", period %" PRIu32
            " fs; guest read the counter as %" PRIu32 " after enabling it, "
            "then %" PRIu32 " after %" PRIu32 " reads; host reads %" PRIu32
            " now\n",
            cap_lo, result(res, RES_HPET_CAP_HI), first, later,
            result(res, RES_POLLS), now);
+    check(ex, r == MEMTX_OK, "host HPET reads failed with %s",
+          memtx_result_name(r));
     check(ex, (cap_lo & 0xffff0000u) == HPET_ID_VENDOR_INTEL,
           "HPET vendor id 0x%04" PRIx32, cap_lo >> 16);
     check(ex, result(res, RES_HPET_CAP_HI) == HPET_CLK_PERIOD_FS,
@@ -661,8 +659,18 @@ static void check_results(Example *ex)
           ")",
           first, later, now);
     check(ex, result(res, RES_POLLS) >= 1, "no counter poll");
+}
 
-    /* DMA: the guest's message at the source and the copy. */
+/* Check and print the guest's DMA copy (@res: its result block). */
+static void check_dma(Example *ex, const uint8_t *res)
+{
+    const char *dma_name = machine_find_device_type(ex->m, "dma-testdev");
+    DmaTestDev *dma =
+        dma_name ? machine_device(ex->m, dma_name, "dma-testdev") : NULL;
+    unsigned copies = dma ? dma_testdev_copies(dma) : 0;
+    uint8_t src[GUEST_DMA_LEN], dst[GUEST_DMA_LEN], uc_dst[GUEST_DMA_LEN];
+    MemTxResult r = MEMTX_OK;
+
     r |= tlb_read(ex, GUEST_DMA_SRC, src, sizeof(src));
     r |= tlb_read(ex, GUEST_DMA_DST, dst, sizeof(dst));
     check(ex, r == MEMTX_OK, "host accesses failed with %s",
@@ -695,6 +703,19 @@ static void check_results(Example *ex)
           "Unicorn and the AddressSpace disagree on the destination");
 }
 
+/* Check and print what the guest did. */
+static void check_results(Example *ex)
+{
+    uint8_t res[RES_SIZE];
+    MemTxResult r = tlb_read(ex, GUEST_RESULTS, res, sizeof(res));
+
+    check_console(ex);
+    check(ex, r == MEMTX_OK, "reading the results failed with %s",
+          memtx_result_name(r));
+    check_hpet(ex, res);
+    check_dma(ex, res);
+}
+
 /* What the translation cache did: RAM pages filled, MMIO uncached. */
 static void report_tlb(Example *ex)
 {
@@ -710,6 +731,39 @@ static void report_tlb(Example *ex)
     check(ex, st.uncached == ex->mmio_reads + ex->mmio_writes + 2u,
           "%" PRIu64 " uncached accesses, not %u", st.uncached,
           ex->mmio_reads + ex->mmio_writes + 2u);
+}
+
+/* Hand the AddressSpace's view to Unicorn, load and run the guest, check
+ * what it did. */
+static void run_in_unicorn(Example *ex)
+{
+    uc_err uerr = uc_open(UC_ARCH_X86, UC_MODE_64, &ex->uc);
+    FlatView *fv;
+    MemTxResult r;
+
+    if (uerr != UC_ERR_OK) {
+        printf("uc_open: %s\n", uc_strerror(uerr));
+        ex->ok = false;
+        return;
+    }
+    /* Keeps the sections' regions (and their RAM) alive. */
+    fv = address_space_get_flatview(ex->as);
+    printf("FlatView of \"%s\" handed to Unicorn:\n",
+           address_space_name(ex->as));
+    if (!map_flatview(ex, fv)) {
+        ex->ok = false;
+    } else if ((r = load_guest(ex)) != MEMTX_OK) {
+        check(ex, false, "loading the guest at 0x%" PRIx64 " failed with %s",
+              (uint64_t)GUEST_CODE, memtx_result_name(r));
+    } else {
+        printf("guest: %zu bytes of x86-64 code at 0x%" PRIx64 "\n",
+               sizeof(guest_code), (uint64_t)GUEST_CODE);
+        run_guest(ex);
+        check_results(ex);
+        report_tlb(ex);
+    }
+    uc_close(ex->uc);
+    flatview_unref(fv);
 }
 
 int main(int argc, char **argv)
@@ -733,10 +787,7 @@ int main(int argc, char **argv)
     };
     CmdlineResult res = cmdline_parse(&prog, argc, argv);
     GError *err = NULL;
-    FlatView *fv = NULL;
     unsigned major, minor;
-    MemTxResult r;
-    uc_err uerr;
 
     if (res != CMDLINE_OK) {
         return res == CMDLINE_HELP ? 0 : 2;
@@ -763,31 +814,7 @@ int main(int argc, char **argv)
     ex.pointer_maps = g_array_new(FALSE, FALSE, sizeof(PointerMap));
     ex.dispatch = g_array_new(FALSE, FALSE, sizeof(DispatchWindow));
 
-    uerr = uc_open(UC_ARCH_X86, UC_MODE_64, &ex.uc);
-    if (uerr != UC_ERR_OK) {
-        printf("uc_open: %s\n", uc_strerror(uerr));
-        ex.ok = false;
-    } else {
-        /* Keeps the sections' regions (and their RAM) alive. */
-        fv = address_space_get_flatview(ex.as);
-        printf("FlatView of \"%s\" handed to Unicorn:\n",
-               address_space_name(ex.as));
-        if (!map_flatview(&ex, fv)) {
-            ex.ok = false;
-        } else if ((r = load_guest(&ex)) != MEMTX_OK) {
-            check(&ex, false,
-                  "loading the guest at 0x%" PRIx64 " failed with %s",
-                  (uint64_t)GUEST_CODE, memtx_result_name(r));
-        } else {
-            printf("guest: %zu bytes of x86-64 code at 0x%" PRIx64 "\n",
-                   sizeof(guest_code), (uint64_t)GUEST_CODE);
-            run_guest(&ex);
-            check_results(&ex);
-            report_tlb(&ex);
-        }
-        uc_close(ex.uc);
-        flatview_unref(fv);
-    }
+    run_in_unicorn(&ex);
     g_array_free(ex.pointer_maps, TRUE);
     g_array_free(ex.dispatch, TRUE);
     machine_free(ex.m);
