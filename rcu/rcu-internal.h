@@ -80,9 +80,6 @@ uint64_t rcu_reclaim_pending(void);
  */
 void rcu_reclaim_throttle(void);
 
-/* Set the backpressure limit (callbacks pending; 0: none). For tests. */
-void rcu_reclaim_set_queue_max(uint64_t max);
-
 /*
  * The reclamation thread's part of fork() (reclaim.c), called by rcu.c's
  * fork handlers in this order: prepare (parks the thread between two

@@ -492,9 +492,9 @@ uint64_t rcu_reclaim_pending(void)
     return __atomic_load_n(&reclaim_queued, __ATOMIC_RELAXED) - done;
 }
 
-void rcu_reclaim_set_queue_max(uint64_t max)
+ADDRSPACE_EXPORT uint64_t addrspace_rcu_set_reclaim_limit(uint64_t max)
 {
-    __atomic_store_n(&reclaim_queue_max, max, __ATOMIC_RELAXED);
+    return __atomic_exchange_n(&reclaim_queue_max, max, __ATOMIC_RELAXED);
 }
 
 /*

@@ -214,6 +214,20 @@ void addrspace_call_rcu1(struct rcu_head *head, AddrspaceRCUCBFunc *func);
  */
 void addrspace_drain_call_rcu(void);
 
+/**
+ * addrspace_rcu_set_reclaim_limit() - Set the backpressure limit: with more
+ * than @max callbacks pending, a thread that ends a change of the memory
+ * tree waits until the oldest of them, down to @max / 2, have run (the
+ * rules above). The default is 10000.
+ * @max: callbacks pending; 0 turns backpressure off (QEMU 7.2's
+ *       behaviour: the queue grows without bound).
+ *
+ * Takes effect for the next change that ends; never blocks.
+ * Context: any thread.
+ * Return: the limit before the call.
+ */
+uint64_t addrspace_rcu_set_reclaim_limit(uint64_t max);
+
 #ifdef __cplusplus
 #define ADDRSPACE_STATIC_ASSERT_(cond, msg) static_assert(cond, msg)
 #else

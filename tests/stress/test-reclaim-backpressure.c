@@ -180,9 +180,9 @@ int main(int argc, char **argv)
 
     stress_parse_options(argc, argv, &opts, 16, 60);
 #ifdef PLANT_NO_LIMIT
-    rcu_reclaim_set_queue_max(0);
+    addrspace_rcu_set_reclaim_limit(0);
 #else
-    rcu_reclaim_set_queue_max(LIMIT);
+    addrspace_rcu_set_reclaim_limit(LIMIT);
 #endif
     shared = device_new();
     writers = g_new0(Writer, opts.writers);

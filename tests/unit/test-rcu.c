@@ -211,6 +211,14 @@ static void test_guard_nests(void)
 
 /* The inline access path's enter/exit: a section outside one, nothing more
  * inside one (except under TSan, which always takes its own). */
+/* The backpressure limit: 10000 by default, set and read back. */
+static void test_reclaim_limit(void)
+{
+    g_assert_cmpuint(addrspace_rcu_set_reclaim_limit(0), ==, 10000);
+    g_assert_cmpuint(addrspace_rcu_set_reclaim_limit(64), ==, 0);
+    g_assert_cmpuint(addrspace_rcu_set_reclaim_limit(10000), ==, 64);
+}
+
 static void test_enter_exit(void)
 {
     RcuReadState outer, inner;
@@ -437,6 +445,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rcu/guard/nests", test_guard_nests);
     g_test_add_func("/rcu/guard/return-unlocks", test_guard_return);
     g_test_add_func("/rcu/enter-exit/nests", test_enter_exit);
+    g_test_add_func("/rcu/reclaim/limit-set-and-read", test_reclaim_limit);
     g_test_add_func("/rcu/register/nesting", test_register_nesting);
     g_test_add_func("/rcu/synchronize/waits-for-reader",
                     test_synchronize_waits_for_reader);
