@@ -696,17 +696,19 @@ static uint64_t load_direct(const Target *t, hwaddr addr, unsigned size,
 }
 
 /*
- * A typed access through @t's ops: refused when it would pass the
- * region's end, else io_access().
+ * A typed access through @t's ops: the general dispatch (the callers
+ * that can take the fast entries have decided so before), which refuses
+ * an access passing the region's end.
  */
-static MemTxResult typed_io(const Target *t, hwaddr addr, unsigned size,
-                            uint64_t *val, bool is_write, bool big, bool tbe,
-                            MemTxAttrs attrs)
+static MemTxResult typed_io(const Target *t, unsigned size, uint64_t *val,
+                            bool is_write, bool big, bool tbe, MemTxAttrs attrs)
 {
-    if (region_clamp(t->mr, t->xlat, size) < size) {
-        return MEMTX_DECODE_ERROR;
+    if (is_write) {
+        return memory_region_dispatch_write(t->mr, t->xlat, *val, size, big,
+                                            tbe, attrs);
     }
-    return io_access(t, addr, size, val, is_write, big, tbe, attrs);
+    return memory_region_dispatch_read(t->mr, t->xlat, val, size, big, tbe,
+                                       attrs);
 }
 
 /*
@@ -743,7 +745,7 @@ MemTxResult memory_section_load(const FlatSection *section, hwaddr addr,
         *value = load_direct(&t, addr, size, big, &r);
         return r;
     case WAY_IO:
-        return typed_io(&t, addr, size, value, false, big,
+        return typed_io(&t, size, value, false, big,
                         target_order(as, target_big_endian), attrs);
     default:
         return MEMTX_DECODE_ERROR; /* hole, or RAM section too short */
@@ -766,7 +768,7 @@ MemTxResult memory_section_store(const FlatSection *section, hwaddr addr,
         ram_block_mark_dirty(t.section, t.xlat, size);
         return MEMTX_OK;
     case WAY_IO:
-        return typed_io(&t, addr, size, &val, true, big,
+        return typed_io(&t, size, &val, true, big,
                         target_order(as, target_big_endian), attrs);
     default:
         return MEMTX_DECODE_ERROR; /* hole, ROM, or RAM section too short */
@@ -785,14 +787,7 @@ static inline uint64_t ld_at(AddressSpace *as, const FlatSection *s,
 {
     MemTxResult r = MEMTX_DECODE_ERROR;
     uint64_t val = 0;
-    hwaddr offset;
 
-    if (section_is_fast(s, addr, size, &offset)) {
-        /* MMIO that the inline path left for its lock: no planning */
-        return memory_region_load_fast(s->mr, offset, size,
-                                       order_big(as, order),
-                                       target_order(as, false), attrs, result);
-    }
     /* a hole: also what an AddressSpace that is not initialised gives */
     if (s || address_space_check(as, "address_space_ld")) {
         r = memory_section_load(s, addr, size, order_big(as, order), attrs, as,
@@ -809,13 +804,8 @@ static inline void st_at(AddressSpace *as, const FlatSection *s, hwaddr addr,
                          MemTxAttrs attrs, MemTxResult *result)
 {
     MemTxResult r = MEMTX_DECODE_ERROR;
-    hwaddr offset;
 
-    if (section_is_fast(s, addr, size, &offset)) {
-        r = memory_region_store_fast(s->mr, offset, val, size,
-                                     order_big(as, order),
-                                     target_order(as, false), attrs);
-    } else if (s || address_space_check(as, "address_space_st")) {
+    if (s || address_space_check(as, "address_space_st")) {
         r = memory_section_store(s, addr, size, val, order_big(as, order),
                                  attrs, as, false);
     }
@@ -909,15 +899,8 @@ ADDRSPACE_EXPORT uint64_t address_space_ld_slow(AddressSpace *as, hwaddr addr,
                                                 MemTxAttrs attrs,
                                                 MemTxResult *result)
 {
-    const FlatViewIndex *ix;
-    uint64_t val;
-
-    rcu_read_lock();
-    ix = address_space_index_rcu(as);
-    val = address_space_ld_at_rcu(as, flatview_index_find(ix, addr), addr, size,
-                                  order, attrs, result);
-    rcu_read_unlock();
-    return val;
+    /* the inline path's decisions, out of line */
+    return address_space_ld_inline(as, addr, size, order, attrs, result);
 }
 
 ADDRSPACE_EXPORT void address_space_st_slow(AddressSpace *as, hwaddr addr,
@@ -925,11 +908,5 @@ ADDRSPACE_EXPORT void address_space_st_slow(AddressSpace *as, hwaddr addr,
                                             int order, MemTxAttrs attrs,
                                             MemTxResult *result)
 {
-    const FlatViewIndex *ix;
-
-    rcu_read_lock();
-    ix = address_space_index_rcu(as);
-    address_space_st_at_rcu(as, flatview_index_find(ix, addr), addr, size, val,
-                            order, attrs, result);
-    rcu_read_unlock();
+    address_space_st_inline(as, addr, size, val, order, attrs, result);
 }

@@ -308,9 +308,9 @@ unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops)
     return memory_region_ops_fast_sizes(ops) ? callback_size(ops, 8) : 0;
 }
 
-uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
-                                 bool big_endian, bool target_big_endian,
-                                 MemTxAttrs attrs, MemTxResult *result)
+ADDRSPACE_EXPORT uint64_t memory_region_load_fast(
+    MemoryRegion *mr, hwaddr offset, unsigned size, bool big_endian,
+    bool target_big_endian, MemTxAttrs attrs, MemTxResult *result)
 {
     uint64_t last = mr_size_last_relaxed(mr), v = 0;
     MemTxResult r = MEMTX_DECODE_ERROR;
@@ -326,10 +326,9 @@ uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
     return v;
 }
 
-MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
-                                     uint64_t value, unsigned size,
-                                     bool big_endian, bool target_big_endian,
-                                     MemTxAttrs attrs)
+ADDRSPACE_EXPORT MemTxResult memory_region_store_fast(
+    MemoryRegion *mr, hwaddr offset, uint64_t value, unsigned size,
+    bool big_endian, bool target_big_endian, MemTxAttrs attrs)
 {
     uint64_t last = mr_size_last_relaxed(mr);
 

@@ -233,21 +233,10 @@ unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops);
 unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops);
 
 /*
- * memory_region_dispatch_read/_write() for an access of a fast size
- * (memory_region_ops_fast_sizes() of @mr's ops) at an @offset that is a
- * multiple of @size. Skips the planning, and gives the same result,
- * value and callbacks as the general path (which it is tested against).
- * memory_region_load_fast() returns the value (0 on error) and stores the
- * result in *@result unless @result is NULL.
- * Context: as the general path.
+ * memory_region_load_fast()/_store_fast() (static/access-inline.h): the
+ * out-of-line MMIO entry of an access the caller found fast; they skip the
+ * planning and are tested against the general path.
  */
-uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
-                                 bool big_endian, bool target_big_endian,
-                                 MemTxAttrs attrs, MemTxResult *result);
-MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
-                                     uint64_t value, unsigned size,
-                                     bool big_endian, bool target_big_endian,
-                                     MemTxAttrs attrs);
 
 /*
  * QEMU's memory_region_access_valid(): whether the bus accepts the access

@@ -9,14 +9,18 @@
  * AddressSpace's published view (consume; pairs with the release store in
  * memory/address-space.c's group_publish), search the view's two-level
  * index (static/flatview-inline.h), check the bounds, one host load or
- * store, leave. An MMIO access of a size the
- * device's ops take without dispatch planning (aligned, outside any
- * callback of the thread, neither the big lock nor a region lock) calls the
- * device from here: the same callbacks, masks and byte order as
- * memory/dispatch.c's fast path, which /dispatch/inline/ tests against. Everything else (holes, IOMMUs,
- * dirty logging, other MMIO, accesses crossing a section) calls the
- * library's out-of-line path with the section already found, still inside
- * the read-side section; it applies every rule of memory/access.c.
+ * store, leave. An MMIO access of a size the device's ops take without
+ * dispatch planning (aligned: flatview_section_mmio(), tested once per
+ * access) runs the one piece loop, memory_region_mmio_pieces(): here, in
+ * the caller's frame, when it needs neither guard nor lock (outside any
+ * callback of the thread, neither the big lock nor a region lock), else
+ * out of line inside them (memory_region_load_fast()/_store_fast() in
+ * memory/dispatch.c), which /dispatch/inline/ and /dispatch/fast/ test
+ * against the general dispatch. Everything else (holes, IOMMUs, dirty
+ * logging, hooks, other MMIO, accesses crossing a section) calls the
+ * library's general out-of-line path with the section already found,
+ * still inside the read-side section; it applies every rule of
+ * memory/access.c.
  */
 #ifndef ADDRSPACE_STATIC_ACCESS_INLINE_H
 #define ADDRSPACE_STATIC_ACCESS_INLINE_H
@@ -92,6 +96,38 @@ uint64_t address_space_ld_at_rcu(AddressSpace *as, const FlatSection *s,
 void address_space_st_at_rcu(AddressSpace *as, const FlatSection *s,
                              hwaddr addr, unsigned size, uint64_t val,
                              int order, MemTxAttrs attrs, MemTxResult *result);
+
+/**
+ * memory_region_load_fast() - private: the out-of-line MMIO load of an
+ * access that flatview_section_mmio() found fast (a fast size of @mr's
+ * ops, @offset a multiple of @size): the big lock, the region lock and
+ * the re-entrancy guard around the inline path's piece loop
+ * (memory/dispatch.c). Same result, value and callbacks as the general
+ * dispatch, which it is tested against.
+ * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8.
+ * @big_endian: the value's order. @target_big_endian: the target's order
+ * (for DEVICE_NATIVE_ENDIAN). @attrs: attributes. @result: set unless
+ * NULL.
+ * Context: inside a read-side section.
+ * Return: the value (0 on error).
+ */
+uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
+                                 bool big_endian, bool target_big_endian,
+                                 MemTxAttrs attrs, MemTxResult *result);
+
+/**
+ * memory_region_store_fast() - private: the store counterpart of
+ * memory_region_load_fast().
+ * @mr: the region. @offset: region offset. @value: the value (its low
+ * @size bytes are used). @size: 1, 2, 4 or 8. @big_endian: the value's
+ * order. @target_big_endian: the target's order. @attrs: attributes.
+ * Context: inside a read-side section.
+ * Return: the result.
+ */
+MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
+                                     uint64_t value, unsigned size,
+                                     bool big_endian, bool target_big_endian,
+                                     MemTxAttrs attrs);
 
 /**
  * address_space_order_swaps() - private: whether a value in byte order
@@ -348,7 +384,12 @@ memory_region_mmio_store_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
 
 /**
  * flatview_section_mmio() - private: the region and offset of an access of
- * @size at @addr that the inline MMIO path may take through section @s.
+ * @size at @addr through section @s that is fast (a fast size of the
+ * region's ops, aligned, inside the section, no hook): the one test of
+ * it. The caller then makes the access inline when
+ * memory_region_mmio_inline_ok(), else calls memory_region_load_fast() or
+ * memory_region_store_fast(): the locks and guard around the same piece
+ * loop, no second test. Every other access takes the general path.
  * @s: the section holding @addr, or NULL.
  * @addr: the address. @size: 1, 2, 4 or 8 (constant).
  * @offset: set to the region offset. @piece: set to the callbacks' size.
@@ -374,7 +415,7 @@ static inline MemoryRegion *flatview_section_mmio(const FlatSection *s,
     }
     p = (s->region.impl_flags >> FLAT_SECTION_PIECE_SHIFT) & 15;
     *piece = p < size ? p : size;
-    return memory_region_mmio_inline_ok(s->mr, *offset, size) ? s->mr : NULL;
+    return s->mr;
 }
 
 /**
@@ -414,20 +455,27 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
 
         mr = flatview_section_mmio(s, addr, size, &offset, &piece);
         if (mr) {
-            /* the device callbacks, in this frame */
             MemTxResult r;
             bool target_big =
                 __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED);
+            bool big = order < 0 ? target_big : order == 1;
 
-            v = memory_region_mmio_load_inline(
-                mr, offset, size, piece, order < 0 ? target_big : order == 1,
-                target_big, attrs, &r);
+            if (__builtin_expect(memory_region_mmio_inline_ok(mr, offset, size),
+                                 1)) {
+                /* the device callbacks, in this frame */
+                v = memory_region_mmio_load_inline(mr, offset, size, piece, big,
+                                                   target_big, attrs, &r);
+            } else {
+                /* the same, inside the guard and the locks */
+                v = memory_region_load_fast(mr, offset, size, big, target_big,
+                                            attrs, &r);
+            }
             if (result) {
                 *result = r;
             }
         } else {
-            /* the rest of MMIO, holes, IOMMUs, crossings: out of line,
-             * without a second lookup */
+            /* the rest of MMIO, holes, IOMMUs, crossings, hooks: the
+             * general path, out of line, without a second lookup */
             v = address_space_ld_at_rcu(as, s, addr, size, order, attrs,
                                         result);
         }
@@ -478,10 +526,17 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
         if (mr) {
             bool target_big =
                 __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED);
-            MemTxResult r = memory_region_mmio_store_inline(
-                mr, offset, size, piece, val,
-                order < 0 ? target_big : order == 1, target_big, attrs);
+            bool big = order < 0 ? target_big : order == 1;
+            MemTxResult r;
 
+            if (__builtin_expect(memory_region_mmio_inline_ok(mr, offset, size),
+                                 1)) {
+                r = memory_region_mmio_store_inline(
+                    mr, offset, size, piece, val, big, target_big, attrs);
+            } else {
+                r = memory_region_store_fast(mr, offset, val, size, big,
+                                             target_big, attrs);
+            }
             if (result) {
                 *result = r;
             }
