@@ -90,7 +90,7 @@ static MemoryRegion *section_fast_mmio(GuestRegion *r, hwaddr offset,
 }
 
 static MemTxResult section_load(GuestRegion *r, hwaddr offset, unsigned size,
-                                bool big_endian, MemTxAttrs attrs,
+                                enum device_endian order, MemTxAttrs attrs,
                                 bool target_big_endian, uint64_t *value)
 {
     hwaddr mo;
@@ -98,17 +98,16 @@ static MemTxResult section_load(GuestRegion *r, hwaddr offset, unsigned size,
     MemTxResult res;
 
     if (mr) {
-        *value = memory_region_load_fast(mr, mo, size, big_endian,
-                                         target_big_endian, attrs, &res);
+        *value = memory_region_load_fast(mr, mo, size, order, target_big_endian,
+                                         attrs, &res);
         return res;
     }
-    return memory_section_load(section_of(r), r->start + offset, size,
-                               big_endian, attrs, NULL, target_big_endian,
-                               value);
+    return memory_section_load(section_of(r), r->start + offset, size, order,
+                               attrs, NULL, target_big_endian, value);
 }
 
 static MemTxResult section_store(GuestRegion *r, hwaddr offset, unsigned size,
-                                 bool big_endian, MemTxAttrs attrs,
+                                 enum device_endian order, MemTxAttrs attrs,
                                  bool target_big_endian, uint64_t value)
 {
     hwaddr mo;
@@ -116,11 +115,11 @@ static MemTxResult section_store(GuestRegion *r, hwaddr offset, unsigned size,
     MemTxResult res;
 
     if (mr) {
-        return memory_region_store_fast(mr, mo, value, size, big_endian,
+        return memory_region_store_fast(mr, mo, value, size, order,
                                         target_big_endian, attrs);
     }
     res = memory_section_store(section_of(r), r->start + offset, size, value,
-                               big_endian, attrs, NULL, target_big_endian);
+                               order, attrs, NULL, target_big_endian);
 
     if (res == MEMTX_OK) {
         mark_late_clients(section_of(r), offset, size);

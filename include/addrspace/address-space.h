@@ -296,7 +296,8 @@ MemTxResult address_space_set(AddressSpace *as, hwaddr addr, uint8_t c,
 static inline uint8_t address_space_ldub(AddressSpace *as, hwaddr addr,
                                          MemTxAttrs attrs, MemTxResult *result)
 {
-    return (uint8_t)address_space_ld_inline(as, addr, 1, 0, attrs, result);
+    return (uint8_t)address_space_ld_inline(as, addr, 1, DEVICE_LITTLE_ENDIAN,
+                                            attrs, result);
 }
 /** address_space_lduw() - Load 16 bits, target order. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
@@ -304,7 +305,8 @@ static inline uint8_t address_space_ldub(AddressSpace *as, hwaddr addr,
 static inline uint16_t address_space_lduw(AddressSpace *as, hwaddr addr,
                                           MemTxAttrs attrs, MemTxResult *result)
 {
-    return (uint16_t)address_space_ld_inline(as, addr, 2, -1, attrs, result);
+    return (uint16_t)address_space_ld_inline(as, addr, 2, DEVICE_NATIVE_ENDIAN,
+                                             attrs, result);
 }
 /** address_space_lduw_le() - Load 16 bits, little endian. @as: address
  * space. @addr: address. @attrs: attributes. @result: result or NULL.
@@ -313,7 +315,8 @@ static inline uint16_t address_space_lduw_le(AddressSpace *as, hwaddr addr,
                                              MemTxAttrs attrs,
                                              MemTxResult *result)
 {
-    return (uint16_t)address_space_ld_inline(as, addr, 2, 0, attrs, result);
+    return (uint16_t)address_space_ld_inline(as, addr, 2, DEVICE_LITTLE_ENDIAN,
+                                             attrs, result);
 }
 /** address_space_lduw_be() - Load 16 bits, big endian. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
@@ -322,7 +325,8 @@ static inline uint16_t address_space_lduw_be(AddressSpace *as, hwaddr addr,
                                              MemTxAttrs attrs,
                                              MemTxResult *result)
 {
-    return (uint16_t)address_space_ld_inline(as, addr, 2, 1, attrs, result);
+    return (uint16_t)address_space_ld_inline(as, addr, 2, DEVICE_BIG_ENDIAN,
+                                             attrs, result);
 }
 /** address_space_ldl() - Load 32 bits, target order. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
@@ -330,7 +334,8 @@ static inline uint16_t address_space_lduw_be(AddressSpace *as, hwaddr addr,
 static inline uint32_t address_space_ldl(AddressSpace *as, hwaddr addr,
                                          MemTxAttrs attrs, MemTxResult *result)
 {
-    return (uint32_t)address_space_ld_inline(as, addr, 4, -1, attrs, result);
+    return (uint32_t)address_space_ld_inline(as, addr, 4, DEVICE_NATIVE_ENDIAN,
+                                             attrs, result);
 }
 /** address_space_ldl_le() - Load 32 bits, little endian. @as: address
  * space. @addr: address. @attrs: attributes. @result: result or NULL.
@@ -339,7 +344,8 @@ static inline uint32_t address_space_ldl_le(AddressSpace *as, hwaddr addr,
                                             MemTxAttrs attrs,
                                             MemTxResult *result)
 {
-    return (uint32_t)address_space_ld_inline(as, addr, 4, 0, attrs, result);
+    return (uint32_t)address_space_ld_inline(as, addr, 4, DEVICE_LITTLE_ENDIAN,
+                                             attrs, result);
 }
 /** address_space_ldl_be() - Load 32 bits, big endian. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
@@ -348,7 +354,8 @@ static inline uint32_t address_space_ldl_be(AddressSpace *as, hwaddr addr,
                                             MemTxAttrs attrs,
                                             MemTxResult *result)
 {
-    return (uint32_t)address_space_ld_inline(as, addr, 4, 1, attrs, result);
+    return (uint32_t)address_space_ld_inline(as, addr, 4, DEVICE_BIG_ENDIAN,
+                                             attrs, result);
 }
 /** address_space_ldq() - Load 64 bits, target order. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
@@ -356,7 +363,8 @@ static inline uint32_t address_space_ldl_be(AddressSpace *as, hwaddr addr,
 static inline uint64_t address_space_ldq(AddressSpace *as, hwaddr addr,
                                          MemTxAttrs attrs, MemTxResult *result)
 {
-    return (uint64_t)address_space_ld_inline(as, addr, 8, -1, attrs, result);
+    return (uint64_t)address_space_ld_inline(as, addr, 8, DEVICE_NATIVE_ENDIAN,
+                                             attrs, result);
 }
 /** address_space_ldq_le() - Load 64 bits, little endian. @as: address
  * space. @addr: address. @attrs: attributes. @result: result or NULL.
@@ -365,7 +373,8 @@ static inline uint64_t address_space_ldq_le(AddressSpace *as, hwaddr addr,
                                             MemTxAttrs attrs,
                                             MemTxResult *result)
 {
-    return (uint64_t)address_space_ld_inline(as, addr, 8, 0, attrs, result);
+    return (uint64_t)address_space_ld_inline(as, addr, 8, DEVICE_LITTLE_ENDIAN,
+                                             attrs, result);
 }
 /** address_space_ldq_be() - Load 64 bits, big endian. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
@@ -374,14 +383,16 @@ static inline uint64_t address_space_ldq_be(AddressSpace *as, hwaddr addr,
                                             MemTxAttrs attrs,
                                             MemTxResult *result)
 {
-    return (uint64_t)address_space_ld_inline(as, addr, 8, 1, attrs, result);
+    return (uint64_t)address_space_ld_inline(as, addr, 8, DEVICE_BIG_ENDIAN,
+                                             attrs, result);
 }
 /** address_space_stb() - Store a byte. @as: address space. @addr: address.
  * @val: value. @attrs: attributes. @result: result or NULL. */
 static inline void address_space_stb(AddressSpace *as, hwaddr addr, uint8_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
-    address_space_st_inline(as, addr, 1, val, 0, attrs, result);
+    address_space_st_inline(as, addr, 1, val, DEVICE_LITTLE_ENDIAN, attrs,
+                            result);
 }
 /** address_space_stw() - Store 16 bits, target order. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
@@ -390,7 +401,8 @@ static inline void address_space_stw(AddressSpace *as, hwaddr addr,
                                      uint16_t val, MemTxAttrs attrs,
                                      MemTxResult *result)
 {
-    address_space_st_inline(as, addr, 2, val, -1, attrs, result);
+    address_space_st_inline(as, addr, 2, val, DEVICE_NATIVE_ENDIAN, attrs,
+                            result);
 }
 /** address_space_stw_le() - Store 16 bits, little endian. @as: address
  * space. @addr: address. @val: value. @attrs: attributes. @result: result
@@ -399,7 +411,8 @@ static inline void address_space_stw_le(AddressSpace *as, hwaddr addr,
                                         uint16_t val, MemTxAttrs attrs,
                                         MemTxResult *result)
 {
-    address_space_st_inline(as, addr, 2, val, 0, attrs, result);
+    address_space_st_inline(as, addr, 2, val, DEVICE_LITTLE_ENDIAN, attrs,
+                            result);
 }
 /** address_space_stw_be() - Store 16 bits, big endian. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
@@ -408,7 +421,7 @@ static inline void address_space_stw_be(AddressSpace *as, hwaddr addr,
                                         uint16_t val, MemTxAttrs attrs,
                                         MemTxResult *result)
 {
-    address_space_st_inline(as, addr, 2, val, 1, attrs, result);
+    address_space_st_inline(as, addr, 2, val, DEVICE_BIG_ENDIAN, attrs, result);
 }
 /** address_space_stl() - Store 32 bits, target order. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
@@ -417,7 +430,8 @@ static inline void address_space_stl(AddressSpace *as, hwaddr addr,
                                      uint32_t val, MemTxAttrs attrs,
                                      MemTxResult *result)
 {
-    address_space_st_inline(as, addr, 4, val, -1, attrs, result);
+    address_space_st_inline(as, addr, 4, val, DEVICE_NATIVE_ENDIAN, attrs,
+                            result);
 }
 /** address_space_stl_le() - Store 32 bits, little endian. @as: address
  * space. @addr: address. @val: value. @attrs: attributes. @result: result
@@ -426,7 +440,8 @@ static inline void address_space_stl_le(AddressSpace *as, hwaddr addr,
                                         uint32_t val, MemTxAttrs attrs,
                                         MemTxResult *result)
 {
-    address_space_st_inline(as, addr, 4, val, 0, attrs, result);
+    address_space_st_inline(as, addr, 4, val, DEVICE_LITTLE_ENDIAN, attrs,
+                            result);
 }
 /** address_space_stl_be() - Store 32 bits, big endian. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
@@ -435,7 +450,7 @@ static inline void address_space_stl_be(AddressSpace *as, hwaddr addr,
                                         uint32_t val, MemTxAttrs attrs,
                                         MemTxResult *result)
 {
-    address_space_st_inline(as, addr, 4, val, 1, attrs, result);
+    address_space_st_inline(as, addr, 4, val, DEVICE_BIG_ENDIAN, attrs, result);
 }
 /** address_space_stq() - Store 64 bits, target order. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
@@ -444,7 +459,8 @@ static inline void address_space_stq(AddressSpace *as, hwaddr addr,
                                      uint64_t val, MemTxAttrs attrs,
                                      MemTxResult *result)
 {
-    address_space_st_inline(as, addr, 8, val, -1, attrs, result);
+    address_space_st_inline(as, addr, 8, val, DEVICE_NATIVE_ENDIAN, attrs,
+                            result);
 }
 /** address_space_stq_le() - Store 64 bits, little endian. @as: address
  * space. @addr: address. @val: value. @attrs: attributes. @result: result
@@ -453,7 +469,8 @@ static inline void address_space_stq_le(AddressSpace *as, hwaddr addr,
                                         uint64_t val, MemTxAttrs attrs,
                                         MemTxResult *result)
 {
-    address_space_st_inline(as, addr, 8, val, 0, attrs, result);
+    address_space_st_inline(as, addr, 8, val, DEVICE_LITTLE_ENDIAN, attrs,
+                            result);
 }
 /** address_space_stq_be() - Store 64 bits, big endian. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
@@ -462,7 +479,7 @@ static inline void address_space_stq_be(AddressSpace *as, hwaddr addr,
                                         uint64_t val, MemTxAttrs attrs,
                                         MemTxResult *result)
 {
-    address_space_st_inline(as, addr, 8, val, 1, attrs, result);
+    address_space_st_inline(as, addr, 8, val, DEVICE_BIG_ENDIAN, attrs, result);
 }
 
 /*

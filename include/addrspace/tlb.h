@@ -187,7 +187,8 @@ AddressSpace *as_tlb_address_space(const AsTlb *tlb);
 static inline uint32_t as_tlb_ldub_rcu(AsTlb *tlb, hwaddr addr,
                                        MemTxAttrs attrs, MemTxResult *result)
 {
-    return (uint32_t)as_tlb_ld(tlb, addr, 1, 0, attrs, result);
+    return (uint32_t)as_tlb_ld(tlb, addr, 1, DEVICE_LITTLE_ENDIAN, attrs,
+                               result);
 }
 /** as_tlb_lduw_le_rcu() - Load 16 bits, little endian, through the cache: as
  * address_space_lduw_le(). @tlb: the cache. @addr: address. @attrs: attributes.
@@ -196,7 +197,8 @@ static inline uint32_t as_tlb_ldub_rcu(AsTlb *tlb, hwaddr addr,
 static inline uint32_t as_tlb_lduw_le_rcu(AsTlb *tlb, hwaddr addr,
                                           MemTxAttrs attrs, MemTxResult *result)
 {
-    return (uint32_t)as_tlb_ld(tlb, addr, 2, 0, attrs, result);
+    return (uint32_t)as_tlb_ld(tlb, addr, 2, DEVICE_LITTLE_ENDIAN, attrs,
+                               result);
 }
 /** as_tlb_lduw_be_rcu() - Load 16 bits, big endian, through the cache: as
  * address_space_lduw_be(). @tlb: the cache. @addr: address. @attrs: attributes.
@@ -205,7 +207,7 @@ static inline uint32_t as_tlb_lduw_le_rcu(AsTlb *tlb, hwaddr addr,
 static inline uint32_t as_tlb_lduw_be_rcu(AsTlb *tlb, hwaddr addr,
                                           MemTxAttrs attrs, MemTxResult *result)
 {
-    return (uint32_t)as_tlb_ld(tlb, addr, 2, 1, attrs, result);
+    return (uint32_t)as_tlb_ld(tlb, addr, 2, DEVICE_BIG_ENDIAN, attrs, result);
 }
 /** as_tlb_ldl_le_rcu() - Load 32 bits, little endian, through the cache: as
  * address_space_ldl_le(). @tlb: the cache. @addr: address. @attrs: attributes.
@@ -214,7 +216,8 @@ static inline uint32_t as_tlb_lduw_be_rcu(AsTlb *tlb, hwaddr addr,
 static inline uint32_t as_tlb_ldl_le_rcu(AsTlb *tlb, hwaddr addr,
                                          MemTxAttrs attrs, MemTxResult *result)
 {
-    return (uint32_t)as_tlb_ld(tlb, addr, 4, 0, attrs, result);
+    return (uint32_t)as_tlb_ld(tlb, addr, 4, DEVICE_LITTLE_ENDIAN, attrs,
+                               result);
 }
 /** as_tlb_ldl_be_rcu() - Load 32 bits, big endian, through the cache: as
  * address_space_ldl_be(). @tlb: the cache. @addr: address. @attrs: attributes.
@@ -223,7 +226,7 @@ static inline uint32_t as_tlb_ldl_le_rcu(AsTlb *tlb, hwaddr addr,
 static inline uint32_t as_tlb_ldl_be_rcu(AsTlb *tlb, hwaddr addr,
                                          MemTxAttrs attrs, MemTxResult *result)
 {
-    return (uint32_t)as_tlb_ld(tlb, addr, 4, 1, attrs, result);
+    return (uint32_t)as_tlb_ld(tlb, addr, 4, DEVICE_BIG_ENDIAN, attrs, result);
 }
 /** as_tlb_ldq_le_rcu() - Load 64 bits, little endian, through the cache: as
  * address_space_ldq_le(). @tlb: the cache. @addr: address. @attrs: attributes.
@@ -232,7 +235,8 @@ static inline uint32_t as_tlb_ldl_be_rcu(AsTlb *tlb, hwaddr addr,
 static inline uint64_t as_tlb_ldq_le_rcu(AsTlb *tlb, hwaddr addr,
                                          MemTxAttrs attrs, MemTxResult *result)
 {
-    return (uint64_t)as_tlb_ld(tlb, addr, 8, 0, attrs, result);
+    return (uint64_t)as_tlb_ld(tlb, addr, 8, DEVICE_LITTLE_ENDIAN, attrs,
+                               result);
 }
 /** as_tlb_ldq_be_rcu() - Load 64 bits, big endian, through the cache: as
  * address_space_ldq_be(). @tlb: the cache. @addr: address. @attrs: attributes.
@@ -241,7 +245,7 @@ static inline uint64_t as_tlb_ldq_le_rcu(AsTlb *tlb, hwaddr addr,
 static inline uint64_t as_tlb_ldq_be_rcu(AsTlb *tlb, hwaddr addr,
                                          MemTxAttrs attrs, MemTxResult *result)
 {
-    return (uint64_t)as_tlb_ld(tlb, addr, 8, 1, attrs, result);
+    return (uint64_t)as_tlb_ld(tlb, addr, 8, DEVICE_BIG_ENDIAN, attrs, result);
 }
 /** as_tlb_stb_rcu() - Store 8 bits, through the cache: as
  * address_space_stb(). @tlb: the cache. @addr: address. @val: value.
@@ -250,7 +254,7 @@ static inline uint64_t as_tlb_ldq_be_rcu(AsTlb *tlb, hwaddr addr,
 static inline void as_tlb_stb_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
                                   MemTxAttrs attrs, MemTxResult *result)
 {
-    as_tlb_st(tlb, addr, 1, val, 0, attrs, result);
+    as_tlb_st(tlb, addr, 1, val, DEVICE_LITTLE_ENDIAN, attrs, result);
 }
 /** as_tlb_stw_le_rcu() - Store 16 bits, little endian, through the cache: as
  * address_space_stw_le(). @tlb: the cache. @addr: address. @val: value.
@@ -259,7 +263,7 @@ static inline void as_tlb_stb_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
 static inline void as_tlb_stw_le_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
-    as_tlb_st(tlb, addr, 2, val, 0, attrs, result);
+    as_tlb_st(tlb, addr, 2, val, DEVICE_LITTLE_ENDIAN, attrs, result);
 }
 /** as_tlb_stw_be_rcu() - Store 16 bits, big endian, through the cache: as
  * address_space_stw_be(). @tlb: the cache. @addr: address. @val: value.
@@ -268,7 +272,7 @@ static inline void as_tlb_stw_le_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
 static inline void as_tlb_stw_be_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
-    as_tlb_st(tlb, addr, 2, val, 1, attrs, result);
+    as_tlb_st(tlb, addr, 2, val, DEVICE_BIG_ENDIAN, attrs, result);
 }
 /** as_tlb_stl_le_rcu() - Store 32 bits, little endian, through the cache: as
  * address_space_stl_le(). @tlb: the cache. @addr: address. @val: value.
@@ -277,7 +281,7 @@ static inline void as_tlb_stw_be_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
 static inline void as_tlb_stl_le_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
-    as_tlb_st(tlb, addr, 4, val, 0, attrs, result);
+    as_tlb_st(tlb, addr, 4, val, DEVICE_LITTLE_ENDIAN, attrs, result);
 }
 /** as_tlb_stl_be_rcu() - Store 32 bits, big endian, through the cache: as
  * address_space_stl_be(). @tlb: the cache. @addr: address. @val: value.
@@ -286,7 +290,7 @@ static inline void as_tlb_stl_le_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
 static inline void as_tlb_stl_be_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
-    as_tlb_st(tlb, addr, 4, val, 1, attrs, result);
+    as_tlb_st(tlb, addr, 4, val, DEVICE_BIG_ENDIAN, attrs, result);
 }
 /** as_tlb_stq_le_rcu() - Store 64 bits, little endian, through the cache: as
  * address_space_stq_le(). @tlb: the cache. @addr: address. @val: value.
@@ -295,7 +299,7 @@ static inline void as_tlb_stl_be_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
 static inline void as_tlb_stq_le_rcu(AsTlb *tlb, hwaddr addr, uint64_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
-    as_tlb_st(tlb, addr, 8, val, 0, attrs, result);
+    as_tlb_st(tlb, addr, 8, val, DEVICE_LITTLE_ENDIAN, attrs, result);
 }
 /** as_tlb_stq_be_rcu() - Store 64 bits, big endian, through the cache: as
  * address_space_stq_be(). @tlb: the cache. @addr: address. @val: value.
@@ -304,7 +308,7 @@ static inline void as_tlb_stq_le_rcu(AsTlb *tlb, hwaddr addr, uint64_t val,
 static inline void as_tlb_stq_be_rcu(AsTlb *tlb, hwaddr addr, uint64_t val,
                                      MemTxAttrs attrs, MemTxResult *result)
 {
-    as_tlb_st(tlb, addr, 8, val, 1, attrs, result);
+    as_tlb_st(tlb, addr, 8, val, DEVICE_BIG_ENDIAN, attrs, result);
 }
 
 ADDRSPACE_END_DECLS

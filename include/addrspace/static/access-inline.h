@@ -51,23 +51,23 @@ extern __thread AddrspaceDispatchGuard addrspace_dispatch_guard;
 /**
  * address_space_ld_slow() - private: out-of-line typed load.
  * @as: address space. @addr: address. @size: 1, 2, 4 or 8.
- * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @order: the value's byte order (DEVICE_NATIVE_ENDIAN: @as's target's).
  * @attrs: attributes. @result: result or NULL.
  * Return: the value.
  */
 uint64_t address_space_ld_slow(AddressSpace *as, hwaddr addr, unsigned size,
-                               int order, MemTxAttrs attrs,
+                               enum device_endian order, MemTxAttrs attrs,
                                MemTxResult *result);
 
 /**
  * address_space_st_slow() - private: out-of-line typed store.
  * @as: address space. @addr: address. @size: 1, 2, 4 or 8. @val: value.
- * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @order: the value's byte order (DEVICE_NATIVE_ENDIAN: @as's target's).
  * @attrs: attributes. @result: result or NULL.
  */
 void address_space_st_slow(AddressSpace *as, hwaddr addr, unsigned size,
-                           uint64_t val, int order, MemTxAttrs attrs,
-                           MemTxResult *result);
+                           uint64_t val, enum device_endian order,
+                           MemTxAttrs attrs, MemTxResult *result);
 
 /**
  * address_space_ld_at_rcu() - private: out-of-line typed load, for a
@@ -75,27 +75,29 @@ void address_space_st_slow(AddressSpace *as, hwaddr addr, unsigned size,
  * @as: address space. @s: flatview_index_find() of @addr in @as's view,
  * read in the caller's read-side section (NULL: a hole).
  * @addr: address. @size: 1, 2, 4 or 8.
- * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @order: the value's byte order (DEVICE_NATIVE_ENDIAN: @as's target's).
  * @attrs: attributes. @result: result or NULL.
  * Context: inside the read-side section that found @s.
  * Return: the value.
  */
 uint64_t address_space_ld_at_rcu(AddressSpace *as, const FlatSection *s,
-                                 hwaddr addr, unsigned size, int order,
-                                 MemTxAttrs attrs, MemTxResult *result);
+                                 hwaddr addr, unsigned size,
+                                 enum device_endian order, MemTxAttrs attrs,
+                                 MemTxResult *result);
 
 /**
  * address_space_st_at_rcu() - private: out-of-line typed store, for a
  * section the caller has already looked up.
  * @as: address space. @s: flatview_index_find() of @addr (NULL: a hole).
  * @addr: address. @size: 1, 2, 4 or 8. @val: value.
- * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @order: the value's byte order (DEVICE_NATIVE_ENDIAN: @as's target's).
  * @attrs: attributes. @result: result or NULL.
  * Context: inside the read-side section that found @s.
  */
 void address_space_st_at_rcu(AddressSpace *as, const FlatSection *s,
                              hwaddr addr, unsigned size, uint64_t val,
-                             int order, MemTxAttrs attrs, MemTxResult *result);
+                             enum device_endian order, MemTxAttrs attrs,
+                             MemTxResult *result);
 
 /**
  * memory_region_load_fast() - private: the out-of-line MMIO load of an
@@ -105,44 +107,29 @@ void address_space_st_at_rcu(AddressSpace *as, const FlatSection *s,
  * (memory/dispatch.c). Same result, value and callbacks as the general
  * dispatch, which it is tested against.
  * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8.
- * @big_endian: the value's order. @target_big_endian: the target's order
- * (for DEVICE_NATIVE_ENDIAN). @attrs: attributes. @result: set unless
- * NULL.
+ * @order: the value's byte order. @target_big: the target's order (for
+ * DEVICE_NATIVE_ENDIAN, the value's or the device's). @attrs: attributes.
+ * @result: set unless NULL.
  * Context: inside a read-side section.
  * Return: the value (0 on error).
  */
 uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
-                                 bool big_endian, bool target_big_endian,
+                                 enum device_endian order, bool target_big,
                                  MemTxAttrs attrs, MemTxResult *result);
 
 /**
  * memory_region_store_fast() - private: the store counterpart of
  * memory_region_load_fast().
  * @mr: the region. @offset: region offset. @value: the value (its low
- * @size bytes are used). @size: 1, 2, 4 or 8. @big_endian: the value's
- * order. @target_big_endian: the target's order. @attrs: attributes.
+ * @size bytes are used). @size: 1, 2, 4 or 8. @order: the value's byte
+ * order. @target_big: the target's order. @attrs: attributes.
  * Context: inside a read-side section.
  * Return: the result.
  */
 MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
                                      uint64_t value, unsigned size,
-                                     bool big_endian, bool target_big_endian,
+                                     enum device_endian order, bool target_big,
                                      MemTxAttrs attrs);
-
-/**
- * address_space_order_swaps() - private: whether a value in byte order
- * @order must be swapped on this host.
- * @as: address space (for the target order). @order: 0, 1 or -1.
- * Return: true to swap.
- */
-static inline bool address_space_order_swaps(const AddressSpace *as, int order)
-{
-    bool big = order < 0
-                   ? __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED)
-                   : order == 1;
-
-    return big != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
-}
 
 /**
  * address_space_index_rcu() - private: the current view's index.
@@ -197,21 +184,6 @@ static inline bool memory_region_mmio_inline_ok(MemoryRegion *mr, hwaddr offset,
            __atomic_load_n(&mr->priv.no_global_locking, __ATOMIC_RELAXED) &&
            !__atomic_load_n(&mr->priv.lock, __ATOMIC_ACQUIRE) &&
            offset <= last && last - offset >= size - 1;
-}
-
-/**
- * memory_region_device_big() - private: whether the device of @mr is big
- * endian.
- * @mr: the region. @target_big: the target's order (for
- * DEVICE_NATIVE_ENDIAN).
- * Return: true for big endian.
- */
-static inline bool memory_region_device_big(const MemoryRegion *mr,
-                                            bool target_big)
-{
-    enum device_endian e = mr->priv.ops->endianness;
-
-    return e == DEVICE_BIG_ENDIAN || (e != DEVICE_LITTLE_ENDIAN && target_big);
 }
 
 /**
@@ -322,19 +294,21 @@ memory_region_mmio_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
  * memory_region_load_fast() does for it, without the calls.
  * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8 (see
  * memory_region_mmio_inline_ok()). @piece: the callbacks' size (@size or
- * less, a power of two). @big_endian: the value's order.
- * @target_big: the target's order. @attrs: attributes. @result: set.
+ * less, a power of two). @order: the value's byte order.
+ * @target_big: the target's order (addrspace_endian_big()).
+ * @attrs: attributes. @result: set.
  * Context: inside a read-side section; memory_region_mmio_inline_ok().
  * Return: the value (masked to @size, in the value's order).
  */
 static inline uint64_t
 memory_region_mmio_load_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
-                               unsigned piece, bool big_endian, bool target_big,
-                               MemTxAttrs attrs, MemTxResult *result)
+                               unsigned piece, enum device_endian order,
+                               const bool *target_big, MemTxAttrs attrs,
+                               MemTxResult *result)
 {
     const MemoryRegionOps *ops = mr->priv.ops;
     AddrspaceDispatchGuard *g = &addrspace_dispatch_guard;
-    bool dev_big = memory_region_device_big(mr, target_big);
+    bool dev_big = addrspace_endian_big(ops->endianness, target_big);
     MemTxResult r;
     uint64_t v;
 
@@ -343,7 +317,7 @@ memory_region_mmio_load_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
     r = memory_region_mmio_pieces(mr, ops, offset, size, piece, dev_big,
                                   UINT64_MAX, false, attrs, &v);
     g->depth = 0;
-    if (dev_big != big_endian) {
+    if (dev_big != addrspace_endian_big(order, target_big)) {
         v = addrspace_bswap(v, size);
     }
     *result = r;
@@ -354,24 +328,25 @@ memory_region_mmio_load_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
  * memory_region_mmio_store_inline() - private: the store counterpart of
  * memory_region_mmio_load_inline().
  * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8.
- * @piece: the callbacks' size. @val: the value, in order @big_endian.
- * @big_endian: its order. @target_big: the target's order.
+ * @piece: the callbacks' size. @val: the value, in byte order @order.
+ * @order: its byte order. @target_big: the target's order.
  * @attrs: attributes.
  * Context: as memory_region_mmio_load_inline().
  * Return: the result.
  */
 static inline MemTxResult
 memory_region_mmio_store_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
-                                unsigned piece, uint64_t val, bool big_endian,
-                                bool target_big, MemTxAttrs attrs)
+                                unsigned piece, uint64_t val,
+                                enum device_endian order,
+                                const bool *target_big, MemTxAttrs attrs)
 {
     const MemoryRegionOps *ops = mr->priv.ops;
     AddrspaceDispatchGuard *g = &addrspace_dispatch_guard;
-    bool dev_big = memory_region_device_big(mr, target_big);
+    bool dev_big = addrspace_endian_big(ops->endianness, target_big);
     MemTxResult r;
 
     val &= ~0ull >> (64 - 8 * size);
-    if (dev_big != big_endian) {
+    if (dev_big != addrspace_endian_big(order, target_big)) {
         val = addrspace_bswap(val, size);
     }
     g->keys[0] = memory_region_guard_key(mr);
@@ -422,12 +397,13 @@ static inline MemoryRegion *flatview_section_mmio(const FlatSection *s,
  * address_space_ld_inline() - private: the typed load behind every
  * address_space_ld*() (RAM inline, the rest out of line).
  * @as: address space. @addr: address. @size: 1, 2, 4 or 8 (constant).
- * @order: 0 little, 1 big, -1 target. @attrs: attributes.
- * @result: result or NULL.
+ * @order: the value's byte order (constant; DEVICE_NATIVE_ENDIAN: @as's
+ * target's). @attrs: attributes. @result: result or NULL.
  * Return: the value.
  */
 static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
-                                               unsigned size, int order,
+                                               unsigned size,
+                                               enum device_endian order,
                                                MemTxAttrs attrs,
                                                MemTxResult *result)
 {
@@ -442,7 +418,7 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
     if (__builtin_expect(d != NULL, 1)) {
         v = addrspace_host_load(d->region.host + (addr - d->region.start),
                                 size);
-        if (address_space_order_swaps(as, order)) {
+        if (addrspace_endian_swaps(order, &as->priv.big_endian)) {
             v = addrspace_bswap(v, size);
         }
         if (result) {
@@ -456,19 +432,19 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
         mr = flatview_section_mmio(s, addr, size, &offset, &piece);
         if (mr) {
             MemTxResult r;
-            bool target_big =
-                __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED);
-            bool big = order < 0 ? target_big : order == 1;
 
             if (__builtin_expect(memory_region_mmio_inline_ok(mr, offset, size),
                                  1)) {
                 /* the device callbacks, in this frame */
-                v = memory_region_mmio_load_inline(mr, offset, size, piece, big,
-                                                   target_big, attrs, &r);
+                v = memory_region_mmio_load_inline(mr, offset, size, piece,
+                                                   order, &as->priv.big_endian,
+                                                   attrs, &r);
             } else {
                 /* the same, inside the guard and the locks */
-                v = memory_region_load_fast(mr, offset, size, big, target_big,
-                                            attrs, &r);
+                v = memory_region_load_fast(
+                    mr, offset, size, order,
+                    __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED),
+                    attrs, &r);
             }
             if (result) {
                 *result = r;
@@ -488,12 +464,13 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
  * address_space_st_inline() - private: the typed store behind every
  * address_space_st*().
  * @as: address space. @addr: address. @size: 1, 2, 4 or 8 (constant).
- * @val: value. @order: 0 little, 1 big, -1 target. @attrs: attributes.
- * @result: result or NULL.
+ * @val: value. @order: its byte order (constant; DEVICE_NATIVE_ENDIAN:
+ * @as's target's). @attrs: attributes. @result: result or NULL.
  */
 static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
                                            unsigned size, uint64_t val,
-                                           int order, MemTxAttrs attrs,
+                                           enum device_endian order,
+                                           MemTxAttrs attrs,
                                            MemTxResult *result)
 {
     RcuReadState entered = rcu_read_enter();
@@ -509,7 +486,7 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
     if (__builtin_expect(d != NULL, 1)) {
         uint64_t v = val;
 
-        if (address_space_order_swaps(as, order)) {
+        if (addrspace_endian_swaps(order, &as->priv.big_endian)) {
             v = addrspace_bswap(v, size);
         }
         addrspace_host_store(d->region.host + (addr - d->region.start), size,
@@ -524,18 +501,18 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
 
         mr = flatview_section_mmio(s, addr, size, &offset, &piece);
         if (mr) {
-            bool target_big =
-                __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED);
-            bool big = order < 0 ? target_big : order == 1;
             MemTxResult r;
 
             if (__builtin_expect(memory_region_mmio_inline_ok(mr, offset, size),
                                  1)) {
                 r = memory_region_mmio_store_inline(
-                    mr, offset, size, piece, val, big, target_big, attrs);
+                    mr, offset, size, piece, val, order, &as->priv.big_endian,
+                    attrs);
             } else {
-                r = memory_region_store_fast(mr, offset, val, size, big,
-                                             target_big, attrs);
+                r = memory_region_store_fast(
+                    mr, offset, val, size, order,
+                    __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED),
+                    attrs);
             }
             if (result) {
                 *result = r;

@@ -176,7 +176,7 @@ static inline bool guest_region_host_fits(const GuestRegion *r, hwaddr offset,
  * @r: the region.
  * @offset: offset in @r.
  * @size: 1, 2, 4 or 8.
- * @big_endian: byte order of the value.
+ * @order: byte order of the value (DEVICE_NATIVE_ENDIAN: the target's).
  * @attrs: attributes.
  * @target_big_endian: the target byte order.
  * @value: set to the value (0 on failure).
@@ -185,10 +185,10 @@ static inline bool guest_region_host_fits(const GuestRegion *r, hwaddr offset,
  * Return: the result.
  */
 static inline MemTxResult
-guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
-                  MemTxAttrs attrs, bool target_big_endian, uint64_t *value)
+guest_region_load(GuestRegion *r, hwaddr offset, unsigned size,
+                  enum device_endian order, MemTxAttrs attrs,
+                  bool target_big_endian, uint64_t *value)
 {
-    const bool host_big = G_BYTE_ORDER == G_BIG_ENDIAN;
     uint64_t v = 0;
 
     if (!guest_region_host_fits(r, offset, size)) {
@@ -196,12 +196,14 @@ guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
         if (!guest_region_has(r, offset)) {
             return MEMTX_DECODE_ERROR;
         }
-        return r->ops->load ? r->ops->load(r, offset, size, big_endian, attrs,
+        return r->ops->load ? r->ops->load(r, offset, size, order, attrs,
                                            target_big_endian, value)
                             : MEMTX_DECODE_ERROR;
     }
     v = addrspace_host_load(r->host + offset, size);
-    *value = big_endian != host_big ? addrspace_bswap(v, size) : v;
+    *value = addrspace_endian_swaps(order, &target_big_endian)
+                 ? addrspace_bswap(v, size)
+                 : v;
     return MEMTX_OK;
 }
 
@@ -210,7 +212,7 @@ guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
  * @r: the region.
  * @offset: offset in @r.
  * @size: 1, 2, 4 or 8.
- * @big_endian: byte order of the value.
+ * @order: byte order of the value (DEVICE_NATIVE_ENDIAN: the target's).
  * @attrs: attributes.
  * @target_big_endian: the target byte order.
  * @value: the value (low @size bytes).
@@ -218,24 +220,24 @@ guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
  * As guest_region_load(); plain memory is marked dirty.
  * Return: the result.
  */
-static inline MemTxResult guest_region_store(GuestRegion *r, hwaddr offset,
-                                             unsigned size, bool big_endian,
-                                             MemTxAttrs attrs,
-                                             bool target_big_endian,
-                                             uint64_t value)
+static inline MemTxResult
+guest_region_store(GuestRegion *r, hwaddr offset, unsigned size,
+                   enum device_endian order, MemTxAttrs attrs,
+                   bool target_big_endian, uint64_t value)
 {
-    const bool host_big = G_BYTE_ORDER == G_BIG_ENDIAN;
     uint64_t v;
 
     if (!guest_region_host_fits(r, offset, size)) {
         if (!guest_region_has(r, offset)) {
             return MEMTX_DECODE_ERROR;
         }
-        return r->ops->store ? r->ops->store(r, offset, size, big_endian, attrs,
+        return r->ops->store ? r->ops->store(r, offset, size, order, attrs,
                                              target_big_endian, value)
                              : MEMTX_DECODE_ERROR;
     }
-    v = big_endian != host_big ? addrspace_bswap(value, size) : value;
+    v = addrspace_endian_swaps(order, &target_big_endian)
+            ? addrspace_bswap(value, size)
+            : value;
     addrspace_host_store(r->host + offset, size, v);
     guest_region_mark_dirty(r, offset, size);
     return MEMTX_OK;
@@ -313,12 +315,10 @@ static inline MemTxResult guest_memory_load_inline(GuestMemory *mem,
         d = flatview_index_direct(mem->view_index, addr, size,
                                   FLAT_SECTION_HOST, FLAT_SECTION_HOST, &s);
         if (__builtin_expect(d != NULL, 1)) {
-            bool big = endian == DEVICE_BIG_ENDIAN ||
-                       (endian != DEVICE_LITTLE_ENDIAN && mem->big_endian);
             uint64_t v = addrspace_host_load(
                 d->region.host + (addr - d->region.start), size);
 
-            *value = big != (G_BYTE_ORDER == G_BIG_ENDIAN)
+            *value = addrspace_endian_swaps(endian, &mem->big_endian)
                          ? addrspace_bswap(v, size)
                          : v;
             return MEMTX_OK;
