@@ -169,48 +169,22 @@ static void cached_store(MemoryRegionCache *cache, hwaddr addr, unsigned size,
     }
 }
 
-/*
- * The typed entry points, one line each: FULL NAME, type, size, byte order
- * (DEVICE_NATIVE_ENDIAN: the target's as it was at init).
- */
-#define DEFINE_CACHED_LOAD(name, type, size, order)                        \
-    ADDRSPACE_EXPORT type name(MemoryRegionCache *cache, hwaddr addr,      \
-                               MemTxAttrs attrs, MemTxResult *result)      \
+/* The typed entry points: one of each row of static/typed-table.h. */
+#define DEFINE_CACHED_LOAD(ld, st, type, size, order)                      \
+    ADDRSPACE_EXPORT type address_space_##ld##_cached(                     \
+        MemoryRegionCache *cache, hwaddr addr, MemTxAttrs attrs,           \
+        MemTxResult *result)                                               \
     {                                                                      \
         return (type)cached_load(cache, addr, size, order, attrs, result); \
     }
 
-#define DEFINE_CACHED_STORE(name, type, size, order)                  \
-    ADDRSPACE_EXPORT void name(MemoryRegionCache *cache, hwaddr addr, \
-                               type val, MemTxAttrs attrs,            \
-                               MemTxResult *result)                   \
-    {                                                                 \
-        cached_store(cache, addr, size, val, order, attrs, result);   \
+#define DEFINE_CACHED_STORE(ld, st, type, size, order)                     \
+    ADDRSPACE_EXPORT void address_space_##st##_cached(                     \
+        MemoryRegionCache *cache, hwaddr addr, type val, MemTxAttrs attrs, \
+        MemTxResult *result)                                               \
+    {                                                                      \
+        cached_store(cache, addr, size, val, order, attrs, result);        \
     }
 
-DEFINE_CACHED_LOAD(address_space_ldub_cached, uint8_t, 1, DEVICE_LITTLE_ENDIAN)
-DEFINE_CACHED_LOAD(address_space_lduw_cached, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
-DEFINE_CACHED_LOAD(address_space_lduw_le_cached, uint16_t, 2,
-                   DEVICE_LITTLE_ENDIAN)
-DEFINE_CACHED_LOAD(address_space_lduw_be_cached, uint16_t, 2, DEVICE_BIG_ENDIAN)
-DEFINE_CACHED_LOAD(address_space_ldl_cached, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
-DEFINE_CACHED_LOAD(address_space_ldl_le_cached, uint32_t, 4,
-                   DEVICE_LITTLE_ENDIAN)
-DEFINE_CACHED_LOAD(address_space_ldl_be_cached, uint32_t, 4, DEVICE_BIG_ENDIAN)
-DEFINE_CACHED_LOAD(address_space_ldq_cached, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
-DEFINE_CACHED_LOAD(address_space_ldq_le_cached, uint64_t, 8,
-                   DEVICE_LITTLE_ENDIAN)
-DEFINE_CACHED_LOAD(address_space_ldq_be_cached, uint64_t, 8, DEVICE_BIG_ENDIAN)
-DEFINE_CACHED_STORE(address_space_stb_cached, uint8_t, 1, DEVICE_LITTLE_ENDIAN)
-DEFINE_CACHED_STORE(address_space_stw_cached, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
-DEFINE_CACHED_STORE(address_space_stw_le_cached, uint16_t, 2,
-                    DEVICE_LITTLE_ENDIAN)
-DEFINE_CACHED_STORE(address_space_stw_be_cached, uint16_t, 2, DEVICE_BIG_ENDIAN)
-DEFINE_CACHED_STORE(address_space_stl_cached, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
-DEFINE_CACHED_STORE(address_space_stl_le_cached, uint32_t, 4,
-                    DEVICE_LITTLE_ENDIAN)
-DEFINE_CACHED_STORE(address_space_stl_be_cached, uint32_t, 4, DEVICE_BIG_ENDIAN)
-DEFINE_CACHED_STORE(address_space_stq_cached, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
-DEFINE_CACHED_STORE(address_space_stq_le_cached, uint64_t, 8,
-                    DEVICE_LITTLE_ENDIAN)
-DEFINE_CACHED_STORE(address_space_stq_be_cached, uint64_t, 8, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_ACCESSES_(DEFINE_CACHED_LOAD)
+ADDRSPACE_TYPED_ACCESSES_(DEFINE_CACHED_STORE)

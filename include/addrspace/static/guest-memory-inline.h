@@ -17,6 +17,7 @@
 #endif
 
 #include <addrspace/static/host-inline.h>
+#include <addrspace/static/typed-table.h>
 
 /**
  * guest_region_len() - Bytes in @r.
@@ -378,78 +379,81 @@ static inline MemTxResult guest_memory_load_inline(GuestMemory *mem,
         }                                                            \
     }
 
+/* The rows of static/typed-table.h as GUEST_MEMORY_DEFINE_LOAD() and
+ * GUEST_MEMORY_DEFINE_STORE() take them. */
+#define GUEST_MEMORY_LD_(ld, st, type, size, order) \
+    GUEST_MEMORY_DEFINE_LOAD(guest_memory_##ld, type, size, order)
+#define GUEST_MEMORY_ST_(ld, st, type, size, order) \
+    GUEST_MEMORY_DEFINE_STORE(guest_memory_##st, type, size, order)
+
 /** guest_memory_ldub() - Load a byte. @mem: the memory. @addr: address.
  * @attrs: attributes. @result: result or NULL. Return: the value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldub, uint8_t, 1, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_UB_(GUEST_MEMORY_LD_)
 /** guest_memory_lduw() - Load 16 bits, target order. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_UW_(GUEST_MEMORY_LD_)
 /** guest_memory_lduw_le() - Load 16 bits, little endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw_le, uint16_t, 2,
-                         DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_UW_LE_(GUEST_MEMORY_LD_)
 /** guest_memory_lduw_be() - Load 16 bits, big endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw_be, uint16_t, 2, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_UW_BE_(GUEST_MEMORY_LD_)
 /** guest_memory_ldl() - Load 32 bits, target order. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_L_(GUEST_MEMORY_LD_)
 /** guest_memory_ldl_le() - Load 32 bits, little endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl_le, uint32_t, 4, DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_L_LE_(GUEST_MEMORY_LD_)
 /** guest_memory_ldl_be() - Load 32 bits, big endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl_be, uint32_t, 4, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_L_BE_(GUEST_MEMORY_LD_)
 /** guest_memory_ldq() - Load 64 bits, target order. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_Q_(GUEST_MEMORY_LD_)
 /** guest_memory_ldq_le() - Load 64 bits, little endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq_le, uint64_t, 8, DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_Q_LE_(GUEST_MEMORY_LD_)
 /** guest_memory_ldq_be() - Load 64 bits, big endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq_be, uint64_t, 8, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_Q_BE_(GUEST_MEMORY_LD_)
 /** guest_memory_stb() - Store a byte. @mem: the memory. @addr: address.
  * @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stb, uint8_t, 1, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_UB_(GUEST_MEMORY_ST_)
 /** guest_memory_stw() - Store 16 bits, target order. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stw, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_UW_(GUEST_MEMORY_ST_)
 /** guest_memory_stw_le() - Store 16 bits, little endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stw_le, uint16_t, 2,
-                          DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_UW_LE_(GUEST_MEMORY_ST_)
 /** guest_memory_stw_be() - Store 16 bits, big endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stw_be, uint16_t, 2, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_UW_BE_(GUEST_MEMORY_ST_)
 /** guest_memory_stl() - Store 32 bits, target order. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stl, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_L_(GUEST_MEMORY_ST_)
 /** guest_memory_stl_le() - Store 32 bits, little endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stl_le, uint32_t, 4,
-                          DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_L_LE_(GUEST_MEMORY_ST_)
 /** guest_memory_stl_be() - Store 32 bits, big endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stl_be, uint32_t, 4, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_L_BE_(GUEST_MEMORY_ST_)
 /** guest_memory_stq() - Store 64 bits, target order. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stq, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_Q_(GUEST_MEMORY_ST_)
 /** guest_memory_stq_le() - Store 64 bits, little endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stq_le, uint64_t, 8,
-                          DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_Q_LE_(GUEST_MEMORY_ST_)
 /** guest_memory_stq_be() - Store 64 bits, big endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stq_be, uint64_t, 8, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_Q_BE_(GUEST_MEMORY_ST_)
 
 #endif /* ADDRSPACE_STATIC_GUEST_MEMORY_INLINE_H */
