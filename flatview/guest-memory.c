@@ -27,18 +27,6 @@ static uint64_t bytes_to_top(hwaddr addr)
     return addr == 0 ? UINT64_MAX : (uint64_t)(0 - addr);
 }
 
-static bool endian_is_big(const GuestMemory *mem, enum device_endian endian)
-{
-    switch (endian) {
-    case DEVICE_BIG_ENDIAN:
-        return true;
-    case DEVICE_LITTLE_ENDIAN:
-        return false;
-    default:
-        return mem->big_endian;
-    }
-}
-
 /*
  * The one access loop (try_access): visit the regions from @addr on, give
  * each the rest of the request and let it say how much it took. Stops at a
@@ -146,7 +134,6 @@ static MemTxResult typed_access(GuestMemory *mem, hwaddr addr, unsigned size,
                                 enum device_endian endian, MemTxAttrs attrs,
                                 uint64_t *value, bool is_write)
 {
-    bool big = endian_is_big(mem, endian);
     GuestRegion *r;
 
     if (!is_write) {
@@ -161,10 +148,10 @@ static MemTxResult typed_access(GuestMemory *mem, hwaddr addr, unsigned size,
         return MEMTX_DECODE_ERROR;
     }
     if (is_write) {
-        return guest_region_store(r, addr - r->start, size, big, attrs,
+        return guest_region_store(r, addr - r->start, size, endian, attrs,
                                   mem->big_endian, *value);
     }
-    return guest_region_load(r, addr - r->start, size, big, attrs,
+    return guest_region_load(r, addr - r->start, size, endian, attrs,
                              mem->big_endian, value);
 }
 

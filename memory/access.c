@@ -10,8 +10,6 @@
 #include "hooks-internal.h"
 #include "memory-internal.h"
 
-static const bool host_big_endian = G_BYTE_ORDER == G_BIG_ENDIAN;
-
 /* Where an address lands: the region, the offset in it, and the bytes the
  * section still covers from there (2^64 - addr at most, saturated). */
 typedef struct Target {
@@ -230,7 +228,8 @@ static uint64_t step_direct(const Target *t, hwaddr addr, uint8_t *buf,
  * entry of the access path.
  */
 static MemTxResult io_access(const Target *t, hwaddr addr, unsigned size,
-                             uint64_t *val, bool is_write, bool big, bool tbe,
+                             uint64_t *val, bool is_write,
+                             enum device_endian order, bool tbe,
                              MemTxAttrs attrs)
 {
     MemTxResult r;
@@ -238,18 +237,18 @@ static MemTxResult io_access(const Target *t, hwaddr addr, unsigned size,
 
     if (section_is_fast(t->section, addr, size, &offset)) {
         if (is_write) {
-            return memory_region_store_fast(t->mr, offset, *val, size, big, tbe,
-                                            attrs);
+            return memory_region_store_fast(t->mr, offset, *val, size, order,
+                                            tbe, attrs);
         }
         *val =
-            memory_region_load_fast(t->mr, offset, size, big, tbe, attrs, &r);
+            memory_region_load_fast(t->mr, offset, size, order, tbe, attrs, &r);
         return r;
     }
     if (is_write) {
-        return memory_region_dispatch_write(t->mr, t->xlat, *val, size, big,
+        return memory_region_dispatch_write(t->mr, t->xlat, *val, size, order,
                                             tbe, attrs);
     }
-    return memory_region_dispatch_read(t->mr, t->xlat, val, size, big, tbe,
+    return memory_region_dispatch_read(t->mr, t->xlat, val, size, order, tbe,
                                        attrs);
 }
 
@@ -272,8 +271,8 @@ static uint64_t step_mmio(const Target *t, hwaddr addr, uint8_t *buf,
     if (is_write) {
         val = addrspace_host_load(buf, chunk);
     }
-    *res |=
-        io_access(t, addr, chunk, &val, is_write, host_big_endian, tbe, attrs);
+    *res |= io_access(t, addr, chunk, &val, is_write, ADDRSPACE_HOST_ENDIAN,
+                      tbe, attrs);
     if (!is_write) {
         addrspace_host_store(buf, chunk, val);
     }
@@ -674,13 +673,13 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
 }
 
 /*
- * Typed accesses (QEMU's address_space_ld*_internal): never split. @big
- * is the byte order in which the value is exchanged.
+ * Typed accesses (QEMU's address_space_ld*_internal): never split. @order
+ * is the byte order in which the value is exchanged, @tbe the target's.
  */
 
 /* A typed load from @t, a section with direct reads. */
 static uint64_t load_direct(const Target *t, hwaddr addr, unsigned size,
-                            bool big, MemTxResult *r)
+                            enum device_endian order, bool tbe, MemTxResult *r)
 {
     uint64_t val;
 
@@ -692,21 +691,25 @@ static uint64_t load_direct(const Target *t, hwaddr addr, unsigned size,
         return 0;
     }
     val = addrspace_host_load(section_host(t->section, addr), size);
-    return big != host_big_endian ? addrspace_bswap(val, size) : val;
+    return addrspace_endian_swaps(order, &tbe) ? addrspace_bswap(val, size)
+                                               : val;
 }
 
 /*
- * A typed access through @t's ops: refused when it would pass the
- * region's end, else io_access().
+ * A typed access through @t's ops: the general dispatch (the callers
+ * that can take the fast entries have decided so before), which refuses
+ * an access passing the region's end.
  */
-static MemTxResult typed_io(const Target *t, hwaddr addr, unsigned size,
-                            uint64_t *val, bool is_write, bool big, bool tbe,
+static MemTxResult typed_io(const Target *t, unsigned size, uint64_t *val,
+                            bool is_write, enum device_endian order, bool tbe,
                             MemTxAttrs attrs)
 {
-    if (region_clamp(t->mr, t->xlat, size) < size) {
-        return MEMTX_DECODE_ERROR;
+    if (is_write) {
+        return memory_region_dispatch_write(t->mr, t->xlat, *val, size, order,
+                                            tbe, attrs);
     }
-    return io_access(t, addr, size, val, is_write, big, tbe, attrs);
+    return memory_region_dispatch_read(t->mr, t->xlat, val, size, order, tbe,
+                                       attrs);
 }
 
 /*
@@ -730,73 +733,60 @@ static Way typed_target(const FlatSection *section, hwaddr *addr, unsigned size,
 }
 
 MemTxResult memory_section_load(const FlatSection *section, hwaddr addr,
-                                unsigned size, bool big, MemTxAttrs attrs,
-                                const AddressSpace *as, bool target_big_endian,
-                                uint64_t *value)
+                                unsigned size, enum device_endian order,
+                                MemTxAttrs attrs, const AddressSpace *as,
+                                bool target_big_endian, uint64_t *value)
 {
+    bool tbe = target_order(as, target_big_endian);
     MemTxResult r = MEMTX_OK;
     Target t;
 
     *value = 0;
     switch (typed_target(section, &addr, size, false, attrs, &t)) {
     case WAY_DIRECT:
-        *value = load_direct(&t, addr, size, big, &r);
+        *value = load_direct(&t, addr, size, order, tbe, &r);
         return r;
     case WAY_IO:
-        return typed_io(&t, addr, size, value, false, big,
-                        target_order(as, target_big_endian), attrs);
+        return typed_io(&t, size, value, false, order, tbe, attrs);
     default:
         return MEMTX_DECODE_ERROR; /* hole, or RAM section too short */
     }
 }
 
 MemTxResult memory_section_store(const FlatSection *section, hwaddr addr,
-                                 unsigned size, uint64_t val, bool big,
-                                 MemTxAttrs attrs, const AddressSpace *as,
-                                 bool target_big_endian)
+                                 unsigned size, uint64_t val,
+                                 enum device_endian order, MemTxAttrs attrs,
+                                 const AddressSpace *as, bool target_big_endian)
 {
+    bool tbe = target_order(as, target_big_endian);
     Target t;
 
     switch (typed_target(section, &addr, size, true, attrs, &t)) {
     case WAY_DIRECT:
-        if (big != host_big_endian) {
+        if (addrspace_endian_swaps(order, &tbe)) {
             val = addrspace_bswap(val, size);
         }
         addrspace_host_store(section_host(t.section, addr), size, val);
         ram_block_mark_dirty(t.section, t.xlat, size);
         return MEMTX_OK;
     case WAY_IO:
-        return typed_io(&t, addr, size, &val, true, big,
-                        target_order(as, target_big_endian), attrs);
+        return typed_io(&t, size, &val, true, order, tbe, attrs);
     default:
         return MEMTX_DECODE_ERROR; /* hole, ROM, or RAM section too short */
     }
 }
 
-/* The byte order of a typed access: @order 0 little, 1 big, -1 @as's. */
-static inline bool order_big(const AddressSpace *as, int order)
-{
-    return order < 0 ? target_order(as, false) : order == 1;
-}
-
 static inline uint64_t ld_at(AddressSpace *as, const FlatSection *s,
-                             hwaddr addr, unsigned size, int order,
-                             MemTxAttrs attrs, MemTxResult *result)
+                             hwaddr addr, unsigned size,
+                             enum device_endian order, MemTxAttrs attrs,
+                             MemTxResult *result)
 {
     MemTxResult r = MEMTX_DECODE_ERROR;
     uint64_t val = 0;
-    hwaddr offset;
 
-    if (section_is_fast(s, addr, size, &offset)) {
-        /* MMIO that the inline path left for its lock: no planning */
-        return memory_region_load_fast(s->mr, offset, size,
-                                       order_big(as, order),
-                                       target_order(as, false), attrs, result);
-    }
     /* a hole: also what an AddressSpace that is not initialised gives */
     if (s || address_space_check(as, "address_space_ld")) {
-        r = memory_section_load(s, addr, size, order_big(as, order), attrs, as,
-                                false, &val);
+        r = memory_section_load(s, addr, size, order, attrs, as, false, &val);
     }
     if (result) {
         *result = r;
@@ -805,19 +795,13 @@ static inline uint64_t ld_at(AddressSpace *as, const FlatSection *s,
 }
 
 static inline void st_at(AddressSpace *as, const FlatSection *s, hwaddr addr,
-                         unsigned size, uint64_t val, int order,
+                         unsigned size, uint64_t val, enum device_endian order,
                          MemTxAttrs attrs, MemTxResult *result)
 {
     MemTxResult r = MEMTX_DECODE_ERROR;
-    hwaddr offset;
 
-    if (section_is_fast(s, addr, size, &offset)) {
-        r = memory_region_store_fast(s->mr, offset, val, size,
-                                     order_big(as, order),
-                                     target_order(as, false), attrs);
-    } else if (s || address_space_check(as, "address_space_st")) {
-        r = memory_section_store(s, addr, size, val, order_big(as, order),
-                                 attrs, as, false);
+    if (s || address_space_check(as, "address_space_st")) {
+        r = memory_section_store(s, addr, size, val, order, attrs, as, false);
     }
     if (result) {
         *result = r;
@@ -827,8 +811,8 @@ static inline void st_at(AddressSpace *as, const FlatSection *s, hwaddr addr,
 /* A typed access observed by @hooks: done as usual, then reported. */
 static __attribute__((noinline)) uint64_t
 ld_hooked(AddressSpace *as, const AddressSpaceHookList *hooks,
-          const FlatSection *s, hwaddr addr, unsigned size, int order,
-          MemTxAttrs attrs, MemTxResult *result)
+          const FlatSection *s, hwaddr addr, unsigned size,
+          enum device_endian order, MemTxAttrs attrs, MemTxResult *result)
 {
     MemTxResult r = MEMTX_OK;
     uint64_t val = ld_at(as, s, addr, size, order, attrs, &r);
@@ -839,7 +823,7 @@ ld_hooked(AddressSpace *as, const AddressSpaceHookList *hooks,
         .attrs = attrs,
         .result = r,
         .typed = true,
-        .big_endian = order_big(as, order),
+        .big_endian = addrspace_endian_big(order, &as->priv.big_endian),
     };
 
     address_space_hooks_report_rcu(as, hooks, s, &acc);
@@ -852,7 +836,7 @@ ld_hooked(AddressSpace *as, const AddressSpaceHookList *hooks,
 static __attribute__((noinline)) void
 st_hooked(AddressSpace *as, const AddressSpaceHookList *hooks,
           const FlatSection *s, hwaddr addr, unsigned size, uint64_t val,
-          int order, MemTxAttrs attrs, MemTxResult *result)
+          enum device_endian order, MemTxAttrs attrs, MemTxResult *result)
 {
     MemTxResult r = MEMTX_OK;
     AddressSpaceAccess acc = {
@@ -862,7 +846,7 @@ st_hooked(AddressSpace *as, const AddressSpaceHookList *hooks,
         .attrs = attrs,
         .is_write = true,
         .typed = true,
-        .big_endian = order_big(as, order),
+        .big_endian = addrspace_endian_big(order, &as->priv.big_endian),
     };
 
     st_at(as, s, addr, size, val, order, attrs, &r);
@@ -873,11 +857,9 @@ st_hooked(AddressSpace *as, const AddressSpaceHookList *hooks,
     }
 }
 
-ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(AddressSpace *as,
-                                                  const FlatSection *s,
-                                                  hwaddr addr, unsigned size,
-                                                  int order, MemTxAttrs attrs,
-                                                  MemTxResult *result)
+ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(
+    AddressSpace *as, const FlatSection *s, hwaddr addr, unsigned size,
+    enum device_endian order, MemTxAttrs attrs, MemTxResult *result)
 {
     const AddressSpaceHookList *hooks =
         address_space_hooks_rcu(as, addr, size, false);
@@ -888,11 +870,10 @@ ADDRSPACE_EXPORT uint64_t address_space_ld_at_rcu(AddressSpace *as,
     return ld_at(as, s, addr, size, order, attrs, result);
 }
 
-ADDRSPACE_EXPORT void address_space_st_at_rcu(AddressSpace *as,
-                                              const FlatSection *s, hwaddr addr,
-                                              unsigned size, uint64_t val,
-                                              int order, MemTxAttrs attrs,
-                                              MemTxResult *result)
+ADDRSPACE_EXPORT void
+address_space_st_at_rcu(AddressSpace *as, const FlatSection *s, hwaddr addr,
+                        unsigned size, uint64_t val, enum device_endian order,
+                        MemTxAttrs attrs, MemTxResult *result)
 {
     const AddressSpaceHookList *hooks =
         address_space_hooks_rcu(as, addr, size, true);
@@ -905,31 +886,20 @@ ADDRSPACE_EXPORT void address_space_st_at_rcu(AddressSpace *as,
 }
 
 ADDRSPACE_EXPORT uint64_t address_space_ld_slow(AddressSpace *as, hwaddr addr,
-                                                unsigned size, int order,
+                                                unsigned size,
+                                                enum device_endian order,
                                                 MemTxAttrs attrs,
                                                 MemTxResult *result)
 {
-    const FlatViewIndex *ix;
-    uint64_t val;
-
-    rcu_read_lock();
-    ix = address_space_index_rcu(as);
-    val = address_space_ld_at_rcu(as, flatview_index_find(ix, addr), addr, size,
-                                  order, attrs, result);
-    rcu_read_unlock();
-    return val;
+    /* the inline path's decisions, out of line */
+    return address_space_ld_inline(as, addr, size, order, attrs, result);
 }
 
 ADDRSPACE_EXPORT void address_space_st_slow(AddressSpace *as, hwaddr addr,
                                             unsigned size, uint64_t val,
-                                            int order, MemTxAttrs attrs,
+                                            enum device_endian order,
+                                            MemTxAttrs attrs,
                                             MemTxResult *result)
 {
-    const FlatViewIndex *ix;
-
-    rcu_read_lock();
-    ix = address_space_index_rcu(as);
-    address_space_st_at_rcu(as, flatview_index_find(ix, addr), addr, size, val,
-                            order, attrs, result);
-    rcu_read_unlock();
+    address_space_st_inline(as, addr, size, val, order, attrs, result);
 }

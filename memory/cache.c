@@ -18,6 +18,13 @@
 
 static const bool host_big_endian = G_BYTE_ORDER == G_BIG_ENDIAN;
 
+/* A resolved byte order (the cache's target order is the one at init, not
+ * the AddressSpace's now), as the access path takes it. */
+static inline enum device_endian endian_of(bool big)
+{
+    return big ? DEVICE_BIG_ENDIAN : DEVICE_LITTLE_ENDIAN;
+}
+
 ADDRSPACE_EXPORT void address_space_cache_init_empty(MemoryRegionCache *cache)
 {
     memset(cache, 0, sizeof(*cache));
@@ -111,12 +118,13 @@ ADDRSPACE_EXPORT MemTxResult address_space_write_cached(
                                MEMTXATTRS_UNSPECIFIED, buf, len);
 }
 
-/* Typed load at offset @addr; @order: 0 little, 1 big, -1 the target's. */
+/* Typed load at offset @addr in byte order @order (DEVICE_NATIVE_ENDIAN:
+ * the target's as it was at init). */
 static uint64_t cached_load(MemoryRegionCache *cache, hwaddr addr,
-                            unsigned size, int order, MemTxAttrs attrs,
-                            MemTxResult *result)
+                            unsigned size, enum device_endian order,
+                            MemTxAttrs attrs, MemTxResult *result)
 {
-    bool big = order < 0 ? cache->priv.big_endian : order == 1;
+    bool big = addrspace_endian_big(order, &cache->priv.big_endian);
     MemTxResult r = MEMTX_OK;
     uint64_t val = 0;
 
@@ -129,7 +137,7 @@ static uint64_t cached_load(MemoryRegionCache *cache, hwaddr addr,
         }
     } else {
         val = address_space_ld_slow(cache->priv.as, cache->priv.addr + addr,
-                                    size, big, attrs, &r);
+                                    size, endian_of(big), attrs, &r);
     }
     if (result) {
         *result = r;
@@ -138,10 +146,10 @@ static uint64_t cached_load(MemoryRegionCache *cache, hwaddr addr,
 }
 
 static void cached_store(MemoryRegionCache *cache, hwaddr addr, unsigned size,
-                         uint64_t val, int order, MemTxAttrs attrs,
-                         MemTxResult *result)
+                         uint64_t val, enum device_endian order,
+                         MemTxAttrs attrs, MemTxResult *result)
 {
-    bool big = order < 0 ? cache->priv.big_endian : order == 1;
+    bool big = addrspace_endian_big(order, &cache->priv.big_endian);
     MemTxResult r = MEMTX_OK;
 
     if (!cache_fits(cache, addr, size)) {
@@ -154,49 +162,29 @@ static void cached_store(MemoryRegionCache *cache, hwaddr addr, unsigned size,
                                    size);
     } else {
         address_space_st_slow(cache->priv.as, cache->priv.addr + addr, size,
-                              val, big, attrs, &r);
+                              val, endian_of(big), attrs, &r);
     }
     if (result) {
         *result = r;
     }
 }
 
-/*
- * The typed entry points, one line each: FULL NAME, type, size, byte order
- * (0 little, 1 big, -1 the target's as it was at init).
- */
-#define DEFINE_CACHED_LOAD(name, type, size, order)                        \
-    ADDRSPACE_EXPORT type name(MemoryRegionCache *cache, hwaddr addr,      \
-                               MemTxAttrs attrs, MemTxResult *result)      \
+/* The typed entry points: one of each row of static/typed-table.h. */
+#define DEFINE_CACHED_LOAD(ld, st, type, size, order)                      \
+    ADDRSPACE_EXPORT type address_space_##ld##_cached(                     \
+        MemoryRegionCache *cache, hwaddr addr, MemTxAttrs attrs,           \
+        MemTxResult *result)                                               \
     {                                                                      \
         return (type)cached_load(cache, addr, size, order, attrs, result); \
     }
 
-#define DEFINE_CACHED_STORE(name, type, size, order)                  \
-    ADDRSPACE_EXPORT void name(MemoryRegionCache *cache, hwaddr addr, \
-                               type val, MemTxAttrs attrs,            \
-                               MemTxResult *result)                   \
-    {                                                                 \
-        cached_store(cache, addr, size, val, order, attrs, result);   \
+#define DEFINE_CACHED_STORE(ld, st, type, size, order)                     \
+    ADDRSPACE_EXPORT void address_space_##st##_cached(                     \
+        MemoryRegionCache *cache, hwaddr addr, type val, MemTxAttrs attrs, \
+        MemTxResult *result)                                               \
+    {                                                                      \
+        cached_store(cache, addr, size, val, order, attrs, result);        \
     }
 
-DEFINE_CACHED_LOAD(address_space_ldub_cached, uint8_t, 1, 0)
-DEFINE_CACHED_LOAD(address_space_lduw_cached, uint16_t, 2, -1)
-DEFINE_CACHED_LOAD(address_space_lduw_le_cached, uint16_t, 2, 0)
-DEFINE_CACHED_LOAD(address_space_lduw_be_cached, uint16_t, 2, 1)
-DEFINE_CACHED_LOAD(address_space_ldl_cached, uint32_t, 4, -1)
-DEFINE_CACHED_LOAD(address_space_ldl_le_cached, uint32_t, 4, 0)
-DEFINE_CACHED_LOAD(address_space_ldl_be_cached, uint32_t, 4, 1)
-DEFINE_CACHED_LOAD(address_space_ldq_cached, uint64_t, 8, -1)
-DEFINE_CACHED_LOAD(address_space_ldq_le_cached, uint64_t, 8, 0)
-DEFINE_CACHED_LOAD(address_space_ldq_be_cached, uint64_t, 8, 1)
-DEFINE_CACHED_STORE(address_space_stb_cached, uint8_t, 1, 0)
-DEFINE_CACHED_STORE(address_space_stw_cached, uint16_t, 2, -1)
-DEFINE_CACHED_STORE(address_space_stw_le_cached, uint16_t, 2, 0)
-DEFINE_CACHED_STORE(address_space_stw_be_cached, uint16_t, 2, 1)
-DEFINE_CACHED_STORE(address_space_stl_cached, uint32_t, 4, -1)
-DEFINE_CACHED_STORE(address_space_stl_le_cached, uint32_t, 4, 0)
-DEFINE_CACHED_STORE(address_space_stl_be_cached, uint32_t, 4, 1)
-DEFINE_CACHED_STORE(address_space_stq_cached, uint64_t, 8, -1)
-DEFINE_CACHED_STORE(address_space_stq_le_cached, uint64_t, 8, 0)
-DEFINE_CACHED_STORE(address_space_stq_be_cached, uint64_t, 8, 1)
+ADDRSPACE_TYPED_ACCESSES_(DEFINE_CACHED_LOAD)
+ADDRSPACE_TYPED_ACCESSES_(DEFINE_CACHED_STORE)

@@ -193,15 +193,17 @@ static inline void guard_leave(Guard *g)
  * order. The one out-of-line MMIO path: dispatch() makes QEMU's checks
  * first, the fast entries rely on those the view made at render. @value
  * is in and out (a read's stays as it was on refusal), exchanged in byte
- * order @big_endian.
+ * order @order; @target_big resolves DEVICE_NATIVE_ENDIAN (the value's
+ * and the device's).
  */
 static MemTxResult callbacks(MemoryRegion *mr, hwaddr offset, uint64_t *value,
-                             unsigned size, bool is_write, bool big_endian,
-                             bool target_big_endian, uint64_t last,
-                             MemTxAttrs attrs)
+                             unsigned size, bool is_write,
+                             enum device_endian order, bool target_big,
+                             uint64_t last, MemTxAttrs attrs)
 {
     const MemoryRegionOps *ops = mr->priv.ops;
-    bool dev_be = memory_region_device_big(mr, target_big_endian);
+    bool dev_be = addrspace_endian_big(ops->endianness, &target_big);
+    bool big_endian = addrspace_endian_big(order, &target_big);
     uint64_t v = *value;
     MemTxResult r;
     Guard *g;
@@ -235,8 +237,9 @@ out:
 
 /* QEMU's checks (refused: the unassigned ops), then the callbacks. */
 static MemTxResult dispatch(MemoryRegion *mr, hwaddr offset, uint64_t *value,
-                            unsigned size, bool is_write, bool big_endian,
-                            bool target_big_endian, MemTxAttrs attrs)
+                            unsigned size, bool is_write,
+                            enum device_endian order, bool target_big,
+                            MemTxAttrs attrs)
 {
     const MemoryRegionOps *ops = mr->priv.ops;
     /* read once: the checks and the piece loop agree even if the region
@@ -247,31 +250,28 @@ static MemTxResult dispatch(MemoryRegion *mr, hwaddr offset, uint64_t *value,
         (!ops->valid.accepts && !valid_static(ops, offset, size))) {
         return MEMTX_DECODE_ERROR;
     }
-    return callbacks(mr, offset, value, size, is_write, big_endian,
-                     target_big_endian, last, attrs);
+    return callbacks(mr, offset, value, size, is_write, order, target_big, last,
+                     attrs);
 }
 
 MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr offset,
                                         uint64_t *value, unsigned size,
-                                        bool big_endian, bool target_big_endian,
-                                        MemTxAttrs attrs)
+                                        enum device_endian order,
+                                        bool target_big, MemTxAttrs attrs)
 {
     *value = 0;
-    return dispatch(mr, offset, value, size, false, big_endian,
-                    target_big_endian, attrs);
+    return dispatch(mr, offset, value, size, false, order, target_big, attrs);
 }
 
 MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
                                          uint64_t value, unsigned size,
-                                         bool big_endian,
-                                         bool target_big_endian,
-                                         MemTxAttrs attrs)
+                                         enum device_endian order,
+                                         bool target_big, MemTxAttrs attrs)
 {
     if (is_access_size(size)) {
         value &= size_mask(size); /* the callback sees only @size bytes */
     }
-    return dispatch(mr, offset, &value, size, true, big_endian,
-                    target_big_endian, attrs);
+    return dispatch(mr, offset, &value, size, true, order, target_big, attrs);
 }
 
 /*
@@ -308,17 +308,17 @@ unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops)
     return memory_region_ops_fast_sizes(ops) ? callback_size(ops, 8) : 0;
 }
 
-uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
-                                 bool big_endian, bool target_big_endian,
-                                 MemTxAttrs attrs, MemTxResult *result)
+ADDRSPACE_EXPORT uint64_t memory_region_load_fast(
+    MemoryRegion *mr, hwaddr offset, unsigned size, enum device_endian order,
+    bool target_big, MemTxAttrs attrs, MemTxResult *result)
 {
     uint64_t last = mr_size_last_relaxed(mr), v = 0;
     MemTxResult r = MEMTX_DECODE_ERROR;
 
     /* the region may have shrunk since the caller's view was rendered */
     if (range_in_region(offset, size, last)) {
-        r = callbacks(mr, offset, &v, size, false, big_endian,
-                      target_big_endian, last, attrs);
+        r = callbacks(mr, offset, &v, size, false, order, target_big, last,
+                      attrs);
     }
     if (result) {
         *result = r;
@@ -326,10 +326,9 @@ uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
     return v;
 }
 
-MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
-                                     uint64_t value, unsigned size,
-                                     bool big_endian, bool target_big_endian,
-                                     MemTxAttrs attrs)
+ADDRSPACE_EXPORT MemTxResult memory_region_store_fast(
+    MemoryRegion *mr, hwaddr offset, uint64_t value, unsigned size,
+    enum device_endian order, bool target_big, MemTxAttrs attrs)
 {
     uint64_t last = mr_size_last_relaxed(mr);
 
@@ -337,8 +336,8 @@ MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
         return MEMTX_DECODE_ERROR;
     }
     value &= size_mask(size);
-    return callbacks(mr, offset, &value, size, true, big_endian,
-                     target_big_endian, last, attrs);
+    return callbacks(mr, offset, &value, size, true, order, target_big, last,
+                     attrs);
 }
 
 unsigned memory_access_size(MemoryRegion *mr, unsigned len, hwaddr offset)

@@ -75,22 +75,51 @@ static MemTxResult section_write(GuestRegion *r, hwaddr offset, const void *buf,
     return res;
 }
 
+/* The region and offset of a typed access the fast MMIO entries take
+ * (flatview_section_mmio(), the access path's one test), or NULL. */
+static MemoryRegion *section_fast_mmio(GuestRegion *r, hwaddr offset,
+                                       unsigned size, hwaddr *mr_offset)
+{
+    unsigned piece;
+
+    if (!size || size > 8 || (size & (size - 1))) {
+        return NULL;
+    }
+    return flatview_section_mmio(section_of(r), r->start + offset, size,
+                                 mr_offset, &piece);
+}
+
 static MemTxResult section_load(GuestRegion *r, hwaddr offset, unsigned size,
-                                bool big_endian, MemTxAttrs attrs,
+                                enum device_endian order, MemTxAttrs attrs,
                                 bool target_big_endian, uint64_t *value)
 {
-    return memory_section_load(section_of(r), r->start + offset, size,
-                               big_endian, attrs, NULL, target_big_endian,
-                               value);
+    hwaddr mo;
+    MemoryRegion *mr = section_fast_mmio(r, offset, size, &mo);
+    MemTxResult res;
+
+    if (mr) {
+        *value = memory_region_load_fast(mr, mo, size, order, target_big_endian,
+                                         attrs, &res);
+        return res;
+    }
+    return memory_section_load(section_of(r), r->start + offset, size, order,
+                               attrs, NULL, target_big_endian, value);
 }
 
 static MemTxResult section_store(GuestRegion *r, hwaddr offset, unsigned size,
-                                 bool big_endian, MemTxAttrs attrs,
+                                 enum device_endian order, MemTxAttrs attrs,
                                  bool target_big_endian, uint64_t value)
 {
-    MemTxResult res =
-        memory_section_store(section_of(r), r->start + offset, size, value,
-                             big_endian, attrs, NULL, target_big_endian);
+    hwaddr mo;
+    MemoryRegion *mr = section_fast_mmio(r, offset, size, &mo);
+    MemTxResult res;
+
+    if (mr) {
+        return memory_region_store_fast(mr, mo, value, size, order,
+                                        target_big_endian, attrs);
+    }
+    res = memory_section_store(section_of(r), r->start + offset, size, value,
+                               order, attrs, NULL, target_big_endian);
 
     if (res == MEMTX_OK) {
         mark_late_clients(section_of(r), offset, size);

@@ -181,10 +181,11 @@ void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw);
 /*
  * MMIO dispatch (dispatch.c): one access of @size (1, 2, 4 or 8) bytes at
  * @offset in @mr, a region with ops (MMIO, ROM device, reservation).
- * @value is exchanged in the byte order @big_endian: serialising it that
- * way gives the bytes the guest sees at @offset..@offset+@size-1, where a
+ * @value is exchanged in the byte order @order: serialising it that way
+ * gives the bytes the guest sees at @offset..@offset+@size-1, where a
  * register's bytes are its value serialised in the device's endianness
- * (DEVICE_NATIVE_ENDIAN resolves to @target_big_endian). Applies QEMU
+ * (DEVICE_NATIVE_ENDIAN, the value's or the device's, resolves to
+ * @target_big: addrspace_endian_big()). Applies QEMU
  * 7.2's memory_region_dispatch_read/_write(): memory_region_access_valid()
  * (valid.accepts first), access_with_adjusted_size() (callbacks of
  * clamp(size, impl.min, impl.max) bytes at @offset + i, QEMU's shifts and
@@ -204,13 +205,12 @@ void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw);
  */
 MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr offset,
                                         uint64_t *value, unsigned size,
-                                        bool big_endian, bool target_big_endian,
-                                        MemTxAttrs attrs);
+                                        enum device_endian order,
+                                        bool target_big, MemTxAttrs attrs);
 MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr offset,
                                          uint64_t value, unsigned size,
-                                         bool big_endian,
-                                         bool target_big_endian,
-                                         MemTxAttrs attrs);
+                                         enum device_endian order,
+                                         bool target_big, MemTxAttrs attrs);
 
 /*
  * The fast sizes of @ops: those whose naturally aligned accesses the ops
@@ -233,21 +233,10 @@ unsigned memory_region_ops_fast_sizes(const MemoryRegionOps *ops);
 unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops);
 
 /*
- * memory_region_dispatch_read/_write() for an access of a fast size
- * (memory_region_ops_fast_sizes() of @mr's ops) at an @offset that is a
- * multiple of @size. Skips the planning, and gives the same result,
- * value and callbacks as the general path (which it is tested against).
- * memory_region_load_fast() returns the value (0 on error) and stores the
- * result in *@result unless @result is NULL.
- * Context: as the general path.
+ * memory_region_load_fast()/_store_fast() (static/access-inline.h): the
+ * out-of-line MMIO entry of an access the caller found fast; they skip the
+ * planning and are tested against the general path.
  */
-uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
-                                 bool big_endian, bool target_big_endian,
-                                 MemTxAttrs attrs, MemTxResult *result);
-MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
-                                     uint64_t value, unsigned size,
-                                     bool big_endian, bool target_big_endian,
-                                     MemTxAttrs attrs);
 
 /*
  * QEMU's memory_region_access_valid(): whether the bus accepts the access
@@ -314,19 +303,20 @@ MemoryRegion *memory_region_unassigned(void);
  * decoding @addr, never past that region's end. Returns the bytes
  * consumed; ORs the result into *@res.
  * memory_section_load()/_store(): one typed access, never split (QEMU's
- * address_space_ld*_internal); @big is the value's byte order.
+ * address_space_ld*_internal); @order is the value's byte order.
  */
 uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
                                     uint8_t *buf, uint64_t len, bool is_write,
                                     MemTxAttrs attrs, const AddressSpace *as,
                                     bool target_big_endian, MemTxResult *res);
 MemTxResult memory_section_load(const FlatSection *section, hwaddr addr,
-                                unsigned size, bool big, MemTxAttrs attrs,
-                                const AddressSpace *as, bool target_big_endian,
-                                uint64_t *value);
+                                unsigned size, enum device_endian order,
+                                MemTxAttrs attrs, const AddressSpace *as,
+                                bool target_big_endian, uint64_t *value);
 MemTxResult memory_section_store(const FlatSection *section, hwaddr addr,
-                                 unsigned size, uint64_t val, bool big,
-                                 MemTxAttrs attrs, const AddressSpace *as,
+                                 unsigned size, uint64_t val,
+                                 enum device_endian order, MemTxAttrs attrs,
+                                 const AddressSpace *as,
                                  bool target_big_endian);
 
 /*

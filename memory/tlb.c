@@ -192,8 +192,8 @@ static bool in_page(hwaddr addr, unsigned size)
 }
 
 ADDRSPACE_EXPORT uint64_t as_tlb_ld_miss(AsTlb *tlb, hwaddr addr, unsigned size,
-                                         int order, MemTxAttrs attrs,
-                                         MemTxResult *result)
+                                         enum device_endian order,
+                                         MemTxAttrs attrs, MemTxResult *result)
 {
     const AsTlbEntry *e = fill(tlb, tlb->priv.read, false, addr);
     uint64_t v;
@@ -221,8 +221,8 @@ ADDRSPACE_EXPORT uint64_t as_tlb_ld_miss(AsTlb *tlb, hwaddr addr, unsigned size,
 }
 
 ADDRSPACE_EXPORT void as_tlb_st_miss(AsTlb *tlb, hwaddr addr, unsigned size,
-                                     uint64_t val, int order, MemTxAttrs attrs,
-                                     MemTxResult *result)
+                                     uint64_t val, enum device_endian order,
+                                     MemTxAttrs attrs, MemTxResult *result)
 {
     const AsTlbEntry *e = fill(tlb, tlb->priv.write, true, addr);
 

@@ -271,6 +271,7 @@ MemTxResult address_space_set(AddressSpace *as, hwaddr addr, uint8_t c,
                               hwaddr len, MemTxAttrs attrs);
 
 #include <addrspace/static/access-inline.h>
+#include <addrspace/static/typed-table.h>
 
 /*
  * Typed loads and stores. The un-suffixed forms use the AddressSpace's
@@ -291,179 +292,100 @@ MemTxResult address_space_set(AddressSpace *as, hwaddr addr, uint8_t c,
  * frame. Everything else goes out of line.
  */
 
+/* The family's generators (static/typed-table.h): one function a row. */
+#define ADDRSPACE_AS_LD_(ld, st, type, size, order)                           \
+    static inline type address_space_##ld(                                    \
+        AddressSpace *as, hwaddr addr, MemTxAttrs attrs, MemTxResult *result) \
+    {                                                                         \
+        return (type)address_space_ld_inline(as, addr, size, order, attrs,    \
+                                             result);                         \
+    }
+#define ADDRSPACE_AS_ST_(ld, st, type, size, order)                         \
+    static inline void address_space_##st(AddressSpace *as, hwaddr addr,    \
+                                          type val, MemTxAttrs attrs,       \
+                                          MemTxResult *result)              \
+    {                                                                       \
+        address_space_st_inline(as, addr, size, val, order, attrs, result); \
+    }
+
 /** address_space_ldub() - Load a byte. @as: address space. @addr: address.
  * @attrs: attributes. @result: result or NULL. Return: the value. */
-static inline uint8_t address_space_ldub(AddressSpace *as, hwaddr addr,
-                                         MemTxAttrs attrs, MemTxResult *result)
-{
-    return (uint8_t)address_space_ld_inline(as, addr, 1, 0, attrs, result);
-}
+ADDRSPACE_TYPED_UB_(ADDRSPACE_AS_LD_)
 /** address_space_lduw() - Load 16 bits, target order. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-static inline uint16_t address_space_lduw(AddressSpace *as, hwaddr addr,
-                                          MemTxAttrs attrs, MemTxResult *result)
-{
-    return (uint16_t)address_space_ld_inline(as, addr, 2, -1, attrs, result);
-}
+ADDRSPACE_TYPED_UW_(ADDRSPACE_AS_LD_)
 /** address_space_lduw_le() - Load 16 bits, little endian. @as: address
  * space. @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-static inline uint16_t address_space_lduw_le(AddressSpace *as, hwaddr addr,
-                                             MemTxAttrs attrs,
-                                             MemTxResult *result)
-{
-    return (uint16_t)address_space_ld_inline(as, addr, 2, 0, attrs, result);
-}
+ADDRSPACE_TYPED_UW_LE_(ADDRSPACE_AS_LD_)
 /** address_space_lduw_be() - Load 16 bits, big endian. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-static inline uint16_t address_space_lduw_be(AddressSpace *as, hwaddr addr,
-                                             MemTxAttrs attrs,
-                                             MemTxResult *result)
-{
-    return (uint16_t)address_space_ld_inline(as, addr, 2, 1, attrs, result);
-}
+ADDRSPACE_TYPED_UW_BE_(ADDRSPACE_AS_LD_)
 /** address_space_ldl() - Load 32 bits, target order. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-static inline uint32_t address_space_ldl(AddressSpace *as, hwaddr addr,
-                                         MemTxAttrs attrs, MemTxResult *result)
-{
-    return (uint32_t)address_space_ld_inline(as, addr, 4, -1, attrs, result);
-}
+ADDRSPACE_TYPED_L_(ADDRSPACE_AS_LD_)
 /** address_space_ldl_le() - Load 32 bits, little endian. @as: address
  * space. @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-static inline uint32_t address_space_ldl_le(AddressSpace *as, hwaddr addr,
-                                            MemTxAttrs attrs,
-                                            MemTxResult *result)
-{
-    return (uint32_t)address_space_ld_inline(as, addr, 4, 0, attrs, result);
-}
+ADDRSPACE_TYPED_L_LE_(ADDRSPACE_AS_LD_)
 /** address_space_ldl_be() - Load 32 bits, big endian. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-static inline uint32_t address_space_ldl_be(AddressSpace *as, hwaddr addr,
-                                            MemTxAttrs attrs,
-                                            MemTxResult *result)
-{
-    return (uint32_t)address_space_ld_inline(as, addr, 4, 1, attrs, result);
-}
+ADDRSPACE_TYPED_L_BE_(ADDRSPACE_AS_LD_)
 /** address_space_ldq() - Load 64 bits, target order. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-static inline uint64_t address_space_ldq(AddressSpace *as, hwaddr addr,
-                                         MemTxAttrs attrs, MemTxResult *result)
-{
-    return (uint64_t)address_space_ld_inline(as, addr, 8, -1, attrs, result);
-}
+ADDRSPACE_TYPED_Q_(ADDRSPACE_AS_LD_)
 /** address_space_ldq_le() - Load 64 bits, little endian. @as: address
  * space. @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-static inline uint64_t address_space_ldq_le(AddressSpace *as, hwaddr addr,
-                                            MemTxAttrs attrs,
-                                            MemTxResult *result)
-{
-    return (uint64_t)address_space_ld_inline(as, addr, 8, 0, attrs, result);
-}
+ADDRSPACE_TYPED_Q_LE_(ADDRSPACE_AS_LD_)
 /** address_space_ldq_be() - Load 64 bits, big endian. @as: address space.
  * @addr: address. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-static inline uint64_t address_space_ldq_be(AddressSpace *as, hwaddr addr,
-                                            MemTxAttrs attrs,
-                                            MemTxResult *result)
-{
-    return (uint64_t)address_space_ld_inline(as, addr, 8, 1, attrs, result);
-}
+ADDRSPACE_TYPED_Q_BE_(ADDRSPACE_AS_LD_)
 /** address_space_stb() - Store a byte. @as: address space. @addr: address.
  * @val: value. @attrs: attributes. @result: result or NULL. */
-static inline void address_space_stb(AddressSpace *as, hwaddr addr, uint8_t val,
-                                     MemTxAttrs attrs, MemTxResult *result)
-{
-    address_space_st_inline(as, addr, 1, val, 0, attrs, result);
-}
+ADDRSPACE_TYPED_UB_(ADDRSPACE_AS_ST_)
 /** address_space_stw() - Store 16 bits, target order. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-static inline void address_space_stw(AddressSpace *as, hwaddr addr,
-                                     uint16_t val, MemTxAttrs attrs,
-                                     MemTxResult *result)
-{
-    address_space_st_inline(as, addr, 2, val, -1, attrs, result);
-}
+ADDRSPACE_TYPED_UW_(ADDRSPACE_AS_ST_)
 /** address_space_stw_le() - Store 16 bits, little endian. @as: address
  * space. @addr: address. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-static inline void address_space_stw_le(AddressSpace *as, hwaddr addr,
-                                        uint16_t val, MemTxAttrs attrs,
-                                        MemTxResult *result)
-{
-    address_space_st_inline(as, addr, 2, val, 0, attrs, result);
-}
+ADDRSPACE_TYPED_UW_LE_(ADDRSPACE_AS_ST_)
 /** address_space_stw_be() - Store 16 bits, big endian. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-static inline void address_space_stw_be(AddressSpace *as, hwaddr addr,
-                                        uint16_t val, MemTxAttrs attrs,
-                                        MemTxResult *result)
-{
-    address_space_st_inline(as, addr, 2, val, 1, attrs, result);
-}
+ADDRSPACE_TYPED_UW_BE_(ADDRSPACE_AS_ST_)
 /** address_space_stl() - Store 32 bits, target order. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-static inline void address_space_stl(AddressSpace *as, hwaddr addr,
-                                     uint32_t val, MemTxAttrs attrs,
-                                     MemTxResult *result)
-{
-    address_space_st_inline(as, addr, 4, val, -1, attrs, result);
-}
+ADDRSPACE_TYPED_L_(ADDRSPACE_AS_ST_)
 /** address_space_stl_le() - Store 32 bits, little endian. @as: address
  * space. @addr: address. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-static inline void address_space_stl_le(AddressSpace *as, hwaddr addr,
-                                        uint32_t val, MemTxAttrs attrs,
-                                        MemTxResult *result)
-{
-    address_space_st_inline(as, addr, 4, val, 0, attrs, result);
-}
+ADDRSPACE_TYPED_L_LE_(ADDRSPACE_AS_ST_)
 /** address_space_stl_be() - Store 32 bits, big endian. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-static inline void address_space_stl_be(AddressSpace *as, hwaddr addr,
-                                        uint32_t val, MemTxAttrs attrs,
-                                        MemTxResult *result)
-{
-    address_space_st_inline(as, addr, 4, val, 1, attrs, result);
-}
+ADDRSPACE_TYPED_L_BE_(ADDRSPACE_AS_ST_)
 /** address_space_stq() - Store 64 bits, target order. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-static inline void address_space_stq(AddressSpace *as, hwaddr addr,
-                                     uint64_t val, MemTxAttrs attrs,
-                                     MemTxResult *result)
-{
-    address_space_st_inline(as, addr, 8, val, -1, attrs, result);
-}
+ADDRSPACE_TYPED_Q_(ADDRSPACE_AS_ST_)
 /** address_space_stq_le() - Store 64 bits, little endian. @as: address
  * space. @addr: address. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-static inline void address_space_stq_le(AddressSpace *as, hwaddr addr,
-                                        uint64_t val, MemTxAttrs attrs,
-                                        MemTxResult *result)
-{
-    address_space_st_inline(as, addr, 8, val, 0, attrs, result);
-}
+ADDRSPACE_TYPED_Q_LE_(ADDRSPACE_AS_ST_)
 /** address_space_stq_be() - Store 64 bits, big endian. @as: address space.
  * @addr: address. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-static inline void address_space_stq_be(AddressSpace *as, hwaddr addr,
-                                        uint64_t val, MemTxAttrs attrs,
-                                        MemTxResult *result)
-{
-    address_space_st_inline(as, addr, 8, val, 1, attrs, result);
-}
+ADDRSPACE_TYPED_Q_BE_(ADDRSPACE_AS_ST_)
 
 /*
  * ---------------------------------------------------------------------
@@ -730,116 +652,95 @@ MemTxResult address_space_write_cached(MemoryRegionCache *cache, hwaddr addr,
  * Context: any registered thread.
  */
 
+/* The family's generators: one declaration a row (memory/cache.c). */
+#define ADDRSPACE_AS_LD_CACHED_(ld, st, type, size, order)                  \
+    type address_space_##ld##_cached(MemoryRegionCache *cache, hwaddr addr, \
+                                     MemTxAttrs attrs, MemTxResult *result);
+#define ADDRSPACE_AS_ST_CACHED_(ld, st, type, size, order)                  \
+    void address_space_##st##_cached(MemoryRegionCache *cache, hwaddr addr, \
+                                     type val, MemTxAttrs attrs,            \
+                                     MemTxResult *result);
+
 /** address_space_ldub_cached() - Load a byte. @cache: the cache.
  * @addr: offset. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint8_t address_space_ldub_cached(MemoryRegionCache *cache, hwaddr addr,
-                                  MemTxAttrs attrs, MemTxResult *result);
+ADDRSPACE_TYPED_UB_(ADDRSPACE_AS_LD_CACHED_)
 /** address_space_lduw_cached() - Load 16 bits, target order. @cache: the
  * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint16_t address_space_lduw_cached(MemoryRegionCache *cache, hwaddr addr,
-                                   MemTxAttrs attrs, MemTxResult *result);
+ADDRSPACE_TYPED_UW_(ADDRSPACE_AS_LD_CACHED_)
 /** address_space_lduw_le_cached() - Load 16 bits, little endian. @cache:
  * the cache. @addr: offset. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint16_t address_space_lduw_le_cached(MemoryRegionCache *cache, hwaddr addr,
-                                      MemTxAttrs attrs, MemTxResult *result);
+ADDRSPACE_TYPED_UW_LE_(ADDRSPACE_AS_LD_CACHED_)
 /** address_space_lduw_be_cached() - Load 16 bits, big endian. @cache: the
  * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint16_t address_space_lduw_be_cached(MemoryRegionCache *cache, hwaddr addr,
-                                      MemTxAttrs attrs, MemTxResult *result);
+ADDRSPACE_TYPED_UW_BE_(ADDRSPACE_AS_LD_CACHED_)
 /** address_space_ldl_cached() - Load 32 bits, target order. @cache: the
  * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint32_t address_space_ldl_cached(MemoryRegionCache *cache, hwaddr addr,
-                                  MemTxAttrs attrs, MemTxResult *result);
+ADDRSPACE_TYPED_L_(ADDRSPACE_AS_LD_CACHED_)
 /** address_space_ldl_le_cached() - Load 32 bits, little endian. @cache:
  * the cache. @addr: offset. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint32_t address_space_ldl_le_cached(MemoryRegionCache *cache, hwaddr addr,
-                                     MemTxAttrs attrs, MemTxResult *result);
+ADDRSPACE_TYPED_L_LE_(ADDRSPACE_AS_LD_CACHED_)
 /** address_space_ldl_be_cached() - Load 32 bits, big endian. @cache: the
  * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint32_t address_space_ldl_be_cached(MemoryRegionCache *cache, hwaddr addr,
-                                     MemTxAttrs attrs, MemTxResult *result);
+ADDRSPACE_TYPED_L_BE_(ADDRSPACE_AS_LD_CACHED_)
 /** address_space_ldq_cached() - Load 64 bits, target order. @cache: the
  * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint64_t address_space_ldq_cached(MemoryRegionCache *cache, hwaddr addr,
-                                  MemTxAttrs attrs, MemTxResult *result);
+ADDRSPACE_TYPED_Q_(ADDRSPACE_AS_LD_CACHED_)
 /** address_space_ldq_le_cached() - Load 64 bits, little endian. @cache:
  * the cache. @addr: offset. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint64_t address_space_ldq_le_cached(MemoryRegionCache *cache, hwaddr addr,
-                                     MemTxAttrs attrs, MemTxResult *result);
+ADDRSPACE_TYPED_Q_LE_(ADDRSPACE_AS_LD_CACHED_)
 /** address_space_ldq_be_cached() - Load 64 bits, big endian. @cache: the
  * cache. @addr: offset. @attrs: attributes. @result: result or NULL.
  * Return: the value. */
-uint64_t address_space_ldq_be_cached(MemoryRegionCache *cache, hwaddr addr,
-                                     MemTxAttrs attrs, MemTxResult *result);
+ADDRSPACE_TYPED_Q_BE_(ADDRSPACE_AS_LD_CACHED_)
 /** address_space_stb_cached() - Store a byte. @cache: the cache.
  * @addr: offset. @val: value. @attrs: attributes. @result: result or
  * NULL. */
-void address_space_stb_cached(MemoryRegionCache *cache, hwaddr addr,
-                              uint8_t val, MemTxAttrs attrs,
-                              MemTxResult *result);
+ADDRSPACE_TYPED_UB_(ADDRSPACE_AS_ST_CACHED_)
 /** address_space_stw_cached() - Store 16 bits, target order. @cache: the
  * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-void address_space_stw_cached(MemoryRegionCache *cache, hwaddr addr,
-                              uint16_t val, MemTxAttrs attrs,
-                              MemTxResult *result);
+ADDRSPACE_TYPED_UW_(ADDRSPACE_AS_ST_CACHED_)
 /** address_space_stw_le_cached() - Store 16 bits, little endian. @cache:
  * the cache. @addr: offset. @val: value. @attrs: attributes. @result:
  * result or NULL. */
-void address_space_stw_le_cached(MemoryRegionCache *cache, hwaddr addr,
-                                 uint16_t val, MemTxAttrs attrs,
-                                 MemTxResult *result);
+ADDRSPACE_TYPED_UW_LE_(ADDRSPACE_AS_ST_CACHED_)
 /** address_space_stw_be_cached() - Store 16 bits, big endian. @cache: the
  * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-void address_space_stw_be_cached(MemoryRegionCache *cache, hwaddr addr,
-                                 uint16_t val, MemTxAttrs attrs,
-                                 MemTxResult *result);
+ADDRSPACE_TYPED_UW_BE_(ADDRSPACE_AS_ST_CACHED_)
 /** address_space_stl_cached() - Store 32 bits, target order. @cache: the
  * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-void address_space_stl_cached(MemoryRegionCache *cache, hwaddr addr,
-                              uint32_t val, MemTxAttrs attrs,
-                              MemTxResult *result);
+ADDRSPACE_TYPED_L_(ADDRSPACE_AS_ST_CACHED_)
 /** address_space_stl_le_cached() - Store 32 bits, little endian. @cache:
  * the cache. @addr: offset. @val: value. @attrs: attributes. @result:
  * result or NULL. */
-void address_space_stl_le_cached(MemoryRegionCache *cache, hwaddr addr,
-                                 uint32_t val, MemTxAttrs attrs,
-                                 MemTxResult *result);
+ADDRSPACE_TYPED_L_LE_(ADDRSPACE_AS_ST_CACHED_)
 /** address_space_stl_be_cached() - Store 32 bits, big endian. @cache: the
  * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-void address_space_stl_be_cached(MemoryRegionCache *cache, hwaddr addr,
-                                 uint32_t val, MemTxAttrs attrs,
-                                 MemTxResult *result);
+ADDRSPACE_TYPED_L_BE_(ADDRSPACE_AS_ST_CACHED_)
 /** address_space_stq_cached() - Store 64 bits, target order. @cache: the
  * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-void address_space_stq_cached(MemoryRegionCache *cache, hwaddr addr,
-                              uint64_t val, MemTxAttrs attrs,
-                              MemTxResult *result);
+ADDRSPACE_TYPED_Q_(ADDRSPACE_AS_ST_CACHED_)
 /** address_space_stq_le_cached() - Store 64 bits, little endian. @cache:
  * the cache. @addr: offset. @val: value. @attrs: attributes. @result:
  * result or NULL. */
-void address_space_stq_le_cached(MemoryRegionCache *cache, hwaddr addr,
-                                 uint64_t val, MemTxAttrs attrs,
-                                 MemTxResult *result);
+ADDRSPACE_TYPED_Q_LE_(ADDRSPACE_AS_ST_CACHED_)
 /** address_space_stq_be_cached() - Store 64 bits, big endian. @cache: the
  * cache. @addr: offset. @val: value. @attrs: attributes. @result: result
  * or NULL. */
-void address_space_stq_be_cached(MemoryRegionCache *cache, hwaddr addr,
-                                 uint64_t val, MemTxAttrs attrs,
-                                 MemTxResult *result);
+ADDRSPACE_TYPED_Q_BE_(ADDRSPACE_AS_ST_CACHED_)
 
 /* --------------------- end of mapping and caches --------------------- */
 

@@ -258,165 +258,98 @@ static inline void dma_memory_unmap(AddressSpace *as, void *buffer,
  * returns the result.
  */
 
+/* The family's generators (static/typed-table.h): one function a row, of
+ * the rows with a named byte order. */
+#define ADDRSPACE_LD_DMA_(ld, st, type, size, order)                      \
+    static inline MemTxResult ld##_dma(AddressSpace *as, dma_addr_t addr, \
+                                       type *pval, MemTxAttrs attrs)      \
+    {                                                                     \
+        type v = 0;                                                       \
+        MemTxResult r = dma_memory_read(as, addr, &v, size, attrs);       \
+                                                                          \
+        *pval = order != ADDRSPACE_HOST_ENDIAN                            \
+                    ? (type)addrspace_bswap(v, size)                      \
+                    : v;                                                  \
+        return r;                                                         \
+    }
+#define ADDRSPACE_ST_DMA_(ld, st, type, size, order)                      \
+    static inline MemTxResult st##_dma(AddressSpace *as, dma_addr_t addr, \
+                                       type val, MemTxAttrs attrs)        \
+    {                                                                     \
+        type v = order != ADDRSPACE_HOST_ENDIAN                           \
+                     ? (type)addrspace_bswap(val, size)                   \
+                     : val;                                               \
+                                                                          \
+        return dma_memory_write(as, addr, &v, size, attrs);               \
+    }
+
 /** ldub_dma() - Load a byte. @as: address space. @addr: bus address.
  * @pval: the value. @attrs: attributes. Return: the result. */
-static inline MemTxResult ldub_dma(AddressSpace *as, dma_addr_t addr,
-                                   uint8_t *pval, MemTxAttrs attrs)
-{
-    return dma_memory_read(as, addr, pval, 1, attrs);
-}
+ADDRSPACE_TYPED_UB_(ADDRSPACE_LD_DMA_)
 
 /** stb_dma() - Store a byte. @as: address space. @addr: bus address.
  * @val: the value. @attrs: attributes. Return: the result. */
-static inline MemTxResult stb_dma(AddressSpace *as, dma_addr_t addr,
-                                  uint8_t val, MemTxAttrs attrs)
-{
-    return dma_memory_write(as, addr, &val, 1, attrs);
-}
+ADDRSPACE_TYPED_UB_(ADDRSPACE_ST_DMA_)
 
 /** lduw_le_dma() - Load 16 bits, little endian. @as: address space.
  * @addr: bus address. @pval: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult lduw_le_dma(AddressSpace *as, dma_addr_t addr,
-                                      uint16_t *pval, MemTxAttrs attrs)
-{
-    le16 v;
-    MemTxResult r = dma_memory_read(as, addr, &v, sizeof(v), attrs);
-
-    *pval = le16_get(v);
-    return r;
-}
+ADDRSPACE_TYPED_UW_LE_(ADDRSPACE_LD_DMA_)
 
 /** stw_le_dma() - Store 16 bits, little endian. @as: address space.
  * @addr: bus address. @val: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult stw_le_dma(AddressSpace *as, dma_addr_t addr,
-                                     uint16_t val, MemTxAttrs attrs)
-{
-    le16 v = le16_make(val);
-
-    return dma_memory_write(as, addr, &v, sizeof(v), attrs);
-}
+ADDRSPACE_TYPED_UW_LE_(ADDRSPACE_ST_DMA_)
 
 /** ldl_le_dma() - Load 32 bits, little endian. @as: address space.
  * @addr: bus address. @pval: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult ldl_le_dma(AddressSpace *as, dma_addr_t addr,
-                                     uint32_t *pval, MemTxAttrs attrs)
-{
-    le32 v;
-    MemTxResult r = dma_memory_read(as, addr, &v, sizeof(v), attrs);
-
-    *pval = le32_get(v);
-    return r;
-}
+ADDRSPACE_TYPED_L_LE_(ADDRSPACE_LD_DMA_)
 
 /** stl_le_dma() - Store 32 bits, little endian. @as: address space.
  * @addr: bus address. @val: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult stl_le_dma(AddressSpace *as, dma_addr_t addr,
-                                     uint32_t val, MemTxAttrs attrs)
-{
-    le32 v = le32_make(val);
-
-    return dma_memory_write(as, addr, &v, sizeof(v), attrs);
-}
+ADDRSPACE_TYPED_L_LE_(ADDRSPACE_ST_DMA_)
 
 /** ldq_le_dma() - Load 64 bits, little endian. @as: address space.
  * @addr: bus address. @pval: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult ldq_le_dma(AddressSpace *as, dma_addr_t addr,
-                                     uint64_t *pval, MemTxAttrs attrs)
-{
-    le64 v;
-    MemTxResult r = dma_memory_read(as, addr, &v, sizeof(v), attrs);
-
-    *pval = le64_get(v);
-    return r;
-}
+ADDRSPACE_TYPED_Q_LE_(ADDRSPACE_LD_DMA_)
 
 /** stq_le_dma() - Store 64 bits, little endian. @as: address space.
  * @addr: bus address. @val: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult stq_le_dma(AddressSpace *as, dma_addr_t addr,
-                                     uint64_t val, MemTxAttrs attrs)
-{
-    le64 v = le64_make(val);
-
-    return dma_memory_write(as, addr, &v, sizeof(v), attrs);
-}
+ADDRSPACE_TYPED_Q_LE_(ADDRSPACE_ST_DMA_)
 
 /** lduw_be_dma() - Load 16 bits, big endian. @as: address space.
  * @addr: bus address. @pval: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult lduw_be_dma(AddressSpace *as, dma_addr_t addr,
-                                      uint16_t *pval, MemTxAttrs attrs)
-{
-    be16 v;
-    MemTxResult r = dma_memory_read(as, addr, &v, sizeof(v), attrs);
-
-    *pval = be16_get(v);
-    return r;
-}
+ADDRSPACE_TYPED_UW_BE_(ADDRSPACE_LD_DMA_)
 
 /** stw_be_dma() - Store 16 bits, big endian. @as: address space.
  * @addr: bus address. @val: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult stw_be_dma(AddressSpace *as, dma_addr_t addr,
-                                     uint16_t val, MemTxAttrs attrs)
-{
-    be16 v = be16_make(val);
-
-    return dma_memory_write(as, addr, &v, sizeof(v), attrs);
-}
+ADDRSPACE_TYPED_UW_BE_(ADDRSPACE_ST_DMA_)
 
 /** ldl_be_dma() - Load 32 bits, big endian. @as: address space.
  * @addr: bus address. @pval: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult ldl_be_dma(AddressSpace *as, dma_addr_t addr,
-                                     uint32_t *pval, MemTxAttrs attrs)
-{
-    be32 v;
-    MemTxResult r = dma_memory_read(as, addr, &v, sizeof(v), attrs);
-
-    *pval = be32_get(v);
-    return r;
-}
+ADDRSPACE_TYPED_L_BE_(ADDRSPACE_LD_DMA_)
 
 /** stl_be_dma() - Store 32 bits, big endian. @as: address space.
  * @addr: bus address. @val: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult stl_be_dma(AddressSpace *as, dma_addr_t addr,
-                                     uint32_t val, MemTxAttrs attrs)
-{
-    be32 v = be32_make(val);
-
-    return dma_memory_write(as, addr, &v, sizeof(v), attrs);
-}
+ADDRSPACE_TYPED_L_BE_(ADDRSPACE_ST_DMA_)
 
 /** ldq_be_dma() - Load 64 bits, big endian. @as: address space.
  * @addr: bus address. @pval: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult ldq_be_dma(AddressSpace *as, dma_addr_t addr,
-                                     uint64_t *pval, MemTxAttrs attrs)
-{
-    be64 v;
-    MemTxResult r = dma_memory_read(as, addr, &v, sizeof(v), attrs);
-
-    *pval = be64_get(v);
-    return r;
-}
+ADDRSPACE_TYPED_Q_BE_(ADDRSPACE_LD_DMA_)
 
 /** stq_be_dma() - Store 64 bits, big endian. @as: address space.
  * @addr: bus address. @val: the value. @attrs: attributes.
  * Return: the result. */
-static inline MemTxResult stq_be_dma(AddressSpace *as, dma_addr_t addr,
-                                     uint64_t val, MemTxAttrs attrs)
-{
-    be64 v = be64_make(val);
-
-    return dma_memory_write(as, addr, &v, sizeof(v), attrs);
-}
+ADDRSPACE_TYPED_Q_BE_(ADDRSPACE_ST_DMA_)
 
 /**
  * struct ScatterGatherEntry - one piece of a scatter-gather list.

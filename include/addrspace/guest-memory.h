@@ -111,20 +111,20 @@ struct GuestRegionOps {
     /**
      * @load: optional. One access of @size (1, 2, 4 or 8) bytes at
      * @offset, never split; *@value gets the bytes read as a number in byte
-     * order @big_endian (already resolved, never "native"). Called only
+     * order @order (DEVICE_NATIVE_ENDIAN: @target_big_endian's). Called only
      * when the host fast path does not apply (no @host, or the access
      * passes the region's end). Fallback when NULL: MEMTX_DECODE_ERROR,
      * value 0 (QEMU: a typed access is never split across regions).
      */
     MemTxResult (*load)(GuestRegion *r, hwaddr offset, unsigned size,
-                        bool big_endian, MemTxAttrs attrs,
+                        enum device_endian order, MemTxAttrs attrs,
                         bool target_big_endian, uint64_t *value);
     /**
      * @store: optional. As @load, storing the low @size bytes of @value.
      * Fallback when NULL: MEMTX_DECODE_ERROR, nothing stored.
      */
     MemTxResult (*store)(GuestRegion *r, hwaddr offset, unsigned size,
-                         bool big_endian, MemTxAttrs attrs,
+                         enum device_endian order, MemTxAttrs attrs,
                          bool target_big_endian, uint64_t value);
     /**
      * @mark_dirty: optional. The wrappers or the generic operations wrote

@@ -28,16 +28,25 @@ ADDRSPACE_BEGIN_DECLS
 
 /* ---- On an AddressSpace ---- */
 
+/* The family's generators (static/typed-table.h): one function a row. */
+#define ADDRSPACE_LD_PHYS_(ld, st, type, size, order)                      \
+    static inline type ld##_phys(AddressSpace *as, hwaddr addr)            \
+    {                                                                      \
+        return address_space_##ld(as, addr, MEMTXATTRS_UNSPECIFIED, NULL); \
+    }
+#define ADDRSPACE_ST_PHYS_(ld, st, type, size, order)                     \
+    static inline void st##_phys(AddressSpace *as, hwaddr addr, type val) \
+    {                                                                     \
+        address_space_##st(as, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);  \
+    }
+
 /**
  * ldub_phys() - Load a byte: address_space_ldub() with unspecified attributes.
  * @as: the address space.
  * @addr: the address.
  * Return: the value (0 where the load failed).
  */
-static inline uint8_t ldub_phys(AddressSpace *as, hwaddr addr)
-{
-    return address_space_ldub(as, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UB_(ADDRSPACE_LD_PHYS_)
 
 /**
  * lduw_phys() - Load 16 bits, target order: address_space_lduw() with
@@ -46,10 +55,7 @@ static inline uint8_t ldub_phys(AddressSpace *as, hwaddr addr)
  * @addr: the address.
  * Return: the value (0 where the load failed).
  */
-static inline uint16_t lduw_phys(AddressSpace *as, hwaddr addr)
-{
-    return address_space_lduw(as, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UW_(ADDRSPACE_LD_PHYS_)
 
 /**
  * lduw_le_phys() - Load 16 bits, little endian: address_space_lduw_le() with
@@ -58,10 +64,7 @@ static inline uint16_t lduw_phys(AddressSpace *as, hwaddr addr)
  * @addr: the address.
  * Return: the value (0 where the load failed).
  */
-static inline uint16_t lduw_le_phys(AddressSpace *as, hwaddr addr)
-{
-    return address_space_lduw_le(as, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UW_LE_(ADDRSPACE_LD_PHYS_)
 
 /**
  * lduw_be_phys() - Load 16 bits, big endian: address_space_lduw_be() with
@@ -70,10 +73,7 @@ static inline uint16_t lduw_le_phys(AddressSpace *as, hwaddr addr)
  * @addr: the address.
  * Return: the value (0 where the load failed).
  */
-static inline uint16_t lduw_be_phys(AddressSpace *as, hwaddr addr)
-{
-    return address_space_lduw_be(as, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UW_BE_(ADDRSPACE_LD_PHYS_)
 
 /**
  * ldl_phys() - Load 32 bits, target order: address_space_ldl() with unspecified
@@ -82,10 +82,7 @@ static inline uint16_t lduw_be_phys(AddressSpace *as, hwaddr addr)
  * @addr: the address.
  * Return: the value (0 where the load failed).
  */
-static inline uint32_t ldl_phys(AddressSpace *as, hwaddr addr)
-{
-    return address_space_ldl(as, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_L_(ADDRSPACE_LD_PHYS_)
 
 /**
  * ldl_le_phys() - Load 32 bits, little endian: address_space_ldl_le() with
@@ -94,10 +91,7 @@ static inline uint32_t ldl_phys(AddressSpace *as, hwaddr addr)
  * @addr: the address.
  * Return: the value (0 where the load failed).
  */
-static inline uint32_t ldl_le_phys(AddressSpace *as, hwaddr addr)
-{
-    return address_space_ldl_le(as, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_L_LE_(ADDRSPACE_LD_PHYS_)
 
 /**
  * ldl_be_phys() - Load 32 bits, big endian: address_space_ldl_be() with
@@ -106,10 +100,7 @@ static inline uint32_t ldl_le_phys(AddressSpace *as, hwaddr addr)
  * @addr: the address.
  * Return: the value (0 where the load failed).
  */
-static inline uint32_t ldl_be_phys(AddressSpace *as, hwaddr addr)
-{
-    return address_space_ldl_be(as, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_L_BE_(ADDRSPACE_LD_PHYS_)
 
 /**
  * ldq_phys() - Load 64 bits, target order: address_space_ldq() with unspecified
@@ -118,10 +109,7 @@ static inline uint32_t ldl_be_phys(AddressSpace *as, hwaddr addr)
  * @addr: the address.
  * Return: the value (0 where the load failed).
  */
-static inline uint64_t ldq_phys(AddressSpace *as, hwaddr addr)
-{
-    return address_space_ldq(as, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_Q_(ADDRSPACE_LD_PHYS_)
 
 /**
  * ldq_le_phys() - Load 64 bits, little endian: address_space_ldq_le() with
@@ -130,10 +118,7 @@ static inline uint64_t ldq_phys(AddressSpace *as, hwaddr addr)
  * @addr: the address.
  * Return: the value (0 where the load failed).
  */
-static inline uint64_t ldq_le_phys(AddressSpace *as, hwaddr addr)
-{
-    return address_space_ldq_le(as, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_Q_LE_(ADDRSPACE_LD_PHYS_)
 
 /**
  * ldq_be_phys() - Load 64 bits, big endian: address_space_ldq_be() with
@@ -142,10 +127,7 @@ static inline uint64_t ldq_le_phys(AddressSpace *as, hwaddr addr)
  * @addr: the address.
  * Return: the value (0 where the load failed).
  */
-static inline uint64_t ldq_be_phys(AddressSpace *as, hwaddr addr)
-{
-    return address_space_ldq_be(as, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_Q_BE_(ADDRSPACE_LD_PHYS_)
 
 /**
  * stb_phys() - Store a byte: address_space_stb() with unspecified attributes.
@@ -153,10 +135,7 @@ static inline uint64_t ldq_be_phys(AddressSpace *as, hwaddr addr)
  * @addr: the address.
  * @val: the value.
  */
-static inline void stb_phys(AddressSpace *as, hwaddr addr, uint8_t val)
-{
-    address_space_stb(as, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UB_(ADDRSPACE_ST_PHYS_)
 
 /**
  * stw_phys() - Store 16 bits, target order: address_space_stw() with
@@ -165,10 +144,7 @@ static inline void stb_phys(AddressSpace *as, hwaddr addr, uint8_t val)
  * @addr: the address.
  * @val: the value.
  */
-static inline void stw_phys(AddressSpace *as, hwaddr addr, uint16_t val)
-{
-    address_space_stw(as, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UW_(ADDRSPACE_ST_PHYS_)
 
 /**
  * stw_le_phys() - Store 16 bits, little endian: address_space_stw_le() with
@@ -177,10 +153,7 @@ static inline void stw_phys(AddressSpace *as, hwaddr addr, uint16_t val)
  * @addr: the address.
  * @val: the value.
  */
-static inline void stw_le_phys(AddressSpace *as, hwaddr addr, uint16_t val)
-{
-    address_space_stw_le(as, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UW_LE_(ADDRSPACE_ST_PHYS_)
 
 /**
  * stw_be_phys() - Store 16 bits, big endian: address_space_stw_be() with
@@ -189,10 +162,7 @@ static inline void stw_le_phys(AddressSpace *as, hwaddr addr, uint16_t val)
  * @addr: the address.
  * @val: the value.
  */
-static inline void stw_be_phys(AddressSpace *as, hwaddr addr, uint16_t val)
-{
-    address_space_stw_be(as, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UW_BE_(ADDRSPACE_ST_PHYS_)
 
 /**
  * stl_phys() - Store 32 bits, target order: address_space_stl() with
@@ -201,10 +171,7 @@ static inline void stw_be_phys(AddressSpace *as, hwaddr addr, uint16_t val)
  * @addr: the address.
  * @val: the value.
  */
-static inline void stl_phys(AddressSpace *as, hwaddr addr, uint32_t val)
-{
-    address_space_stl(as, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_L_(ADDRSPACE_ST_PHYS_)
 
 /**
  * stl_le_phys() - Store 32 bits, little endian: address_space_stl_le() with
@@ -213,10 +180,7 @@ static inline void stl_phys(AddressSpace *as, hwaddr addr, uint32_t val)
  * @addr: the address.
  * @val: the value.
  */
-static inline void stl_le_phys(AddressSpace *as, hwaddr addr, uint32_t val)
-{
-    address_space_stl_le(as, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_L_LE_(ADDRSPACE_ST_PHYS_)
 
 /**
  * stl_be_phys() - Store 32 bits, big endian: address_space_stl_be() with
@@ -225,10 +189,7 @@ static inline void stl_le_phys(AddressSpace *as, hwaddr addr, uint32_t val)
  * @addr: the address.
  * @val: the value.
  */
-static inline void stl_be_phys(AddressSpace *as, hwaddr addr, uint32_t val)
-{
-    address_space_stl_be(as, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_L_BE_(ADDRSPACE_ST_PHYS_)
 
 /**
  * stq_phys() - Store 64 bits, target order: address_space_stq() with
@@ -237,10 +198,7 @@ static inline void stl_be_phys(AddressSpace *as, hwaddr addr, uint32_t val)
  * @addr: the address.
  * @val: the value.
  */
-static inline void stq_phys(AddressSpace *as, hwaddr addr, uint64_t val)
-{
-    address_space_stq(as, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_Q_(ADDRSPACE_ST_PHYS_)
 
 /**
  * stq_le_phys() - Store 64 bits, little endian: address_space_stq_le() with
@@ -249,10 +207,7 @@ static inline void stq_phys(AddressSpace *as, hwaddr addr, uint64_t val)
  * @addr: the address.
  * @val: the value.
  */
-static inline void stq_le_phys(AddressSpace *as, hwaddr addr, uint64_t val)
-{
-    address_space_stq_le(as, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_Q_LE_(ADDRSPACE_ST_PHYS_)
 
 /**
  * stq_be_phys() - Store 64 bits, big endian: address_space_stq_be() with
@@ -261,12 +216,24 @@ static inline void stq_le_phys(AddressSpace *as, hwaddr addr, uint64_t val)
  * @addr: the address.
  * @val: the value.
  */
-static inline void stq_be_phys(AddressSpace *as, hwaddr addr, uint64_t val)
-{
-    address_space_stq_be(as, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_Q_BE_(ADDRSPACE_ST_PHYS_)
 
 /* ---- On a MemoryRegionCache (address_space_cache_init()) ---- */
+
+/* The generators of the _cached family. */
+#define ADDRSPACE_LD_PHYS_CACHED_(ld, st, type, size, order)                   \
+    static inline type ld##_phys_cached(MemoryRegionCache *cache, hwaddr addr) \
+    {                                                                          \
+        return address_space_##ld##_cached(cache, addr,                        \
+                                           MEMTXATTRS_UNSPECIFIED, NULL);      \
+    }
+#define ADDRSPACE_ST_PHYS_CACHED_(ld, st, type, size, order)                   \
+    static inline void st##_phys_cached(MemoryRegionCache *cache, hwaddr addr, \
+                                        type val)                              \
+    {                                                                          \
+        address_space_##st##_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED,  \
+                                    NULL);                                     \
+    }
 
 /**
  * ldub_phys_cached() - Load a byte: address_space_ldub_cached() with
@@ -275,10 +242,7 @@ static inline void stq_be_phys(AddressSpace *as, hwaddr addr, uint64_t val)
  * @addr: offset in the cached range.
  * Return: the value (0 where the load failed).
  */
-static inline uint8_t ldub_phys_cached(MemoryRegionCache *cache, hwaddr addr)
-{
-    return address_space_ldub_cached(cache, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UB_(ADDRSPACE_LD_PHYS_CACHED_)
 
 /**
  * lduw_phys_cached() - Load 16 bits, target order: address_space_lduw_cached()
@@ -287,10 +251,7 @@ static inline uint8_t ldub_phys_cached(MemoryRegionCache *cache, hwaddr addr)
  * @addr: offset in the cached range.
  * Return: the value (0 where the load failed).
  */
-static inline uint16_t lduw_phys_cached(MemoryRegionCache *cache, hwaddr addr)
-{
-    return address_space_lduw_cached(cache, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UW_(ADDRSPACE_LD_PHYS_CACHED_)
 
 /**
  * lduw_le_phys_cached() - Load 16 bits, little endian:
@@ -299,12 +260,7 @@ static inline uint16_t lduw_phys_cached(MemoryRegionCache *cache, hwaddr addr)
  * @addr: offset in the cached range.
  * Return: the value (0 where the load failed).
  */
-static inline uint16_t lduw_le_phys_cached(MemoryRegionCache *cache,
-                                           hwaddr addr)
-{
-    return address_space_lduw_le_cached(cache, addr, MEMTXATTRS_UNSPECIFIED,
-                                        NULL);
-}
+ADDRSPACE_TYPED_UW_LE_(ADDRSPACE_LD_PHYS_CACHED_)
 
 /**
  * lduw_be_phys_cached() - Load 16 bits, big endian:
@@ -313,12 +269,7 @@ static inline uint16_t lduw_le_phys_cached(MemoryRegionCache *cache,
  * @addr: offset in the cached range.
  * Return: the value (0 where the load failed).
  */
-static inline uint16_t lduw_be_phys_cached(MemoryRegionCache *cache,
-                                           hwaddr addr)
-{
-    return address_space_lduw_be_cached(cache, addr, MEMTXATTRS_UNSPECIFIED,
-                                        NULL);
-}
+ADDRSPACE_TYPED_UW_BE_(ADDRSPACE_LD_PHYS_CACHED_)
 
 /**
  * ldl_phys_cached() - Load 32 bits, target order: address_space_ldl_cached()
@@ -327,10 +278,7 @@ static inline uint16_t lduw_be_phys_cached(MemoryRegionCache *cache,
  * @addr: offset in the cached range.
  * Return: the value (0 where the load failed).
  */
-static inline uint32_t ldl_phys_cached(MemoryRegionCache *cache, hwaddr addr)
-{
-    return address_space_ldl_cached(cache, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_L_(ADDRSPACE_LD_PHYS_CACHED_)
 
 /**
  * ldl_le_phys_cached() - Load 32 bits, little endian:
@@ -339,11 +287,7 @@ static inline uint32_t ldl_phys_cached(MemoryRegionCache *cache, hwaddr addr)
  * @addr: offset in the cached range.
  * Return: the value (0 where the load failed).
  */
-static inline uint32_t ldl_le_phys_cached(MemoryRegionCache *cache, hwaddr addr)
-{
-    return address_space_ldl_le_cached(cache, addr, MEMTXATTRS_UNSPECIFIED,
-                                       NULL);
-}
+ADDRSPACE_TYPED_L_LE_(ADDRSPACE_LD_PHYS_CACHED_)
 
 /**
  * ldl_be_phys_cached() - Load 32 bits, big endian:
@@ -352,11 +296,7 @@ static inline uint32_t ldl_le_phys_cached(MemoryRegionCache *cache, hwaddr addr)
  * @addr: offset in the cached range.
  * Return: the value (0 where the load failed).
  */
-static inline uint32_t ldl_be_phys_cached(MemoryRegionCache *cache, hwaddr addr)
-{
-    return address_space_ldl_be_cached(cache, addr, MEMTXATTRS_UNSPECIFIED,
-                                       NULL);
-}
+ADDRSPACE_TYPED_L_BE_(ADDRSPACE_LD_PHYS_CACHED_)
 
 /**
  * ldq_phys_cached() - Load 64 bits, target order: address_space_ldq_cached()
@@ -365,10 +305,7 @@ static inline uint32_t ldl_be_phys_cached(MemoryRegionCache *cache, hwaddr addr)
  * @addr: offset in the cached range.
  * Return: the value (0 where the load failed).
  */
-static inline uint64_t ldq_phys_cached(MemoryRegionCache *cache, hwaddr addr)
-{
-    return address_space_ldq_cached(cache, addr, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_Q_(ADDRSPACE_LD_PHYS_CACHED_)
 
 /**
  * ldq_le_phys_cached() - Load 64 bits, little endian:
@@ -377,11 +314,7 @@ static inline uint64_t ldq_phys_cached(MemoryRegionCache *cache, hwaddr addr)
  * @addr: offset in the cached range.
  * Return: the value (0 where the load failed).
  */
-static inline uint64_t ldq_le_phys_cached(MemoryRegionCache *cache, hwaddr addr)
-{
-    return address_space_ldq_le_cached(cache, addr, MEMTXATTRS_UNSPECIFIED,
-                                       NULL);
-}
+ADDRSPACE_TYPED_Q_LE_(ADDRSPACE_LD_PHYS_CACHED_)
 
 /**
  * ldq_be_phys_cached() - Load 64 bits, big endian:
@@ -390,11 +323,7 @@ static inline uint64_t ldq_le_phys_cached(MemoryRegionCache *cache, hwaddr addr)
  * @addr: offset in the cached range.
  * Return: the value (0 where the load failed).
  */
-static inline uint64_t ldq_be_phys_cached(MemoryRegionCache *cache, hwaddr addr)
-{
-    return address_space_ldq_be_cached(cache, addr, MEMTXATTRS_UNSPECIFIED,
-                                       NULL);
-}
+ADDRSPACE_TYPED_Q_BE_(ADDRSPACE_LD_PHYS_CACHED_)
 
 /**
  * stb_phys_cached() - Store a byte: address_space_stb_cached() with unspecified
@@ -403,11 +332,7 @@ static inline uint64_t ldq_be_phys_cached(MemoryRegionCache *cache, hwaddr addr)
  * @addr: offset in the cached range.
  * @val: the value.
  */
-static inline void stb_phys_cached(MemoryRegionCache *cache, hwaddr addr,
-                                   uint8_t val)
-{
-    address_space_stb_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UB_(ADDRSPACE_ST_PHYS_CACHED_)
 
 /**
  * stw_phys_cached() - Store 16 bits, target order: address_space_stw_cached()
@@ -416,11 +341,7 @@ static inline void stb_phys_cached(MemoryRegionCache *cache, hwaddr addr,
  * @addr: offset in the cached range.
  * @val: the value.
  */
-static inline void stw_phys_cached(MemoryRegionCache *cache, hwaddr addr,
-                                   uint16_t val)
-{
-    address_space_stw_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UW_(ADDRSPACE_ST_PHYS_CACHED_)
 
 /**
  * stw_le_phys_cached() - Store 16 bits, little endian:
@@ -429,11 +350,7 @@ static inline void stw_phys_cached(MemoryRegionCache *cache, hwaddr addr,
  * @addr: offset in the cached range.
  * @val: the value.
  */
-static inline void stw_le_phys_cached(MemoryRegionCache *cache, hwaddr addr,
-                                      uint16_t val)
-{
-    address_space_stw_le_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UW_LE_(ADDRSPACE_ST_PHYS_CACHED_)
 
 /**
  * stw_be_phys_cached() - Store 16 bits, big endian:
@@ -442,11 +359,7 @@ static inline void stw_le_phys_cached(MemoryRegionCache *cache, hwaddr addr,
  * @addr: offset in the cached range.
  * @val: the value.
  */
-static inline void stw_be_phys_cached(MemoryRegionCache *cache, hwaddr addr,
-                                      uint16_t val)
-{
-    address_space_stw_be_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_UW_BE_(ADDRSPACE_ST_PHYS_CACHED_)
 
 /**
  * stl_phys_cached() - Store 32 bits, target order: address_space_stl_cached()
@@ -455,11 +368,7 @@ static inline void stw_be_phys_cached(MemoryRegionCache *cache, hwaddr addr,
  * @addr: offset in the cached range.
  * @val: the value.
  */
-static inline void stl_phys_cached(MemoryRegionCache *cache, hwaddr addr,
-                                   uint32_t val)
-{
-    address_space_stl_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_L_(ADDRSPACE_ST_PHYS_CACHED_)
 
 /**
  * stl_le_phys_cached() - Store 32 bits, little endian:
@@ -468,11 +377,7 @@ static inline void stl_phys_cached(MemoryRegionCache *cache, hwaddr addr,
  * @addr: offset in the cached range.
  * @val: the value.
  */
-static inline void stl_le_phys_cached(MemoryRegionCache *cache, hwaddr addr,
-                                      uint32_t val)
-{
-    address_space_stl_le_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_L_LE_(ADDRSPACE_ST_PHYS_CACHED_)
 
 /**
  * stl_be_phys_cached() - Store 32 bits, big endian:
@@ -481,11 +386,7 @@ static inline void stl_le_phys_cached(MemoryRegionCache *cache, hwaddr addr,
  * @addr: offset in the cached range.
  * @val: the value.
  */
-static inline void stl_be_phys_cached(MemoryRegionCache *cache, hwaddr addr,
-                                      uint32_t val)
-{
-    address_space_stl_be_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_L_BE_(ADDRSPACE_ST_PHYS_CACHED_)
 
 /**
  * stq_phys_cached() - Store 64 bits, target order: address_space_stq_cached()
@@ -494,11 +395,7 @@ static inline void stl_be_phys_cached(MemoryRegionCache *cache, hwaddr addr,
  * @addr: offset in the cached range.
  * @val: the value.
  */
-static inline void stq_phys_cached(MemoryRegionCache *cache, hwaddr addr,
-                                   uint64_t val)
-{
-    address_space_stq_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_Q_(ADDRSPACE_ST_PHYS_CACHED_)
 
 /**
  * stq_le_phys_cached() - Store 64 bits, little endian:
@@ -507,11 +404,7 @@ static inline void stq_phys_cached(MemoryRegionCache *cache, hwaddr addr,
  * @addr: offset in the cached range.
  * @val: the value.
  */
-static inline void stq_le_phys_cached(MemoryRegionCache *cache, hwaddr addr,
-                                      uint64_t val)
-{
-    address_space_stq_le_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_Q_LE_(ADDRSPACE_ST_PHYS_CACHED_)
 
 /**
  * stq_be_phys_cached() - Store 64 bits, big endian:
@@ -520,11 +413,7 @@ static inline void stq_le_phys_cached(MemoryRegionCache *cache, hwaddr addr,
  * @addr: offset in the cached range.
  * @val: the value.
  */
-static inline void stq_be_phys_cached(MemoryRegionCache *cache, hwaddr addr,
-                                      uint64_t val)
-{
-    address_space_stq_be_cached(cache, addr, val, MEMTXATTRS_UNSPECIFIED, NULL);
-}
+ADDRSPACE_TYPED_Q_BE_(ADDRSPACE_ST_PHYS_CACHED_)
 
 ADDRSPACE_END_DECLS
 

@@ -180,132 +180,100 @@ AddressSpace *as_tlb_address_space(const AsTlb *tlb);
 
 #include <addrspace/static/tlb-inline.h>
 
+/*
+ * The family's generators (static/typed-table.h): one function a row, of
+ * the rows with a named byte order (the cache keeps no target order). As
+ * QEMU's cpu_ld*_data(), values up to 32 bits are uint32_t.
+ */
+#define AS_TLB_VALUE_1_ uint32_t
+#define AS_TLB_VALUE_2_ uint32_t
+#define AS_TLB_VALUE_4_ uint32_t
+#define AS_TLB_VALUE_8_ uint64_t
+#define AS_TLB_LD_(ld, st, type, size, order)                            \
+    static inline AS_TLB_VALUE_##size##_ as_tlb_##ld##_rcu(              \
+        AsTlb *tlb, hwaddr addr, MemTxAttrs attrs, MemTxResult *result)  \
+    {                                                                    \
+        return (AS_TLB_VALUE_##size##_)as_tlb_ld(tlb, addr, size, order, \
+                                                 attrs, result);         \
+    }
+#define AS_TLB_ST_(ld, st, type, size, order)                                  \
+    static inline void as_tlb_##st##_rcu(                                      \
+        AsTlb *tlb, hwaddr addr, AS_TLB_VALUE_##size##_ val, MemTxAttrs attrs, \
+        MemTxResult *result)                                                   \
+    {                                                                          \
+        as_tlb_st(tlb, addr, size, val, order, attrs, result);                 \
+    }
+
 /** as_tlb_ldub_rcu() - Load 8 bits, through the cache: as
  * address_space_ldub(). @tlb: the cache. @addr: address. @attrs: attributes.
  * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
-static inline uint32_t as_tlb_ldub_rcu(AsTlb *tlb, hwaddr addr,
-                                       MemTxAttrs attrs, MemTxResult *result)
-{
-    return (uint32_t)as_tlb_ld(tlb, addr, 1, 0, attrs, result);
-}
+ADDRSPACE_TYPED_UB_(AS_TLB_LD_)
 /** as_tlb_lduw_le_rcu() - Load 16 bits, little endian, through the cache: as
  * address_space_lduw_le(). @tlb: the cache. @addr: address. @attrs: attributes.
  * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
-static inline uint32_t as_tlb_lduw_le_rcu(AsTlb *tlb, hwaddr addr,
-                                          MemTxAttrs attrs, MemTxResult *result)
-{
-    return (uint32_t)as_tlb_ld(tlb, addr, 2, 0, attrs, result);
-}
+ADDRSPACE_TYPED_UW_LE_(AS_TLB_LD_)
 /** as_tlb_lduw_be_rcu() - Load 16 bits, big endian, through the cache: as
  * address_space_lduw_be(). @tlb: the cache. @addr: address. @attrs: attributes.
  * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
-static inline uint32_t as_tlb_lduw_be_rcu(AsTlb *tlb, hwaddr addr,
-                                          MemTxAttrs attrs, MemTxResult *result)
-{
-    return (uint32_t)as_tlb_ld(tlb, addr, 2, 1, attrs, result);
-}
+ADDRSPACE_TYPED_UW_BE_(AS_TLB_LD_)
 /** as_tlb_ldl_le_rcu() - Load 32 bits, little endian, through the cache: as
  * address_space_ldl_le(). @tlb: the cache. @addr: address. @attrs: attributes.
  * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
-static inline uint32_t as_tlb_ldl_le_rcu(AsTlb *tlb, hwaddr addr,
-                                         MemTxAttrs attrs, MemTxResult *result)
-{
-    return (uint32_t)as_tlb_ld(tlb, addr, 4, 0, attrs, result);
-}
+ADDRSPACE_TYPED_L_LE_(AS_TLB_LD_)
 /** as_tlb_ldl_be_rcu() - Load 32 bits, big endian, through the cache: as
  * address_space_ldl_be(). @tlb: the cache. @addr: address. @attrs: attributes.
  * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
-static inline uint32_t as_tlb_ldl_be_rcu(AsTlb *tlb, hwaddr addr,
-                                         MemTxAttrs attrs, MemTxResult *result)
-{
-    return (uint32_t)as_tlb_ld(tlb, addr, 4, 1, attrs, result);
-}
+ADDRSPACE_TYPED_L_BE_(AS_TLB_LD_)
 /** as_tlb_ldq_le_rcu() - Load 64 bits, little endian, through the cache: as
  * address_space_ldq_le(). @tlb: the cache. @addr: address. @attrs: attributes.
  * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
-static inline uint64_t as_tlb_ldq_le_rcu(AsTlb *tlb, hwaddr addr,
-                                         MemTxAttrs attrs, MemTxResult *result)
-{
-    return (uint64_t)as_tlb_ld(tlb, addr, 8, 0, attrs, result);
-}
+ADDRSPACE_TYPED_Q_LE_(AS_TLB_LD_)
 /** as_tlb_ldq_be_rcu() - Load 64 bits, big endian, through the cache: as
  * address_space_ldq_be(). @tlb: the cache. @addr: address. @attrs: attributes.
  * @result: result or NULL. Context: the thread that uses the cache, inside a
  * read-side section. Return: the value. */
-static inline uint64_t as_tlb_ldq_be_rcu(AsTlb *tlb, hwaddr addr,
-                                         MemTxAttrs attrs, MemTxResult *result)
-{
-    return (uint64_t)as_tlb_ld(tlb, addr, 8, 1, attrs, result);
-}
+ADDRSPACE_TYPED_Q_BE_(AS_TLB_LD_)
 /** as_tlb_stb_rcu() - Store 8 bits, through the cache: as
  * address_space_stb(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
  * uses the cache, inside a read-side section. */
-static inline void as_tlb_stb_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
-                                  MemTxAttrs attrs, MemTxResult *result)
-{
-    as_tlb_st(tlb, addr, 1, val, 0, attrs, result);
-}
+ADDRSPACE_TYPED_UB_(AS_TLB_ST_)
 /** as_tlb_stw_le_rcu() - Store 16 bits, little endian, through the cache: as
  * address_space_stw_le(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
  * uses the cache, inside a read-side section. */
-static inline void as_tlb_stw_le_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
-                                     MemTxAttrs attrs, MemTxResult *result)
-{
-    as_tlb_st(tlb, addr, 2, val, 0, attrs, result);
-}
+ADDRSPACE_TYPED_UW_LE_(AS_TLB_ST_)
 /** as_tlb_stw_be_rcu() - Store 16 bits, big endian, through the cache: as
  * address_space_stw_be(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
  * uses the cache, inside a read-side section. */
-static inline void as_tlb_stw_be_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
-                                     MemTxAttrs attrs, MemTxResult *result)
-{
-    as_tlb_st(tlb, addr, 2, val, 1, attrs, result);
-}
+ADDRSPACE_TYPED_UW_BE_(AS_TLB_ST_)
 /** as_tlb_stl_le_rcu() - Store 32 bits, little endian, through the cache: as
  * address_space_stl_le(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
  * uses the cache, inside a read-side section. */
-static inline void as_tlb_stl_le_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
-                                     MemTxAttrs attrs, MemTxResult *result)
-{
-    as_tlb_st(tlb, addr, 4, val, 0, attrs, result);
-}
+ADDRSPACE_TYPED_L_LE_(AS_TLB_ST_)
 /** as_tlb_stl_be_rcu() - Store 32 bits, big endian, through the cache: as
  * address_space_stl_be(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
  * uses the cache, inside a read-side section. */
-static inline void as_tlb_stl_be_rcu(AsTlb *tlb, hwaddr addr, uint32_t val,
-                                     MemTxAttrs attrs, MemTxResult *result)
-{
-    as_tlb_st(tlb, addr, 4, val, 1, attrs, result);
-}
+ADDRSPACE_TYPED_L_BE_(AS_TLB_ST_)
 /** as_tlb_stq_le_rcu() - Store 64 bits, little endian, through the cache: as
  * address_space_stq_le(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
  * uses the cache, inside a read-side section. */
-static inline void as_tlb_stq_le_rcu(AsTlb *tlb, hwaddr addr, uint64_t val,
-                                     MemTxAttrs attrs, MemTxResult *result)
-{
-    as_tlb_st(tlb, addr, 8, val, 0, attrs, result);
-}
+ADDRSPACE_TYPED_Q_LE_(AS_TLB_ST_)
 /** as_tlb_stq_be_rcu() - Store 64 bits, big endian, through the cache: as
  * address_space_stq_be(). @tlb: the cache. @addr: address. @val: value.
  * @attrs: attributes. @result: result or NULL. Context: the thread that
  * uses the cache, inside a read-side section. */
-static inline void as_tlb_stq_be_rcu(AsTlb *tlb, hwaddr addr, uint64_t val,
-                                     MemTxAttrs attrs, MemTxResult *result)
-{
-    as_tlb_st(tlb, addr, 8, val, 1, attrs, result);
-}
+ADDRSPACE_TYPED_Q_BE_(AS_TLB_ST_)
 
 ADDRSPACE_END_DECLS
 

@@ -338,8 +338,9 @@ static void test_typed_romd(void)
             flatview_find(address_space_to_flatview(&m->as), 0x5000);
         uint64_t v = 0;
 
-        g_assert_cmphex(memory_section_load(sec, 0x5000, 4, false, ATTRS,
-                                            &m->as, false, &v),
+        g_assert_cmphex(memory_section_load(sec, 0x5000, 4,
+                                            DEVICE_LITTLE_ENDIAN, ATTRS, &m->as,
+                                            false, &v),
                         ==, MEMTX_OK);
         g_assert_cmphex(v, ==, 0x44332211);
     }

@@ -74,25 +74,39 @@ static bool takes_fast(MemoryRegion *mr, hwaddr offset, unsigned size)
     return true;
 }
 
+/*
+ * The byte order a value exchanged in order @big_endian is passed with:
+ * DEVICE_NATIVE_ENDIAN when it is the target's, so the tables cover the
+ * resolution of all three orders.
+ */
+static enum device_endian order_of(bool big_endian, bool target_be)
+{
+    if (big_endian == target_be) {
+        return DEVICE_NATIVE_ENDIAN;
+    }
+    return big_endian ? DEVICE_BIG_ENDIAN : DEVICE_LITTLE_ENDIAN;
+}
+
 static MemTxResult rd_attrs(MemoryRegion *mr, hwaddr offset, unsigned size,
                             uint64_t *value, bool big_endian, bool target_be,
                             MemTxAttrs attrs)
 {
+    enum device_endian order = order_of(big_endian, target_be);
     MemTxResult r;
     unsigned piece;
 
     RCU_READ_LOCK_GUARD();
     if (takes_inline(mr, offset, size, &piece)) {
-        *value = memory_region_mmio_load_inline(
-            mr, offset, size, piece, big_endian, target_be, attrs, &r);
+        *value = memory_region_mmio_load_inline(mr, offset, size, piece, order,
+                                                &target_be, attrs, &r);
         return r;
     }
     if (takes_fast(mr, offset, size)) {
-        *value = memory_region_load_fast(mr, offset, size, big_endian,
-                                         target_be, attrs, &r);
+        *value = memory_region_load_fast(mr, offset, size, order, target_be,
+                                         attrs, &r);
         return r;
     }
-    return memory_region_dispatch_read(mr, offset, value, size, big_endian,
+    return memory_region_dispatch_read(mr, offset, value, size, order,
                                        target_be, attrs);
 }
 
@@ -100,18 +114,19 @@ static MemTxResult wr_attrs(MemoryRegion *mr, hwaddr offset, unsigned size,
                             uint64_t value, bool big_endian, bool target_be,
                             MemTxAttrs attrs)
 {
+    enum device_endian order = order_of(big_endian, target_be);
     unsigned piece;
 
     RCU_READ_LOCK_GUARD();
     if (takes_inline(mr, offset, size, &piece)) {
         return memory_region_mmio_store_inline(mr, offset, size, piece, value,
-                                               big_endian, target_be, attrs);
+                                               order, &target_be, attrs);
     }
     if (takes_fast(mr, offset, size)) {
-        return memory_region_store_fast(mr, offset, value, size, big_endian,
+        return memory_region_store_fast(mr, offset, value, size, order,
                                         target_be, attrs);
     }
-    return memory_region_dispatch_write(mr, offset, value, size, big_endian,
+    return memory_region_dispatch_write(mr, offset, value, size, order,
                                         target_be, attrs);
 }
 

@@ -1439,8 +1439,9 @@ static void test_offset_past_end(gconstpointer data)
     r = guest_memory_find_region(f->mem, 0x3000);
     g_assert_nonnull(r);
     g_assert_cmpuint(guest_region_left(r, 0xfff), ==, 1);
-    g_assert_cmpuint(guest_region_load(r, 0xffc, 4, false, ATTRS, false, &v),
-                     ==, MEMTX_OK);
+    g_assert_cmpuint(
+        guest_region_load(r, 0xffc, 4, DEVICE_LITTLE_ENDIAN, ATTRS, false, &v),
+        ==, MEMTX_OK);
     for (size_t i = 0; i < G_N_ELEMENTS(offsets); i++) {
         hwaddr off = offsets[i];
         uint64_t done = 99;
@@ -1448,10 +1449,12 @@ static void test_offset_past_end(gconstpointer data)
         v = 99;
         g_assert_cmpuint(guest_region_left(r, off), ==, 0);
         g_assert_false(guest_region_host_fits(r, off, 1));
-        g_assert_cmpuint(guest_region_load(r, off, 4, false, ATTRS, false, &v),
+        g_assert_cmpuint(guest_region_load(r, off, 4, DEVICE_LITTLE_ENDIAN,
+                                           ATTRS, false, &v),
                          ==, MEMTX_DECODE_ERROR);
         g_assert_cmpuint(v, ==, 0);
-        g_assert_cmpuint(guest_region_store(r, off, 4, false, ATTRS, false, 1),
+        g_assert_cmpuint(guest_region_store(r, off, 4, DEVICE_LITTLE_ENDIAN,
+                                            ATTRS, false, 1),
                          ==, MEMTX_DECODE_ERROR);
         g_assert_cmpuint(guest_region_read(r, off, buf, 4, ATTRS, false, &done),
                          ==, MEMTX_DECODE_ERROR);

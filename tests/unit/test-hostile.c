@@ -204,12 +204,14 @@ static void odd_size(Fix *f, unsigned size, const char *split_log)
 
     rcu_read_lock();
     g_assert_cmphex(memory_region_dispatch_read(testdev_region(f->dev), 0, &v,
-                                                size, false, false, U),
+                                                size, DEVICE_LITTLE_ENDIAN,
+                                                false, U),
                     ==, MEMTX_DECODE_ERROR);
     g_assert_cmphex(v, ==, 0);
-    g_assert_cmphex(memory_region_dispatch_write(testdev_region(f->dev), 0,
-                                                 ~0ull, size, false, false, U),
-                    ==, MEMTX_DECODE_ERROR);
+    g_assert_cmphex(
+        memory_region_dispatch_write(testdev_region(f->dev), 0, ~0ull, size,
+                                     DEVICE_LITTLE_ENDIAN, false, U),
+        ==, MEMTX_DECODE_ERROR);
     rcu_read_unlock();
     assert_log(f->dev, "");
     g_assert_true(address_space_access_valid(&f->as, DEV_ADDR, size, false, U));

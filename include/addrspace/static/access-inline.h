@@ -9,14 +9,18 @@
  * AddressSpace's published view (consume; pairs with the release store in
  * memory/address-space.c's group_publish), search the view's two-level
  * index (static/flatview-inline.h), check the bounds, one host load or
- * store, leave. An MMIO access of a size the
- * device's ops take without dispatch planning (aligned, outside any
- * callback of the thread, neither the big lock nor a region lock) calls the
- * device from here: the same callbacks, masks and byte order as
- * memory/dispatch.c's fast path, which /dispatch/inline/ tests against. Everything else (holes, IOMMUs,
- * dirty logging, other MMIO, accesses crossing a section) calls the
- * library's out-of-line path with the section already found, still inside
- * the read-side section; it applies every rule of memory/access.c.
+ * store, leave. An MMIO access of a size the device's ops take without
+ * dispatch planning (aligned: flatview_section_mmio(), tested once per
+ * access) runs the one piece loop, memory_region_mmio_pieces(): here, in
+ * the caller's frame, when it needs neither guard nor lock (outside any
+ * callback of the thread, neither the big lock nor a region lock), else
+ * out of line inside them (memory_region_load_fast()/_store_fast() in
+ * memory/dispatch.c), which /dispatch/inline/ and /dispatch/fast/ test
+ * against the general dispatch. Everything else (holes, IOMMUs, dirty
+ * logging, hooks, other MMIO, accesses crossing a section) calls the
+ * library's general out-of-line path with the section already found,
+ * still inside the read-side section; it applies every rule of
+ * memory/access.c.
  */
 #ifndef ADDRSPACE_STATIC_ACCESS_INLINE_H
 #define ADDRSPACE_STATIC_ACCESS_INLINE_H
@@ -47,23 +51,23 @@ extern __thread AddrspaceDispatchGuard addrspace_dispatch_guard;
 /**
  * address_space_ld_slow() - private: out-of-line typed load.
  * @as: address space. @addr: address. @size: 1, 2, 4 or 8.
- * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @order: the value's byte order (DEVICE_NATIVE_ENDIAN: @as's target's).
  * @attrs: attributes. @result: result or NULL.
  * Return: the value.
  */
 uint64_t address_space_ld_slow(AddressSpace *as, hwaddr addr, unsigned size,
-                               int order, MemTxAttrs attrs,
+                               enum device_endian order, MemTxAttrs attrs,
                                MemTxResult *result);
 
 /**
  * address_space_st_slow() - private: out-of-line typed store.
  * @as: address space. @addr: address. @size: 1, 2, 4 or 8. @val: value.
- * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @order: the value's byte order (DEVICE_NATIVE_ENDIAN: @as's target's).
  * @attrs: attributes. @result: result or NULL.
  */
 void address_space_st_slow(AddressSpace *as, hwaddr addr, unsigned size,
-                           uint64_t val, int order, MemTxAttrs attrs,
-                           MemTxResult *result);
+                           uint64_t val, enum device_endian order,
+                           MemTxAttrs attrs, MemTxResult *result);
 
 /**
  * address_space_ld_at_rcu() - private: out-of-line typed load, for a
@@ -71,42 +75,61 @@ void address_space_st_slow(AddressSpace *as, hwaddr addr, unsigned size,
  * @as: address space. @s: flatview_index_find() of @addr in @as's view,
  * read in the caller's read-side section (NULL: a hole).
  * @addr: address. @size: 1, 2, 4 or 8.
- * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @order: the value's byte order (DEVICE_NATIVE_ENDIAN: @as's target's).
  * @attrs: attributes. @result: result or NULL.
  * Context: inside the read-side section that found @s.
  * Return: the value.
  */
 uint64_t address_space_ld_at_rcu(AddressSpace *as, const FlatSection *s,
-                                 hwaddr addr, unsigned size, int order,
-                                 MemTxAttrs attrs, MemTxResult *result);
+                                 hwaddr addr, unsigned size,
+                                 enum device_endian order, MemTxAttrs attrs,
+                                 MemTxResult *result);
 
 /**
  * address_space_st_at_rcu() - private: out-of-line typed store, for a
  * section the caller has already looked up.
  * @as: address space. @s: flatview_index_find() of @addr (NULL: a hole).
  * @addr: address. @size: 1, 2, 4 or 8. @val: value.
- * @order: 0 little endian, 1 big endian, -1 the target's.
+ * @order: the value's byte order (DEVICE_NATIVE_ENDIAN: @as's target's).
  * @attrs: attributes. @result: result or NULL.
  * Context: inside the read-side section that found @s.
  */
 void address_space_st_at_rcu(AddressSpace *as, const FlatSection *s,
                              hwaddr addr, unsigned size, uint64_t val,
-                             int order, MemTxAttrs attrs, MemTxResult *result);
+                             enum device_endian order, MemTxAttrs attrs,
+                             MemTxResult *result);
 
 /**
- * address_space_order_swaps() - private: whether a value in byte order
- * @order must be swapped on this host.
- * @as: address space (for the target order). @order: 0, 1 or -1.
- * Return: true to swap.
+ * memory_region_load_fast() - private: the out-of-line MMIO load of an
+ * access that flatview_section_mmio() found fast (a fast size of @mr's
+ * ops, @offset a multiple of @size): the big lock, the region lock and
+ * the re-entrancy guard around the inline path's piece loop
+ * (memory/dispatch.c). Same result, value and callbacks as the general
+ * dispatch, which it is tested against.
+ * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8.
+ * @order: the value's byte order. @target_big: the target's order (for
+ * DEVICE_NATIVE_ENDIAN, the value's or the device's). @attrs: attributes.
+ * @result: set unless NULL.
+ * Context: inside a read-side section.
+ * Return: the value (0 on error).
  */
-static inline bool address_space_order_swaps(const AddressSpace *as, int order)
-{
-    bool big = order < 0
-                   ? __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED)
-                   : order == 1;
+uint64_t memory_region_load_fast(MemoryRegion *mr, hwaddr offset, unsigned size,
+                                 enum device_endian order, bool target_big,
+                                 MemTxAttrs attrs, MemTxResult *result);
 
-    return big != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
-}
+/**
+ * memory_region_store_fast() - private: the store counterpart of
+ * memory_region_load_fast().
+ * @mr: the region. @offset: region offset. @value: the value (its low
+ * @size bytes are used). @size: 1, 2, 4 or 8. @order: the value's byte
+ * order. @target_big: the target's order. @attrs: attributes.
+ * Context: inside a read-side section.
+ * Return: the result.
+ */
+MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
+                                     uint64_t value, unsigned size,
+                                     enum device_endian order, bool target_big,
+                                     MemTxAttrs attrs);
 
 /**
  * address_space_index_rcu() - private: the current view's index.
@@ -161,21 +184,6 @@ static inline bool memory_region_mmio_inline_ok(MemoryRegion *mr, hwaddr offset,
            __atomic_load_n(&mr->priv.no_global_locking, __ATOMIC_RELAXED) &&
            !__atomic_load_n(&mr->priv.lock, __ATOMIC_ACQUIRE) &&
            offset <= last && last - offset >= size - 1;
-}
-
-/**
- * memory_region_device_big() - private: whether the device of @mr is big
- * endian.
- * @mr: the region. @target_big: the target's order (for
- * DEVICE_NATIVE_ENDIAN).
- * Return: true for big endian.
- */
-static inline bool memory_region_device_big(const MemoryRegion *mr,
-                                            bool target_big)
-{
-    enum device_endian e = mr->priv.ops->endianness;
-
-    return e == DEVICE_BIG_ENDIAN || (e != DEVICE_LITTLE_ENDIAN && target_big);
 }
 
 /**
@@ -286,19 +294,21 @@ memory_region_mmio_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
  * memory_region_load_fast() does for it, without the calls.
  * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8 (see
  * memory_region_mmio_inline_ok()). @piece: the callbacks' size (@size or
- * less, a power of two). @big_endian: the value's order.
- * @target_big: the target's order. @attrs: attributes. @result: set.
+ * less, a power of two). @order: the value's byte order.
+ * @target_big: the target's order (addrspace_endian_big()).
+ * @attrs: attributes. @result: set.
  * Context: inside a read-side section; memory_region_mmio_inline_ok().
  * Return: the value (masked to @size, in the value's order).
  */
 static inline uint64_t
 memory_region_mmio_load_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
-                               unsigned piece, bool big_endian, bool target_big,
-                               MemTxAttrs attrs, MemTxResult *result)
+                               unsigned piece, enum device_endian order,
+                               const bool *target_big, MemTxAttrs attrs,
+                               MemTxResult *result)
 {
     const MemoryRegionOps *ops = mr->priv.ops;
     AddrspaceDispatchGuard *g = &addrspace_dispatch_guard;
-    bool dev_big = memory_region_device_big(mr, target_big);
+    bool dev_big = addrspace_endian_big(ops->endianness, target_big);
     MemTxResult r;
     uint64_t v;
 
@@ -307,7 +317,7 @@ memory_region_mmio_load_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
     r = memory_region_mmio_pieces(mr, ops, offset, size, piece, dev_big,
                                   UINT64_MAX, false, attrs, &v);
     g->depth = 0;
-    if (dev_big != big_endian) {
+    if (dev_big != addrspace_endian_big(order, target_big)) {
         v = addrspace_bswap(v, size);
     }
     *result = r;
@@ -318,24 +328,25 @@ memory_region_mmio_load_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
  * memory_region_mmio_store_inline() - private: the store counterpart of
  * memory_region_mmio_load_inline().
  * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8.
- * @piece: the callbacks' size. @val: the value, in order @big_endian.
- * @big_endian: its order. @target_big: the target's order.
+ * @piece: the callbacks' size. @val: the value, in byte order @order.
+ * @order: its byte order. @target_big: the target's order.
  * @attrs: attributes.
  * Context: as memory_region_mmio_load_inline().
  * Return: the result.
  */
 static inline MemTxResult
 memory_region_mmio_store_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
-                                unsigned piece, uint64_t val, bool big_endian,
-                                bool target_big, MemTxAttrs attrs)
+                                unsigned piece, uint64_t val,
+                                enum device_endian order,
+                                const bool *target_big, MemTxAttrs attrs)
 {
     const MemoryRegionOps *ops = mr->priv.ops;
     AddrspaceDispatchGuard *g = &addrspace_dispatch_guard;
-    bool dev_big = memory_region_device_big(mr, target_big);
+    bool dev_big = addrspace_endian_big(ops->endianness, target_big);
     MemTxResult r;
 
     val &= ~0ull >> (64 - 8 * size);
-    if (dev_big != big_endian) {
+    if (dev_big != addrspace_endian_big(order, target_big)) {
         val = addrspace_bswap(val, size);
     }
     g->keys[0] = memory_region_guard_key(mr);
@@ -348,7 +359,12 @@ memory_region_mmio_store_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
 
 /**
  * flatview_section_mmio() - private: the region and offset of an access of
- * @size at @addr that the inline MMIO path may take through section @s.
+ * @size at @addr through section @s that is fast (a fast size of the
+ * region's ops, aligned, inside the section, no hook): the one test of
+ * it. The caller then makes the access inline when
+ * memory_region_mmio_inline_ok(), else calls memory_region_load_fast() or
+ * memory_region_store_fast(): the locks and guard around the same piece
+ * loop, no second test. Every other access takes the general path.
  * @s: the section holding @addr, or NULL.
  * @addr: the address. @size: 1, 2, 4 or 8 (constant).
  * @offset: set to the region offset. @piece: set to the callbacks' size.
@@ -374,19 +390,20 @@ static inline MemoryRegion *flatview_section_mmio(const FlatSection *s,
     }
     p = (s->region.impl_flags >> FLAT_SECTION_PIECE_SHIFT) & 15;
     *piece = p < size ? p : size;
-    return memory_region_mmio_inline_ok(s->mr, *offset, size) ? s->mr : NULL;
+    return s->mr;
 }
 
 /**
  * address_space_ld_inline() - private: the typed load behind every
  * address_space_ld*() (RAM inline, the rest out of line).
  * @as: address space. @addr: address. @size: 1, 2, 4 or 8 (constant).
- * @order: 0 little, 1 big, -1 target. @attrs: attributes.
- * @result: result or NULL.
+ * @order: the value's byte order (constant; DEVICE_NATIVE_ENDIAN: @as's
+ * target's). @attrs: attributes. @result: result or NULL.
  * Return: the value.
  */
 static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
-                                               unsigned size, int order,
+                                               unsigned size,
+                                               enum device_endian order,
                                                MemTxAttrs attrs,
                                                MemTxResult *result)
 {
@@ -401,7 +418,7 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
     if (__builtin_expect(d != NULL, 1)) {
         v = addrspace_host_load(d->region.host + (addr - d->region.start),
                                 size);
-        if (address_space_order_swaps(as, order)) {
+        if (addrspace_endian_swaps(order, &as->priv.big_endian)) {
             v = addrspace_bswap(v, size);
         }
         if (result) {
@@ -414,20 +431,27 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
 
         mr = flatview_section_mmio(s, addr, size, &offset, &piece);
         if (mr) {
-            /* the device callbacks, in this frame */
             MemTxResult r;
-            bool target_big =
-                __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED);
 
-            v = memory_region_mmio_load_inline(
-                mr, offset, size, piece, order < 0 ? target_big : order == 1,
-                target_big, attrs, &r);
+            if (__builtin_expect(memory_region_mmio_inline_ok(mr, offset, size),
+                                 1)) {
+                /* the device callbacks, in this frame */
+                v = memory_region_mmio_load_inline(mr, offset, size, piece,
+                                                   order, &as->priv.big_endian,
+                                                   attrs, &r);
+            } else {
+                /* the same, inside the guard and the locks */
+                v = memory_region_load_fast(
+                    mr, offset, size, order,
+                    __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED),
+                    attrs, &r);
+            }
             if (result) {
                 *result = r;
             }
         } else {
-            /* the rest of MMIO, holes, IOMMUs, crossings: out of line,
-             * without a second lookup */
+            /* the rest of MMIO, holes, IOMMUs, crossings, hooks: the
+             * general path, out of line, without a second lookup */
             v = address_space_ld_at_rcu(as, s, addr, size, order, attrs,
                                         result);
         }
@@ -440,12 +464,13 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
  * address_space_st_inline() - private: the typed store behind every
  * address_space_st*().
  * @as: address space. @addr: address. @size: 1, 2, 4 or 8 (constant).
- * @val: value. @order: 0 little, 1 big, -1 target. @attrs: attributes.
- * @result: result or NULL.
+ * @val: value. @order: its byte order (constant; DEVICE_NATIVE_ENDIAN:
+ * @as's target's). @attrs: attributes. @result: result or NULL.
  */
 static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
                                            unsigned size, uint64_t val,
-                                           int order, MemTxAttrs attrs,
+                                           enum device_endian order,
+                                           MemTxAttrs attrs,
                                            MemTxResult *result)
 {
     RcuReadState entered = rcu_read_enter();
@@ -461,7 +486,7 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
     if (__builtin_expect(d != NULL, 1)) {
         uint64_t v = val;
 
-        if (address_space_order_swaps(as, order)) {
+        if (addrspace_endian_swaps(order, &as->priv.big_endian)) {
             v = addrspace_bswap(v, size);
         }
         addrspace_host_store(d->region.host + (addr - d->region.start), size,
@@ -476,12 +501,19 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
 
         mr = flatview_section_mmio(s, addr, size, &offset, &piece);
         if (mr) {
-            bool target_big =
-                __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED);
-            MemTxResult r = memory_region_mmio_store_inline(
-                mr, offset, size, piece, val,
-                order < 0 ? target_big : order == 1, target_big, attrs);
+            MemTxResult r;
 
+            if (__builtin_expect(memory_region_mmio_inline_ok(mr, offset, size),
+                                 1)) {
+                r = memory_region_mmio_store_inline(
+                    mr, offset, size, piece, val, order, &as->priv.big_endian,
+                    attrs);
+            } else {
+                r = memory_region_store_fast(
+                    mr, offset, val, size, order,
+                    __atomic_load_n(&as->priv.big_endian, __ATOMIC_RELAXED),
+                    attrs);
+            }
             if (result) {
                 *result = r;
             }

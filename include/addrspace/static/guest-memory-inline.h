@@ -17,6 +17,7 @@
 #endif
 
 #include <addrspace/static/host-inline.h>
+#include <addrspace/static/typed-table.h>
 
 /**
  * guest_region_len() - Bytes in @r.
@@ -176,7 +177,7 @@ static inline bool guest_region_host_fits(const GuestRegion *r, hwaddr offset,
  * @r: the region.
  * @offset: offset in @r.
  * @size: 1, 2, 4 or 8.
- * @big_endian: byte order of the value.
+ * @order: byte order of the value (DEVICE_NATIVE_ENDIAN: the target's).
  * @attrs: attributes.
  * @target_big_endian: the target byte order.
  * @value: set to the value (0 on failure).
@@ -185,10 +186,10 @@ static inline bool guest_region_host_fits(const GuestRegion *r, hwaddr offset,
  * Return: the result.
  */
 static inline MemTxResult
-guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
-                  MemTxAttrs attrs, bool target_big_endian, uint64_t *value)
+guest_region_load(GuestRegion *r, hwaddr offset, unsigned size,
+                  enum device_endian order, MemTxAttrs attrs,
+                  bool target_big_endian, uint64_t *value)
 {
-    const bool host_big = G_BYTE_ORDER == G_BIG_ENDIAN;
     uint64_t v = 0;
 
     if (!guest_region_host_fits(r, offset, size)) {
@@ -196,12 +197,14 @@ guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
         if (!guest_region_has(r, offset)) {
             return MEMTX_DECODE_ERROR;
         }
-        return r->ops->load ? r->ops->load(r, offset, size, big_endian, attrs,
+        return r->ops->load ? r->ops->load(r, offset, size, order, attrs,
                                            target_big_endian, value)
                             : MEMTX_DECODE_ERROR;
     }
     v = addrspace_host_load(r->host + offset, size);
-    *value = big_endian != host_big ? addrspace_bswap(v, size) : v;
+    *value = addrspace_endian_swaps(order, &target_big_endian)
+                 ? addrspace_bswap(v, size)
+                 : v;
     return MEMTX_OK;
 }
 
@@ -210,7 +213,7 @@ guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
  * @r: the region.
  * @offset: offset in @r.
  * @size: 1, 2, 4 or 8.
- * @big_endian: byte order of the value.
+ * @order: byte order of the value (DEVICE_NATIVE_ENDIAN: the target's).
  * @attrs: attributes.
  * @target_big_endian: the target byte order.
  * @value: the value (low @size bytes).
@@ -218,24 +221,24 @@ guest_region_load(GuestRegion *r, hwaddr offset, unsigned size, bool big_endian,
  * As guest_region_load(); plain memory is marked dirty.
  * Return: the result.
  */
-static inline MemTxResult guest_region_store(GuestRegion *r, hwaddr offset,
-                                             unsigned size, bool big_endian,
-                                             MemTxAttrs attrs,
-                                             bool target_big_endian,
-                                             uint64_t value)
+static inline MemTxResult
+guest_region_store(GuestRegion *r, hwaddr offset, unsigned size,
+                   enum device_endian order, MemTxAttrs attrs,
+                   bool target_big_endian, uint64_t value)
 {
-    const bool host_big = G_BYTE_ORDER == G_BIG_ENDIAN;
     uint64_t v;
 
     if (!guest_region_host_fits(r, offset, size)) {
         if (!guest_region_has(r, offset)) {
             return MEMTX_DECODE_ERROR;
         }
-        return r->ops->store ? r->ops->store(r, offset, size, big_endian, attrs,
+        return r->ops->store ? r->ops->store(r, offset, size, order, attrs,
                                              target_big_endian, value)
                              : MEMTX_DECODE_ERROR;
     }
-    v = big_endian != host_big ? addrspace_bswap(value, size) : value;
+    v = addrspace_endian_swaps(order, &target_big_endian)
+            ? addrspace_bswap(value, size)
+            : value;
     addrspace_host_store(r->host + offset, size, v);
     guest_region_mark_dirty(r, offset, size);
     return MEMTX_OK;
@@ -313,12 +316,10 @@ static inline MemTxResult guest_memory_load_inline(GuestMemory *mem,
         d = flatview_index_direct(mem->view_index, addr, size,
                                   FLAT_SECTION_HOST, FLAT_SECTION_HOST, &s);
         if (__builtin_expect(d != NULL, 1)) {
-            bool big = endian == DEVICE_BIG_ENDIAN ||
-                       (endian != DEVICE_LITTLE_ENDIAN && mem->big_endian);
             uint64_t v = addrspace_host_load(
                 d->region.host + (addr - d->region.start), size);
 
-            *value = big != (G_BYTE_ORDER == G_BIG_ENDIAN)
+            *value = addrspace_endian_swaps(endian, &mem->big_endian)
                          ? addrspace_bswap(v, size)
                          : v;
             return MEMTX_OK;
@@ -378,78 +379,81 @@ static inline MemTxResult guest_memory_load_inline(GuestMemory *mem,
         }                                                            \
     }
 
+/* The rows of static/typed-table.h as GUEST_MEMORY_DEFINE_LOAD() and
+ * GUEST_MEMORY_DEFINE_STORE() take them. */
+#define GUEST_MEMORY_LD_(ld, st, type, size, order) \
+    GUEST_MEMORY_DEFINE_LOAD(guest_memory_##ld, type, size, order)
+#define GUEST_MEMORY_ST_(ld, st, type, size, order) \
+    GUEST_MEMORY_DEFINE_STORE(guest_memory_##st, type, size, order)
+
 /** guest_memory_ldub() - Load a byte. @mem: the memory. @addr: address.
  * @attrs: attributes. @result: result or NULL. Return: the value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldub, uint8_t, 1, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_UB_(GUEST_MEMORY_LD_)
 /** guest_memory_lduw() - Load 16 bits, target order. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_UW_(GUEST_MEMORY_LD_)
 /** guest_memory_lduw_le() - Load 16 bits, little endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw_le, uint16_t, 2,
-                         DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_UW_LE_(GUEST_MEMORY_LD_)
 /** guest_memory_lduw_be() - Load 16 bits, big endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_lduw_be, uint16_t, 2, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_UW_BE_(GUEST_MEMORY_LD_)
 /** guest_memory_ldl() - Load 32 bits, target order. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_L_(GUEST_MEMORY_LD_)
 /** guest_memory_ldl_le() - Load 32 bits, little endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl_le, uint32_t, 4, DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_L_LE_(GUEST_MEMORY_LD_)
 /** guest_memory_ldl_be() - Load 32 bits, big endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldl_be, uint32_t, 4, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_L_BE_(GUEST_MEMORY_LD_)
 /** guest_memory_ldq() - Load 64 bits, target order. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_Q_(GUEST_MEMORY_LD_)
 /** guest_memory_ldq_le() - Load 64 bits, little endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq_le, uint64_t, 8, DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_Q_LE_(GUEST_MEMORY_LD_)
 /** guest_memory_ldq_be() - Load 64 bits, big endian. @mem: the memory.
  * @addr: address. @attrs: attributes. @result: result or NULL. Return: the
  * value. */
-GUEST_MEMORY_DEFINE_LOAD(guest_memory_ldq_be, uint64_t, 8, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_Q_BE_(GUEST_MEMORY_LD_)
 /** guest_memory_stb() - Store a byte. @mem: the memory. @addr: address.
  * @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stb, uint8_t, 1, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_UB_(GUEST_MEMORY_ST_)
 /** guest_memory_stw() - Store 16 bits, target order. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stw, uint16_t, 2, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_UW_(GUEST_MEMORY_ST_)
 /** guest_memory_stw_le() - Store 16 bits, little endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stw_le, uint16_t, 2,
-                          DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_UW_LE_(GUEST_MEMORY_ST_)
 /** guest_memory_stw_be() - Store 16 bits, big endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stw_be, uint16_t, 2, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_UW_BE_(GUEST_MEMORY_ST_)
 /** guest_memory_stl() - Store 32 bits, target order. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stl, uint32_t, 4, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_L_(GUEST_MEMORY_ST_)
 /** guest_memory_stl_le() - Store 32 bits, little endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stl_le, uint32_t, 4,
-                          DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_L_LE_(GUEST_MEMORY_ST_)
 /** guest_memory_stl_be() - Store 32 bits, big endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stl_be, uint32_t, 4, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_L_BE_(GUEST_MEMORY_ST_)
 /** guest_memory_stq() - Store 64 bits, target order. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stq, uint64_t, 8, DEVICE_NATIVE_ENDIAN)
+ADDRSPACE_TYPED_Q_(GUEST_MEMORY_ST_)
 /** guest_memory_stq_le() - Store 64 bits, little endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stq_le, uint64_t, 8,
-                          DEVICE_LITTLE_ENDIAN)
+ADDRSPACE_TYPED_Q_LE_(GUEST_MEMORY_ST_)
 /** guest_memory_stq_be() - Store 64 bits, big endian. @mem: the memory.
  * @addr: address. @val: value. @attrs: attributes. @result: result or NULL. */
-GUEST_MEMORY_DEFINE_STORE(guest_memory_stq_be, uint64_t, 8, DEVICE_BIG_ENDIAN)
+ADDRSPACE_TYPED_Q_BE_(GUEST_MEMORY_ST_)
 
 #endif /* ADDRSPACE_STATIC_GUEST_MEMORY_INLINE_H */

@@ -16,6 +16,49 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <addrspace/types.h>
+
+/**
+ * ADDRSPACE_HOST_ENDIAN - private: the host's byte order as an enum
+ * device_endian (DEVICE_BIG_ENDIAN or DEVICE_LITTLE_ENDIAN).
+ */
+#define ADDRSPACE_HOST_ENDIAN                                   \
+    (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? DEVICE_BIG_ENDIAN \
+                                            : DEVICE_LITTLE_ENDIAN)
+
+/**
+ * addrspace_endian_big() - private: whether byte order @order is big
+ * endian: the one place where DEVICE_NATIVE_ENDIAN becomes the target's
+ * order. Every byte order the library passes around (a typed access's, a
+ * device's, the buffer path's host order) is an enum device_endian; a
+ * value other than the three counts as DEVICE_NATIVE_ENDIAN, as in QEMU
+ * 7.2's memory_region_big_endian().
+ * @order: the byte order.
+ * @target_big: the target's order, read (relaxed) only for
+ * DEVICE_NATIVE_ENDIAN, so a constant @order costs no load.
+ * Return: true for big endian.
+ */
+static inline bool addrspace_endian_big(enum device_endian order,
+                                        const bool *target_big)
+{
+    return order == DEVICE_BIG_ENDIAN ||
+           (order != DEVICE_LITTLE_ENDIAN &&
+            __atomic_load_n(target_big, __ATOMIC_RELAXED));
+}
+
+/**
+ * addrspace_endian_swaps() - private: whether a value in byte order
+ * @order must be byte-swapped to or from the host's order.
+ * @order: the byte order. @target_big: as addrspace_endian_big().
+ * Return: true to swap.
+ */
+static inline bool addrspace_endian_swaps(enum device_endian order,
+                                          const bool *target_big)
+{
+    return addrspace_endian_big(order, target_big) !=
+           (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+}
+
 /**
  * addrspace_bswap() - private: byte-swap the low @size bytes of @v.
  * @v: the value. @size: 1, 2, 4 or 8.

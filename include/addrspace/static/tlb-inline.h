@@ -24,21 +24,23 @@
 /**
  * as_tlb_ld_miss() - private: the out-of-line typed load of an AsTlb.
  * @tlb: the cache. @addr: address. @size: 1, 2, 4 or 8.
- * @order: 0 little endian, 1 big endian.
+ * @order: DEVICE_LITTLE_ENDIAN or DEVICE_BIG_ENDIAN.
  * @attrs: attributes. @result: result or NULL.
  * Return: the value.
  */
-uint64_t as_tlb_ld_miss(AsTlb *tlb, hwaddr addr, unsigned size, int order,
-                        MemTxAttrs attrs, MemTxResult *result);
+uint64_t as_tlb_ld_miss(AsTlb *tlb, hwaddr addr, unsigned size,
+                        enum device_endian order, MemTxAttrs attrs,
+                        MemTxResult *result);
 
 /**
  * as_tlb_st_miss() - private: the out-of-line typed store of an AsTlb.
  * @tlb: the cache. @addr: address. @size: 1, 2, 4 or 8. @val: value.
- * @order: 0 little endian, 1 big endian.
+ * @order: DEVICE_LITTLE_ENDIAN or DEVICE_BIG_ENDIAN.
  * @attrs: attributes. @result: result or NULL.
  */
 void as_tlb_st_miss(AsTlb *tlb, hwaddr addr, unsigned size, uint64_t val,
-                    int order, MemTxAttrs attrs, MemTxResult *result);
+                    enum device_endian order, MemTxAttrs attrs,
+                    MemTxResult *result);
 
 /**
  * as_tlb_lookup() - private: the entry of @tab through which an access of
@@ -111,23 +113,24 @@ static inline void as_tlb_host_store(void *p, unsigned size, uint64_t v)
 /**
  * as_tlb_swaps() - private: whether a value of byte order @order must be
  * swapped on this host.
- * @order: 0 little endian, 1 big endian.
+ * @order: DEVICE_LITTLE_ENDIAN or DEVICE_BIG_ENDIAN (the cache's accessors
+ * name their order: there is no target order to resolve).
  * Return: true to swap.
  */
-static inline bool as_tlb_swaps(int order)
+static inline bool as_tlb_swaps(enum device_endian order)
 {
-    return (order == 1) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    return order != ADDRSPACE_HOST_ENDIAN;
 }
 
 /**
  * as_tlb_ld() - private: the typed load behind every as_tlb_ld*_rcu().
  * @tlb: the cache. @addr: address. @size: 1, 2, 4 or 8 (constant).
- * @order: 0 little, 1 big (constant). @attrs: attributes.
- * @result: result or NULL.
+ * @order: DEVICE_LITTLE_ENDIAN or DEVICE_BIG_ENDIAN (constant).
+ * @attrs: attributes. @result: result or NULL.
  * Return: the value.
  */
 static inline uint64_t as_tlb_ld(AsTlb *tlb, hwaddr addr, unsigned size,
-                                 int order, MemTxAttrs attrs,
+                                 enum device_endian order, MemTxAttrs attrs,
                                  MemTxResult *result)
 {
     const AsTlbEntry *e = as_tlb_lookup(tlb, tlb->priv.read, addr, size);
@@ -149,12 +152,12 @@ static inline uint64_t as_tlb_ld(AsTlb *tlb, hwaddr addr, unsigned size,
 /**
  * as_tlb_st() - private: the typed store behind every as_tlb_st*_rcu().
  * @tlb: the cache. @addr: address. @size: 1, 2, 4 or 8 (constant).
- * @val: value. @order: 0 little, 1 big (constant). @attrs: attributes.
- * @result: result or NULL.
+ * @val: value. @order: DEVICE_LITTLE_ENDIAN or DEVICE_BIG_ENDIAN
+ * (constant). @attrs: attributes. @result: result or NULL.
  */
 static inline void as_tlb_st(AsTlb *tlb, hwaddr addr, unsigned size,
-                             uint64_t val, int order, MemTxAttrs attrs,
-                             MemTxResult *result)
+                             uint64_t val, enum device_endian order,
+                             MemTxAttrs attrs, MemTxResult *result)
 {
     const AsTlbEntry *e = as_tlb_lookup(tlb, tlb->priv.write, addr, size);
 
