@@ -16,9 +16,8 @@
 struct AddressSpaceGroup {
     struct rcu_head rcu; /* first: g_free_rcu() */
     MemoryRegion *root;
-    FlatView *view;       /* the group holds one reference; under the lock */
-    FlatViewIndex *index; /* &view->index, RCU-published for readers */
-    uint64_t gen;         /* view generation: stored after @index (tlb.h) */
+    FlatView *view; /* the group holds one reference; under the lock */
+    uint64_t gen;   /* view generation: stored after the members' index */
     AddressSpace *members;
     unsigned int nr_members;
     unsigned int nr_listeners; /* on all members: 0 skips the hook */
@@ -58,6 +57,18 @@ static FlatView *find_view_of_root(MemoryRegion *eff)
     return NULL;
 }
 
+ADDRSPACE_EXPORT const FlatViewIndex address_space_no_index;
+
+/* Publish @view's index in @as (access-inline.h's address_space_index_rcu()
+ * reads it): release, so a reader that sees it sees the view built. */
+static void member_publish(AddressSpace *as, FlatView *view)
+{
+    __atomic_store_n(&as->priv.index_rel,
+                     (uintptr_t)&view->index -
+                         (uintptr_t)&address_space_no_index,
+                     __ATOMIC_RELEASE);
+}
+
 static void group_publish(AddressSpaceGroup *g, FlatView *view)
 {
     FlatView *old = g->view;
@@ -65,7 +76,11 @@ static void group_publish(AddressSpaceGroup *g, FlatView *view)
 
     g_assert(ok);
     g->view = view;
-    rcu_assign_pointer(g->index, &view->index);
+    /* each member holds the index itself: an access loads it with no
+     * pointer to the group in between */
+    for (AddressSpace *as = g->members; as; as = as->priv.group_next) {
+        member_publish(as, view);
+    }
     /* after the index: a reader that sees the new generation (acquire in
      * memory/tlb.c's fill()) sees the new index */
     __atomic_store_n(&g->gen, ++view_generation, __ATOMIC_RELEASE);
@@ -170,7 +185,7 @@ void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw)
 static void group_add_member(AddressSpaceGroup *g, AddressSpace *as)
 {
     as->priv.group = g;
-    as->priv.index_slot = &g->index;
+    member_publish(as, g->view);
     as->priv.group_prev = NULL;
     as->priv.group_next = g->members;
     if (g->members) {
@@ -372,7 +387,7 @@ ADDRSPACE_EXPORT FlatView *address_space_to_flatview(AddressSpace *as)
     if (!address_space_check(as, "address_space_to_flatview")) {
         return g_once(&invalid_view, invalid_view_new, NULL);
     }
-    return flatview_of_index(rcu_dereference(*as->priv.index_slot));
+    return flatview_of_index(address_space_index_rcu(as));
 }
 
 ADDRSPACE_EXPORT FlatView *address_space_get_flatview(AddressSpace *as)

@@ -54,7 +54,9 @@ struct AddressSpace {
         char *name;
         MemoryRegion *root;
         AddressSpaceGroup *group;
-        FlatViewIndex **index_slot; /* the group's published view index */
+        /* the view's index, as its distance from address_space_no_index
+         * (0 in zero-filled storage: the empty index); RCU-published */
+        uintptr_t index_rel;
         AddressSpace *group_next;
         AddressSpace *group_prev;
         uint64_t seq;

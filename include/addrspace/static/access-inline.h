@@ -108,23 +108,26 @@ static inline bool address_space_order_swaps(const AddressSpace *as, int order)
     return big != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 }
 
+/** private: the index of an AddressSpace that is not initialised: empty. */
+extern const FlatViewIndex address_space_no_index;
+
 /**
  * address_space_index_rcu() - private: the current view's index.
  * @as: address space.
+ *
+ * The AddressSpace holds the index as its distance from
+ * address_space_no_index (published by memory/address-space.c's
+ * group_publish() with a release store, read here with consume): zero
+ * filled or destroyed storage holds 0, the empty index, so that every
+ * access takes the out-of-line path, which reports the caller bug.
  * Context: inside a read-side section.
- * Return: the index; for an AddressSpace that is not initialised (zero
- * filled or destroyed: no view slot), an empty one, so that every access
- * takes the out-of-line path, which reports the caller bug.
+ * Return: the index.
  */
 static inline const FlatViewIndex *address_space_index_rcu(AddressSpace *as)
 {
-    static const FlatViewIndex no_view = {0};
-    FlatViewIndex **slot = as->priv.index_slot;
+    uintptr_t rel = __atomic_load_n(&as->priv.index_rel, __ATOMIC_CONSUME);
 
-    if (__builtin_expect(slot == NULL, 0)) {
-        return &no_view;
-    }
-    return __atomic_load_n(slot, __ATOMIC_CONSUME);
+    return (const FlatViewIndex *)((uintptr_t)&address_space_no_index + rel);
 }
 
 /**
@@ -392,15 +395,16 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
 {
     RcuReadState entered = rcu_read_enter();
     const FlatViewIndex *ix = address_space_index_rcu(as);
-    const FlatSection *d, *s;
+    const FlatSection *s = NULL; /* set when not direct */
+    uint8_t *host = NULL;        /* set when direct */
     uint64_t v;
 
-    d = flatview_index_direct(ix, addr, size,
-                              FLAT_SECTION_HOST | FLAT_SECTION_HOOK_READ,
-                              FLAT_SECTION_HOST, &s);
-    if (__builtin_expect(d != NULL, 1)) {
-        v = addrspace_host_load(d->region.host + (addr - d->region.start),
-                                size);
+    if (__builtin_expect(
+            flatview_index_direct(ix, addr, size,
+                                  FLAT_SECTION_HOST | FLAT_SECTION_HOOK_READ,
+                                  FLAT_SECTION_HOST, &host, &s),
+            1)) {
+        v = addrspace_host_load(host, size);
         if (address_space_order_swaps(as, order)) {
             v = addrspace_bswap(v, size);
         }
@@ -450,22 +454,23 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
 {
     RcuReadState entered = rcu_read_enter();
     const FlatViewIndex *ix = address_space_index_rcu(as);
-    const FlatSection *d, *s;
+    const FlatSection *s = NULL; /* set when not direct */
+    uint8_t *host = NULL;        /* set when direct */
 
     /* a logged section marks dirty pages, a hooked one reports: out of
      * line */
-    d = flatview_index_direct(ix, addr, size,
-                              FLAT_SECTION_HOST | FLAT_SECTION_LOG_MASK |
-                                  FLAT_SECTION_HOOK_WRITE,
-                              FLAT_SECTION_HOST, &s);
-    if (__builtin_expect(d != NULL, 1)) {
+    if (__builtin_expect(flatview_index_direct(ix, addr, size,
+                                               FLAT_SECTION_HOST |
+                                                   FLAT_SECTION_LOG_MASK |
+                                                   FLAT_SECTION_HOOK_WRITE,
+                                               FLAT_SECTION_HOST, &host, &s),
+                         1)) {
         uint64_t v = val;
 
         if (address_space_order_swaps(as, order)) {
             v = addrspace_bswap(v, size);
         }
-        addrspace_host_store(d->region.host + (addr - d->region.start), size,
-                             v);
+        addrspace_host_store(host, size, v);
         if (result) {
             *result = MEMTX_OK;
         }

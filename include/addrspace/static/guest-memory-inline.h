@@ -307,16 +307,17 @@ static inline MemTxResult guest_memory_load_inline(GuestMemory *mem,
                                                    MemTxAttrs attrs,
                                                    uint64_t *value)
 {
-    const FlatSection *d, *s;
+    const FlatSection *s = NULL; /* set when not direct */
+    uint8_t *host = NULL;        /* set when direct */
 
     if (mem->view_index) {
-        d = flatview_index_direct(mem->view_index, addr, size,
-                                  FLAT_SECTION_HOST, FLAT_SECTION_HOST, &s);
-        if (__builtin_expect(d != NULL, 1)) {
+        if (__builtin_expect(flatview_index_direct(
+                                 mem->view_index, addr, size, FLAT_SECTION_HOST,
+                                 FLAT_SECTION_HOST, &host, &s),
+                             1)) {
             bool big = endian == DEVICE_BIG_ENDIAN ||
                        (endian != DEVICE_LITTLE_ENDIAN && mem->big_endian);
-            uint64_t v = addrspace_host_load(
-                d->region.host + (addr - d->region.start), size);
+            uint64_t v = addrspace_host_load(host, size);
 
             *value = big != (G_BYTE_ORDER == G_BIG_ENDIAN)
                          ? addrspace_bswap(v, size)
