@@ -17,7 +17,9 @@ struct AddressSpaceGroup {
     struct rcu_head rcu; /* first: g_free_rcu() */
     MemoryRegion *root;
     FlatView *view; /* the group holds one reference; under the lock */
-    uint64_t gen;   /* view generation: stored after the members' index */
+    /* &view->index, RCU-published for readers (access-inline.h) */
+    const FlatViewIndex *index;
+    uint64_t gen; /* view generation: stored after @index (tlb.h) */
     AddressSpace *members;
     unsigned int nr_members;
     unsigned int nr_listeners; /* on all members: 0 skips the hook */
@@ -57,17 +59,11 @@ static FlatView *find_view_of_root(MemoryRegion *eff)
     return NULL;
 }
 
-ADDRSPACE_EXPORT const FlatViewIndex address_space_no_index;
-
-/* Publish @view's index in @as (access-inline.h's address_space_index_rcu()
- * reads it): release, so a reader that sees it sees the view built. */
-static void member_publish(AddressSpace *as, FlatView *view)
-{
-    __atomic_store_n(&as->priv.index_rel,
-                     (uintptr_t)&view->index -
-                         (uintptr_t)&address_space_no_index,
-                     __ATOMIC_RELEASE);
-}
+/* The index of an AddressSpace that is not initialised: empty, and the
+ * place its accesses find it (access-inline.h). */
+static const FlatViewIndex no_index;
+ADDRSPACE_EXPORT const FlatViewIndex *const address_space_no_index_slot =
+    &no_index;
 
 static void group_publish(AddressSpaceGroup *g, FlatView *view)
 {
@@ -76,11 +72,8 @@ static void group_publish(AddressSpaceGroup *g, FlatView *view)
 
     g_assert(ok);
     g->view = view;
-    /* each member holds the index itself: an access loads it with no
-     * pointer to the group in between */
-    for (AddressSpace *as = g->members; as; as = as->priv.group_next) {
-        member_publish(as, view);
-    }
+    /* release: a reader that sees the index sees the view built */
+    __atomic_store_n(&g->index, &view->index, __ATOMIC_RELEASE);
     /* after the index: a reader that sees the new generation (acquire in
      * memory/tlb.c's fill()) sees the new index */
     __atomic_store_n(&g->gen, ++view_generation, __ATOMIC_RELEASE);
@@ -185,7 +178,8 @@ void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw)
 static void group_add_member(AddressSpaceGroup *g, AddressSpace *as)
 {
     as->priv.group = g;
-    member_publish(as, g->view);
+    as->priv.index_slot_rel =
+        (uintptr_t)&g->index - (uintptr_t)&address_space_no_index_slot;
     as->priv.group_prev = NULL;
     as->priv.group_next = g->members;
     if (g->members) {

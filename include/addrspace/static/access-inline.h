@@ -108,26 +108,32 @@ static inline bool address_space_order_swaps(const AddressSpace *as, int order)
     return big != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 }
 
-/** private: the index of an AddressSpace that is not initialised: empty. */
-extern const FlatViewIndex address_space_no_index;
+/**
+ * address_space_no_index_slot - private: where an AddressSpace that is
+ * not initialised finds its index: an empty one.
+ */
+extern const FlatViewIndex *const address_space_no_index_slot;
 
 /**
  * address_space_index_rcu() - private: the current view's index.
  * @as: address space.
  *
- * The AddressSpace holds the index as its distance from
- * address_space_no_index (published by memory/address-space.c's
- * group_publish() with a release store, read here with consume): zero
+ * The AddressSpace holds the place where its group publishes the index
+ * (memory/address-space.c's group_publish(), a release store; loaded here
+ * with consume) as its distance from address_space_no_index_slot: zero
  * filled or destroyed storage holds 0, the empty index, so that every
- * access takes the out-of-line path, which reports the caller bug.
+ * access takes the out-of-line path, which reports the caller bug, with
+ * no test here.
  * Context: inside a read-side section.
  * Return: the index.
  */
 static inline const FlatViewIndex *address_space_index_rcu(AddressSpace *as)
 {
-    uintptr_t rel = __atomic_load_n(&as->priv.index_rel, __ATOMIC_CONSUME);
+    const FlatViewIndex *const *slot =
+        (const FlatViewIndex *const *)((uintptr_t)&address_space_no_index_slot +
+                                       as->priv.index_slot_rel);
 
-    return (const FlatViewIndex *)((uintptr_t)&address_space_no_index + rel);
+    return __atomic_load_n(slot, __ATOMIC_CONSUME);
 }
 
 /**
