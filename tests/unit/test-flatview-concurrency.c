@@ -406,6 +406,7 @@ typedef struct Switch {
     Tree t;
     AddressSpace *spaces[3]; /* two at first, the third added mid-way */
     gint nr_spaces;
+    gint started; /* readers that made their first loads */
     gint stop;
 } Switch;
 
@@ -467,6 +468,9 @@ static gpointer switch_reader_main(gpointer opaque)
             r->loads++;
         }
         rcu_read_unlock();
+        if (r->loads == (unsigned long)n + 8) {
+            g_atomic_int_inc(&sw->started); /* once: after the first round */
+        }
         off = (off + 4) % SW_SIZE;
     }
     rcu_unregister_thread();
@@ -494,6 +498,11 @@ static void test_index_switch_under_commits(void)
     for (unsigned i = 0; i < READERS; i++) {
         readers[i] = (SwitchReader){.sw = sw, .id = i};
         threads[i] = g_thread_new("reader", switch_reader_main, &readers[i]);
+    }
+    /* every reader runs before the commits begin (a loaded machine may
+     * otherwise run them all first) */
+    while (g_atomic_int_get(&sw->started) < READERS) {
+        g_usleep(100);
     }
     for (unsigned i = 0; i < SW_ITERS; i++) {
         if (i == SW_ITERS / 2) {
