@@ -16,9 +16,10 @@
 struct AddressSpaceGroup {
     struct rcu_head rcu; /* first: g_free_rcu() */
     MemoryRegion *root;
-    FlatView *view;       /* the group holds one reference; under the lock */
-    FlatViewIndex *index; /* &view->index, RCU-published for readers */
-    uint64_t gen;         /* view generation: stored after @index (tlb.h) */
+    FlatView *view; /* the group holds one reference; under the lock */
+    /* &view->index, RCU-published for readers (access-inline.h) */
+    const FlatViewIndex *index;
+    uint64_t gen; /* view generation: stored after @index (tlb.h) */
     AddressSpace *members;
     unsigned int nr_members;
     unsigned int nr_listeners; /* on all members: 0 skips the hook */
@@ -58,6 +59,12 @@ static FlatView *find_view_of_root(MemoryRegion *eff)
     return NULL;
 }
 
+/* The index of an AddressSpace that is not initialised: empty, and the
+ * place its accesses find it (access-inline.h). */
+static const FlatViewIndex no_index;
+ADDRSPACE_EXPORT const FlatViewIndex *const address_space_no_index_slot =
+    &no_index;
+
 static void group_publish(AddressSpaceGroup *g, FlatView *view)
 {
     FlatView *old = g->view;
@@ -65,7 +72,8 @@ static void group_publish(AddressSpaceGroup *g, FlatView *view)
 
     g_assert(ok);
     g->view = view;
-    rcu_assign_pointer(g->index, &view->index);
+    /* release: a reader that sees the index sees the view built */
+    __atomic_store_n(&g->index, &view->index, __ATOMIC_RELEASE);
     /* after the index: a reader that sees the new generation (acquire in
      * memory/tlb.c's fill()) sees the new index */
     __atomic_store_n(&g->gen, ++view_generation, __ATOMIC_RELEASE);
@@ -170,7 +178,8 @@ void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw)
 static void group_add_member(AddressSpaceGroup *g, AddressSpace *as)
 {
     as->priv.group = g;
-    as->priv.index_slot = &g->index;
+    as->priv.index_slot_rel =
+        (uintptr_t)&g->index - (uintptr_t)&address_space_no_index_slot;
     as->priv.group_prev = NULL;
     as->priv.group_next = g->members;
     if (g->members) {
@@ -373,7 +382,7 @@ ADDRSPACE_EXPORT FlatView *address_space_to_flatview(AddressSpace *as)
     if (!address_space_check(as, "address_space_to_flatview")) {
         return g_once(&invalid_view, invalid_view_new, NULL);
     }
-    return flatview_of_index(rcu_dereference(*as->priv.index_slot));
+    return flatview_of_index(address_space_index_rcu(as));
 }
 
 ADDRSPACE_EXPORT FlatView *address_space_get_flatview(AddressSpace *as)

@@ -55,6 +55,10 @@ static unsigned int loading_registrations;
 ADDRSPACE_EXPORT char addrspace_rcu_tsan_sync_object;
 #endif
 
+/* rcu-inline.h: 0 from liburcu_register() to liburcu_unregister() on a
+ * host where liburcu uses sys_membarrier. */
+ADDRSPACE_EXPORT __thread unsigned int addrspace_rcu_reader_slow = 1;
+
 /* Held for reading around every liburcu call that takes its registry or
  * grace-period locks; for writing across fork(). Writers first, so that a
  * stream of grace periods cannot hold a fork off. */
@@ -92,10 +96,15 @@ static void liburcu_register(void)
     readers[readers_len++] = &URCU_TLS(urcu_memb_reader);
     pthread_mutex_unlock(&readers_lock);
     pthread_rwlock_unlock(&gp_lock);
+    /* liburcu settles its flag before the first registration returns; a
+     * thread liburcu registered by its own call keeps the slow way, which
+     * asks liburcu each time (its unregistration is not seen here) */
+    addrspace_rcu_reader_slow = !urcu_memb_has_sys_membarrier;
 }
 
 static void liburcu_unregister(void)
 {
+    addrspace_rcu_reader_slow = 1;
     pthread_rwlock_rdlock(&gp_lock);
     pthread_mutex_lock(&readers_lock);
     for (size_t i = 0; i < readers_len; i++) {
@@ -139,6 +148,17 @@ ADDRSPACE_EXPORT void addrspace_rcu_read_lock_unregistered(void)
             "<addrspace/rcu.h>)\n");
     abort();
 #endif
+}
+
+ADDRSPACE_EXPORT RcuReadState addrspace_rcu_read_enter_slow(void)
+{
+    addrspace_rcu_read_lock();
+    return 0;
+}
+
+ADDRSPACE_EXPORT void addrspace_rcu_read_exit_slow(void)
+{
+    addrspace_rcu_read_unlock();
 }
 
 ADDRSPACE_EXPORT bool addrspace_rcu_thread_is_registered(void)

@@ -54,7 +54,9 @@ struct AddressSpace {
         char *name;
         MemoryRegion *root;
         AddressSpaceGroup *group;
-        FlatViewIndex **index_slot; /* the group's published view index */
+        /* where the group publishes its view's index, as its distance
+         * from address_space_no_index_slot (0 in zero-filled storage) */
+        uintptr_t index_slot_rel;
         AddressSpace *group_next;
         AddressSpace *group_prev;
         uint64_t seq;

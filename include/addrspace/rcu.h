@@ -139,7 +139,13 @@ typedef void AddrspaceRCUCBFunc(struct rcu_head *head);
  * unregisters it. The thread that loads the library counts as registered
  * from the start; the library registers it with liburcu at its first
  * read-side section, unless the program did so with liburcu's own call
- * before (liburcu refuses a second registration).
+ * before (liburcu refuses a second registration). The typed accesses of
+ * the inline paths enter their own read-side section inline only on a
+ * thread that the library registered with liburcu, on a host where
+ * liburcu orders readers by sys_membarrier; on any other thread they take
+ * liburcu's read lock out of line (same semantics, a call more). A thread
+ * that the library registered with liburcu must leave through
+ * addrspace_rcu_unregister_thread(), never liburcu's own call.
  * Context: any thread, outside a read-side section.
  */
 void addrspace_rcu_register_thread(void);

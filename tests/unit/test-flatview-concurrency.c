@@ -396,10 +396,160 @@ static void test_readers_see_whole_views(void)
     g_free(w);
 }
 
+/* --- the index each AddressSpace holds, switched by commits ------------- */
+
+#define SW_BASE  0x10000u
+#define SW_SIZE  0x1000u
+#define SW_ITERS 1500u
+
+typedef struct Switch {
+    Tree t;
+    AddressSpace *spaces[3]; /* two at first, the third added mid-way */
+    gint nr_spaces;
+    gint started; /* readers that made their first loads */
+    gint stop;
+} Switch;
+
+typedef struct SwitchReader {
+    Switch *sw;
+    unsigned id;
+    unsigned long loads, bad;
+} SwitchReader;
+
+/* What RAM @tag ('A' or 'B') holds at @off: both tell themselves apart. */
+static uint32_t switch_word(char tag, uint32_t off)
+{
+    return ((uint32_t)(uint8_t)tag << 24) | off;
+}
+
+static void switch_fill(MemoryRegion *mr, char tag)
+{
+    uint8_t *p = memory_region_get_ram_ptr(mr);
+
+    for (uint32_t off = 0; off < SW_SIZE; off += 4) {
+        uint32_t v = GUINT32_TO_LE(switch_word(tag, off));
+
+        memcpy(p + off, &v, 4);
+    }
+}
+
+/* One load, judged: RAM A's word, RAM B's, or a hole's 0. */
+static bool switch_load_ok(AddressSpace *as, uint32_t off)
+{
+    MemTxResult res = MEMTX_OK;
+    uint32_t v =
+        address_space_ldl_le(as, SW_BASE + off, MEMTXATTRS_UNSPECIFIED, &res);
+
+    if (res == MEMTX_OK) {
+        return v == switch_word('A', off) || v == switch_word('B', off);
+    }
+    return res == MEMTX_DECODE_ERROR && v == 0;
+}
+
+static gpointer switch_reader_main(gpointer opaque)
+{
+    SwitchReader *r = opaque;
+    Switch *sw = r->sw;
+    uint32_t off = r->id * 64;
+
+    rcu_register_thread();
+    while (!g_atomic_int_get(&sw->stop)) {
+        int n = g_atomic_int_get(&sw->nr_spaces);
+
+        /* outside any section (each load enters one), then eight loads
+         * inside one held section */
+        for (int i = 0; i < n; i++) {
+            r->bad += !switch_load_ok(sw->spaces[i], off);
+            r->loads++;
+        }
+        rcu_read_lock();
+        for (int k = 0; k < 8; k++) {
+            r->bad += !switch_load_ok(sw->spaces[k % n], off);
+            r->loads++;
+        }
+        rcu_read_unlock();
+        if (r->loads == (unsigned long)n + 8) {
+            g_atomic_int_inc(&sw->started); /* once: after the first round */
+        }
+        off = (off + 4) % SW_SIZE;
+    }
+    rcu_unregister_thread();
+    return NULL;
+}
+
+/* Readers of two AddressSpaces of one root (one view for both, each
+ * holding its index), then of a third one added while they run, see A, B
+ * or a hole, never anything else, while commits switch between them. */
+static void test_index_switch_under_commits(void)
+{
+    Switch *sw = g_new0(Switch, 1);
+    SwitchReader readers[READERS];
+    GThread *threads[READERS];
+    MemoryRegion *a, *b;
+
+    tree_setup(&sw->t, NULL);
+    a = tree_ram(&sw->t, "A", SW_SIZE);
+    b = tree_ram(&sw->t, "B", SW_SIZE);
+    switch_fill(a, 'A');
+    switch_fill(b, 'B');
+    sw->spaces[0] = sw->t.as;
+    sw->spaces[1] = tree_as(&sw->t, sw->t.root, "as1");
+    g_atomic_int_set(&sw->nr_spaces, 2);
+    for (unsigned i = 0; i < READERS; i++) {
+        readers[i] = (SwitchReader){.sw = sw, .id = i};
+        threads[i] = g_thread_new("reader", switch_reader_main, &readers[i]);
+    }
+    /* every reader runs before the commits begin (a loaded machine may
+     * otherwise run them all first) */
+    while (g_atomic_int_get(&sw->started) < READERS) {
+        g_usleep(100);
+    }
+    for (unsigned i = 0; i < SW_ITERS; i++) {
+        if (i == SW_ITERS / 2) {
+            sw->spaces[2] = tree_as(&sw->t, sw->t.root, "as2");
+            g_atomic_int_set(&sw->nr_spaces, 3);
+        }
+        switch (i % 3) {
+        case 0:
+            tree_add(sw->t.root, SW_BASE, a);
+            break;
+        case 1: /* A to B in one commit */
+            memory_region_transaction_begin();
+            tree_del(sw->t.root, a);
+            tree_add(sw->t.root, SW_BASE, b);
+            memory_region_transaction_commit();
+            break;
+        default:
+            tree_del(sw->t.root, b);
+            break;
+        }
+        if (i % 64 == 0) {
+            g_usleep(50); /* let grace periods end among the commits */
+        }
+    }
+    g_atomic_int_set(&sw->stop, 1);
+    for (unsigned i = 0; i < READERS; i++) {
+        g_thread_join(threads[i]);
+        g_assert_cmpuint(readers[i].bad, ==, 0);
+        g_assert_cmpuint(readers[i].loads, >, 0);
+    }
+    /* each space answers from the last view: a hole */
+    for (unsigned i = 0; i < 3; i++) {
+        g_assert_true(switch_load_ok(sw->spaces[i], 0));
+        g_assert_cmphex(address_space_ldl_le(sw->spaces[i], SW_BASE,
+                                             MEMTXATTRS_UNSPECIFIED, NULL),
+                        ==, 0);
+    }
+    tree_teardown(&sw->t, NULL);
+    g_free(sw);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/flatview/concurrency/readers-see-whole-views",
                     test_readers_see_whole_views);
+    g_test_add_func("/flatview/concurrency/index-switch-under-commits",
+                    test_index_switch_under_commits);
     return g_test_run();
 }

@@ -209,8 +209,6 @@ static void test_guard_nests(void)
     g_assert_false(urcu_memb_read_ongoing());
 }
 
-/* The inline access path's enter/exit: a section outside one, nothing more
- * inside one (except under TSan, which always takes its own). */
 /* The backpressure limit: 10000 by default, set and read back. */
 static void test_reclaim_limit(void)
 {
@@ -219,20 +217,17 @@ static void test_reclaim_limit(void)
     g_assert_cmpuint(addrspace_rcu_set_reclaim_limit(10000), ==, 64);
 }
 
+/* The inline access path's enter/exit: a section outside one; inside one,
+ * the section stays until the outermost exit. */
 static void test_enter_exit(void)
 {
     RcuReadState outer, inner;
 
     g_assert_false(urcu_memb_read_ongoing());
     outer = rcu_read_enter();
-    g_assert_true(outer);
     g_assert_true(urcu_memb_read_ongoing());
     inner = rcu_read_enter();
-#ifdef ADDRSPACE_TSAN
-    g_assert_true(inner);
-#else
-    g_assert_false(inner);
-#endif
+    g_assert_true(urcu_memb_read_ongoing());
     rcu_read_exit(inner);
     g_assert_true(urcu_memb_read_ongoing());
     rcu_read_exit(outer);
@@ -244,6 +239,90 @@ static void test_enter_exit(void)
     g_assert_true(urcu_memb_read_ongoing());
     rcu_read_unlock();
     g_assert_false(urcu_memb_read_ongoing());
+}
+
+#ifndef ADDRSPACE_TSAN
+/* A thread registered by liburcu's own call: liburcu's read lock. */
+static gpointer liburcu_registered_thread(gpointer arg)
+{
+    RcuReadState st;
+
+    (void)arg;
+    urcu_memb_register_thread();
+    g_assert_cmpuint(addrspace_rcu_reader_slow, ==, 1);
+    st = rcu_read_enter();
+    g_assert_cmpuint(st, ==, 0);
+    g_assert_true(urcu_memb_read_ongoing());
+    rcu_read_exit(st);
+    g_assert_false(urcu_memb_read_ongoing());
+    urcu_memb_unregister_thread();
+    return NULL;
+}
+
+/* A thread registered through the library: the inline lock while it is
+ * registered (with sys_membarrier), the slow way again after. */
+static gpointer library_registered_thread(gpointer arg)
+{
+    RcuReadState st;
+
+    (void)arg;
+    g_assert_cmpuint(addrspace_rcu_reader_slow, ==, 1);
+    rcu_register_thread();
+    g_assert_cmpuint(addrspace_rcu_reader_slow, ==,
+                     !urcu_memb_has_sys_membarrier);
+    st = rcu_read_enter();
+    g_assert_cmpuint(st != 0, ==, urcu_memb_has_sys_membarrier != 0);
+    g_assert_true(urcu_memb_read_ongoing());
+    rcu_read_exit(st);
+    g_assert_false(urcu_memb_read_ongoing());
+    rcu_unregister_thread();
+    g_assert_cmpuint(addrspace_rcu_reader_slow, ==, 1);
+    return NULL;
+}
+#endif
+
+static void test_enter_inline_own_registration(void)
+{
+#ifdef ADDRSPACE_TSAN
+    g_test_skip("TSan builds always take liburcu's read lock");
+#else
+    g_thread_join(g_thread_new("liburcu", liburcu_registered_thread, NULL));
+    g_thread_join(g_thread_new("library", library_registered_thread, NULL));
+#endif
+}
+
+static gint nested_stage;
+
+/* Enters inline, enters and exits an inner section, waits, exits. */
+static gpointer nested_reader(gpointer arg)
+{
+    RcuReadState outer, inner;
+
+    (void)arg;
+    rcu_register_thread();
+    outer = rcu_read_enter();
+    inner = rcu_read_enter();
+    rcu_read_exit(inner);
+    g_atomic_int_set(&nested_stage, 1);
+    g_usleep(50000);
+    g_atomic_int_set(&nested_stage, 2);
+    rcu_read_exit(outer);
+    rcu_unregister_thread();
+    return NULL;
+}
+
+/* An inner exit leaves the section: a grace period still waits for the
+ * outer one. */
+static void test_enter_grace_period_waits_outer(void)
+{
+    GThread *t = g_thread_new("nested", nested_reader, NULL);
+
+    while (g_atomic_int_get(&nested_stage) != 1) {
+        g_usleep(100);
+    }
+    synchronize_rcu();
+    g_assert_cmpint(g_atomic_int_get(&nested_stage), ==, 2);
+    g_thread_join(t);
 }
 
 static int with_guard_break(void)
@@ -446,6 +525,10 @@ int main(int argc, char **argv)
     g_test_add_func("/rcu/guard/return-unlocks", test_guard_return);
     g_test_add_func("/rcu/enter-exit/nests", test_enter_exit);
     g_test_add_func("/rcu/reclaim/limit-set-and-read", test_reclaim_limit);
+    g_test_add_func("/rcu/enter-exit/inline-own-registration",
+                    test_enter_inline_own_registration);
+    g_test_add_func("/rcu/enter-exit/grace-period-waits-outer",
+                    test_enter_grace_period_waits_outer);
     g_test_add_func("/rcu/register/nesting", test_register_nesting);
     g_test_add_func("/rcu/synchronize/waits-for-reader",
                     test_synchronize_waits_for_reader);

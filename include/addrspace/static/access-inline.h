@@ -132,21 +132,30 @@ MemTxResult memory_region_store_fast(MemoryRegion *mr, hwaddr offset,
                                      MemTxAttrs attrs);
 
 /**
+ * address_space_no_index_slot - private: where an AddressSpace that is
+ * not initialised finds its index: an empty one.
+ */
+extern const FlatViewIndex *const address_space_no_index_slot;
+
+/**
  * address_space_index_rcu() - private: the current view's index.
  * @as: address space.
+ *
+ * The AddressSpace holds the place where its group publishes the index
+ * (memory/address-space.c's group_publish(), a release store; loaded here
+ * with consume) as its distance from address_space_no_index_slot: zero
+ * filled or destroyed storage holds 0, the empty index, so that every
+ * access takes the out-of-line path, which reports the caller bug, with
+ * no test here.
  * Context: inside a read-side section.
- * Return: the index; for an AddressSpace that is not initialised (zero
- * filled or destroyed: no view slot), an empty one, so that every access
- * takes the out-of-line path, which reports the caller bug.
+ * Return: the index.
  */
 static inline const FlatViewIndex *address_space_index_rcu(AddressSpace *as)
 {
-    static const FlatViewIndex no_view = {0};
-    FlatViewIndex **slot = as->priv.index_slot;
+    const FlatViewIndex *const *slot =
+        (const FlatViewIndex *const *)((uintptr_t)&address_space_no_index_slot +
+                                       as->priv.index_slot_rel);
 
-    if (__builtin_expect(slot == NULL, 0)) {
-        return &no_view;
-    }
     return __atomic_load_n(slot, __ATOMIC_CONSUME);
 }
 
@@ -409,15 +418,16 @@ static inline uint64_t address_space_ld_inline(AddressSpace *as, hwaddr addr,
 {
     RcuReadState entered = rcu_read_enter();
     const FlatViewIndex *ix = address_space_index_rcu(as);
-    const FlatSection *d, *s;
+    const FlatSection *s = NULL; /* set when not direct */
+    uint8_t *host = NULL;        /* set when direct */
     uint64_t v;
 
-    d = flatview_index_direct(ix, addr, size,
-                              FLAT_SECTION_HOST | FLAT_SECTION_HOOK_READ,
-                              FLAT_SECTION_HOST, &s);
-    if (__builtin_expect(d != NULL, 1)) {
-        v = addrspace_host_load(d->region.host + (addr - d->region.start),
-                                size);
+    if (__builtin_expect(
+            flatview_index_direct(ix, addr, size,
+                                  FLAT_SECTION_HOST | FLAT_SECTION_HOOK_READ,
+                                  FLAT_SECTION_HOST, &host, &s),
+            1)) {
+        v = addrspace_host_load(host, size);
         if (addrspace_endian_swaps(order, &as->priv.big_endian)) {
             v = addrspace_bswap(v, size);
         }
@@ -475,22 +485,23 @@ static inline void address_space_st_inline(AddressSpace *as, hwaddr addr,
 {
     RcuReadState entered = rcu_read_enter();
     const FlatViewIndex *ix = address_space_index_rcu(as);
-    const FlatSection *d, *s;
+    const FlatSection *s = NULL; /* set when not direct */
+    uint8_t *host = NULL;        /* set when direct */
 
     /* a logged section marks dirty pages, a hooked one reports: out of
      * line */
-    d = flatview_index_direct(ix, addr, size,
-                              FLAT_SECTION_HOST | FLAT_SECTION_LOG_MASK |
-                                  FLAT_SECTION_HOOK_WRITE,
-                              FLAT_SECTION_HOST, &s);
-    if (__builtin_expect(d != NULL, 1)) {
+    if (__builtin_expect(flatview_index_direct(ix, addr, size,
+                                               FLAT_SECTION_HOST |
+                                                   FLAT_SECTION_LOG_MASK |
+                                                   FLAT_SECTION_HOOK_WRITE,
+                                               FLAT_SECTION_HOST, &host, &s),
+                         1)) {
         uint64_t v = val;
 
         if (addrspace_endian_swaps(order, &as->priv.big_endian)) {
             v = addrspace_bswap(v, size);
         }
-        addrspace_host_store(d->region.host + (addr - d->region.start), size,
-                             v);
+        addrspace_host_store(host, size, v);
         if (result) {
             *result = MEMTX_OK;
         }

@@ -165,22 +165,21 @@ static inline const FlatViewSlot *flatview_index_slots(const FlatViewIndex *ix)
 }
 
 /**
- * flatview_index_chunk() - private: the chunk whose sections may hold
- * @addr: the last one starting at or below it.
- * @ix: the index.
+ * flatview_index_chunk_any() - private: the chunk whose sections may hold
+ * @addr: the last one starting at or below it, or the first one.
+ * @ix: the index, with at least one chunk.
  * @addr: the address.
- * Return: the chunk, or NULL when @addr is below every chunk.
+ * Return: the chunk (when @addr is below every chunk, the first, whose
+ * first section does not hold it either).
  */
-static inline const FlatChunk *flatview_index_chunk(const FlatViewIndex *ix,
-                                                    hwaddr addr)
+static inline const FlatChunk *flatview_index_chunk_any(const FlatViewIndex *ix,
+                                                        hwaddr addr)
 {
     const FlatViewSlot *slots = flatview_index_slots(ix);
     size_t lo = 0, n = ix->nr_chunks;
 
-    if (__builtin_expect(n == 0 || addr < slots[0].start, 0)) {
-        return NULL;
-    }
-    /* last chunk starting at or below addr, branch-free halving */
+    /* last chunk starting at or below addr, branch-free halving; slot 0's
+     * start is never read: the section test sees an address below it */
     while (n > 1) {
         size_t half = n / 2;
 
@@ -191,12 +190,28 @@ static inline const FlatChunk *flatview_index_chunk(const FlatViewIndex *ix,
 }
 
 /**
+ * flatview_index_chunk() - private: the chunk whose sections may hold
+ * @addr: the last one starting at or below it.
+ * @ix: the index.
+ * @addr: the address.
+ * Return: the chunk, or NULL when @addr is below every chunk.
+ */
+static inline const FlatChunk *flatview_index_chunk(const FlatViewIndex *ix,
+                                                    hwaddr addr)
+{
+    if (ix->nr_chunks == 0 || addr < flatview_index_slots(ix)[0].start) {
+        return NULL;
+    }
+    return flatview_index_chunk_any(ix, addr);
+}
+
+/**
  * flatview_chunk_find() - private: the last section of @c starting at or
  * below @addr.
  * @c: a chunk from flatview_index_chunk() of @addr.
  * @addr: the address.
  * Return: its index in @c (the section holds @addr unless @addr is past
- * its last byte: a hole).
+ * its last byte, a hole, or below its start: below every section).
  */
 static inline size_t flatview_chunk_find(const FlatChunk *c, hwaddr addr)
 {
@@ -212,6 +227,35 @@ static inline size_t flatview_chunk_find(const FlatChunk *c, hwaddr addr)
 }
 
 /**
+ * flatview_index_candidate() - private: the only section of @ix that may
+ * hold @addr.
+ * @ix: the index. @addr: the address.
+ * Return: the last section starting at or below @addr, or the view's
+ * first section when @addr is below all of them; NULL for an empty view.
+ */
+static inline const FlatSection *
+flatview_index_candidate(const FlatViewIndex *ix, hwaddr addr)
+{
+    const FlatChunk *c;
+
+    if (__builtin_expect(ix->nr_chunks == 0, 0)) {
+        return NULL;
+    }
+    c = flatview_index_chunk_any(ix, addr);
+    return &c->sections[flatview_chunk_find(c, addr)];
+}
+
+/**
+ * flatview_section_holds() - private: whether @s holds @addr.
+ * @s: a section or NULL. @addr: the address.
+ * Return: true when @s is not NULL and @addr lies in it.
+ */
+static inline bool flatview_section_holds(const FlatSection *s, hwaddr addr)
+{
+    return s && addr >= s->region.start && addr <= s->region.last;
+}
+
+/**
  * flatview_index_find() - private: the section holding @addr.
  * @ix: the index.
  * @addr: the address.
@@ -220,40 +264,48 @@ static inline size_t flatview_chunk_find(const FlatChunk *c, hwaddr addr)
 static inline const FlatSection *flatview_index_find(const FlatViewIndex *ix,
                                                      hwaddr addr)
 {
-    const FlatChunk *c = flatview_index_chunk(ix, addr);
-    const FlatSection *s;
+    const FlatSection *s = flatview_index_candidate(ix, addr);
 
-    if (!c) {
-        return NULL;
-    }
-    s = &c->sections[flatview_chunk_find(c, addr)];
-    return addr <= s->region.last ? s : NULL;
+    return flatview_section_holds(s, addr) ? s : NULL;
 }
 
 /**
- * flatview_index_direct() - private: the section through which an access
- * of @size bytes at @addr goes straight to host memory, if there is one.
+ * flatview_index_direct() - private: whether an access of @size bytes at
+ * @addr goes straight to host memory, and where.
  * @ix: the index. @addr: the address. @size: 1, 2, 4 or 8 (constant).
  * @flags: the FLAT_SECTION_* bits the section must have, and
  * FLAT_SECTION_LOG_MASK too for a write (logged writes go out of line).
  * @want: what those bits must be (FLAT_SECTION_HOST).
- * @s: set to flatview_index_find(@ix, @addr), for the out-of-line path.
- * Return: that section when it holds all @size bytes and its flags match,
- * else NULL.
+ * @host: set, when the result is true, to the host address of the access.
+ * @s: set, when the result is false, to flatview_index_find(@ix, @addr),
+ * for the out-of-line path.
+ *
+ * One offset from the section's start gives the test below it and the
+ * host address; one difference from its last byte the test above it and
+ * the room for @size bytes.
+ * Return: true when the section holds all @size bytes and its flags
+ * match.
  */
-static inline const FlatSection *
-flatview_index_direct(const FlatViewIndex *ix, hwaddr addr, unsigned size,
-                      uint32_t flags, uint32_t want, const FlatSection **s)
+static inline bool flatview_index_direct(const FlatViewIndex *ix, hwaddr addr,
+                                         unsigned size, uint32_t flags,
+                                         uint32_t want, uint8_t **host,
+                                         const FlatSection **s)
 {
-    const FlatSection *f = flatview_index_find(ix, addr);
+    const FlatSection *f = flatview_index_candidate(ix, addr);
+    hwaddr off, room;
 
-    *s = f;
-    if (__builtin_expect(f && (f->region.impl_flags & flags) == want &&
-                             f->region.last - addr >= size - 1,
-                         1)) {
-        return f;
+    if (__builtin_expect(f != NULL, 1) &&
+        __builtin_expect(!__builtin_sub_overflow(addr, f->region.start, &off),
+                         1) &&
+        __builtin_expect(!__builtin_sub_overflow(f->region.last, addr, &room),
+                         1) &&
+        __builtin_expect(room >= size - 1, 1) &&
+        __builtin_expect((f->region.impl_flags & flags) == want, 1)) {
+        *host = f->region.host + off;
+        return true;
     }
-    return NULL;
+    *s = flatview_section_holds(f, addr) ? f : NULL;
+    return false;
 }
 
 #endif /* ADDRSPACE_STATIC_FLATVIEW_INLINE_H */

@@ -310,14 +310,15 @@ static inline MemTxResult guest_memory_load_inline(GuestMemory *mem,
                                                    MemTxAttrs attrs,
                                                    uint64_t *value)
 {
-    const FlatSection *d, *s;
+    const FlatSection *s = NULL; /* set when not direct */
+    uint8_t *host = NULL;        /* set when direct */
 
     if (mem->view_index) {
-        d = flatview_index_direct(mem->view_index, addr, size,
-                                  FLAT_SECTION_HOST, FLAT_SECTION_HOST, &s);
-        if (__builtin_expect(d != NULL, 1)) {
-            uint64_t v = addrspace_host_load(
-                d->region.host + (addr - d->region.start), size);
+        if (__builtin_expect(flatview_index_direct(
+                                 mem->view_index, addr, size, FLAT_SECTION_HOST,
+                                 FLAT_SECTION_HOST, &host, &s),
+                             1)) {
+            uint64_t v = addrspace_host_load(host, size);
 
             *value = addrspace_endian_swaps(endian, &mem->big_endian)
                          ? addrspace_bswap(v, size)

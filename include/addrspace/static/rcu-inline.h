@@ -78,25 +78,60 @@ static inline void addrspace_rcu_read_unlock(void)
 
 /**
  * RcuReadState - private: what rcu_read_enter() did, for rcu_read_exit():
- * 0 nothing (the thread was inside a section already), else a section was
- * entered, ordered by liburcu's sys_membarrier scheme (1) or by fences
- * (2): liburcu's flag is read once per section, not at every barrier.
+ * 0, a section entered by liburcu's own read lock; any other value, one
+ * more than what rcu_read_exit() stores in the thread's reader word: the
+ * word as it was (inside a section already: the store changes nothing),
+ * or the grace-period counter rcu_read_enter() stored (liburcu memb's
+ * outermost lock, whose counter carries one nesting count, so the exit
+ * stores it minus one: liburcu's outermost unlock).
  */
-typedef unsigned RcuReadState;
+typedef unsigned long RcuReadState;
+
+/**
+ * addrspace_rcu_reader_slow - private: 0 while the calling thread may take
+ * the inline read side: the library registered it with liburcu, and
+ * liburcu orders its readers by sys_membarrier (its flag is final once a
+ * thread is registered, so it is read once, at registration). 1 (every
+ * thread's initial value) otherwise: then rcu_read_enter() outside a
+ * section takes liburcu's own read lock, which checks everything each
+ * time. Written only by its own thread (rcu/rcu.c).
+ */
+extern __thread unsigned int addrspace_rcu_reader_slow
+    __attribute__((tls_model("initial-exec")));
+
+/**
+ * addrspace_rcu_read_enter_slow() - private: rcu_read_enter() outside a
+ * section for a thread whose addrspace_rcu_reader_slow is set: registers
+ * the thread that loaded the library (see
+ * addrspace_rcu_read_lock_unregistered()), then liburcu's read lock.
+ * Return: 0.
+ */
+RcuReadState addrspace_rcu_read_enter_slow(void);
+
+/**
+ * addrspace_rcu_read_exit_slow() - private: rcu_read_exit() of 0:
+ * liburcu's read unlock.
+ */
+void addrspace_rcu_read_exit_slow(void);
 
 /**
  * rcu_read_enter() - private: enter a read-side section for an inline
  * fast path, unless the thread is already inside one.
  *
  * A caller that holds a section across many accesses (a vCPU across a
- * translation block) pays one load and one branch per access instead of
- * an increment and a decrement of its nesting count, which would chain
- * every access to the previous one through that memory word. Outside one,
- * the section is liburcu memb's outermost read lock, in one pass: the
- * reader's word set from the grace-period counter, then the barrier the
- * membarrier flag calls for. Under TSan every access takes liburcu's
- * own section, so that each unlock's release still pairs with the grace
- * periods (see addrspace_rcu_read_unlock()).
+ * translation block) pays no increment and decrement of its nesting count,
+ * which would chain every access to the previous one through that memory
+ * word. Outside one, for a thread the library registered on a host with
+ * sys_membarrier, the section is liburcu memb's outermost read lock made
+ * inline: the reader's word set from the grace-period counter, with
+ * compiler barriers only (liburcu's smp_mb_slave() under sys_membarrier).
+ * One test covers the nesting count and addrspace_rcu_reader_slow; the
+ * exit is the same straight line for both inline cases (inside a section
+ * it stores the word's own value: no change). Every other case takes
+ * liburcu's own read lock out of line.
+ * Under TSan every access takes liburcu's own section, so that each
+ * unlock's release still pairs with the grace periods (see
+ * addrspace_rcu_read_unlock()).
  * Context: a registered thread.
  * Return: the argument for rcu_read_exit().
  */
@@ -104,56 +139,56 @@ static inline RcuReadState rcu_read_enter(void)
 {
 #ifdef ADDRSPACE_TSAN
     addrspace_rcu_read_lock();
-    return 1;
+    return 0;
 #else
     struct urcu_reader *r = &URCU_TLS(urcu_memb_reader);
+    unsigned long c = _CMM_LOAD_SHARED(r->ctr);
 
-    if (__builtin_expect(r->ctr & URCU_GP_CTR_NEST_MASK, 0)) {
-        return 0;
-    }
-    if (__builtin_expect(!r->registered, 0)) {
-        addrspace_rcu_read_lock_unregistered();
-    }
-    cmm_barrier();
-    _CMM_STORE_SHARED(r->ctr, _CMM_LOAD_SHARED(urcu_memb_gp.ctr));
-    if (__builtin_expect(urcu_memb_has_sys_membarrier, 1)) {
+    /* one test: outside a section, and the inline lock allowed */
+    if (__builtin_expect(((unsigned int)(c & URCU_GP_CTR_NEST_MASK) |
+                          addrspace_rcu_reader_slow) == 0,
+                         1)) {
+        /* not 0: the counter carries URCU_GP_COUNT */
+        unsigned long g = _CMM_LOAD_SHARED(urcu_memb_gp.ctr);
+
         cmm_barrier();
-        return 1;
+        _CMM_STORE_SHARED(r->ctr, g);
+        cmm_barrier();
+        return g;
     }
-    cmm_smp_mb();
-    return 2;
+    if (c & URCU_GP_CTR_NEST_MASK) {
+        return c + 1; /* the exit stores the word unchanged */
+    }
+    return addrspace_rcu_read_enter_slow();
 #endif
 }
 
 /**
- * rcu_read_exit() - private: leave what rcu_read_enter() entered
- * (liburcu memb's outermost read unlock, with the barriers @state says).
+ * rcu_read_exit() - private: leave what rcu_read_enter() entered.
  * @state: its return value.
+ *
+ * For an inline entry, the reader's word set to @state minus one: liburcu
+ * memb's outermost read unlock computed without loading the word again
+ * (or the word unchanged inside a section), then, after an outermost
+ * unlock, the grace-period waiter woken if it sleeps.
  */
 static inline void rcu_read_exit(RcuReadState state)
 {
 #ifdef ADDRSPACE_TSAN
-    if (state) {
-        addrspace_rcu_read_unlock();
-    }
+    (void)state;
+    addrspace_rcu_read_unlock();
 #else
-    struct urcu_reader *r;
-
-    if (!state) {
+    if (__builtin_expect(state == 0, 0)) {
+        addrspace_rcu_read_exit_slow();
         return;
     }
-    r = &URCU_TLS(urcu_memb_reader);
-    if (__builtin_expect(state == 1, 1)) {
-        cmm_barrier();
-        _CMM_STORE_SHARED(r->ctr, r->ctr - URCU_GP_COUNT);
-        cmm_barrier();
-    } else {
-        cmm_smp_mb();
-        _CMM_STORE_SHARED(r->ctr, r->ctr - URCU_GP_COUNT);
-        cmm_smp_mb();
-    }
-    urcu_common_wake_up_gp(&urcu_memb_gp);
     cmm_barrier();
+    _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, state - 1);
+    cmm_barrier();
+    if (__builtin_expect(uatomic_read(&urcu_memb_gp.futex) == -1, 0) &&
+        ((state - 1) & URCU_GP_CTR_NEST_MASK) == 0) {
+        urcu_common_wake_up_gp(&urcu_memb_gp);
+    }
 #endif
 }
 
