@@ -28,21 +28,8 @@
 #include <addrspace/addrspace.h>
 
 #include "fuzz-common.h"
-#include "testdev.h"
-
-/*
- * The reference model is the oracle, not the code under test: its
- * branches give libFuzzer no feedback worth the cost (it runs for every
- * address at every check), so the fuzz build does not trace them.
- */
-#if defined(__clang__) && defined(FUZZ_LIBFUZZER)
-#pragma clang attribute push(__attribute__((no_sanitize("coverage"))),       \
-                             apply_to = function)
-#endif
 #include "render-reference.h"
-#if defined(__clang__) && defined(FUZZ_LIBFUZZER)
-#pragma clang attribute pop
-#endif
+#include "testdev.h"
 
 #define SPACE      0x1000u     /* the root container */
 #define LIMIT      (2 * SPACE) /* every region ends below */
