@@ -7,9 +7,10 @@
  * may stay open for a while, all are closed at the end); DMA commands to
  * the dma-testdev (copies between any two addresses, into its own
  * registers, into the testdev, across the top of the space); clock steps
- * that fire HPET timers. Addresses are chosen near every device and region
- * edge, or anywhere. Nothing may crash, leak or make a callback break the
- * bounds invariant (testdev counts violations).
+ * that fire HPET timers (at most FUZZ_CLOCK_BUDGET callbacks a step).
+ * Addresses are chosen near every device and region edge, or anywhere.
+ * Nothing may crash, leak or make a callback break the bounds invariant
+ * (testdev counts violations).
  */
 #include <string.h>
 
@@ -142,6 +143,7 @@ void fuzz_access_body(Machine *m, const uint8_t *data, size_t size,
     uint32_t dma_budget = FUZZ_DMA_BUDGET;
     TestDev *td;
 
+    vclock_set_budget(machine_clock(m), FUZZ_CLOCK_BUDGET);
     if (transcript) {
         machine_set_irq_handler(m, note_irq, transcript);
     }

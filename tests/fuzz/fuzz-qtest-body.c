@@ -96,8 +96,6 @@ static void check_output_budget(QTestSession *s, const OutputBudget *b,
     }
 }
 
-/* Timer callbacks one clock_step/clock_set may make here. */
-#define FUZZ_CLOCK_BUDGET 4096u
 /*
  * Work one command may cause: each callback sets at most two lines (a
  * pulse), and a register write at most about 70 (stopping or starting
