@@ -55,6 +55,19 @@ suite "$p-tsan"
 # dictionary tests/fuzz/<name>.dict when there is one. A crash
 # leaves its reproducer in $p-fuzz/; it belongs in
 # tests/fuzz/regressions/<name>/, where the replay tests run it.
+# -entropic_feature_frequency_threshold=0: libFuzzer's entropic scheduler
+# keeps only its 100 rarest features as "rare" (by default every feature
+# seen fewer than 255 times is, and each execution then searches that list
+# once per feature it hit: most of the time of a short run). Full ASan and
+# UBSan stay on. Printed per harness: executions, exec/s (wall clock), exec
+# per CPU-second (user+sys: the rate on a loaded machine), and cov/ft after
+# the seed corpus was loaded (libFuzzer's INITED line).
+cpu_now() { # cpu_s: the children's user+sys so far (builtin `times`)
+    times >"$p-fuzz/times.txt"
+    cpu_s=$(tail -n 1 "$p-fuzz/times.txt" | awk '{ s = 0
+        for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] }
+        printf "%.2f", s }')
+}
 if [ "${CI:-}" = true ]; then
     fuzz_seconds=${FUZZ_SECONDS:-60}
 else
@@ -77,8 +90,11 @@ if [ "$fuzz_seconds" -gt 0 ]; then
         dict=()
         [ -f tests/fuzz/"$name".dict ] && dict=(-dict=tests/fuzz/"$name".dict)
         log="$p-fuzz/fuzz-$name.log"
+        cpu_now
+        cpu0=$cpu_s
         if ! "$fuzzer" -max_total_time="$fuzz_seconds" -timeout=25 \
                 -print_final_stats=1 -artifact_prefix="$p-fuzz/fuzz-$name-" \
+                -entropic_feature_frequency_threshold=0 \
                 "${dict[@]}" "$corpus" "${regressions[@]}" >"$log" 2>&1; then
             tail -n 40 "$log"
             echo "fuzz-$name FAILED: reproducer in $p-fuzz/fuzz-$name-*"
@@ -86,8 +102,13 @@ if [ "$fuzz_seconds" -gt 0 ]; then
         fi
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
         rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-        echo "fuzz-$name: ${execs:-?} executions, ${rate:-?} exec/s, corpus" \
-            "$(find tests/fuzz/corpus/"$name" -type f | wc -l) seed ->" \
+        cpu_now
+        cpu=$(awk -v a="$cpu0" -v b="$cpu_s" -v n="${execs:-0}" \
+            'BEGIN { if (b - a > 0) printf "%d", n / (b - a); else print "?" }')
+        inited=$(sed -n 's/.*INITED \(cov: [0-9]* ft: [0-9]*\).*/\1/p' "$log")
+        echo "fuzz-$name: ${execs:-?} executions, ${rate:-?} exec/s" \
+            "(${cpu} per CPU-second), seed corpus ${inited:-cov: ? ft: ?}," \
+            "corpus $(find tests/fuzz/corpus/"$name" -type f | wc -l) seed ->" \
             "$(find "$corpus" -type f | wc -l) files"
         rm -rf "$corpus"
     done

@@ -7,9 +7,10 @@
  * may stay open for a while, all are closed at the end); DMA commands to
  * the dma-testdev (copies between any two addresses, into its own
  * registers, into the testdev, across the top of the space); clock steps
- * that fire HPET timers. Addresses are chosen near every device and region
- * edge, or anywhere. Nothing may crash, leak or make a callback break the
- * bounds invariant (testdev counts violations).
+ * that fire HPET timers (at most FUZZ_CLOCK_BUDGET callbacks a step).
+ * Addresses are chosen near every device and region edge, or anywhere.
+ * Nothing may crash, leak or make a callback break the bounds invariant
+ * (testdev counts violations).
  */
 #include <string.h>
 
@@ -22,6 +23,9 @@
 
 #define MAX_OPS    256
 #define MAX_MAPPED 4
+/* DMA bytes one input may copy: one copy across two bounce chunks
+ * (DMA_TESTDEV_CHUNK); MMIO and holes cost a callback per 4 bytes. */
+#define FUZZ_DMA_BUDGET 0x2100u
 
 static const hwaddr bases[] = {
     0,
@@ -60,8 +64,7 @@ static MemTxAttrs attrs_of(FuzzInput *in)
 }
 
 /* Program the dma-testdev and start a copy (through "memory"); @budget:
- * bytes left to copy in this input (an MMIO copy costs a callback per 4
- * bytes: long ones would only slow the fuzzer down). */
+ * bytes left to copy in this input (FUZZ_DMA_BUDGET at the start). */
 static void dma(AddressSpace *as, FuzzInput *in, uint32_t *budget,
                 GString *transcript)
 {
@@ -137,9 +140,10 @@ void fuzz_access_body(Machine *m, const uint8_t *data, size_t size,
         bool is_write;
     } maps[MAX_MAPPED] = {{0}};
     uint8_t buf[256];
-    uint32_t dma_budget = 0x4000;
+    uint32_t dma_budget = FUZZ_DMA_BUDGET;
     TestDev *td;
 
+    vclock_set_budget(machine_clock(m), FUZZ_CLOCK_BUDGET);
     if (transcript) {
         machine_set_irq_handler(m, note_irq, transcript);
     }

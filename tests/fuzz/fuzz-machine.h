@@ -35,6 +35,11 @@ static inline void fuzz_note_u64(GString *transcript, uint64_t v)
 /* The harnesses' board: the default one with 1 MiB of RAM. */
 #define FUZZ_MACHINE_RAM_SIZE (1u << 20)
 
+/* Timer callbacks one clock step may make in a body (vclock_set_budget();
+ * the board's own budget, MACHINE_CLOCK_BUDGET, lets a timer with a
+ * period of one tick cost seconds per step). */
+#define FUZZ_CLOCK_BUDGET 4096u
+
 typedef struct FuzzMachine FuzzMachine;
 
 /*

@@ -5,14 +5,89 @@
  * once (again every FUZZ_MACHINE_REBUILD inputs) and put back after every
  * input (fuzz-machine.c): an input runs on the state every other input
  * starts from.
+ *
+ * Work bound (the libFuzzer build only, FUZZ_LIBFUZZER): an input whose
+ * read, b64read, write, b64write and memset commands ask for more than
+ * FUZZ_QTEST_MEMORY_BYTES bytes in all is not run. A SIZE up to
+ * QTEST_MAX_SIZE (16 MiB) is valid, but one such command costs the fuzz
+ * build up to seconds (an unassigned range is read 4 bytes per callback),
+ * and libFuzzer would spend most of its time on a few such inputs. The
+ * bound still lets a reply outgrow a streamed piece (QTEST_OUTPUT_CHUNK),
+ * and a SIZE over QTEST_MAX_SIZE (refused, no work) does not count. The
+ * replay test (replay-main.c) runs every input whole, whatever it asks.
  */
+#include <string.h>
+
 #include "fuzz-common.h"
 #include "fuzz-machine.h"
+#include "qtest.h"
+
+#ifdef FUZZ_LIBFUZZER
+/* Memory bytes all the memory commands of one input may ask for. */
+#define FUZZ_QTEST_MEMORY_BYTES (64u << 10)
+
+/* The SIZE of one line's memory command, or 0 (a conservative reading of
+ * the session's parser: a line it reads otherwise costs time, no more). */
+static uint64_t line_size(const char *line, size_t len)
+{
+    static const char *const cmds[] = {"read", "b64read", "write", "b64write",
+                                       "memset"};
+    char buf[96];
+    char *words[4] = {NULL};
+    char *save = NULL;
+    char *end;
+    uint64_t v;
+    int n = 0;
+
+    if (len >= sizeof(buf)) {
+        len = sizeof(buf) - 1; /* the command and its first two numbers */
+    }
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    for (char *w = strtok_r(buf, " \t\r", &save); w && n < 4;
+         w = strtok_r(NULL, " \t\r", &save)) {
+        words[n++] = w;
+    }
+    if (n < 3) {
+        return 0;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
+        if (strcmp(words[0], cmds[i]) == 0) {
+            v = g_ascii_strtoull(words[2], &end, 0);
+            return v <= QTEST_MAX_SIZE ? v : 0;
+        }
+    }
+    return 0;
+}
+
+static bool within_work_bound(const uint8_t *data, size_t size)
+{
+    const char *p = (const char *)data, *end = p + size;
+    uint64_t total = 0;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = (size_t)((nl ? nl : end) - p);
+
+        total += line_size(p, len);
+        if (total > FUZZ_QTEST_MEMORY_BYTES) {
+            return false;
+        }
+        p += len + 1;
+    }
+    return true;
+}
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static FuzzMachine *fm;
 
+#ifdef FUZZ_LIBFUZZER
+    if (!within_work_bound(data, size)) {
+        return -1; /* not added to the corpus */
+    }
+#endif
     fuzz_qtest_body(fuzz_machine_next(&fm), data, size, NULL);
     fuzz_machine_reset(fm);
     return 0;

@@ -379,7 +379,10 @@ static void op_transaction(State *s, FuzzInput *in)
 static void check_view(State *s)
 {
     FlatView *fv;
-    size_t nr;
+    MemoryRegionSection cur = {0};
+    const MemoryRegionSection *sec;
+    size_t nr, next = 0;
+    bool have = true, was_in = false;
 
     if (s->depth > 0 || s->checks >= MAX_CHECKS) {
         return; /* inside a transaction: the view is the one before */
@@ -392,9 +395,28 @@ static void check_view(State *s)
     ref_resolve_space(&s->t, 0, s->ans, LIMIT);
     fv = address_space_get_flatview(&s->as);
     nr = flatview_nr_sections(fv);
+    /* one pass: the sections are in address order, so a cursor finds the
+     * one holding each address (what flatview_lookup() must answer) */
     for (uint64_t a = 0; a < LIMIT; a++) {
-        const MemoryRegionSection *sec = view_lookup(fv, a);
+        while (have && cur.offset_within_address_space + cur.size <= a) {
+            have = next < nr && flatview_section(fv, next++, &cur);
+        }
+        sec = have && cur.offset_within_address_space <= a ? &cur : NULL;
+        /* flatview_lookup() where the answer may change: a section's
+         * first and last address, the first one after it */
+        if (a == 0 ||
+            (sec && (a == cur.offset_within_address_space ||
+                     a + 1 == cur.offset_within_address_space + cur.size)) ||
+            (!sec && (was_in || a + 1 == LIMIT))) {
+            const MemoryRegionSection *got = view_lookup(fv, a);
 
+            if (sec ? !section_copy_equal(got, sec) : got != NULL) {
+                fuzz_fail("address 0x%" PRIx64 ": flatview_lookup() and the "
+                          "section list disagree",
+                          a);
+            }
+        }
+        was_in = sec != NULL;
         if (!ref_answer_matches(&s->t, &s->ans[a], sec, a)) {
             fuzz_fail(
                 "address 0x%" PRIx64 ": expected %s@0x%" PRIx64 ", got %s", a,
@@ -403,18 +425,20 @@ static void check_view(State *s)
         }
     }
     for (size_t i = 0; i < nr; i++) {
-        const MemoryRegionSection *sec = view_section(fv, i);
-        const MemoryRegionSection *prev = i ? view_section(fv, i - 1) : NULL;
+        MemoryRegionSection prev = cur;
 
-        if (sec->size == 0 || sec->fv != fv ||
-            sec->offset_within_region + sec->size >
-                (addrspace_u128)memory_region_size(sec->mr) ||
-            sec->offset_within_address_space + sec->size > LIMIT) {
+        if (!flatview_section(fv, i, &cur)) {
+            fuzz_fail("section %zu missing", i);
+        }
+        if (cur.size == 0 || cur.fv != fv ||
+            cur.offset_within_region + cur.size >
+                (addrspace_u128)memory_region_size(cur.mr) ||
+            cur.offset_within_address_space + cur.size > LIMIT) {
             fuzz_fail("section %zu malformed", i);
         }
-        if (prev && (prev->offset_within_address_space + prev->size >
-                         sec->offset_within_address_space ||
-                     ref_sections_mergeable(prev, sec))) {
+        if (i && (prev.offset_within_address_space + prev.size >
+                      cur.offset_within_address_space ||
+                  ref_sections_mergeable(&prev, &cur))) {
             fuzz_fail("sections %zu and %zu overlap or should merge", i - 1, i);
         }
     }
