@@ -9,7 +9,8 @@
  * every chunk a commit did not touch (flatview/update.c). The index is two
  * levels: the view's slots (first address and chunk of each chunk, in the
  * view, right after its index) and each chunk's own array of section
- * starts. A lookup is two branch-free binary searches, and as many
+ * starts. A lookup is a branch-free binary search of the slots, then two
+ * rounds of independent compares over the chunk's starts, and as many
  * dependent loads as one search of a flat array reached through a pointer:
  * the published index, a slot (whose chunk pointer comes with it), the
  * chunk's starts, the section.
@@ -190,23 +191,38 @@ static inline const FlatChunk *flatview_index_chunk(const FlatViewIndex *ix,
     return slots[lo].chunk;
 }
 
+ADDRSPACE_STATIC_ASSERT_(FLAT_CHUNK_SIZE == 64,
+                         "a chunk search is two rounds of eight keys");
+
 /**
  * flatview_chunk_find() - private: the last section of @c starting at or
  * below @addr.
  * @c: a chunk from flatview_index_chunk() of @addr.
  * @addr: the address.
+ *
+ * Two rounds of independent compares (every eighth key, then the seven
+ * keys after the one chosen) instead of six dependent halvings: two load
+ * latencies per search. Keys past @c->nr are UINT64_MAX, counted only at
+ * that address: the count is clamped to the last section.
  * Return: its index in @c (the section holds @addr unless @addr is past
  * its last byte: a hole).
  */
 static inline size_t flatview_chunk_find(const FlatChunk *c, hwaddr addr)
 {
-    size_t lo = 0, n = c->nr;
+    size_t lo = 0, nr = c->nr;
 
-    while (n > 1) {
-        size_t half = n / 2;
+    if (nr > 8) {
+        for (size_t j = 8; j < FLAT_CHUNK_SIZE; j += 8) {
+            lo += c->starts[j] <= addr ? 8 : 0;
+        }
+    }
+    if (nr > 1) {
+        const hwaddr *k = &c->starts[lo];
 
-        lo = c->starts[lo + half] <= addr ? lo + half : lo;
-        n -= half;
+        for (size_t j = 1; j < 8; j++) {
+            lo += k[j] <= addr;
+        }
+        lo = lo < nr ? lo : nr - 1;
     }
     return lo;
 }
