@@ -105,6 +105,9 @@ static FlatChunk *chunk_new(const FlatSection *s, uint32_t n)
         /* unused keys above every address: never below a lookup's */
         c->starts[i] = i < n ? s[i].region.start : UINT64_MAX;
     }
+    for (uint32_t j = 0; j < FLAT_CHUNK_SIZE / 8 - 1; j++) {
+        c->guide[j] = c->starts[8 * (j + 1)];
+    }
     chunk_take_owners(c);
     return c;
 }

@@ -181,6 +181,39 @@ static uint64_t bytes_to_top(hwaddr addr)
 }
 
 /*
+ * memcpy() of @l bytes (>= 1), inline up to 16: two moves, overlapping
+ * unless @l is a power of two, of the largest power of two not above @l
+ * (a short access pays no call, and no loop).
+ */
+static inline void copy_bytes(uint8_t *dst, const uint8_t *src, uint64_t l)
+{
+    uint64_t a, b;
+
+    if (l > 16) {
+        memcpy(dst, src, l);
+    } else if (l >= 8) {
+        memcpy(&a, src, 8);
+        memcpy(&b, src + l - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + l - 8, &b, 8);
+    } else if (l >= 4) {
+        uint32_t c, d;
+
+        memcpy(&c, src, 4);
+        memcpy(&d, src + l - 4, 4);
+        memcpy(dst, &c, 4);
+        memcpy(dst + l - 4, &d, 4);
+    } else {
+        /* 1 to 3: first, middle (or first again) and last byte */
+        uint8_t x = src[0], y = src[l / 2], z = src[l - 1];
+
+        dst[0] = x;
+        dst[l / 2] = y;
+        dst[l - 1] = z;
+    }
+}
+
+/*
  * One copy between @buf and @l bytes of host memory of @s from @addr on
  * (region offset @xlat); a write marks the pages its logging clients want.
  * @untorn: no naturally aligned piece of the guest side torn (the region
@@ -196,13 +229,13 @@ static inline void copy_direct(const FlatSection *s, hwaddr addr, hwaddr xlat,
         if (untorn) {
             addrspace_copy_untorn(host, buf, l, true);
         } else {
-            memcpy(host, buf, l);
+            copy_bytes(host, buf, l);
         }
         ram_block_mark_dirty(s, xlat, l);
     } else if (untorn) {
         addrspace_copy_untorn(buf, host, l, false);
     } else {
-        memcpy(buf, host, l);
+        copy_bytes(buf, host, l);
     }
 }
 

@@ -108,6 +108,115 @@ static void test_cross_section(void)
     machine_free(m);
 }
 
+/*
+ * Reads and writes of every length up to 17 bytes at every start from 20
+ * bytes before the ram/ram2 boundary: exactly those bytes move, in both
+ * sections, and nothing either side of them.
+ */
+static void test_short_lengths(void)
+{
+    Machine *m = machine_new();
+    uint8_t *ram = memory_region_get_ram_ptr(&m->ram);
+    uint8_t *ram2 = memory_region_get_ram_ptr(&m->ram2);
+
+    for (unsigned len = 1; len <= 17; len++) {
+        for (unsigned back = 1; back <= 20; back++) {
+            hwaddr addr = 0x1000 - back;
+            uint8_t buf[32], want[64], in[17];
+
+            for (unsigned i = 0; i < 64; i++) {
+                want[i] = (uint8_t)(i * 13 + len + back);
+            }
+            memcpy(ram + 0x1000 - 32, want, 32);
+            memcpy(ram2, want + 32, 32);
+            memset(buf, 0x5a, sizeof(buf));
+            g_assert_cmpuint(
+                address_space_read(&m->as, addr, ATTRS, buf + 8, len), ==,
+                MEMTX_OK);
+            g_assert_cmpmem(buf + 8, len, want + 32 - back, len);
+            for (unsigned i = 0; i < sizeof(buf); i++) {
+                if (i < 8 || i >= 8 + len) {
+                    g_assert_cmpuint(buf[i], ==, 0x5a);
+                }
+            }
+            for (unsigned i = 0; i < len; i++) {
+                in[i] = (uint8_t)~want[32 - back + i];
+                want[32 - back + i] = in[i];
+            }
+            g_assert_cmpuint(address_space_write(&m->as, addr, ATTRS, in, len),
+                             ==, MEMTX_OK);
+            g_assert_cmpmem(ram + 0x1000 - 32, 32, want, 32);
+            g_assert_cmpmem(ram2, 32, want + 32, 32);
+        }
+    }
+    machine_free(m);
+}
+
+/*
+ * The lookup in views of 1 to 130 sections (one to three chunks, each
+ * size of a chunk's search): every section found at its first and last
+ * byte, holes between them, and the last byte of the space.
+ */
+static void test_lookup_sizes(void)
+{
+    static const unsigned sizes[] = {1,  2,  7,  8,  9,  15, 16,
+                                     17, 33, 63, 64, 65, 130};
+
+    for (size_t k = 0; k < G_N_ELEMENTS(sizes); k++) {
+        for (int top = 0; top < 2; top++) {
+            unsigned n = sizes[k];
+            MemoryRegion sys, *r = g_new0(MemoryRegion, n);
+            AddressSpace as;
+            const FlatViewIndex *ix;
+
+            g_assert_true(
+                memory_region_init(&sys, NULL, "system", UINT64_MAX, NULL));
+            for (unsigned i = 0; i < n; i++) {
+                /* every other 4 KiB page; with @top the last one ends
+                 * at 2^64 - 1 */
+                hwaddr at = top && i == n - 1 ? UINT64_MAX - 0xfff
+                                              : 0x10000 + i * 0x2000ull;
+
+                g_assert_true(
+                    memory_region_init_ram(&r[i], NULL, "r", 0x1000, NULL));
+                g_assert_true(
+                    memory_region_add_subregion(&sys, at, &r[i], NULL));
+            }
+            g_assert_true(address_space_init(&as, &sys, "lookup", NULL));
+            rcu_read_lock();
+            ix = address_space_index_rcu(&as);
+            g_assert_null(flatview_index_find(ix, 0xffff));
+            for (unsigned i = 0; i < n; i++) {
+                const FlatSection *s;
+                hwaddr at = top && i == n - 1 ? UINT64_MAX - 0xfff
+                                              : 0x10000 + i * 0x2000ull;
+
+                s = flatview_index_find(ix, at);
+                g_assert_nonnull(s);
+                g_assert_true(s->mr == &r[i]);
+                s = flatview_index_find(ix, at + 0xfff);
+                g_assert_nonnull(s);
+                g_assert_true(s->mr == &r[i]);
+                if (!(top && i == n - 1)) {
+                    g_assert_null(flatview_index_find(ix, at + 0x1000));
+                    g_assert_null(flatview_index_find(ix, at + 0x1fff));
+                }
+            }
+            if (!top) {
+                g_assert_null(flatview_index_find(ix, UINT64_MAX));
+            }
+            rcu_read_unlock();
+            address_space_destroy(&as);
+            memory_region_finalize(&sys);
+            for (unsigned i = 0; i < n; i++) {
+                memory_region_finalize(&r[i]);
+            }
+            drain_call_rcu();
+            g_free(r);
+        }
+    }
+}
+
 static void test_hole_reads_zero_and_continues(void)
 {
     Machine *m = machine_new();
@@ -364,6 +473,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/access/ram/roundtrip", test_ram_roundtrip);
     g_test_add_func("/access/buffer/cross-section", test_cross_section);
+    g_test_add_func("/access/buffer/short-lengths", test_short_lengths);
+    g_test_add_func("/access/lookup/chunk-sizes", test_lookup_sizes);
     g_test_add_func("/access/hole/reads-zero-and-continues",
                     test_hole_reads_zero_and_continues);
     g_test_add_func("/access/hole/typed-decode-error", test_hole_typed);
