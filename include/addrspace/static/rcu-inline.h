@@ -19,6 +19,18 @@
 #error "include <addrspace/rcu.h>, not this file"
 #endif
 
+#ifdef CONFIG_RCU_TLS
+/*
+ * liburcu's reader word, declared again with the initial-exec model, which
+ * the library already requires for addrspace_rcu_reader_slow: position-
+ * independent code (libaddrspace.so itself, a plugin) then reaches it with
+ * one %fs-relative load instead of a __tls_get_addr() call per use.
+ * liburcu is loaded with the library, so its TLS block is static.
+ */
+extern DECLARE_URCU_TLS(struct urcu_reader, urcu_memb_reader)
+    __attribute__((tls_model("initial-exec")));
+#endif
+
 /**
  * addrspace_rcu_read_lock_unregistered() - private: the first read-side
  * section of a thread liburcu does not know: registers the thread that
