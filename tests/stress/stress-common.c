@@ -10,7 +10,7 @@
 
 #include <glib.h>
 
-#include <addrspace/rcu.h>
+#include <addrspace/addrspace.h>
 
 void stress_parse_options(int argc, char **argv, StressOptions *opts,
                           unsigned int max_writers, double long_seconds)
@@ -192,4 +192,13 @@ void stress_report_violation(const char *who, const char *fmt, ...)
     fputc('\n', stderr);
     funlockfile(stderr);
     va_end(ap);
+}
+
+bool stress_owned_ram_init(MemoryOwner *owner, MemoryRegion *root,
+                           uint64_t root_size, MemoryRegion *ram,
+                           uint64_t ram_size, GError **errp)
+{
+    return memory_region_init(root, owner, "root", root_size, errp) &&
+           memory_region_init_ram(ram, owner, "ram", ram_size, errp) &&
+           memory_region_add_subregion(root, 0, ram, errp);
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <addrspace/addrspace.h>
+
 /* Byte written over every freed object (Linux's POISON_FREE). */
 #define STRESS_POISON_BYTE 0x6b
 /* A 32-bit field of a poisoned object reads as this. */
@@ -137,6 +139,17 @@ void stress_run_threads(const StressOptions *opts, StressThreadFn *reader,
  * Under ASan there is no memset: ASan's own poisoning reports the access.
  */
 void stress_poison_free(void *obj, size_t size);
+
+/**
+ * stress_owned_ram_init() - The stress tests' device: a container @root of
+ * @root_size bytes and a RAM region @ram of @ram_size bytes at its offset
+ * 0, both owned by @owner (memory_owner_init() done by the caller).
+ * @errp: the first error.
+ * Return: false on error (the caller ends the run).
+ */
+bool stress_owned_ram_init(MemoryOwner *owner, MemoryRegion *root,
+                           uint64_t root_size, MemoryRegion *ram,
+                           uint64_t ram_size, GError **errp);
 
 /** stress_mix64() - A 64-bit mixing function (splitmix64's finaliser). */
 uint64_t stress_mix64(uint64_t x);

@@ -69,10 +69,8 @@ static Device *device_new(gint *released)
 
     dev->released = released;
     memory_owner_init(&dev->owner, "dev", device_release);
-    if (!memory_region_init(&dev->root, &dev->owner, "root", DEV_SIZE, &err) ||
-        !memory_region_init_ram(&dev->ram, &dev->owner, "ram", RAM_SIZE,
-                                &err) ||
-        !memory_region_add_subregion(&dev->root, 0, &dev->ram, &err)) {
+    if (!stress_owned_ram_init(&dev->owner, &dev->root, DEV_SIZE, &dev->ram,
+                               RAM_SIZE, &err)) {
         fprintf(stderr, "test-drain-lineage: %s\n", err->message);
         exit(STRESS_EXIT_USAGE);
     }

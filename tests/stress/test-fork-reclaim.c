@@ -102,10 +102,8 @@ static Device *device_new(void)
     GError *err = NULL;
 
     memory_owner_init(&dev->owner, "dev", device_release);
-    if (!memory_region_init(&dev->root, &dev->owner, "root", DEV_SIZE, &err) ||
-        !memory_region_init_ram(&dev->ram, &dev->owner, "ram", RAM_SIZE,
-                                &err) ||
-        !memory_region_add_subregion(&dev->root, 0, &dev->ram, &err) ||
+    if (!stress_owned_ram_init(&dev->owner, &dev->root, DEV_SIZE, &dev->ram,
+                               RAM_SIZE, &err) ||
         !address_space_init(&dev->as, &dev->root, "dev", &err)) {
         fprintf(stderr, "test-fork-reclaim: %s\n", err->message);
         _exit(STRESS_EXIT_USAGE);
