@@ -197,10 +197,8 @@ static inline void rcu_read_exit(RcuReadState state)
     cmm_barrier();
     _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, state - 1);
     cmm_barrier();
-    /* the nesting count first (a register): inside a held section the
-     * waiter's word is not read at all */
-    if (((state - 1) & URCU_GP_CTR_NEST_MASK) == 0 &&
-        __builtin_expect(uatomic_read(&urcu_memb_gp.futex) == -1, 0)) {
+    if (__builtin_expect(uatomic_read(&urcu_memb_gp.futex) == -1, 0) &&
+        ((state - 1) & URCU_GP_CTR_NEST_MASK) == 0) {
         urcu_common_wake_up_gp(&urcu_memb_gp);
     }
 #endif
