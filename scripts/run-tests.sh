@@ -130,20 +130,33 @@ meson compile -C "$p-plain" docs || status=1
 echo "=== benchmark smoke run (self-checks only) ==="
 "$p-plain"/tests/bench/addrspace-bench --quick || status=1
 
-# One closing line over the three configurations.
+# One closing line over the three configurations. A failed test is named
+# again here, with the end of its output: a CI log is often read from its
+# tail, far below meson's own report.
 python3 - "${runs[@]}" <<'PY' || true
 import json, sys
 ok = fail = skip = 0
+failed = []
 for d in sys.argv[1:]:
     try:
         with open(d + "/meson-logs/testlog.json") as f:
             for line in f:
-                r = json.loads(line).get("result")
-                if r in ("OK", "EXPECTEDFAIL"): ok += 1
-                elif r == "SKIP": skip += 1
-                else: fail += 1
+                r = json.loads(line)
+                res = r.get("result")
+                if res in ("OK", "EXPECTEDFAIL"): ok += 1
+                elif res == "SKIP": skip += 1
+                else:
+                    fail += 1
+                    failed.append((d, r))
     except OSError:
         fail += 1
+        failed.append((d, {"name": "(no testlog.json)", "result": "MISSING"}))
+for d, r in failed:
+    print(f"=== FAILED in {d}: {r.get('name')}: {r.get('result')}"
+          f" after {r.get('duration', 0):.1f} s ===")
+    out = (r.get("stdout") or "").splitlines()
+    for l in out[-25:]:
+        print("    " + l)
 print(f"{ok} passed, {fail} failed, {skip} skipped")
 PY
 exit $status
