@@ -48,10 +48,6 @@
 
 #include "rcu-internal.h"
 
-/* Backpressure: callbacks pending above which rcu_reclaim_throttle() waits
- * (rcu.h). */
-#define RECLAIM_QUEUE_MAX 10000
-
 /* Pending callbacks, oldest first, linked through head->next.next. */
 static pthread_mutex_t reclaim_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t reclaim_cond = PTHREAD_COND_INITIALIZER; /* work */
@@ -76,9 +72,10 @@ static bool reclaim_stopped;
 static uint64_t reclaim_done;
 /* Callbacks queued so far. Atomic; written under reclaim_lock. */
 static uint64_t reclaim_queued;
-/* Backpressure: more callbacks pending than this (0: no limit), and a
- * thread that ends a tree change waits (rcu_reclaim_throttle()). Atomic. */
-static uint64_t reclaim_queue_max = RECLAIM_QUEUE_MAX;
+/* Backpressure: more callbacks pending than this (0, the default: no limit,
+ * as QEMU 7.2), and a thread that ends a tree change waits
+ * (rcu_reclaim_throttle()). Atomic. */
+static uint64_t reclaim_queue_max;
 /* 1 + reclaim_done when this thread last gave up waiting: it does not wait
  * again until a callback completed. */
 static __thread uint64_t throttle_gave_up_at;

@@ -41,7 +41,7 @@
  * synchronize_rcu() or drain_call_rcu() while holding it (inside a
  * transaction or a listener callback). A thread that releases it for the
  * last time may wait there for the reclamation thread when too many
- * callbacks are pending (backpressure, rcu.h).
+ * callbacks are pending, if the program opted in to backpressure (rcu.h).
  *
  * Errors: set-up calls return bool and fill @errp (domain ADDRSPACE_ERROR,
  * error.h); on failure nothing changed.

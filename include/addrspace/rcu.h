@@ -56,7 +56,9 @@
  *   lock that a callback in progress or a thread holding the big lock
  *   waits for. Threads that the program registered with liburcu's own
  *   call stay in liburcu's registry: liburcu's fork rules apply to them.
- * - Backpressure: when more than 10000 callbacks are pending, a thread
+ * - Backpressure, an opt-in (off by default, as QEMU 7.2 has no bound;
+ *   addrspace_rcu_set_reclaim_limit()): when more than the limit's
+ *   callbacks (10000 suggested) are pending, a thread
  *   that ends a change of the memory tree (releases the memory update lock
  *   for the last time) waits until the oldest of them, down to half that
  *   number, have run; callbacks keep their order. It never waits inside a
@@ -66,8 +68,8 @@
  *   (a callback waiting for a lock the thread holds) and then does not
  *   wait again until one does. Measured without it: two threads creating
  *   and destroying AddressSpaces had 313000 callbacks pending and 472 MiB
- *   of RSS after 16 s, growing without end; with it, 10002 and 23 MiB.
- *   call_rcu() itself never waits. QEMU 7.2 has no such bound.
+ *   of RSS after 16 s, growing without end; with a limit of 10000, 10002
+ *   and 23 MiB. call_rcu() itself never waits.
  *
  * Publication and dereference are C11-style atomics (release store /
  * consume load) rather than liburcu's inline assembly, so ThreadSanitizer
@@ -224,9 +226,11 @@ void addrspace_drain_call_rcu(void);
  * addrspace_rcu_set_reclaim_limit() - Set the backpressure limit: with more
  * than @max callbacks pending, a thread that ends a change of the memory
  * tree waits until the oldest of them, down to @max / 2, have run (the
- * rules above). The default is 10000.
- * @max: callbacks pending; 0 turns backpressure off (QEMU 7.2's
- *       behaviour: the queue grows without bound).
+ * rules above): the opt-in "reclaim-backpressure". The default is 0, no
+ * limit (QEMU 7.2's behaviour: the queue grows without bound while
+ * producers outrun the reclamation thread); 10000 bounds a program that
+ * creates and destroys AddressSpaces in a loop to ~23 MiB.
+ * @max: callbacks pending; 0 turns backpressure off.
  *
  * Takes effect for the next change that ends; never blocks.
  * Context: any thread.
