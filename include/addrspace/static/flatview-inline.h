@@ -225,29 +225,29 @@ static inline const FlatChunk *flatview_index_chunk(const FlatViewIndex *ix,
  * Two rounds of independent compares (every eighth key, from @c->guide,
  * then the seven keys after the one chosen) instead of six dependent
  * halvings: two load latencies and two cache lines per search. Keys past
- * @c->nr are UINT64_MAX, counted only at that address: the count is
- * clamped to the last section.
+ * @c->nr are UINT64_MAX (the guide's too), counted only at that address:
+ * the count is clamped to the last section. So a chunk of 2 to 8
+ * sections takes the same straight line as a full one, and a chunk of
+ * one section, the common case of a view of few big regions, one branch.
  * Return: its index in @c (the section holds @addr unless @addr is past
  * its last byte, a hole, or below its start: below every section).
  */
 static inline size_t flatview_chunk_find(const FlatChunk *c, hwaddr addr)
 {
     size_t lo = 0, nr = c->nr;
+    const hwaddr *k;
 
-    if (nr > 8) {
-        for (size_t j = 0; j < FLAT_CHUNK_SIZE / 8 - 1; j++) {
-            lo += c->guide[j] <= addr ? 8 : 0;
-        }
+    if (nr == 1) {
+        return 0;
     }
-    if (nr > 1) {
-        const hwaddr *k = &c->starts[lo];
-
-        for (size_t j = 1; j < 8; j++) {
-            lo += k[j] <= addr;
-        }
-        lo = lo < nr ? lo : nr - 1;
+    for (size_t j = 0; j < FLAT_CHUNK_SIZE / 8 - 1; j++) {
+        lo += c->guide[j] <= addr ? 8 : 0;
     }
-    return lo;
+    k = &c->starts[lo];
+    for (size_t j = 1; j < 8; j++) {
+        lo += k[j] <= addr;
+    }
+    return lo < nr ? lo : nr - 1;
 }
 
 /**
