@@ -22,6 +22,7 @@ struct QTestSession {
     size_t peak_buffered;  /* most output bytes held at once */
     GHashTable *snapshots; /* name -> QTestSnapshot * (`snapshot save`) */
     bool loading;          /* `snapshot load` runs: lines are not reported */
+    uint8_t *block;        /* qtest_block_get()'s buffer, or NULL */
 };
 
 typedef struct Command Command;
@@ -54,6 +55,18 @@ void qtest_out_progress(QTestSession *s, GString *out);
 
 /* At the end of a command: pass @out on to the output function, if any. */
 void qtest_out_flush(QTestSession *s, GString *out);
+
+/*
+ * The data buffer of one memory command (read, write, memset and their
+ * base64 forms): @len bytes (at least one), not initialised. Up to
+ * QTEST_BLOCK_KEEP bytes it is the session's own, kept from command to
+ * command (a command stream pays no allocation, and no fresh pages, per
+ * command); longer ones are allocated. Give it back with
+ * qtest_block_put() before the next command.
+ */
+#define QTEST_BLOCK_KEEP (64u << 10)
+uint8_t *qtest_block_get(QTestSession *s, uint64_t len);
+void qtest_block_put(QTestSession *s, uint8_t *block);
 
 /* The AddressSpace of memory commands (the first); NULL after FAIL. */
 AddressSpace *qtest_memory_as(QTestSession *s, GString *out);

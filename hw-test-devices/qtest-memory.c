@@ -77,6 +77,24 @@ void qtest_cmd_writen(QTestSession *s, const Command *cmd, char **words,
     g_string_append(out, "OK\n");
 }
 
+uint8_t *qtest_block_get(QTestSession *s, uint64_t len)
+{
+    if (len > QTEST_BLOCK_KEEP) {
+        return g_malloc(len);
+    }
+    if (!s->block) {
+        s->block = g_malloc(QTEST_BLOCK_KEEP);
+    }
+    return s->block;
+}
+
+void qtest_block_put(QTestSession *s, uint8_t *block)
+{
+    if (block != s->block) {
+        g_free(block);
+    }
+}
+
 /* Read @len bytes at words[1]; NULL after answering FAIL. */
 static uint8_t *read_block(QTestSession *s, char **words, bool zero_ok,
                            uint64_t *len, GString *out)
@@ -93,7 +111,7 @@ static uint8_t *read_block(QTestSession *s, char **words, bool zero_ok,
         g_string_append(out, "FAIL invalid size 0\n");
         return NULL;
     }
-    data = g_malloc(*len ? *len : 1);
+    data = qtest_block_get(s, *len);
     address_space_read(as, addr, MEMTXATTRS_UNSPECIFIED, data, *len);
     return data;
 }
@@ -131,7 +149,7 @@ void qtest_cmd_read(QTestSession *s, const Command *cmd, char **words,
         done += n;
     }
     g_string_append_c(out, '\n');
-    g_free(data);
+    qtest_block_put(s, data);
 }
 
 void qtest_cmd_b64read(QTestSession *s, const Command *cmd, char **words,
@@ -161,7 +179,7 @@ void qtest_cmd_b64read(QTestSession *s, const Command *cmd, char **words,
     g_string_append_len(
         out, text, (gssize)g_base64_encode_close(FALSE, text, &state, &save));
     g_string_append_c(out, '\n');
-    g_free(data);
+    qtest_block_put(s, data);
 }
 
 static int hex_nibble(char c)
@@ -273,15 +291,16 @@ void qtest_cmd_write(QTestSession *s, const Command *cmd, char **words,
         g_string_append(out, "ERR invalid argument size\n");
         return;
     }
-    data = g_malloc0(len ? len : 1);
+    data = qtest_block_get(s, len);
     /* QEMU truncates to SIZE; short data is zero-filled here. */
+    memset(data, 0, len);
     if (b64 ? !decode_b64(words[3], data, len, out)
             : !decode_hex(words[3], data, len, out)) {
-        g_free(data);
+        qtest_block_put(s, data);
         return;
     }
     address_space_write(as, addr, MEMTXATTRS_UNSPECIFIED, data, len);
-    g_free(data);
+    qtest_block_put(s, data);
     g_string_append(out, "OK\n");
 }
 
@@ -299,11 +318,11 @@ void qtest_cmd_memset(QTestSession *s, const Command *cmd, char **words,
         return;
     }
     if (len) {
-        uint8_t *data = g_malloc(len);
+        uint8_t *data = qtest_block_get(s, len);
 
         memset(data, (int)(pattern & 0xff), len);
         address_space_write(as, addr, MEMTXATTRS_UNSPECIFIED, data, len);
-        g_free(data);
+        qtest_block_put(s, data);
     }
     g_string_append(out, "OK\n");
 }

@@ -26,6 +26,17 @@
 /* DMA bytes one input may copy: one copy across two bounce chunks
  * (DMA_TESTDEV_CHUNK); MMIO and holes cost a callback per 4 bytes. */
 #define FUZZ_DMA_BUDGET 0x2100u
+/*
+ * The libFuzzer build (FUZZ_LIBFUZZER) bounds the work that goes through
+ * callbacks more tightly: copies that are not RAM to RAM may move at most
+ * FUZZ_DMA_SLOW_BUDGET bytes an input, and a mapping asks for at most
+ * FUZZ_MAP_MAX bytes (a bounced one is read, then written back, through
+ * callbacks). Every edge the addresses are chosen near is still crossed;
+ * what this leaves out (long copies and mappings over MMIO, bounces cut at
+ * a page) the seed corpus has, and the replay tests run it unbounded.
+ */
+#define FUZZ_DMA_SLOW_BUDGET 0x400u
+#define FUZZ_MAP_MAX         0x100u
 
 static const hwaddr bases[] = {
     0,
@@ -63,9 +74,16 @@ static MemTxAttrs attrs_of(FuzzInput *in)
                         .requester_id = (uint16_t)(b >> 4)};
 }
 
+/* Whether [a, a + len) lies in the board's RAM. */
+static inline bool in_ram(hwaddr a, uint32_t len)
+{
+    return a < FUZZ_MACHINE_RAM_SIZE && len <= FUZZ_MACHINE_RAM_SIZE - a;
+}
+
 /* Program the dma-testdev and start a copy (through "memory"); @budget:
- * bytes left to copy in this input (FUZZ_DMA_BUDGET at the start). */
-static void dma(AddressSpace *as, FuzzInput *in, uint32_t *budget,
+ * bytes left to copy in this input, [0] all copies (FUZZ_DMA_BUDGET at
+ * the start), [1] those not RAM to RAM (the libFuzzer build's bound). */
+static void dma(AddressSpace *as, FuzzInput *in, uint32_t budget[2],
                 GString *transcript)
 {
     hwaddr src = address(in), dst = address(in);
@@ -77,10 +95,18 @@ static void dma(AddressSpace *as, FuzzInput *in, uint32_t *budget,
     uint32_t status;
 
     if (len <= DMA_TESTDEV_MAX_LEN) {
-        if (len > *budget) {
+        bool slow = !in_ram(src, len) || !in_ram(dst, len);
+
+        if (len > budget[0]) {
             return;
         }
-        *budget -= len;
+#ifdef FUZZ_LIBFUZZER
+        if (slow && len > budget[1]) {
+            return;
+        }
+#endif
+        budget[0] -= len;
+        budget[1] -= slow ? MIN(len, budget[1]) : 0;
     }
 
     address_space_stq_le(as, MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_SRC_LO,
@@ -140,7 +166,7 @@ void fuzz_access_body(Machine *m, const uint8_t *data, size_t size,
         bool is_write;
     } maps[MAX_MAPPED] = {{0}};
     uint8_t buf[256];
-    uint32_t dma_budget = FUZZ_DMA_BUDGET;
+    uint32_t dma_budget[2] = {FUZZ_DMA_BUDGET, FUZZ_DMA_SLOW_BUDGET};
     TestDev *td;
 
     vclock_set_budget(machine_clock(m), FUZZ_CLOCK_BUDGET);
@@ -179,7 +205,7 @@ void fuzz_access_body(Machine *m, const uint8_t *data, size_t size,
             break;
         }
         case 3:
-            dma(mem, &in, &dma_budget, transcript);
+            dma(mem, &in, dma_budget, transcript);
             break;
         case 4: /* map, maybe left open for a while */
             k = fuzz_pick(&in, MAX_MAPPED);
@@ -190,6 +216,9 @@ void fuzz_access_body(Machine *m, const uint8_t *data, size_t size,
             } else {
                 maps[k].len =
                     fuzz_bool(&in) ? fuzz_bytes(&in, 8) : fuzz_bytes(&in, 2);
+#ifdef FUZZ_LIBFUZZER
+                maps[k].len = MIN(maps[k].len, (hwaddr)FUZZ_MAP_MAX);
+#endif
                 maps[k].is_write = fuzz_bool(&in);
                 maps[k].p = address_space_map(mem, a, &maps[k].len,
                                               maps[k].is_write, attrs);

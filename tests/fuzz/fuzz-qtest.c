@@ -7,8 +7,10 @@
  * starts from.
  *
  * Work bound (the libFuzzer build only, FUZZ_LIBFUZZER): an input whose
- * read, b64read, write, b64write and memset commands ask for more than
- * FUZZ_QTEST_MEMORY_BYTES bytes in all is not run. A SIZE up to
+ * read, b64read, write, b64write and memset commands, and dma-testdev
+ * copies (the length register's value at each start command written with
+ * writeb/w/l/q), ask for more than FUZZ_QTEST_MEMORY_BYTES bytes in all is
+ * not run. A SIZE up to
  * QTEST_MAX_SIZE (16 MiB) is valid, but one such command costs the fuzz
  * build up to seconds (an unassigned range is read 4 bytes per callback),
  * and libFuzzer would spend most of its time on a few such inputs. The
@@ -18,6 +20,7 @@
  */
 #include <string.h>
 
+#include "dma-testdev.h"
 #include "fuzz-common.h"
 #include "fuzz-machine.h"
 #include "qtest.h"
@@ -26,9 +29,32 @@
 /* Memory bytes all the memory commands of one input may ask for. */
 #define FUZZ_QTEST_MEMORY_BYTES (64u << 10)
 
-/* The SIZE of one line's memory command, or 0 (a conservative reading of
- * the session's parser: a line it reads otherwise costs time, no more). */
-static uint64_t line_size(const char *line, size_t len)
+/* The dma-testdev's length register as the input last set it, and whether
+ * a write of @words is one of its start command (a copy of that length). */
+static uint64_t dma_len_seen(char *const *words, uint64_t *dma_len)
+{
+    hwaddr reg = MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_LEN;
+    char *end;
+    uint64_t addr, v;
+
+    if (strncmp(words[0], "write", 5) != 0 || !strchr("bwlq", words[0][5]) ||
+        words[0][6] != '\0') {
+        return 0;
+    }
+    addr = g_ascii_strtoull(words[1], &end, 0);
+    v = g_ascii_strtoull(words[2], &end, 0);
+    if (addr == reg) {
+        *dma_len = (uint32_t)v;
+    } else if (addr == reg + (DMA_TESTDEV_REG_CMD - DMA_TESTDEV_REG_LEN)) {
+        return *dma_len <= DMA_TESTDEV_MAX_LEN ? *dma_len : 0;
+    }
+    return 0;
+}
+
+/* The bytes one line's memory command or DMA start asks for, or 0 (a
+ * conservative reading of the session's parser: a line it reads otherwise
+ * costs time, no more). */
+static uint64_t line_size(const char *line, size_t len, uint64_t *dma_len)
 {
     static const char *const cmds[] = {"read", "b64read", "write", "b64write",
                                        "memset"};
@@ -51,6 +77,9 @@ static uint64_t line_size(const char *line, size_t len)
     if (n < 3) {
         return 0;
     }
+    if (n == 3) {
+        return dma_len_seen(words, dma_len);
+    }
     for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
         if (strcmp(words[0], cmds[i]) == 0) {
             v = g_ascii_strtoull(words[2], &end, 0);
@@ -63,13 +92,13 @@ static uint64_t line_size(const char *line, size_t len)
 static bool within_work_bound(const uint8_t *data, size_t size)
 {
     const char *p = (const char *)data, *end = p + size;
-    uint64_t total = 0;
+    uint64_t total = 0, dma_len = 0;
 
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = (size_t)((nl ? nl : end) - p);
 
-        total += line_size(p, len);
+        total += line_size(p, len, &dma_len);
         if (total > FUZZ_QTEST_MEMORY_BYTES) {
             return false;
         }
