@@ -12,6 +12,13 @@
 #ifndef TESTS_UNIT_RENDER_REFERENCE_H
 #define TESTS_UNIT_RENDER_REFERENCE_H
 
+/* Put on the model's functions: a fuzzer may compile them without
+ * sanitizer coverage (the model is the oracle, not the code under test:
+ * tracing its comparisons costs a fuzzer most of its time). */
+#ifndef REF_ORACLE
+#define REF_ORACLE
+#endif
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -81,7 +88,7 @@ typedef struct RefTree {
 
 /* Children in render order: higher priority first; among equal ones the
  * later added. Call after any change of parents, priorities or order. */
-static inline void ref_build_kids(RefTree *t)
+REF_ORACLE static inline void ref_build_kids(RefTree *t)
 {
     for (int i = 0; i < t->count; i++) {
         t->nkids[i] = 0;
@@ -116,8 +123,8 @@ static inline void ref_build_kids(RefTree *t)
  * order, the first that answers wins; then the region itself if it
  * terminates. The tree must be acyclic (the library refuses cycles).
  */
-static inline bool ref_resolve(const RefTree *t, int i, int64_t off, bool ro,
-                               bool nv, Answer *out)
+REF_ORACLE static inline bool ref_resolve(const RefTree *t, int i, int64_t off,
+                                          bool ro, bool nv, Answer *out)
 {
     const Node *r = &t->n[i];
 
@@ -152,7 +159,7 @@ static inline bool ref_resolve(const RefTree *t, int i, int64_t off, bool ro,
  * and fits); -1 when nothing is enabled. As in QEMU the skipped wrappers'
  * flags do not count, and the region found is rendered at its own address.
  */
-static inline int ref_flatview_root(const RefTree *t, int i)
+REF_ORACLE static inline int ref_flatview_root(const RefTree *t, int i)
 {
     while (t->n[i].enabled) {
         const Node *r = &t->n[i];
@@ -194,8 +201,8 @@ static inline int ref_flatview_root(const RefTree *t, int i)
 
 /* What the view of an AddressSpace over @root must show at each address
  * below @limit, into @ans[0..@limit). Returns the effective root. */
-static inline int ref_resolve_space(const RefTree *t, int root, Answer *ans,
-                                    uint64_t limit)
+REF_ORACLE static inline int ref_resolve_space(const RefTree *t, int root,
+                                               Answer *ans, uint64_t limit)
 {
     int eff = ref_flatview_root(t, root);
 
@@ -261,8 +268,10 @@ static inline void ref_toggle_flag(Node *r, int which)
 }
 
 /* The section @s found at @a is what @want says (a hole: no section). */
-static inline bool ref_answer_matches(const RefTree *t, const Answer *want,
-                                      const MemoryRegionSection *s, hwaddr a)
+REF_ORACLE static inline bool ref_answer_matches(const RefTree *t,
+                                                 const Answer *want,
+                                                 const MemoryRegionSection *s,
+                                                 hwaddr a)
 {
     if (want->node < 0 || !s) {
         return want->node < 0 && !s;
