@@ -165,13 +165,20 @@ static inline Way target_way(const Target *t, bool is_write, bool fits)
     return target_is_io(t) ? WAY_IO : WAY_UNASSIGNED;
 }
 
-/* @l clamped to the bytes of @mr from offset @xlat on (our invariant: no
- * callback past a region's end). */
-static inline uint64_t region_clamp(MemoryRegion *mr, hwaddr xlat, uint64_t l)
+/*
+ * The bytes a chunk of @mr's callbacks may take from offset @xlat on: 0
+ * (no bound) as in QEMU, whose chunks may pass the region's end; with the
+ * mmio-bounds opt-in, the bytes to the region's end (0 meaning 2^64).
+ */
+static inline uint64_t chunk_room(MemoryRegion *mr, hwaddr xlat)
 {
-    uint64_t region_left = mr_size_last_relaxed(mr) - xlat + 1;
+    return mr_bounds_checked(mr) ? mr_size_last_relaxed(mr) - xlat + 1 : 0;
+}
 
-    return region_left != 0 && l > region_left ? region_left : l;
+/* @l clamped to @room (0: no bound). */
+static inline uint64_t room_clamp(uint64_t l, uint64_t room)
+{
+    return room != 0 && l > room ? room : l;
 }
 
 /* Bytes from @addr to the top of the space, saturated (0 means 2^64). */
@@ -287,8 +294,8 @@ static MemTxResult io_access(const Target *t, hwaddr addr, unsigned size,
 
 /*
  * A step on an MMIO section: one chunk (QEMU's memory_access_size(), not
- * clamped to the section) to the region that decodes the first byte; for
- * a region with callbacks never past the region's end (our invariant).
+ * clamped to the section, nor to the region unless it opted in to
+ * mmio-bounds) to the region that decodes the first byte.
  */
 static uint64_t step_mmio(const Target *t, hwaddr addr, uint8_t *buf,
                           uint64_t l, bool is_write, MemTxAttrs attrs, bool tbe,
@@ -298,7 +305,7 @@ static uint64_t step_mmio(const Target *t, hwaddr addr, uint8_t *buf,
     uint64_t val = 0;
 
     if (t->mr->priv.ops) {
-        l = region_clamp(t->mr, t->xlat, l);
+        l = room_clamp(l, chunk_room(t->mr, t->xlat));
     }
     chunk = memory_access_size(t->mr, (unsigned)MIN(l, 8), t->xlat);
     if (is_write) {
@@ -596,7 +603,7 @@ static unsigned chunk_max(MemoryRegion *mr)
 /*
  * After a chunk of @c bytes (the largest) ending at @done: how many more of
  * that size give the same check, as long as they fit the access (@len),
- * the region (@region_left bytes from the chunk's start, 0 meaning 2^64)
+ * the region (@region_left bytes from the chunk's start, 0: no bound)
  * and start inside @span.
  */
 static uint64_t same_chunks(uint64_t done, uint64_t len, uint64_t span,
@@ -634,9 +641,9 @@ static uint64_t mmio_valid_span(MemoryRegion *mr, hwaddr xlat, hwaddr addr,
     uint64_t done = 0;
 
     while (done < len && done < span) {
-        /* our invariant: a chunk never passes the region's end */
-        uint64_t region_left = mr_size_last_relaxed(mr) - (xlat + done) + 1;
-        uint64_t l = region_clamp(mr, xlat + done, MIN(len - done, 8));
+        /* mmio-bounds: a chunk never passes the region's end */
+        uint64_t region_left = chunk_room(mr, xlat + done);
+        uint64_t l = room_clamp(MIN(len - done, 8), region_left);
         unsigned c;
 
         /* QEMU 7.2 aligns by the address-space address here, not by the

@@ -40,10 +40,21 @@ static inline uint64_t mr_size_last_relaxed(const MemoryRegion *mr)
 }
 
 /*
+ * Whether @mr opted in to the mmio-bounds deviation
+ * (memory_region_enable_bounds_check()). Read by the general dispatch and
+ * the buffer loops only, never on the fast paths' in-range accesses.
+ */
+static inline bool mr_bounds_checked(const MemoryRegion *mr)
+{
+    return __atomic_load_n(&mr->priv.bounds_check, __ATOMIC_RELAXED);
+}
+
+/*
  * Sets size, size_last and size_zero together; caller holds the update
  * lock. A size of 0 (QEMU accepts it) leaves size_last at its last bound:
  * FlatViews rendered before still map the old range, and the dispatcher's
- * bounds check must keep refusing what lies past it. size_zero is stored
+ * bounds check (with the mmio-bounds opt-in) keeps refusing what lies past
+ * it. size_zero is stored
  * last, with release: a reader that sees it clear sees the new size_last.
  */
 static inline void mr_set_size_locked(MemoryRegion *mr, addrspace_u128 size)

@@ -10,16 +10,21 @@
  * memory_ldst.c.inc (address_space_ld*_internal / st*_internal). It keeps
  * QEMU's structure and arithmetic (shifts and masks, not byte lanes) so
  * that it can be read against QEMU's code, and adds, each marked
- * "DEVIATION", the safe behaviours addrspace chooses where QEMU's code
- * would hand a callback bytes past its region's end, is undefined, or
- * aborts:
+ * "DEVIATION", what addrspace does differently.
+ *
+ * The opt-in deviation "mmio-bounds" (memory_region_enable_bounds_check();
+ * RefDev.bounds), off by default, where QEMU's code hands a callback bytes
+ * past its region's end:
  *
  * D1 an access with a byte past the region's end is refused
  *    (MEMTX_DECODE_ERROR, no callback, valid.accepts not asked);
  * D2 a callback that would pass the region's end (widening at the end, an
  *    impl size that overhangs the access) is made with the rest of the
  *    access instead, at the same offset;
- * D3 buffer chunks of a region with callbacks end at the region's end;
+ * D3 buffer chunks of a region with callbacks end at the region's end.
+ *
+ * Not reproducible (QEMU: undefined / abort / hang), always on:
+ *
  * D4 impl.min_access_size above 8 refuses every access (QEMU's mask is
  *    undefined there); dispatch sizes other than 1, 2, 4, 8 are refused;
  * D5 memory_access_size() caps chunks at 8 bytes (QEMU aborts on wider)
@@ -46,6 +51,7 @@
 typedef struct RefDev {
     const MemoryRegionOps *ops; /* rules: valid, impl, endianness; accepts */
     uint64_t size;              /* region size; UINT64_MAX means 2^64 */
+    bool bounds;                /* mmio-bounds opted in: D1-D3 apply */
     /* the device's read callback: value (not yet masked) and result */
     uint64_t (*read)(void *opaque, hwaddr offset, unsigned size,
                      MemTxResult *result);
@@ -95,8 +101,8 @@ static inline bool ref_access_valid(const RefDev *d, hwaddr addr, unsigned size,
 {
     const MemoryRegionOps *ops = d->ops;
 
-    /* DEVIATION D1, D4 */
-    if (!ref_last_ok(d, addr, size) ||
+    /* DEVIATION D1 (mmio-bounds), D4 */
+    if ((d->bounds && !ref_last_ok(d, addr, size)) ||
         (size != 1 && size != 2 && size != 4 && size != 8) ||
         ops->impl.min_access_size > 8) {
         return false;
@@ -118,7 +124,8 @@ static inline bool ref_access_valid(const RefDev *d, hwaddr addr, unsigned size,
 }
 
 /* access_with_adjusted_size() with memory_region_read_accessor /
- * memory_region_write_accessor and their shifts; D2 applied. */
+ * memory_region_write_accessor and their shifts (addr + i in hwaddr
+ * arithmetic, wrapping at 2^64); D2 applied with mmio-bounds. */
 static inline MemTxResult ref_adjusted(const RefDev *d, hwaddr addr,
                                        uint64_t *value, unsigned size,
                                        bool is_write, bool dev_big)
@@ -142,8 +149,8 @@ static inline MemTxResult ref_adjusted(const RefDev *d, hwaddr addr,
         unsigned n = access_size;
         int shift;
 
-        if (!ref_last_ok(d, addr + i, n)) {
-            n = size - i; /* DEVIATION D2 */
+        if (d->bounds && !ref_last_ok(d, addr + i, n)) {
+            n = size - i; /* DEVIATION D2 (mmio-bounds) */
         }
         shift = dev_big ? 8 * ((int)size - (int)n - (int)i) : 8 * (int)i;
         if (is_write) {
@@ -344,8 +351,8 @@ static inline MemTxResult ref_rw(const RefView *v, hwaddr addr, uint8_t *buf,
             const MemoryRegionOps *ops = d ? d->ops : NULL;
             uint64_t val = 0;
 
-            if (d) {
-                /* DEVIATION D3: not past the region's end */
+            if (d && d->bounds) {
+                /* DEVIATION D3 (mmio-bounds): not past the region's end */
                 uint64_t last =
                     d->size == UINT64_MAX ? UINT64_MAX : d->size - 1;
                 uint64_t left = last - addr1 + 1;
@@ -446,8 +453,8 @@ static inline MemTxResult ref_typed(const RefView *v, hwaddr addr,
     return MEMTX_OK;
 }
 
-/* flatview_access_valid(), with D3 (QEMU aligns chunks by the
- * address-space address here, not by the region offset). */
+/* flatview_access_valid(), with D3 for mmio-bounds (QEMU aligns chunks by
+ * the address-space address here, not by the region offset). */
 static inline bool ref_access_valid_range(const RefView *v, hwaddr addr,
                                           uint64_t len, bool is_write)
 {
@@ -462,13 +469,13 @@ static inline bool ref_access_valid_range(const RefView *v, hwaddr addr,
             if (!d) {
                 return false; /* unassigned_mem_accepts() */
             }
-            {
+            if (d->bounds) {
                 uint64_t last =
                     d->size == UINT64_MAX ? UINT64_MAX : d->size - 1;
                 uint64_t left = last - xlat + 1;
 
                 if (left != 0 && l > left) {
-                    l = left; /* DEVIATION D3 */
+                    l = left; /* DEVIATION D3 (mmio-bounds) */
                 }
             }
             l = ref_memory_access_size(d->ops, l, addr);
