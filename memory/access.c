@@ -181,12 +181,6 @@ static inline uint64_t room_clamp(uint64_t l, uint64_t room)
     return room != 0 && l > room ? room : l;
 }
 
-/* Bytes from @addr to the top of the space, saturated (0 means 2^64). */
-static uint64_t bytes_to_top(hwaddr addr)
-{
-    return addr == 0 ? UINT64_MAX : (uint64_t)(0 - addr);
-}
-
 /*
  * memcpy() of @l bytes (>= 1), inline up to 16: two moves, overlapping
  * unless @l is a power of two, of the largest power of two not above @l
@@ -449,15 +443,17 @@ static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
     const FlatSection *s = cursor_find(&k, ix, addr);
 
     for (;;) {
-        uint64_t room = bytes_to_top(addr);
-        uint64_t done = ram_run(s, addr, MIN(len, room), is_write);
+        /* a RAM run ends with its section, at 2^64 at most; an MMIO chunk
+         * may pass 2^64 (QEMU: memory_access_size() of the unclamped
+         * length) and the next step wraps */
+        uint64_t done = ram_run(s, addr, len, is_write);
 
         if (__builtin_expect(done != 0, 1)) {
             copy_direct(s, addr, s->offset + (addr - s->region.start), buf,
                         done, is_write, false);
         } else {
-            done = memory_section_access_step(s, addr, buf, MIN(len, room),
-                                              is_write, attrs, as, false, &res);
+            done = memory_section_access_step(s, addr, buf, len, is_write,
+                                              attrs, as, false, &res);
         }
         if (done == len) {
             return res;
@@ -514,10 +510,9 @@ access_hooked_rcu(AddressSpace *as, const AddressSpaceHookList *hooks,
     const FlatSection *s = cursor_find(&k, ix, addr);
 
     for (;;) {
-        uint64_t room = bytes_to_top(addr);
         MemTxResult step = MEMTX_OK;
-        uint64_t done = memory_section_access_step(
-            s, addr, buf, MIN(len, room), is_write, attrs, as, false, &step);
+        uint64_t done = memory_section_access_step(s, addr, buf, len, is_write,
+                                                   attrs, as, false, &step);
 
         res |= step;
         if (done) {
@@ -680,8 +675,7 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
     rcu_read_lock();
     fv = address_space_to_flatview(as);
     while (len && ok) {
-        uint64_t room = bytes_to_top(addr);
-        uint64_t l = MIN(len, room), limit;
+        uint64_t l = len, limit; /* QEMU: chunks may pass 2^64, then wrap */
         Target t;
 
         target_of(fv, addr, is_write, attrs, &t, &limit);

@@ -309,10 +309,11 @@ MemoryRegion *memory_region_unassigned(void);
  * section that found @section.
  *
  * memory_section_access_step(): one step of a buffer access at @addr of at
- * most @len bytes (len >= 1, not past 2^64): RAM is copied up to the
- * section's end, MMIO gives one chunk (memory_access_size()) to the region
- * decoding @addr, never past that region's end. Returns the bytes
- * consumed; ORs the result into *@res.
+ * most @len bytes (len >= 1): RAM is copied up to the section's end, MMIO
+ * gives one chunk (memory_access_size()) to the region decoding @addr,
+ * which may pass that region's end and 2^64 as in QEMU (not the region's
+ * end with the mmio-bounds opt-in). Returns the bytes consumed; ORs the
+ * result into *@res.
  * memory_section_load()/_store(): one typed access, never split (QEMU's
  * address_space_ld*_internal); @order is the value's byte order.
  */

@@ -30,9 +30,11 @@
  * D5 memory_access_size() caps chunks at 8 bytes (QEMU aborts on wider)
  *    and takes the length untruncated (QEMU truncates it to 32 bits and
  *    stalls at a remaining length of 4 GiB over MMIO);
- * D6 a buffer access stops at 2^64 (the rest is a hole) instead of
- *    wrapping to address 0, and a romd typed read past the RAM block is
- *    refused (QEMU reads past the block).
+ * D6 a romd typed read past the RAM block is refused (QEMU reads past the
+ *    block).
+ *
+ * A buffer access wraps at 2^64 to address 0 as QEMU's (addr += l in
+ * hwaddr arithmetic), a chunk passing 2^64 too.
  *
  * The model knows nothing of the library: devices are described by a
  * MemoryRegionOps (only its rules and endianness are read) and a RefDev
@@ -393,15 +395,7 @@ static inline MemTxResult ref_rw(const RefView *v, hwaddr addr, uint8_t *buf,
         if (!len) {
             break;
         }
-        if (addr + l < addr || addr + l == 0) {
-            /* DEVIATION D6: past 2^64 a hole, no wrap */
-            if (!is_write) {
-                memset(buf, 0, len);
-            }
-            result |= MEMTX_DECODE_ERROR;
-            break;
-        }
-        addr += l;
+        addr += l; /* wraps at 2^64 */
         l = len;
         s = ref_translate(v, addr, &addr1, &l);
     }
@@ -484,10 +478,7 @@ static inline bool ref_access_valid_range(const RefView *v, hwaddr addr,
             }
         }
         len -= l;
-        if (len && addr + l == 0) {
-            return false; /* DEVIATION D6 */
-        }
-        addr += l;
+        addr += l; /* wraps at 2^64 */
     }
     return true;
 }

@@ -2131,6 +2131,92 @@ static void test_reference_address_space(void)
 }
 
 /*
+ * The device at the top of the space, RAM at address 0: buffer accesses
+ * (and address_space_access_valid()) from below the device across 2^64
+ * wrap to address 0 as QEMU's addr += l does, a chunk passing 2^64 too
+ * (the device's offsets then pass its end: QEMU's, or cut with
+ * mmio-bounds). Every seventh run of the sweeps, both modes, as the
+ * model.
+ */
+static void test_reference_top(void)
+{
+    GString *expect = g_string_new("");
+
+    for (unsigned n = 0; n < REF_RUNS; n += 7) {
+        RefConfig c = ref_run(n);
+        RecDev *d = rec_new(&c);
+        MemoryRegion root, ram;
+        AddressSpace as;
+        uint8_t model_ram[16];
+        hwaddr base = 0 - c.size;
+        RefDev m = model_of(d, c.size, expect);
+        RefSection sec[2] = {
+            {.start = 0,
+             .size = 16,
+             .kind = REF_RAM,
+             .ram = model_ram,
+             .ram_size = 16},
+            {.start = base, .size = c.size, .kind = REF_MMIO, .dev = &m},
+        };
+        RefView view = {.s = sec, .nr = 2, .target_big = c.target_be};
+
+        g_assert_true(
+            memory_region_init(&root, NULL, "root", UINT64_MAX, NULL));
+        g_assert_true(memory_region_init_ram(&ram, NULL, "ram", 16, NULL));
+        for (unsigned i = 0; i < 16; i++) {
+            model_ram[i] = (uint8_t)(0x10 + i);
+        }
+        memcpy(memory_region_get_ram_ptr(&ram), model_ram, 16);
+        g_assert_true(memory_region_add_subregion(&root, 0, &ram, NULL));
+        g_assert_true(memory_region_add_subregion(&root, base, &d->mr, NULL));
+        g_assert_true(address_space_init(&as, &root, "top", NULL));
+        address_space_set_big_endian(&as, c.target_be);
+        for (hwaddr addr = base - 2; addr != 2; addr++) {
+            for (unsigned len = 1; len <= 10; len++) {
+                for (int w = 0; w < 2; w++) {
+                    uint8_t buf[10], mbuf[10];
+                    MemTxResult r, mr;
+
+                    for (unsigned i = 0; i < len; i++) {
+                        buf[i] = mbuf[i] = (uint8_t)(0x30 + i + addr);
+                    }
+                    g_string_truncate(d->log, 0);
+                    g_string_truncate(expect, 0);
+                    r = address_space_rw(&as, addr, MEMTXATTRS_UNSPECIFIED, buf,
+                                         len, w);
+                    mr = ref_rw(&view, addr, mbuf, len, w);
+                    if (r != mr || strcmp(d->log->str, expect->str)) {
+                        g_test_message("run %u %s %u at %#" PRIx64
+                                       ": %#x [%s] vs model %#x [%s]",
+                                       n, w ? "write" : "read", len, addr, r,
+                                       d->log->str, mr, expect->str);
+                    }
+                    g_assert_cmphex(r, ==, mr);
+                    g_assert_cmpmem(buf, len, mbuf, len);
+                    g_assert_cmpstr(d->log->str, ==, expect->str);
+
+                    g_string_truncate(d->log, 0);
+                    g_string_truncate(expect, 0);
+                    g_assert_cmpint(
+                        address_space_access_valid(&as, addr, len, w,
+                                                   MEMTXATTRS_UNSPECIFIED),
+                        ==, ref_access_valid_range(&view, addr, len, w));
+                    g_assert_cmpstr(d->log->str, ==, expect->str);
+                }
+            }
+        }
+        g_assert_cmpmem(memory_region_get_ram_ptr(&ram), 16, model_ram, 16);
+        address_space_destroy(&as);
+        memory_region_del_subregion(&root, &d->mr, NULL);
+        memory_region_finalize(&root);
+        drain_call_rcu();
+        memory_region_finalize(&ram);
+        rec_free(d);
+    }
+    g_string_free(expect, TRUE);
+}
+
+/*
  * A ROM device in romd mode whose upper half is covered by RAM: typed and
  * buffer reads of its section copy its RAM directly and, as in QEMU (a ROM
  * device is not RAM, so its length is not clamped to the section), read
@@ -2696,6 +2782,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dispatch/reference/address-space",
                     test_reference_address_space);
     g_test_add_func("/dispatch/reference/romd", test_reference_romd);
+    g_test_add_func("/dispatch/reference/top-of-space", test_reference_top);
     g_test_add_func("/dispatch/uart/byte-writes", test_uart_byte_writes);
     g_test_add_func("/dispatch/qemu/typed-load-past-end-calls-device",
                     test_qemu_typed_load_past_end);
