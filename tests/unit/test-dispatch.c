@@ -2593,6 +2593,43 @@ static void test_opt_in_widening_at_end(void)
     check_widening_at_end(true);
 }
 
+/*
+ * A RAM device (QEMU's ram_device_mem_ops read and write the host memory
+ * at any offset they get, past the block too: not reproducible) always has
+ * the mmio-bounds checks: a typed load past its end is refused, a buffer
+ * read stops at its end (ASan would see a read past the caller's buffer).
+ */
+static void test_ram_device_past_end(void)
+{
+    uint8_t *host = g_malloc(6);
+    MemoryRegion root, dev;
+    AddressSpace as;
+    uint8_t buf[4];
+    MemTxResult r = MEMTX_OK;
+
+    memcpy(host, "\x11\x22\x33\x44\x55\x66", 6);
+    g_assert_true(memory_region_init(&root, NULL, "root", 0x10000, NULL));
+    g_assert_true(
+        memory_region_init_ram_device_ptr(&dev, NULL, "bar", 6, host, NULL));
+    g_assert_true(memory_region_add_subregion(&root, END_BASE, &dev, NULL));
+    g_assert_true(address_space_init(&as, &root, "ramd", NULL));
+    g_assert_cmphex(
+        address_space_ldl_le(&as, END_BASE + 4, MEMTXATTRS_UNSPECIFIED, &r), ==,
+        0);
+    g_assert_cmphex(r, ==, MEMTX_DECODE_ERROR);
+    g_assert_cmphex(
+        address_space_read(&as, END_BASE + 4, MEMTXATTRS_UNSPECIFIED, buf, 4),
+        ==, MEMTX_DECODE_ERROR);
+    g_assert_cmphex(buf[0], ==, 0x55);
+    g_assert_cmphex(buf[1], ==, 0x66);
+    g_assert_cmphex(buf[2], ==, 0);
+    address_space_destroy(&as);
+    memory_region_finalize(&root);
+    drain_call_rcu();
+    memory_region_finalize(&dev);
+    g_free(host);
+}
+
 /* --- memory_access_size() -------------------------------------------------- */
 
 typedef struct SizeRow {
@@ -2792,5 +2829,7 @@ int main(int argc, char **argv)
                     test_qemu_widening_at_end);
     g_test_add_func("/dispatch/opt-in/widening-at-end",
                     test_opt_in_widening_at_end);
+    g_test_add_func("/dispatch/ram-device/past-end-refused",
+                    test_ram_device_past_end);
     return g_test_run();
 }
