@@ -201,12 +201,14 @@ void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw);
  * (valid.accepts first), access_with_adjusted_size() (callbacks of
  * clamp(size, impl.min, impl.max) bytes at @offset + i, QEMU's shifts and
  * masks), adjust_endianness(); then the big lock and the region lock
- * around the callbacks, the re-entrancy guard, and the callback-bounds
- * invariant, as documented at struct MemoryRegionOps.
+ * around the callbacks, the re-entrancy guard, and, for a region that
+ * opted in to mmio-bounds, the callback-bounds invariant, as documented at
+ * struct MemoryRegionOps (else, as in QEMU, callbacks may pass the end).
  * ROM devices always go to their ops: callers handle romd-mode reads.
  * Return: MEMTX_DECODE_ERROR, with no callback and a read value of 0, for
  * regions without ops (reservations: QEMU's unassigned ops), other sizes,
- * any byte past the region's end, impl.min_access_size above 8, or what
+ * any byte past the region's end with mmio-bounds, impl.min_access_size
+ * above 8, or what
  * memory_region_access_valid() refuses; MEMTX_ACCESS_ERROR, with no
  * callback, from the re-entrancy guard; otherwise the OR of the callbacks'
  * results. Only the low @size bytes of a written value are used; a read
@@ -252,9 +254,9 @@ unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops);
 /*
  * QEMU's memory_region_access_valid(): whether the bus accepts the access
  * (true exactly when dispatch would not refuse it with
- * MEMTX_DECODE_ERROR). Besides QEMU's valid rules it checks the size and
- * the region's end (our invariant) and refuses impl.min_access_size above
- * 8; it may call valid.accepts (under the big lock and the region lock,
+ * MEMTX_DECODE_ERROR). Besides QEMU's valid rules it checks the size and,
+ * with mmio-bounds, the region's end, and refuses impl.min_access_size
+ * above 8; it may call valid.accepts (under the big lock and the region lock,
  * as dispatch does), but never a read or write callback.
  */
 bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
