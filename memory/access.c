@@ -719,8 +719,8 @@ static uint64_t load_direct(const Target *t, hwaddr addr, unsigned size,
 
     if (!(t->section->region.impl_flags & FLAT_SECTION_RAM) &&
         t->xlat + size > t->mr->priv.ram_block->size) {
-        /* romd past the RAM block, where QEMU would read beyond it:
-         * refused (our bounds invariant) */
+        /* romd past the RAM block, where QEMU would read beyond it
+         * (not reproducible): refused */
         *r = MEMTX_DECODE_ERROR;
         return 0;
     }

@@ -156,10 +156,10 @@ MemoryRegion *address_space_translate(AddressSpace *as, hwaddr addr,
  * to the region that decodes its first byte, even where that region's
  * section, the region itself or the space (2^64, then the access wraps to
  * address 0) ends sooner, as in QEMU; with
- * memory_region_enable_bounds_check() never past that region's end. Holes are chunked the same way (at most 4 bytes,
- * aligned) without regard to what follows: a hole just below a region
- * that does not start 4-aligned swallows that region's first bytes, as in
- * QEMU. Holes read as 0 with MEMTX_DECODE_ERROR. The loop continues after an
+ * memory_region_enable_bounds_check() never past that region's end. Holes
+ * are chunked the same way (at most 4 bytes, aligned) without regard to
+ * what follows: a hole just below a region that does not start 4-aligned
+ * swallows that region's first bytes, as in QEMU. Holes read as 0 with MEMTX_DECODE_ERROR. The loop continues after an
  * error and ORs the results. With @attrs.memory, non-RAM targets give
  * MEMTX_ACCESS_ERROR and leave those bytes of @buf untouched, as QEMU does.
  * An access running past the top of the 2^64 space wraps to address 0, as
