@@ -79,6 +79,9 @@ typedef void (*TestDevHook)(TestDev *dev, const TestDevAccess *access,
  *           none; the device counts the calls (testdev_accepts_calls()).
  * @no_global_locking: memory_region_clear_global_locking(): callbacks run
  *                     without the big lock (bql.h).
+ * @bounds_check: memory_region_enable_bounds_check() (the mmio-bounds
+ *                opt-in); a callback past the region's end then counts as
+ *                a violation (testdev_violations()).
  */
 typedef struct TestDevConfig {
     uint64_t size;
@@ -96,6 +99,7 @@ typedef struct TestDevConfig {
     bool (*accepts)(void *opaque, hwaddr offset, unsigned size, bool is_write,
                     MemTxAttrs attrs);
     bool no_global_locking;
+    bool bounds_check;
 } TestDevConfig;
 
 /** Size of the largest register file a testdev allocates. */
@@ -212,8 +216,8 @@ void testdev_regs_read(TestDev *dev, hwaddr offset, void *buf, size_t len);
 
 /**
  * testdev_violations() - Callbacks that broke the dispatcher's bounds
- * invariant (a size outside 1 to 8, or a byte past the region's end); such
- * callbacks touch nothing.
+ * invariant (a size outside 1 to 8, or, with @bounds_check, a byte past
+ * the region's end); such callbacks touch nothing.
  * @dev: the device.
  * Return: the count (0 unless the dispatcher is wrong).
  */

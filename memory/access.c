@@ -165,19 +165,20 @@ static inline Way target_way(const Target *t, bool is_write, bool fits)
     return target_is_io(t) ? WAY_IO : WAY_UNASSIGNED;
 }
 
-/* @l clamped to the bytes of @mr from offset @xlat on (our invariant: no
- * callback past a region's end). */
-static inline uint64_t region_clamp(MemoryRegion *mr, hwaddr xlat, uint64_t l)
+/*
+ * The bytes a chunk of @mr's callbacks may take from offset @xlat on: 0
+ * (no bound) as in QEMU, whose chunks may pass the region's end; with the
+ * mmio-bounds opt-in, the bytes to the region's end (0 meaning 2^64).
+ */
+static inline uint64_t chunk_room(MemoryRegion *mr, hwaddr xlat)
 {
-    uint64_t region_left = mr_size_last_relaxed(mr) - xlat + 1;
-
-    return region_left != 0 && l > region_left ? region_left : l;
+    return mr_bounds_checked(mr) ? mr_size_last_relaxed(mr) - xlat + 1 : 0;
 }
 
-/* Bytes from @addr to the top of the space, saturated (0 means 2^64). */
-static uint64_t bytes_to_top(hwaddr addr)
+/* @l clamped to @room (0: no bound). */
+static inline uint64_t room_clamp(uint64_t l, uint64_t room)
 {
-    return addr == 0 ? UINT64_MAX : (uint64_t)(0 - addr);
+    return room != 0 && l > room ? room : l;
 }
 
 /*
@@ -287,8 +288,8 @@ static MemTxResult io_access(const Target *t, hwaddr addr, unsigned size,
 
 /*
  * A step on an MMIO section: one chunk (QEMU's memory_access_size(), not
- * clamped to the section) to the region that decodes the first byte; for
- * a region with callbacks never past the region's end (our invariant).
+ * clamped to the section, nor to the region unless it opted in to
+ * mmio-bounds) to the region that decodes the first byte.
  */
 static uint64_t step_mmio(const Target *t, hwaddr addr, uint8_t *buf,
                           uint64_t l, bool is_write, MemTxAttrs attrs, bool tbe,
@@ -298,7 +299,7 @@ static uint64_t step_mmio(const Target *t, hwaddr addr, uint8_t *buf,
     uint64_t val = 0;
 
     if (t->mr->priv.ops) {
-        l = region_clamp(t->mr, t->xlat, l);
+        l = room_clamp(l, chunk_room(t->mr, t->xlat));
     }
     chunk = memory_access_size(t->mr, (unsigned)MIN(l, 8), t->xlat);
     if (is_write) {
@@ -470,10 +471,14 @@ static hwaddr hole_end(const FlatViewIndex *ix, hwaddr addr)
 static uint64_t hole_run(const FlatViewIndex *ix, hwaddr addr, uint64_t l)
 {
     hwaddr end = hole_end(ix, addr);
-    uint64_t chunks = UINT64_MAX; /* to the top of the space */
+    uint64_t chunks = UINT64_MAX; /* a view that is one hole */
 
     if (end != 0) {
         chunks = (end - addr) / 4 + ((end - addr) % 4 != 0);
+    } else if (addr != 0) {
+        /* up to 2^64 exactly (@addr is 4-aligned): the next step wraps
+         * to address 0 and looks it up */
+        chunks = (0 - addr) / 4;
     }
     return 4 * MIN(chunks, l / 4);
 }
@@ -490,22 +495,24 @@ static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
     const FlatSection *s = cursor_find(&k, ix, addr);
 
     for (;;) {
-        uint64_t l = MIN(len, bytes_to_top(addr));
-        uint64_t done = ram_run(s, addr, l, is_write);
+        /* a RAM run ends with its section, at 2^64 at most; an MMIO chunk
+         * may pass 2^64 (QEMU: memory_access_size() of the unclamped
+         * length) and the next step wraps */
+        uint64_t done = ram_run(s, addr, len, is_write);
 
         if (__builtin_expect(done != 0, 1)) {
             copy_direct(s, addr, s->offset + (addr - s->region.start), buf,
                         done, is_write, false);
-        } else if (!s && !(addr & 3) && l >= 8 && !attrs.memory) {
+        } else if (!s && !(addr & 3) && len >= 8 && !attrs.memory) {
             /* (attrs.memory: the step refuses the whole rest at once) */
-            done = hole_run(ix, addr, l);
+            done = hole_run(ix, addr, len);
             if (!is_write) {
                 memset(buf, 0, done);
             }
             res |= MEMTX_DECODE_ERROR;
         } else {
-            done = memory_section_access_step(s, addr, buf, l, is_write, attrs,
-                                              as, false, &res);
+            done = memory_section_access_step(s, addr, buf, len, is_write,
+                                              attrs, as, false, &res);
         }
         if (done == len) {
             return res;
@@ -562,10 +569,9 @@ access_hooked_rcu(AddressSpace *as, const AddressSpaceHookList *hooks,
     const FlatSection *s = cursor_find(&k, ix, addr);
 
     for (;;) {
-        uint64_t room = bytes_to_top(addr);
         MemTxResult step = MEMTX_OK;
-        uint64_t done = memory_section_access_step(
-            s, addr, buf, MIN(len, room), is_write, attrs, as, false, &step);
+        uint64_t done = memory_section_access_step(s, addr, buf, len, is_write,
+                                                   attrs, as, false, &step);
 
         res |= step;
         if (done) {
@@ -651,7 +657,7 @@ static unsigned chunk_max(MemoryRegion *mr)
 /*
  * After a chunk of @c bytes (the largest) ending at @done: how many more of
  * that size give the same check, as long as they fit the access (@len),
- * the region (@region_left bytes from the chunk's start, 0 meaning 2^64)
+ * the region (@region_left bytes from the chunk's start, 0: no bound)
  * and start inside @span.
  */
 static uint64_t same_chunks(uint64_t done, uint64_t len, uint64_t span,
@@ -689,9 +695,9 @@ static uint64_t mmio_valid_span(MemoryRegion *mr, hwaddr xlat, hwaddr addr,
     uint64_t done = 0;
 
     while (done < len && done < span) {
-        /* our invariant: a chunk never passes the region's end */
-        uint64_t region_left = mr_size_last_relaxed(mr) - (xlat + done) + 1;
-        uint64_t l = region_clamp(mr, xlat + done, MIN(len - done, 8));
+        /* mmio-bounds: a chunk never passes the region's end */
+        uint64_t region_left = chunk_room(mr, xlat + done);
+        uint64_t l = room_clamp(MIN(len - done, 8), region_left);
         unsigned c;
 
         /* QEMU 7.2 aligns by the address-space address here, not by the
@@ -728,8 +734,7 @@ ADDRSPACE_EXPORT bool address_space_access_valid(AddressSpace *as, hwaddr addr,
     rcu_read_lock();
     fv = address_space_to_flatview(as);
     while (len && ok) {
-        uint64_t room = bytes_to_top(addr);
-        uint64_t l = MIN(len, room), limit;
+        uint64_t l = len, limit; /* QEMU: chunks may pass 2^64, then wrap */
         Target t;
 
         target_of(fv, addr, is_write, attrs, &t, &limit);
@@ -773,8 +778,8 @@ static uint64_t load_direct(const Target *t, hwaddr addr, unsigned size,
 
     if (!(t->section->region.impl_flags & FLAT_SECTION_RAM) &&
         t->xlat + size > t->mr->priv.ram_block->size) {
-        /* romd past the RAM block, where QEMU would read beyond it:
-         * refused (our bounds invariant) */
+        /* romd past the RAM block, where QEMU would read beyond it
+         * (not reproducible): refused */
         *r = MEMTX_DECODE_ERROR;
         return 0;
     }

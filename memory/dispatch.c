@@ -4,9 +4,13 @@
  * the callback calls its ops ask for. Follows QEMU 7.2's softmmu/memory.c
  * (memory_region_access_valid, access_with_adjusted_size with its shift
  * arithmetic, adjust_endianness, the unassigned ops) and physmem.c
- * (memory_access_size, prepare_mmio_access: the big lock), with the
- * deviations listed at struct MemoryRegionOps in memory.h: a callback never
- * sees a byte past its region's end, and a per-thread re-entrancy guard.
+ * (memory_access_size, prepare_mmio_access: the big lock). As in QEMU, the
+ * region's size is not checked: callbacks may get bytes past its end
+ * (offsets wrap at 2^64). memory_region_enable_bounds_check() opts a region
+ * in to the "mmio-bounds" deviation (no callback past its end, see struct
+ * MemoryRegionOps in memory.h). Always on, where QEMU is undefined, aborts
+ * or overflows its stack: sizes and impl sizes above 8 refused, and a
+ * per-thread re-entrancy depth limit.
  */
 #include "memory-internal.h"
 #include "../rcu/rcu-internal.h"
@@ -68,14 +72,15 @@ static inline bool valid_static(const MemoryRegionOps *ops, hwaddr offset,
                                            size >= ops->valid.min_access_size);
 }
 
-/* Our checks before any of QEMU's: an access size, inside the region,
- * ops whose callback size is defined. */
+/* Our checks before any of QEMU's: an access size, ops whose callback
+ * size is defined, and with the mmio-bounds opt-in (@bounded) inside the
+ * region (last byte @last). */
 static inline bool access_possible(const MemoryRegionOps *ops, hwaddr offset,
-                                   unsigned size, uint64_t last)
+                                   unsigned size, bool bounded, uint64_t last)
 {
     /* no ops: QEMU's unassigned_mem_accepts() refuses everything */
-    return ops && is_access_size(size) && range_in_region(offset, size, last) &&
-           callback_size(ops, size);
+    return ops && is_access_size(size) && callback_size(ops, size) &&
+           (!bounded || range_in_region(offset, size, last));
 }
 
 static inline GRecMutex *region_lock(MemoryRegion *mr)
@@ -132,7 +137,8 @@ bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
     bool ok;
     Held h;
 
-    if (!access_possible(ops, offset, size, mr_size_last_relaxed(mr))) {
+    if (!access_possible(ops, offset, size, mr_bounds_checked(mr),
+                         mr_size_last_relaxed(mr))) {
         return false;
     }
     if (!ops->valid.accepts) {
@@ -188,18 +194,20 @@ static inline void guard_leave(Guard *g)
 }
 
 /*
- * The callbacks of one access, all of it inside the region (last byte
- * @last): the locks, valid.accepts, the guard, the piece loop, the byte
- * order. The one out-of-line MMIO path: dispatch() makes QEMU's checks
- * first, the fast entries rely on those the view made at render. @value
- * is in and out (a read's stays as it was on refusal), exchanged in byte
- * order @order; @target_big resolves DEVICE_NATIVE_ENDIAN (the value's
- * and the device's).
+ * The callbacks of one access: the locks, valid.accepts, the guard, the
+ * piece loop, the byte order. The one out-of-line MMIO path: dispatch()
+ * makes QEMU's checks first, the fast entries rely on those the view made
+ * at render. @value is in and out (a read's stays as it was on refusal),
+ * exchanged in byte order @order; @target_big resolves
+ * DEVICE_NATIVE_ENDIAN (the value's and the device's). @last: NULL as in
+ * QEMU (callbacks of the full size, wherever they end), or the region's
+ * last offset, the access inside it, for the mmio-bounds opt-in (a piece
+ * that would pass it is cut).
  */
 static MemTxResult callbacks(MemoryRegion *mr, hwaddr offset, uint64_t *value,
                              unsigned size, bool is_write,
                              enum device_endian order, bool target_big,
-                             uint64_t last, MemTxAttrs attrs)
+                             const uint64_t *last, MemTxAttrs attrs)
 {
     const MemoryRegionOps *ops = mr->priv.ops;
     bool dev_be = addrspace_endian_big(ops->endianness, &target_big);
@@ -242,16 +250,17 @@ static MemTxResult dispatch(MemoryRegion *mr, hwaddr offset, uint64_t *value,
                             MemTxAttrs attrs)
 {
     const MemoryRegionOps *ops = mr->priv.ops;
+    bool bounded = mr_bounds_checked(mr);
     /* read once: the checks and the piece loop agree even if the region
      * is resized meanwhile */
     uint64_t last = mr_size_last_relaxed(mr);
 
-    if (!access_possible(ops, offset, size, last) ||
+    if (!access_possible(ops, offset, size, bounded, last) ||
         (!ops->valid.accepts && !valid_static(ops, offset, size))) {
         return MEMTX_DECODE_ERROR;
     }
-    return callbacks(mr, offset, value, size, is_write, order, target_big, last,
-                     attrs);
+    return callbacks(mr, offset, value, size, is_write, order, target_big,
+                     bounded ? &last : NULL, attrs);
 }
 
 MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr offset,
@@ -312,12 +321,15 @@ ADDRSPACE_EXPORT uint64_t memory_region_load_fast(
     MemoryRegion *mr, hwaddr offset, unsigned size, enum device_endian order,
     bool target_big, MemTxAttrs attrs, MemTxResult *result)
 {
-    uint64_t last = mr_size_last_relaxed(mr), v = 0;
+    uint64_t v = 0;
     MemTxResult r = MEMTX_DECODE_ERROR;
 
-    /* the region may have shrunk since the caller's view was rendered */
-    if (range_in_region(offset, size, last)) {
-        r = callbacks(mr, offset, &v, size, false, order, target_big, last,
+    /* the region may have shrunk since the caller's view was rendered:
+     * QEMU makes the access anyway, the mmio-bounds opt-in refuses it (the
+     * mode is read only then); the pieces divide the access */
+    if (range_in_region(offset, size, mr_size_last_relaxed(mr)) ||
+        !mr_bounds_checked(mr)) {
+        r = callbacks(mr, offset, &v, size, false, order, target_big, NULL,
                       attrs);
     }
     if (result) {
@@ -330,13 +342,13 @@ ADDRSPACE_EXPORT MemTxResult memory_region_store_fast(
     MemoryRegion *mr, hwaddr offset, uint64_t value, unsigned size,
     enum device_endian order, bool target_big, MemTxAttrs attrs)
 {
-    uint64_t last = mr_size_last_relaxed(mr);
-
-    if (!range_in_region(offset, size, last)) {
+    /* as memory_region_load_fast() */
+    if (!range_in_region(offset, size, mr_size_last_relaxed(mr)) &&
+        mr_bounds_checked(mr)) {
         return MEMTX_DECODE_ERROR;
     }
     value &= size_mask(size);
-    return callbacks(mr, offset, &value, size, true, order, target_big, last,
+    return callbacks(mr, offset, &value, size, true, order, target_big, NULL,
                      attrs);
 }
 

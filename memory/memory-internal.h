@@ -40,10 +40,21 @@ static inline uint64_t mr_size_last_relaxed(const MemoryRegion *mr)
 }
 
 /*
+ * Whether @mr opted in to the mmio-bounds deviation
+ * (memory_region_enable_bounds_check()). Read by the general dispatch and
+ * the buffer loops only, never on the fast paths' in-range accesses.
+ */
+static inline bool mr_bounds_checked(const MemoryRegion *mr)
+{
+    return __atomic_load_n(&mr->priv.bounds_check, __ATOMIC_RELAXED);
+}
+
+/*
  * Sets size, size_last and size_zero together; caller holds the update
  * lock. A size of 0 (QEMU accepts it) leaves size_last at its last bound:
  * FlatViews rendered before still map the old range, and the dispatcher's
- * bounds check must keep refusing what lies past it. size_zero is stored
+ * bounds check (with the mmio-bounds opt-in) keeps refusing what lies past
+ * it. size_zero is stored
  * last, with release: a reader that sees it clear sees the new size_last.
  */
 static inline void mr_set_size_locked(MemoryRegion *mr, addrspace_u128 size)
@@ -190,12 +201,14 @@ void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw);
  * (valid.accepts first), access_with_adjusted_size() (callbacks of
  * clamp(size, impl.min, impl.max) bytes at @offset + i, QEMU's shifts and
  * masks), adjust_endianness(); then the big lock and the region lock
- * around the callbacks, the re-entrancy guard, and the callback-bounds
- * invariant, as documented at struct MemoryRegionOps.
+ * around the callbacks, the re-entrancy guard, and, for a region that
+ * opted in to mmio-bounds, the callback-bounds invariant, as documented at
+ * struct MemoryRegionOps (else, as in QEMU, callbacks may pass the end).
  * ROM devices always go to their ops: callers handle romd-mode reads.
  * Return: MEMTX_DECODE_ERROR, with no callback and a read value of 0, for
  * regions without ops (reservations: QEMU's unassigned ops), other sizes,
- * any byte past the region's end, impl.min_access_size above 8, or what
+ * any byte past the region's end with mmio-bounds, impl.min_access_size
+ * above 8, or what
  * memory_region_access_valid() refuses; MEMTX_ACCESS_ERROR, with no
  * callback, from the re-entrancy guard; otherwise the OR of the callbacks'
  * results. Only the low @size bytes of a written value are used; a read
@@ -241,9 +254,9 @@ unsigned memory_region_ops_piece_size(const MemoryRegionOps *ops);
 /*
  * QEMU's memory_region_access_valid(): whether the bus accepts the access
  * (true exactly when dispatch would not refuse it with
- * MEMTX_DECODE_ERROR). Besides QEMU's valid rules it checks the size and
- * the region's end (our invariant) and refuses impl.min_access_size above
- * 8; it may call valid.accepts (under the big lock and the region lock,
+ * MEMTX_DECODE_ERROR). Besides QEMU's valid rules it checks the size and,
+ * with mmio-bounds, the region's end, and refuses impl.min_access_size
+ * above 8; it may call valid.accepts (under the big lock and the region lock,
  * as dispatch does), but never a read or write callback.
  */
 bool memory_region_access_valid(MemoryRegion *mr, hwaddr offset, unsigned size,
@@ -298,10 +311,11 @@ MemoryRegion *memory_region_unassigned(void);
  * section that found @section.
  *
  * memory_section_access_step(): one step of a buffer access at @addr of at
- * most @len bytes (len >= 1, not past 2^64): RAM is copied up to the
- * section's end, MMIO gives one chunk (memory_access_size()) to the region
- * decoding @addr, never past that region's end. Returns the bytes
- * consumed; ORs the result into *@res.
+ * most @len bytes (len >= 1): RAM is copied up to the section's end, MMIO
+ * gives one chunk (memory_access_size()) to the region decoding @addr,
+ * which may pass that region's end and 2^64 as in QEMU (not the region's
+ * end with the mmio-bounds opt-in). Returns the bytes consumed; ORs the
+ * result into *@res.
  * memory_section_load()/_store(): one typed access, never split (QEMU's
  * address_space_ld*_internal); @order is the value's byte order.
  */

@@ -202,8 +202,9 @@ void ram_block_free(RAMBlock *rb)
  * The ops of a RAM device (QEMU's ram_device_mem_ops): one host access of
  * exactly the callback's size, so memory behind a device (a BAR mapped
  * from the host) never sees a memcpy's wider, narrower or repeated
- * accesses. The dispatcher keeps every callback inside the region, and
- * the region never outgrows its block (memory_region_set_size()).
+ * accesses. A RAM device always has the mmio-bounds checks (region.c), so
+ * the dispatcher keeps every callback inside the region, and the region
+ * never outgrows its block (memory_region_set_size()).
  */
 static uint64_t ram_device_read(void *opaque, hwaddr addr, unsigned size)
 {

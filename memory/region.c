@@ -192,6 +192,10 @@ memory_region_init_ram_device_ptr(MemoryRegion *mr, MemoryOwner *owner,
     region_init_common(mr, owner, name, size, MR_KIND_IO);
     mr->priv.ram_block = ram_block_new_ptr(size, ptr);
     mr->priv.ram_device = true;
+    /* QEMU's ram_device ops access the host memory at any offset they get,
+     * past the block too (outside its allocation: not reproducible): the
+     * mmio-bounds checks are always on for a RAM device */
+    mr->priv.bounds_check = true;
     region_set_ops(mr, &ram_device_mem_ops, mr);
     mr->priv.terminates = true;
     region_publish_init(mr);

@@ -371,6 +371,13 @@ ADDRSPACE_EXPORT void memory_region_enable_reentrancy_guard(MemoryRegion *mr)
     memory_update_unlock();
 }
 
+ADDRSPACE_EXPORT void memory_region_enable_bounds_check(MemoryRegion *mr)
+{
+    memory_update_lock();
+    __atomic_store_n(&mr->priv.bounds_check, true, __ATOMIC_RELAXED);
+    memory_update_unlock();
+}
+
 static gint compare_by_address(gconstpointer a, gconstpointer b)
 {
     const MemoryRegion *ra = *(MemoryRegion *const *)a;

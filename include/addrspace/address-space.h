@@ -154,11 +154,12 @@ MemoryRegion *address_space_translate(AddressSpace *as, hwaddr addr,
  * (0 means 4; at most 8 here, where QEMU aborts) and, unless
  * impl.unaligned, the alignment of the region offset. A chunk goes whole
  * to the region that decodes its first byte, even where that region's
- * section ends sooner (QEMU), but never past that region's end if it has
- * callbacks (ours). Holes are chunked the same way (at most 4 bytes,
- * aligned) without regard to what follows: a hole just below a region
- * that does not start 4-aligned swallows that region's first bytes, as in
- * QEMU. Holes read as 0 with MEMTX_DECODE_ERROR. The loop continues after an
+ * section, the region itself or the space (2^64, then the access wraps to
+ * address 0) ends sooner, as in QEMU; with
+ * memory_region_enable_bounds_check() never past that region's end. Holes
+ * are chunked the same way (at most 4 bytes, aligned) without regard to
+ * what follows: a hole just below a region that does not start 4-aligned
+ * swallows that region's first bytes, as in QEMU. Holes read as 0 with MEMTX_DECODE_ERROR. The loop continues after an
  * error and ORs the results. With @attrs.memory, non-RAM targets give
  * MEMTX_ACCESS_ERROR and leave those bytes of @buf untouched, as QEMU does.
  * An access running past the top of the 2^64 space wraps to address 0, as
@@ -283,9 +284,10 @@ MemTxResult address_space_set(AddressSpace *as, hwaddr addr, uint8_t c,
  * whole to that section's region, which refuses it (MEMTX_DECODE_ERROR,
  * value 0). Aligned RAM accesses are single atomic accesses. Like QEMU,
  * attrs.memory is not checked here. @result may be NULL.
- * An MMIO access that would pass its region's end is refused
- * (MEMTX_DECODE_ERROR, no callback; QEMU would call the device), and so is
- * a romd read past the ROM device's RAM.
+ * An MMIO access that passes its region's end calls the device with the
+ * bytes past it, as in QEMU (refused with MEMTX_DECODE_ERROR, no callback,
+ * where the region called memory_region_enable_bounds_check()); a romd read
+ * past the ROM device's RAM is refused (QEMU reads past the RAM block).
  * Context: any registered thread. RAM accesses run inline (a lookup, a
  * bounds check and one host access), and so do MMIO accesses that need no
  * dispatch planning (aligned, a size the ops take whole or in impl-sized

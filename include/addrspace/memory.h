@@ -193,22 +193,38 @@ void memory_owner_unref(MemoryOwner *owner);
  *   the access's size (adjust_endianness()), before splitting a write and
  *   after assembling a read.
  *
- * Deviations, for safety (each shown by a test):
+ * - Bounds: as in QEMU 7.2, the dispatcher does not check the region's
+ *   size. An access with bytes past the region's end (a typed load at
+ *   offset size - 2 of 4 bytes; any offset given to
+ *   memory_region_dispatch_read()) is asked of @valid.accepts and made
+ *   like any other; a callback widened by impl.min_access_size near the
+ *   end, or an impl size that overhangs the access, gets its full size;
+ *   a buffer chunk (address_space_read/write) may pass the region's end.
+ *   Callbacks must therefore decode @addr and @size themselves (as QEMU's
+ *   devices switch on the offset). Offsets wrap at 2^64 as QEMU's hwaddr
+ *   arithmetic does.
  *
- * - Bounds: an access with any byte past the region's end is refused with
- *   MEMTX_DECODE_ERROR before anything is called (valid.accepts
- *   included); QEMU does not check. Where QEMU's callback would pass the
- *   region's end although the access does not (widening near the end,
- *   e.g. a byte at the last offset of a region whose impl.min_access_size
- *   is 4; or an impl size that does not divide the access), that callback
- *   is made with the rest of the access instead, at the same offset: the
- *   byte write at the last offset reaches the callback as a 1-byte write
- *   of the byte. So a callback never sees @addr + @size beyond the
- *   region's size, and @size is always 1 to 8. A region resized to 0
- *   keeps the bound of its last non-zero size while FlatViews rendered
- *   before the resize still map it.
- * - impl.min_access_size above 8 (QEMU's arithmetic is undefined there)
- *   refuses every access with MEMTX_DECODE_ERROR.
+ * Opt-in deviation (off by default; README's "mmio-bounds"):
+ *
+ * - memory_region_enable_bounds_check(): an access with any byte past the
+ *   region's end is refused with MEMTX_DECODE_ERROR before anything is
+ *   called (@valid.accepts included). Where QEMU's callback would pass
+ *   the region's end although the access does not (widening near the
+ *   end, e.g. a byte at the last offset of a region whose
+ *   impl.min_access_size is 4; or an impl size that does not divide the
+ *   access), that callback is made with the rest of the access instead,
+ *   at the same offset: the byte write at the last offset reaches the
+ *   callback as a 1-byte write of the byte. Buffer chunks end at the
+ *   region's end. So a callback never sees @addr + @size beyond the
+ *   region's size. A region resized to 0 keeps the bound of its last
+ *   non-zero size while FlatViews rendered before the resize still map
+ *   it.
+ *
+ * Not reproducible (QEMU: undefined / abort / hang), always on:
+ *
+ * - impl.min_access_size above 8 (QEMU's mask arithmetic is undefined
+ *   there) refuses every access with MEMTX_DECODE_ERROR; so do dispatch
+ *   sizes other than 1, 2, 4 and 8, so @size is always 1 to 8.
  * - Re-entrancy: as in QEMU 7.2, a callback may access its own device
  *   again (nothing refuses it), except that at most 32 callbacks may be
  *   nested on one thread; deeper accesses get MEMTX_ACCESS_ERROR (QEMU
@@ -322,6 +338,7 @@ struct MemoryRegion {
         bool may_overlap;
         bool reentrancy_guard_disabled;
         bool no_global_locking;
+        bool bounds_check; /* memory_region_enable_bounds_check() */
         bool ram_device;
         int priority;
         uint8_t dirty_log_mask;
@@ -804,6 +821,26 @@ void memory_region_enable_reentrancy_guard(MemoryRegion *mr);
  * Context: any thread; takes the update lock.
  */
 void memory_region_disable_reentrancy_guard(MemoryRegion *mr);
+
+/**
+ * memory_region_enable_bounds_check() - Opt @mr in to the "mmio-bounds"
+ * deviation: no callback of @mr ever sees a byte past the region's end
+ * (off by default, as QEMU 7.2 does not check).
+ * @mr: an MMIO region or ROM device.
+ *
+ * Afterwards an access to @mr (memory_region_dispatch_read/_write(),
+ * typed loads and stores, memory_region_access_valid()) with any byte
+ * past the region's end gets MEMTX_DECODE_ERROR, reads 0, and calls
+ * nothing, @valid.accepts included; a callback that QEMU would widen or
+ * size past the end is made with the rest of the access at the same
+ * offset; buffer chunks (address_space_read/write,
+ * address_space_access_valid()) end at the region's end (see
+ * MemoryRegionOps). For devices whose callbacks index arrays by offset
+ * without checking, and for fuzzers that check this invariant. There is
+ * no way back. Call it before the region is mapped.
+ * Context: any thread; takes the update lock.
+ */
+void memory_region_enable_bounds_check(MemoryRegion *mr);
 
 /**
  * memory_region_transaction_begin() - Start a (nestable) transaction.

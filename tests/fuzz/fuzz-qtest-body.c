@@ -3,7 +3,9 @@
  * The qtest harness's body (fuzz-qtest.c): the input is a qtest session's
  * input stream (any bytes, fed in pieces the input chooses) to the
  * default board. Every command must give a response line; nothing may
- * crash, leak or make a device callback break the bounds invariant.
+ * crash, leak or give a device callback a size outside 1 to 8 (as in
+ * QEMU, callbacks may get bytes past a device's end: the devices decode
+ * the offset, ASan checks they stay in their arrays).
  *
  * Output budget: the session streams its output to a counter (as the
  * drivers stream it to their peer). It must never hold more than

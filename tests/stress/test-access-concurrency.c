@@ -312,6 +312,9 @@ static Dev *dev_new(uint64_t id)
     /* lock-free callbacks: they run while the writer commits, which the
      * big lock (taken by commits) would exclude */
     memory_region_clear_global_locking(&d->mmio);
+    /* the readers' model ends every access at a region's end (QEMU would
+     * hand the device the bytes past it): the mmio-bounds opt-in */
+    memory_region_enable_bounds_check(&d->mmio);
     g_atomic_int_inc(&devs_created);
     return d;
 }

@@ -10,24 +10,31 @@
  * memory_ldst.c.inc (address_space_ld*_internal / st*_internal). It keeps
  * QEMU's structure and arithmetic (shifts and masks, not byte lanes) so
  * that it can be read against QEMU's code, and adds, each marked
- * "DEVIATION", the safe behaviours addrspace chooses where QEMU's code
- * would hand a callback bytes past its region's end, is undefined, or
- * aborts:
+ * "DEVIATION", what addrspace does differently.
+ *
+ * The opt-in deviation "mmio-bounds" (memory_region_enable_bounds_check();
+ * RefDev.bounds), off by default, where QEMU's code hands a callback bytes
+ * past its region's end:
  *
  * D1 an access with a byte past the region's end is refused
  *    (MEMTX_DECODE_ERROR, no callback, valid.accepts not asked);
  * D2 a callback that would pass the region's end (widening at the end, an
  *    impl size that overhangs the access) is made with the rest of the
  *    access instead, at the same offset;
- * D3 buffer chunks of a region with callbacks end at the region's end;
+ * D3 buffer chunks of a region with callbacks end at the region's end.
+ *
+ * Not reproducible (QEMU: undefined / abort / hang), always on:
+ *
  * D4 impl.min_access_size above 8 refuses every access (QEMU's mask is
  *    undefined there); dispatch sizes other than 1, 2, 4, 8 are refused;
  * D5 memory_access_size() caps chunks at 8 bytes (QEMU aborts on wider)
  *    and takes the length untruncated (QEMU truncates it to 32 bits and
  *    stalls at a remaining length of 4 GiB over MMIO);
- * D6 a buffer access stops at 2^64 (the rest is a hole) instead of
- *    wrapping to address 0, and a romd typed read past the RAM block is
- *    refused (QEMU reads past the block).
+ * D6 a romd typed read past the RAM block is refused (QEMU reads past the
+ *    block).
+ *
+ * A buffer access wraps at 2^64 to address 0 as QEMU's (addr += l in
+ * hwaddr arithmetic), a chunk passing 2^64 too.
  *
  * The model knows nothing of the library: devices are described by a
  * MemoryRegionOps (only its rules and endianness are read) and a RefDev
@@ -46,6 +53,7 @@
 typedef struct RefDev {
     const MemoryRegionOps *ops; /* rules: valid, impl, endianness; accepts */
     uint64_t size;              /* region size; UINT64_MAX means 2^64 */
+    bool bounds;                /* mmio-bounds opted in: D1-D3 apply */
     /* the device's read callback: value (not yet masked) and result */
     uint64_t (*read)(void *opaque, hwaddr offset, unsigned size,
                      MemTxResult *result);
@@ -95,8 +103,8 @@ static inline bool ref_access_valid(const RefDev *d, hwaddr addr, unsigned size,
 {
     const MemoryRegionOps *ops = d->ops;
 
-    /* DEVIATION D1, D4 */
-    if (!ref_last_ok(d, addr, size) ||
+    /* DEVIATION D1 (mmio-bounds), D4 */
+    if ((d->bounds && !ref_last_ok(d, addr, size)) ||
         (size != 1 && size != 2 && size != 4 && size != 8) ||
         ops->impl.min_access_size > 8) {
         return false;
@@ -118,7 +126,8 @@ static inline bool ref_access_valid(const RefDev *d, hwaddr addr, unsigned size,
 }
 
 /* access_with_adjusted_size() with memory_region_read_accessor /
- * memory_region_write_accessor and their shifts; D2 applied. */
+ * memory_region_write_accessor and their shifts (addr + i in hwaddr
+ * arithmetic, wrapping at 2^64); D2 applied with mmio-bounds. */
 static inline MemTxResult ref_adjusted(const RefDev *d, hwaddr addr,
                                        uint64_t *value, unsigned size,
                                        bool is_write, bool dev_big)
@@ -142,8 +151,8 @@ static inline MemTxResult ref_adjusted(const RefDev *d, hwaddr addr,
         unsigned n = access_size;
         int shift;
 
-        if (!ref_last_ok(d, addr + i, n)) {
-            n = size - i; /* DEVIATION D2 */
+        if (d->bounds && !ref_last_ok(d, addr + i, n)) {
+            n = size - i; /* DEVIATION D2 (mmio-bounds) */
         }
         shift = dev_big ? 8 * ((int)size - (int)n - (int)i) : 8 * (int)i;
         if (is_write) {
@@ -344,8 +353,8 @@ static inline MemTxResult ref_rw(const RefView *v, hwaddr addr, uint8_t *buf,
             const MemoryRegionOps *ops = d ? d->ops : NULL;
             uint64_t val = 0;
 
-            if (d) {
-                /* DEVIATION D3: not past the region's end */
+            if (d && d->bounds) {
+                /* DEVIATION D3 (mmio-bounds): not past the region's end */
                 uint64_t last =
                     d->size == UINT64_MAX ? UINT64_MAX : d->size - 1;
                 uint64_t left = last - addr1 + 1;
@@ -386,15 +395,7 @@ static inline MemTxResult ref_rw(const RefView *v, hwaddr addr, uint8_t *buf,
         if (!len) {
             break;
         }
-        if (addr + l < addr || addr + l == 0) {
-            /* DEVIATION D6: past 2^64 a hole, no wrap */
-            if (!is_write) {
-                memset(buf, 0, len);
-            }
-            result |= MEMTX_DECODE_ERROR;
-            break;
-        }
-        addr += l;
+        addr += l; /* wraps at 2^64 */
         l = len;
         s = ref_translate(v, addr, &addr1, &l);
     }
@@ -446,8 +447,8 @@ static inline MemTxResult ref_typed(const RefView *v, hwaddr addr,
     return MEMTX_OK;
 }
 
-/* flatview_access_valid(), with D3 (QEMU aligns chunks by the
- * address-space address here, not by the region offset). */
+/* flatview_access_valid(), with D3 for mmio-bounds (QEMU aligns chunks by
+ * the address-space address here, not by the region offset). */
 static inline bool ref_access_valid_range(const RefView *v, hwaddr addr,
                                           uint64_t len, bool is_write)
 {
@@ -462,13 +463,13 @@ static inline bool ref_access_valid_range(const RefView *v, hwaddr addr,
             if (!d) {
                 return false; /* unassigned_mem_accepts() */
             }
-            {
+            if (d->bounds) {
                 uint64_t last =
                     d->size == UINT64_MAX ? UINT64_MAX : d->size - 1;
                 uint64_t left = last - xlat + 1;
 
                 if (left != 0 && l > left) {
-                    l = left; /* DEVIATION D3 */
+                    l = left; /* DEVIATION D3 (mmio-bounds) */
                 }
             }
             l = ref_memory_access_size(d->ops, l, addr);
@@ -477,10 +478,7 @@ static inline bool ref_access_valid_range(const RefView *v, hwaddr addr,
             }
         }
         len -= l;
-        if (len && addr + l == 0) {
-            return false; /* DEVIATION D6 */
-        }
-        addr += l;
+        addr += l; /* wraps at 2^64 */
     }
     return true;
 }

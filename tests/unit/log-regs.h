@@ -27,7 +27,9 @@ static inline uint64_t log_regs_read(void *opaque, hwaddr addr, unsigned size)
     LogRegs *r = opaque;
     uint64_t v = 0;
 
-    for (unsigned i = 0; i < size; i++) {
+    /* bytes past the file (a callback past the region's end, as QEMU makes
+     * them) read 0 */
+    for (unsigned i = 0; i < size && addr + i < LOG_REGS_LEN; i++) {
         v |= (uint64_t)r->bytes[addr + i] << (8 * i);
     }
     g_string_append_printf(r->log, "r%u@%u ", size, (unsigned)addr);
@@ -39,7 +41,7 @@ static inline void log_regs_write(void *opaque, hwaddr addr, uint64_t v,
 {
     LogRegs *r = opaque;
 
-    for (unsigned i = 0; i < size; i++) {
+    for (unsigned i = 0; i < size && addr + i < LOG_REGS_LEN; i++) {
         r->bytes[addr + i] = (uint8_t)(v >> (8 * i));
     }
     if (r->log_values) {

@@ -338,8 +338,8 @@ static void test_matrix_table(void)
 }
 
 /* valid.accepts: asked first, as QEMU's memory_region_access_valid()
- * does, with the whole access, and only for accesses inside the region
- * (ours); a veto refuses without callbacks. */
+ * does, with the whole access, past the region's end too unless the region
+ * opted in to mmio-bounds; a veto refuses without callbacks. */
 static hwaddr accepts_last_offset;
 static unsigned accepts_last_size;
 
@@ -381,11 +381,24 @@ static void test_matrix_accepts(void)
     g_assert_cmphex(rd(mr, 1, 2, &v), ==, DEC);
     g_assert_cmpuint(testdev_accepts_calls(dev), ==, 4);
     g_assert_cmpuint(accepts_last_offset, ==, 1);
-    /* not asked about bytes past the region's end (our invariant) */
+    /* asked about bytes past the region's end too (QEMU 7.2 does not
+     * check the end), then called */
+    g_assert_cmphex(rd(mr, 16, 1, &v), ==, OK);
+    g_assert_cmpuint(accepts_last_offset, ==, 16);
+    g_assert_cmphex(rd(mr, 8, 8, &v), ==, DEC);
+    g_assert_cmpuint(testdev_accepts_calls(dev), ==, 6);
+    assert_log(dev, "r4@0x0 r4@0x4 r1@0x10");
+    dev_done(dev);
+
+    /* with memory_region_enable_bounds_check(): not asked about bytes past
+     * the region's end */
+    cfg.bounds_check = true;
+    dev = dev_new(&cfg);
+    mr = testdev_region(dev);
     g_assert_cmphex(rd(mr, 16, 1, &v), ==, DEC);
     g_assert_cmphex(rd(mr, 12, 8, &v), ==, DEC);
-    g_assert_cmpuint(testdev_accepts_calls(dev), ==, 4);
-    assert_log(dev, "r4@0x0 r4@0x4");
+    g_assert_cmpuint(testdev_accepts_calls(dev), ==, 0);
+    assert_log(dev, "");
     dev_done(dev);
     drain_call_rcu();
 }
@@ -598,13 +611,13 @@ static const SplitRow split_rows[] = {
      "00 11 22 33 44 55 66 77"},
     {DLE, TLE, 8, 8, 'r', 1, 0, XLE, 0x00, "r8@0x0=0x7766554433221100",
      "00 11 22 33 44 55 66 77"},
-    /* ... unless the widened callback would pass the region's end (our
-     * deviation): then the access's own size */
-    {DLE, TLE, 4, 4, 'w', 2, 6, XBE, 0xabcd, "w2@0x6=0xcdab",
-     "00 11 22 33 44 55 ab cd"},
-    {DBE, TLE, 4, 4, 'w', 1, 5, XLE, 0xab, "w1@0x5=0xab",
-     "00 11 22 33 44 ab 66 77"},
-    {DLE, TLE, 8, 8, 'r', 1, 5, XLE, 0x55, "r1@0x5=0x55",
+    /* ... also where the widened callback passes the region's end (QEMU
+     * 7.2 does not check; the testdev ignores registers past its end) */
+    {DLE, TLE, 4, 4, 'w', 2, 6, XBE, 0xabcd, "w4@0x6=0xcdab",
+     "00 11 22 33 44 55 66 77"},
+    {DBE, TLE, 4, 4, 'w', 1, 5, XLE, 0xab, "w4@0x5=0xab000000",
+     "00 11 22 33 44 55 66 77"},
+    {DLE, TLE, 8, 8, 'r', 1, 5, XLE, 0x00, "r8@0x5=0x0",
      "00 11 22 33 44 55 66 77"},
     /* an impl size that does not divide the access: QEMU's pieces overhang
      * it (zeros written past the access) */
@@ -616,13 +629,26 @@ static const SplitRow split_rows[] = {
      "r3@0x0=0x1122 r3@0x3=0x334455", "00 11 22 33 44 55 66 77"},
 };
 
-static void test_endian_split(void)
+/* The same widened accesses with memory_region_enable_bounds_check(): the
+ * callback gets the access's own size where QEMU's would pass the end. */
+static const SplitRow split_bounds_rows[] = {
+    {DLE, TLE, 4, 4, 'w', 2, 6, XBE, 0xabcd, "w2@0x6=0xcdab",
+     "00 11 22 33 44 55 ab cd"},
+    {DBE, TLE, 4, 4, 'w', 1, 5, XLE, 0xab, "w1@0x5=0xab",
+     "00 11 22 33 44 ab 66 77"},
+    {DLE, TLE, 8, 8, 'r', 1, 5, XLE, 0x55, "r1@0x5=0x55",
+     "00 11 22 33 44 55 66 77"},
+    {DLE, TLE, 4, 4, 'w', 1, 1, XLE, 0xab, "w4@0x1=0xab",
+     "00 ab 00 00 00 55 66 77"},
+};
+
+static void check_split_rows(const SplitRow *rows, size_t nr, bool bounds)
 {
     static const uint8_t init[8] = {0x00, 0x11, 0x22, 0x33,
                                     0x44, 0x55, 0x66, 0x77};
 
-    for (size_t i = 0; i < G_N_ELEMENTS(split_rows); i++) {
-        const SplitRow *row = &split_rows[i];
+    for (size_t i = 0; i < nr; i++) {
+        const SplitRow *row = &rows[i];
         TestDevConfig cfg = {
             .size = 8,
             .endianness = row->dev,
@@ -630,6 +656,7 @@ static void test_endian_split(void)
             .valid_max = 8,
             .impl_min = row->imin,
             .impl_max = row->imax,
+            .bounds_check = bounds,
         };
         TestDev *dev = dev_new(&cfg);
         MemoryRegion *mr = testdev_region(dev);
@@ -661,6 +688,16 @@ static void test_endian_split(void)
         dev_done(dev);
     }
     drain_call_rcu();
+}
+
+static void test_endian_split(void)
+{
+    check_split_rows(split_rows, G_N_ELEMENTS(split_rows), false);
+}
+
+static void test_endian_split_bounds(void)
+{
+    check_split_rows(split_bounds_rows, G_N_ELEMENTS(split_bounds_rows), true);
 }
 
 /* Values are cut to the access size both ways. */
@@ -1366,78 +1403,129 @@ static void test_lock_split_atomic(void)
     g_rec_mutex_clear(&lock);
 }
 
-/* --- (5) the callback-bounds invariant ------------------------------------ */
+/* --- (5) the region's end: QEMU's way and the mmio-bounds opt-in -------- */
 
 /*
  * Accesses near the end of regions of odd sizes, and of a 2^64 region.
- * QEMU 7.2 never checks a region's end; we refuse an access with a byte
- * past it (no callback), and where QEMU's callback would pass it though
- * the access does not (widening, an overhanging impl size), the callback
- * gets the rest of the access itself at the same offset.
+ * QEMU 7.2 never checks a region's end: the callbacks get what
+ * access_with_adjusted_size() makes, past the end too, offsets wrapping at
+ * 2^64 (@qemu_result, @qemu_calls). With memory_region_enable_bounds_check()
+ * (@a) an access with a byte past the end is refused (no callback), and
+ * where QEMU's callback would pass the end though the access does not
+ * (widening, an overhanging impl size), the callback gets the rest of the
+ * access itself at the same offset.
  */
 typedef struct BoundsRow {
     uint64_t region_size;
     MatrixRow a;
+    MemTxResult qemu_result;
+    const char *qemu_calls;
 } BoundsRow;
 
 #define TOP UINT64_MAX /* region size 2^64 */
 
 static const BoundsRow bounds_rows[] = {
-    {3, {0, 0, F, 0, 0, F, 'r', 1, 2, OK, "r1@0x2"}},
-    {3, {0, 0, F, 0, 0, F, 'r', 2, 0, OK, "r2@0x0"}},
-    {3, {1, 4, T, 1, 4, T, 'r', 2, 2, DEC, ""}}, /* passes the end */
-    {3, {1, 4, T, 1, 4, F, 'r', 2, 1, OK, "r2@0x1"}},
-    {3, {0, 0, F, 0, 0, F, 'r', 4, 0, DEC, ""}},
-    {3, {0, 0, F, 0, 0, F, 'w', 1, 3, DEC, ""}},      /* outside */
-    {3, {1, 4, T, 2, 4, F, 'r', 1, 2, OK, "r1@0x2"}}, /* r2@2 would pass 3 */
-    {3, {1, 4, T, 2, 4, F, 'w', 1, 1, OK, "w2@0x1"}},
-    {5, {1, 2, F, 2, 2, F, 'r', 1, 4, OK, "r1@0x4"}}, /* r2@4 would pass 5 */
-    {5, {1, 2, F, 2, 2, F, 'r', 1, 3, OK, "r2@0x3"}},
-    {6, {1, 4, F, 4, 4, F, 'r', 1, 5, OK, "r1@0x5"}}, /* r4@5 would pass */
-    {6, {1, 4, F, 4, 4, F, 'w', 1, 4, OK, "w1@0x4"}},
-    {6, {1, 4, F, 4, 4, F, 'r', 2, 4, OK, "r2@0x4"}},
-    {6, {1, 4, F, 4, 4, F, 'r', 1, 2, OK, "r4@0x2"}}, /* fits: QEMU's */
-    {6, {1, 4, F, 4, 4, F, 'w', 2, 2, OK, "w4@0x2"}},
-    {6, {1, 8, F, 1, 4, F, 'r', 8, 0, DEC, ""}},
-    {6, {1, 4, T, 2, 4, F, 'r', 4, 1, OK, "r4@0x1"}},
-    {6, {1, 4, T, 2, 4, F, 'w', 4, 2, OK, "w4@0x2"}},
-    {6, {1, 4, T, 1, 4, T, 'r', 4, 2, OK, "r4@0x2"}},
-    {6, {1, 4, T, 1, 4, T, 'r', 4, 3, DEC, ""}},
-    {7, {1, 8, T, 8, 8, F, 'r', 1, 0, OK, "r1@0x0"}}, /* r8@0 would pass 7 */
-    {7, {1, 8, T, 1, 8, F, 'r', 4, 3, OK, "r4@0x3"}},
-    {8, {1, 8, F, 1, 3, F, 'r', 8, 0, OK, "r3@0x0 r3@0x3 r2@0x6"}},
-    {9, {1, 8, F, 1, 3, F, 'r', 8, 0, OK, "r3@0x0 r3@0x3 r3@0x6"}},
-    {16, {0, 0, T, 0, 0, F, 'r', 1, TOP, DEC, ""}},
-    {16, {0, 0, T, 0, 0, F, 'w', 8, TOP - 3, DEC, ""}},
-    {TOP, {1, 8, F, 1, 8, F, 'r', 8, TOP - 7, OK, "r8@0xfffffffffffffff8"}},
-    {TOP, {1, 8, T, 1, 8, T, 'r', 8, TOP - 3, DEC, ""}}, /* no wrap to 0 */
-    {TOP, {1, 4, F, 4, 4, F, 'w', 1, TOP, OK, "w1@0xffffffffffffffff"}},
-    {TOP, {1, 4, F, 4, 4, F, 'w', 1, TOP - 3, OK, "w4@0xfffffffffffffffc"}},
+    {3, {0, 0, F, 0, 0, F, 'r', 1, 2, OK, "r1@0x2"}, OK, "r1@0x2"},
+    {3, {0, 0, F, 0, 0, F, 'r', 2, 0, OK, "r2@0x0"}, OK, "r2@0x0"},
+    {3, {1, 4, T, 1, 4, T, 'r', 2, 2, DEC, ""}, OK, "r2@0x2"}, /* passes */
+    {3, {1, 4, T, 1, 4, F, 'r', 2, 1, OK, "r2@0x1"}, OK, "r2@0x1"},
+    {3, {0, 0, F, 0, 0, F, 'r', 4, 0, DEC, ""}, OK, "r4@0x0"},
+    {3, {0, 0, F, 0, 0, F, 'w', 1, 3, DEC, ""}, OK, "w1@0x3"}, /* outside */
+    /* r2@2 would pass 3 */
+    {3, {1, 4, T, 2, 4, F, 'r', 1, 2, OK, "r1@0x2"}, OK, "r2@0x2"},
+    {3, {1, 4, T, 2, 4, F, 'w', 1, 1, OK, "w2@0x1"}, OK, "w2@0x1"},
+    /* r2@4 would pass 5 */
+    {5, {1, 2, F, 2, 2, F, 'r', 1, 4, OK, "r1@0x4"}, OK, "r2@0x4"},
+    {5, {1, 2, F, 2, 2, F, 'r', 1, 3, OK, "r2@0x3"}, OK, "r2@0x3"},
+    /* r4@5 would pass 6 */
+    {6, {1, 4, F, 4, 4, F, 'r', 1, 5, OK, "r1@0x5"}, OK, "r4@0x5"},
+    {6, {1, 4, F, 4, 4, F, 'w', 1, 4, OK, "w1@0x4"}, OK, "w4@0x4"},
+    {6, {1, 4, F, 4, 4, F, 'r', 2, 4, OK, "r2@0x4"}, OK, "r4@0x4"},
+    /* fits: QEMU's in both modes */
+    {6, {1, 4, F, 4, 4, F, 'r', 1, 2, OK, "r4@0x2"}, OK, "r4@0x2"},
+    {6, {1, 4, F, 4, 4, F, 'w', 2, 2, OK, "w4@0x2"}, OK, "w4@0x2"},
+    {6, {1, 8, F, 1, 4, F, 'r', 8, 0, DEC, ""}, OK, "r4@0x0 r4@0x4"},
+    {6, {1, 4, T, 2, 4, F, 'r', 4, 1, OK, "r4@0x1"}, OK, "r4@0x1"},
+    {6, {1, 4, T, 2, 4, F, 'w', 4, 2, OK, "w4@0x2"}, OK, "w4@0x2"},
+    {6, {1, 4, T, 1, 4, T, 'r', 4, 2, OK, "r4@0x2"}, OK, "r4@0x2"},
+    {6, {1, 4, T, 1, 4, T, 'r', 4, 3, DEC, ""}, OK, "r4@0x3"},
+    /* r8@0 would pass 7 */
+    {7, {1, 8, T, 8, 8, F, 'r', 1, 0, OK, "r1@0x0"}, OK, "r8@0x0"},
+    {7, {1, 8, T, 1, 8, F, 'r', 4, 3, OK, "r4@0x3"}, OK, "r4@0x3"},
+    /* an impl size that does not divide the access: QEMU's last piece
+     * passes 8 */
+    {8,
+     {1, 8, F, 1, 3, F, 'r', 8, 0, OK, "r3@0x0 r3@0x3 r2@0x6"},
+     OK,
+     "r3@0x0 r3@0x3 r3@0x6"},
+    {9,
+     {1, 8, F, 1, 3, F, 'r', 8, 0, OK, "r3@0x0 r3@0x3 r3@0x6"},
+     OK,
+     "r3@0x0 r3@0x3 r3@0x6"},
+    {16, {0, 0, T, 0, 0, F, 'r', 1, TOP, DEC, ""}, OK, "r1@0xffffffffffffffff"},
+    /* QEMU: addr + i wraps to 0 */
+    {16,
+     {0, 0, T, 0, 0, F, 'w', 8, TOP - 3, DEC, ""},
+     OK,
+     "w4@0xfffffffffffffffc w4@0x0"},
+    {TOP,
+     {1, 8, F, 1, 8, F, 'r', 8, TOP - 7, OK, "r8@0xfffffffffffffff8"},
+     OK,
+     "r8@0xfffffffffffffff8"},
+    /* opt-in: no wrap to 0 */
+    {TOP,
+     {1, 8, T, 1, 8, T, 'r', 8, TOP - 3, DEC, ""},
+     OK,
+     "r8@0xfffffffffffffffc"},
+    {TOP,
+     {1, 4, F, 4, 4, F, 'w', 1, TOP, OK, "w1@0xffffffffffffffff"},
+     OK,
+     "w4@0xffffffffffffffff"},
+    {TOP,
+     {1, 4, F, 4, 4, F, 'w', 1, TOP - 3, OK, "w4@0xfffffffffffffffc"},
+     OK,
+     "w4@0xfffffffffffffffc"},
 };
 
-static void test_bounds_table(void)
+static void check_bounds_rows(bool bounds)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(bounds_rows); i++) {
         const BoundsRow *row = &bounds_rows[i];
         TestDevConfig cfg = row_config(&row->a, row->region_size);
-        TestDev *dev = dev_new(&cfg);
-        MemoryRegion *mr = testdev_region(dev);
+        MemTxResult want = bounds ? row->a.result : row->qemu_result;
+        TestDev *dev;
+        MemoryRegion *mr;
         uint64_t v = 0;
         MemTxResult r;
 
         g_test_message("bounds row %zu", i);
+        cfg.bounds_check = bounds;
+        dev = dev_new(&cfg);
+        mr = testdev_region(dev);
         if (row->a.op == 'r') {
             r = rd(mr, row->a.offset, row->a.size, &v);
         } else {
             r = wr(mr, row->a.offset, row->a.size, 0x1122334455667788ull);
         }
-        g_assert_cmphex(r, ==, row->a.result);
+        g_assert_cmphex(r, ==, want);
         g_assert_cmpint(valid(mr, row->a.offset, row->a.size, row->a.op == 'w'),
-                        ==, row->a.result == OK);
-        assert_log(dev, row->a.calls);
+                        ==, want == OK);
+        assert_log(dev, bounds ? row->a.calls : row->qemu_calls);
         dev_done(dev);
     }
     drain_call_rcu();
+}
+
+/* QEMU 7.2's way, the default. */
+static void test_bounds_qemu_table(void)
+{
+    check_bounds_rows(false);
+}
+
+/* memory_region_enable_bounds_check(). */
+static void test_bounds_opt_in_table(void)
+{
+    check_bounds_rows(true);
 }
 
 /* --- (6) reservations and ROM devices ------------------------------------- */
@@ -1529,6 +1617,7 @@ typedef struct RecDev {
     MemoryRegion mr;
     MemoryRegionOps ops;
     GString *log;
+    bool bounds; /* memory_region_enable_bounds_check() */
 } RecDev;
 
 static uint64_t rec_value(hwaddr offset, unsigned size)
@@ -1614,6 +1703,7 @@ typedef struct RefConfig {
     enum device_endian endianness;
     bool target_be;
     uint64_t size;
+    bool bounds; /* the mmio-bounds opt-in */
 } RefConfig;
 
 static RecDev *rec_new(const RefConfig *c)
@@ -1638,6 +1728,10 @@ static RecDev *rec_new(const RefConfig *c)
     if (use_inline) {
         memory_region_clear_global_locking(&d->mr);
     }
+    if (c->bounds) {
+        memory_region_enable_bounds_check(&d->mr);
+        d->bounds = true;
+    }
     return d;
 }
 
@@ -1652,6 +1746,7 @@ static RefDev model_of(const RecDev *d, uint64_t size, GString *log)
 {
     return (RefDev){.ops = &d->ops,
                     .size = size,
+                    .bounds = d->bounds,
                     .read = model_read,
                     .write = model_write,
                     .accepts = model_accepts,
@@ -1684,6 +1779,19 @@ static RefConfig ref_config(unsigned n)
     c.endianness = ends[n % 4];
     c.target_be = (n % 4 == 3) != (n % 8 >= 4); /* native: both targets */
     c.size = region_sizes[(n / 7) % 3];
+    c.bounds = false;
+    return c;
+}
+
+/* The runs of the sweeps: every configuration in both modes, QEMU's
+ * (run even) and with the mmio-bounds opt-in (run odd). */
+#define REF_RUNS (2 * REF_CONFIGS)
+
+static RefConfig ref_run(unsigned run)
+{
+    RefConfig c = ref_config(run / 2);
+
+    c.bounds = run & 1;
     return c;
 }
 
@@ -1698,8 +1806,8 @@ static void test_reference_sweep(void)
     GString *expect = g_string_new("");
     unsigned compared = 0, expected = 0;
 
-    for (unsigned n = 0; n < REF_CONFIGS; n++) {
-        RefConfig c = ref_config(n);
+    for (unsigned n = 0; n < REF_RUNS; n++) {
+        RefConfig c = ref_run(n);
         RecDev *d = rec_new(&c);
         RefDev m = model_of(d, c.size, expect);
 
@@ -1725,7 +1833,7 @@ static void test_reference_sweep(void)
                     mr = ref_dispatch(&m, off, &mv, size, w, xbe, c.target_be);
                     if (r != mr || (!w && v != mv) ||
                         strcmp(d->log->str, expect->str)) {
-                        g_test_message("config %u size %u offset %" PRIu64
+                        g_test_message("run %u size %u offset %" PRIu64
                                        " %s xbe %d: %#x %" PRIx64 " [%s] vs "
                                        "model %#x %" PRIx64 " [%s]",
                                        n, size, off, w ? "write" : "read", xbe,
@@ -2009,15 +2117,101 @@ static void test_reference_address_space(void)
 {
     GString *expect = g_string_new("");
 
-    for (unsigned n = 0; n < REF_CONFIGS; n++) {
-        RefConfig c = ref_config(n);
+    for (unsigned n = 0; n < REF_RUNS; n++) {
+        RefConfig c = ref_run(n);
         RefBoard *b = g_new(RefBoard, 1);
 
-        board_init(b, &c, n % 4, n & 16, expect);
+        board_init(b, &c, (n / 2) % 4, (n / 2) & 16, expect);
         board_buffers(b, expect);
         board_typed(b, expect);
         board_destroy(b);
         g_free(b);
+    }
+    g_string_free(expect, TRUE);
+}
+
+/*
+ * The device at the top of the space, RAM at address 0: buffer accesses
+ * (and address_space_access_valid()) from below the device across 2^64
+ * wrap to address 0 as QEMU's addr += l does, a chunk passing 2^64 too
+ * (the device's offsets then pass its end: QEMU's, or cut with
+ * mmio-bounds). Every seventh run of the sweeps, both modes, as the
+ * model.
+ */
+static void test_reference_top(void)
+{
+    GString *expect = g_string_new("");
+
+    for (unsigned n = 0; n < REF_RUNS; n += 7) {
+        RefConfig c = ref_run(n);
+        RecDev *d = rec_new(&c);
+        MemoryRegion root, ram;
+        AddressSpace as;
+        uint8_t model_ram[16];
+        hwaddr base = 0 - c.size;
+        RefDev m = model_of(d, c.size, expect);
+        RefSection sec[2] = {
+            {.start = 0,
+             .size = 16,
+             .kind = REF_RAM,
+             .ram = model_ram,
+             .ram_size = 16},
+            {.start = base, .size = c.size, .kind = REF_MMIO, .dev = &m},
+        };
+        RefView view = {.s = sec, .nr = 2, .target_big = c.target_be};
+
+        g_assert_true(
+            memory_region_init(&root, NULL, "root", UINT64_MAX, NULL));
+        g_assert_true(memory_region_init_ram(&ram, NULL, "ram", 16, NULL));
+        for (unsigned i = 0; i < 16; i++) {
+            model_ram[i] = (uint8_t)(0x10 + i);
+        }
+        memcpy(memory_region_get_ram_ptr(&ram), model_ram, 16);
+        g_assert_true(memory_region_add_subregion(&root, 0, &ram, NULL));
+        g_assert_true(memory_region_add_subregion(&root, base, &d->mr, NULL));
+        g_assert_true(address_space_init(&as, &root, "top", NULL));
+        address_space_set_big_endian(&as, c.target_be);
+        for (hwaddr addr = base - 2; addr != 2; addr++) {
+            for (unsigned len = 1; len <= 10; len++) {
+                for (int w = 0; w < 2; w++) {
+                    uint8_t buf[10], mbuf[10];
+                    MemTxResult r, mr;
+
+                    for (unsigned i = 0; i < len; i++) {
+                        buf[i] = mbuf[i] = (uint8_t)(0x30 + i + addr);
+                    }
+                    g_string_truncate(d->log, 0);
+                    g_string_truncate(expect, 0);
+                    r = address_space_rw(&as, addr, MEMTXATTRS_UNSPECIFIED, buf,
+                                         len, w);
+                    mr = ref_rw(&view, addr, mbuf, len, w);
+                    if (r != mr || strcmp(d->log->str, expect->str)) {
+                        g_test_message("run %u %s %u at %#" PRIx64
+                                       ": %#x [%s] vs model %#x [%s]",
+                                       n, w ? "write" : "read", len, addr, r,
+                                       d->log->str, mr, expect->str);
+                    }
+                    g_assert_cmphex(r, ==, mr);
+                    g_assert_cmpmem(buf, len, mbuf, len);
+                    g_assert_cmpstr(d->log->str, ==, expect->str);
+
+                    g_string_truncate(d->log, 0);
+                    g_string_truncate(expect, 0);
+                    g_assert_cmpint(
+                        address_space_access_valid(&as, addr, len, w,
+                                                   MEMTXATTRS_UNSPECIFIED),
+                        ==, ref_access_valid_range(&view, addr, len, w));
+                    g_assert_cmpstr(d->log->str, ==, expect->str);
+                }
+            }
+        }
+        g_assert_cmpmem(memory_region_get_ram_ptr(&ram), 16, model_ram, 16);
+        address_space_destroy(&as);
+        memory_region_del_subregion(&root, &d->mr, NULL);
+        memory_region_finalize(&root);
+        drain_call_rcu();
+        memory_region_finalize(&ram);
+        rec_free(d);
     }
     g_string_free(expect, TRUE);
 }
@@ -2211,7 +2405,7 @@ typedef struct UartBoard {
     Uart *uart;
 } UartBoard;
 
-static void uart_board_init(UartBoard *b)
+static void uart_board_init(UartBoard *b, bool bounds)
 {
     Uart *u = g_new0(Uart, 1);
 
@@ -2222,6 +2416,9 @@ static void uart_board_init(UartBoard *b)
     u->rx_len = 2;
     g_assert_true(
         memory_region_init_io(&u->mr, NULL, &uart_ops, u, "uart", 8, NULL));
+    if (bounds) {
+        memory_region_enable_bounds_check(&u->mr);
+    }
     g_assert_true(memory_region_init(&b->root, NULL, "io", 0x10000, NULL));
     g_assert_true(
         memory_region_add_subregion(&b->root, UART_BASE, &u->mr, NULL));
@@ -2246,7 +2443,7 @@ static void test_uart_byte_writes(void)
     MemTxResult r;
     uint8_t byte = 'y';
 
-    uart_board_init(&b);
+    uart_board_init(&b, false);
     /* typed byte stores: one write callback each, no read, FIFO intact */
     address_space_stb(&b.as, UART_BASE, 'x', MEMTXATTRS_UNSPECIFIED, &r);
     g_assert_cmphex(r, ==, MEMTX_OK);
@@ -2273,9 +2470,20 @@ static void test_uart_byte_writes(void)
         address_space_ldub(&b.as, UART_BASE + 1, MEMTXATTRS_UNSPECIFIED, &r),
         ==, 5);
     g_assert_cmpuint(b.uart->rx_len, ==, 1);
-    /* the last register: a 4-byte callback at 7 would pass the region's
-     * end (our deviation): the callback gets the access's own byte */
+    /* the last register: as in QEMU 7.2, a 4-byte callback at 7 that
+     * passes the region's end (the device decodes the offset) */
     g_string_truncate(b.uart->calls, 0);
+    address_space_stb(&b.as, UART_BASE + 7, 0x5a, MEMTXATTRS_UNSPECIFIED, &r);
+    g_assert_cmphex(r, ==, MEMTX_OK);
+    g_assert_cmphex(
+        address_space_ldub(&b.as, UART_BASE + 7, MEMTXATTRS_UNSPECIFIED, &r),
+        ==, 0x5a);
+    g_assert_cmpstr(b.uart->calls->str, ==, " w4@7=5a r4@7");
+    uart_board_destroy(&b);
+
+    /* with memory_region_enable_bounds_check(): the callback gets the
+     * access's own byte there */
+    uart_board_init(&b, true);
     address_space_stb(&b.as, UART_BASE + 7, 0x5a, MEMTXATTRS_UNSPECIFIED, &r);
     g_assert_cmphex(r, ==, MEMTX_OK);
     g_assert_cmphex(
@@ -2283,6 +2491,143 @@ static void test_uart_byte_writes(void)
         ==, 0x5a);
     g_assert_cmpstr(b.uart->calls->str, ==, " w1@7=5a r1@7");
     uart_board_destroy(&b);
+}
+
+/* --- the region's end through an AddressSpace ------------------------------ */
+
+/* A 6-byte testdev whose callbacks take 4 bytes, at END_BASE. */
+#define END_BASE 0x1000
+
+typedef struct EndBoard {
+    MemoryRegion root;
+    AddressSpace as;
+    TestDev *dev;
+} EndBoard;
+
+static void end_board_init(EndBoard *b, bool bounds)
+{
+    TestDevConfig cfg = {.size = 6,
+                         .endianness = DEVICE_LITTLE_ENDIAN,
+                         .impl_min = 4,
+                         .impl_max = 4,
+                         .bounds_check = bounds};
+
+    memset(b, 0, sizeof(*b));
+    b->dev = dev_new(&cfg);
+    g_assert_true(memory_region_init(&b->root, NULL, "root", 0x10000, NULL));
+    g_assert_true(memory_region_add_subregion(&b->root, END_BASE,
+                                              testdev_region(b->dev), NULL));
+    g_assert_true(address_space_init(&b->as, &b->root, "end", NULL));
+}
+
+static void end_board_destroy(EndBoard *b)
+{
+    address_space_destroy(&b->as);
+    memory_region_finalize(&b->root);
+    drain_call_rcu();
+    dev_done(b->dev);
+    drain_call_rcu();
+}
+
+/*
+ * An ldl at offset size - 2: QEMU 7.2's address_space_ldl does not clamp
+ * an MMIO length, and its dispatch does not check the region's end: one
+ * 4-byte callback at offset 4, passing the end. With the mmio-bounds
+ * opt-in (@bounds): refused, nothing called.
+ */
+static void check_typed_load_past_end(bool bounds)
+{
+    EndBoard b;
+    MemTxResult r = MEMTX_ERROR;
+    char *log;
+
+    end_board_init(&b, bounds);
+    g_assert_cmphex(
+        address_space_ldl_le(&b.as, END_BASE + 4, MEMTXATTRS_UNSPECIFIED, &r),
+        ==, 0);
+    g_assert_cmphex(r, ==, bounds ? MEMTX_DECODE_ERROR : MEMTX_OK);
+    log = log_with_values(b.dev);
+    g_assert_cmpstr(log, ==, bounds ? "" : "r4@0x4=0x0");
+    g_free(log);
+    end_board_destroy(&b);
+}
+
+/*
+ * A byte write at the last offset: QEMU's access_with_adjusted_size()
+ * widens it to impl.min_access_size, past the end: one 4-byte write
+ * callback at 5 with the byte zero-extended. With the mmio-bounds opt-in
+ * (@bounds): a 1-byte write callback at 5.
+ */
+static void check_widening_at_end(bool bounds)
+{
+    EndBoard b;
+    MemTxResult r = MEMTX_ERROR;
+    char *log;
+
+    end_board_init(&b, bounds);
+    address_space_stb(&b.as, END_BASE + 5, 0xab, MEMTXATTRS_UNSPECIFIED, &r);
+    g_assert_cmphex(r, ==, MEMTX_OK);
+    log = log_with_values(b.dev);
+    g_assert_cmpstr(log, ==, bounds ? "w1@0x5=0xab" : "w4@0x5=0xab");
+    g_free(log);
+    end_board_destroy(&b);
+}
+
+static void test_qemu_typed_load_past_end(void)
+{
+    check_typed_load_past_end(false);
+}
+
+static void test_opt_in_typed_load_past_end(void)
+{
+    check_typed_load_past_end(true);
+}
+
+static void test_qemu_widening_at_end(void)
+{
+    check_widening_at_end(false);
+}
+
+static void test_opt_in_widening_at_end(void)
+{
+    check_widening_at_end(true);
+}
+
+/*
+ * A RAM device (QEMU's ram_device_mem_ops read and write the host memory
+ * at any offset they get, past the block too: not reproducible) always has
+ * the mmio-bounds checks: a typed load past its end is refused, a buffer
+ * read stops at its end (ASan would see a read past the caller's buffer).
+ */
+static void test_ram_device_past_end(void)
+{
+    uint8_t *host = g_malloc(6);
+    MemoryRegion root, dev;
+    AddressSpace as;
+    uint8_t buf[4];
+    MemTxResult r = MEMTX_OK;
+
+    memcpy(host, "\x11\x22\x33\x44\x55\x66", 6);
+    g_assert_true(memory_region_init(&root, NULL, "root", 0x10000, NULL));
+    g_assert_true(
+        memory_region_init_ram_device_ptr(&dev, NULL, "bar", 6, host, NULL));
+    g_assert_true(memory_region_add_subregion(&root, END_BASE, &dev, NULL));
+    g_assert_true(address_space_init(&as, &root, "ramd", NULL));
+    g_assert_cmphex(
+        address_space_ldl_le(&as, END_BASE + 4, MEMTXATTRS_UNSPECIFIED, &r), ==,
+        0);
+    g_assert_cmphex(r, ==, MEMTX_DECODE_ERROR);
+    g_assert_cmphex(
+        address_space_read(&as, END_BASE + 4, MEMTXATTRS_UNSPECIFIED, buf, 4),
+        ==, MEMTX_DECODE_ERROR);
+    g_assert_cmphex(buf[0], ==, 0x55);
+    g_assert_cmphex(buf[1], ==, 0x66);
+    g_assert_cmphex(buf[2], ==, 0);
+    address_space_destroy(&as);
+    memory_region_finalize(&root);
+    drain_call_rcu();
+    memory_region_finalize(&dev);
+    g_free(host);
 }
 
 /* --- memory_access_size() -------------------------------------------------- */
@@ -2407,6 +2752,7 @@ static const DispatchTest tests[] = {
     {"/matrix/bad-sizes", test_matrix_bad_sizes},
     {"/endian/table", test_endian_table},
     {"/endian/split-widen", test_endian_split},
+    {"/endian/split-widen-opt-in", test_endian_split_bounds},
     {"/endian/masking", test_endian_masking},
     {"/callbacks/missing", test_callbacks_missing},
     {"/callbacks/results", test_callbacks_results},
@@ -2424,7 +2770,8 @@ static const DispatchTest tests[] = {
     {"/lock/bql", test_lock_bql},
     {"/lock/bql-nested", test_lock_bql_nested},
     {"/lock/split-atomic", test_lock_split_atomic},
-    {"/bounds/table", test_bounds_table},
+    {"/bounds/qemu/table", test_bounds_qemu_table},
+    {"/bounds/opt-in/table", test_bounds_opt_in_table},
     {"/reservation", test_reservation},
     {"/rom-device", test_rom_device},
     {"/reference/sweep", test_reference_sweep},
@@ -2472,6 +2819,17 @@ int main(int argc, char **argv)
     g_test_add_func("/dispatch/reference/address-space",
                     test_reference_address_space);
     g_test_add_func("/dispatch/reference/romd", test_reference_romd);
+    g_test_add_func("/dispatch/reference/top-of-space", test_reference_top);
     g_test_add_func("/dispatch/uart/byte-writes", test_uart_byte_writes);
+    g_test_add_func("/dispatch/qemu/typed-load-past-end-calls-device",
+                    test_qemu_typed_load_past_end);
+    g_test_add_func("/dispatch/opt-in/typed-load-past-end-refused",
+                    test_opt_in_typed_load_past_end);
+    g_test_add_func("/dispatch/qemu/widening-at-end",
+                    test_qemu_widening_at_end);
+    g_test_add_func("/dispatch/opt-in/widening-at-end",
+                    test_opt_in_widening_at_end);
+    g_test_add_func("/dispatch/ram-device/past-end-refused",
+                    test_ram_device_past_end);
     return g_test_run();
 }

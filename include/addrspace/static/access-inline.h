@@ -179,7 +179,8 @@ static inline const void *memory_region_guard_key(MemoryRegion *mr)
  * may take an access: outside any callback of this thread (so the guard
  * has nothing to compare), no lock at all (global locking cleared, no
  * region lock), the callback within the region (which may have shrunk
- * since the view was rendered).
+ * since the view was rendered; memory_region_load_fast() then decides by
+ * the region's mode: QEMU's callback, or the mmio-bounds refusal).
  * @mr: the region. @offset: region offset. @size: 1, 2, 4 or 8, one of
  * the region's fast sizes, @offset a multiple of it.
  * Return: true to go ahead.
@@ -246,12 +247,14 @@ memory_region_mmio_write_piece(MemoryRegion *mr, const MemoryRegionOps *ops,
  * of @a bytes at @offset + i for i = 0, a, 2a, ... below @size, each
  * piece of the value shifted by i bytes for a little-endian device and by
  * size - a - i bytes for a big-endian one (negative: down), and masked.
- * A piece of @a bytes that would pass the region's last byte @last is cut
- * to the rest of the access (our deviation: never a byte past the end).
+ * As in QEMU, pieces may pass the region's end and offsets wrap at 2^64;
+ * with the mmio-bounds opt-in (@last given) a piece of @a bytes that would
+ * pass the region's last byte *@last is cut to the rest of the access.
  * @mr: the region. @ops: its ops. @offset: region offset. @size: bytes
- * (1 to 8, all inside the region). @a: the callbacks' size (1 to 8).
- * @dev_big: the device is big endian. @last: the region's last offset
- * (UINT64_MAX when every piece is known to fit). @is_write: direction.
+ * (1 to 8). @a: the callbacks' size (1 to 8).
+ * @dev_big: the device is big endian. @last: NULL (QEMU: no cut; every
+ * fast and inline caller, whose pieces divide the access), or the
+ * region's last offset, the access inside it. @is_write: direction.
  * @attrs: attributes. @value: in (write) or out (read, masked to @size),
  * in the device's order.
  * Return: the OR of the callbacks' results.
@@ -259,7 +262,7 @@ memory_region_mmio_write_piece(MemoryRegion *mr, const MemoryRegionOps *ops,
 static inline MemTxResult
 memory_region_mmio_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
                           hwaddr offset, unsigned size, unsigned a,
-                          bool dev_big, uint64_t last, bool is_write,
+                          bool dev_big, const uint64_t *last, bool is_write,
                           MemTxAttrs attrs, uint64_t *value)
 {
     MemTxResult r = MEMTX_OK;
@@ -275,8 +278,11 @@ memory_region_mmio_pieces(MemoryRegion *mr, const MemoryRegionOps *ops,
                                              value);
     }
     for (unsigned i = 0; i < size; i += a) {
+        /* hwaddr arithmetic: offset + i wraps at 2^64 as in QEMU */
         unsigned p =
-            offset + i <= last && last - (offset + i) >= a - 1 ? a : size - i;
+            !last || (offset + i <= *last && *last - (offset + i) >= a - 1)
+                ? a
+                : size - i;
         int shift = 8 * (dev_big ? (int)size - (int)p - (int)i : (int)i);
         uint64_t t;
 
@@ -323,8 +329,8 @@ memory_region_mmio_load_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
 
     g->keys[0] = memory_region_guard_key(mr);
     g->depth = 1;
-    r = memory_region_mmio_pieces(mr, ops, offset, size, piece, dev_big,
-                                  UINT64_MAX, false, attrs, &v);
+    r = memory_region_mmio_pieces(mr, ops, offset, size, piece, dev_big, NULL,
+                                  false, attrs, &v);
     g->depth = 0;
     if (dev_big != addrspace_endian_big(order, target_big)) {
         v = addrspace_bswap(v, size);
@@ -360,8 +366,8 @@ memory_region_mmio_store_inline(MemoryRegion *mr, hwaddr offset, unsigned size,
     }
     g->keys[0] = memory_region_guard_key(mr);
     g->depth = 1;
-    r = memory_region_mmio_pieces(mr, ops, offset, size, piece, dev_big,
-                                  UINT64_MAX, true, attrs, &val);
+    r = memory_region_mmio_pieces(mr, ops, offset, size, piece, dev_big, NULL,
+                                  true, attrs, &val);
     g->depth = 0;
     return r;
 }
