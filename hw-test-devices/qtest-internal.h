@@ -67,6 +67,9 @@ void qtest_out_flush(QTestSession *s, GString *out);
 #define QTEST_BLOCK_KEEP (64u << 10)
 uint8_t *qtest_block_get(QTestSession *s, uint64_t len);
 void qtest_block_put(QTestSession *s, uint8_t *block);
+/* At the session's end: its buffer is kept for the next session (one is
+ * kept in all). */
+void qtest_block_release(QTestSession *s);
 
 /* The AddressSpace of memory commands (the first); NULL after FAIL. */
 AddressSpace *qtest_memory_as(QTestSession *s, GString *out);

@@ -77,15 +77,33 @@ void qtest_cmd_writen(QTestSession *s, const Command *cmd, char **words,
     g_string_append(out, "OK\n");
 }
 
+/* The buffer of the last session freed, for the next one: a program that
+ * runs many short sessions (a fuzzer: one per input) allocates it once. */
+static uint8_t *spare_block;
+
 uint8_t *qtest_block_get(QTestSession *s, uint64_t len)
 {
     if (len > QTEST_BLOCK_KEEP) {
         return g_malloc(len);
     }
     if (!s->block) {
+        s->block = __atomic_exchange_n(&spare_block, NULL, __ATOMIC_ACQ_REL);
+    }
+    if (!s->block) {
         s->block = g_malloc(QTEST_BLOCK_KEEP);
     }
     return s->block;
+}
+
+void qtest_block_release(QTestSession *s)
+{
+    uint8_t *old;
+
+    if (s->block) {
+        old = __atomic_exchange_n(&spare_block, s->block, __ATOMIC_ACQ_REL);
+        g_free(old);
+        s->block = NULL;
+    }
 }
 
 void qtest_block_put(QTestSession *s, uint8_t *block)

@@ -607,6 +607,6 @@ void qtest_session_free(QTestSession *s)
     }
     g_string_free(s->inbuf, TRUE);
     g_string_free(s->pending, TRUE);
-    g_free(s->block);
+    qtest_block_release(s);
     g_free(s);
 }

@@ -53,40 +53,55 @@ static uint64_t dma_len_seen(char *const *words, uint64_t *dma_len)
 
 /* The bytes one line's memory command or DMA start asks for, or 0 (a
  * conservative reading of the session's parser: a line it reads otherwise
- * costs time, no more). */
+ * costs time, no more). Words are split as the session splits them; one
+ * too long to copy counts as the largest SIZE when it is one. */
 static uint64_t line_size(const char *line, size_t len, uint64_t *dma_len)
 {
     static const char *const cmds[] = {"read", "b64read", "write", "b64write",
                                        "memset"};
-    char buf[96];
+    char store[4][64];
     char *words[4] = {NULL};
-    char *save = NULL;
-    char *end;
+    bool cut[4] = {false};
+    const char *p = line, *end = line + len;
+    char *stop;
     uint64_t v;
     int n = 0;
 
-    if (len >= sizeof(buf)) {
-        len = sizeof(buf) - 1; /* the command and its first two numbers */
-    }
-    memcpy(buf, line, len);
-    buf[len] = '\0';
-    for (char *w = strtok_r(buf, " \t\r", &save); w && n < 4;
-         w = strtok_r(NULL, " \t\r", &save)) {
-        words[n++] = w;
+    while (n < 4) {
+        size_t w;
+
+        while (p < end && strchr(" \t\r", *p) && *p) {
+            p++;
+        }
+        if (p == end) {
+            break;
+        }
+        for (w = 0; p + w < end && !strchr(" \t\r", p[w]); w++) {
+        }
+        cut[n] = w >= sizeof(store[n]);
+        w = MIN(w, sizeof(store[n]) - 1);
+        memcpy(store[n], p, w);
+        store[n][w] = '\0';
+        words[n] = store[n];
+        p += w;
+        while (p < end && !strchr(" \t\r", *p)) {
+            p++; /* the rest of a cut word */
+        }
+        n++;
     }
     if (n < 3) {
         return 0;
     }
-    if (n == 3) {
-        return dma_len_seen(words, dma_len);
-    }
     for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
         if (strcmp(words[0], cmds[i]) == 0) {
-            v = g_ascii_strtoull(words[2], &end, 0);
+            if (cut[2]) {
+                return QTEST_MAX_SIZE;
+            }
+            v = g_ascii_strtoull(words[2], &stop, 0);
             return v <= QTEST_MAX_SIZE ? v : 0;
         }
     }
-    return 0;
+    return n == 3 && !cut[1] && !cut[2] ? dma_len_seen(words, dma_len) : 0;
 }
 
 static bool within_work_bound(const uint8_t *data, size_t size)
