@@ -29,8 +29,9 @@
 /* Memory bytes all the memory commands of one input may ask for. */
 #define FUZZ_QTEST_MEMORY_BYTES (64u << 10)
 
-/* The dma-testdev's length register as the input last set it, and whether
- * a write of @words is one of its start command (a copy of that length). */
+/* Follows the dma-testdev's length register through the input's writes
+ * (@dma_len); returns the length of the copy that a write of @words to its
+ * start register begins, else 0. */
 static uint64_t dma_len_seen(char *const *words, uint64_t *dma_len)
 {
     hwaddr reg = MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_LEN;
