@@ -2031,39 +2031,51 @@ static void board_destroy(RefBoard *b)
     rec_free(b->dev);
 }
 
-static void board_buffers(RefBoard *b, GString *expect)
+/*
+ * A buffer read or write of @len bytes at @addr through @as and through the
+ * model's @view: same result, bytes and callbacks (@log: the device's,
+ * @expect: the model's); then address_space_access_valid() of the range,
+ * same answer and callbacks. @run: the sweep's run, for the message.
+ */
+static void compare_buffer_access(AddressSpace *as, const RefView *view,
+                                  GString *log, GString *expect, unsigned run,
+                                  hwaddr addr, unsigned len, bool w)
+{
+    uint8_t buf[10], mbuf[10];
+    MemTxResult r, mr;
+
+    for (unsigned i = 0; i < len; i++) {
+        buf[i] = mbuf[i] = (uint8_t)(0x30 + i + addr);
+    }
+    g_string_truncate(log, 0);
+    g_string_truncate(expect, 0);
+    r = address_space_rw(as, addr, MEMTXATTRS_UNSPECIFIED, buf, len, w);
+    mr = ref_rw(view, addr, mbuf, len, w);
+    if (r != mr || strcmp(log->str, expect->str)) {
+        g_test_message("run %u %s %u at %#" PRIx64 ": %#x [%s] vs model "
+                       "%#x [%s]",
+                       run, w ? "write" : "read", len, addr, r, log->str, mr,
+                       expect->str);
+    }
+    g_assert_cmphex(r, ==, mr);
+    g_assert_cmpmem(buf, len, mbuf, len);
+    g_assert_cmpstr(log->str, ==, expect->str);
+
+    g_string_truncate(log, 0);
+    g_string_truncate(expect, 0);
+    g_assert_cmpint(
+        address_space_access_valid(as, addr, len, w, MEMTXATTRS_UNSPECIFIED),
+        ==, ref_access_valid_range(view, addr, len, w));
+    g_assert_cmpstr(log->str, ==, expect->str);
+}
+
+static void board_buffers(RefBoard *b, GString *expect, unsigned run)
 {
     for (hwaddr addr = b->base - 4; addr < b->end + 4; addr++) {
         for (unsigned len = 1; len <= 10; len++) {
             for (int w = 0; w < 2; w++) {
-                uint8_t buf[10], mbuf[10];
-                MemTxResult r, mr;
-
-                for (unsigned i = 0; i < len; i++) {
-                    buf[i] = mbuf[i] = (uint8_t)(0x30 + i + addr);
-                }
-                g_string_truncate(b->dev->log, 0);
-                g_string_truncate(expect, 0);
-                r = address_space_rw(&b->as, addr, MEMTXATTRS_UNSPECIFIED, buf,
-                                     len, w);
-                mr = ref_rw(&b->view, addr, mbuf, len, w);
-                if (r != mr || strcmp(b->dev->log->str, expect->str)) {
-                    g_test_message("%s %u at %#" PRIx64 ": %#x [%s] vs model "
-                                   "%#x [%s]",
-                                   w ? "write" : "read", len, addr, r,
-                                   b->dev->log->str, mr, expect->str);
-                }
-                g_assert_cmphex(r, ==, mr);
-                g_assert_cmpmem(buf, len, mbuf, len);
-                g_assert_cmpstr(b->dev->log->str, ==, expect->str);
-
-                g_string_truncate(b->dev->log, 0);
-                g_string_truncate(expect, 0);
-                g_assert_cmpint(
-                    address_space_access_valid(&b->as, addr, len, w,
-                                               MEMTXATTRS_UNSPECIFIED),
-                    ==, ref_access_valid_range(&b->view, addr, len, w));
-                g_assert_cmpstr(b->dev->log->str, ==, expect->str);
+                compare_buffer_access(&b->as, &b->view, b->dev->log, expect,
+                                      run, addr, len, w);
             }
         }
     }
@@ -2122,7 +2134,7 @@ static void test_reference_address_space(void)
         RefBoard *b = g_new(RefBoard, 1);
 
         board_init(b, &c, (n / 2) % 4, (n / 2) & 16, expect);
-        board_buffers(b, expect);
+        board_buffers(b, expect, n);
         board_typed(b, expect);
         board_destroy(b);
         g_free(b);
@@ -2174,34 +2186,8 @@ static void test_reference_top(void)
         for (hwaddr addr = base - 2; addr != 2; addr++) {
             for (unsigned len = 1; len <= 10; len++) {
                 for (int w = 0; w < 2; w++) {
-                    uint8_t buf[10], mbuf[10];
-                    MemTxResult r, mr;
-
-                    for (unsigned i = 0; i < len; i++) {
-                        buf[i] = mbuf[i] = (uint8_t)(0x30 + i + addr);
-                    }
-                    g_string_truncate(d->log, 0);
-                    g_string_truncate(expect, 0);
-                    r = address_space_rw(&as, addr, MEMTXATTRS_UNSPECIFIED, buf,
-                                         len, w);
-                    mr = ref_rw(&view, addr, mbuf, len, w);
-                    if (r != mr || strcmp(d->log->str, expect->str)) {
-                        g_test_message("run %u %s %u at %#" PRIx64
-                                       ": %#x [%s] vs model %#x [%s]",
-                                       n, w ? "write" : "read", len, addr, r,
-                                       d->log->str, mr, expect->str);
-                    }
-                    g_assert_cmphex(r, ==, mr);
-                    g_assert_cmpmem(buf, len, mbuf, len);
-                    g_assert_cmpstr(d->log->str, ==, expect->str);
-
-                    g_string_truncate(d->log, 0);
-                    g_string_truncate(expect, 0);
-                    g_assert_cmpint(
-                        address_space_access_valid(&as, addr, len, w,
-                                                   MEMTXATTRS_UNSPECIFIED),
-                        ==, ref_access_valid_range(&view, addr, len, w));
-                    g_assert_cmpstr(d->log->str, ==, expect->str);
+                    compare_buffer_access(&as, &view, d->log, expect, n, addr,
+                                          len, w);
                 }
             }
         }
