@@ -592,8 +592,10 @@ static void test_exit_in_transaction_does_not_wait(void)
         MemoryOwner *owner = g_new0(MemoryOwner, 1);
 
         memory_owner_init(owner, "pending", release_needing_lock);
-        memory_owner_unref(owner);
+        /* the lock first: a release queued before it could run (and print)
+         * before this thread takes the lock */
         memory_region_transaction_begin(); /* exits holding the lock */
+        memory_owner_unref(owner);
         return;
     }
     g_test_trap_subprocess(NULL, 30 * G_USEC_PER_SEC,
