@@ -29,8 +29,11 @@
 
 #include "fuzz-common.h"
 #ifdef FUZZ_LIBFUZZER
-/* the model and the comparison with it: no coverage, no traced compares */
-#define REF_ORACLE __attribute__((no_sanitize("coverage")))
+/* the model and the comparison with it, the oracle rather than code under
+ * test: no coverage, no traced compares, no sanitizer checks (the unit
+ * tests run the same model under ASan and UBSan) */
+#define REF_ORACLE \
+    __attribute__((no_sanitize("coverage", "address", "undefined")))
 #else
 #define REF_ORACLE
 #endif
