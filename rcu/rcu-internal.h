@@ -73,6 +73,10 @@ void rcu_check_not_reading(const char *what);
 /* Callbacks queued and not run yet (a snapshot, for tests). */
 uint64_t rcu_reclaim_pending(void);
 
+/* Batches the reclamation thread has taken, one grace period each (for
+ * tests). */
+uint64_t rcu_reclaim_batches(void);
+
 /*
  * Backpressure (rcu.h): called by memory/ after a thread released the
  * update lock for the last time; waits while too many callbacks are

@@ -8,6 +8,14 @@
  * synchronize_rcu() plus a TSan acquire, so ThreadSanitizer sees the grace
  * period without suppressions (liburcu's wait-free queue is inline asm).
  *
+ * Batches, as QEMU 7.2's call_rcu thread makes them: the thread waits for
+ * RECLAIM_BATCH_MIN callbacks to pile up, for at most RECLAIM_BATCH_TRIES
+ * sleeps of RECLAIM_BATCH_WAIT_US, before it starts a grace period, so a
+ * burst of tree changes costs one grace period (one sys_membarrier(),
+ * which interrupts every CPU running one of the process's threads), not
+ * one each. Someone waiting for the queue (a drain, the exit handler, a
+ * throttled producer) makes it go at once: their waits stay short.
+ *
  * Drains follow lineage. A callback queued by a thread other than the
  * reclamation thread is a root; one queued by a callback, on the
  * reclamation thread, descends from the root of that callback. A FlatView's
@@ -72,6 +80,13 @@ static bool reclaim_stopped;
 static uint64_t reclaim_done;
 /* Callbacks queued so far. Atomic; written under reclaim_lock. */
 static uint64_t reclaim_queued;
+/* Batches taken (one grace period each), for tests. Atomic. */
+static uint64_t reclaim_batches;
+/* Under reclaim_lock: callbacks in the queue (reclaim_first's list). */
+static uint64_t reclaim_queue_len;
+/* Under reclaim_lock: threads waiting for the queue to be run (drains, the
+ * exit handler, throttled producers): the thread does not batch. */
+static unsigned int reclaim_urgent;
 /* Backpressure: more callbacks pending than this (0, the default: no limit,
  * as QEMU 7.2), and a thread that ends a tree change waits
  * (rcu_reclaim_throttle()). Atomic. */
@@ -82,6 +97,11 @@ static __thread uint64_t throttle_gave_up_at;
 /* Asked by the exit and fork handlers whether the calling thread holds a
  * lock that callbacks may need (memory/'s update lock); NULL: none. */
 static bool (*exit_holds_lock)(void);
+
+/* Batching, as QEMU 7.2's RCU_CALL_MIN_SIZE and its 5 sleeps of 10 ms. */
+#define RECLAIM_BATCH_MIN     30
+#define RECLAIM_BATCH_TRIES   5
+#define RECLAIM_BATCH_WAIT_US 10000
 
 /* No callback completed for this long: the exit handler stops waiting. */
 #define EXIT_STALL_US (1 * G_USEC_PER_SEC)
@@ -257,8 +277,10 @@ static void requeue_front_locked(struct rcu_head *rest)
     if (!rest) {
         return;
     }
+    reclaim_queue_len++;
     while (tail->next.next) {
         tail = (struct rcu_head *)tail->next.next;
+        reclaim_queue_len++;
     }
     tail->next.next = reclaim_first ? &reclaim_first->next : NULL;
     if (!reclaim_first) {
@@ -267,8 +289,24 @@ static void requeue_front_locked(struct rcu_head *rest)
     reclaim_first = rest;
 }
 
+/* Sleep RECLAIM_BATCH_WAIT_US on reclaim_cond, reclaim_lock held. */
+static void batch_wait_locked(void)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += RECLAIM_BATCH_WAIT_US * 1000;
+    if (until.tv_nsec >= 1000 * 1000 * 1000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000 * 1000 * 1000;
+    }
+    pthread_cond_timedwait(&reclaim_cond, &reclaim_lock, &until);
+}
+
 static void *reclaim_thread_main(void *arg)
 {
+    int tries = 0;
+
     (void)arg;
     on_reclaim_thread = true;
     rcu_register_thread();
@@ -290,8 +328,16 @@ static void *reclaim_thread_main(void *arg)
             pthread_cond_wait(&reclaim_cond, &reclaim_lock);
             continue;
         }
+        if (!reclaim_urgent && reclaim_queue_len < RECLAIM_BATCH_MIN &&
+            tries++ < RECLAIM_BATCH_TRIES) {
+            batch_wait_locked(); /* call_rcu() wakes it at the minimum */
+            continue;
+        }
+        tries = 0;
+        __atomic_fetch_add(&reclaim_batches, 1, __ATOMIC_RELAXED);
         batch = reclaim_first;
         reclaim_first = reclaim_last = NULL;
+        reclaim_queue_len = 0;
         reclaim_busy = true;
         pthread_mutex_unlock(&reclaim_lock);
 
@@ -419,7 +465,10 @@ static void reclaim_at_exit(void)
     pthread_mutex_lock(&reclaim_lock);
     if (wait && !thread_idle_locked(0)) {
         reclaim_start_locked(); /* a fork child may not have one yet */
+        reclaim_urgent++;
+        pthread_cond_signal(&reclaim_cond);
         gave_up = wait_for_thread_locked(thread_idle_locked, 0);
+        reclaim_urgent--;
     }
     __atomic_store_n(&reclaim_stopped, true, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&reclaim_lock);
@@ -448,7 +497,12 @@ ADDRSPACE_EXPORT void addrspace_call_rcu1(struct rcu_head *head,
     }
     reclaim_last = head;
     __atomic_store_n(&reclaim_queued, reclaim_queued + 1, __ATOMIC_RELAXED);
-    pthread_cond_signal(&reclaim_cond);
+    /* the first wakes an idle thread, which then batches; the minimum (or
+     * a waiter) ends its batching sleep: not a wake-up per callback */
+    if (++reclaim_queue_len == 1 || reclaim_queue_len == RECLAIM_BATCH_MIN ||
+        reclaim_urgent) {
+        pthread_cond_signal(&reclaim_cond);
+    }
     pthread_mutex_unlock(&reclaim_lock);
 }
 
@@ -471,11 +525,15 @@ ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
      * callbacks it waits for may need it (an owner's release changes the
      * tree, which takes it) */
     bql_depth = bql_release_all();
+    pthread_mutex_lock(&reclaim_lock);
+    reclaim_urgent++; /* no batching while it waits */
+    pthread_mutex_unlock(&reclaim_lock);
     call_rcu(marker, drain_marker_reached, rcu);
     pthread_mutex_lock(&reclaim_lock);
     while (!marker->done) {
         pthread_cond_wait(&reclaim_drained, &reclaim_lock);
     }
+    reclaim_urgent--;
     pthread_mutex_unlock(&reclaim_lock);
     bql_reacquire(bql_depth);
     g_free(marker);
@@ -487,6 +545,11 @@ uint64_t rcu_reclaim_pending(void)
     uint64_t done = __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED);
 
     return __atomic_load_n(&reclaim_queued, __ATOMIC_RELAXED) - done;
+}
+
+uint64_t rcu_reclaim_batches(void)
+{
+    return __atomic_load_n(&reclaim_batches, __ATOMIC_RELAXED);
 }
 
 ADDRSPACE_EXPORT uint64_t addrspace_rcu_set_reclaim_limit(uint64_t max)
@@ -521,11 +584,15 @@ void rcu_reclaim_throttle(void)
     }
     pthread_mutex_lock(&reclaim_lock);
     if (reclaim_started && !__atomic_load_n(&reclaim_forks, __ATOMIC_RELAXED) &&
-        !__atomic_load_n(&reclaim_stopped, __ATOMIC_RELAXED) &&
-        wait_for_thread_locked(callbacks_done_locked,
-                               reclaim_queued - max / 2)) {
-        throttle_gave_up_at =
-            __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED) + 1;
+        !__atomic_load_n(&reclaim_stopped, __ATOMIC_RELAXED)) {
+        reclaim_urgent++;
+        pthread_cond_signal(&reclaim_cond);
+        if (wait_for_thread_locked(callbacks_done_locked,
+                                   reclaim_queued - max / 2)) {
+            throttle_gave_up_at =
+                __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED) + 1;
+        }
+        reclaim_urgent--;
     }
     pthread_mutex_unlock(&reclaim_lock);
 }
@@ -572,6 +639,7 @@ void rcu_reclaim_fork_child(void)
     pthread_cond_init(&reclaim_drained, NULL);
     __atomic_store_n(&reclaim_forks, 0, __ATOMIC_RELAXED);
     reclaim_parked = false;
+    reclaim_urgent = 0; /* the waiters were other threads */
     for (struct rcu_head *h = reclaim_first; h;
          h = (struct rcu_head *)h->next.next) {
         if (h->func == (AddrspaceRCUCBFunc *)drain_marker_reached) {

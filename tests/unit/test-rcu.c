@@ -217,6 +217,52 @@ static void test_reclaim_limit(void)
     g_assert_cmpuint(addrspace_rcu_set_reclaim_limit(0), ==, 64);
 }
 
+typedef struct Counted {
+    struct rcu_head rcu;
+    gint *ran;
+} Counted;
+
+static void counted_reclaim(Counted *c)
+{
+    g_atomic_int_inc(c->ran);
+    g_free(c);
+}
+
+/*
+ * Batching (QEMU 7.2's call_rcu thread): callbacks queued one at a time,
+ * fewer than the minimum of 30 and nobody draining, share grace periods.
+ * The thread takes a batch when 30 are pending or after 5 sleeps of
+ * 10 ms: at most one batch per 30 callbacks, one per 10 ms that passed
+ * (a sleep can only end early at the minimum), and the last. A thread that
+ * ran a grace period per callback takes about one per callback here.
+ */
+static void test_reclaim_batches(void)
+{
+    enum { N = 40 };
+    gint ran = 0;
+    uint64_t before, batches;
+    gint64 start, elapsed_ms;
+
+    drain_call_rcu(); /* an empty queue */
+    before = rcu_reclaim_batches();
+    start = g_get_monotonic_time();
+    for (int i = 0; i < N; i++) {
+        Counted *c = g_new0(Counted, 1);
+
+        c->ran = &ran;
+        call_rcu(c, counted_reclaim, rcu);
+        g_usleep(200); /* time for a grace period between two */
+    }
+    while (g_atomic_int_get(&ran) < N) {
+        g_usleep(1000); /* no drain: it would end the batching */
+    }
+    elapsed_ms = (g_get_monotonic_time() - start) / 1000;
+    batches = rcu_reclaim_batches() - before;
+    g_test_message("%" PRIu64 " batches in %" PRId64 " ms", batches,
+                   elapsed_ms);
+    g_assert_cmpuint(batches, <=, N / 30 + 2 + (uint64_t)elapsed_ms / 10);
+}
+
 /* The inline access path's enter/exit: a section outside one; inside one,
  * the section stays until the outermost exit. */
 static void test_enter_exit(void)
@@ -525,6 +571,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rcu/guard/return-unlocks", test_guard_return);
     g_test_add_func("/rcu/enter-exit/nests", test_enter_exit);
     g_test_add_func("/rcu/reclaim/limit-set-and-read", test_reclaim_limit);
+    g_test_add_func("/rcu/reclaim/batches", test_reclaim_batches);
     g_test_add_func("/rcu/enter-exit/inline-own-registration",
                     test_enter_inline_own_registration);
     g_test_add_func("/rcu/enter-exit/grace-period-waits-outer",
