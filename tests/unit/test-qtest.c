@@ -464,6 +464,10 @@ static void test_malformed(Fixture *f, gconstpointer data)
         {"readb 0x1000\r", "OK 0x0000000000000000\n"},
         {"readb\v0", "FAIL invalid character in command\n"},
         {"\x1b[A", "FAIL invalid character in command\n"},
+        {"readb 0\x7f", "FAIL invalid character in command\n"},
+        {"readb\r0x1000", "FAIL invalid character in command\n"},
+        {"readb\x01 0", "FAIL invalid character in command\n"},
+        {"readb\x1f 0", "FAIL invalid character in command\n"},
         /* no response to empty lines and comments */
         {"", ""},
         {"   ", ""},
