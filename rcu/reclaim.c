@@ -289,18 +289,19 @@ static void requeue_front_locked(struct rcu_head *rest)
     reclaim_first = rest;
 }
 
-/* Sleep RECLAIM_BATCH_WAIT_US on reclaim_cond, reclaim_lock held. */
-static void batch_wait_locked(void)
+/* Wait on @cond, reclaim_lock held, for at most @us microseconds (less
+ * than a second): until signalled or the time passed. */
+static void timed_wait_locked(pthread_cond_t *cond, long us)
 {
     struct timespec until;
 
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += RECLAIM_BATCH_WAIT_US * 1000;
+    until.tv_nsec += us * 1000;
     if (until.tv_nsec >= 1000 * 1000 * 1000) {
         until.tv_sec++;
         until.tv_nsec -= 1000 * 1000 * 1000;
     }
-    pthread_cond_timedwait(&reclaim_cond, &reclaim_lock, &until);
+    pthread_cond_timedwait(cond, &reclaim_lock, &until);
 }
 
 static void *reclaim_thread_main(void *arg)
@@ -330,7 +331,8 @@ static void *reclaim_thread_main(void *arg)
         }
         if (!reclaim_urgent && reclaim_queue_len < RECLAIM_BATCH_MIN &&
             tries++ < RECLAIM_BATCH_TRIES) {
-            batch_wait_locked(); /* call_rcu() wakes it at the minimum */
+            /* call_rcu() cuts the sleep short at the minimum */
+            timed_wait_locked(&reclaim_cond, RECLAIM_BATCH_WAIT_US);
             continue;
         }
         tries = 0;
@@ -385,7 +387,6 @@ static const char *wait_for_thread_locked(bool (*done)(uint64_t arg),
     while (!done(arg)) {
         gint64 now = g_get_monotonic_time();
         uint64_t ran = __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED);
-        struct timespec until;
 
         if (ran != seen) {
             seen = ran;
@@ -398,13 +399,7 @@ static const char *wait_for_thread_locked(bool (*done)(uint64_t arg),
             return "kept running for 10 s";
         }
         /* poll: progress is counted per callback, the wake-up is per batch */
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 10 * 1000 * 1000;
-        if (until.tv_nsec >= 1000 * 1000 * 1000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000 * 1000 * 1000;
-        }
-        pthread_cond_timedwait(&reclaim_idle, &reclaim_lock, &until);
+        timed_wait_locked(&reclaim_idle, 10 * 1000);
     }
     return NULL;
 }
