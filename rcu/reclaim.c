@@ -46,6 +46,7 @@
  * child, it runs the callbacks the parent had queued (on its own copy of
  * the objects).
  */
+#define _GNU_SOURCE /* pthread_cond_clockwait() */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -290,18 +291,20 @@ static void requeue_front_locked(struct rcu_head *rest)
 }
 
 /* Wait on @cond, reclaim_lock held, for at most @us microseconds (less
- * than a second): until signalled or the time passed. */
+ * than a second): until signalled or the time passed. The monotonic
+ * clock: setting the system clock back neither stretches the batching
+ * sleep nor the waiters' poll. */
 static void timed_wait_locked(pthread_cond_t *cond, long us)
 {
     struct timespec until;
 
-    clock_gettime(CLOCK_REALTIME, &until);
+    clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_nsec += us * 1000;
     if (until.tv_nsec >= 1000 * 1000 * 1000) {
         until.tv_sec++;
         until.tv_nsec -= 1000 * 1000 * 1000;
     }
-    pthread_cond_timedwait(cond, &reclaim_lock, &until);
+    pthread_cond_clockwait(cond, &reclaim_lock, CLOCK_MONOTONIC, &until);
 }
 
 static void *reclaim_thread_main(void *arg)

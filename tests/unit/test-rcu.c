@@ -232,9 +232,12 @@ static void counted_reclaim(Counted *c)
  * Batching (QEMU 7.2's call_rcu thread): callbacks queued one at a time,
  * fewer than the minimum of 30 and nobody draining, share grace periods.
  * The thread takes a batch when 30 are pending or after 5 sleeps of
- * 10 ms: at most one batch per 30 callbacks, one per 10 ms that passed
- * (a sleep can only end early at the minimum), and the last. A thread that
- * ran a grace period per callback takes about one per callback here.
+ * 10 ms (a sleep ends early only at the minimum): at most one batch per
+ * 30 callbacks, one per 50 ms that passed, and the last; the bound allows
+ * one per 10 ms. A thread that ran a grace period per callback takes
+ * about one per callback here. The wait for the callbacks gives up after
+ * 10 s (a callback that never runs fails the test, not the suite's
+ * timeout).
  */
 static void test_reclaim_batches(void)
 {
@@ -253,9 +256,11 @@ static void test_reclaim_batches(void)
         call_rcu(c, counted_reclaim, rcu);
         g_usleep(200); /* time for a grace period between two */
     }
-    while (g_atomic_int_get(&ran) < N) {
+    while (g_atomic_int_get(&ran) < N &&
+           g_get_monotonic_time() - start < 10 * G_USEC_PER_SEC) {
         g_usleep(1000); /* no drain: it would end the batching */
     }
+    g_assert_cmpint(g_atomic_int_get(&ran), ==, N);
     elapsed_ms = (g_get_monotonic_time() - start) / 1000;
     batches = rcu_reclaim_batches() - before;
     g_test_message("%" PRIu64 " batches in %" PRId64 " ms", batches,
