@@ -195,7 +195,10 @@ void addrspace_synchronize_rcu(void);
  *
  * Never blocks. Allocates only when called by a callback (on the
  * reclamation thread), to note which callback queued it (drain_call_rcu()
- * waits for it too). Prefer the typed addrspace_call_rcu().
+ * waits for it too). Callbacks are batched as QEMU 7.2 batches them: the
+ * thread starts a grace period once 30 are pending, or after up to 50 ms,
+ * or at once while a drain, the exit handler or a throttled thread waits.
+ * Prefer the typed addrspace_call_rcu().
  * Context: any thread, also inside a read-side section.
  */
 void addrspace_call_rcu1(struct rcu_head *head, AddrspaceRCUCBFunc *func);
