@@ -32,10 +32,16 @@ struct ChangeWindows {
     bool overflow; /* more notes than kept: windows unknown */
 };
 
-static ChangeWindows *pending; /* this round's, under the update lock */
+/* Under the update lock: this round's notes; the last round's, emptied,
+ * for the next (one commit after another reuses them). */
+static ChangeWindows *pending, *spare;
 
 static ChangeWindows *pending_get(void)
 {
+    if (!pending) {
+        pending = spare;
+        spare = NULL;
+    }
     if (!pending) {
         pending = g_new0(ChangeWindows, 1);
         pending->notes = g_array_new(false, false, sizeof(ChangeNote));
@@ -107,12 +113,20 @@ ChangeWindows *memory_change_windows_take_locked(void)
     return cw;
 }
 
-void memory_change_windows_free(ChangeWindows *cw)
+void memory_change_windows_release_locked(ChangeWindows *cw)
 {
-    if (cw) {
-        g_array_free(cw->notes, true);
-        g_free(cw);
+    if (!cw) {
+        return;
     }
+    if (!spare) {
+        /* its allocation stays: at most about CHANGE_NOTES_MAX notes */
+        g_array_set_size(cw->notes, 0);
+        cw->overflow = false;
+        spare = cw;
+        return;
+    }
+    g_array_free(cw->notes, true);
+    g_free(cw);
 }
 
 /* One walk up from the notes towards @root. */

@@ -169,7 +169,9 @@ const uint64_t *address_space_generation_slot(AddressSpace *as);
  * addresses, that the notes may have changed in @root's rendering, carried
  * up through containers and alias windows, appended to @out (FlatWindow);
  * false when that is not known (too many notes or steps): render @root
- * whole. All under the update lock.
+ * whole. memory_change_windows_release_locked(): done with @cw (kept for
+ * the next round: a commit allocates nothing for its notes). All under the
+ * update lock.
  */
 typedef struct ChangeWindows ChangeWindows;
 void memory_change_windows_note_locked(MemoryRegion *mr);
@@ -180,7 +182,7 @@ void memory_change_windows_forget_locked(MemoryRegion *mr);
 ChangeWindows *memory_change_windows_take_locked(void);
 bool memory_change_windows_of_locked(const ChangeWindows *cw,
                                      MemoryRegion *root, GArray *out);
-void memory_change_windows_free(ChangeWindows *cw);
+void memory_change_windows_release_locked(ChangeWindows *cw);
 
 /*
  * Re-render and publish the views of AddressSpaces affected by the changes

@@ -185,7 +185,7 @@ static bool commit_rounds_locked(unsigned int *rounds)
         g_ptr_array_set_size(changed_regions, 0);
         round_listener = round_callback = NULL;
         address_spaces_commit_locked(epoch, cw);
-        memory_change_windows_free(cw);
+        memory_change_windows_release_locked(cw);
     }
     commit_running = false;
     return !changed_regions || !changed_regions->len;
