@@ -16,8 +16,9 @@
  * RCU is broken. The synchronize_rcu() path keeps retired objects in a
  * pipeline for PIPE_LEN grace periods, as Linux's rcutorture does, so a
  * broken grace period shows as an age rather than as garbage; the call_rcu()
- * path frees after one grace period, the shortest legal lifetime, so that
- * the sanitizers catch late accesses. Freed objects are poisoned.
+ * path frees after one grace period (the first once the reclamation
+ * thread's batch is ready), so that the sanitizers catch late accesses.
+ * Freed objects are poisoned.
  *
  * Planted bugs (same source, see tests/stress/meson.build):
  *   PLANT_FREE_BEFORE_GP     the synchronize_rcu() path frees the old
@@ -27,7 +28,9 @@
  * The plain build catches both with the poison and pipeline-age checks
  * (exit status 1), ASan and TSan with their own reports (exit status set
  * in their options; under ASan freed objects are not memset, ASan's own
- * poisoning reports the access).
+ * poisoning reports the access). Under ASan a read after unlock may be
+ * seen by the age check first: call_rcu()'s frees are batched, as in
+ * QEMU, so they lag the retirement (tests/stress/meson.build).
  *
  * Exit status: 0 clean, 1 RCU violation, 2 usage.
  */
