@@ -217,17 +217,6 @@ static void test_reclaim_limit(void)
     g_assert_cmpuint(addrspace_rcu_set_reclaim_limit(0), ==, 64);
 }
 
-typedef struct Counted {
-    struct rcu_head rcu;
-    gint *ran;
-} Counted;
-
-static void counted_reclaim(Counted *c)
-{
-    g_atomic_int_inc(c->ran);
-    g_free(c);
-}
-
 /*
  * Batching (QEMU 7.2's call_rcu thread): callbacks queued one at a time,
  * fewer than the minimum of 30 and nobody draining, share grace periods.
@@ -250,10 +239,10 @@ static void test_reclaim_batches(void)
     before = rcu_reclaim_batches();
     start = g_get_monotonic_time();
     for (int i = 0; i < N; i++) {
-        Counted *c = g_new0(Counted, 1);
+        Link *link = g_new0(Link, 1); /* a chain of one */
 
-        c->ran = &ran;
-        call_rcu(c, counted_reclaim, rcu);
+        link->ran = &ran;
+        call_rcu(link, link_reclaim, rcu);
         g_usleep(200); /* time for a grace period between two */
     }
     while (g_atomic_int_get(&ran) < N &&
