@@ -437,22 +437,16 @@ static inline const FlatSection *cursor_next(Cursor *k, const FlatViewIndex *ix,
 static hwaddr hole_end(const FlatViewIndex *ix, hwaddr addr)
 {
     const FlatViewSlot *slots = flatview_index_slots(ix);
-    size_t lo = 0, n = ix->nr_chunks;
     const FlatChunk *c;
-    size_t i;
+    size_t lo, i;
 
-    if (n == 0) {
+    if (ix->nr_chunks == 0) {
         return 0; /* an empty view: one hole */
     }
     if (addr < slots[0].start) {
         return slots[0].start;
     }
-    while (n > 1) { /* the slot of the last chunk starting at or below */
-        size_t half = n / 2;
-
-        lo = slots[lo + half].start <= addr ? lo + half : lo;
-        n -= half;
-    }
+    lo = (size_t)(flatview_index_slot_any(ix, addr) - slots);
     c = slots[lo].chunk;
     i = flatview_chunk_find(c, addr);
     if (i + 1 < c->nr) {

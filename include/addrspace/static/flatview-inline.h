@@ -173,28 +173,41 @@ static inline const FlatViewSlot *flatview_index_slots(const FlatViewIndex *ix)
 }
 
 /**
- * flatview_index_chunk_any() - private: the chunk whose sections may hold
- * @addr: the last one starting at or below it, or the first one.
+ * flatview_index_slot_any() - private: the slot of the chunk whose sections
+ * may hold @addr: the last one starting at or below it, or the first one.
  * @ix: the index, with at least one chunk.
  * @addr: the address.
- * Return: the chunk (when @addr is below every chunk, the first, whose
- * first section does not hold it either).
+ * Return: the slot (the first when @addr is below every chunk).
  */
-static inline const FlatChunk *flatview_index_chunk_any(const FlatViewIndex *ix,
-                                                        hwaddr addr)
+static inline const FlatViewSlot *
+flatview_index_slot_any(const FlatViewIndex *ix, hwaddr addr)
 {
     const FlatViewSlot *slots = flatview_index_slots(ix);
     size_t lo = 0, n = ix->nr_chunks;
 
-    /* last chunk starting at or below addr, branch-free halving; slot 0's
-     * start is never read: the section test sees an address below it */
+    /* branch-free halving; slot 0's start is never read */
     while (n > 1) {
         size_t half = n / 2;
 
         lo = slots[lo + half].start <= addr ? lo + half : lo;
         n -= half;
     }
-    return slots[lo].chunk;
+    return &slots[lo];
+}
+
+/**
+ * flatview_index_chunk_any() - private: the chunk whose sections may hold
+ * @addr: the last one starting at or below it, or the first one.
+ * @ix: the index, with at least one chunk.
+ * @addr: the address.
+ * Return: the chunk (when @addr is below every chunk, the first, whose
+ * first section does not hold it either: the section test sees an address
+ * below it).
+ */
+static inline const FlatChunk *flatview_index_chunk_any(const FlatViewIndex *ix,
+                                                        hwaddr addr)
+{
+    return flatview_index_slot_any(ix, addr)->chunk;
 }
 
 ADDRSPACE_STATIC_ASSERT_(FLAT_CHUNK_SIZE == 64,
