@@ -55,9 +55,8 @@ void qtest_cmd_readn(QTestSession *s, const Command *cmd, char **words,
         return;
     }
     address_space_read(as, addr, MEMTXATTRS_UNSPECIFIED, buf, cmd->size);
-    g_string_append_printf(
-        out, "OK 0x%016" PRIx64 "\n",
-        buf_to_value(buf, cmd->size, address_space_is_big_endian(as)));
+    qtest_answer_hex(
+        out, buf_to_value(buf, cmd->size, address_space_is_big_endian(as)), 16);
 }
 
 void qtest_cmd_writen(QTestSession *s, const Command *cmd, char **words,
@@ -380,7 +379,7 @@ void qtest_cmd_in(QTestSession *s, const Command *cmd, char **words, int nwords,
         value = address_space_ldl_le(as, port, MEMTXATTRS_UNSPECIFIED, NULL);
         break;
     }
-    g_string_append_printf(out, "OK 0x%04x\n", value);
+    qtest_answer_hex(out, value, 4);
 }
 
 void qtest_cmd_out(QTestSession *s, const Command *cmd, char **words,

@@ -61,6 +61,22 @@ size_t qtest_session_peak_buffered(QTestSession *s)
 
 /* ---- IRQ reporting ------------------------------------------------------ */
 
+/* "IRQ raise LINE" or "IRQ lower LINE", 0 <= @line < QTEST_MAX_IRQ (at
+ * most three digits), without a printf: a fuzzing input makes many. */
+G_STATIC_ASSERT(QTEST_MAX_IRQ <= 1000);
+static void append_irq_line(GString *out, int line, int level)
+{
+    char num[3];
+    int n = 0;
+
+    for (int d = line >= 100 ? 100 : line >= 10 ? 10 : 1; d > 0; d /= 10) {
+        num[n++] = (char)('0' + line / d % 10);
+    }
+    g_string_append(out, level ? "IRQ raise " : "IRQ lower ");
+    g_string_append_len(out, num, n);
+    g_string_append_c(out, '\n');
+}
+
 static void session_irq(QTestSession *s, const char *device, int line,
                         int level)
 {
@@ -77,8 +93,7 @@ static void session_irq(QTestSession *s, const char *device, int line,
     level = level != 0;
     if (s->irq_levels[line] != level) {
         s->irq_levels[line] = level;
-        g_string_append_printf(out, "IRQ %s %d\n", level ? "raise" : "lower",
-                               line);
+        append_irq_line(out, line, level);
         qtest_out_progress(s, out);
     }
 }
@@ -122,11 +137,43 @@ static bool parse_i64(const char *w, int64_t *v)
     return errno == 0 && *end == '\0';
 }
 
+void qtest_append_echo(GString *out, const char *w)
+{
+    size_t n = strlen(w);
+
+    g_string_append_len(out, w, (gssize)MIN(n, QTEST_ECHO_MAX));
+    if (n > QTEST_ECHO_MAX) {
+        g_string_append(out, "...");
+    }
+}
+
+void qtest_answer_hex(GString *out, uint64_t v, unsigned digits)
+{
+    static const char hex[] = "0123456789abcdef";
+    char buf[sizeof("OK 0x") + 16 + 1];
+    size_t len = sizeof("OK 0x") - 1, n = 1;
+
+    while (n < 16 && (v >> (4 * n)) != 0) {
+        n++;
+    }
+    n = MAX(n, MIN(digits, 16u));
+    memcpy(buf, "OK 0x", len);
+    for (size_t i = 0; i < n; i++) {
+        buf[len + i] = hex[(v >> (4 * (n - 1 - i))) & 0xf];
+    }
+    len += n;
+    buf[len++] = '\n';
+    g_string_append_len(out, buf, (gssize)len);
+}
+
+/* "FAIL invalid WHAT 'W'", W cut as QEMU 7.2 echoes words. */
 static void fail_number(GString *out, const char *what, const char *w)
 {
-    g_string_append_printf(out, "FAIL invalid %s '%.*s%s'\n", what,
-                           QTEST_ECHO_MAX, w,
-                           strlen(w) > QTEST_ECHO_MAX ? "..." : "");
+    g_string_append(out, "FAIL invalid ");
+    g_string_append(out, what);
+    g_string_append(out, " '");
+    qtest_append_echo(out, w);
+    g_string_append(out, "'\n");
 }
 
 /* Parse words[i] as an address or value; answer FAIL when it is not one. */
@@ -459,34 +506,35 @@ static void cmd_snapshot(QTestSession *s, const Command *cmd, char **words,
     g_string_append(out, "OK\n");
 }
 
+/* Sorted by name (strcmp() order): find_command() halves the table. */
 static const Command commands[] = {
-    {"readb", 1, 1, qtest_cmd_readn, 1},
-    {"readw", 1, 1, qtest_cmd_readn, 2},
-    {"readl", 1, 1, qtest_cmd_readn, 4},
-    {"readq", 1, 1, qtest_cmd_readn, 8},
-    {"writeb", 2, 2, qtest_cmd_writen, 1},
-    {"writew", 2, 2, qtest_cmd_writen, 2},
-    {"writel", 2, 2, qtest_cmd_writen, 4},
-    {"writeq", 2, 2, qtest_cmd_writen, 8},
-    {"read", 2, 2, qtest_cmd_read, 0},
-    {"write", 3, 3, qtest_cmd_write, 0},
     {"b64read", 2, 2, qtest_cmd_b64read, 0},
     {"b64write", 3, 3, qtest_cmd_write, 0},
-    {"memset", 3, 3, qtest_cmd_memset, 0},
-    {"inb", 1, 1, qtest_cmd_in, 1},
-    {"inw", 1, 1, qtest_cmd_in, 2},
-    {"inl", 1, 1, qtest_cmd_in, 4},
-    {"outb", 2, 2, qtest_cmd_out, 1},
-    {"outw", 2, 2, qtest_cmd_out, 2},
-    {"outl", 2, 2, qtest_cmd_out, 4},
-    {"clock_step", 0, 1, cmd_clock_step, 0},
     {"clock_set", 1, 1, cmd_clock_set, 0},
+    {"clock_step", 0, 1, cmd_clock_step, 0},
     {"endianness", 0, 0, cmd_endianness, 0},
+    {"inb", 1, 1, qtest_cmd_in, 1},
+    {"info", 1, 3, cmd_info, 0},
+    {"inl", 1, 1, qtest_cmd_in, 4},
+    {"inw", 1, 1, qtest_cmd_in, 2},
     {"irq_intercept_in", 1, 2, cmd_irq_intercept, 0},
     {"irq_intercept_out", 1, 2, cmd_irq_intercept, 0},
+    {"memset", 3, 3, qtest_cmd_memset, 0},
+    {"outb", 2, 2, qtest_cmd_out, 1},
+    {"outl", 2, 2, qtest_cmd_out, 4},
+    {"outw", 2, 2, qtest_cmd_out, 2},
+    {"read", 2, 2, qtest_cmd_read, 0},
+    {"readb", 1, 1, qtest_cmd_readn, 1},
+    {"readl", 1, 1, qtest_cmd_readn, 4},
+    {"readq", 1, 1, qtest_cmd_readn, 8},
+    {"readw", 1, 1, qtest_cmd_readn, 2},
     {"set_irq_in", 4, 4, cmd_set_irq_in, 0},
-    {"info", 1, 3, cmd_info, 0},
     {"snapshot", 2, 2, cmd_snapshot, 0},
+    {"write", 3, 3, qtest_cmd_write, 0},
+    {"writeb", 2, 2, qtest_cmd_writen, 1},
+    {"writel", 2, 2, qtest_cmd_writen, 4},
+    {"writeq", 2, 2, qtest_cmd_writen, 8},
+    {"writew", 2, 2, qtest_cmd_writen, 2},
 };
 
 /* ---- line handling ------------------------------------------------------ */
@@ -528,32 +576,50 @@ static bool has_invalid_char(const char *line, size_t len)
            strcspn(line, invalid) < len; /* NUL-free: strcspn stops at len */
 }
 
+/* The command named @name, or NULL: a binary search of the sorted table
+ * (a few strcmp() calls, where a scan made up to one per command). */
+static const Command *find_command(const char *name)
+{
+    size_t lo = 0, hi = G_N_ELEMENTS(commands);
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(name, commands[mid].name);
+
+        if (c == 0) {
+            return &commands[mid];
+        }
+        if (c < 0) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    return NULL;
+}
+
 static void run_words(QTestSession *s, char **words, int nwords, GString *out)
 {
-    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-        const Command *cmd = &commands[i];
+    const Command *cmd = find_command(words[0]);
 
-        if (strcmp(words[0], cmd->name) != 0) {
-            continue;
-        }
-        if (nwords - 1 < cmd->min_args) {
-            g_string_append(out, "FAIL missing argument\n");
-        } else if (nwords - 1 > cmd->max_args) {
-            g_string_append(out, "FAIL too many arguments\n");
-        } else {
-            cmd->fn(s, cmd, words, nwords, out);
-        }
-        return;
+    if (!cmd) {
+        g_string_append(out, "FAIL Unknown command '");
+        qtest_append_echo(out, words[0]);
+        g_string_append(out, "'\n");
+    } else if (nwords - 1 < cmd->min_args) {
+        g_string_append(out, "FAIL missing argument\n");
+    } else if (nwords - 1 > cmd->max_args) {
+        g_string_append(out, "FAIL too many arguments\n");
+    } else {
+        cmd->fn(s, cmd, words, nwords, out);
     }
-    g_string_append_printf(out, "FAIL Unknown command '%.*s%s'\n",
-                           QTEST_ECHO_MAX, words[0],
-                           strlen(words[0]) > QTEST_ECHO_MAX ? "..." : "");
 }
 
 void qtest_session_process_line(QTestSession *s, const char *line, size_t len,
                                 GString *out)
 {
     char *words[QTEST_MAX_WORDS + 1];
+    char small[256];
     char *copy;
     int nwords;
 
@@ -564,10 +630,16 @@ void qtest_session_process_line(QTestSession *s, const char *line, size_t len,
     if (len && line[len - 1] == '\r') {
         len--;
     }
-    copy = g_strndup(line, len);
+    /* a command line's words are cut in place, in a copy: the usual
+     * short line on the stack, not the heap */
+    copy = len < sizeof(small) ? small : g_malloc(len + 1);
+    memcpy(copy, line, len);
+    copy[len] = '\0';
     if (has_invalid_char(copy, len)) {
         g_string_append(out, "FAIL invalid character in command\n");
-        g_free(copy);
+        if (copy != small) {
+            g_free(copy);
+        }
         qtest_out_flush(s, out);
         return;
     }
@@ -586,7 +658,9 @@ void qtest_session_process_line(QTestSession *s, const char *line, size_t len,
         vclock_run_due(machine_clock(s->m));
         s->out = NULL;
     }
-    g_free(copy);
+    if (copy != small) {
+        g_free(copy);
+    }
     qtest_out_flush(s, out);
 }
 

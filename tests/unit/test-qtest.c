@@ -396,6 +396,11 @@ static void test_set_irq_in(Fixture *f, gconstpointer data)
         {"set_irq_in ioapic unnamed-gpio-in 7 1", "IRQ raise 7\nOK\n"},
         {"set_irq_in ioapic unnamed-gpio-in 7 1", "OK\n"}, /* no change */
         {"set_irq_in ioapic unnamed-gpio-in 7 0", "IRQ lower 7\nOK\n"},
+        {"set_irq_in ioapic unnamed-gpio-in 42 1", "IRQ raise 42\nOK\n"},
+        {"set_irq_in ioapic unnamed-gpio-in 100 1", "IRQ raise 100\nOK\n"},
+        {"set_irq_in ioapic unnamed-gpio-in 255 5", "IRQ raise 255\nOK\n"},
+        {"set_irq_in ioapic unnamed-gpio-in 255 0", "IRQ lower 255\nOK\n"},
+        {"set_irq_in ioapic unnamed-gpio-in 256 1", "FAIL No such input\n"},
     };
 
     (void)data;
@@ -440,6 +445,63 @@ static void test_info_mtree(Fixture *f, gconstpointer data)
 
 /* ---- malformed input ---------------------------------------------------- */
 
+/* QEMU 7.2's commands: each name reaches its command (five arguments are
+ * too many for all of them), and a line longer than the parser's stack
+ * copy runs like a short one. */
+static void test_every_command(Fixture *f, gconstpointer data)
+{
+    static const char *const names[] = {
+        "b64read",
+        "b64write",
+        "clock_set",
+        "clock_step",
+        "endianness",
+        "inb",
+        "info",
+        "inl",
+        "inw",
+        "irq_intercept_in",
+        "irq_intercept_out",
+        "memset",
+        "outb",
+        "outl",
+        "outw",
+        "read",
+        "readb",
+        "readl",
+        "readq",
+        "readw",
+        "set_irq_in",
+        "snapshot",
+        "write",
+        "writeb",
+        "writel",
+        "writeq",
+        "writew",
+    };
+    g_autoptr(GString) line = g_string_new("write 0x1000 200 0x");
+    g_autofree char *wrote = NULL;
+    g_autofree char *back = NULL;
+
+    (void)data;
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *cmd = g_strdup_printf("%s 1 2 3 4 5", names[i]);
+        g_autofree char *got = run(f, cmd);
+
+        g_assert_cmpstr(got, ==, "FAIL too many arguments\n");
+    }
+    for (unsigned i = 0; i < 200; i++) {
+        g_string_append_printf(line, "%02x", (i * 7) & 0xff);
+    }
+    g_assert_cmpuint(line->len, >, 400);
+    wrote = run(f, line->str);
+    g_assert_cmpstr(wrote, ==, "OK\n");
+    back = run(f, "read 0x1000 200");
+    g_assert_true(g_str_has_prefix(back, "OK 0x"));
+    g_assert_cmpuint(strlen(back), ==, strlen("OK 0x") + 400 + 1);
+    g_assert_cmpint(memcmp(back + 5, line->str + line->len - 400, 400), ==, 0);
+}
+
 static void test_malformed(Fixture *f, gconstpointer data)
 {
     static const Step t[] = {
@@ -458,6 +520,26 @@ static void test_malformed(Fixture *f, gconstpointer data)
         {"writeb 0 zz", "FAIL invalid value 'zz'\n"},
         {"endianness now", "FAIL too many arguments\n"},
         {"a b c d e f g h i j", "FAIL Unknown command 'a'\n"},
+        /* words are echoed up to 64 bytes */
+        {"x123456789012345678901234567890123456789012345678901234567890123",
+         "FAIL Unknown command "
+         "'x123456789012345678901234567890123456789012345678901234567890123'"
+         "\n"},
+        {"x1234567890123456789012345678901234567890123456789012345678901234",
+         "FAIL Unknown command "
+         "'x123456789012345678901234567890123456789012345678901234567890123"
+         "...'\n"},
+        {"readb "
+         "0x123456789012345678901234567890123456789012345678901234567890123",
+         "FAIL invalid address "
+         "'0x12345678901234567890123456789012345678901234567890123456789012"
+         "...'\n"},
+        /* names sort next to real ones: the table search must miss them */
+        {"reada 0", "FAIL Unknown command 'reada'\n"},
+        {"writez 0 0", "FAIL Unknown command 'writez'\n"},
+        {"aaa", "FAIL Unknown command 'aaa'\n"},
+        {"zzz", "FAIL Unknown command 'zzz'\n"},
+        {"", ""},
         {"readb 0 1 2 3 4 5 6 7 8 9", "FAIL too many arguments\n"},
         /* runs of blanks separate words; a trailing CR is ignored */
         {"  readb \t 0x1000  ", "OK 0x0000000000000000\n"},
@@ -833,6 +915,7 @@ int main(int argc, char **argv)
     ADD("irq/errors", test_irq_errors);
     ADD("irq/set-irq-in", test_set_irq_in);
     ADD("info/mtree", test_info_mtree);
+    ADD("commands/every-name", test_every_command);
     ADD("malformed/never-abort", test_malformed);
     ADD("feed/split-lines", test_feed);
     ADD("feed/line-too-long", test_feed_too_long);
