@@ -933,11 +933,38 @@ GVariant *hpet_save_state(HPETState *s)
     return v;
 }
 
+/*
+ * One timer of a state's array: "(ttttbx)" is a fixed-size tuple, so the
+ * array is read in place (g_variant_get_fixed_array()) at the offsets
+ * GVariant's serialisation gives its members (each at its alignment, the
+ * whole rounded up to 8), not as a child value per field: a restore runs
+ * once per fuzzing input.
+ */
+enum {
+    TIMER_STATE_CONFIG = 0,
+    TIMER_STATE_CMP = 8,
+    TIMER_STATE_FSB = 16,
+    TIMER_STATE_PERIOD = 24,
+    TIMER_STATE_WRAP = 32,
+    TIMER_STATE_LEFT = 40,
+    TIMER_STATE_SIZE = 48,
+};
+
+static uint64_t timer_state_u64(const uint8_t *t, size_t offset)
+{
+    uint64_t v;
+
+    memcpy(&v, t + offset, sizeof(v));
+    return v;
+}
+
 bool hpet_restore_state(HPETState *s, GVariant *state, GError **errp)
 {
     g_autoptr(GVariant) timers = NULL;
     uint64_t config, isr, counter, rel;
     uint32_t lines, changed;
+    const uint8_t *ts;
+    gsize nr_timers;
     int64_t now;
 
     if (!g_variant_is_of_type(state, G_VARIANT_TYPE(HPET_STATE_TYPE))) {
@@ -949,11 +976,11 @@ bool hpet_restore_state(HPETState *s, GVariant *state, GError **errp)
     g_variant_get(state, HPET_STATE_TYPE, &config, &isr, &counter, &rel, &lines,
                   NULL);
     timers = g_variant_get_child_value(state, 5);
-    if (g_variant_n_children(timers) != HPET_MAX_TIMERS) {
+    ts = g_variant_get_fixed_array(timers, &nr_timers, TIMER_STATE_SIZE);
+    if (nr_timers != HPET_MAX_TIMERS) {
         addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
                             "hpet: the state has %zu timers, not %u",
-                            (size_t)g_variant_n_children(timers),
-                            HPET_MAX_TIMERS);
+                            (size_t)nr_timers, HPET_MAX_TIMERS);
         return false;
     }
     g_rec_mutex_lock(&s->lock);
@@ -971,12 +998,14 @@ bool hpet_restore_state(HPETState *s, GVariant *state, GError **errp)
     /* the guest reaches timer num_timers at most: the rest never change */
     for (unsigned i = 0; i <= s->num_timers && i < HPET_MAX_TIMERS; i++) {
         HPETTimer *t = &s->timer[i];
-        gboolean wrap;
-        int64_t left;
+        const uint8_t *saved = ts + (size_t)i * TIMER_STATE_SIZE;
+        int64_t left = (int64_t)timer_state_u64(saved, TIMER_STATE_LEFT);
 
-        g_variant_get_child(timers, i, "(ttttbx)", &t->config, &t->cmp, &t->fsb,
-                            &t->period, &wrap, &left);
-        t->wrap_flag = wrap;
+        t->config = timer_state_u64(saved, TIMER_STATE_CONFIG);
+        t->cmp = timer_state_u64(saved, TIMER_STATE_CMP);
+        t->fsb = timer_state_u64(saved, TIMER_STATE_FSB);
+        t->period = timer_state_u64(saved, TIMER_STATE_PERIOD);
+        t->wrap_flag = saved[TIMER_STATE_WRAP] != 0;
         if (left >= 0 && i < s->num_timers) {
             timer_arm_at(t, left > INT64_MAX - now ? INT64_MAX : now + left);
         } else {
