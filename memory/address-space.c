@@ -24,6 +24,7 @@ struct AddressSpaceGroup {
     unsigned int nr_members;
     unsigned int nr_listeners; /* on all members: 0 skips the hook */
     AddressSpaceGroup *next;
+    MemoryRegion *commit_eff; /* address_spaces_commit_locked()'s round */
 };
 
 /* All under the update lock. */
@@ -34,6 +35,11 @@ static uint64_t as_seq;
 /* The last view generation handed out: one sequence for all groups, so a
  * value never repeats, not even in a group allocated where a freed one was. */
 static uint64_t view_generation;
+/* A commit round's scratch, emptied after each (rounds do not nest): the
+ * view each effective root gets, the views rendered, the windows of one. */
+static GHashTable *round_views;
+static GPtrArray *round_fresh;
+static GArray *round_windows;
 
 void address_space_foreach_locked(AddressSpaceVisitor fn, void *opaque)
 {
@@ -112,66 +118,64 @@ static FlatView *next_view(FlatView *old, MemoryRegion *eff,
         return flatview_render_locked(eff, &flatview_region_ops);
     }
     /* same root: only the windows the changes reached are re-rendered */
-    w = g_array_new(false, false, sizeof(FlatWindow));
+    if (!round_windows) {
+        round_windows = g_array_new(false, false, sizeof(FlatWindow));
+    }
+    w = round_windows;
+    g_array_set_size(w, 0);
     if (memory_change_windows_of_locked(cw, eff, w)) {
         view = flatview_update_locked(old, (const FlatWindow *)(void *)w->data,
                                       w->len, &flatview_region_ops);
     } else {
         view = flatview_render_locked(eff, &flatview_region_ops);
     }
-    g_array_free(w, true);
     return view;
 }
 
 void address_spaces_commit_locked(uint64_t epoch, const ChangeWindows *cw)
 {
     /* effective root -> view valid for this commit */
-    GHashTable *views = g_hash_table_new(NULL, NULL);
-    GPtrArray *fresh = g_ptr_array_new();
-    unsigned int nr_groups = 0;
-    MemoryRegion **eff;
-    unsigned int i;
+    GHashTable *views;
+    GPtrArray *fresh;
 
-    for (AddressSpaceGroup *g = groups; g; g = g->next) {
-        nr_groups++;
+    if (!round_views) {
+        round_views = g_hash_table_new(NULL, NULL);
+        round_fresh = g_ptr_array_new();
     }
-    eff = g_new(MemoryRegion *, nr_groups ? nr_groups : 1);
+    views = round_views;
+    fresh = round_fresh;
     address_space_hooks_mark_moved_locked(epoch);
     /* QEMU: begin/commit go to every listener on every re-rendering commit */
     memory_listeners_begin_locked();
     /* Views that stay valid can be shared by changed groups. */
-    i = 0;
-    for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
-        eff[i] = memory_region_flatview_root_locked(g->root);
-        if (!group_changed(g, eff[i], epoch)) {
-            g_hash_table_insert(views, eff[i], g->view);
+    for (AddressSpaceGroup *g = groups; g; g = g->next) {
+        g->commit_eff = memory_region_flatview_root_locked(g->root);
+        if (!group_changed(g, g->commit_eff, epoch)) {
+            g_hash_table_insert(views, g->commit_eff, g->view);
         }
     }
     /* Every view is rendered before any is published (QEMU renders all
      * views, then tells each AddressSpace's listeners). */
-    i = 0;
-    for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
-        if (group_changed(g, eff[i], epoch) &&
-            !g_hash_table_lookup(views, eff[i])) {
-            FlatView *view = next_view(g->view, eff[i], cw);
+    for (AddressSpaceGroup *g = groups; g; g = g->next) {
+        if (group_changed(g, g->commit_eff, epoch) &&
+            !g_hash_table_lookup(views, g->commit_eff)) {
+            FlatView *view = next_view(g->view, g->commit_eff, cw);
 
-            g_hash_table_insert(views, eff[i], view);
+            g_hash_table_insert(views, g->commit_eff, view);
             g_ptr_array_add(fresh, view);
         }
     }
-    i = 0;
-    for (AddressSpaceGroup *g = groups; g; g = g->next, i++) {
-        if (group_changed(g, eff[i], epoch)) {
-            group_publish(g, g_hash_table_lookup(views, eff[i]));
+    for (AddressSpaceGroup *g = groups; g; g = g->next) {
+        if (group_changed(g, g->commit_eff, epoch)) {
+            group_publish(g, g_hash_table_lookup(views, g->commit_eff));
         }
     }
     /* drop the render references; groups hold their own */
-    for (i = 0; i < fresh->len; i++) {
+    for (guint i = 0; i < fresh->len; i++) {
         flatview_unref(fresh->pdata[i]);
     }
-    g_ptr_array_free(fresh, true);
-    g_hash_table_destroy(views);
-    g_free(eff);
+    g_ptr_array_set_size(fresh, 0);
+    g_hash_table_remove_all(views);
     memory_listeners_commit_locked();
 }
 
