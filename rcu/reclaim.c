@@ -72,6 +72,9 @@ static bool reclaim_started;
 static bool reclaim_exit_registered;
 static bool reclaim_busy;
 static bool reclaim_parked;
+/* Under reclaim_lock: the thread waits, untimed, for a first callback:
+ * call_rcu() must wake it (otherwise it is awake or will look soon). */
+static bool reclaim_idle_waiting;
 /* fork() preparations in progress: the thread parks. Atomic; written
  * under reclaim_lock. */
 static unsigned int reclaim_forks;
@@ -310,6 +313,7 @@ static void timed_wait_locked(pthread_cond_t *cond, long us)
 static void *reclaim_thread_main(void *arg)
 {
     int tries = 0;
+    bool lingered = true; /* nothing ran yet: idle at once */
 
     (void)arg;
     on_reclaim_thread = true;
@@ -329,7 +333,21 @@ static void *reclaim_thread_main(void *arg)
         }
         if (!reclaim_first ||
             __atomic_load_n(&reclaim_stopped, __ATOMIC_RELAXED)) {
+            if (!lingered &&
+                !__atomic_load_n(&reclaim_stopped, __ATOMIC_RELAXED)) {
+                /* After a batch, one batching sleep before going idle: a
+                 * callback queued meanwhile needs no wake-up (a steady
+                 * stream of tree changes pays none), and the sleep counts
+                 * as its first batching try, so the bound on its wait
+                 * stays RECLAIM_BATCH_TRIES sleeps. */
+                lingered = true;
+                timed_wait_locked(&reclaim_cond, RECLAIM_BATCH_WAIT_US);
+                tries = reclaim_first ? 1 : 0;
+                continue;
+            }
+            reclaim_idle_waiting = true;
             pthread_cond_wait(&reclaim_cond, &reclaim_lock);
+            reclaim_idle_waiting = false;
             continue;
         }
         if (!reclaim_urgent && reclaim_queue_len < RECLAIM_BATCH_MIN &&
@@ -339,6 +357,7 @@ static void *reclaim_thread_main(void *arg)
             continue;
         }
         tries = 0;
+        lingered = false;
         __atomic_fetch_add(&reclaim_batches, 1, __ATOMIC_RELAXED);
         batch = reclaim_first;
         reclaim_first = reclaim_last = NULL;
@@ -497,8 +516,8 @@ ADDRSPACE_EXPORT void addrspace_call_rcu1(struct rcu_head *head,
     __atomic_store_n(&reclaim_queued, reclaim_queued + 1, __ATOMIC_RELAXED);
     /* the first wakes an idle thread, which then batches; the minimum (or
      * a waiter) ends its batching sleep: not a wake-up per callback */
-    if (++reclaim_queue_len == 1 || reclaim_queue_len == RECLAIM_BATCH_MIN ||
-        reclaim_urgent) {
+    if ((++reclaim_queue_len == 1 && reclaim_idle_waiting) ||
+        reclaim_queue_len == RECLAIM_BATCH_MIN || reclaim_urgent) {
         pthread_cond_signal(&reclaim_cond);
     }
     pthread_mutex_unlock(&reclaim_lock);
@@ -637,7 +656,8 @@ void rcu_reclaim_fork_child(void)
     pthread_cond_init(&reclaim_drained, NULL);
     __atomic_store_n(&reclaim_forks, 0, __ATOMIC_RELAXED);
     reclaim_parked = false;
-    reclaim_urgent = 0; /* the waiters were other threads */
+    reclaim_idle_waiting = false; /* the thread is the parent's */
+    reclaim_urgent = 0;           /* the waiters were other threads */
     for (struct rcu_head *h = reclaim_first; h;
          h = (struct rcu_head *)h->next.next) {
         if (h->func == (AddrspaceRCUCBFunc *)drain_marker_reached) {

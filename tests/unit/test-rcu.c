@@ -257,6 +257,32 @@ static void test_reclaim_batches(void)
     g_assert_cmpuint(batches, <=, N / 30 + 2 + (uint64_t)elapsed_ms / 10);
 }
 
+/* After a batch the thread sleeps once more before it goes idle: a
+ * callback queued in that sleep, and one queued once it is idle, both run
+ * without a drain. */
+static void test_reclaim_idle_wakes(void)
+{
+    gint ran = 0;
+    gint64 start;
+
+    for (int i = 0; i < 2; i++) {
+        Link *link = g_new0(Link, 1);
+
+        drain_call_rcu(); /* a batch just ran: the thread lingers */
+        if (i == 1) {
+            g_usleep(100 * 1000); /* past the lingering sleep: idle */
+        }
+        link->ran = &ran;
+        call_rcu(link, link_reclaim, rcu);
+        start = g_get_monotonic_time();
+        while (g_atomic_int_get(&ran) < i + 1 &&
+               g_get_monotonic_time() - start < 10 * G_USEC_PER_SEC) {
+            g_usleep(1000);
+        }
+        g_assert_cmpint(g_atomic_int_get(&ran), ==, i + 1);
+    }
+}
+
 /* The inline access path's enter/exit: a section outside one; inside one,
  * the section stays until the outermost exit. */
 static void test_enter_exit(void)
@@ -566,6 +592,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rcu/enter-exit/nests", test_enter_exit);
     g_test_add_func("/rcu/reclaim/limit-set-and-read", test_reclaim_limit);
     g_test_add_func("/rcu/reclaim/batches", test_reclaim_batches);
+    g_test_add_func("/rcu/reclaim/idle-wakes", test_reclaim_idle_wakes);
     g_test_add_func("/rcu/enter-exit/inline-own-registration",
                     test_enter_inline_own_registration);
     g_test_add_func("/rcu/enter-exit/grace-period-waits-outer",
