@@ -197,7 +197,9 @@ void addrspace_synchronize_rcu(void);
  * reclamation thread), to note which callback queued it (drain_call_rcu()
  * waits for it too). Callbacks are batched as QEMU 7.2 batches them: the
  * thread starts a grace period once 30 are pending, or after up to 50 ms,
- * or at once while a drain, the exit handler or a throttled thread waits.
+ * or at once while a drain, the exit handler or a throttled thread waits
+ * (a thread wake-up only for the first callback after the thread went
+ * idle, the 30th, or a waiter's).
  * Prefer the typed addrspace_call_rcu().
  * Context: any thread, also inside a read-side section.
  */
