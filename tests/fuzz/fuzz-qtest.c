@@ -9,14 +9,16 @@
  * Work bound (the libFuzzer build only, FUZZ_LIBFUZZER): an input whose
  * read, b64read, write, b64write and memset commands, and dma-testdev
  * copies (the length register's value at each start command written with
- * writeb/w/l/q), ask for more than FUZZ_QTEST_MEMORY_BYTES bytes in all is
- * not run. A SIZE up to
- * QTEST_MAX_SIZE (16 MiB) is valid, but one such command costs the fuzz
- * build up to seconds (an unassigned range is read 4 bytes per callback),
- * and libFuzzer would spend most of its time on a few such inputs. The
- * bound still lets a reply outgrow a streamed piece (QTEST_OUTPUT_CHUNK),
- * and a SIZE over QTEST_MAX_SIZE (refused, no work) does not count. The
- * replay test (replay-main.c) runs every input whole, whatever it asks.
+ * writeb/w/l/q), ask for more than FUZZ_QTEST_MEMORY_BYTES bytes in all,
+ * or whose memory commands ask for more than FUZZ_QTEST_SLOW_BYTES bytes
+ * outside RAM, is not run. A SIZE up to QTEST_MAX_SIZE (16 MiB) is valid,
+ * but one such command costs the fuzz build up to seconds, and outside
+ * RAM (MMIO, holes) every 1 to 8 bytes are a device callback: a few
+ * hundred times what RAM bytes cost. libFuzzer would spend most of its
+ * time on a few such inputs and the many it derives from them. The bound
+ * still lets a reply outgrow a streamed piece (QTEST_OUTPUT_CHUNK), and a
+ * SIZE over QTEST_MAX_SIZE (refused, no work) does not count. The replay
+ * test (replay-main.c) runs every input whole, whatever it asks.
  */
 #include <string.h>
 
@@ -28,6 +30,17 @@
 #ifdef FUZZ_LIBFUZZER
 /* Memory bytes all the memory commands of one input may ask for. */
 #define FUZZ_QTEST_MEMORY_BYTES (64u << 10)
+/* Of those, bytes outside RAM (one callback per access of 1 to 8 bytes):
+ * a whole MMIO page, once. */
+#define FUZZ_QTEST_SLOW_BYTES (4u << 10)
+
+/* What the lines read so far ask for. */
+typedef struct WorkSeen {
+    AddressSpace *as; /* the memory commands' AddressSpace */
+    uint64_t dma_len; /* the dma-testdev's length register */
+    uint64_t bytes;   /* memory bytes, DMA included */
+    uint64_t slow;    /* memory command bytes not in one RAM section */
+} WorkSeen;
 
 /* Follows the dma-testdev's length register through the input's writes
  * (@dma_len); returns the length of the copy that a write of @words to its
@@ -52,11 +65,36 @@ static uint64_t dma_len_seen(char *const *words, uint64_t *dma_len)
     return 0;
 }
 
-/* The bytes one line's memory command or DMA start asks for, or 0 (a
+/* Whether all of [@addr, @addr + @len) is the fuzz machine's RAM, which
+ * the default board maps at 0 (below 4 GiB it is one region; ROM over it
+ * costs no callback either). Arithmetic, not a lookup: library code the
+ * bound called would count as coverage. */
+static bool in_ram(uint64_t addr, uint64_t len)
+{
+    G_STATIC_ASSERT(FUZZ_MACHINE_RAM_SIZE <= MACHINE_RAM_BELOW_4G_MAX);
+    return addr < FUZZ_MACHINE_RAM_SIZE && len <= FUZZ_MACHINE_RAM_SIZE - addr;
+}
+
+/* A memory command of @len bytes at the address @addr_word (@addr_cut:
+ * longer than the copy, so counted as not RAM). An address that does not
+ * parse is refused by the session: its bytes cost nothing outside RAM. */
+static void memory_command(WorkSeen *w, const char *addr_word, bool addr_cut,
+                           uint64_t len)
+{
+    char *stop = NULL;
+    uint64_t addr = addr_cut ? 0 : g_ascii_strtoull(addr_word, &stop, 0);
+
+    w->bytes += len;
+    if (len && (addr_cut || (!*stop && !in_ram(addr, len)))) {
+        w->slow += len;
+    }
+}
+
+/* Adds what one line's memory command or DMA start asks for to @seen (a
  * conservative reading of the session's parser: a line it reads otherwise
  * costs time, no more). Words are split as the session splits them; one
  * too long to copy counts as the largest SIZE when it is one. */
-static uint64_t line_size(const char *line, size_t len, uint64_t *dma_len)
+static void line_cost(const char *line, size_t len, WorkSeen *seen)
 {
     static const char *const cmds[] = {"read", "b64read", "write", "b64write",
                                        "memset"};
@@ -91,31 +129,34 @@ static uint64_t line_size(const char *line, size_t len, uint64_t *dma_len)
         n++;
     }
     if (n < 3) {
-        return 0;
+        return;
     }
     for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
         if (strcmp(words[0], cmds[i]) == 0) {
-            if (cut[2]) {
-                return QTEST_MAX_SIZE;
+            v = cut[2] ? QTEST_MAX_SIZE : g_ascii_strtoull(words[2], &stop, 0);
+            if (v <= QTEST_MAX_SIZE) {
+                memory_command(seen, words[1], cut[1], v);
             }
-            v = g_ascii_strtoull(words[2], &stop, 0);
-            return v <= QTEST_MAX_SIZE ? v : 0;
+            return;
         }
     }
-    return n == 3 && !cut[1] && !cut[2] ? dma_len_seen(words, dma_len) : 0;
+    if (n == 3 && !cut[1] && !cut[2]) {
+        seen->bytes += dma_len_seen(words, &seen->dma_len);
+    }
 }
 
 static bool within_work_bound(const uint8_t *data, size_t size)
 {
     const char *p = (const char *)data, *end = p + size;
-    uint64_t total = 0, dma_len = 0;
+    WorkSeen w = {0};
 
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = (size_t)((nl ? nl : end) - p);
 
-        total += line_size(p, len, &dma_len);
-        if (total > FUZZ_QTEST_MEMORY_BYTES) {
+        line_cost(p, len, &w);
+        if (w.bytes > FUZZ_QTEST_MEMORY_BYTES ||
+            w.slow > FUZZ_QTEST_SLOW_BYTES) {
             return false;
         }
         p += len + 1;
