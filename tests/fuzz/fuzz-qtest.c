@@ -24,69 +24,184 @@
 
 #include "dma-testdev.h"
 #include "fuzz-common.h"
+#include "hpet.h"
 #include "fuzz-machine.h"
 #include "qtest.h"
 
 #ifdef FUZZ_LIBFUZZER
+/* The bound's own code: no coverage counters (its edges are not code under
+ * test, and would only add to libFuzzer's cov). */
+#define WORK_BOUND __attribute__((no_sanitize("coverage"), noinline))
+
 /* Memory bytes all the memory commands of one input may ask for. */
 #define FUZZ_QTEST_MEMORY_BYTES (64u << 10)
-/* Of those, bytes outside RAM (one callback per access of 1 to 8 bytes):
- * a whole MMIO page, once. */
+/* Of those, memory command bytes in a device (one callback per access of
+ * 1 to 8 bytes): a whole MMIO page, once. */
 #define FUZZ_QTEST_SLOW_BYTES (4u << 10)
+/* And dma-testdev copy bytes read from or written to a device (the seed
+ * corpus's copies through the devices' registers stay within it). */
+#define FUZZ_QTEST_SLOW_DMA_BYTES (32u << 10)
+
+/* The dma-testdev's registers as the input's lines set them: the machine
+ * state every input starts from has them all 0. */
+typedef struct DmaSeen {
+    uint64_t src, dst, len;
+    bool src_known, dst_known, len_known;
+} DmaSeen;
 
 /* What the lines read so far ask for. */
 typedef struct WorkSeen {
-    AddressSpace *as; /* the memory commands' AddressSpace */
-    uint64_t dma_len; /* the dma-testdev's length register */
-    uint64_t bytes;   /* memory bytes, DMA included */
-    uint64_t slow;    /* memory command bytes not in one RAM section */
+    DmaSeen dma;
+    uint64_t bytes;    /* memory bytes, DMA copies included */
+    uint64_t slow;     /* memory command bytes in a device */
+    uint64_t slow_dma; /* copy bytes read from or written to a device */
 } WorkSeen;
 
-/* Follows the dma-testdev's length register through the input's writes
- * (@dma_len); returns the length of the copy that a write of @words to its
- * start register begins, else 0. */
-static uint64_t dma_len_seen(char *const *words, uint64_t *dma_len)
-{
-    hwaddr reg = MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_LEN;
-    char *end;
-    uint64_t addr, v;
+/* The default board's devices in its memory space: an access there is a
+ * callback per 1 to 8 bytes (the flash's in ROM-device mode only on
+ * write, counted always). RAM and ROM cost a copy, a hole one step.
+ * From machine.h's layout, not a lookup: library code the bound called
+ * would count as coverage. The testdev window covers the dma-testdev and
+ * the console after it. */
+static const struct {
+    uint64_t base, size;
+} device_windows[] = {
+    {MACHINE_TESTDEV_BASE,
+     MACHINE_CONSOLE_BASE + 0x1000 - MACHINE_TESTDEV_BASE},
+    {MACHINE_HPET_BASE, HPET_MMIO_SIZE},
+    {MACHINE_FLASH_BASE, MACHINE_FLASH_SIZE},
+};
 
-    if (strncmp(words[0], "write", 5) != 0 || !strchr("bwlq", words[0][5]) ||
-        words[0][6] != '\0') {
-        return 0;
+/* How many bytes of [@addr, @addr + @len) are a device's (bytes past the
+ * top of the space wrap to low addresses, where there is none). */
+WORK_BOUND static uint64_t device_bytes(uint64_t addr, uint64_t len)
+{
+    uint64_t end = len > UINT64_MAX - addr ? UINT64_MAX : addr + len;
+    uint64_t n = 0;
+
+    G_STATIC_ASSERT(MACHINE_DMA_TESTDEV_BASE > MACHINE_TESTDEV_BASE &&
+                    MACHINE_CONSOLE_BASE > MACHINE_DMA_TESTDEV_BASE);
+    for (size_t i = 0; i < G_N_ELEMENTS(device_windows); i++) {
+        uint64_t lo = MAX(addr, device_windows[i].base);
+        uint64_t hi = MIN(end, device_windows[i].base + device_windows[i].size);
+
+        n += hi > lo ? hi - lo : 0;
     }
-    addr = g_ascii_strtoull(words[1], &end, 0);
-    v = g_ascii_strtoull(words[2], &end, 0);
-    if (addr == reg) {
-        *dma_len = (uint32_t)v;
-    } else if (addr == reg + (DMA_TESTDEV_REG_CMD - DMA_TESTDEV_REG_LEN)) {
-        return *dma_len <= DMA_TESTDEV_MAX_LEN ? *dma_len : 0;
-    }
-    return 0;
+    return n;
 }
 
-/* Whether all of [@addr, @addr + @len) is the fuzz machine's RAM, which
- * the default board maps at 0 (below 4 GiB it is one region; ROM over it
- * costs no callback either). Arithmetic, not a lookup: library code the
- * bound called would count as coverage. */
-static bool in_ram(uint64_t addr, uint64_t len)
+/* A copy starts (a write of DMA_TESTDEV_CMD_COPY). */
+WORK_BOUND static void dma_copy(WorkSeen *w)
 {
-    G_STATIC_ASSERT(FUZZ_MACHINE_RAM_SIZE <= MACHINE_RAM_BELOW_4G_MAX);
-    return addr < FUZZ_MACHINE_RAM_SIZE && len <= FUZZ_MACHINE_RAM_SIZE - addr;
+    const DmaSeen *d = &w->dma;
+    uint64_t len = d->len_known ? d->len : DMA_TESTDEV_MAX_LEN;
+
+    if (len > DMA_TESTDEV_MAX_LEN) {
+        return; /* refused, nothing copied */
+    }
+    w->bytes += len;
+    w->slow_dma += d->src_known ? device_bytes(d->src, len) : len;
+    w->slow_dma += d->dst_known ? device_bytes(d->dst, len) : len;
+}
+
+/* A 4-byte register write of @v at @offset in the dma-testdev (the
+ * device takes aligned 4- and 8-byte writes only, an 8-byte one as two
+ * 4-byte ones, low first). */
+WORK_BOUND static void dma_register(WorkSeen *w, uint64_t offset, uint32_t v)
+{
+    DmaSeen *d = &w->dma;
+    bool hi = offset & 4;
+
+    switch (offset) {
+    case DMA_TESTDEV_REG_SRC_LO:
+    case DMA_TESTDEV_REG_SRC_HI:
+        d->src = hi ? (d->src & 0xffffffffu) | (uint64_t)v << 32
+                    : (d->src & ~(uint64_t)0xffffffffu) | v;
+        break;
+    case DMA_TESTDEV_REG_DST_LO:
+    case DMA_TESTDEV_REG_DST_HI:
+        d->dst = hi ? (d->dst & 0xffffffffu) | (uint64_t)v << 32
+                    : (d->dst & ~(uint64_t)0xffffffffu) | v;
+        break;
+    case DMA_TESTDEV_REG_LEN:
+        d->len = v;
+        break;
+    case DMA_TESTDEV_REG_CMD:
+        if (v == DMA_TESTDEV_CMD_COPY) {
+            dma_copy(w);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* A writeb/w/l/q line (@words: command, address, value). */
+WORK_BOUND static void dma_write_line(WorkSeen *w, char *const *words)
+{
+    static const char sizes[] = "bwlq";
+    const char *sz = strchr(sizes, words[0][5]);
+    uint64_t addr, v, size, offset;
+    char *end;
+
+    if (strncmp(words[0], "write", 5) != 0 || !words[0][5] || !sz ||
+        words[0][6] != '\0') {
+        return;
+    }
+    size = 1u << (sz - sizes);
+    addr = g_ascii_strtoull(words[1], &end, 0);
+    v = g_ascii_strtoull(words[2], &end, 0);
+    offset = addr - MACHINE_DMA_TESTDEV_BASE;
+    if (addr < MACHINE_DMA_TESTDEV_BASE || offset >= DMA_TESTDEV_REGION_SIZE ||
+        size < 4 || offset % size) {
+        return; /* another device's, or refused by this one */
+    }
+    dma_register(w, offset, (uint32_t)v);
+    if (size == 8) {
+        dma_register(w, offset + 4, (uint32_t)(v >> 32));
+    }
+}
+
+/* A memory command writing [@addr, @addr + @len): over the dma-testdev's
+ * registers it may set any of them and (@may_start: its data is the
+ * input's, not one repeated byte) start a copy of whatever length they
+ * then hold. */
+WORK_BOUND static void dma_bulk_write(WorkSeen *w, uint64_t addr, uint64_t len,
+                                      bool may_start)
+{
+    const uint64_t base = MACHINE_DMA_TESTDEV_BASE;
+    const uint64_t last = base + DMA_TESTDEV_REG_DONE + 3;
+
+    if (!len || addr > last || (addr < base && base - addr >= len)) {
+        return; /* not over the registers */
+    }
+    w->dma.src_known = w->dma.dst_known = w->dma.len_known = false;
+    if (may_start) {
+        dma_copy(w);
+    }
 }
 
 /* A memory command of @len bytes at the address @addr_word (@addr_cut:
- * longer than the copy, so counted as not RAM). An address that does not
+ * longer than the copy, so counted as a device's); @writes: 0 reads, 1 sets
+ * memory to one byte, 2 writes the input's data. An address that does not
  * parse is refused by the session: its bytes cost nothing outside RAM. */
-static void memory_command(WorkSeen *w, const char *addr_word, bool addr_cut,
-                           uint64_t len)
+WORK_BOUND static void memory_command(WorkSeen *w, const char *addr_word,
+                                      bool addr_cut, uint64_t len, int writes)
 {
     char *stop = NULL;
     uint64_t addr = addr_cut ? 0 : g_ascii_strtoull(addr_word, &stop, 0);
 
     w->bytes += len;
-    if (len && (addr_cut || (!*stop && !in_ram(addr, len)))) {
-        w->slow += len;
+    if (!len || (!addr_cut && *stop)) {
+        return;
+    }
+    w->slow += addr_cut ? len : device_bytes(addr, len);
+    if (writes) {
+        if (addr_cut) {
+            w->slow += FUZZ_QTEST_SLOW_BYTES + 1; /* anywhere: not run */
+        } else {
+            dma_bulk_write(w, addr, len, writes == 2);
+        }
     }
 }
 
@@ -94,10 +209,17 @@ static void memory_command(WorkSeen *w, const char *addr_word, bool addr_cut,
  * conservative reading of the session's parser: a line it reads otherwise
  * costs time, no more). Words are split as the session splits them; one
  * too long to copy counts as the largest SIZE when it is one. */
-static void line_cost(const char *line, size_t len, WorkSeen *seen)
+WORK_BOUND static void line_cost(const char *line, size_t len, WorkSeen *seen)
 {
-    static const char *const cmds[] = {"read", "b64read", "write", "b64write",
-                                       "memset"};
+    /* the memory commands, and how they write (memory_command()) */
+    static const struct {
+        const char *name;
+        int writes;
+    } cmds[] = {{"read", 0},
+                {"b64read", 0},
+                {"write", 2},
+                {"b64write", 2},
+                {"memset", 1}};
     char store[4][64];
     char *words[4] = {NULL};
     bool cut[4] = {false};
@@ -132,23 +254,27 @@ static void line_cost(const char *line, size_t len, WorkSeen *seen)
         return;
     }
     for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
-        if (strcmp(words[0], cmds[i]) == 0) {
+        if (strcmp(words[0], cmds[i].name) == 0) {
             v = cut[2] ? QTEST_MAX_SIZE : g_ascii_strtoull(words[2], &stop, 0);
             if (v <= QTEST_MAX_SIZE) {
-                memory_command(seen, words[1], cut[1], v);
+                memory_command(seen, words[1], cut[1], v, cmds[i].writes);
             }
             return;
         }
     }
     if (n == 3 && !cut[1] && !cut[2]) {
-        seen->bytes += dma_len_seen(words, &seen->dma_len);
+        dma_write_line(seen, words);
+    } else if (n == 3 && strncmp(words[0], "write", 5) == 0) {
+        /* a writeb/w/l/q too long to read here: any register, any copy */
+        dma_bulk_write(seen, MACHINE_DMA_TESTDEV_BASE, 1, true);
     }
 }
 
-static bool within_work_bound(const uint8_t *data, size_t size)
+WORK_BOUND static bool within_work_bound(const uint8_t *data, size_t size)
 {
     const char *p = (const char *)data, *end = p + size;
-    WorkSeen w = {0};
+    WorkSeen w = {
+        .dma = {.src_known = true, .dst_known = true, .len_known = true}};
 
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -156,7 +282,8 @@ static bool within_work_bound(const uint8_t *data, size_t size)
 
         line_cost(p, len, &w);
         if (w.bytes > FUZZ_QTEST_MEMORY_BYTES ||
-            w.slow > FUZZ_QTEST_SLOW_BYTES) {
+            w.slow > FUZZ_QTEST_SLOW_BYTES ||
+            w.slow_dma > FUZZ_QTEST_SLOW_DMA_BYTES) {
             return false;
         }
         p += len + 1;
