@@ -134,7 +134,8 @@ GVariant *dma_testdev_save_state(DmaTestDev *dev);
  * dma_testdev_restore_state() - Set what dma_testdev_save_state()
  * returned.
  * @dev: the device.
- * @state: a GVariant of DMA_TESTDEV_STATE_TYPE.
+ * @state: a GVariant of DMA_TESTDEV_STATE_TYPE (read in place; one from
+ *         corrupt data reads as zeros, as g_variant_get() reads it).
  * @errp: error return (ADDRSPACE_ERROR_INVALID: another type).
  * Context: any thread, no copy running.
  * Return: true on success.

@@ -934,13 +934,21 @@ GVariant *hpet_save_state(HPETState *s)
 }
 
 /*
- * One timer of a state's array: "(ttttbx)" is a fixed-size tuple, so the
- * array is read in place (g_variant_get_fixed_array()) at the offsets
- * GVariant's serialisation gives its members (each at its alignment, the
- * whole rounded up to 8), not as a child value per field: a restore runs
- * once per fuzzing input.
+ * A state's serialised form, read in place (a restore runs once per
+ * fuzzing input; g_variant_get() makes a child value per field). By
+ * GVariant's rules each member sits at its alignment: the four t at 0 to
+ * 24, the u at 32, the array (the last member, so no framing offset) at
+ * 40; an element "(ttttbx)" is fixed-size, 48 bytes: the t at 0 to 24,
+ * the b at 32, the x at 40. A state in normal form has exactly
+ * HPET_MAX_TIMERS elements.
  */
 enum {
+    STATE_CONFIG = 0,
+    STATE_ISR = 8,
+    STATE_COUNTER = 16,
+    STATE_REL = 24,
+    STATE_LINES = 32,
+    STATE_TIMERS = 40,
     TIMER_STATE_CONFIG = 0,
     TIMER_STATE_CMP = 8,
     TIMER_STATE_FSB = 16,
@@ -950,21 +958,20 @@ enum {
     TIMER_STATE_SIZE = 48,
 };
 
-static uint64_t timer_state_u64(const uint8_t *t, size_t offset)
+static uint64_t state_u64(const uint8_t *p, size_t offset)
 {
     uint64_t v;
 
-    memcpy(&v, t + offset, sizeof(v));
+    memcpy(&v, p + offset, sizeof(v));
     return v;
 }
 
 bool hpet_restore_state(HPETState *s, GVariant *state, GError **errp)
 {
-    g_autoptr(GVariant) timers = NULL;
+    const uint8_t *data, *ts;
     uint64_t config, isr, counter, rel;
     uint32_t lines, changed;
-    const uint8_t *ts;
-    gsize nr_timers;
+    gsize size;
     int64_t now;
 
     if (!g_variant_is_of_type(state, G_VARIANT_TYPE(HPET_STATE_TYPE))) {
@@ -973,16 +980,21 @@ bool hpet_restore_state(HPETState *s, GVariant *state, GError **errp)
                             g_variant_get_type_string(state));
         return false;
     }
-    g_variant_get(state, HPET_STATE_TYPE, &config, &isr, &counter, &rel, &lines,
-                  NULL);
-    timers = g_variant_get_child_value(state, 5);
-    ts = g_variant_get_fixed_array(timers, &nr_timers, TIMER_STATE_SIZE);
-    if (nr_timers != HPET_MAX_TIMERS) {
+    size = g_variant_get_size(state);
+    if (size != STATE_TIMERS + (gsize)HPET_MAX_TIMERS * TIMER_STATE_SIZE) {
         addrspace_error_set(errp, ADDRSPACE_ERROR, ADDRSPACE_ERROR_INVALID,
-                            "hpet: the state has %zu timers, not %u",
-                            (size_t)nr_timers, HPET_MAX_TIMERS);
+                            "hpet: the state is not in normal form with %u "
+                            "timers (%zu bytes)",
+                            HPET_MAX_TIMERS, (size_t)size);
         return false;
     }
+    data = g_variant_get_data(state);
+    config = state_u64(data, STATE_CONFIG);
+    isr = state_u64(data, STATE_ISR);
+    counter = state_u64(data, STATE_COUNTER);
+    rel = state_u64(data, STATE_REL);
+    memcpy(&lines, data + STATE_LINES, sizeof(lines));
+    ts = data + STATE_TIMERS;
     g_rec_mutex_lock(&s->lock);
     if (s->detached) {
         g_rec_mutex_unlock(&s->lock);
@@ -999,12 +1011,12 @@ bool hpet_restore_state(HPETState *s, GVariant *state, GError **errp)
     for (unsigned i = 0; i <= s->num_timers && i < HPET_MAX_TIMERS; i++) {
         HPETTimer *t = &s->timer[i];
         const uint8_t *saved = ts + (size_t)i * TIMER_STATE_SIZE;
-        int64_t left = (int64_t)timer_state_u64(saved, TIMER_STATE_LEFT);
+        int64_t left = (int64_t)state_u64(saved, TIMER_STATE_LEFT);
 
-        t->config = timer_state_u64(saved, TIMER_STATE_CONFIG);
-        t->cmp = timer_state_u64(saved, TIMER_STATE_CMP);
-        t->fsb = timer_state_u64(saved, TIMER_STATE_FSB);
-        t->period = timer_state_u64(saved, TIMER_STATE_PERIOD);
+        t->config = state_u64(saved, TIMER_STATE_CONFIG);
+        t->cmp = state_u64(saved, TIMER_STATE_CMP);
+        t->fsb = state_u64(saved, TIMER_STATE_FSB);
+        t->period = state_u64(saved, TIMER_STATE_PERIOD);
         t->wrap_flag = saved[TIMER_STATE_WRAP] != 0;
         if (left >= 0 && i < s->num_timers) {
             timer_arm_at(t, left > INT64_MAX - now ? INT64_MAX : now + left);

@@ -306,9 +306,12 @@ GVariant *hpet_save_state(HPETState *s);
  * now as they were due after the save, the counter goes on from the saved
  * value, lines whose level differs are set (reported to the handler).
  * @s: the device.
- * @state: a GVariant of HPET_STATE_TYPE (untrusted).
+ * @state: a GVariant of HPET_STATE_TYPE (untrusted), in normal form with
+ *         HPET_MAX_TIMERS timers (read in place, without a child value
+ *         per field).
  * @errp: error return (ADDRSPACE_ERROR_INVALID: another type, another
- *        timer count; the device is unchanged).
+ *        timer count or size, that is not normal form; the device is
+ *        unchanged).
  * Context: as hpet_save_state().
  * Return: true on success.
  */
