@@ -140,12 +140,12 @@ WORK_BOUND static void dma_register(WorkSeen *w, uint64_t offset, uint32_t v)
 WORK_BOUND static void dma_write_line(WorkSeen *w, char *const *words)
 {
     static const char sizes[] = "bwlq";
-    const char *sz = strchr(sizes, words[0][5]);
+    const char *sz;
     uint64_t addr, v, size, offset;
     char *end;
 
-    if (strncmp(words[0], "write", 5) != 0 || !words[0][5] || !sz ||
-        words[0][6] != '\0') {
+    if (strncmp(words[0], "write", 5) != 0 || !words[0][5] ||
+        words[0][6] != '\0' || !(sz = strchr(sizes, words[0][5]))) {
         return;
     }
     size = 1u << (sz - sizes);
