@@ -40,9 +40,6 @@ struct Command {
 /* Append @w as an error message echoes a word: its first 64 bytes, and
  * "..." when it is longer. */
 void qtest_append_echo(GString *out, const char *w);
-/* Answer "OK 0x<hex>\n" as printf's "OK 0x%0*" PRIx64 with width @digits
- * (lowercase, at least @digits digits, at most 16), without a printf. */
-void qtest_answer_hex(GString *out, uint64_t v, unsigned digits);
 
 /* Parse words[@i] as a number; on failure answer "FAIL invalid WHAT ..." */
 bool qtest_arg_u64(char **words, int i, const char *what, uint64_t *v,

@@ -43,6 +43,29 @@ static void value_to_buf(uint64_t v, uint8_t *buf, unsigned n, bool big_endian)
     }
 }
 
+/* The digits of every hex answer (lowercase, as QEMU's). */
+static const char hex_digits[] = "0123456789abcdef";
+
+/* Answer "OK 0x<hex>\n" as printf's "OK 0x%0*" PRIx64 with width @digits
+ * (at least @digits digits, at most 16), without a printf. */
+static void answer_hex(GString *out, uint64_t v, unsigned digits)
+{
+    char buf[sizeof("OK 0x") + 16 + 1];
+    size_t len = sizeof("OK 0x") - 1, n = 1;
+
+    while (n < 16 && (v >> (4 * n)) != 0) {
+        n++;
+    }
+    n = MAX(n, MIN(digits, 16u));
+    memcpy(buf, "OK 0x", len);
+    for (size_t i = 0; i < n; i++) {
+        buf[len + i] = hex_digits[(v >> (4 * (n - 1 - i))) & 0xf];
+    }
+    len += n;
+    buf[len++] = '\n';
+    g_string_append_len(out, buf, (gssize)len);
+}
+
 void qtest_cmd_readn(QTestSession *s, const Command *cmd, char **words,
                      int nwords, GString *out)
 {
@@ -55,7 +78,7 @@ void qtest_cmd_readn(QTestSession *s, const Command *cmd, char **words,
         return;
     }
     address_space_read(as, addr, MEMTXATTRS_UNSPECIFIED, buf, cmd->size);
-    qtest_answer_hex(
+    answer_hex(
         out, buf_to_value(buf, cmd->size, address_space_is_big_endian(as)), 16);
 }
 
@@ -143,7 +166,6 @@ static uint8_t *read_block(QTestSession *s, char **words, bool zero_ok,
 void qtest_cmd_read(QTestSession *s, const Command *cmd, char **words,
                     int nwords, GString *out)
 {
-    static const char hex[] = "0123456789abcdef";
     char text[2 * READ_PIECE];
     uint64_t len;
     uint8_t *data = read_block(s, words, false, &len, out);
@@ -158,8 +180,8 @@ void qtest_cmd_read(QTestSession *s, const Command *cmd, char **words,
         size_t n = (size_t)MIN(len - done, (uint64_t)READ_PIECE);
 
         for (size_t i = 0; i < n; i++) {
-            text[2 * i] = hex[data[done + i] >> 4];
-            text[2 * i + 1] = hex[data[done + i] & 0xf];
+            text[2 * i] = hex_digits[data[done + i] >> 4];
+            text[2 * i + 1] = hex_digits[data[done + i] & 0xf];
         }
         g_string_append_len(out, text, (gssize)(2 * n));
         qtest_out_progress(s, out);
@@ -379,7 +401,7 @@ void qtest_cmd_in(QTestSession *s, const Command *cmd, char **words, int nwords,
         value = address_space_ldl_le(as, port, MEMTXATTRS_UNSPECIFIED, NULL);
         break;
     }
-    qtest_answer_hex(out, value, 4);
+    answer_hex(out, value, 4);
 }
 
 void qtest_cmd_out(QTestSession *s, const Command *cmd, char **words,

@@ -147,25 +147,6 @@ void qtest_append_echo(GString *out, const char *w)
     }
 }
 
-void qtest_answer_hex(GString *out, uint64_t v, unsigned digits)
-{
-    static const char hex[] = "0123456789abcdef";
-    char buf[sizeof("OK 0x") + 16 + 1];
-    size_t len = sizeof("OK 0x") - 1, n = 1;
-
-    while (n < 16 && (v >> (4 * n)) != 0) {
-        n++;
-    }
-    n = MAX(n, MIN(digits, 16u));
-    memcpy(buf, "OK 0x", len);
-    for (size_t i = 0; i < n; i++) {
-        buf[len + i] = hex[(v >> (4 * (n - 1 - i))) & 0xf];
-    }
-    len += n;
-    buf[len++] = '\n';
-    g_string_append_len(out, buf, (gssize)len);
-}
-
 /* "FAIL invalid WHAT 'W'", W cut as QEMU 7.2 echoes words. */
 static void fail_number(GString *out, const char *what, const char *w)
 {
