@@ -111,17 +111,16 @@ WORK_BOUND static void dma_register(WorkSeen *w, uint64_t offset, uint32_t v)
 {
     DmaSeen *d = &w->dma;
     bool hi = offset & 4;
+    uint64_t *reg = offset < DMA_TESTDEV_REG_DST_LO ? &d->src : &d->dst;
+    uint64_t keep = hi ? 0xffffffffu : ~(uint64_t)0xffffffffu;
 
     switch (offset) {
     case DMA_TESTDEV_REG_SRC_LO:
     case DMA_TESTDEV_REG_SRC_HI:
-        d->src = hi ? (d->src & 0xffffffffu) | (uint64_t)v << 32
-                    : (d->src & ~(uint64_t)0xffffffffu) | v;
-        break;
     case DMA_TESTDEV_REG_DST_LO:
     case DMA_TESTDEV_REG_DST_HI:
-        d->dst = hi ? (d->dst & 0xffffffffu) | (uint64_t)v << 32
-                    : (d->dst & ~(uint64_t)0xffffffffu) | v;
+        /* one 32-bit half of SRC or DST */
+        *reg = (*reg & keep) | (uint64_t)v << (hi ? 32 : 0);
         break;
     case DMA_TESTDEV_REG_LEN:
         d->len = v;
