@@ -217,6 +217,18 @@ static void test_reclaim_limit(void)
     g_assert_cmpuint(addrspace_rcu_set_reclaim_limit(0), ==, 64);
 }
 
+/* Wait, without draining (a drain would end the batching), until *@ran
+ * reaches @n or 10 s passed; returns the milliseconds waited since
+ * @start. */
+static gint64 wait_ran(const gint *ran, gint n, gint64 start)
+{
+    while (g_atomic_int_get(ran) < n &&
+           g_get_monotonic_time() - start < 10 * G_USEC_PER_SEC) {
+        g_usleep(1000);
+    }
+    return (g_get_monotonic_time() - start) / 1000;
+}
+
 /*
  * Batching (QEMU 7.2's call_rcu thread): callbacks queued one at a time,
  * fewer than the minimum of 30 and nobody draining, share grace periods.
@@ -245,12 +257,8 @@ static void test_reclaim_batches(void)
         call_rcu(link, link_reclaim, rcu);
         g_usleep(200); /* time for a grace period between two */
     }
-    while (g_atomic_int_get(&ran) < N &&
-           g_get_monotonic_time() - start < 10 * G_USEC_PER_SEC) {
-        g_usleep(1000); /* no drain: it would end the batching */
-    }
+    elapsed_ms = wait_ran(&ran, N, start);
     g_assert_cmpint(g_atomic_int_get(&ran), ==, N);
-    elapsed_ms = (g_get_monotonic_time() - start) / 1000;
     batches = rcu_reclaim_batches() - before;
     g_test_message("%" PRIu64 " batches in %" PRId64 " ms", batches,
                    elapsed_ms);
@@ -263,7 +271,6 @@ static void test_reclaim_batches(void)
 static void test_reclaim_idle_wakes(void)
 {
     gint ran = 0;
-    gint64 start;
 
     for (int i = 0; i < 2; i++) {
         Link *link = g_new0(Link, 1);
@@ -274,11 +281,7 @@ static void test_reclaim_idle_wakes(void)
         }
         link->ran = &ran;
         call_rcu(link, link_reclaim, rcu);
-        start = g_get_monotonic_time();
-        while (g_atomic_int_get(&ran) < i + 1 &&
-               g_get_monotonic_time() - start < 10 * G_USEC_PER_SEC) {
-            g_usleep(1000);
-        }
+        (void)wait_ran(&ran, i + 1, g_get_monotonic_time());
         g_assert_cmpint(g_atomic_int_get(&ran), ==, i + 1);
     }
 }
