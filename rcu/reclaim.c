@@ -29,6 +29,15 @@
  * drain waits for that many, plus what those queue in turn, counted as
  * they are queued and run.
  *
+ * A drain may run the queue itself (addrspace_drain_call_rcu_inline()):
+ * when the thread runs no batch and nobody else waits, the draining thread
+ * takes the whole queue, waits for a grace period and runs it, then what
+ * those callbacks queued (after another grace period), until nothing of
+ * its lineage is left. Meanwhile the reclamation thread takes no batch, so
+ * callbacks still run one at a time and in queue order; callbacks that
+ * other threads queue meanwhile wait for it. No thread wake-up, no
+ * lineage bookkeeping: nothing waits on the lineage when it starts.
+ *
  * Process exit: the thread would otherwise go on running callbacks (owners'
  * release callbacks: device code) while exit() runs the program's exit
  * handlers and destructors, which may free what those callbacks touch, or
@@ -82,10 +91,19 @@ static unsigned int reclaim_forks;
 static bool reclaim_stopped;
 /* Callbacks run so far (progress, for the exit and fork handlers). Atomic. */
 static uint64_t reclaim_done;
-/* Callbacks queued so far. Atomic; written under reclaim_lock. */
+/* Callbacks queued so far. Atomic. */
 static uint64_t reclaim_queued;
 /* Batches taken (one grace period each), for tests. Atomic. */
 static uint64_t reclaim_batches;
+/* Under reclaim_lock: a drain runs callbacks on its own thread (the
+ * reclamation thread takes no batch meanwhile); the reclamation thread
+ * waits for it to end. */
+static bool reclaim_inline;
+static bool reclaim_inline_waiting;
+/* The calling thread runs callbacks for its inline drain: what they queue
+ * goes to inline_first's list, run by the same drain. */
+static __thread bool inline_running;
+static __thread struct rcu_head *inline_first, *inline_last;
 /* Under reclaim_lock: callbacks in the queue (reclaim_first's list). */
 static uint64_t reclaim_queue_len;
 /* Under reclaim_lock: threads waiting for the queue to be run (drains, the
@@ -152,7 +170,8 @@ void rcu_set_exit_lock_check(bool (*holds_lock)(void))
 /* Whether the calling thread may wait for callbacks to run. */
 static bool can_wait_for_callbacks(void)
 {
-    return !on_reclaim_thread && !rcu_thread_in_read_section() &&
+    return !on_reclaim_thread && !inline_running &&
+           !rcu_thread_in_read_section() &&
            !(exit_holds_lock && exit_holds_lock());
 }
 
@@ -251,8 +270,9 @@ static void run_callback(struct rcu_head *head)
 }
 
 /* Run @batch in order; stop early, returning what is left, once the exit
- * handler has stopped the thread or a fork() waits for it to park. */
-static struct rcu_head *run_batch(struct rcu_head *batch)
+ * handler has stopped the thread or a fork() waits for it to park.
+ * @lineage: on the reclamation thread (an inline drain keeps none). */
+static struct rcu_head *run_batch(struct rcu_head *batch, bool lineage)
 {
     while (batch) {
         struct rcu_head *next = (struct rcu_head *)batch->next.next;
@@ -262,7 +282,7 @@ static struct rcu_head *run_batch(struct rcu_head *batch)
             __atomic_load_n(&reclaim_forks, __ATOMIC_RELAXED)) {
             return batch;
         }
-        descendant = lineage_enter(batch);
+        descendant = lineage && lineage_enter(batch);
         run_callback(batch);
         if (descendant) {
             lineage_descendant_ran();
@@ -331,6 +351,13 @@ static void *reclaim_thread_main(void *arg)
             reclaim_parked = false;
             continue;
         }
+        if (reclaim_inline) {
+            /* a drain runs the queue: no batch of ours meanwhile */
+            reclaim_inline_waiting = true;
+            pthread_cond_wait(&reclaim_cond, &reclaim_lock);
+            reclaim_inline_waiting = false;
+            continue;
+        }
         if (!reclaim_first ||
             __atomic_load_n(&reclaim_stopped, __ATOMIC_RELAXED)) {
             if (!lingered &&
@@ -345,6 +372,7 @@ static void *reclaim_thread_main(void *arg)
                 tries = reclaim_first ? 1 : 0;
                 continue;
             }
+            tries = 0; /* an inline drain may have emptied the queue */
             reclaim_idle_waiting = true;
             pthread_cond_wait(&reclaim_cond, &reclaim_lock);
             reclaim_idle_waiting = false;
@@ -367,7 +395,7 @@ static void *reclaim_thread_main(void *arg)
 
         /* Everything in the batch was queued before this grace period. */
         synchronize_rcu();
-        batch = run_batch(batch);
+        batch = run_batch(batch, true);
 
         pthread_mutex_lock(&reclaim_lock);
         requeue_front_locked(batch); /* stopped, or parking for fork() */
@@ -380,13 +408,15 @@ static void *reclaim_thread_main(void *arg)
 static bool thread_idle_locked(uint64_t unused)
 {
     (void)unused;
-    return !reclaim_first && !reclaim_busy;
+    return !reclaim_first && !reclaim_busy && !reclaim_inline;
 }
 
-static bool thread_parked_locked(uint64_t unused)
+/* No callback runs until the fork: the thread (if any) is parked and no
+ * inline drain runs. */
+static bool fork_quiet_locked(uint64_t unused)
 {
     (void)unused;
-    return reclaim_parked;
+    return (reclaim_parked || !reclaim_started) && !reclaim_inline;
 }
 
 static bool callbacks_done_locked(uint64_t target)
@@ -497,23 +527,36 @@ static void reclaim_at_exit(void)
     }
 }
 
+/* Append @head to the list from *@first to *@last. */
+static void list_append(struct rcu_head **first, struct rcu_head **last,
+                        struct rcu_head *head)
+{
+    if (*last) {
+        (*last)->next.next = &head->next;
+    } else {
+        *first = head;
+    }
+    *last = head;
+}
+
 ADDRSPACE_EXPORT void addrspace_call_rcu1(struct rcu_head *head,
                                           AddrspaceRCUCBFunc *func)
 {
     head->func = func;
     head->next.next = NULL;
+    __atomic_fetch_add(&reclaim_queued, 1, __ATOMIC_RELAXED);
+    if (inline_running) {
+        /* queued by a callback that an inline drain runs: that drain runs
+         * it too, after a grace period */
+        list_append(&inline_first, &inline_last, head);
+        return;
+    }
     if (on_reclaim_thread) {
         lineage_queued(head); /* the ring is the thread's own */
     }
     pthread_mutex_lock(&reclaim_lock);
     reclaim_start_locked();
-    if (reclaim_last) {
-        reclaim_last->next.next = &head->next;
-    } else {
-        reclaim_first = head;
-    }
-    reclaim_last = head;
-    __atomic_store_n(&reclaim_queued, reclaim_queued + 1, __ATOMIC_RELAXED);
+    list_append(&reclaim_first, &reclaim_last, head);
     /* the first wakes an idle thread, which then batches; the minimum (or
      * a waiter) ends its batching sleep: not a wake-up per callback */
     if ((++reclaim_queue_len == 1 && reclaim_idle_waiting) ||
@@ -523,13 +566,73 @@ ADDRSPACE_EXPORT void addrspace_call_rcu1(struct rcu_head *head,
     pthread_mutex_unlock(&reclaim_lock);
 }
 
-ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
+/* Under reclaim_lock: whether a drain may run the queue itself: no batch
+ * or inline drain runs, nobody else waits for the queue (so no drain
+ * marker is queued), no drain waits on the lineage, no fork is prepared. */
+static bool inline_drain_possible_locked(void)
+{
+    return !reclaim_busy && !reclaim_inline && !reclaim_urgent &&
+           !__atomic_load_n(&reclaim_forks, __ATOMIC_RELAXED) &&
+           !drain_waiting && descendants_len == 0;
+}
+
+/*
+ * Run the queue on the calling thread, then what its callbacks queue,
+ * each round after a grace period. Called with reclaim_lock held and
+ * inline_drain_possible_locked(); returns with it released. Return: false
+ * when the exit handler or a fork() stopped it between two callbacks
+ * (what was left went back to the queue's front, in order).
+ */
+static bool drain_inline_locked(void)
+{
+    struct rcu_head *batch = reclaim_first, *tail;
+
+    reclaim_first = reclaim_last = NULL;
+    reclaim_queue_len = 0;
+    reclaim_inline = true;
+    pthread_mutex_unlock(&reclaim_lock);
+
+    inline_running = true;
+    while (batch) {
+        __atomic_fetch_add(&reclaim_batches, 1, __ATOMIC_RELAXED);
+        /* everything in it was queued before this grace period */
+        synchronize_rcu();
+        batch = run_batch(batch, false);
+        if (batch) {
+            break; /* stopped */
+        }
+        batch = inline_first;
+        inline_first = inline_last = NULL;
+    }
+    inline_running = false;
+
+    pthread_mutex_lock(&reclaim_lock);
+    if (batch && inline_first) {
+        /* what the callbacks that ran queued comes after the rest */
+        for (tail = batch; tail->next.next;) {
+            tail = (struct rcu_head *)tail->next.next;
+        }
+        tail->next.next = &inline_first->next;
+        inline_first = inline_last = NULL;
+    }
+    requeue_front_locked(batch);
+    reclaim_inline = false;
+    if (reclaim_inline_waiting) {
+        pthread_cond_signal(&reclaim_cond);
+    }
+    pthread_cond_broadcast(&reclaim_idle); /* the exit and fork handlers */
+    pthread_mutex_unlock(&reclaim_lock);
+    return batch == NULL;
+}
+
+/* drain_call_rcu(); @here: the caller may run the callbacks itself. */
+static void drain(bool here)
 {
     DrainMarker *marker;
     unsigned bql_depth;
 
     rcu_check_not_reading("drain_call_rcu");
-    if (on_reclaim_thread) {
+    if (on_reclaim_thread || inline_running) {
         fprintf(stderr, "addrspace: drain_call_rcu() from a call_rcu "
                         "callback would wait for itself\n");
         abort();
@@ -537,11 +640,22 @@ ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
     if (__atomic_load_n(&reclaim_stopped, __ATOMIC_ACQUIRE)) {
         return; /* after the exit handler: nothing will run any more */
     }
-    marker = g_new0(DrainMarker, 1);
     /* QEMU's drain_call_rcu() drops the big lock while it waits: the
      * callbacks it waits for may need it (an owner's release changes the
      * tree, which takes it) */
     bql_depth = bql_release_all();
+    if (here && !(exit_holds_lock && exit_holds_lock())) {
+        pthread_mutex_lock(&reclaim_lock);
+        if (!inline_drain_possible_locked()) {
+            pthread_mutex_unlock(&reclaim_lock);
+        } else if (drain_inline_locked() ||
+                   __atomic_load_n(&reclaim_stopped, __ATOMIC_ACQUIRE)) {
+            bql_reacquire(bql_depth);
+            return;
+        }
+        /* busy, or a fork() interrupted it: wait for the thread */
+    }
+    marker = g_new0(DrainMarker, 1);
     pthread_mutex_lock(&reclaim_lock);
     reclaim_urgent++; /* no batching while it waits */
     pthread_mutex_unlock(&reclaim_lock);
@@ -554,6 +668,16 @@ ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
     pthread_mutex_unlock(&reclaim_lock);
     bql_reacquire(bql_depth);
     g_free(marker);
+}
+
+ADDRSPACE_EXPORT void addrspace_drain_call_rcu(void)
+{
+    drain(false);
+}
+
+ADDRSPACE_EXPORT void addrspace_drain_call_rcu_inline(void)
+{
+    drain(true);
 }
 
 uint64_t rcu_reclaim_pending(void)
@@ -604,8 +728,9 @@ void rcu_reclaim_throttle(void)
         !__atomic_load_n(&reclaim_stopped, __ATOMIC_RELAXED)) {
         reclaim_urgent++;
         pthread_cond_signal(&reclaim_cond);
-        if (wait_for_thread_locked(callbacks_done_locked,
-                                   reclaim_queued - max / 2)) {
+        if (wait_for_thread_locked(
+                callbacks_done_locked,
+                __atomic_load_n(&reclaim_queued, __ATOMIC_RELAXED) - max / 2)) {
             throttle_gave_up_at =
                 __atomic_load_n(&reclaim_done, __ATOMIC_RELAXED) + 1;
         }
@@ -618,11 +743,11 @@ void rcu_reclaim_fork_prepare(void)
 {
     pthread_mutex_lock(&reclaim_lock);
     __atomic_store_n(&reclaim_forks, reclaim_forks + 1, __ATOMIC_RELAXED);
-    if (reclaim_started && can_wait_for_callbacks()) {
+    if ((reclaim_started || reclaim_inline) && can_wait_for_callbacks()) {
         /* may give up (a callback that blocks): its batch is then lost to
          * the child */
         pthread_cond_signal(&reclaim_cond);
-        (void)wait_for_thread_locked(thread_parked_locked, 0);
+        (void)wait_for_thread_locked(fork_quiet_locked, 0);
     }
     pthread_mutex_unlock(&reclaim_lock);
 }
@@ -630,9 +755,9 @@ void rcu_reclaim_fork_prepare(void)
 void rcu_reclaim_fork_lock(void)
 {
     pthread_mutex_lock(&reclaim_lock);
-    if (reclaim_started && !reclaim_parked && can_wait_for_callbacks()) {
+    if (!fork_quiet_locked(0) && can_wait_for_callbacks()) {
         /* it was in a long grace period, over now: try again */
-        (void)wait_for_thread_locked(thread_parked_locked, 0);
+        (void)wait_for_thread_locked(fork_quiet_locked, 0);
     }
 }
 
@@ -657,7 +782,11 @@ void rcu_reclaim_fork_child(void)
     __atomic_store_n(&reclaim_forks, 0, __ATOMIC_RELAXED);
     reclaim_parked = false;
     reclaim_idle_waiting = false; /* the thread is the parent's */
-    reclaim_urgent = 0;           /* the waiters were other threads */
+    reclaim_inline_waiting = false;
+    /* an inline drain goes on in the child only if the forking thread ran
+     * it (a callback that forks) */
+    reclaim_inline = inline_running;
+    reclaim_urgent = 0; /* the waiters were other threads */
     for (struct rcu_head *h = reclaim_first; h;
          h = (struct rcu_head *)h->next.next) {
         if (h->func == (AddrspaceRCUCBFunc *)drain_marker_reached) {

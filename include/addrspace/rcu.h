@@ -23,7 +23,9 @@
  *   while it waits, as QEMU's does.
  * - call_rcu() callbacks run on the library's reclamation thread, with no
  *   lock held, after a grace period; they may take locks and enter
- *   read-side sections.
+ *   read-side sections. A drain_call_rcu_inline() (an extension) may run
+ *   them on its own thread instead, one at a time and in queue order all
+ *   the same.
  * - Process exit: an exit handler, registered with atexit() when the first
  *   callback is queued (so it runs before the handlers a program registers
  *   at start-up, which exit() runs later), waits until every pending
@@ -190,7 +192,8 @@ void addrspace_synchronize_rcu(void);
  * form; QEMU name: call_rcu1()).
  * @head: the rcu_head embedded in the object to reclaim; the caller gives
  *        up the object, which must stay allocated until @func runs.
- * @func: callback, run on the library's reclamation thread with no lock
+ * @func: callback, run on the library's reclamation thread (or by an
+ *        addrspace_drain_call_rcu_inline() on its caller's) with no lock
  *        held.
  *
  * Never blocks. Allocates only when called by a callback (on the
@@ -226,6 +229,32 @@ void addrspace_call_rcu1(struct rcu_head *head, AddrspaceRCUCBFunc *func);
  * lock (the callbacks may need it); not from a callback.
  */
 void addrspace_drain_call_rcu(void);
+
+/**
+ * addrspace_drain_call_rcu_inline() - addrspace_drain_call_rcu() that may
+ * run the callbacks on the calling thread (an extension; QEMU 7.2 runs
+ * them on its call_rcu thread only).
+ *
+ * Waits for the same callbacks as addrspace_drain_call_rcu(). When the
+ * reclamation thread runs no batch and no other thread waits for the
+ * queue, the caller takes the whole queue (callbacks other threads queued
+ * before it included), waits for a grace period and runs it, then what
+ * those callbacks queue, after another grace period, until none is left:
+ * no thread wake-up, which makes a drain per fuzzing input or per device
+ * unplug several times cheaper. The reclamation thread takes no batch
+ * meanwhile, so callbacks still run one at a time and in queue order;
+ * callbacks other threads queue meanwhile run after it returns, on the
+ * reclamation thread. Otherwise (a batch running, a drain or the exit
+ * handler waiting, a fork() in preparation, which also interrupts it
+ * between two callbacks) it waits for the reclamation thread as
+ * addrspace_drain_call_rcu() does.
+ * The callbacks it runs see the calling thread: the big lock released
+ * (as the drain releases it), no read-side section, no update lock; they
+ * may queue callbacks but not drain.
+ * Context: as addrspace_drain_call_rcu(). A caller holding the memory
+ * update lock waits for the thread instead.
+ */
+void addrspace_drain_call_rcu_inline(void);
 
 /**
  * addrspace_rcu_set_reclaim_limit() - Set the backpressure limit: with more
@@ -376,6 +405,8 @@ static inline void addrspace_rcu_read_auto_unlock(int *guard)
 #define call_rcu1 addrspace_call_rcu1
 /** drain_call_rcu() - QEMU's name of addrspace_drain_call_rcu(). */
 #define drain_call_rcu addrspace_drain_call_rcu
+/** drain_call_rcu_inline() - Short name of addrspace_drain_call_rcu_inline(). */
+#define drain_call_rcu_inline addrspace_drain_call_rcu_inline
 /** RCUCBFunc - QEMU's name of AddrspaceRCUCBFunc. */
 typedef AddrspaceRCUCBFunc RCUCBFunc;
 /** RCU_FREE_OFFSET_LIMIT - Short name of ADDRSPACE_RCU_FREE_OFFSET_LIMIT. */

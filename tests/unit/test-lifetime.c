@@ -5,6 +5,7 @@
  * its regions any more: no tree link, alias or AddressSpace from another
  * owner, no FlatView, no reader inside a read-side section.
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,6 +529,108 @@ static void test_fork_writer_in_transaction(Tree *t, gconstpointer data)
     fork_and_check(t, FORK_OTHER_WRITING);
 }
 
+/* A callback that holds the thread running it until the gate opens. */
+typedef struct ForkGate {
+    struct rcu_head rcu;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    GThread *thread; /* the thread that runs it, once it does */
+    bool open;
+} ForkGate;
+
+static void fork_gate_reclaim(ForkGate *gate)
+{
+    pthread_mutex_lock(&gate->lock);
+    gate->thread = g_thread_self();
+    pthread_cond_broadcast(&gate->cond);
+    while (!gate->open) {
+        pthread_cond_wait(&gate->cond, &gate->lock);
+    }
+    pthread_mutex_unlock(&gate->lock);
+}
+
+static gpointer fork_gate_opener(gpointer opaque)
+{
+    ForkGate *gate = opaque;
+
+    g_usleep(50 * 1000); /* the fork has started waiting */
+    pthread_mutex_lock(&gate->lock);
+    gate->open = true;
+    pthread_cond_broadcast(&gate->cond);
+    pthread_mutex_unlock(&gate->lock);
+    return NULL;
+}
+
+static gpointer fork_inline_drainer(gpointer opaque)
+{
+    (void)opaque;
+    rcu_register_thread();
+    drain_call_rcu_inline();
+    rcu_unregister_thread();
+    return NULL;
+}
+
+/*
+ * fork() while another thread's inline drain runs a callback, with more
+ * queued behind it: the fork waits until the drain has stopped between two
+ * callbacks and put the rest back in the queue, so the child runs each of
+ * those once (and the parent too). Up to 20 tries for the drain to get the
+ * queue before the reclamation thread batches it.
+ */
+/* fewer than the 30 at which the reclamation thread takes a batch */
+#define FORK_BEHIND_GATE 10
+
+static void test_fork_during_inline_drain(Tree *t, gconstpointer data)
+{
+    bool inline_seen = false;
+
+    (void)data;
+    for (int tries = 0; tries < 20 && !inline_seen; tries++) {
+        ForkGate gate = {.open = false};
+        GThread *drainer, *opener, *ran_on;
+        gint count = 0;
+        int status;
+        pid_t pid;
+
+        pthread_mutex_init(&gate.lock, NULL);
+        pthread_cond_init(&gate.cond, NULL);
+        drain_call_rcu();
+        g_usleep(5000); /* the thread ends that batch: it is not busy */
+        call_rcu(&gate, fork_gate_reclaim, rcu);
+        for (int i = 0; i < FORK_BEHIND_GATE; i++) {
+            Counted *c = g_new0(Counted, 1);
+
+            c->count = &count;
+            call_rcu(c, counted_reclaim, rcu);
+        }
+        drainer = g_thread_new("inline-drainer", fork_inline_drainer, NULL);
+        pthread_mutex_lock(&gate.lock);
+        while (!gate.thread) {
+            pthread_cond_wait(&gate.cond, &gate.lock);
+        }
+        ran_on = gate.thread;
+        pthread_mutex_unlock(&gate.lock);
+        opener = g_thread_new("opener", fork_gate_opener, &gate);
+        inline_seen = ran_on == drainer;
+        if (inline_seen) {
+            pid = fork();
+            g_assert_cmpint(pid, >=, 0);
+            if (pid == 0) {
+                _exit(fork_child_work(t, &count, FORK_BEHIND_GATE));
+            }
+            g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+            g_assert_true(WIFEXITED(status));
+            g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+        }
+        g_thread_join(opener);
+        g_thread_join(drainer);
+        g_assert_cmpint(g_atomic_int_get(&count), ==, FORK_BEHIND_GATE);
+        pthread_mutex_destroy(&gate.lock);
+        pthread_cond_destroy(&gate.cond);
+    }
+    g_assert_true(inline_seen);
+}
+
 /* --- caller bugs on owners ----------------------------------------------- */
 
 static gint static_owner_released;
@@ -624,6 +727,7 @@ int main(int argc, char **argv)
     ADD("/lifetime/fork/reader-in-section", test_fork_reader_in_section);
     ADD("/lifetime/fork/writer-in-transaction",
         test_fork_writer_in_transaction);
+    ADD("/lifetime/fork/during-inline-drain", test_fork_during_inline_drain);
     g_test_add_func("/lifetime/owner/ref-at-zero-ignored",
                     test_owner_ref_at_zero_ignored);
     g_test_add_func("/lifetime/exit/in-transaction-does-not-wait",

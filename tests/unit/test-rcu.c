@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the RCU layer's API contract. */
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -99,22 +101,25 @@ static void test_drain_waits_for_descendants(void)
 
 typedef struct Gate {
     struct rcu_head rcu;
-    GMutex lock;
-    GCond cond;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
     bool entered;
     bool open;
+    GThread *thread; /* where it runs */
 } Gate;
 
-/* Holds the reclamation thread until the gate opens. */
+/* Holds the thread that runs it (the reclamation thread, or an inline
+ * drain's) until the gate opens. */
 static void gate_reclaim(Gate *gate)
 {
-    g_mutex_lock(&gate->lock);
+    pthread_mutex_lock(&gate->lock);
     gate->entered = true;
-    g_cond_broadcast(&gate->cond);
+    gate->thread = g_thread_self();
+    pthread_cond_broadcast(&gate->cond);
     while (!gate->open) {
-        g_cond_wait(&gate->cond, &gate->lock);
+        pthread_cond_wait(&gate->cond, &gate->lock);
     }
-    g_mutex_unlock(&gate->lock);
+    pthread_mutex_unlock(&gate->lock);
 }
 
 typedef struct Forever {
@@ -165,14 +170,14 @@ static void test_drain_ignores_later_chains(void)
     uint64_t base;
     GThread *drainer;
 
-    g_mutex_init(&gate.lock);
-    g_cond_init(&gate.cond);
+    pthread_mutex_init(&gate.lock, NULL);
+    pthread_cond_init(&gate.cond, NULL);
     call_rcu(&gate, gate_reclaim, rcu); /* the thread waits here */
-    g_mutex_lock(&gate.lock);
+    pthread_mutex_lock(&gate.lock);
     while (!gate.entered) {
-        g_cond_wait(&gate.cond, &gate.lock);
+        pthread_cond_wait(&gate.cond, &gate.lock);
     }
-    g_mutex_unlock(&gate.lock);
+    pthread_mutex_unlock(&gate.lock);
     base = rcu_reclaim_pending();
     queue_chain(3, &chain_ran);
     drainer = g_thread_new("drainer", drainer_main, &d);
@@ -182,17 +187,324 @@ static void test_drain_ignores_later_chains(void)
     forever->stop = &stop;
     forever->ran = &forever_ran;
     call_rcu(forever, forever_reclaim, rcu);
-    g_mutex_lock(&gate.lock);
+    pthread_mutex_lock(&gate.lock);
     gate.open = true;
-    g_cond_broadcast(&gate.cond);
-    g_mutex_unlock(&gate.lock);
+    pthread_cond_broadcast(&gate.cond);
+    pthread_mutex_unlock(&gate.lock);
     g_thread_join(drainer);
     g_assert_cmpint(g_atomic_int_get(&d.seen), ==, 3);
     g_atomic_int_set(&stop, 1);
     drain_call_rcu();
     g_assert_cmpint(g_atomic_int_get(&forever_ran), >, 0);
-    g_mutex_clear(&gate.lock);
-    g_cond_clear(&gate.cond);
+    pthread_mutex_destroy(&gate.lock);
+    pthread_cond_destroy(&gate.cond);
+}
+
+/* --- drains that run the callbacks themselves ----------------------------- */
+
+/* A callback that notes where and in which order it ran, and that no
+ * other callback ran at the same time. */
+typedef struct Where {
+    struct rcu_head rcu;
+    int order;
+    int left; /* queue one more, order + 1, until 0 */
+} Where;
+
+static GThread *where_thread[16];
+static int where_order[16];
+static gint where_count, where_running, where_overlaps;
+
+static void where_reclaim(Where *w)
+{
+    int n;
+
+    if (g_atomic_int_add(&where_running, 1) != 0) {
+        g_atomic_int_inc(&where_overlaps);
+    }
+    n = g_atomic_int_add(&where_count, 1);
+    if (n < 16) {
+        where_thread[n] = g_thread_self();
+        where_order[n] = w->order;
+    }
+    if (w->left > 0) {
+        Where *next = g_new0(Where, 1);
+
+        next->order = w->order + 1;
+        next->left = w->left - 1;
+        call_rcu(next, where_reclaim, rcu);
+    }
+    g_atomic_int_add(&where_running, -1);
+    g_free(w);
+}
+
+static void queue_where(int order, int left)
+{
+    Where *w = g_new0(Where, 1);
+
+    w->order = order;
+    w->left = left;
+    call_rcu(w, where_reclaim, rcu);
+}
+
+static void where_reset(void)
+{
+    g_atomic_int_set(&where_count, 0);
+    g_atomic_int_set(&where_overlaps, 0);
+    memset(where_thread, 0, sizeof(where_thread));
+}
+
+/* Give the reclamation thread time to end the batch a drain just waited
+ * for: an inline drain leaves the queue to it while it is busy. Only the
+ * odds of the inline path depend on it, not what the tests assert. */
+static void settle(void)
+{
+    g_usleep(5000);
+}
+
+/*
+ * The inline drain runs what was queued, and what that queues (a chain of
+ * three after five single callbacks: orders 0-4, then 5, 6, 7), in queue
+ * order, and returns when all of it ran. When the reclamation thread is
+ * idle it runs them on the calling thread; the thread may have taken the
+ * queue first (after its up to 50 ms of batching, on a loaded machine), so
+ * up to 20 tries, and at least one must have run here.
+ */
+static void test_drain_inline_runs_here(void)
+{
+    int here = 0, tries;
+
+    for (tries = 0; tries < 20 && !here; tries++) {
+        bool all_here = true;
+
+        drain_call_rcu(); /* an empty queue */
+        settle();
+        where_reset();
+        for (int i = 0; i < 4; i++) {
+            queue_where(i, 0);
+        }
+        queue_where(4, 3);
+        drain_call_rcu_inline();
+        g_assert_cmpint(g_atomic_int_get(&where_count), ==, 8);
+        g_assert_cmpint(g_atomic_int_get(&where_overlaps), ==, 0);
+        for (int i = 0; i < 8; i++) {
+            g_assert_cmpint(where_order[i], ==, i);
+            all_here &= where_thread[i] == g_thread_self();
+        }
+        here += all_here;
+    }
+    g_test_message("ran on the calling thread after %d tries", tries);
+    g_assert_cmpint(here, ==, 1);
+}
+
+typedef struct InlineDrainer {
+    GThread *thread;
+    gint done;
+} InlineDrainer;
+
+static gpointer inline_drainer_main(gpointer opaque)
+{
+    InlineDrainer *d = opaque;
+
+    rcu_register_thread();
+    drain_call_rcu_inline();
+    g_atomic_int_set(&d->done, 1);
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static void gate_wait_entered(Gate *gate)
+{
+    pthread_mutex_lock(&gate->lock);
+    while (!gate->entered) {
+        pthread_cond_wait(&gate->cond, &gate->lock);
+    }
+    pthread_mutex_unlock(&gate->lock);
+}
+
+static bool gate_thread_is(Gate *gate, GThread *thread)
+{
+    bool is;
+
+    pthread_mutex_lock(&gate->lock);
+    is = gate->thread == thread;
+    pthread_mutex_unlock(&gate->lock);
+    return is;
+}
+
+static void gate_open(Gate *gate)
+{
+    pthread_mutex_lock(&gate->lock);
+    gate->open = true;
+    pthread_cond_broadcast(&gate->cond);
+    pthread_mutex_unlock(&gate->lock);
+}
+
+/*
+ * While the reclamation thread runs a callback, an inline drain does not
+ * run the queue itself (callbacks run one at a time, in order): it waits
+ * for the thread, which runs the callback queued after the busy one once
+ * that one returned.
+ */
+static void test_drain_inline_waits_for_busy_thread(void)
+{
+    Gate gate = {.open = false};
+    InlineDrainer d = {0};
+
+    pthread_mutex_init(&gate.lock, NULL);
+    pthread_cond_init(&gate.cond, NULL);
+    where_reset();
+    call_rcu(&gate, gate_reclaim, rcu); /* the thread takes it, waits */
+    gate_wait_entered(&gate);
+    queue_where(0, 0);
+    d.thread = g_thread_new("inline-drainer", inline_drainer_main, &d);
+    g_usleep(100 * 1000);
+    g_assert_cmpint(g_atomic_int_get(&where_count), ==, 0);
+    g_assert_cmpint(g_atomic_int_get(&d.done), ==, 0);
+    gate_open(&gate);
+    g_thread_join(d.thread);
+    g_assert_cmpint(g_atomic_int_get(&where_count), ==, 1);
+    g_assert_true(where_thread[0] != d.thread);
+    pthread_mutex_destroy(&gate.lock);
+    pthread_cond_destroy(&gate.cond);
+}
+
+/*
+ * While an inline drain runs a callback, the reclamation thread takes no
+ * batch: a callback queued meanwhile by another thread stays pending well
+ * past the thread's 50 ms of batching and runs after the drain's. Up to 20
+ * tries for the drain to get the queue (see above).
+ */
+static void test_drain_inline_holds_thread(void)
+{
+    bool inline_seen = false;
+
+    for (int tries = 0; tries < 20 && !inline_seen; tries++) {
+        Gate gate = {.open = false};
+        InlineDrainer d = {0};
+
+        pthread_mutex_init(&gate.lock, NULL);
+        pthread_cond_init(&gate.cond, NULL);
+        drain_call_rcu();
+        settle();
+        where_reset();
+        call_rcu(&gate, gate_reclaim, rcu);
+        d.thread = g_thread_new("inline-drainer", inline_drainer_main, &d);
+        gate_wait_entered(&gate);
+        inline_seen =
+            g_thread_self() != d.thread && gate_thread_is(&gate, d.thread);
+        queue_where(0, 0);
+        if (inline_seen) {
+            g_usleep(150 * 1000);
+            g_assert_cmpint(g_atomic_int_get(&where_count), ==, 0);
+        }
+        gate_open(&gate);
+        g_thread_join(d.thread);
+        drain_call_rcu();
+        g_assert_cmpint(g_atomic_int_get(&where_count), ==, 1);
+        pthread_mutex_destroy(&gate.lock);
+        pthread_cond_destroy(&gate.cond);
+    }
+    g_assert_true(inline_seen);
+}
+
+/* A callback that an inline drain runs may not drain: it would wait for
+ * itself. Runs in a subprocess (up to 20 tries for the drain to get the
+ * queue; a callback on the reclamation thread aborts the same way). */
+static void drain_from_callback(struct rcu_head *head)
+{
+    (void)head;
+    drain_call_rcu();
+}
+
+static void test_drain_inline_from_callback_aborts(void)
+{
+    static struct rcu_head head;
+
+    if (g_test_subprocess()) {
+        call_rcu1(&head, drain_from_callback);
+        drain_call_rcu_inline();
+        return;
+    }
+    g_test_trap_subprocess(NULL, 30 * G_USEC_PER_SEC,
+                           G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_failed();
+    g_test_trap_assert_stderr("*drain_call_rcu()*callback*wait for itself*");
+}
+
+/*
+ * Threads queueing callbacks (some of which queue another) and draining,
+ * inline or not, at the same time: every callback runs once, never two at
+ * once; each drain returns with its own callbacks run. Under
+ * ThreadSanitizer, no race.
+ */
+enum { STRESS_THREADS = 4, STRESS_ROUNDS = 300 };
+
+typedef struct Counted {
+    struct rcu_head rcu;
+    gint *ran;
+    bool again;
+} Counted;
+
+static gint counted_running, counted_overlaps;
+
+static void counted_reclaim(Counted *c)
+{
+    if (g_atomic_int_add(&counted_running, 1) != 0) {
+        g_atomic_int_inc(&counted_overlaps);
+    }
+    g_atomic_int_inc(c->ran);
+    if (c->again) {
+        Counted *next = g_new0(Counted, 1);
+
+        next->ran = c->ran;
+        call_rcu(next, counted_reclaim, rcu);
+    }
+    g_atomic_int_add(&counted_running, -1);
+    g_free(c);
+}
+
+static gpointer stress_main(gpointer opaque)
+{
+    gint *failures = opaque;
+    gint ran = 0;
+    int queued = 0;
+
+    rcu_register_thread();
+    for (int round = 0; round < STRESS_ROUNDS; round++) {
+        for (int i = 0; i < 1 + round % 5; i++) {
+            Counted *c = g_new0(Counted, 1);
+
+            c->ran = &ran;
+            c->again = i == 0;
+            queued += 1 + c->again; /* c is the callback's from here */
+            call_rcu(c, counted_reclaim, rcu);
+        }
+        if (round % 3 == 2) {
+            drain_call_rcu();
+        } else {
+            drain_call_rcu_inline();
+        }
+        if (g_atomic_int_get(&ran) != queued) {
+            g_atomic_int_inc(failures);
+        }
+    }
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static void test_drain_inline_concurrent(void)
+{
+    GThread *threads[STRESS_THREADS];
+    gint failures = 0;
+
+    for (int i = 0; i < STRESS_THREADS; i++) {
+        threads[i] = g_thread_new("stress", stress_main, &failures);
+    }
+    for (int i = 0; i < STRESS_THREADS; i++) {
+        g_thread_join(threads[i]);
+    }
+    g_assert_cmpint(g_atomic_int_get(&failures), ==, 0);
+    g_assert_cmpint(g_atomic_int_get(&counted_overlaps), ==, 0);
 }
 
 static void test_guard_nests(void)
@@ -590,6 +902,16 @@ int main(int argc, char **argv)
                     test_drain_waits_for_descendants);
     g_test_add_func("/rcu/drain/ignores-later-chains",
                     test_drain_ignores_later_chains);
+    g_test_add_func("/rcu/drain-inline/runs-here-in-order",
+                    test_drain_inline_runs_here);
+    g_test_add_func("/rcu/drain-inline/waits-for-busy-thread",
+                    test_drain_inline_waits_for_busy_thread);
+    g_test_add_func("/rcu/drain-inline/holds-the-thread",
+                    test_drain_inline_holds_thread);
+    g_test_add_func("/rcu/drain-inline/from-callback-aborts",
+                    test_drain_inline_from_callback_aborts);
+    g_test_add_func("/rcu/drain-inline/concurrent",
+                    test_drain_inline_concurrent);
     g_test_add_func("/rcu/guard/nests", test_guard_nests);
     g_test_add_func("/rcu/guard/return-unlocks", test_guard_return);
     g_test_add_func("/rcu/enter-exit/nests", test_enter_exit);
