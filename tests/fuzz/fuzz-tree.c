@@ -698,7 +698,7 @@ static void state_destroy(State *s)
         }
     }
     memory_region_transaction_commit();
-    drain_call_rcu(); /* the views point at the regions */
+    drain_call_rcu_inline(); /* the views point at the regions */
     for (int i = 0; i < s->t.count; i++) {
         if (!s->dev[i]) {
             memory_region_finalize(s->t.n[i].mr);
@@ -713,7 +713,7 @@ static void state_destroy(State *s)
         }
     }
     if (devices) {
-        drain_call_rcu(); /* the testdevs' release: inside this input */
+        drain_call_rcu_inline(); /* the testdevs' release: inside this input */
     }
 }
 
