@@ -414,7 +414,7 @@ REF_ORACLE static void check_view(State *s)
         return; /* nothing changed since the last comparison */
     }
     ref_build_kids(&s->t);
-    ref_resolve_space(&s->t, 0, s->ans, LIMIT);
+    ref_paint_space(&s->t, 0, s->ans, LIMIT);
     fv = address_space_get_flatview(&s->as);
     nr = flatview_nr_sections(fv);
     /* one pass: the sections are in address order, so a cursor finds the

@@ -41,7 +41,7 @@ typedef enum Kind {
 static const char *const kind_names[] = {"container", "ram",    "rom",  "romd",
                                          "io",        "reserv", "alias"};
 
-static inline bool kind_terminates(Kind k)
+REF_ORACLE static inline bool kind_terminates(Kind k)
 {
     return k != K_CONTAINER && k != K_ALIAS;
 }
@@ -216,10 +216,83 @@ REF_ORACLE static inline int ref_resolve_space(const RefTree *t, int root,
     return eff;
 }
 
+/*
+ * The same answers as ref_resolve_space(), computed a region at a time
+ * rather than an address at a time (a fuzzer compares a view with the
+ * model several times an input; test-render-model checks on every tree it
+ * draws that the two agree). ref_paint() gives the answer of node @i,
+ * whose offset 0 sits at space address @base, to every address of
+ * [@lo, @hi) that nothing before it answered (node -1), in the order
+ * ref_resolve() tries them: an alias's target, the subregions in render
+ * order, then the region itself if it terminates.
+ */
+REF_ORACLE static inline void ref_paint(const RefTree *t, int i, int64_t base,
+                                        int64_t lo, int64_t hi, bool ro,
+                                        bool nv, Answer *ans)
+{
+    const Node *r = &t->n[i];
+
+    if (!r->enabled) {
+        return;
+    }
+    /* the region covers [base, base + size) */
+    if (lo < base) {
+        lo = base;
+    }
+    if (hi <= lo) {
+        return;
+    }
+    if (r->size < (uint64_t)(hi - base)) {
+        hi = base + (int64_t)r->size;
+        if (hi <= lo) {
+            return;
+        }
+    }
+    ro |= r->readonly;
+    nv |= r->nonvolatile;
+    if (r->kind == K_ALIAS) {
+        ref_paint(t, r->alias, base - (int64_t)r->alias_offset, lo, hi, ro, nv,
+                  ans);
+        return;
+    }
+    for (int k = 0; k < t->nkids[i]; k++) {
+        int c = t->kids[i][k];
+
+        ref_paint(t, c, base + (int64_t)t->n[c].addr, lo, hi, ro, nv, ans);
+    }
+    if (!kind_terminates(r->kind)) {
+        return;
+    }
+    for (int64_t a = lo; a < hi; a++) {
+        if (ans[a].node < 0) {
+            ans[a] = (Answer){.node = i,
+                              .offset = (uint64_t)(a - base),
+                              .readonly = ro,
+                              .nonvolatile = nv};
+        }
+    }
+}
+
+/* ref_resolve_space()'s answers, by ref_paint(). */
+REF_ORACLE static inline int ref_paint_space(const RefTree *t, int root,
+                                             Answer *ans, uint64_t limit)
+{
+    int eff = ref_flatview_root(t, root);
+
+    for (uint64_t a = 0; a < limit; a++) {
+        ans[a].node = -1;
+    }
+    if (eff >= 0) {
+        ref_paint(t, eff, (int64_t)t->n[eff].addr, 0, (int64_t)limit, false,
+                  false, ans);
+    }
+    return eff;
+}
+
 /* Whether @to is @from or reachable from it through subregions or alias
  * targets (disabled ones included); @seen: REF_MAX_REGIONS false flags. */
-static inline bool ref_reaches_seen(const RefTree *t, int from, int to,
-                                    bool *seen)
+REF_ORACLE static inline bool ref_reaches_seen(const RefTree *t, int from,
+                                               int to, bool *seen)
 {
     if (from == to) {
         return true;
@@ -240,7 +313,7 @@ static inline bool ref_reaches_seen(const RefTree *t, int from, int to,
     return false;
 }
 
-static inline bool ref_reaches(const RefTree *t, int from, int to)
+REF_ORACLE static inline bool ref_reaches(const RefTree *t, int from, int to)
 {
     bool seen[REF_MAX_REGIONS] = {false};
 

@@ -50,6 +50,7 @@ typedef struct Model {
     RefTree t; /* the model tree; t.kids in render order, per check */
     uint64_t seq;
     Answer ans[LIMIT];
+    Answer painted[LIMIT];     /* ref_paint_space()'s, compared with ans */
     bool touched[MAX_REGIONS]; /* changed by a successful call this round */
     AddressSpace as[2];
     int as_root[2];
@@ -214,6 +215,25 @@ static bool check_as(Model *m, int k, FlatView *fv, int *eff_out)
     eff = ref_resolve_space(&m->t, m->as_root[k], m->ans, LIMIT);
     *eff_out = eff;
     m->views_checked++;
+    /* the fuzzer's faster form of the model gives the same answers */
+    g_assert_cmpint(ref_paint_space(&m->t, m->as_root[k], m->painted, LIMIT),
+                    ==, eff);
+    for (uint64_t a = 0; a < LIMIT; a++) {
+        const Answer *w = &m->ans[a], *p = &m->painted[a];
+
+        if (w->node != p->node ||
+            (w->node >= 0 &&
+             (w->offset != p->offset || w->readonly != p->readonly ||
+              w->nonvolatile != p->nonvolatile))) {
+            return fail(m,
+                        "as%d address 0x%" PRIx64 ": ref_resolve_space() "
+                        "says %d@0x%" PRIx64 "%s%s, ref_paint_space() "
+                        "%d@0x%" PRIx64 "%s%s",
+                        k, a, w->node, w->offset, w->readonly ? " ro" : "",
+                        w->nonvolatile ? " nv" : "", p->node, p->offset,
+                        p->readonly ? " ro" : "", p->nonvolatile ? " nv" : "");
+        }
+    }
     if (flatview_root(fv) != (eff >= 0 ? m->t.n[eff].mr : NULL)) {
         tree_print_view(fv);
         return fail(m, "as%d: view root %s, expected %s", k,
