@@ -240,14 +240,15 @@ void addrspace_drain_call_rcu(void);
  * queue, the caller takes the whole queue (callbacks other threads queued
  * before it included), waits for a grace period and runs it, then what
  * those callbacks queue, after another grace period, until none is left:
- * no thread wake-up, which makes a drain per fuzzing input or per device
- * unplug several times cheaper. The reclamation thread takes no batch
- * meanwhile, so callbacks still run one at a time and in queue order;
- * callbacks other threads queue meanwhile run after it returns, on the
- * reclamation thread. Otherwise (a batch running, a drain or the exit
- * handler waiting, a fork() in preparation, which also interrupts it
- * between two callbacks) it waits for the reclamation thread as
- * addrspace_drain_call_rcu() does.
+ * the drain costs the grace periods and the callbacks, and no thread
+ * wake-up (the reclamation thread's, then the caller's), which suits a
+ * drain per fuzzing input or per device unplug. The reclamation thread
+ * takes no batch meanwhile, so callbacks still run one at a time and in
+ * queue order; callbacks other threads queue meanwhile run after it
+ * returns, on the reclamation thread. Otherwise (a batch running, a
+ * drain or the exit handler waiting, a fork() in preparation, which also
+ * interrupts it between two callbacks) it waits for the reclamation
+ * thread as addrspace_drain_call_rcu() does.
  * The callbacks it runs see the calling thread: the big lock released
  * (as the drain releases it), no read-side section, no update lock; they
  * may queue callbacks but not drain.

@@ -408,8 +408,9 @@ static void test_drain_inline_holds_thread(void)
 }
 
 /* A callback that an inline drain runs may not drain: it would wait for
- * itself. Runs in a subprocess (up to 20 tries for the drain to get the
- * queue; a callback on the reclamation thread aborts the same way). */
+ * itself. Runs in a subprocess. (Should the reclamation thread take the
+ * callback first, it aborts the same way; run inline without the check,
+ * the drain would hang until the subprocess's 30 s timeout.) */
 static void drain_from_callback(struct rcu_head *head)
 {
     (void)head;
