@@ -406,7 +406,9 @@ static inline void addrspace_rcu_read_auto_unlock(int *guard)
 #define call_rcu1 addrspace_call_rcu1
 /** drain_call_rcu() - QEMU's name of addrspace_drain_call_rcu(). */
 #define drain_call_rcu addrspace_drain_call_rcu
-/** drain_call_rcu_inline() - Short name of addrspace_drain_call_rcu_inline(). */
+/**
+ * drain_call_rcu_inline() - Short name of addrspace_drain_call_rcu_inline().
+ */
 #define drain_call_rcu_inline addrspace_drain_call_rcu_inline
 /** RCUCBFunc - QEMU's name of AddrspaceRCUCBFunc. */
 typedef AddrspaceRCUCBFunc RCUCBFunc;

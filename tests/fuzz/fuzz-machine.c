@@ -79,7 +79,8 @@ void fuzz_machine_reset(FuzzMachine *fm)
         testdev_log_clear(td);
     }
     if (fm->committed) {
-        drain_call_rcu_inline(); /* the replaced views, freed inside this input */
+        /* the replaced views, freed inside this input */
+        drain_call_rcu_inline();
         fm->committed = false;
     }
 }

@@ -265,10 +265,11 @@ static void settle(void)
 /*
  * The inline drain runs what was queued, and what that queues (four
  * callbacks, then one that starts a chain of three more: orders 0-4, then
- * 5, 6, 7), in queue order, and returns when all of it ran. When the reclamation thread is
- * idle it runs them on the calling thread; the thread may have taken the
- * queue first (after its up to 50 ms of batching, on a loaded machine), so
- * up to 20 tries, and at least one must have run here.
+ * 5, 6, 7), in queue order, and returns when all of it ran. When the
+ * reclamation thread is idle it runs them on the calling thread; the
+ * thread may have taken the queue first (after its up to 50 ms of
+ * batching, on a loaded machine), so up to 20 tries, and at least one must
+ * have run here.
  */
 static void test_drain_inline_runs_here(void)
 {
