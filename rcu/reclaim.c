@@ -585,7 +585,7 @@ static bool inline_drain_possible_locked(void)
  */
 static bool drain_inline_locked(void)
 {
-    struct rcu_head *batch = reclaim_first, *tail;
+    struct rcu_head *batch = reclaim_first;
 
     reclaim_first = reclaim_last = NULL;
     reclaim_queue_len = 0;
@@ -607,14 +607,10 @@ static bool drain_inline_locked(void)
     inline_running = false;
 
     pthread_mutex_lock(&reclaim_lock);
-    if (batch && inline_first) {
-        /* what the callbacks that ran queued comes after the rest */
-        for (tail = batch; tail->next.next;) {
-            tail = (struct rcu_head *)tail->next.next;
-        }
-        tail->next.next = &inline_first->next;
-        inline_first = inline_last = NULL;
-    }
+    /* stopped: what the callbacks that ran queued, then in front of it
+     * the rest of the batch (both NULL when it ran to the end) */
+    requeue_front_locked(inline_first);
+    inline_first = inline_last = NULL;
     requeue_front_locked(batch);
     reclaim_inline = false;
     if (reclaim_inline_waiting) {
