@@ -199,19 +199,27 @@ REF_ORACLE static inline int ref_flatview_root(const RefTree *t, int i)
     return -1;
 }
 
+/* The start of both forms below: every answer a hole; returns the
+ * effective root of a view over @root. */
+REF_ORACLE static inline int ref_space_start(const RefTree *t, int root,
+                                             Answer *ans, uint64_t limit)
+{
+    for (uint64_t a = 0; a < limit; a++) {
+        ans[a].node = -1;
+    }
+    return ref_flatview_root(t, root);
+}
+
 /* What the view of an AddressSpace over @root must show at each address
  * below @limit, into @ans[0..@limit). Returns the effective root. */
 REF_ORACLE static inline int ref_resolve_space(const RefTree *t, int root,
                                                Answer *ans, uint64_t limit)
 {
-    int eff = ref_flatview_root(t, root);
+    int eff = ref_space_start(t, root, ans, limit);
 
-    for (uint64_t a = 0; a < limit; a++) {
-        ans[a].node = -1;
-        if (eff >= 0) {
-            ref_resolve(t, eff, (int64_t)a - (int64_t)t->n[eff].addr, false,
-                        false, &ans[a]);
-        }
+    for (uint64_t a = 0; eff >= 0 && a < limit; a++) {
+        ref_resolve(t, eff, (int64_t)a - (int64_t)t->n[eff].addr, false, false,
+                    &ans[a]);
     }
     return eff;
 }
@@ -277,11 +285,8 @@ REF_ORACLE static inline void ref_paint(const RefTree *t, int i, int64_t base,
 REF_ORACLE static inline int ref_paint_space(const RefTree *t, int root,
                                              Answer *ans, uint64_t limit)
 {
-    int eff = ref_flatview_root(t, root);
+    int eff = ref_space_start(t, root, ans, limit);
 
-    for (uint64_t a = 0; a < limit; a++) {
-        ans[a].node = -1;
-    }
     if (eff >= 0) {
         ref_paint(t, eff, (int64_t)t->n[eff].addr, 0, (int64_t)limit, false,
                   false, ans);
