@@ -30,8 +30,13 @@
 
 #ifdef FUZZ_LIBFUZZER
 /* The bound's own code: no coverage counters (its edges are not code under
- * test, and would only add to libFuzzer's cov). */
-#define WORK_BOUND __attribute__((no_sanitize("coverage"), noinline))
+ * test, and would only add to libFuzzer's cov), and no ASan checks (it
+ * reads every byte of every input before the input runs, and is harness
+ * code, not code under test; the replay test does not build it). Its
+ * entry point is not inlined into the instrumented
+ * LLVMFuzzerTestOneInput(), and its small helpers are inlined. */
+#define WORK_BOUND __attribute__((no_sanitize("coverage", "address")))
+#define WORK_BOUND_INLINE WORK_BOUND __attribute__((always_inline)) inline
 
 /* Memory bytes all the memory commands of one input may ask for. */
 #define FUZZ_QTEST_MEMORY_BYTES (64u << 10)
@@ -56,6 +61,33 @@ typedef struct WorkSeen {
     uint64_t slow;     /* memory command bytes in a device */
     uint64_t slow_dma; /* copy bytes read from or written to a device */
 } WorkSeen;
+
+/* A blank as the session splits words (a line's \r counted as one). */
+WORK_BOUND_INLINE static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* What follows @prefix in the NUL-terminated @word, or NULL if @word
+ * does not start with it (a loop, not strncmp(): the sanitizers' string
+ * calls report every compare to libFuzzer, and the bound's compares are
+ * not the input's). */
+WORK_BOUND_INLINE static const char *after_prefix(const char *word,
+                                                  const char *prefix)
+{
+    while (*prefix && *word == *prefix) {
+        word++;
+        prefix++;
+    }
+    return *prefix ? NULL : word;
+}
+
+WORK_BOUND_INLINE static bool word_is(const char *word, const char *name)
+{
+    const char *rest = after_prefix(word, name);
+
+    return rest && !*rest;
+}
 
 /* The default board's devices in its memory space: an access there is a
  * callback per 1 to 8 bytes (the flash's in ROM-device mode only on
@@ -139,15 +171,21 @@ WORK_BOUND static void dma_register(WorkSeen *w, uint64_t offset, uint32_t v)
 WORK_BOUND static void dma_write_line(WorkSeen *w, char *const *words)
 {
     static const char sizes[] = "bwlq";
-    const char *sz;
+    const char *sz = after_prefix(words[0], "write");
+    unsigned shift = 0;
     uint64_t addr, v, size, offset;
     char *end;
 
-    if (strncmp(words[0], "write", 5) != 0 || !words[0][5] ||
-        words[0][6] != '\0' || !(sz = strchr(sizes, words[0][5]))) {
+    if (!sz || !sz[0] || sz[1]) {
         return;
     }
-    size = 1u << (sz - sizes);
+    while (sizes[shift] && sizes[shift] != sz[0]) {
+        shift++;
+    }
+    if (!sizes[shift]) {
+        return;
+    }
+    size = 1u << shift;
     addr = g_ascii_strtoull(words[1], &end, 0);
     v = g_ascii_strtoull(words[2], &end, 0);
     offset = addr - MACHINE_DMA_TESTDEV_BASE;
@@ -204,10 +242,42 @@ WORK_BOUND static void memory_command(WorkSeen *w, const char *addr_word,
     }
 }
 
+/* Copies the word at *@pp (blanks before it skipped; a NUL ends it, as it
+ * ends the session's) to @store, cut to @cap - 1 bytes; *@cut: it was
+ * longer. Returns false at @end. */
+WORK_BOUND_INLINE static bool next_word(const char **pp, const char *end,
+                                        char *store, size_t cap, bool *cut)
+{
+    const char *p = *pp;
+    size_t w = 0;
+
+    while (p < end && *p && blank(*p)) {
+        p++;
+    }
+    if (p == end) {
+        *pp = p;
+        return false;
+    }
+    for (; p < end && *p && !blank(*p); p++) {
+        if (w < cap - 1) {
+            store[w] = *p;
+        }
+        w++; /* the rest of a cut word is skipped */
+    }
+    *cut = w >= cap;
+    store[MIN(w, cap - 1)] = '\0';
+    *pp = p;
+    return true;
+}
+
 /* Adds what one line's memory command or DMA start asks for to @seen (a
  * conservative reading of the session's parser: a line it reads otherwise
  * costs time, no more). Words are split as the session splits them; one
- * too long to copy counts as the largest SIZE when it is one. */
+ * too long to copy counts as the largest SIZE when it is one. This runs
+ * before every input: plain loops over the bytes rather than strchr(),
+ * memcpy() or strcmp(), whose sanitizer versions check and report every
+ * call, and a line whose command is none of those counted is not split
+ * further. */
 WORK_BOUND static void line_cost(const char *line, size_t len, WorkSeen *seen)
 {
     /* the memory commands, and how they write (memory_command()) */
@@ -223,53 +293,45 @@ WORK_BOUND static void line_cost(const char *line, size_t len, WorkSeen *seen)
     char *words[4] = {NULL};
     bool cut[4] = {false};
     const char *p = line, *end = line + len;
+    int cmd = -1;
     char *stop;
     uint64_t v;
     int n = 0;
 
-    while (n < 4) {
-        size_t w;
-
-        while (p < end && strchr(" \t\r", *p) && *p) {
-            p++;
-        }
-        if (p == end) {
-            break;
-        }
-        for (w = 0; p + w < end && !strchr(" \t\r", p[w]); w++) {
-        }
-        cut[n] = w >= sizeof(store[n]);
-        w = MIN(w, sizeof(store[n]) - 1);
-        memcpy(store[n], p, w);
-        store[n][w] = '\0';
+    if (!next_word(&p, end, store[0], sizeof(store[0]), &cut[0]) ||
+        !(store[0][0] == 'r' || store[0][0] == 'b' || store[0][0] == 'w' ||
+          store[0][0] == 'm')) {
+        return; /* no command counted starts otherwise */
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cmds) && cmd < 0; i++) {
+        cmd = word_is(store[0], cmds[i].name) ? (int)i : -1;
+    }
+    if (cmd < 0 && !after_prefix(store[0], "write")) {
+        return; /* neither a memory command nor a register write */
+    }
+    words[n++] = store[0];
+    while (n < 4 && next_word(&p, end, store[n], sizeof(store[n]), &cut[n])) {
         words[n] = store[n];
-        p += w;
-        while (p < end && !strchr(" \t\r", *p)) {
-            p++; /* the rest of a cut word */
-        }
         n++;
     }
     if (n < 3) {
         return;
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
-        if (strcmp(words[0], cmds[i].name) == 0) {
-            v = cut[2] ? QTEST_MAX_SIZE : g_ascii_strtoull(words[2], &stop, 0);
-            if (v <= QTEST_MAX_SIZE) {
-                memory_command(seen, words[1], cut[1], v, cmds[i].writes);
-            }
-            return;
+    if (cmd >= 0) {
+        v = cut[2] ? QTEST_MAX_SIZE : g_ascii_strtoull(words[2], &stop, 0);
+        if (v <= QTEST_MAX_SIZE) {
+            memory_command(seen, words[1], cut[1], v, cmds[cmd].writes);
         }
-    }
-    if (n == 3 && !cut[1] && !cut[2]) {
+    } else if (n == 3 && !cut[1] && !cut[2]) {
         dma_write_line(seen, words);
-    } else if (n == 3 && strncmp(words[0], "write", 5) == 0) {
+    } else if (n == 3) {
         /* a writeb/w/l/q too long to read here: any register, any copy */
         dma_bulk_write(seen, MACHINE_DMA_TESTDEV_BASE, 1, true);
     }
 }
 
-WORK_BOUND static bool within_work_bound(const uint8_t *data, size_t size)
+WORK_BOUND __attribute__((noinline)) static bool
+within_work_bound(const uint8_t *data, size_t size)
 {
     const char *p = (const char *)data, *end = p + size;
     WorkSeen w = {
