@@ -41,7 +41,7 @@ static inline void fuzz_note_u64(GString *transcript, uint64_t v)
  * (FUZZ_LIBFUZZER) allows fewer: a step that reaches the budget is as
  * good a test there, at a fraction of the time per input. */
 #ifdef FUZZ_LIBFUZZER
-#define FUZZ_CLOCK_BUDGET 64u
+#define FUZZ_CLOCK_BUDGET 16u
 #else
 #define FUZZ_CLOCK_BUDGET 4096u
 #endif
