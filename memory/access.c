@@ -418,16 +418,25 @@ static inline const FlatSection *cursor_find(Cursor *k, const FlatViewIndex *ix,
 }
 
 /*
- * The section holding @addr, the byte after the section at @k: its
- * neighbour in the chunk when that starts there (an access crossing
- * adjacent sections searches once), else a lookup.
+ * The section holding @addr, where the last step ended: the section at @k
+ * while it still holds @addr (an MMIO chunk ends inside its section: the
+ * next chunk needs no search), its neighbour in the chunk when that starts
+ * there (an access crossing adjacent sections searches once), else a
+ * lookup (a hole, or @addr wrapped past 2^64).
  */
 static inline const FlatSection *cursor_next(Cursor *k, const FlatViewIndex *ix,
                                              hwaddr addr)
 {
-    if (k->c && k->i + 1 < k->c->nr && k->c->starts[k->i + 1] == addr) {
-        k->i++;
-        return &k->c->sections[k->i];
+    if (k->c) {
+        const FlatSection *s = &k->c->sections[k->i];
+
+        if (addr >= s->region.start && addr <= s->region.last) {
+            return s;
+        }
+        if (k->i + 1 < k->c->nr && k->c->starts[k->i + 1] == addr) {
+            k->i++;
+            return &k->c->sections[k->i];
+        }
     }
     return cursor_find(k, ix, addr);
 }
@@ -521,8 +530,6 @@ static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
             return res | MEMTX_DECODE_ERROR;
         }
         addr += done; /* past 2^64 it wraps to 0, as QEMU 7.2's loop does */
-        /* a step may end inside the section (MMIO chunks): then the
-         * neighbour does not start at @addr and the lookup runs */
         s = cursor_next(&k, ix, addr);
     }
 }
