@@ -111,17 +111,8 @@ static void dma(AddressSpace *as, FuzzInput *in, uint32_t budget[2],
         budget[1] -= slow ? MIN(len, budget[1]) : 0;
     }
 
-    address_space_stq_le(as, MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_SRC_LO,
-                         src, MEMTXATTRS_UNSPECIFIED, &res);
-    address_space_stq_le(as, MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_DST_LO,
-                         dst, MEMTXATTRS_UNSPECIFIED, &res);
-    address_space_stl_le(as, MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_LEN,
-                         len, MEMTXATTRS_UNSPECIFIED, &res);
-    address_space_stl_le(as, MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_CMD,
-                         DMA_TESTDEV_CMD_COPY, MEMTXATTRS_UNSPECIFIED, &res);
-    status = address_space_ldl_le(
-        as, MACHINE_DMA_TESTDEV_BASE + DMA_TESTDEV_REG_STATUS,
-        MEMTXATTRS_UNSPECIFIED, &res);
+    status = fuzz_dma_testdev_copy(as, MACHINE_DMA_TESTDEV_BASE, src, dst, len,
+                                   &res);
     fuzz_note_u64(transcript, status);
     fuzz_note_u64(transcript, res);
 }

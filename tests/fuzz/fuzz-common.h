@@ -102,4 +102,11 @@ MemTxResult fuzz_typed_access_value(AddressSpace *as, unsigned which, hwaddr a,
 MemTxResult fuzz_typed_access(AddressSpace *as, unsigned which, hwaddr a,
                               uint64_t v, MemTxAttrs attrs);
 
+/* Start a copy of @len bytes from @src to @dst by the dma-testdev whose
+ * registers are at @base in @as (its 64-bit source and destination, its
+ * length, then the copy command); returns its status register after, and
+ * in *@res the status load's result. */
+uint32_t fuzz_dma_testdev_copy(AddressSpace *as, hwaddr base, uint64_t src,
+                               uint64_t dst, uint32_t len, MemTxResult *res);
+
 #endif /* TESTS_FUZZ_FUZZ_COMMON_H */

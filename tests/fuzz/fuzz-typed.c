@@ -6,6 +6,7 @@
  * expands count their edges but do not call into libFuzzer at every
  * compare of an address with a section's bounds.
  */
+#include "dma-testdev.h"
 #include "fuzz-common.h"
 
 MemTxResult fuzz_typed_access_value(AddressSpace *as, unsigned which, hwaddr a,
@@ -87,4 +88,17 @@ MemTxResult fuzz_typed_access(AddressSpace *as, unsigned which, hwaddr a,
     uint64_t loaded;
 
     return fuzz_typed_access_value(as, which, a, v, attrs, &loaded);
+}
+
+uint32_t fuzz_dma_testdev_copy(AddressSpace *as, hwaddr base, uint64_t src,
+                               uint64_t dst, uint32_t len, MemTxResult *res)
+{
+    const MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
+
+    address_space_stq_le(as, base + DMA_TESTDEV_REG_SRC_LO, src, attrs, res);
+    address_space_stq_le(as, base + DMA_TESTDEV_REG_DST_LO, dst, attrs, res);
+    address_space_stl_le(as, base + DMA_TESTDEV_REG_LEN, len, attrs, res);
+    address_space_stl_le(as, base + DMA_TESTDEV_REG_CMD, DMA_TESTDEV_CMD_COPY,
+                         attrs, res);
+    return address_space_ldl_le(as, base + DMA_TESTDEV_REG_STATUS, attrs, res);
 }
