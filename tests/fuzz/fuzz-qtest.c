@@ -35,7 +35,7 @@
  * code, not code under test; the replay test does not build it). Its
  * entry point is not inlined into the instrumented
  * LLVMFuzzerTestOneInput(), and its small helpers are inlined. */
-#define WORK_BOUND __attribute__((no_sanitize("coverage", "address")))
+#define WORK_BOUND        __attribute__((no_sanitize("coverage", "address")))
 #define WORK_BOUND_INLINE WORK_BOUND __attribute__((always_inline)) inline
 
 /* Memory bytes all the memory commands of one input may ask for. */
