@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The harnesses' typed accesses (fuzz-common.h), out of line: in the
- * libFuzzer binaries this file is built without comparison tracing, as the
- * library is (tests/fuzz/meson.build), so that the inline access paths it
- * expands count their edges but do not call into libFuzzer at every
- * compare of an address with a section's bounds.
+ * The harnesses' typed accesses and the dma-testdev's register writes
+ * (fuzz-common.h), out of line: in the libFuzzer binaries this file is
+ * built without comparison tracing, as the library is
+ * (tests/fuzz/meson.build), so that the inline access paths it expands
+ * count their edges but do not call into libFuzzer at every compare of an
+ * address with a section's bounds.
  */
 #include "dma-testdev.h"
 #include "fuzz-common.h"
