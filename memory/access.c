@@ -418,25 +418,28 @@ static inline const FlatSection *cursor_find(Cursor *k, const FlatViewIndex *ix,
 }
 
 /*
- * The section holding @addr, where the last step ended: the section at @k
- * while it still holds @addr (an MMIO chunk ends inside its section: the
- * next chunk needs no search), its neighbour in the chunk when that starts
- * there (an access crossing adjacent sections searches once), else a
- * lookup (a hole, or @addr wrapped past 2^64).
+ * The section holding @addr, where the last step ended: the neighbour of
+ * the section at @k in its chunk when that starts there (a RAM run ends at
+ * its section's end: an access crossing adjacent sections searches once,
+ * and tests nothing more), the section at @k while it still holds @addr
+ * (an MMIO chunk ends inside its section: the next chunk needs no search),
+ * else a lookup (a hole, or @addr wrapped past 2^64).
  */
 static inline const FlatSection *cursor_next(Cursor *k, const FlatViewIndex *ix,
                                              hwaddr addr)
 {
-    if (k->c) {
-        const FlatSection *s = &k->c->sections[k->i];
+    const FlatSection *s;
 
-        if (addr >= s->region.start && addr <= s->region.last) {
-            return s;
-        }
-        if (k->i + 1 < k->c->nr && k->c->starts[k->i + 1] == addr) {
-            k->i++;
-            return &k->c->sections[k->i];
-        }
+    if (!k->c) {
+        return cursor_find(k, ix, addr);
+    }
+    if (k->i + 1 < k->c->nr && k->c->starts[k->i + 1] == addr) {
+        k->i++;
+        return &k->c->sections[k->i];
+    }
+    s = &k->c->sections[k->i];
+    if (addr >= s->region.start && addr <= s->region.last) {
+        return s;
     }
     return cursor_find(k, ix, addr);
 }
