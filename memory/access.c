@@ -371,6 +371,49 @@ uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
 }
 
 /*
+ * A buffer access's MMIO chunks in @s from @addr on (@len >= 1 left): what
+ * memory_section_access_step() does chunk by chunk while the next chunk
+ * starts in @s, with the target, the way and the byte order found once
+ * (QEMU looks each chunk up; the section it finds is this one). The view
+ * cannot change under the loop: a callback's commit publishes a new view,
+ * and the access keeps the one it started with, as QEMU's loop does.
+ * Returns the bytes done, 0 if @s is not reached through ops in this
+ * direction (or attrs.memory refuses it: the step does that); the last
+ * chunk may pass the section's end, or 2^64.
+ */
+static uint64_t io_run(const AddressSpace *as, const FlatSection *s,
+                       hwaddr addr, uint8_t *buf, uint64_t len, bool is_write,
+                       MemTxAttrs attrs, MemTxResult *res)
+{
+    uint64_t done = 0;
+    bool tbe;
+    Target t;
+
+    if (!s || (s->region.impl_flags & FLAT_SECTION_IOMMU) || attrs.memory) {
+        return 0;
+    }
+    target_of_section(s, addr, &t);
+    if (target_way(&t, is_write, true) != WAY_IO) {
+        return 0;
+    }
+    tbe = target_order(as, false);
+    for (;;) {
+        uint64_t c = step_mmio(&t, addr, buf + done, len - done, is_write,
+                               attrs, tbe, res);
+
+        done += c;
+        /* stop at the access's end, and where the next chunk starts past
+         * the section (c <= 8: the new address wrapped iff it is below c) */
+        if (done == len || addr + c < c || c >= t.section_left) {
+            return done;
+        }
+        addr += c;
+        t.xlat += c;
+        t.section_left -= c;
+    }
+}
+
+/*
  * The bytes of a buffer access at @addr (@len >= 1 left) that @s, the
  * section holding @addr or NULL, serves with one copy: plain RAM with
  * direct access in that direction, up to the section's end; 0 for every
@@ -491,7 +534,8 @@ static uint64_t hole_run(const FlatViewIndex *ix, hwaddr addr, uint64_t l)
 
 /* The read-side part of a buffer access: one step per section, RAM copied
  * in this frame; crossing into an adjacent section needs no search; a hole
- * crossed in one step (hole_run()). */
+ * crossed in one step (hole_run()), an MMIO section's chunks in one loop
+ * (io_run()). */
 static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
                               hwaddr addr, MemTxAttrs attrs, uint8_t *buf,
                               hwaddr len, bool is_write)
@@ -517,8 +561,11 @@ static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
             }
             res |= MEMTX_DECODE_ERROR;
         } else {
-            done = memory_section_access_step(s, addr, buf, len, is_write,
-                                              attrs, as, false, &res);
+            done = io_run(as, s, addr, buf, len, is_write, attrs, &res);
+            if (done == 0) {
+                done = memory_section_access_step(s, addr, buf, len, is_write,
+                                                  attrs, as, false, &res);
+            }
         }
         if (done == len) {
             return res;
