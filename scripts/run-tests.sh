@@ -78,6 +78,12 @@ if [ "${CI:-}" = true ]; then
 else
     fuzz_seconds=${FUZZ_SECONDS:-10}
 fi
+# The working corpus lives in memory (/dev/shm, where there is one): a run
+# writes and deletes thousands of small files, and on a disk file system
+# finding free inodes among the ones just deleted was 7% of fuzz-access's
+# time (perf); on tmpfs it is nothing.
+fuzz_tmp=()
+[ -d /dev/shm ] && [ -w /dev/shm ] && fuzz_tmp=(-p /dev/shm)
 if [ "$fuzz_seconds" -gt 0 ]; then
     CC=clang CXX=clang++ configure "$p-fuzz" "${all[@]}" \
         -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true \
@@ -87,7 +93,7 @@ if [ "$fuzz_seconds" -gt 0 ]; then
         [ -f "$fuzzer" ] && [ -x "$fuzzer" ] || continue
         name=${fuzzer##*/fuzz-}
         echo "=== fuzz-$name: ${fuzz_seconds}s ==="
-        corpus=$(mktemp -d)
+        corpus=$(mktemp -d "${fuzz_tmp[@]}")
         cp tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null || true
         regressions=()
         [ -d tests/fuzz/regressions/"$name" ] &&
