@@ -298,10 +298,8 @@ WORK_BOUND static void line_cost(const char *line, size_t len, WorkSeen *seen)
     uint64_t v;
     int n = 0;
 
-    if (!next_word(&p, end, store[0], sizeof(store[0]), &cut[0]) ||
-        !(store[0][0] == 'r' || store[0][0] == 'b' || store[0][0] == 'w' ||
-          store[0][0] == 'm')) {
-        return; /* no command counted starts otherwise */
+    if (!next_word(&p, end, store[0], sizeof(store[0]), &cut[0])) {
+        return;
     }
     for (size_t i = 0; i < G_N_ELEMENTS(cmds) && cmd < 0; i++) {
         cmd = word_is(store[0], cmds[i].name) ? (int)i : -1;
