@@ -462,10 +462,11 @@ static inline const FlatSection *cursor_find(Cursor *k, const FlatViewIndex *ix,
 
 /*
  * The section holding @addr, where the last step ended: the neighbour of
- * the section at @k in its chunk when that starts there (a RAM run ends at
- * its section's end: an access crossing adjacent sections searches once,
- * and tests nothing more), the section at @k while it still holds @addr
- * (an MMIO chunk ends inside its section: the next chunk needs no search),
+ * the section at @k in its chunk when that starts there (a RAM run or an
+ * io_run() ends at its section's end: an access crossing adjacent sections
+ * searches once, and tests nothing more), the section at @k while it still
+ * holds @addr (a step that ends inside its section, an MMIO chunk of the
+ * hooked path or an IOMMU translation's block: the next needs no search),
  * else a lookup (a hole, or @addr wrapped past 2^64).
  */
 static inline const FlatSection *cursor_next(Cursor *k, const FlatViewIndex *ix,
