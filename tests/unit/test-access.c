@@ -152,10 +152,61 @@ static void test_short_lengths(void)
     machine_free(m);
 }
 
+/* Where test_lookup_sizes() puts region @i of @n. */
+static hwaddr lookup_addr(unsigned i, unsigned n, bool top)
+{
+    return top && i == n - 1 ? UINT64_MAX - 0xfff : 0x10000 + i * 0x2000ull;
+}
+
+/*
+ * The inline RAM test, flatview_index_direct(), in the view @ix of regions
+ * [@first, @n) of test_lookup_sizes(): at a section's first and last word
+ * the host address of its RAM; with flags no section has, false and the
+ * section flatview_index_find() gives, for the out-of-line path; false
+ * and no section in a hole.
+ */
+static void check_direct(const FlatViewIndex *ix, MemoryRegion *r,
+                         unsigned first, unsigned n, bool top)
+{
+    const uint32_t no = FLAT_SECTION_HOST | FLAT_SECTION_IOMMU;
+
+    for (unsigned i = first; i < n; i++) {
+        hwaddr at = lookup_addr(i, n, top);
+        uint8_t *ram = memory_region_get_ram_ptr(&r[i]);
+
+        for (hwaddr off = 0; off < 0x1000; off += 0xffc) {
+            const FlatSection *s = NULL;
+            uint8_t *host = NULL;
+
+            g_assert_true(flatview_index_direct(ix, at + off, 4,
+                                                FLAT_SECTION_HOST,
+                                                FLAT_SECTION_HOST, &host, &s));
+            g_assert_true(host == ram + off);
+            g_assert_false(
+                flatview_index_direct(ix, at + off, 4, no, no, &host, &s));
+            g_assert_nonnull(s);
+            g_assert_true(s == flatview_index_find(ix, at + off));
+            g_assert_true(s->mr == &r[i]);
+        }
+        if (!(top && i == n - 1)) {
+            const FlatSection *s = &(const FlatSection){0};
+            uint8_t *host = NULL;
+
+            g_assert_false(flatview_index_direct(ix, at + 0x1000, 1,
+                                                 FLAT_SECTION_HOST,
+                                                 FLAT_SECTION_HOST, &host, &s));
+            g_assert_null(s);
+        }
+    }
+}
+
 /*
  * The lookup in views of 1 to 130 sections (one to three chunks, each
  * size of a chunk's search): every section found at its first and last
- * byte, holes between them, and the last byte of the space.
+ * byte, holes between them, and the last byte of the space; the inline
+ * RAM test (check_direct()) in the view and in each view after deleting
+ * the regions one at a time from the lowest (incremental commits, down
+ * to views of one chunk and one section).
  */
 static void test_lookup_sizes(void)
 {
@@ -174,8 +225,7 @@ static void test_lookup_sizes(void)
             for (unsigned i = 0; i < n; i++) {
                 /* every other 4 KiB page; with @top the last one ends
                  * at 2^64 - 1 */
-                hwaddr at = top && i == n - 1 ? UINT64_MAX - 0xfff
-                                              : 0x10000 + i * 0x2000ull;
+                hwaddr at = lookup_addr(i, n, top);
 
                 g_assert_true(
                     memory_region_init_ram(&r[i], NULL, "r", 0x1000, NULL));
@@ -188,8 +238,7 @@ static void test_lookup_sizes(void)
             g_assert_null(flatview_index_find(ix, 0xffff));
             for (unsigned i = 0; i < n; i++) {
                 const FlatSection *s;
-                hwaddr at = top && i == n - 1 ? UINT64_MAX - 0xfff
-                                              : 0x10000 + i * 0x2000ull;
+                hwaddr at = lookup_addr(i, n, top);
 
                 s = flatview_index_find(ix, at);
                 g_assert_nonnull(s);
@@ -206,6 +255,18 @@ static void test_lookup_sizes(void)
                 g_assert_null(flatview_index_find(ix, UINT64_MAX));
             }
             rcu_read_unlock();
+            for (unsigned first = 0; first < n; first++) {
+                if (first) {
+                    g_assert_true(
+                        memory_region_del_subregion(&sys, &r[first - 1], NULL));
+                }
+                rcu_read_lock();
+                ix = address_space_index_rcu(&as);
+                check_direct(ix, r, first, n, top);
+                /* a view of one section is one chunk */
+                g_assert_true(first < n - 1 || ix->nr_chunks == 1);
+                rcu_read_unlock();
+            }
             address_space_destroy(&as);
             memory_region_finalize(&sys);
             for (unsigned i = 0; i < n; i++) {
