@@ -8,14 +8,14 @@
  * 32-bit load. The self-check also proves the loads hit: the four pages of
  * the window are filled once each, nothing goes uncached.
  *
- * floor_ns_per_op and floor_ratio: the least any such cache's hit can cost
- * on this machine, timed in the same run against the same baseline. The
- * loop below is a bare direct-mapped cache of the same shape (page tag and
- * host delta per entry, the same index and key), filled once for the
- * window, with no generation, no read-side section and no result: the
- * address, the tag compare, the delta, the load. Whatever W13's ratio
- * target asks below floor_ratio no translation cache that keeps a tag and
- * a delta per page can meet here.
+ * floor_ns_per_op and floor_ratio: what a hit of a bare direct-mapped
+ * cache of the same shape costs on this machine (page tag and host delta
+ * per entry, the same index and key), timed in the same run against the
+ * same baseline. It is filled once for the window and has no generation,
+ * no read-side section and no result: the address, the tag compare, the
+ * delta, the load. A ratio below floor_ratio asks a translation cache
+ * that keeps a tag and a delta per page to cost less than this one,
+ * which validates nothing.
  */
 #include <addrspace/tlb.h>
 
@@ -112,7 +112,7 @@ static void w13_run(BenchContext *ctx)
     GError *err = NULL;
     AsTlbStats st;
     uint64_t want = 0;
-    BenchResult r, floor;
+    BenchResult r, bare;
 
     w->f = bench_ram_new(ctx, BENCH_RAM_SIZE, BENCH_WINDOW, false);
     if (!w->f) {
@@ -161,11 +161,11 @@ static void w13_run(BenchContext *ctx)
         goto out;
     }
     r = bench_measure(ctx, tlb_ld4, raw_ld4, w);
-    floor = bench_measure(ctx, floor_ld4, raw_ld4, w);
+    bare = bench_measure(ctx, floor_ld4, raw_ld4, w);
     bench_report_result(ctx, "W13_tlb_ld4", r,
                         (const BenchField[]){
-                            {"floor_ns_per_op", floor.ns_per_op},
-                            {"floor_ratio", floor.ratio},
+                            {"floor_ns_per_op", bare.ns_per_op},
+                            {"floor_ratio", bare.ratio},
                         },
                         2);
 out:
