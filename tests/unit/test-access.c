@@ -158,83 +158,126 @@ static hwaddr lookup_addr(unsigned i, unsigned n, bool top)
     return top && i == n - 1 ? UINT64_MAX - 0xfff : 0x10000 + i * 0x2000ull;
 }
 
-/*
- * The inline RAM test, flatview_index_direct(), in the view @ix of regions
- * [@first, @n) of test_lookup_sizes(): at a section's first and last word
- * the host address of its RAM; with flags no section has, false and the
- * section flatview_index_find() gives, for the out-of-line path; false
- * and no section in a hole.
- */
-static void check_direct(const FlatViewIndex *ix, MemoryRegion *r,
-                         unsigned first, unsigned n, bool top)
+/* The sizes of test_lookup_sizes() and the direct tests after it. */
+static const unsigned lookup_sizes[] = {1,  2,  7,  8,  9,  15, 16,
+                                        17, 33, 63, 64, 65, 130};
+
+/* @n RAM regions of 4 KiB at lookup_addr() in an AddressSpace. */
+typedef struct LookupSpace {
+    MemoryRegion sys;
+    MemoryRegion *r;
+    AddressSpace as;
+    unsigned n;
+    bool top;
+} LookupSpace;
+
+static void lookup_space_init(LookupSpace *l, unsigned n, bool top)
 {
-    const uint32_t no = FLAT_SECTION_HOST | FLAT_SECTION_IOMMU;
+    l->r = g_new0(MemoryRegion, n);
+    l->n = n;
+    l->top = top;
+    g_assert_true(
+        memory_region_init(&l->sys, NULL, "system", UINT64_MAX, NULL));
+    for (unsigned i = 0; i < n; i++) {
+        /* every other 4 KiB page; with @top the last one ends at 2^64 - 1 */
+        g_assert_true(
+            memory_region_init_ram(&l->r[i], NULL, "r", 0x1000, NULL));
+        g_assert_true(memory_region_add_subregion(
+            &l->sys, lookup_addr(i, n, top), &l->r[i], NULL));
+    }
+    g_assert_true(address_space_init(&l->as, &l->sys, "lookup", NULL));
+}
 
-    for (unsigned i = first; i < n; i++) {
-        hwaddr at = lookup_addr(i, n, top);
-        uint8_t *ram = memory_region_get_ram_ptr(&r[i]);
+static void lookup_space_destroy(LookupSpace *l)
+{
+    address_space_destroy(&l->as);
+    memory_region_finalize(&l->sys);
+    for (unsigned i = 0; i < l->n; i++) {
+        memory_region_finalize(&l->r[i]);
+    }
+    drain_call_rcu();
+    g_free(l->r);
+}
 
+/*
+ * The inline RAM test, flatview_index_direct(), in @l's view when regions
+ * [0, @first) were deleted: at a region's first and last word the host
+ * address of its RAM; with flags no section has, and for a word whose
+ * last byte is one past the region's (past 2^64 for the top one), false
+ * and the
+ * section flatview_index_find() gives, for the out-of-line path; false and
+ * no section in a hole and where a deleted region was.
+ */
+static void check_direct(LookupSpace *l, unsigned first)
+{
+    const uint32_t host_iommu = FLAT_SECTION_HOST | FLAT_SECTION_IOMMU;
+    const FlatViewIndex *ix;
+
+    rcu_read_lock();
+    ix = address_space_index_rcu(&l->as);
+    for (unsigned i = 0; i < l->n; i++) {
+        hwaddr at = lookup_addr(i, l->n, l->top);
+        uint8_t *ram = memory_region_get_ram_ptr(&l->r[i]);
+        const FlatSection *s = NULL;
+        uint8_t *host = NULL;
+
+        if (i < first) {
+            s = &(const FlatSection){0};
+            g_assert_false(flatview_index_direct(ix, at, 4, FLAT_SECTION_HOST,
+                                                 FLAT_SECTION_HOST, &host, &s));
+            g_assert_null(s);
+            g_assert_null(flatview_index_find(ix, at));
+            continue;
+        }
         for (hwaddr off = 0; off < 0x1000; off += 0xffc) {
-            const FlatSection *s = NULL;
-            uint8_t *host = NULL;
-
             g_assert_true(flatview_index_direct(ix, at + off, 4,
                                                 FLAT_SECTION_HOST,
                                                 FLAT_SECTION_HOST, &host, &s));
             g_assert_true(host == ram + off);
-            g_assert_false(
-                flatview_index_direct(ix, at + off, 4, no, no, &host, &s));
+            s = NULL;
+            g_assert_false(flatview_index_direct(ix, at + off, 4, host_iommu,
+                                                 host_iommu, &host, &s));
             g_assert_nonnull(s);
             g_assert_true(s == flatview_index_find(ix, at + off));
-            g_assert_true(s->mr == &r[i]);
+            g_assert_true(s->mr == &l->r[i]);
         }
-        if (!(top && i == n - 1)) {
-            const FlatSection *s = &(const FlatSection){0};
-            uint8_t *host = NULL;
-
+        s = NULL;
+        g_assert_false(flatview_index_direct(ix, at + 0xffd, 4,
+                                             FLAT_SECTION_HOST,
+                                             FLAT_SECTION_HOST, &host, &s));
+        g_assert_nonnull(s);
+        g_assert_true(s->mr == &l->r[i]);
+        if (!(l->top && i == l->n - 1)) {
+            s = &(const FlatSection){0};
             g_assert_false(flatview_index_direct(ix, at + 0x1000, 1,
                                                  FLAT_SECTION_HOST,
                                                  FLAT_SECTION_HOST, &host, &s));
             g_assert_null(s);
         }
     }
+    g_assert_cmpuint(ix->nr_chunks, >=,
+                     (l->n - first + FLAT_CHUNK_SIZE - 1) / FLAT_CHUNK_SIZE);
+    /* no section left: no chunk; one section: one chunk */
+    g_assert_true(l->n - first > 1 || ix->nr_chunks == l->n - first);
+    rcu_read_unlock();
 }
 
 /*
  * The lookup in views of 1 to 130 sections (one to three chunks, each
  * size of a chunk's search): every section found at its first and last
- * byte, holes between them, and the last byte of the space; the inline
- * RAM test (check_direct()) in the view and in each view after deleting
- * the regions one at a time from the lowest (incremental commits, down
- * to views of one chunk and one section).
+ * byte, holes between them, and the last byte of the space.
  */
 static void test_lookup_sizes(void)
 {
-    static const unsigned sizes[] = {1,  2,  7,  8,  9,  15, 16,
-                                     17, 33, 63, 64, 65, 130};
-
-    for (size_t k = 0; k < G_N_ELEMENTS(sizes); k++) {
+    for (size_t k = 0; k < G_N_ELEMENTS(lookup_sizes); k++) {
         for (int top = 0; top < 2; top++) {
-            unsigned n = sizes[k];
-            MemoryRegion sys, *r = g_new0(MemoryRegion, n);
-            AddressSpace as;
+            unsigned n = lookup_sizes[k];
             const FlatViewIndex *ix;
+            LookupSpace l;
 
-            g_assert_true(
-                memory_region_init(&sys, NULL, "system", UINT64_MAX, NULL));
-            for (unsigned i = 0; i < n; i++) {
-                /* every other 4 KiB page; with @top the last one ends
-                 * at 2^64 - 1 */
-                hwaddr at = lookup_addr(i, n, top);
-
-                g_assert_true(
-                    memory_region_init_ram(&r[i], NULL, "r", 0x1000, NULL));
-                g_assert_true(
-                    memory_region_add_subregion(&sys, at, &r[i], NULL));
-            }
-            g_assert_true(address_space_init(&as, &sys, "lookup", NULL));
+            lookup_space_init(&l, n, top);
             rcu_read_lock();
-            ix = address_space_index_rcu(&as);
+            ix = address_space_index_rcu(&l.as);
             g_assert_null(flatview_index_find(ix, 0xffff));
             for (unsigned i = 0; i < n; i++) {
                 const FlatSection *s;
@@ -242,10 +285,10 @@ static void test_lookup_sizes(void)
 
                 s = flatview_index_find(ix, at);
                 g_assert_nonnull(s);
-                g_assert_true(s->mr == &r[i]);
+                g_assert_true(s->mr == &l.r[i]);
                 s = flatview_index_find(ix, at + 0xfff);
                 g_assert_nonnull(s);
-                g_assert_true(s->mr == &r[i]);
+                g_assert_true(s->mr == &l.r[i]);
                 if (!(top && i == n - 1)) {
                     g_assert_null(flatview_index_find(ix, at + 0x1000));
                     g_assert_null(flatview_index_find(ix, at + 0x1fff));
@@ -255,27 +298,43 @@ static void test_lookup_sizes(void)
                 g_assert_null(flatview_index_find(ix, UINT64_MAX));
             }
             rcu_read_unlock();
-            for (unsigned first = 0; first < n; first++) {
-                if (first) {
-                    g_assert_true(
-                        memory_region_del_subregion(&sys, &r[first - 1], NULL));
-                }
-                rcu_read_lock();
-                ix = address_space_index_rcu(&as);
-                check_direct(ix, r, first, n, top);
-                /* a view of one section is one chunk */
-                g_assert_true(first < n - 1 || ix->nr_chunks == 1);
-                rcu_read_unlock();
-            }
-            address_space_destroy(&as);
-            memory_region_finalize(&sys);
-            for (unsigned i = 0; i < n; i++) {
-                memory_region_finalize(&r[i]);
-            }
-            drain_call_rcu();
-            g_free(r);
+            lookup_space_destroy(&l);
         }
     }
+}
+
+/*
+ * The inline RAM test (check_direct()) in the views of test_lookup_sizes(),
+ * and with @deletes in each view after deleting the regions one at a time
+ * from the lowest: incremental commits, from three chunks down to one and
+ * to an empty view.
+ */
+static void lookup_direct_sizes(bool deletes)
+{
+    for (size_t k = 0; k < G_N_ELEMENTS(lookup_sizes); k++) {
+        for (int top = 0; top < 2; top++) {
+            LookupSpace l;
+
+            lookup_space_init(&l, lookup_sizes[k], top);
+            check_direct(&l, 0);
+            for (unsigned first = 1; deletes && first <= l.n; first++) {
+                g_assert_true(
+                    memory_region_del_subregion(&l.sys, &l.r[first - 1], NULL));
+                check_direct(&l, first);
+            }
+            lookup_space_destroy(&l);
+        }
+    }
+}
+
+static void test_lookup_direct(void)
+{
+    lookup_direct_sizes(false);
+}
+
+static void test_lookup_direct_after_deletes(void)
+{
+    lookup_direct_sizes(true);
 }
 
 static void test_hole_reads_zero_and_continues(void)
@@ -682,6 +741,9 @@ int main(int argc, char **argv)
     g_test_add_func("/access/buffer/cross-section", test_cross_section);
     g_test_add_func("/access/buffer/short-lengths", test_short_lengths);
     g_test_add_func("/access/lookup/chunk-sizes", test_lookup_sizes);
+    g_test_add_func("/access/lookup/direct", test_lookup_direct);
+    g_test_add_func("/access/lookup/direct-after-deletes",
+                    test_lookup_direct_after_deletes);
     g_test_add_func("/access/hole/reads-zero-and-continues",
                     test_hole_reads_zero_and_continues);
     g_test_add_func("/access/hole/typed-decode-error", test_hole_typed);
