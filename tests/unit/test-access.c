@@ -204,9 +204,8 @@ static void lookup_space_destroy(LookupSpace *l)
  * [0, @first) were deleted: at a region's first and last word the host
  * address of its RAM; with flags no section has, and for a word whose
  * last byte is one past the region's (past 2^64 for the top one), false
- * and the
- * section flatview_index_find() gives, for the out-of-line path; false and
- * no section in a hole and where a deleted region was.
+ * and the section flatview_index_find() gives, for the out-of-line path;
+ * false and no section in a hole and where a deleted region was.
  */
 static void check_direct(LookupSpace *l, unsigned first)
 {
