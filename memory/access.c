@@ -314,6 +314,33 @@ static uint64_t step_mmio(const Target *t, hwaddr addr, uint8_t *buf,
 }
 
 /*
+ * step_mmio(), and with @run the chunks after it while the next one starts
+ * in the section (QEMU looks each chunk up; the section it finds is this
+ * one: the access keeps the view it started with, whatever a callback
+ * commits). The last chunk may pass the section's end, or 2^64.
+ */
+static uint64_t step_mmio_run(Target *t, hwaddr addr, uint8_t *buf, uint64_t l,
+                              bool is_write, MemTxAttrs attrs, bool tbe,
+                              MemTxResult *res, bool run)
+{
+    uint64_t done = 0;
+
+    for (;;) {
+        uint64_t c =
+            step_mmio(t, addr, buf + done, l - done, is_write, attrs, tbe, res);
+
+        done += c;
+        /* c <= 8: the next address wrapped iff it is below c */
+        if (!run || done == l || addr + c < c || c >= t->section_left) {
+            return done;
+        }
+        addr += c;
+        t->xlat += c;
+        t->section_left -= c;
+    }
+}
+
+/*
  * A step on a hole or a write to ROM: unassigned ops (QEMU 7.2). A hole is
  * chunked like MMIO (at most 4 bytes, aligned) and, as in QEMU, not
  * clamped to the hole: a chunk may swallow the first bytes of the region
@@ -337,14 +364,22 @@ static uint64_t step_unassigned(bool hole, hwaddr addr, uint8_t *buf,
     return l;
 }
 
-uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
-                                    uint8_t *buf, uint64_t len, bool is_write,
-                                    MemTxAttrs attrs, const AddressSpace *as,
-                                    bool target_big_endian, MemTxResult *res)
+/*
+ * memory_section_access_step(); with @run an MMIO section's chunks go on
+ * while they stay in it (step_mmio_run()), unless an IOMMU translated the
+ * access: QEMU translates every chunk again.
+ */
+static uint64_t section_step(const FlatSection *section, hwaddr addr,
+                             uint8_t *buf, uint64_t len, bool is_write,
+                             MemTxAttrs attrs, const AddressSpace *as,
+                             bool target_big_endian, MemTxResult *res, bool run)
 {
     Target t;
     uint64_t l, limit;
 
+    if (section && (section->region.impl_flags & FLAT_SECTION_IOMMU)) {
+        run = false; /* every chunk is translated again */
+    }
     section = resolve_iommu(section, &addr, is_write, attrs, &limit);
     len = MIN(len, limit);
     target_of_section(section, addr, &t);
@@ -363,54 +398,20 @@ uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
     case WAY_DIRECT:
         return step_direct(&t, addr, buf, l, is_write);
     case WAY_IO:
-        return step_mmio(&t, addr, buf, l, is_write, attrs,
-                         target_order(as, target_big_endian), res);
+        return step_mmio_run(&t, addr, buf, l, is_write, attrs,
+                             target_order(as, target_big_endian), res, run);
     default:
         return step_unassigned(!section, addr, buf, l, is_write, res);
     }
 }
 
-/*
- * A buffer access's MMIO chunks in @s from @addr on (@len >= 1 left): what
- * memory_section_access_step() does chunk by chunk while the next chunk
- * starts in @s, with the target, the way and the byte order found once
- * (QEMU looks each chunk up; the section it finds is this one). The view
- * cannot change under the loop: a callback's commit publishes a new view,
- * and the access keeps the one it started with, as QEMU's loop does.
- * Returns the bytes done, 0 if @s is not reached through ops in this
- * direction (or attrs.memory refuses it: the step does that); the last
- * chunk may pass the section's end, or 2^64.
- */
-static uint64_t io_run(const AddressSpace *as, const FlatSection *s,
-                       hwaddr addr, uint8_t *buf, uint64_t len, bool is_write,
-                       MemTxAttrs attrs, MemTxResult *res)
+uint64_t memory_section_access_step(const FlatSection *section, hwaddr addr,
+                                    uint8_t *buf, uint64_t len, bool is_write,
+                                    MemTxAttrs attrs, const AddressSpace *as,
+                                    bool target_big_endian, MemTxResult *res)
 {
-    uint64_t done = 0;
-    bool tbe;
-    Target t;
-
-    if (!s || (s->region.impl_flags & FLAT_SECTION_IOMMU) || attrs.memory) {
-        return 0;
-    }
-    target_of_section(s, addr, &t);
-    if (target_way(&t, is_write, true) != WAY_IO) {
-        return 0;
-    }
-    tbe = target_order(as, false);
-    for (;;) {
-        uint64_t c = step_mmio(&t, addr, buf + done, len - done, is_write,
-                               attrs, tbe, res);
-
-        done += c;
-        /* stop at the access's end, and where the next chunk starts past
-         * the section (c <= 8: the new address wrapped iff it is below c) */
-        if (done == len || addr + c < c || c >= t.section_left) {
-            return done;
-        }
-        addr += c;
-        t.xlat += c;
-        t.section_left -= c;
-    }
+    return section_step(section, addr, buf, len, is_write, attrs, as,
+                        target_big_endian, res, false);
 }
 
 /*
@@ -463,7 +464,7 @@ static inline const FlatSection *cursor_find(Cursor *k, const FlatViewIndex *ix,
 /*
  * The section holding @addr, where the last step ended: the neighbour of
  * the section at @k in its chunk when that starts there (a RAM run or an
- * io_run() ends at its section's end: an access crossing adjacent sections
+ * MMIO run ends at its section's end: an access crossing adjacent sections
  * searches once, and tests nothing more), the section at @k while it still
  * holds @addr (a step that ends inside its section, an MMIO chunk of the
  * hooked path or an IOMMU translation's block: the next needs no search),
@@ -535,8 +536,8 @@ static uint64_t hole_run(const FlatViewIndex *ix, hwaddr addr, uint64_t l)
 
 /* The read-side part of a buffer access: one step per section, RAM copied
  * in this frame; crossing into an adjacent section needs no search; a hole
- * crossed in one step (hole_run()), an MMIO section's chunks in one loop
- * (io_run()). */
+ * crossed in one step (hole_run()), an MMIO section's chunks in one step
+ * (section_step()'s run). */
 static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
                               hwaddr addr, MemTxAttrs attrs, uint8_t *buf,
                               hwaddr len, bool is_write)
@@ -562,11 +563,8 @@ static MemTxResult access_rcu(AddressSpace *as, const FlatViewIndex *ix,
             }
             res |= MEMTX_DECODE_ERROR;
         } else {
-            done = io_run(as, s, addr, buf, len, is_write, attrs, &res);
-            if (done == 0) {
-                done = memory_section_access_step(s, addr, buf, len, is_write,
-                                                  attrs, as, false, &res);
-            }
+            done = section_step(s, addr, buf, len, is_write, attrs, as, false,
+                                &res, true);
         }
         if (done == len) {
             return res;
